@@ -1,0 +1,61 @@
+//! Who is calling: a bearer API token, a staff session cookie (with CSRF
+//! check on writes), a visitor token, or nobody.
+
+use crate::app::App;
+use crate::desk::{Actor, Role};
+use crate::error::{Error, Result};
+use crate::http::request::Ctx;
+use crate::store::users::User;
+
+pub const SESSION_COOKIE: &str = "fp_session";
+
+pub enum Caller {
+    Staff { actor: Actor, session: Option<String> },
+    Visitor { actor: Actor, user: Box<User>, token: String },
+    Anonymous,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Result<&Actor> {
+        match self {
+            Caller::Staff { actor, .. } | Caller::Visitor { actor, .. } => Ok(actor),
+            Caller::Anonymous => Err(Error::unauthorized("authentication required")),
+        }
+    }
+}
+
+fn safe_method(m: &str) -> bool {
+    matches!(m, "GET" | "HEAD" | "OPTIONS")
+}
+
+pub fn caller(app: &App, ctx: &Ctx) -> Result<Caller> {
+    if let Some(auth) = ctx.header("authorization") {
+        let token = auth
+            .strip_prefix("Bearer ")
+            .or_else(|| auth.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or_else(|| Error::unauthorized("Authorization must be 'Bearer <token>'"))?;
+        if token.starts_with("fpv_") {
+            let user = app.desk.visitor(token)?.ok_or_else(|| Error::unauthorized("invalid or expired visitor token"))?;
+            let actor = Actor { role: Role::Visitor, user_id: user.id, token_id: None };
+            return Ok(Caller::Visitor { actor, user: Box::new(user), token: token.to_string() });
+        }
+        let actor = app.desk.api_token(token)?.ok_or_else(|| Error::unauthorized("invalid or revoked API token"))?;
+        return Ok(Caller::Staff { actor, session: None });
+    }
+    if let Some(cookie) = ctx.cookie(SESSION_COOKIE) {
+        let Some((user, csrf)) = app.desk.session(cookie)? else {
+            return Ok(Caller::Anonymous);
+        };
+        if !safe_method(&ctx.method) {
+            let sent = ctx.header("x-csrf-token").unwrap_or("");
+            if !crate::util::ct_eq(sent.as_bytes(), csrf.as_bytes()) {
+                return Err(Error::forbidden("missing or wrong X-CSRF-Token header").with_code("csrf_failed"));
+            }
+        }
+        let role = if user.user_type == "admin" { Role::Admin } else { Role::Agent };
+        let actor = Actor { role, user_id: user.id, token_id: None };
+        return Ok(Caller::Staff { actor, session: Some(cookie.to_string()) });
+    }
+    Ok(Caller::Anonymous)
+}

@@ -1,0 +1,28 @@
+//! Operations endpoints: health, metrics, the OpenAPI document.
+
+use super::auth::Caller;
+use super::Reply;
+use crate::app::App;
+use crate::error::Result;
+use crate::http::request::Ctx;
+use crate::http::response::Resp;
+use crate::metrics::METRICS;
+use serde_json::json;
+
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub fn healthz(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    // A read proves the database answers.
+    let last = app.desk.store.read(crate::store::events::max_id)?;
+    Ok(Resp::json(200, &json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "last_event_id": last })).into())
+}
+
+pub fn metrics(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    let (waiting, streams) = app.desk.hub.waiting();
+    let body = METRICS.render(waiting, streams, app.desk.hub.published());
+    Ok(Resp::text(200, "text/plain; version=0.0.4", body).into())
+}
+
+pub fn openapi(_: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    Ok(Resp::raw_json(200, OPENAPI.to_string()).into())
+}

@@ -1,0 +1,413 @@
+//! Frontporch's own REST API, `/api/v1/...`: JSON in and out, bearer API
+//! tokens or a staff session cookie. Documented in `openapi.json`.
+
+use super::auth::{Caller, SESSION_COOKIE};
+use super::Reply;
+use crate::app::App;
+use crate::desk::auth::SESSION_DAYS;
+use crate::desk::conversations::{ConversationInput, ConversationPatch};
+use crate::desk::messages::MessageInput;
+use crate::desk::Role;
+use crate::error::{Error, Result};
+use crate::http::ratelimit;
+use crate::http::request::Ctx;
+use crate::http::response::Resp;
+use crate::realtime::Viewer;
+use crate::store::conversations::Filter;
+use crate::store::users::UserFields;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+pub fn ok(v: Value) -> Result<Reply> {
+    Ok(Resp::json(200, &v).into())
+}
+
+pub fn created(v: Value) -> Result<Reply> {
+    Ok(Resp::json(201, &v).into())
+}
+
+fn list<T>(items: &[T], f: impl Fn(&T) -> Value) -> Value {
+    Value::Array(items.iter().map(f).collect())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    email: String,
+    password: String,
+}
+
+pub fn login(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    let body: Login = ctx.json()?;
+    app.limits.check(&format!("login-ip:{}", ctx.ip), ratelimit::LOGIN_PER_IP)?;
+    app.limits.check(&format!("login-account:{}", body.email.trim().to_lowercase()), ratelimit::LOGIN_PER_ACCOUNT)?;
+    let s = app.desk.login(&body.email, &body.password)?;
+    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        s.token,
+        SESSION_DAYS * 86_400
+    );
+    Ok(Resp::json(200, &json!({ "user": s.user.to_json(), "csrf_token": s.csrf }))
+        .with_header("Set-Cookie", cookie)
+        .into())
+}
+
+pub fn logout(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    if let Caller::Staff { session: Some(token), .. } = caller {
+        app.desk.logout(token)?;
+    }
+    Ok(Resp::empty().with_header("Set-Cookie", format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")).into())
+}
+
+pub fn me(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let actor = caller.actor()?;
+    let user = app.desk.user(actor.user_id)?;
+    let csrf = match caller {
+        Caller::Staff { session: Some(_), .. } => ctx.cookie(SESSION_COOKIE).and_then(|c| app.desk.session(c).ok().flatten()).map(|(_, c)| c),
+        _ => None,
+    };
+    ok(json!({
+        "user": user.to_json(),
+        "role": if actor.role == Role::Admin { "admin" } else { "agent" },
+        "csrf_token": csrf,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Presence {
+    online: bool,
+}
+
+pub fn set_presence(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let p: Presence = ctx.json()?;
+    app.desk.set_presence(caller.actor()?, p.online)?;
+    ok(json!({ "online": p.online }))
+}
+
+pub fn presence(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    let staff = app.desk.online_staff()?;
+    ok(json!({ "online": list(&staff, |u| u.to_json()) }))
+}
+
+pub fn list_users(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (limit, offset) = ctx.page(50, 200)?;
+    let types: Vec<String> = ctx.q("type").map(|t| t.split(',').map(String::from).collect()).unwrap_or_default();
+    let users = app.desk.list_users(caller.actor()?, &types, ctx.q("search"), limit, offset)?;
+    ok(json!({ "users": list(&users, |u| u.to_json()), "limit": limit, "offset": offset }))
+}
+
+pub fn create_user(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let f: UserFields = ctx.json()?;
+    let user = app.desk.create_user(Some(caller.actor()?), f)?;
+    created(json!({ "user": user.to_json() }))
+}
+
+pub fn get_user(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let user = app.desk.get_user(caller.actor()?, ids[0])?;
+    ok(json!({ "user": user.to_json() }))
+}
+
+#[derive(Deserialize)]
+struct UserPatch {
+    #[serde(flatten)]
+    fields: Map<String, Value>,
+}
+
+pub fn update_user(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let mut patch: UserPatch = ctx.json()?;
+    // `disabled` is its own verb (it ends sessions); the rest are fields.
+    let disabled = patch.fields.remove("disabled");
+    let fields: UserFields = serde_json::from_value(Value::Object(patch.fields)).map_err(|e| Error::bad("invalid_field", e.to_string()))?;
+    let actor = caller.actor()?;
+    let mut user = app.desk.update_user(actor, ids[0], fields)?;
+    if let Some(d) = disabled {
+        let d = d.as_bool().ok_or_else(|| Error::bad("invalid_field", "disabled must be a boolean"))?;
+        user = app.desk.set_disabled(actor, ids[0], d)?;
+    }
+    ok(json!({ "user": user.to_json() }))
+}
+
+pub fn delete_user(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    app.desk.delete_user(caller.actor()?, ids[0])?;
+    Ok(Resp::empty().into())
+}
+
+/// `status` accepts numbers, names, or `inbox` (live + both waiting states).
+fn parse_statuses(v: Option<&str>) -> Result<Vec<i64>> {
+    let Some(v) = v else { return Ok(vec![0, 1, 2]) };
+    let mut out = Vec::new();
+    for part in v.split(',') {
+        match part {
+            "all" => return Ok(vec![]),
+            "inbox" => out.extend([0, 1, 2]),
+            p => {
+                let n = p
+                    .parse::<i64>()
+                    .ok()
+                    .or_else(|| crate::store::conversations::STATUS_NAMES.iter().position(|n| *n == p).map(|i| i as i64))
+                    .ok_or_else(|| Error::bad("invalid_status", format!("unknown status {p:?}")))?;
+                out.push(n);
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (limit, offset) = ctx.page(50, 100)?;
+    let agent = ctx.q("agent_id");
+    let filter = Filter {
+        statuses: parse_statuses(ctx.q("status"))?,
+        department_id: ctx.q_i64("department_id")?,
+        agent_id: if agent == Some("none") { None } else { ctx.q_i64("agent_id")? },
+        unassigned: agent == Some("none"),
+        source: ctx.q("source").map(String::from),
+        user_id: ctx.q_i64("user_id")?,
+        search: ctx.q("search").map(String::from),
+        limit,
+        offset,
+    };
+    let convs = app.desk.list_conversations(caller.actor()?, filter)?;
+    ok(json!({ "conversations": list(&convs, |c| c.to_json()), "limit": limit, "offset": offset }))
+}
+
+pub fn create_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let input: ConversationInput = ctx.json()?;
+    let (c, msg) = app.desk.create_conversation(caller.actor()?, input)?;
+    created(json!({ "conversation": c.to_json(), "message": msg }))
+}
+
+pub fn get_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let actor = caller.actor()?;
+    let c = app.desk.conversation(actor, ids[0])?;
+    let limit = ctx.q_i64("limit")?.unwrap_or(50).clamp(1, 200);
+    let messages = app.desk.history(actor, ids[0], None, limit)?;
+    let user = app.desk.user(c.user_id)?;
+    ok(json!({
+        "conversation": c.to_json(),
+        "user": user.to_json(),
+        "participants": app.desk.participants(actor, ids[0])?,
+        "messages": list(&messages, |m| m.to_json()),
+    }))
+}
+
+pub fn update_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let patch: ConversationPatch = ctx.json()?;
+    let c = app.desk.update_conversation(caller.actor()?, ids[0], patch)?;
+    ok(json!({ "conversation": c.to_json() }))
+}
+
+pub fn delete_conversation(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    app.desk.delete_conversation(caller.actor()?, ids[0])?;
+    Ok(Resp::empty().into())
+}
+
+/// A page of history: `before` a message id, newest `limit` of them, oldest first.
+pub fn history(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let limit = ctx.q_i64("limit")?.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Error::bad("invalid_parameter", "limit must be 1..200"));
+    }
+    let messages = app.desk.history(caller.actor()?, ids[0], ctx.q_i64("before")?, limit)?;
+    let more = messages.len() as i64 == limit;
+    ok(json!({ "messages": list(&messages, |m| m.to_json()), "has_more": more }))
+}
+
+pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let input: MessageInput = ctx.json()?;
+    let m = app.desk.post_message(caller.actor()?, ids[0], input)?;
+    created(json!({ "message": m.to_json() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Edit {
+    body: String,
+}
+
+pub fn edit_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let e: Edit = ctx.json()?;
+    let m = app.desk.edit_message(caller.actor()?, ids[0], ids[1], e.body)?;
+    ok(json!({ "message": m.to_json() }))
+}
+
+pub fn delete_message(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    app.desk.delete_message(caller.actor()?, ids[0], ids[1])?;
+    Ok(Resp::empty().into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadMark {
+    pub message_id: i64,
+}
+
+pub fn mark_read(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let r: ReadMark = ctx.json()?;
+    let marked = app.desk.mark_read(caller.actor()?, ids[0], r.message_id)?;
+    ok(json!({ "marked": marked }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Typing {
+    pub typing: bool,
+}
+
+pub fn typing(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let t: Typing = ctx.json()?;
+    app.desk.typing(caller.actor()?, ids[0], t.typing)?;
+    Ok(Resp::empty().into())
+}
+
+pub fn search(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let limit = ctx.q_i64("limit")?.unwrap_or(20).clamp(1, 100);
+    ok(app.desk.search(caller.actor()?, ctx.q("q").unwrap_or(""), limit)?)
+}
+
+pub fn departments(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    ok(json!({ "departments": app.desk.departments()? }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Department {
+    name: Option<String>,
+    color: Option<String>,
+}
+
+pub fn create_department(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let d: Department = ctx.json()?;
+    let name = d.name.ok_or_else(|| Error::bad("missing_name", "name is required"))?;
+    created(json!({ "department": app.desk.create_department(caller.actor()?, name, d.color)? }))
+}
+
+pub fn update_department(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let d: Department = ctx.json()?;
+    ok(json!({ "department": app.desk.update_department(caller.actor()?, ids[0], d.name, d.color)? }))
+}
+
+pub fn delete_department(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    app.desk.delete_department(caller.actor()?, ids[0])?;
+    Ok(Resp::empty().into())
+}
+
+pub fn settings(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    ok(json!({ "settings": app.desk.settings(caller.actor()?)? }))
+}
+
+pub fn save_settings(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let values: Map<String, Value> = ctx.json()?;
+    ok(json!({ "settings": app.desk.save_settings(caller.actor()?, values)? }))
+}
+
+pub fn webhooks(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let eps = app.desk.webhooks(caller.actor()?)?;
+    ok(json!({ "webhooks": list(&eps, |e| e.to_json()) }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookInput {
+    url: Option<String>,
+    events: Option<Vec<String>>,
+    active: Option<bool>,
+}
+
+pub fn create_webhook(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let w: WebhookInput = ctx.json()?;
+    let url = w.url.ok_or_else(|| Error::bad("missing_url", "url is required"))?;
+    let (ep, secret) =
+        app.desk.create_webhook(caller.actor()?, url, w.events.unwrap_or_default(), app.config.allow_private_webhooks)?;
+    let mut v = ep.to_json();
+    v["secret"] = json!(secret);
+    created(json!({ "webhook": v }))
+}
+
+pub fn update_webhook(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let w: WebhookInput = ctx.json()?;
+    let ep = app.desk.update_webhook(caller.actor()?, ids[0], w.url, w.events, w.active, app.config.allow_private_webhooks)?;
+    ok(json!({ "webhook": ep.to_json() }))
+}
+
+pub fn delete_webhook(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    app.desk.delete_webhook(caller.actor()?, ids[0])?;
+    Ok(Resp::empty().into())
+}
+
+pub fn deliveries(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let limit = ctx.q_i64("limit")?.unwrap_or(50).clamp(1, 200);
+    let d = app.desk.deliveries(caller.actor()?, ids[0], ctx.q_i64("before")?, limit)?;
+    ok(json!({ "deliveries": d }))
+}
+
+pub fn delivery(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    ok(json!({ "delivery": app.desk.delivery(caller.actor()?, ids[0])? }))
+}
+
+pub fn replay_delivery(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let d = app.desk.replay_delivery(caller.actor()?, ids[0])?;
+    app.delivery.notify();
+    Ok(Resp::json(202, &json!({ "delivery": d })).into())
+}
+
+pub fn tokens(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    ok(json!({ "tokens": app.desk.list_tokens(caller.actor()?)? }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenInput {
+    name: String,
+    #[serde(default = "agent_role")]
+    role: String,
+}
+
+fn agent_role() -> String {
+    "agent".into()
+}
+
+pub fn create_token(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let t: TokenInput = ctx.json()?;
+    let (token, id) = app.desk.create_token(Some(caller.actor()?), &t.name, &t.role)?;
+    created(json!({ "token": { "id": id, "name": t.name, "role": t.role, "secret": token } }))
+}
+
+pub fn revoke_token(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    app.desk.revoke_token(caller.actor()?, ids[0])?;
+    Ok(Resp::empty().into())
+}
+
+/// The viewer and cursor of an events request: `after`, else `Last-Event-ID`,
+/// else "from now".
+fn events_target(app: &App, ctx: &Ctx, caller: &Caller) -> Result<(Viewer, i64, i64)> {
+    let actor = caller.actor()?;
+    let viewer = match actor.role {
+        Role::Admin => Viewer::Admin,
+        Role::Agent => Viewer::Agent,
+        Role::Visitor => Viewer::Visitor(actor.user_id),
+    };
+    let after = match ctx.q_i64("after")? {
+        Some(a) => a,
+        None => match ctx.header("last-event-id") {
+            Some(v) => v.trim().parse().map_err(|_| Error::bad("invalid_parameter", "Last-Event-ID must be an integer"))?,
+            None => app.desk.hub.last_id(),
+        },
+    };
+    if after < 0 {
+        return Err(Error::bad("invalid_parameter", "after must be >= 0"));
+    }
+    Ok((viewer, actor.user_id, after))
+}
+
+pub fn events(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (viewer, me, after) = events_target(app, ctx, caller)?;
+    Ok(Reply::Poll { viewer, me, after })
+}
+
+pub fn event_stream(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (viewer, me, after) = events_target(app, ctx, caller)?;
+    Ok(Reply::Stream { viewer, me, after })
+}

@@ -1,0 +1,118 @@
+//! The visitor side, used by the chat widget: a visitor token (bearer
+//! `fpv_...`) reaches only that visitor's own record and conversations.
+
+use super::auth::Caller;
+use super::rest::{created, ok, ReadMark, Typing};
+use super::Reply;
+use crate::app::App;
+use crate::desk::conversations::ConversationInput;
+use crate::desk::messages::MessageInput;
+use crate::error::{Error, Result};
+use crate::http::ratelimit;
+use crate::http::request::Ctx;
+use crate::http::response::Resp;
+use crate::store::conversations::Filter;
+use crate::store::users::UserFields;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn visitor(caller: &Caller) -> Result<(&crate::desk::Actor, &crate::store::users::User, &str)> {
+    match caller {
+        Caller::Visitor { actor, user, token } => Ok((actor, user, token)),
+        _ => Err(Error::forbidden("visitor token required")),
+    }
+}
+
+pub fn session(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    let fields: UserFields = ctx.json()?;
+    app.limits.check(&format!("visitor-session:{}", ctx.ip), ratelimit::VISITOR_SESSION_PER_IP)?;
+    let (token, user) = app.desk.create_visitor(fields)?;
+    created(json!({ "token": token, "user": user.to_json() }))
+}
+
+pub fn end_session(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (_, _, token) = visitor(caller)?;
+    app.desk.end_visitor(token)?;
+    Ok(Resp::empty().into())
+}
+
+pub fn me(_: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (_, user, _) = visitor(caller)?;
+    ok(json!({ "user": user.to_json() }))
+}
+
+pub fn update_me(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (_, user, _) = visitor(caller)?;
+    let fields: UserFields = ctx.json()?;
+    let user = app.desk.update_self_visitor(user, fields)?;
+    ok(json!({ "user": user.to_json() }))
+}
+
+/// Whether anyone is there to answer (the widget shows the offline form if not).
+pub fn status(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    let staff = app.desk.online_staff()?;
+    ok(json!({ "online": !staff.is_empty(), "agents": staff.iter().map(|u| u.public_json()).collect::<Vec<_>>() }))
+}
+
+pub fn conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (actor, _, _) = visitor(caller)?;
+    let (limit, offset) = ctx.page(20, 100)?;
+    let convs = app.desk.list_conversations(actor, Filter { limit, offset, ..Default::default() })?;
+    ok(json!({ "conversations": convs.iter().map(|c| c.visitor_json()).collect::<Vec<_>>() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Open {
+    title: Option<String>,
+    department_id: Option<i64>,
+    message: Option<MessageInput>,
+}
+
+pub fn open_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (actor, _, _) = visitor(caller)?;
+    let o: Open = ctx.json()?;
+    if o.message.is_some() {
+        app.limits.check(&format!("visitor-msg:{}", actor.user_id), ratelimit::VISITOR_MESSAGE)?;
+    }
+    let input = ConversationInput { title: o.title, department_id: o.department_id, message: o.message, ..Default::default() };
+    let (c, m) = app.desk.create_conversation(actor, input)?;
+    created(json!({ "conversation": c.visitor_json(), "message": m }))
+}
+
+pub fn conversation(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let (actor, _, _) = visitor(caller)?;
+    let c = app.desk.conversation(actor, ids[0])?;
+    let messages = app.desk.history(actor, ids[0], None, 50)?;
+    ok(json!({
+        "conversation": c.visitor_json(),
+        "participants": app.desk.participants(actor, ids[0])?,
+        "messages": messages.iter().map(|m| m.to_json()).collect::<Vec<Value>>(),
+    }))
+}
+
+pub fn history(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    visitor(caller)?;
+    super::rest::history(app, ctx, caller, ids)
+}
+
+pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let (actor, _, _) = visitor(caller)?;
+    let input: MessageInput = ctx.json()?;
+    app.limits.check(&format!("visitor-msg:{}", actor.user_id), ratelimit::VISITOR_MESSAGE)?;
+    let m = app.desk.post_message(actor, ids[0], input)?;
+    created(json!({ "message": m.to_json() }))
+}
+
+pub fn mark_read(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let (actor, _, _) = visitor(caller)?;
+    let r: ReadMark = ctx.json()?;
+    ok(json!({ "marked": app.desk.mark_read(actor, ids[0], r.message_id)? }))
+}
+
+pub fn typing(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let (actor, _, _) = visitor(caller)?;
+    let t: Typing = ctx.json()?;
+    app.desk.typing(actor, ids[0], t.typing)?;
+    Ok(Resp::empty().into())
+}

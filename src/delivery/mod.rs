@@ -1,0 +1,143 @@
+//! Delivery: a small pool of workers sends outbox rows (webhooks today;
+//! email, SMS and platforms join here) with blocking HTTP, retries with
+//! exponential backoff and jitter, and records every attempt.
+
+pub mod guard;
+pub mod webhook;
+
+pub use guard::check_url;
+
+use crate::metrics::METRICS;
+use crate::store::outbox::{self, Due};
+use crate::store::Store;
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+pub struct Delivery {
+    wake: Mutex<bool>,
+    cv: Condvar,
+    in_flight: Mutex<HashSet<i64>>,
+    stopping: std::sync::atomic::AtomicBool,
+    workers: Mutex<Vec<std::thread::JoinHandle<()>>>,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub workers: usize,
+    pub allow_private: bool,
+    pub retry_base_ms: i64,
+    pub retry_window_ms: i64,
+}
+
+impl Delivery {
+    pub fn start(store: Store, settings: Settings) -> Arc<Delivery> {
+        let d = Arc::new(Delivery {
+            wake: Mutex::new(false),
+            cv: Condvar::new(),
+            in_flight: Mutex::new(HashSet::new()),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            workers: Mutex::new(Vec::new()),
+        });
+        let agent = webhook::agent(settings.allow_private);
+        let (tx, rx) = mpsc::sync_channel::<Due>(settings.workers * 2);
+        let rx = Arc::new(Mutex::new(rx));
+        let mut handles = Vec::new();
+        for i in 0..settings.workers {
+            let (d, rx, store, agent, settings) = (d.clone(), rx.clone(), store.clone(), agent.clone(), settings.clone());
+            handles.push(
+                std::thread::Builder::new()
+                    .name(format!("delivery-{i}"))
+                    .stack_size(512 * 1024)
+                    .spawn(move || loop {
+                        let job = rx.lock().unwrap().recv();
+                        let Ok(due) = job else { return };
+                        webhook::deliver(&store, &agent, &settings, &due);
+                        d.in_flight.lock().unwrap().remove(&due.id);
+                        d.notify();
+                    })
+                    .expect("spawn delivery worker"),
+            );
+        }
+        let dispatcher = {
+            let d = d.clone();
+            std::thread::Builder::new()
+                .name("delivery-dispatch".into())
+                .spawn(move || d.dispatch(store, tx))
+                .expect("spawn dispatcher")
+        };
+        handles.push(dispatcher);
+        *d.workers.lock().unwrap() = handles;
+        d
+    }
+
+    /// Something may be due: look now rather than at the next tick.
+    pub fn notify(&self) {
+        *self.wake.lock().unwrap() = true;
+        self.cv.notify_one();
+    }
+
+    fn dispatch(&self, store: Store, tx: mpsc::SyncSender<Due>) {
+        while !self.stopping.load(Ordering::Relaxed) {
+            let now = crate::util::now_ms();
+            let busy = self.in_flight.lock().unwrap().clone();
+            let due = store.read(|c| outbox::due(c, now, 64, &busy)).unwrap_or_else(|e| {
+                log::error!("cannot read the outbox: {e}");
+                Vec::new()
+            });
+            if let Ok(n) = store.read(outbox::pending_count) {
+                METRICS.outbox_depth.store(n as u64, Ordering::Relaxed);
+            }
+            let sent_any = !due.is_empty();
+            for d in due {
+                self.in_flight.lock().unwrap().insert(d.id);
+                if tx.send(d).is_err() {
+                    return;
+                }
+            }
+            if sent_any {
+                continue;
+            }
+            let next = store.read(outbox::next_due_at).ok().flatten();
+            let wait = next.map_or(1000, |t| (t - crate::util::now_ms()).clamp(5, 1000));
+            let mut woken = self.wake.lock().unwrap();
+            if !*woken {
+                woken = self.cv.wait_timeout(woken, Duration::from_millis(wait as u64)).unwrap().0;
+            }
+            *woken = false;
+        }
+    }
+
+    /// Stops taking new rows and waits (bounded) for sends under way.
+    pub fn shutdown(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        self.notify();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.in_flight.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Delay before retry number `attempts` (1-based): base·2^(n-1), at most six
+/// hours, with ±20% jitter so a recovering receiver is not hit all at once.
+pub fn backoff_ms(base_ms: i64, attempts: i64) -> i64 {
+    let exp = (attempts - 1).clamp(0, 30) as u32;
+    let delay = base_ms.saturating_mul(1i64 << exp).min(6 * 3600 * 1000);
+    let jitter = delay / 5;
+    delay - jitter + crate::util::random_below((2 * jitter + 1) as u64) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_and_caps() {
+        for n in 1..40 {
+            let d = super::backoff_ms(1000, n);
+            let nominal = (1000i64 << (n - 1).min(30)).min(6 * 3600 * 1000);
+            assert!(d >= nominal * 8 / 10 && d <= nominal * 12 / 10, "attempt {n}: {d}");
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Logging in and out, sessions, API tokens and visitor tokens.
+
+use super::{Actor, Desk, Role};
+use crate::error::{Error, Result};
+use crate::store::events::Audience;
+use crate::store::users::{User, UserFields};
+use crate::store::{auth, users};
+use crate::util::{random_token, sha256_hex};
+use serde_json::json;
+
+pub const SESSION_DAYS: i64 = 30;
+
+pub struct Session {
+    pub token: String,
+    pub csrf: String,
+    pub user: User,
+}
+
+impl Desk {
+    /// Staff login. Unknown email, wrong password and disabled account give
+    /// the same error.
+    pub fn login(&self, email: &str, password: &str) -> Result<Session> {
+        let found = self.store.read(|c| users::by_email(c, email.trim()))?;
+        let denied = || Error::unauthorized("wrong email or password").with_code("invalid_credentials");
+        let (user, hash) = match found {
+            Some((u, Some(h))) if u.is_staff() => (u, h),
+            _ => {
+                // Spend the same time as a wrong password would.
+                self.verify_password(password, self.dummy_hash());
+                return Err(denied());
+            }
+        };
+        if !self.verify_password(password, &hash) || user.disabled {
+            return Err(denied());
+        }
+        let token = random_token("", 32);
+        let csrf = random_token("", 24);
+        let (th, cs, uid) = (sha256_hex(token.as_bytes()), csrf.clone(), user.id);
+        self.store.write(move |tx| {
+            auth::insert_session(tx, &th, &cs, uid, tx.now + SESSION_DAYS * 86_400_000)?;
+            tx.emit("user.login", None, Some(uid), Audience::Admins, json!({ "user_id": uid }))?;
+            Ok(())
+        })?;
+        Ok(Session { token, csrf, user })
+    }
+
+    pub fn logout(&self, session_token: &str) -> Result<()> {
+        let th = sha256_hex(session_token.as_bytes());
+        self.store.write(move |tx| auth::delete_session(tx, &th))
+    }
+
+    /// The staff user behind a session cookie, with its CSRF token.
+    pub fn session(&self, session_token: &str) -> Result<Option<(User, String)>> {
+        let th = sha256_hex(session_token.as_bytes());
+        self.store.read(|c| auth::session(c, &th, crate::util::now_ms()))
+    }
+
+    /// The actor behind a bearer API token.
+    pub fn api_token(&self, token: &str) -> Result<Option<Actor>> {
+        let th = sha256_hex(token.as_bytes());
+        let found = self.store.read(|c| auth::token_by_hash(c, &th))?;
+        Ok(found.map(|t| Actor {
+            role: if t.role == "admin" { Role::Admin } else { Role::Agent },
+            user_id: t.user_id.unwrap_or(self.bot_id),
+            token_id: Some(t.id),
+        }))
+    }
+
+    pub fn visitor(&self, token: &str) -> Result<Option<User>> {
+        let th = sha256_hex(token.as_bytes());
+        self.store.read(|c| auth::visitor_by_token(c, &th))
+    }
+
+    /// Creates an API token and returns it (shown once) with its id.
+    pub fn create_token(&self, actor: Option<&Actor>, name: &str, role: &str) -> Result<(String, i64)> {
+        if let Some(a) = actor {
+            a.require_admin()?;
+        }
+        if !matches!(role, "admin" | "agent") {
+            return Err(Error::bad("invalid_role", "role must be admin or agent"));
+        }
+        if name.trim().is_empty() {
+            return Err(Error::bad("missing_name", "a token needs a name"));
+        }
+        super::check_len("name", name, 200)?;
+        let token = random_token("fp_", 32);
+        let (th, prefix) = (sha256_hex(token.as_bytes()), token[..9].to_string());
+        let (name, role, actor_id) = (name.to_string(), role.to_string(), actor.map(|a| a.user_id));
+        let id = self.store.write(move |tx| {
+            let id = auth::insert_token(tx, &name, &role, &th, &prefix, None)?;
+            tx.emit("token.created", None, actor_id, Audience::Admins, json!({ "id": id, "name": name, "role": role }))?;
+            Ok(id)
+        })?;
+        Ok((token, id))
+    }
+
+    pub fn revoke_token(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_admin()?;
+        let uid = actor.user_id;
+        self.store.write(move |tx| {
+            auth::revoke_token(tx, id)?;
+            tx.emit("token.revoked", None, Some(uid), Audience::Admins, json!({ "id": id }))?;
+            Ok(())
+        })
+    }
+
+    pub fn list_tokens(&self, actor: &Actor) -> Result<Vec<serde_json::Value>> {
+        actor.require_admin()?;
+        self.store.read(auth::list_tokens)
+    }
+
+    /// Starts an anonymous (or self-described) visitor and returns its token.
+    pub fn create_visitor(&self, fields: UserFields) -> Result<(String, User)> {
+        let mut fields = fields;
+        if fields.password.is_some() || fields.user_type.is_some() || fields.external_id.is_some() {
+            return Err(Error::bad("invalid_field", "visitors cannot set password, type or external_id"));
+        }
+        super::users::validate_fields(&fields)?;
+        let user_type = if fields.email.is_some() { "lead" } else { "visitor" };
+        if fields.email.as_deref() == Some("") {
+            fields.email = None;
+        }
+        let token = random_token("fpv_", 24);
+        let th = sha256_hex(token.as_bytes());
+        let user = self.store.write(move |tx| {
+            // A visitor may give an email already on file: keep it on their
+            // own record only once verified, so never merge here.
+            let email_taken = match &fields.email {
+                Some(e) => users::by_email(tx.conn, e)?.is_some(),
+                None => false,
+            };
+            if email_taken {
+                fields.email = None;
+            }
+            let user = users::insert(tx, &fields, user_type, None)?;
+            auth::insert_visitor_token(tx, &th, user.id)?;
+            tx.emit("user.created", None, Some(user.id), Audience::Staff, json!({ "user": user.to_json() }))?;
+            Ok(user)
+        })?;
+        Ok((token, user))
+    }
+
+    /// Ends a visitor token (the widget's "reset").
+    pub fn end_visitor(&self, token: &str) -> Result<()> {
+        let th = sha256_hex(token.as_bytes());
+        self.store.write(move |tx| auth::delete_visitor_token(tx, &th))
+    }
+}
+
+impl Error {
+    pub fn with_code(mut self, code: &'static str) -> Error {
+        self.code = code;
+        self
+    }
+}

@@ -1,0 +1,229 @@
+//! Conversations: open, list, read, change status, assign, retitle, delete.
+
+use super::{check_len, Actor, Desk, Role};
+use crate::error::{Error, Result};
+use crate::store::conversations::{self as convs, Conversation, Filter, NewConversation};
+use crate::store::events::Audience;
+use crate::store::{departments, users};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Support Board's status numbers.
+pub const LIVE: i64 = 0;
+pub const WAITING_FOR_USER: i64 = 1;
+pub const WAITING_FOR_AGENT: i64 = 2;
+pub const ARCHIVE: i64 = 3;
+pub const TRASH: i64 = 4;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationInput {
+    pub user_id: Option<i64>,
+    pub title: Option<String>,
+    pub status: Option<i64>,
+    pub department_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub source: Option<String>,
+    pub extra: Option<serde_json::Map<String, Value>>,
+    /// An optional first message, posted in the same transaction.
+    pub message: Option<super::messages::MessageInput>,
+}
+
+/// A change to a conversation. `Some(None)` clears agent or department.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationPatch {
+    pub status: Option<i64>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub agent_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub department_id: Option<Option<i64>>,
+    pub title: Option<String>,
+    pub extra: Option<serde_json::Map<String, Value>>,
+}
+
+/// Distinguishes an absent field (None) from an explicit null (Some(None)).
+pub fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
+}
+
+pub fn check_status(status: i64) -> Result<()> {
+    if !(LIVE..=TRASH).contains(&status) {
+        return Err(Error::bad("invalid_status", "status must be 0 (live), 1, 2, 3 (archive) or 4 (trash)"));
+    }
+    Ok(())
+}
+
+fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
+    match users::find(conn, agent_id)? {
+        Some(u) if matches!(u.user_type.as_str(), "agent" | "admin") && !u.disabled => Ok(()),
+        _ => Err(Error::bad("invalid_agent", "agent_id is not an active agent or admin")),
+    }
+}
+
+impl Desk {
+    /// Loads a conversation the actor may see: staff any, a visitor only their own.
+    pub fn conversation(&self, actor: &Actor, id: i64) -> Result<Conversation> {
+        let c = self.store.read(|conn| convs::get(conn, id))?;
+        if actor.role == Role::Visitor && c.user_id != actor.user_id {
+            // Same answer as a missing one: do not reveal that it exists.
+            return Err(Error::not_found("conversation"));
+        }
+        Ok(c)
+    }
+
+    pub fn create_conversation(&self, actor: &Actor, input: ConversationInput) -> Result<(Conversation, Option<Value>)> {
+        let staff = actor.is_staff();
+        if !staff
+            && (input.user_id.is_some_and(|u| u != actor.user_id)
+                || input.status.is_some()
+                || input.agent_id.is_some()
+                || input.source.is_some())
+        {
+            return Err(Error::forbidden("visitors can only open their own conversations"));
+        }
+        let user_id = if staff {
+            input.user_id.ok_or_else(|| Error::bad("missing_user_id", "user_id is required"))?
+        } else {
+            actor.user_id
+        };
+        let status = input.status.unwrap_or(if staff && input.message.is_some() { WAITING_FOR_USER } else { WAITING_FOR_AGENT });
+        check_status(status)?;
+        let title = input.title.unwrap_or_default();
+        check_len("title", &title, 300)?;
+        let source = input.source.unwrap_or_default();
+        check_len("source", &source, 40)?;
+        let extra = Value::Object(input.extra.unwrap_or_default());
+        if extra.to_string().len() > 16_384 {
+            return Err(Error::bad("too_large", "extra is limited to 16 KiB"));
+        }
+        let message = match input.message {
+            Some(m) => Some(self.prepare_message(actor, m)?),
+            None => None,
+        };
+        let (dept, agent, actor_id) = (input.department_id, input.agent_id, actor.user_id);
+        let (conv, msg) = self.store.write(move |tx| {
+            users::find(tx.conn, user_id)?.ok_or_else(|| Error::bad("invalid_user", "user_id does not exist"))?;
+            if let Some(d) = dept {
+                departments::get(tx.conn, d).map_err(|_| Error::bad("invalid_department", "department does not exist"))?;
+            }
+            if let Some(a) = agent {
+                check_agent(tx.conn, a)?;
+            }
+            let nc = NewConversation {
+                user_id,
+                status,
+                title: &title,
+                department_id: dept,
+                agent_id: agent,
+                source: &source,
+                extra: &extra,
+            };
+            let id = convs::insert(tx, &nc)?;
+            if let Some(a) = agent {
+                convs::add_participant(tx, id, a, "agent")?;
+            }
+            let conv = convs::get(tx.conn, id)?;
+            tx.emit("conversation.created", Some(id), Some(actor_id), Audience::Everyone, json!({ "conversation": conv.visitor_json() }))?;
+            let msg = match message {
+                Some(m) => Some(super::messages::insert_message(tx, &conv, actor_id, staff, m)?.to_json()),
+                None => None,
+            };
+            Ok((convs::get(tx.conn, id)?, msg))
+        })?;
+        Ok((conv, msg))
+    }
+
+    pub fn list_conversations(&self, actor: &Actor, mut filter: Filter) -> Result<Vec<Conversation>> {
+        if actor.role == Role::Visitor {
+            filter.user_id = Some(actor.user_id);
+            filter.statuses = vec![LIVE, WAITING_FOR_USER, WAITING_FOR_AGENT, ARCHIVE];
+            filter.search = None;
+        }
+        for s in &filter.statuses {
+            check_status(*s)?;
+        }
+        self.store.read(|c| convs::list(c, &filter))
+    }
+
+    /// Applies a patch; each changed aspect appends its own event.
+    pub fn update_conversation(&self, actor: &Actor, id: i64, patch: ConversationPatch) -> Result<Conversation> {
+        actor.require_staff()?;
+        if let Some(s) = patch.status {
+            check_status(s)?;
+        }
+        if let Some(t) = &patch.title {
+            check_len("title", t, 300)?;
+        }
+        let actor_id = actor.user_id;
+        self.store.write(move |tx| {
+            let before = convs::get(tx.conn, id)?;
+            if let Some(s) = patch.status.filter(|s| *s != before.status) {
+                convs::set_status(tx, id, s)?;
+                tx.emit("conversation.status", Some(id), Some(actor_id), Audience::Everyone,
+                    json!({ "status": s, "previous": before.status }))?;
+            }
+            if let Some(agent) = patch.agent_id.filter(|a| *a != before.agent_id) {
+                if let Some(a) = agent {
+                    check_agent(tx.conn, a)?;
+                    convs::add_participant(tx, id, a, "agent")?;
+                }
+                convs::set_agent(tx, id, agent)?;
+                tx.emit("conversation.assigned", Some(id), Some(actor_id), Audience::Everyone,
+                    json!({ "agent_id": agent, "previous": before.agent_id }))?;
+            }
+            if let Some(dept) = patch.department_id.filter(|d| *d != before.department_id) {
+                if let Some(d) = dept {
+                    departments::get(tx.conn, d).map_err(|_| Error::bad("invalid_department", "department does not exist"))?;
+                }
+                convs::set_department(tx, id, dept)?;
+                tx.emit("conversation.department", Some(id), Some(actor_id), Audience::Everyone,
+                    json!({ "department_id": dept, "previous": before.department_id }))?;
+            }
+            if let Some(t) = patch.title.filter(|t| *t != before.title) {
+                convs::set_title(tx, id, &t)?;
+                tx.emit("conversation.title", Some(id), Some(actor_id), Audience::Everyone, json!({ "title": t }))?;
+            }
+            if let Some(extra) = patch.extra {
+                let mut merged = before.extra.as_object().cloned().unwrap_or_default();
+                for (k, v) in extra {
+                    if v.is_null() { merged.remove(&k); } else { merged.insert(k, v); }
+                }
+                let merged = Value::Object(merged);
+                if merged.to_string().len() > 16_384 {
+                    return Err(Error::bad("too_large", "extra is limited to 16 KiB"));
+                }
+                convs::set_extra(tx, id, &merged)?;
+                tx.emit("conversation.extra", Some(id), Some(actor_id), Audience::Staff, json!({ "extra": merged }))?;
+            }
+            convs::get(tx.conn, id)
+        })
+    }
+
+    /// Deletes a conversation for good, with its messages.
+    pub fn delete_conversation(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_staff()?;
+        let actor_id = actor.user_id;
+        self.store.write(move |tx| {
+            let c = convs::get(tx.conn, id)?;
+            // Emitted first so the event still knows whose conversation it was.
+            tx.emit("conversation.deleted", Some(id), Some(actor_id), Audience::Everyone, json!({ "user_id": c.user_id }))?;
+            convs::delete(tx, id)
+        })
+    }
+
+    pub fn participants(&self, actor: &Actor, id: i64) -> Result<Vec<Value>> {
+        self.conversation(actor, id)?;
+        let rows = self.store.read(|c| convs::participants(c, id))?;
+        let mut out = Vec::new();
+        for (uid, flags, last_read) in rows {
+            if let Ok(u) = self.user(uid) {
+                let mut v = if actor.is_staff() { u.to_json() } else { u.public_json() };
+                v["flags"] = json!(flags);
+                v["last_read_id"] = json!(last_read);
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+}

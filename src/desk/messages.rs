@@ -1,0 +1,220 @@
+//! Messages: post, edit, delete, read marks, history, typing.
+
+use super::conversations::{ARCHIVE, TRASH, WAITING_FOR_AGENT, WAITING_FOR_USER};
+use super::{check_len, Actor, Desk, Role};
+use crate::error::{Error, Result};
+use crate::store::conversations::{self as convs, Conversation};
+use crate::store::events::Audience;
+use crate::store::messages::{self, Message, NewMessage};
+use crate::store::{users, Tx};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+pub const MAX_BODY_CHARS: usize = 10_000;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageInput {
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    pub payload: Option<Map<String, Value>>,
+    /// An internal note, visible to staff only.
+    #[serde(default)]
+    pub private: bool,
+    /// Staff and API tokens may post on behalf of another user.
+    pub user_id: Option<i64>,
+    /// Support Board's `conversation_status_code`: the status to set, if any.
+    pub status: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    pub name: String,
+    pub url: String,
+    #[serde(rename = "type", default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+/// A message input that passed validation; the sender is resolved.
+pub struct Prepared {
+    input: MessageInput,
+    sender: i64,
+}
+
+impl Desk {
+    /// Validates a message and decides who sends it.
+    pub(super) fn prepare_message(&self, actor: &Actor, input: MessageInput) -> Result<Prepared> {
+        check_len("body", &input.body, MAX_BODY_CHARS)?;
+        if input.body.trim().is_empty() && input.attachments.is_empty() {
+            return Err(Error::bad("empty_message", "a message needs a body or an attachment"));
+        }
+        if input.attachments.len() > 10 {
+            return Err(Error::bad("too_many_attachments", "at most 10 attachments per message"));
+        }
+        for a in &input.attachments {
+            check_len("attachment name", &a.name, 255)?;
+            check_len("attachment url", &a.url, 2000)?;
+            let url = a.url.to_ascii_lowercase();
+            if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) {
+                return Err(Error::bad("invalid_attachment", "attachment url must be http(s) or a path on this server"));
+            }
+        }
+        if let Some(p) = &input.payload {
+            if serde_json::to_string(p)?.len() > 16_384 {
+                return Err(Error::bad("too_large", "payload is limited to 16 KiB"));
+            }
+        }
+        if let Some(s) = input.status {
+            super::conversations::check_status(s)?;
+        }
+        let sender = match (actor.role, input.user_id) {
+            (Role::Visitor, Some(_)) => return Err(Error::forbidden("visitors cannot post as someone else")),
+            (Role::Visitor, None) => actor.user_id,
+            (_, Some(uid)) => uid,
+            (_, None) => actor.user_id,
+        };
+        if actor.role == Role::Visitor && (input.private || input.status.is_some()) {
+            return Err(Error::forbidden("visitors cannot post notes or set a status"));
+        }
+        Ok(Prepared { input, sender })
+    }
+
+    pub fn post_message(&self, actor: &Actor, conversation_id: i64, input: MessageInput) -> Result<Message> {
+        let prepared = self.prepare_message(actor, input)?;
+        self.conversation(actor, conversation_id)?;
+        let staff = actor.is_staff();
+        let actor_id = actor.user_id;
+        self.store.write(move |tx| {
+            let conv = convs::get(tx.conn, conversation_id)?;
+            insert_message(tx, &conv, actor_id, staff, prepared)
+        })
+    }
+
+    pub fn history(&self, actor: &Actor, conversation_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<Message>> {
+        self.conversation(actor, conversation_id)?;
+        let before = before.unwrap_or(i64::MAX);
+        self.store.read(|c| messages::page(c, conversation_id, before, limit, actor.is_staff()))
+    }
+
+    fn own_message(&self, actor: &Actor, conversation_id: i64, message_id: i64) -> Result<Message> {
+        self.conversation(actor, conversation_id)?;
+        let m = self.store.read(|c| messages::get(c, message_id))?;
+        if m.conversation_id != conversation_id || (m.private && !actor.is_staff()) {
+            return Err(Error::not_found("message"));
+        }
+        if m.deleted_at.is_some() {
+            return Err(Error::conflict("deleted", "the message was deleted"));
+        }
+        let own = m.user_id == Some(actor.user_id);
+        if !(own || actor.role == Role::Admin || (actor.role == Role::Agent && actor.token_id.is_some())) {
+            return Err(Error::forbidden("you can only change your own messages"));
+        }
+        Ok(m)
+    }
+
+    pub fn edit_message(&self, actor: &Actor, conversation_id: i64, message_id: i64, body: String) -> Result<Message> {
+        check_len("body", &body, MAX_BODY_CHARS)?;
+        let m = self.own_message(actor, conversation_id, message_id)?;
+        if body.trim().is_empty() && m.attachments.as_array().is_none_or(|a| a.is_empty()) {
+            return Err(Error::bad("empty_message", "a message needs a body or an attachment"));
+        }
+        let (actor_id, aud) = (actor.user_id, audience(m.private));
+        self.store.write(move |tx| {
+            let m = messages::edit(tx, message_id, &body)?;
+            tx.emit("message.updated", Some(conversation_id), Some(actor_id), aud, json!({ "message": m.to_json() }))?;
+            Ok(m)
+        })
+    }
+
+    pub fn delete_message(&self, actor: &Actor, conversation_id: i64, message_id: i64) -> Result<()> {
+        let m = self.own_message(actor, conversation_id, message_id)?;
+        let (actor_id, aud) = (actor.user_id, audience(m.private));
+        self.store.write(move |tx| {
+            messages::delete(tx, message_id)?;
+            tx.emit("message.deleted", Some(conversation_id), Some(actor_id), aud, json!({ "message_id": message_id }))?;
+            Ok(())
+        })
+    }
+
+    /// Marks the other side's messages up to `up_to` as read.
+    pub fn mark_read(&self, actor: &Actor, conversation_id: i64, up_to: i64) -> Result<Vec<i64>> {
+        self.conversation(actor, conversation_id)?;
+        let (staff, uid) = (actor.is_staff(), actor.user_id);
+        self.store.write(move |tx| {
+            let ids = messages::mark_read(tx, conversation_id, up_to, staff)?;
+            messages::set_last_read(tx, conversation_id, uid, up_to)?;
+            if !ids.is_empty() {
+                tx.emit("message.read", Some(conversation_id), Some(uid), Audience::Everyone,
+                    json!({ "message_ids": ids, "by": if staff { "staff" } else { "visitor" }, "user_id": uid }))?;
+            }
+            Ok(ids)
+        })
+    }
+
+    /// Typing is ephemeral: sent to whoever is listening now, never stored.
+    pub fn typing(&self, actor: &Actor, conversation_id: i64, typing: bool) -> Result<()> {
+        let c = self.conversation(actor, conversation_id)?;
+        let name = self.user(actor.user_id).map(|u| u.name()).unwrap_or_default();
+        self.hub.ephemeral(
+            "typing",
+            Some(conversation_id),
+            Some(c.user_id),
+            json!({ "user_id": actor.user_id, "name": name, "staff": actor.is_staff(), "typing": typing }),
+        );
+        Ok(())
+    }
+}
+
+fn audience(private: bool) -> Audience {
+    if private {
+        Audience::Staff
+    } else {
+        Audience::Everyone
+    }
+}
+
+/// Inserts a prepared message into `conv` and moves the conversation's status
+/// the way Support Board does: the user writing means it waits for an agent,
+/// staff answering means it waits for the user.
+pub(super) fn insert_message(tx: &mut Tx, conv: &Conversation, actor_id: i64, staff: bool, p: Prepared) -> Result<Message> {
+    let sender = users::find(tx.conn, p.sender)?.ok_or_else(|| Error::bad("invalid_user", "user_id does not exist"))?;
+    let attachments = serde_json::to_value(&p.input.attachments)?;
+    let payload = Value::Object(p.input.payload.clone().unwrap_or_default());
+    let m = messages::insert(
+        tx,
+        &NewMessage {
+            conversation_id: conv.id,
+            user_id: Some(sender.id),
+            body: &p.input.body,
+            attachments: &attachments,
+            payload: &payload,
+            private: p.input.private,
+        },
+    )?;
+    if sender.id != conv.user_id {
+        convs::add_participant(tx, conv.id, sender.id, if sender.is_staff() { "agent" } else { "" })?;
+    }
+    convs::touch(tx, conv.id)?;
+    tx.emit("message.created", Some(conv.id), Some(actor_id), audience(m.private), json!({ "message": m.to_json() }))?;
+    let next = match p.input.status {
+        Some(s) => Some(s),
+        None if m.private => None,
+        None if sender.id == conv.user_id || !sender.is_staff() => Some(WAITING_FOR_AGENT),
+        None if staff || sender.is_staff() => {
+            // An answer does not pull a conversation out of the archive or trash.
+            (conv.status != ARCHIVE && conv.status != TRASH).then_some(WAITING_FOR_USER)
+        }
+        None => None,
+    };
+    if let Some(s) = next.filter(|s| *s != conv.status) {
+        convs::set_status(tx, conv.id, s)?;
+        tx.emit("conversation.status", Some(conv.id), Some(actor_id), Audience::Everyone,
+            json!({ "status": s, "previous": conv.status }))?;
+    }
+    Ok(m)
+}

@@ -1,0 +1,167 @@
+//! The domain: what Frontporch does, as verbs every API surface calls
+//! (`post_message`, `set_status`, `assign`, `login`...). No HTTP types here
+//! and no SQL: verbs check the actor's scope, then run store queries inside
+//! one write job, appending the event that describes the change.
+
+pub mod auth;
+pub mod conversations;
+pub mod messages;
+pub mod settings;
+pub mod users;
+pub mod webhooks;
+
+use crate::error::{Error, Result};
+use crate::realtime::Hub;
+use crate::store::users::User;
+use crate::store::Store;
+use std::sync::{Arc, Condvar, Mutex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Agent,
+    Visitor,
+}
+
+/// Who is asking. Staff sessions and visitor tokens carry a user; API tokens
+/// carry a role and act as the install's bot user unless they name a user.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub role: Role,
+    pub user_id: i64,
+    pub token_id: Option<i64>,
+}
+
+impl Actor {
+    pub fn is_staff(&self) -> bool {
+        self.role != Role::Visitor
+    }
+    pub fn require_staff(&self) -> Result<()> {
+        if self.is_staff() {
+            Ok(())
+        } else {
+            Err(Error::forbidden("staff only"))
+        }
+    }
+    pub fn require_admin(&self) -> Result<()> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(Error::forbidden("admins only"))
+        }
+    }
+}
+
+/// Bounds how many bcrypt computations run at once, so a login flood
+/// cannot pin every core.
+struct Semaphore {
+    free: Mutex<usize>,
+    cv: Condvar,
+}
+
+impl Semaphore {
+    fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+        {
+            let mut free = self.free.lock().unwrap();
+            while *free == 0 {
+                free = self.cv.wait(free).unwrap();
+            }
+            *free -= 1;
+        }
+        let out = f();
+        *self.free.lock().unwrap() += 1;
+        self.cv.notify_one();
+        out
+    }
+}
+
+pub struct Desk {
+    pub store: Store,
+    pub hub: Arc<Hub>,
+    bcrypt_cost: u32,
+    hashing: Semaphore,
+    /// The install's bot user: the sender for API tokens that name nobody.
+    pub bot_id: i64,
+    dummy_hash: std::sync::OnceLock<String>,
+}
+
+impl Desk {
+    pub fn new(store: Store, hub: Arc<Hub>, bcrypt_cost: u32) -> Result<Desk> {
+        let bot_id = users::ensure_bot(&store)?;
+        Ok(Desk {
+            store,
+            hub,
+            bcrypt_cost,
+            hashing: Semaphore { free: Mutex::new(2), cv: Condvar::new() },
+            bot_id,
+            dummy_hash: std::sync::OnceLock::new(),
+        })
+    }
+
+    pub fn hash_password(&self, password: &str) -> Result<String> {
+        validate_password(password)?;
+        let cost = self.bcrypt_cost;
+        self.hashing
+            .run(|| bcrypt::hash(password, cost))
+            .map_err(|e| Error::internal(format!("bcrypt: {e}")))
+    }
+
+    pub fn verify_password(&self, password: &str, hash: &str) -> bool {
+        self.hashing.run(|| bcrypt::verify(password, hash).unwrap_or(false))
+    }
+
+    /// A hash of a random password, checked for unknown accounts.
+    fn dummy_hash(&self) -> &str {
+        self.dummy_hash.get_or_init(|| {
+            bcrypt::hash(crate::util::random_token("", 16), self.bcrypt_cost).unwrap_or_default()
+        })
+    }
+
+    pub fn user(&self, id: i64) -> Result<User> {
+        self.store.read(|c| crate::store::users::get(c, id))
+    }
+}
+
+pub fn validate_password(password: &str) -> Result<()> {
+    if password.chars().count() < 8 {
+        return Err(Error::bad("weak_password", "password must have at least 8 characters"));
+    }
+    if password.len() > 72 {
+        return Err(Error::bad("password_too_long", "password must be at most 72 bytes"));
+    }
+    Ok(())
+}
+
+/// Rejects strings longer than `max` characters, naming the field.
+pub fn check_len(field: &str, value: &str, max: usize) -> Result<()> {
+    if value.chars().count() > max {
+        return Err(Error::bad("too_long", format!("{field} must be at most {max} characters")));
+    }
+    Ok(())
+}
+
+impl Desk {
+    /// Events after `after` visible to `viewer`, read from the database (for
+    /// cursors older than the realtime ring), and the cursor they lead to.
+    pub fn events_after(&self, viewer: crate::realtime::Viewer, after: i64) -> Result<(Vec<(i64, Arc<str>)>, i64)> {
+        use crate::realtime::{Viewer, BATCH_MAX};
+        use crate::store::events;
+        self.store.read(|c| {
+            let max = events::max_id(c)?;
+            let rows = match viewer {
+                Viewer::Visitor(uid) => events::since_for_visitor(c, uid, after, BATCH_MAX as i64)?,
+                _ => events::since(c, after, BATCH_MAX as i64)?,
+            };
+            let full = rows.len() == BATCH_MAX;
+            // `max` was read before the rows, so nothing between them is skipped.
+            let last_row = rows.last().map_or(after, |e| e.id);
+            let cursor = if full { last_row } else { max.max(last_row).max(after) };
+            let visible = rows
+                .into_iter()
+                .filter(|e| viewer.sees(e.audience, e.visitor_id))
+                .map(|e| (e.id, Arc::from(e.json.as_str())))
+                .collect();
+            Ok((visible, cursor))
+        })
+    }
+}

@@ -1,0 +1,225 @@
+//! Users and contacts: create, edit, delete, list, presence.
+
+use super::{check_len, Actor, Desk, Role};
+use crate::error::{Error, Result};
+use crate::store::events::Audience;
+use crate::store::users::{self, ListQuery, User, UserFields, TYPES};
+use crate::store::Store;
+use serde_json::json;
+
+/// Checks the shape of user fields (lengths, email, types), not permissions.
+pub fn validate_fields(f: &UserFields) -> Result<()> {
+    for (name, v, max) in [
+        ("first_name", &f.first_name, 100),
+        ("last_name", &f.last_name, 100),
+        ("phone", &f.phone, 40),
+        ("avatar", &f.avatar, 2000),
+        ("language", &f.language, 20),
+        ("current_url", &f.current_url, 2000),
+        ("external_id", &f.external_id, 200),
+    ] {
+        if let Some(v) = v {
+            check_len(name, v, max)?;
+        }
+    }
+    if let Some(e) = &f.email {
+        check_len("email", e, 254)?;
+        let ok = e.is_empty() || {
+            let mut parts = e.splitn(2, '@');
+            let (l, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !e.contains(char::is_whitespace)
+        };
+        if !ok {
+            return Err(Error::bad("invalid_email", "email is not a valid address"));
+        }
+    }
+    if let Some(t) = &f.user_type {
+        if !TYPES.contains(&t.as_str()) {
+            return Err(Error::bad("invalid_type", format!("type must be one of {}", TYPES.join(", "))));
+        }
+    }
+    if let Some(c) = &f.custom {
+        if c.len() > 100 || serde_json::to_string(c)?.len() > 16_384 {
+            return Err(Error::bad("too_large", "custom fields are limited to 100 keys and 16 KiB"));
+        }
+    }
+    Ok(())
+}
+
+/// Creates the install's bot user on first start; returns its id.
+pub fn ensure_bot(store: &Store) -> Result<i64> {
+    store.write(|tx| {
+        if let Some(u) = users::by_external_id(tx.conn, "frontporch:bot")? {
+            return Ok(u.id);
+        }
+        let f = UserFields {
+            first_name: Some("Frontporch".into()),
+            last_name: Some("Bot".into()),
+            external_id: Some("frontporch:bot".into()),
+            ..Default::default()
+        };
+        let u = users::insert(tx, &f, "bot", None)?;
+        Ok(u.id)
+    })
+}
+
+impl Desk {
+    /// Creates a user. Agents may create contacts; only admins create staff.
+    pub fn create_user(&self, actor: Option<&Actor>, fields: UserFields) -> Result<User> {
+        validate_fields(&fields)?;
+        let user_type = fields.user_type.clone().unwrap_or_else(|| "user".into());
+        if let Some(a) = actor {
+            a.require_staff()?;
+            if users::is_staff_type(&user_type) {
+                a.require_admin()?;
+            }
+        }
+        if users::is_staff_type(&user_type) && user_type != "bot" && fields.email.as_deref().unwrap_or("").is_empty() {
+            return Err(Error::bad("missing_email", "agents and admins need an email to log in"));
+        }
+        let hash = match &fields.password {
+            Some(p) => Some(self.hash_password(p)?),
+            None => None,
+        };
+        let actor_id = actor.map(|a| a.user_id);
+        self.store.write(move |tx| {
+            let user = users::insert(tx, &fields, &user_type, hash.as_deref())?;
+            tx.emit("user.created", None, actor_id, Audience::Staff, json!({ "user": user.to_json() }))?;
+            Ok(user)
+        })
+    }
+
+    pub fn update_user(&self, actor: &Actor, id: i64, fields: UserFields) -> Result<User> {
+        actor.require_staff()?;
+        validate_fields(&fields)?;
+        let target = self.user(id)?;
+        let becomes_staff = fields.user_type.as_deref().is_some_and(users::is_staff_type);
+        if (target.is_staff() || becomes_staff || fields.password.is_some()) && actor.role != Role::Admin && actor.user_id != id {
+            return Err(Error::forbidden("only admins can change staff accounts"));
+        }
+        if actor.user_id == id && actor.role != Role::Admin && fields.user_type.is_some() {
+            return Err(Error::forbidden("you cannot change your own role"));
+        }
+        let hash = match &fields.password {
+            Some(p) => Some(self.hash_password(p)?),
+            None => None,
+        };
+        let actor_id = actor.user_id;
+        self.store.write(move |tx| {
+            let user = users::update(tx, id, &fields, hash.as_deref())?;
+            if hash.is_some() {
+                crate::store::auth::delete_sessions_of(tx, id)?;
+            }
+            tx.emit("user.updated", None, Some(actor_id), Audience::Staff, json!({ "user": user.to_json() }))?;
+            Ok(user)
+        })
+    }
+
+    /// A visitor describing themselves (name, email, custom fields, page URL).
+    pub fn update_self_visitor(&self, visitor: &User, mut fields: UserFields) -> Result<User> {
+        if fields.password.is_some() || fields.user_type.is_some() || fields.external_id.is_some() || fields.department_id.is_some() {
+            return Err(Error::bad("invalid_field", "visitors cannot set password, type, department or external_id"));
+        }
+        validate_fields(&fields)?;
+        let id = visitor.id;
+        let promote = visitor.user_type == "visitor" && fields.email.as_deref().is_some_and(|e| !e.is_empty());
+        self.store.write(move |tx| {
+            if let Some(e) = &fields.email {
+                if users::by_email(tx.conn, e)?.is_some_and(|(u, _)| u.id != id) {
+                    // Never take over someone else's record by claiming their email.
+                    fields.email = None;
+                }
+            }
+            if promote && fields.email.is_some() {
+                fields.user_type = Some("lead".into());
+            }
+            let user = users::update(tx, id, &fields, None)?;
+            tx.emit("user.updated", None, Some(id), Audience::Staff, json!({ "user": user.to_json() }))?;
+            Ok(user)
+        })
+    }
+
+    pub fn delete_user(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_staff()?;
+        let target = self.user(id)?;
+        if target.is_staff() {
+            actor.require_admin()?;
+            if id == actor.user_id {
+                return Err(Error::conflict("self_delete", "you cannot delete your own account"));
+            }
+            if id == self.bot_id {
+                return Err(Error::conflict("bot_user", "the bot user cannot be deleted"));
+            }
+        }
+        let actor_id = actor.user_id;
+        self.store.write(move |tx| {
+            users::delete(tx, id)?;
+            tx.emit("user.deleted", None, Some(actor_id), Audience::Staff, json!({ "user_id": id }))?;
+            Ok(())
+        })
+    }
+
+    /// Disables or re-enables a staff account; disabling ends its sessions.
+    pub fn set_disabled(&self, actor: &Actor, id: i64, disabled: bool) -> Result<User> {
+        actor.require_admin()?;
+        if id == actor.user_id && disabled {
+            return Err(Error::conflict("self_disable", "you cannot disable your own account"));
+        }
+        let actor_id = actor.user_id;
+        self.store.write(move |tx| {
+            users::get(tx.conn, id)?;
+            users::set_disabled(tx, id, disabled)?;
+            let user = users::get(tx.conn, id)?;
+            tx.emit("user.updated", None, Some(actor_id), Audience::Staff, json!({ "user": user.to_json() }))?;
+            Ok(user)
+        })
+    }
+
+    pub fn get_user(&self, actor: &Actor, id: i64) -> Result<User> {
+        actor.require_staff()?;
+        self.user(id)
+    }
+
+    pub fn list_users(&self, actor: &Actor, types: &[String], search: Option<&str>, limit: i64, offset: i64) -> Result<Vec<User>> {
+        actor.require_staff()?;
+        for t in types {
+            if !TYPES.contains(&t.as_str()) {
+                return Err(Error::bad("invalid_type", format!("unknown user type {t:?}")));
+            }
+        }
+        let q = ListQuery { types, search: search.filter(|s| !s.trim().is_empty()), limit, offset };
+        self.store.read(|c| users::list(c, &q))
+    }
+
+    /// A staff member's own online/away toggle.
+    pub fn set_presence(&self, actor: &Actor, online: bool) -> Result<()> {
+        actor.require_staff()?;
+        let id = actor.user_id;
+        self.store.write(move |tx| {
+            let before = users::get(tx.conn, id)?;
+            users::set_online(tx, id, online)?;
+            if before.online != online {
+                tx.emit("presence", None, Some(id), Audience::Everyone, json!({ "user_id": id, "online": online }))?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn online_staff(&self) -> Result<Vec<User>> {
+        self.store.read(users::online_staff)
+    }
+
+    /// Resets a staff password (CLI or admin); ends the user's sessions.
+    pub fn reset_password(&self, email: &str, password: &str) -> Result<User> {
+        let hash = self.hash_password(password)?;
+        let email = email.to_string();
+        self.store.write(move |tx| {
+            let (user, _) = users::by_email(tx.conn, &email)?.ok_or_else(|| Error::not_found("user"))?;
+            let f = UserFields::default();
+            let user = users::update(tx, user.id, &f, Some(&hash))?;
+            crate::store::auth::delete_sessions_of(tx, user.id)?;
+            tx.emit("user.password_reset", None, None, Audience::Admins, json!({ "user_id": user.id }))?;
+            Ok(user)
+        })
+    }
+}

@@ -1,0 +1,328 @@
+//! The HTTP server around tiny_http 0.12, and what contains its weaknesses:
+//!
+//! - tiny_http's accept loop ends for good on its first accept error (EMFILE,
+//!   ECONNABORTED...) and then only tells `recv()` once. Each tiny_http
+//!   `Server` here gets a forwarder thread; when it reports an accept error,
+//!   a new `Server` is built on a clone of the same listening socket. A
+//!   watchdog also probes `/healthz` over loopback and does the same if
+//!   accepting has silently stopped (a panic in the accept thread).
+//! - It spawns a thread per connection with no cap: we raise the open-file
+//!   limit and make those threads' stacks small (RUST_MIN_STACK, in main).
+//! - Bodies are read under a size limit (413); long-poll requests are parked
+//!   in the realtime hub, not on a worker thread; SSE gets its own small thread.
+//!
+//! No socket timeouts and no header-size cap remain: a reverse proxy in front
+//! (README) provides both.
+
+pub mod ratelimit;
+pub mod request;
+pub mod response;
+
+use crate::api::{self, Reply};
+use crate::app::App;
+use crate::error::Error;
+use crate::metrics::METRICS;
+use crate::realtime::{Batch, Poll, Viewer};
+use request::Ctx;
+use response::Resp;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub struct Server {
+    pub addr: SocketAddr,
+    /// Requests being handled right now (not parked ones).
+    in_flight: Arc<AtomicUsize>,
+    stopping: Arc<AtomicBool>,
+}
+
+/// Starts serving `listener` with `workers` handler threads.
+pub fn serve(app: Arc<App>, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+    let addr = listener.local_addr()?;
+    let (tx, rx) = mpsc::channel::<tiny_http::Request>();
+    let rx = Arc::new(Mutex::new(rx));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let stopping = Arc::new(AtomicBool::new(false));
+    for i in 0..workers {
+        let (app, rx, in_flight) = (app.clone(), rx.clone(), in_flight.clone());
+        std::thread::Builder::new()
+            .name(format!("http-{i}"))
+            .stack_size(1 << 20)
+            .spawn(move || worker(app, rx, in_flight))?;
+    }
+    let supervisor = Supervisor { listener, tx, restarts: Mutex::new(Vec::new()) };
+    let supervisor = Arc::new(supervisor);
+    supervisor.start_server()?;
+    {
+        let s = supervisor.clone();
+        let stopping = stopping.clone();
+        std::thread::Builder::new()
+            .name("accept-watchdog".into())
+            .stack_size(256 * 1024)
+            .spawn(move || s.watch(addr, stopping))?;
+    }
+    Ok(Server { addr, in_flight, stopping })
+}
+
+impl Server {
+    /// Waits (bounded) for requests being handled to finish.
+    pub fn drain(&self, timeout: Duration) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + timeout;
+        while self.in_flight.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+struct Supervisor {
+    listener: TcpListener,
+    tx: Sender<tiny_http::Request>,
+    /// Signals from forwarders whose accept loop died.
+    restarts: Mutex<Vec<std::time::Instant>>,
+}
+
+impl Supervisor {
+    /// A new tiny_http server on a clone of the listening socket, with a
+    /// forwarder feeding its requests to the workers.
+    fn start_server(self: &Arc<Self>) -> std::io::Result<()> {
+        let listener = self.listener.try_clone()?;
+        let server = tiny_http::Server::from_listener(listener, None)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let (tx, me) = (self.tx.clone(), self.clone());
+        std::thread::Builder::new()
+            .name("http-forward".into())
+            .stack_size(256 * 1024)
+            .spawn(move || loop {
+                match server.recv() {
+                    Ok(rq) => {
+                        if tx.send(rq).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) if e.to_string() == "thread unblocked" => return,
+                    Err(e) => {
+                        // The accept loop is gone; connections it already took
+                        // still deliver requests here, so keep forwarding.
+                        log::error!("accept loop stopped ({e}); starting a new one");
+                        me.restart();
+                    }
+                }
+            })?;
+        Ok(())
+    }
+
+    fn restart(self: &Arc<Self>) {
+        // Back off when restarts come fast (EMFILE persists until fds free up).
+        let pause = {
+            let mut r = self.restarts.lock().unwrap();
+            let now = std::time::Instant::now();
+            r.retain(|t| now.duration_since(*t) < Duration::from_secs(10));
+            r.push(now);
+            Duration::from_millis((50u64 << r.len().min(6)).min(2000))
+        };
+        std::thread::sleep(pause);
+        METRICS.accept_restarts.fetch_add(1, Ordering::Relaxed);
+        if let Err(e) = self.start_server() {
+            log::error!("cannot restart the accept loop: {e}");
+        }
+    }
+
+    /// Probes the server over loopback every few seconds; two failures in a
+    /// row mean nobody is accepting, so start a new accept loop.
+    fn watch(self: Arc<Self>, addr: SocketAddr, stopping: Arc<AtomicBool>) {
+        let mut target = addr;
+        if target.ip().is_unspecified() {
+            target.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+        }
+        let mut failures = 0;
+        loop {
+            std::thread::sleep(Duration::from_secs(5));
+            if stopping.load(Ordering::Relaxed) {
+                return;
+            }
+            if probe(target) {
+                failures = 0;
+            } else {
+                failures += 1;
+                if failures >= 2 {
+                    log::error!("health probe failed twice; starting a new accept loop");
+                    failures = 0;
+                    self.restart();
+                }
+            }
+        }
+    }
+}
+
+fn probe(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    if s.write_all(b"GET /healthz HTTP/1.0\r\nHost: watchdog\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 12];
+    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.")
+}
+
+fn worker(app: Arc<App>, rx: Arc<Mutex<Receiver<tiny_http::Request>>>, in_flight: Arc<AtomicUsize>) {
+    loop {
+        let rq = match rx.lock().unwrap().recv() {
+            Ok(rq) => rq,
+            Err(_) => return,
+        };
+        in_flight.fetch_add(1, Ordering::SeqCst);
+        handle(&app, rq);
+        in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+pub fn respond(rq: tiny_http::Request, resp: Resp) {
+    match resp.status {
+        400..=499 => METRICS.responses_4xx.fetch_add(1, Ordering::Relaxed),
+        500..=599 => METRICS.responses_5xx.fetch_add(1, Ordering::Relaxed),
+        _ => 0,
+    };
+    let _ = rq.respond(resp.into_tiny());
+}
+
+fn handle(app: &Arc<App>, mut rq: tiny_http::Request) {
+    METRICS.requests.fetch_add(1, Ordering::Relaxed);
+    let ctx = match Ctx::read(&mut rq, app.config.max_body, app.config.trust_proxy) {
+        Ok(c) => c,
+        Err(e) => return respond(rq, Resp::error(&e).with_header("Connection", "close")),
+    };
+    let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api::dispatch(app, &ctx)))
+        .unwrap_or_else(|_| Err(Error::internal("the request handler panicked")));
+    log::debug!("{} {} from {}", ctx.method, ctx.path, ctx.ip);
+    match reply {
+        Ok(Reply::Resp(r)) => {
+            if ctx.method == "POST" && ctx.path.ends_with("/messages") && r.status == 201 {
+                METRICS.messages.fetch_add(1, Ordering::Relaxed);
+            }
+            respond(rq, r)
+        }
+        Ok(Reply::Poll { viewer, me, after }) => poll(app, rq, viewer, me, after),
+        Ok(Reply::Stream { viewer, me, after }) => stream(app, rq, viewer, me, after),
+        Err(e) => respond(rq, Resp::error(&e)),
+    }
+}
+
+fn busy() -> Error {
+    let mut e = Error::new(crate::error::Kind::Unavailable, "too_many_waiters", "too many clients are waiting; retry shortly");
+    e.retry_after = Some(2);
+    e
+}
+
+/// Long-poll: answered now if events are there, else parked in the hub.
+fn poll(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after: i64) {
+    let hub = &app.desk.hub;
+    let (waiting, streams) = hub.waiting();
+    if waiting + streams >= app.config.max_waiters {
+        return respond(rq, Resp::error(&busy()));
+    }
+    let mut reply: crate::realtime::Reply =
+        Box::new(move |batch: Batch| respond(rq, Resp::raw_json(200, batch.to_json())));
+    let mut cursor = after;
+    // A cursor older than the ring: read the database until it catches up.
+    for _ in 0..4 {
+        match hub.poll(viewer, me, cursor, reply) {
+            Poll::Answered | Poll::Parked => return,
+            Poll::NeedsDb(r) => match app.desk.events_after(viewer, cursor) {
+                Ok((events, next)) if !events.is_empty() => {
+                    return r(Batch { events: events.into_iter().map(|(_, j)| j).collect(), cursor: next })
+                }
+                Ok((_, next)) => {
+                    cursor = next;
+                    reply = r;
+                }
+                Err(e) => {
+                    log::error!("events from the database: {e}");
+                    return r(Batch { events: vec![], cursor });
+                }
+            },
+        }
+    }
+    reply(Batch { events: vec![], cursor })
+}
+
+/// Server-sent events: a small thread per stream writes events as the hub
+/// hands them over, with a comment line every 15 s to keep proxies open.
+fn stream(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after: i64) {
+    let Ok((backlog, last, rx)) = app.desk.hub.stream(viewer, me, after) else {
+        return respond(rq, Resp::error(&busy()));
+    };
+    let app = app.clone();
+    let spawned = std::thread::Builder::new().name("sse".into()).stack_size(128 * 1024).spawn(move || {
+        let mut w = rq.into_writer();
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n\
+                    X-Accel-Buffering: no\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n";
+        if w.write_all(head.as_bytes()).and_then(|_| w.flush()).is_err() {
+            return;
+        }
+        let write = |w: &mut Box<dyn Write + Send>, id: Option<i64>, json: &str| -> std::io::Result<()> {
+            match id {
+                Some(id) => write!(w, "id: {id}\ndata: {json}\n\n")?,
+                None => write!(w, "data: {json}\n\n")?,
+            }
+            Ok(())
+        };
+        let mut sent = after;
+        let backlog = match backlog {
+            Some(b) => b,
+            None => {
+                // Older than the ring: replay from the database up to `last`.
+                let mut out = Vec::new();
+                while sent < last {
+                    match app.desk.events_after(viewer, sent) {
+                        Ok((evs, next)) => {
+                            out.extend(evs.into_iter().map(|(id, j)| (Some(id), j)));
+                            if next <= sent {
+                                break;
+                            }
+                            sent = next;
+                        }
+                        Err(_) => return,
+                    }
+                }
+                out
+            }
+        };
+        for (id, json) in backlog {
+            if write(&mut w, id, &json).is_err() {
+                return;
+            }
+        }
+        if sent > after && write!(w, ": caught up to {sent}\n\n").is_err() {
+            return;
+        }
+        if w.flush().is_err() {
+            return;
+        }
+        loop {
+            match rx.recv_timeout(Duration::from_secs(15)) {
+                Ok((_, json)) if json.is_empty() => continue,
+                Ok((id, json)) => {
+                    if id.is_some_and(|i| i <= sent) {
+                        continue;
+                    }
+                    if write(&mut w, id, &json).and_then(|_| w.flush()).is_err() {
+                        return;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if w.write_all(b": keepalive\n\n").and_then(|_| w.flush()).is_err() {
+                        return;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        log::error!("cannot start an SSE thread: {e}");
+    }
+}

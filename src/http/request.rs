@@ -1,0 +1,148 @@
+//! The parsed request a handler sees: method, path, query, headers, the
+//! caller's IP, and the body read under a size limit.
+
+use crate::error::{Error, Kind, Result};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::io::Read;
+
+pub struct Ctx {
+    pub method: String,
+    pub path: String,
+    pub query: HashMap<String, String>,
+    pub headers: HashMap<String, String>,
+    pub ip: String,
+    pub body: Vec<u8>,
+}
+
+impl Ctx {
+    /// Reads everything but the body's bytes beyond `max_body` (413).
+    pub fn read(rq: &mut tiny_http::Request, max_body: usize, trust_proxy: bool) -> Result<Ctx> {
+        let url = rq.url().to_string();
+        let (path, qs) = url.split_once('?').unwrap_or((&url, ""));
+        let mut headers = HashMap::new();
+        for h in rq.headers() {
+            headers.insert(h.field.as_str().as_str().to_ascii_lowercase(), h.value.as_str().to_string());
+        }
+        let mut ip = rq.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+        if trust_proxy {
+            if let Some(first) = headers.get("x-forwarded-for").and_then(|v| v.split(',').next()) {
+                ip = first.trim().to_string();
+            }
+        }
+        let mut ctx = Ctx {
+            method: rq.method().as_str().to_ascii_uppercase(),
+            path: percent_decode(path),
+            query: parse_form(qs),
+            headers,
+            ip,
+            body: Vec::new(),
+        };
+        let too_large = || Error::new(Kind::TooLarge, "body_too_large", format!("request body is larger than {max_body} bytes"));
+        if rq.body_length().is_some_and(|n| n > max_body) {
+            return Err(too_large());
+        }
+        rq.as_reader()
+            .take(max_body as u64 + 1)
+            .read_to_end(&mut ctx.body)
+            .map_err(|e| Error::bad("read_error", format!("cannot read the body: {e}")))?;
+        if ctx.body.len() > max_body {
+            return Err(too_large());
+        }
+        Ok(ctx)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.header("cookie")?
+            .split(';')
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    }
+
+    pub fn q(&self, name: &str) -> Option<&str> {
+        self.query.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    pub fn q_i64(&self, name: &str) -> Result<Option<i64>> {
+        match self.q(name) {
+            None => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| Error::bad("invalid_parameter", format!("{name} must be an integer"))),
+        }
+    }
+
+    /// `limit`/`offset` query parameters, bounded.
+    pub fn page(&self, default: i64, max: i64) -> Result<(i64, i64)> {
+        let limit = self.q_i64("limit")?.unwrap_or(default);
+        let offset = self.q_i64("offset")?.unwrap_or(0);
+        if !(1..=max).contains(&limit) || offset < 0 {
+            return Err(Error::bad("invalid_parameter", format!("limit must be 1..{max} and offset >= 0")));
+        }
+        Ok((limit, offset))
+    }
+
+    fn body_str(&self) -> Result<&str> {
+        std::str::from_utf8(&self.body).map_err(|_| Error::bad("invalid_utf8", "the body is not valid UTF-8"))
+    }
+
+    /// The body as JSON into `T`, with clear errors for every way it can be wrong.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        if let Some(ct) = self.header("content-type") {
+            if !ct.to_ascii_lowercase().starts_with("application/json") {
+                return Err(Error::new(Kind::BadRequest, "unsupported_media_type", "send Content-Type: application/json"));
+            }
+        }
+        let text = self.body_str()?;
+        let text = if text.trim().is_empty() { "{}" } else { text };
+        serde_json::from_str(text).map_err(|e| {
+            let code = if e.is_data() { "invalid_field" } else { "invalid_json" };
+            Error::bad(code, e.to_string())
+        })
+    }
+}
+
+pub fn parse_form(qs: &str) -> HashMap<String, String> {
+    qs.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")))
+        })
+        .collect()
+}
+
+/// %XX decoding; invalid sequences stay as they are, invalid UTF-8 is replaced.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decodes() {
+        assert_eq!(super::percent_decode("a%20b%2"), "a b%2");
+        assert_eq!(super::percent_decode("%E2%9C%93"), "✓");
+        let f = super::parse_form("a=1&b=x+y&c=%26");
+        assert_eq!(f["b"], "x y");
+        assert_eq!(f["c"], "&");
+    }
+}

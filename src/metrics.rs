@@ -1,0 +1,45 @@
+//! Process-wide counters for `/metrics` (Prometheus text format).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub responses_4xx: AtomicU64,
+    pub responses_5xx: AtomicU64,
+    pub messages: AtomicU64,
+    pub delivery_failures: AtomicU64,
+    pub outbox_depth: AtomicU64,
+    pub accept_restarts: AtomicU64,
+}
+
+pub static METRICS: Metrics = Metrics {
+    requests: AtomicU64::new(0),
+    responses_4xx: AtomicU64::new(0),
+    responses_5xx: AtomicU64::new(0),
+    messages: AtomicU64::new(0),
+    delivery_failures: AtomicU64::new(0),
+    outbox_depth: AtomicU64::new(0),
+    accept_restarts: AtomicU64::new(0),
+};
+
+impl Metrics {
+    /// Renders the counters plus the gauges the caller knows.
+    pub fn render(&self, waiting: usize, streams: usize, events_published: u64) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let mut out = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
+        };
+        metric("frontporch_http_requests_total", "counter", "HTTP requests received.", g(&self.requests));
+        metric("frontporch_http_responses_4xx_total", "counter", "Responses with a 4xx status.", g(&self.responses_4xx));
+        metric("frontporch_http_responses_5xx_total", "counter", "Responses with a 5xx status.", g(&self.responses_5xx));
+        metric("frontporch_messages_total", "counter", "Messages accepted since start.", g(&self.messages));
+        metric("frontporch_events_published_total", "counter", "Events published to realtime clients.", events_published);
+        metric("frontporch_waiting_clients", "gauge", "Long-poll requests parked for events.", waiting as u64);
+        metric("frontporch_sse_streams", "gauge", "Open SSE streams.", streams as u64);
+        metric("frontporch_outbox_depth", "gauge", "Outbox rows waiting to be delivered.", g(&self.outbox_depth));
+        metric("frontporch_delivery_failures_total", "counter", "Failed delivery attempts.", g(&self.delivery_failures));
+        metric("frontporch_accept_restarts_total", "counter", "Times the accept loop was restarted.", g(&self.accept_restarts));
+        out
+    }
+}

@@ -1,0 +1,207 @@
+//! Conversations and their participants.
+
+use super::writer::Tx;
+use super::{found, json_col};
+use crate::error::Result;
+use rusqlite::{params, Connection, Row};
+use serde_json::{json, Value};
+
+pub const STATUS_NAMES: [&str; 5] = ["live", "waiting_for_user", "waiting_for_agent", "archive", "trash"];
+
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub id: i64,
+    pub user_id: i64,
+    pub status: i64,
+    pub title: String,
+    pub department_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub source: String,
+    pub extra: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The newest visible message: (id, user_id, body, created_at).
+    pub last_message: Option<(i64, Option<i64>, String, i64)>,
+    /// Messages from the conversation's user that staff have not read.
+    pub unread: i64,
+}
+
+impl Conversation {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "user_id": self.user_id, "status": self.status,
+            "status_name": STATUS_NAMES.get(self.status as usize).copied().unwrap_or("live"),
+            "title": self.title, "department_id": self.department_id, "agent_id": self.agent_id,
+            "source": self.source, "extra": self.extra,
+            "created_at": crate::util::rfc3339(self.created_at),
+            "updated_at": crate::util::rfc3339(self.updated_at),
+            "unread": self.unread,
+            "last_message": self.last_message.as_ref().map(|(id, uid, body, at)| json!({
+                "id": id, "user_id": uid, "body": body, "created_at": crate::util::rfc3339(*at),
+            })),
+        })
+    }
+    /// What the conversation's own visitor sees.
+    pub fn visitor_json(&self) -> Value {
+        let mut v = self.to_json();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("extra");
+            o.remove("unread");
+        }
+        v
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.user_id, c.status, c.title, c.department_id, c.agent_id, c.source, c.extra,
+        c.created_at, c.updated_at, m.id, m.user_id, m.body, m.created_at,
+        (SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.user_id = c.user_id
+            AND u.read_at IS NULL AND u.deleted_at IS NULL)
+    FROM conversations c
+    LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages WHERE conversation_id = c.id
+        AND private = 0 AND deleted_at IS NULL)";
+
+fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
+    let last_id: Option<i64> = r.get(10)?;
+    Ok(Conversation {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        status: r.get(2)?,
+        title: r.get(3)?,
+        department_id: r.get(4)?,
+        agent_id: r.get(5)?,
+        source: r.get(6)?,
+        extra: json_col(r.get(7)?),
+        created_at: r.get(8)?,
+        updated_at: r.get(9)?,
+        last_message: match last_id {
+            Some(id) => Some((id, r.get(11)?, r.get(12)?, r.get(13)?)),
+            None => None,
+        },
+        unread: r.get(14)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Conversation> {
+    found(conn.prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?.query_row([id], from_row), "conversation")
+}
+
+pub struct NewConversation<'a> {
+    pub user_id: i64,
+    pub status: i64,
+    pub title: &'a str,
+    pub department_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub source: &'a str,
+    pub extra: &'a Value,
+}
+
+pub fn insert(tx: &Tx, c: &NewConversation) -> Result<i64> {
+    tx.conn
+        .prepare_cached(
+            "INSERT INTO conversations (user_id, status, title, department_id, agent_id, source, extra, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        )?
+        .execute(params![c.user_id, c.status, c.title, c.department_id, c.agent_id, c.source, c.extra.to_string(), tx.now])?;
+    let id = tx.conn.last_insert_rowid();
+    add_participant(tx, id, c.user_id, "owner")?;
+    Ok(id)
+}
+
+pub fn add_participant(tx: &Tx, conversation_id: i64, user_id: i64, flags: &str) -> Result<()> {
+    tx.conn
+        .prepare_cached(
+            "INSERT INTO participants (conversation_id, user_id, flags, joined_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![conversation_id, user_id, flags, tx.now])?;
+    Ok(())
+}
+
+pub fn participants(conn: &Connection, conversation_id: i64) -> Result<Vec<(i64, String, i64)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT user_id, flags, last_read_id FROM participants WHERE conversation_id = ?1 ORDER BY joined_at, user_id",
+    )?;
+    let rows = st.query_map([conversation_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn set_status(tx: &Tx, id: i64, status: i64) -> Result<()> {
+    tx.conn
+        .prepare_cached("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, status, tx.now])?;
+    Ok(())
+}
+
+pub fn set_agent(tx: &Tx, id: i64, agent_id: Option<i64>) -> Result<()> {
+    tx.conn.execute("UPDATE conversations SET agent_id = ?2, updated_at = ?3 WHERE id = ?1", params![id, agent_id, tx.now])?;
+    Ok(())
+}
+
+pub fn set_department(tx: &Tx, id: i64, department_id: Option<i64>) -> Result<()> {
+    tx.conn.execute(
+        "UPDATE conversations SET department_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, department_id, tx.now],
+    )?;
+    Ok(())
+}
+
+pub fn set_title(tx: &Tx, id: i64, title: &str) -> Result<()> {
+    tx.conn.execute("UPDATE conversations SET title = ?2, updated_at = ?3 WHERE id = ?1", params![id, title, tx.now])?;
+    Ok(())
+}
+
+pub fn set_extra(tx: &Tx, id: i64, extra: &Value) -> Result<()> {
+    tx.conn.execute("UPDATE conversations SET extra = ?2 WHERE id = ?1", params![id, extra.to_string()])?;
+    Ok(())
+}
+
+pub fn touch(tx: &Tx, id: i64) -> Result<()> {
+    tx.conn.prepare_cached("UPDATE conversations SET updated_at = ?2 WHERE id = ?1")?.execute(params![id, tx.now])?;
+    Ok(())
+}
+
+pub fn delete(tx: &Tx, id: i64) -> Result<()> {
+    tx.conn.execute("DELETE FROM conversations WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub statuses: Vec<i64>,
+    pub department_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub unassigned: bool,
+    pub source: Option<String>,
+    pub user_id: Option<i64>,
+    pub search: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Conversations, most recently active first.
+pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Conversation>> {
+    let statuses = serde_json::to_string(&f.statuses)?;
+    let search = f.search.as_deref().map(super::search::fts_query);
+    let sql = format!(
+        "{SELECT}
+        WHERE (?1 = '[]' OR c.status IN (SELECT value FROM json_each(?1)))
+          AND (?2 IS NULL OR c.department_id = ?2)
+          AND (?3 IS NULL OR c.agent_id = ?3)
+          AND (?4 = 0 OR c.agent_id IS NULL)
+          AND (?5 IS NULL OR c.source = ?5)
+          AND (?6 IS NULL OR c.user_id = ?6)
+          AND (?7 IS NULL OR c.id IN (
+                SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?7
+                UNION SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+                      WHERE messages_fts MATCH ?7
+                UNION SELECT c2.id FROM conversations c2 WHERE c2.user_id IN
+                      (SELECT rowid FROM users_fts WHERE users_fts MATCH ?7)))
+        ORDER BY c.updated_at DESC, c.id DESC LIMIT ?8 OFFSET ?9"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st.query_map(
+        params![statuses, f.department_id, f.agent_id, f.unassigned, f.source, f.user_id, search, f.limit, f.offset],
+        from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,98 @@
+//! The event log: every state change appends a row in its own transaction.
+
+use super::writer::Tx;
+use crate::error::Result;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::Value;
+
+/// Who may see an event, besides its conversation's owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Staff, and the visitor owning the conversation.
+    Everyone = 0,
+    /// Agents and admins only (internal notes, contact edits).
+    Staff = 1,
+    /// Admins only (settings, tokens, webhooks).
+    Admins = 2,
+}
+
+/// A committed event, with the JSON clients receive already rendered.
+#[derive(Debug)]
+pub struct Event {
+    pub id: i64,
+    pub visitor_id: Option<i64>,
+    pub audience: i64,
+    pub json: String,
+}
+
+const COLS: &str = "id, kind, conversation_id, visitor_id, actor_id, audience, payload, created_at";
+
+fn from_row(r: &Row) -> rusqlite::Result<Event> {
+    let id: i64 = r.get(0)?;
+    let kind: String = r.get(1)?;
+    let conversation_id: Option<i64> = r.get(2)?;
+    let visitor_id: Option<i64> = r.get(3)?;
+    let actor_id: Option<i64> = r.get(4)?;
+    let payload: String = r.get(6)?;
+    let created_at: i64 = r.get(7)?;
+    // The payload column is JSON we wrote ourselves; splice it in as is.
+    let json = format!(
+        r#"{{"id":{id},"kind":{},"conversation_id":{},"actor_id":{},"created_at":"{}","data":{payload}}}"#,
+        Value::from(kind.as_str()),
+        conversation_id.map_or("null".into(), |v| v.to_string()),
+        actor_id.map_or("null".into(), |v| v.to_string()),
+        crate::util::rfc3339(created_at),
+    );
+    Ok(Event { id, visitor_id, audience: r.get(5)?, json })
+}
+
+pub fn max_id(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
+}
+
+/// Events after `after`, oldest first.
+pub fn since(conn: &Connection, after: i64, limit: i64) -> Result<Vec<Event>> {
+    let mut st = conn.prepare_cached(&format!("SELECT {COLS} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
+    let rows = st.query_map(params![after, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Events after `after` that the owner of `visitor_id`'s conversations may see.
+pub fn since_for_visitor(conn: &Connection, visitor_id: i64, after: i64, limit: i64) -> Result<Vec<Event>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM events WHERE visitor_id = ?1 AND id > ?2 AND audience = 0 ORDER BY id LIMIT ?3"
+    ))?;
+    let rows = st.query_map(params![visitor_id, after, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+impl Tx<'_> {
+    /// Appends an event (and the outbox rows of the webhooks that want it).
+    pub fn emit(
+        &mut self,
+        kind: &str,
+        conversation_id: Option<i64>,
+        actor_id: Option<i64>,
+        audience: Audience,
+        data: Value,
+    ) -> Result<i64> {
+        let visitor_id: Option<i64> = match conversation_id {
+            Some(c) => self
+                .conn
+                .prepare_cached("SELECT user_id FROM conversations WHERE id = ?1")?
+                .query_row([c], |r| r.get(0))
+                .optional()?,
+            None => None,
+        };
+        let payload = data.to_string();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (kind, conversation_id, visitor_id, actor_id, audience, payload, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![kind, conversation_id, visitor_id, actor_id, audience as i64, payload, self.now])?;
+        let id = self.conn.last_insert_rowid();
+        super::webhooks::fan_out(self, id, kind, conversation_id, actor_id, &payload)?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,145 @@
+//! Messages of conversations.
+
+use super::found;
+use super::json_col;
+use super::writer::Tx;
+use crate::error::Result;
+use rusqlite::{params, Connection, Row};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub user_id: Option<i64>,
+    pub body: String,
+    pub attachments: Value,
+    pub payload: Value,
+    pub private: bool,
+    pub read_at: Option<i64>,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    /// Sender's (type, first name, last name, avatar).
+    pub sender: Option<(String, String, String, Option<String>)>,
+}
+
+impl Message {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "conversation_id": self.conversation_id, "user_id": self.user_id,
+            "sender": self.sender.as_ref().map(|(t, f, l, a)| json!({
+                "id": self.user_id, "type": t, "name": format!("{f} {l}").trim(), "avatar": a,
+            })),
+            "body": self.body, "attachments": self.attachments, "payload": self.payload,
+            "private": self.private, "read": self.read_at.is_some(),
+            "read_at": self.read_at.map(crate::util::rfc3339),
+            "created_at": crate::util::rfc3339(self.created_at),
+            "edited_at": self.edited_at.map(crate::util::rfc3339),
+            "deleted": self.deleted_at.is_some(),
+        })
+    }
+}
+
+const SELECT: &str = "SELECT m.id, m.conversation_id, m.user_id, m.body, m.attachments, m.payload, m.private,
+        m.read_at, m.created_at, m.edited_at, m.deleted_at, u.user_type, u.first_name, u.last_name, u.profile_image
+    FROM messages m LEFT JOIN users u ON u.id = m.user_id";
+
+fn from_row(r: &Row) -> rusqlite::Result<Message> {
+    let utype: Option<String> = r.get(11)?;
+    Ok(Message {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        user_id: r.get(2)?,
+        body: r.get(3)?,
+        attachments: json_col(r.get(4)?),
+        payload: json_col(r.get(5)?),
+        private: r.get(6)?,
+        read_at: r.get(7)?,
+        created_at: r.get(8)?,
+        edited_at: r.get(9)?,
+        deleted_at: r.get(10)?,
+        sender: match utype {
+            Some(t) => Some((t, r.get(12)?, r.get(13)?, r.get(14)?)),
+            None => None,
+        },
+    })
+}
+
+pub struct NewMessage<'a> {
+    pub conversation_id: i64,
+    pub user_id: Option<i64>,
+    pub body: &'a str,
+    pub attachments: &'a Value,
+    pub payload: &'a Value,
+    pub private: bool,
+}
+
+pub fn insert(tx: &Tx, m: &NewMessage) -> Result<Message> {
+    tx.conn
+        .prepare_cached(
+            "INSERT INTO messages (conversation_id, user_id, body, attachments, payload, private, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            m.conversation_id,
+            m.user_id,
+            m.body,
+            m.attachments.to_string(),
+            m.payload.to_string(),
+            m.private,
+            tx.now
+        ])?;
+    get(tx.conn, tx.conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Message> {
+    found(conn.prepare_cached(&format!("{SELECT} WHERE m.id = ?1"))?.query_row([id], from_row), "message")
+}
+
+/// A page of history, oldest first: the `limit` messages before `before`.
+pub fn page(conn: &Connection, conversation_id: i64, before: i64, limit: i64, include_private: bool) -> Result<Vec<Message>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT * FROM ({SELECT} WHERE m.conversation_id = ?1 AND m.id < ?2 AND (?3 OR m.private = 0)
+         ORDER BY m.id DESC LIMIT ?4) ORDER BY id"
+    ))?;
+    let rows = st.query_map(params![conversation_id, before, include_private, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn edit(tx: &Tx, id: i64, body: &str) -> Result<Message> {
+    tx.conn.execute("UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1", params![id, body, tx.now])?;
+    get(tx.conn, id)
+}
+
+/// Soft delete: the row stays (ids and read marks stay valid), its content goes.
+pub fn delete(tx: &Tx, id: i64) -> Result<()> {
+    tx.conn.execute(
+        "UPDATE messages SET body = '', attachments = '[]', payload = '{}', deleted_at = ?2 WHERE id = ?1",
+        params![id, tx.now],
+    )?;
+    Ok(())
+}
+
+/// Marks as read the messages up to `up_to` that were *not* sent by `reader_side`:
+/// staff reading marks the visitor's messages, the visitor reading marks staff's.
+/// Returns the ids newly marked.
+pub fn mark_read(tx: &Tx, conversation_id: i64, up_to: i64, by_staff: bool) -> Result<Vec<i64>> {
+    let mut st = tx.conn.prepare_cached(
+        "UPDATE messages SET read_at = ?3
+         WHERE conversation_id = ?1 AND id <= ?2 AND read_at IS NULL AND deleted_at IS NULL AND private = 0
+           AND (CASE WHEN user_id = (SELECT user_id FROM conversations WHERE id = ?1) THEN 1 ELSE 0 END) = ?4
+         RETURNING id",
+    )?;
+    let rows = st.query_map(params![conversation_id, up_to, tx.now, by_staff], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn set_last_read(tx: &Tx, conversation_id: i64, user_id: i64, up_to: i64) -> Result<()> {
+    tx.conn.execute(
+        "UPDATE participants SET last_read_id = max(last_read_id, ?3) WHERE conversation_id = ?1 AND user_id = ?2",
+        params![conversation_id, user_id, up_to],
+    )?;
+    Ok(())
+}
+

@@ -1,0 +1,115 @@
+//! The store: one SQLite file, one writer thread (the only read-write
+//! connection, group commit), a pool of read-only connections, and the
+//! queries per table. No SQL lives outside this module.
+
+mod migrate;
+mod readers;
+mod writer;
+
+pub mod auth;
+pub mod conversations;
+pub mod departments;
+pub mod events;
+pub mod messages;
+pub mod outbox;
+pub mod search;
+pub mod settings;
+pub mod users;
+pub mod webhooks;
+
+use crate::config::Durability;
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use events::Event;
+pub use writer::Tx;
+
+/// Called on the writer thread after each commit with the events it made
+/// visible (in id order) and whether any outbox rows may be due.
+pub type CommitHook = Box<dyn Fn(&[Arc<Event>]) + Send>;
+
+#[derive(Clone)]
+pub struct Store {
+    writer: writer::Handle,
+    readers: Arc<readers::ReaderPool>,
+}
+
+/// Opens a read-write connection with the pragmas every writer needs.
+/// busy_timeout first, so that the following pragmas wait rather than fail
+/// while another process (a CLI command) holds the lock.
+pub fn open_rw(path: &Path, durability: Durability) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = {};
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -16000;",
+        durability.pragma()
+    ))?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) and starts the writer thread.
+    pub fn open(path: &Path, durability: Durability, on_commit: CommitHook) -> Result<Store> {
+        let conn = Store::open_migrated(path, durability)?;
+        let writer = writer::start(conn, on_commit)?;
+        let readers = Arc::new(readers::ReaderPool::open(path, 4)?);
+        Ok(Store { writer, readers })
+    }
+
+    /// A migrated read-write connection, for CLI commands that run beside a
+    /// server (SQLite's locking keeps them apart from its writer).
+    pub fn open_migrated(path: &Path, durability: Durability) -> Result<Connection> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::internal(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut conn = open_rw(path, durability)?;
+        migrate::migrate(&mut conn)?;
+        Ok(conn)
+    }
+
+    /// Runs `f` in the writer's next group commit and returns its result once
+    /// that commit is durable. An `Err` from `f` rolls back only `f`'s work.
+    pub fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Tx) -> Result<T> + Send + 'static) -> Result<T> {
+        self.writer.run(f)
+    }
+
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.readers.with(f)
+    }
+
+    /// Stops taking jobs, finishes the queued ones, commits and returns.
+    pub fn shutdown(&self) {
+        self.writer.shutdown();
+    }
+}
+
+/// Writes a consistent copy of the database to `dest` while others use it.
+pub fn backup(conn: &Connection, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        return Err(Error::conflict("exists", format!("{} already exists", dest.display())));
+    }
+    conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()])?;
+    Ok(())
+}
+
+/// Maps "no row" to a not-found error naming `what`.
+pub(crate) fn found<T>(r: rusqlite::Result<T>, what: &str) -> Result<T> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(rusqlite::Error::QueryReturnedNoRows) => Err(Error::not_found(what)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// JSON text column to a value (invalid JSON reads as null rather than failing).
+pub(crate) fn json_col(s: String) -> serde_json::Value {
+    serde_json::from_str(&s).unwrap_or(serde_json::Value::Null)
+}

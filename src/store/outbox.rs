@@ -1,0 +1,173 @@
+//! The outbox: rows that must leave the box, and the record of each attempt.
+
+use super::writer::Tx;
+use super::found;
+use crate::error::Result;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::{json, Value};
+
+pub fn insert(tx: &Tx, channel: &str, endpoint_id: Option<i64>, event_id: Option<i64>, payload: &str) -> Result<i64> {
+    tx.conn
+        .prepare_cached(
+            "INSERT INTO outbox (channel, endpoint_id, event_id, payload, next_attempt_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        )?
+        .execute(params![channel, endpoint_id, event_id, payload, tx.now])?;
+    Ok(tx.conn.last_insert_rowid())
+}
+
+/// A webhook delivery ready to send.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub url: String,
+    pub secret: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+/// Pending webhook rows due by `now`, oldest first, skipping `busy` ones.
+pub fn due(conn: &Connection, now: i64, limit: usize, busy: &std::collections::HashSet<i64>) -> Result<Vec<Due>> {
+    let mut st = conn.prepare_cached(
+        "SELECT o.id, o.endpoint_id, e.url, e.secret, o.payload, o.attempts, o.created_at
+         FROM outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
+         WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 AND o.channel = 'webhook' AND e.active = 1
+         ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![now, (limit + busy.len()) as i64], |r| {
+        Ok(Due {
+            id: r.get(0)?,
+            endpoint_id: r.get(1)?,
+            url: r.get(2)?,
+            secret: r.get(3)?,
+            payload: r.get(4)?,
+            attempts: r.get(5)?,
+            created_at: r.get(6)?,
+        })
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let d = row?;
+        if !busy.contains(&d.id) {
+            out.push(d);
+            if out.len() == limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// When the next pending row falls due, if any.
+pub fn next_due_at(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+pub fn pending_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?)
+}
+
+pub struct Attempt<'a> {
+    pub status_code: Option<u16>,
+    pub error: Option<&'a str>,
+    pub duration_ms: i64,
+    pub response: Option<&'a str>,
+}
+
+pub enum Outcome {
+    Delivered,
+    RetryAt(i64),
+    Dead,
+}
+
+pub fn record(tx: &Tx, outbox_id: i64, attempt: &Attempt, outcome: Outcome) -> Result<()> {
+    tx.conn
+        .prepare_cached(
+            "INSERT INTO delivery_attempts (outbox_id, attempted_at, status_code, error, duration_ms, response)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![outbox_id, tx.now, attempt.status_code, attempt.error, attempt.duration_ms, attempt.response])?;
+    let (state, next, delivered) = match outcome {
+        Outcome::Delivered => ("delivered", tx.now, Some(tx.now)),
+        Outcome::RetryAt(at) => ("pending", at, None),
+        Outcome::Dead => ("dead", tx.now, None),
+    };
+    let error = attempt
+        .error
+        .map(String::from)
+        .or_else(|| attempt.status_code.filter(|c| !(200..300).contains(c)).map(|c| format!("HTTP {c}")));
+    tx.conn
+        .prepare_cached(
+            "UPDATE outbox SET state = ?2, attempts = attempts + 1, next_attempt_at = ?3,
+                 delivered_at = ?4, last_error = ?5 WHERE id = ?1",
+        )?
+        .execute(params![outbox_id, state, next, delivered, error])?;
+    Ok(())
+}
+
+fn delivery_json(r: &Row) -> rusqlite::Result<Value> {
+    let payload: String = r.get(4)?;
+    Ok(json!({
+        "id": r.get::<_, i64>(0)?,
+        "endpoint_id": r.get::<_, Option<i64>>(1)?,
+        "event_id": r.get::<_, Option<i64>>(2)?,
+        "state": r.get::<_, String>(3)?,
+        "payload": serde_json::from_str::<Value>(&payload).unwrap_or(Value::String(payload)),
+        "attempts": r.get::<_, i64>(5)?,
+        "next_attempt_at": crate::util::rfc3339(r.get(6)?),
+        "created_at": crate::util::rfc3339(r.get(7)?),
+        "delivered_at": r.get::<_, Option<i64>>(8)?.map(crate::util::rfc3339),
+        "last_error": r.get::<_, Option<String>>(9)?,
+    }))
+}
+
+const COLS: &str =
+    "id, endpoint_id, event_id, state, payload, attempts, next_attempt_at, created_at, delivered_at, last_error";
+
+/// An endpoint's deliveries, newest first, with ids below `before`.
+pub fn list_for_endpoint(conn: &Connection, endpoint_id: i64, before: i64, limit: i64) -> Result<Vec<Value>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM outbox WHERE endpoint_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+    ))?;
+    let rows = st.query_map(params![endpoint_id, before, limit], delivery_json)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One delivery with every attempt.
+pub fn get(conn: &Connection, id: i64) -> Result<Value> {
+    let mut v = found(conn.query_row(&format!("SELECT {COLS} FROM outbox WHERE id = ?1"), [id], delivery_json), "delivery")?;
+    let mut st = conn.prepare_cached(
+        "SELECT attempted_at, status_code, error, duration_ms, response FROM delivery_attempts
+         WHERE outbox_id = ?1 ORDER BY id",
+    )?;
+    let attempts = st
+        .query_map([id], |r| {
+            Ok(json!({
+                "attempted_at": crate::util::rfc3339(r.get(0)?),
+                "status_code": r.get::<_, Option<i64>>(1)?,
+                "error": r.get::<_, Option<String>>(2)?,
+                "duration_ms": r.get::<_, i64>(3)?,
+                "response": r.get::<_, Option<String>>(4)?,
+            }))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    v["attempt_log"] = Value::Array(attempts);
+    Ok(v)
+}
+
+/// Sends a delivery again (same webhook-id), whatever its state.
+pub fn replay(tx: &Tx, id: i64) -> Result<()> {
+    let n = tx.conn.execute(
+        "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, created_at = ?2 WHERE id = ?1",
+        params![id, tx.now],
+    )?;
+    if n == 0 {
+        return Err(crate::error::Error::not_found("delivery"));
+    }
+    Ok(())
+}

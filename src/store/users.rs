@@ -1,0 +1,273 @@
+//! Users of every type: visitors, leads, contacts, agents, admins, bots.
+
+use super::writer::Tx;
+use super::{found, json_col};
+use crate::error::{Error, Result};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+pub const TYPES: &[&str] = &["visitor", "lead", "user", "agent", "admin", "bot"];
+
+pub fn is_staff_type(t: &str) -> bool {
+    matches!(t, "agent" | "admin" | "bot")
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub user_type: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub profile_image: Option<String>,
+    pub language: Option<String>,
+    pub department_id: Option<i64>,
+    pub custom: Value,
+    pub current_url: Option<String>,
+    pub external_id: Option<String>,
+    pub online: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub last_seen: Option<i64>,
+}
+
+impl User {
+    pub fn is_staff(&self) -> bool {
+        is_staff_type(&self.user_type)
+    }
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+    }
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "type": self.user_type, "first_name": self.first_name,
+            "last_name": self.last_name, "name": self.name(), "email": self.email,
+            "phone": self.phone, "avatar": self.profile_image, "language": self.language,
+            "department_id": self.department_id, "custom": self.custom,
+            "current_url": self.current_url, "external_id": self.external_id,
+            "online": self.online, "disabled": self.disabled,
+            "created_at": crate::util::rfc3339(self.created_at),
+            "last_seen": self.last_seen.map(crate::util::rfc3339),
+        })
+    }
+    /// What a visitor may learn about someone in their conversation.
+    pub fn public_json(&self) -> Value {
+        json!({
+            "id": self.id, "type": self.user_type, "name": self.name(),
+            "first_name": self.first_name, "avatar": self.profile_image,
+        })
+    }
+}
+
+/// The writable fields of a user; every one optional, unknown ones refused.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserFields {
+    #[serde(rename = "type")]
+    pub user_type: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub avatar: Option<String>,
+    pub language: Option<String>,
+    pub department_id: Option<i64>,
+    pub custom: Option<Map<String, Value>>,
+    pub current_url: Option<String>,
+    pub external_id: Option<String>,
+    pub password: Option<String>,
+}
+
+const COLS: &str = "id, user_type, first_name, last_name, email, phone, profile_image, language, department_id, \
+                    custom, current_url, external_id, online, disabled, created_at, last_seen";
+
+pub fn from_row(r: &Row) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        user_type: r.get(1)?,
+        first_name: r.get(2)?,
+        last_name: r.get(3)?,
+        email: r.get(4)?,
+        phone: r.get(5)?,
+        profile_image: r.get(6)?,
+        language: r.get(7)?,
+        department_id: r.get(8)?,
+        custom: json_col(r.get(9)?),
+        current_url: r.get(10)?,
+        external_id: r.get(11)?,
+        online: r.get(12)?,
+        disabled: r.get(13)?,
+        created_at: r.get(14)?,
+        last_seen: r.get(15)?,
+    })
+}
+
+fn unique_violation(e: rusqlite::Error) -> Error {
+    let text = e.to_string();
+    if text.contains("users.email") {
+        Error::conflict("email_taken", "a user with this email already exists")
+    } else if text.contains("users.external_id") {
+        Error::conflict("external_id_taken", "a user with this external id already exists")
+    } else {
+        e.into()
+    }
+}
+
+/// Inserts a user; `password_hash` is already hashed by the caller.
+pub fn insert(tx: &Tx, f: &UserFields, user_type: &str, password_hash: Option<&str>) -> Result<User> {
+    let custom = Value::Object(f.custom.clone().unwrap_or_default()).to_string();
+    tx.conn
+        .prepare_cached(
+            "INSERT INTO users (user_type, first_name, last_name, email, phone, profile_image, password_hash,
+                language, department_id, custom, current_url, external_id, created_at, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        )?
+        .execute(params![
+            user_type,
+            f.first_name.as_deref().unwrap_or(""),
+            f.last_name.as_deref().unwrap_or(""),
+            f.email,
+            f.phone,
+            f.avatar,
+            password_hash,
+            f.language,
+            f.department_id,
+            custom,
+            f.current_url,
+            f.external_id,
+            tx.now
+        ])
+        .map_err(unique_violation)?;
+    get(tx.conn, tx.conn.last_insert_rowid())
+}
+
+/// Applies the given fields; `custom` merges key by key (a null value removes the key).
+pub fn update(tx: &Tx, id: i64, f: &UserFields, password_hash: Option<&str>) -> Result<User> {
+    let user = get(tx.conn, id)?;
+    let mut custom = user.custom.as_object().cloned().unwrap_or_default();
+    if let Some(c) = &f.custom {
+        for (k, v) in c {
+            if v.is_null() {
+                custom.remove(k);
+            } else {
+                custom.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    tx.conn
+        .prepare_cached(
+            "UPDATE users SET user_type = coalesce(?2, user_type), first_name = coalesce(?3, first_name),
+                last_name = coalesce(?4, last_name), email = CASE WHEN ?5 IS NULL THEN email WHEN ?5 = '' THEN NULL ELSE ?5 END,
+                phone = coalesce(?6, phone), profile_image = coalesce(?7, profile_image),
+                language = coalesce(?8, language), department_id = coalesce(?9, department_id),
+                custom = ?10, current_url = coalesce(?11, current_url),
+                external_id = coalesce(?12, external_id), password_hash = coalesce(?13, password_hash)
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            f.user_type,
+            f.first_name,
+            f.last_name,
+            f.email,
+            f.phone,
+            f.avatar,
+            f.language,
+            f.department_id,
+            Value::Object(custom).to_string(),
+            f.current_url,
+            f.external_id,
+            password_hash
+        ])
+        .map_err(unique_violation)?;
+    get(tx.conn, id)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<User> {
+    found(
+        conn.prepare_cached(&format!("SELECT {COLS} FROM users WHERE id = ?1"))?.query_row([id], from_row),
+        "user",
+    )
+}
+
+pub fn find(conn: &Connection, id: i64) -> Result<Option<User>> {
+    Ok(conn.prepare_cached(&format!("SELECT {COLS} FROM users WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+}
+
+/// A user and their password hash, by email (case-insensitive).
+pub fn by_email(conn: &Connection, email: &str) -> Result<Option<(User, Option<String>)>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLS}, password_hash FROM users WHERE email = ?1"))?
+        .query_row([email], |r| Ok((from_row(r)?, r.get(16)?)))
+        .optional()?)
+}
+
+pub fn by_external_id(conn: &Connection, external_id: &str) -> Result<Option<User>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLS} FROM users WHERE external_id = ?1"))?
+        .query_row([external_id], from_row)
+        .optional()?)
+}
+
+pub fn delete(tx: &Tx, id: i64) -> Result<()> {
+    get(tx.conn, id)?;
+    tx.conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn set_disabled(tx: &Tx, id: i64, disabled: bool) -> Result<()> {
+    tx.conn.execute("UPDATE users SET disabled = ?2 WHERE id = ?1", params![id, disabled])?;
+    if disabled {
+        tx.conn.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+    }
+    Ok(())
+}
+
+pub fn set_online(tx: &Tx, id: i64, online: bool) -> Result<()> {
+    tx.conn
+        .execute("UPDATE users SET online = ?2, last_seen = ?3 WHERE id = ?1", params![id, online, tx.now])?;
+    Ok(())
+}
+
+pub fn online_staff(conn: &Connection) -> Result<Vec<User>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM users WHERE user_type IN ('agent','admin') AND online = 1 AND disabled = 0 ORDER BY id"
+    ))?;
+    let rows = st.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn count_by_type(conn: &Connection, user_type: &str) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM users WHERE user_type = ?1", [user_type], |r| r.get(0))?)
+}
+
+pub struct ListQuery<'a> {
+    pub types: &'a [String],
+    pub search: Option<&'a str>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Users newest first, filtered by type and a full-text search.
+pub fn list(conn: &Connection, q: &ListQuery) -> Result<Vec<User>> {
+    let types_json = serde_json::to_string(q.types)?;
+    let sql = match q.search {
+        Some(_) => format!(
+            "SELECT {COLS} FROM users WHERE id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?1)
+             AND (?2 = '[]' OR user_type IN (SELECT value FROM json_each(?2)))
+             ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+        ),
+        None => format!(
+            "SELECT {COLS} FROM users WHERE ?1 IS NULL
+             AND (?2 = '[]' OR user_type IN (SELECT value FROM json_each(?2)))
+             ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+        ),
+    };
+    let search = q.search.map(super::search::fts_query);
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st.query_map(params![search, types_json, q.limit, q.offset], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+

@@ -1,0 +1,152 @@
+//! Webhook endpoints, and the fan-out of events into their outbox rows.
+
+use super::writer::Tx;
+use super::{found, json_col};
+use crate::error::Result;
+use rusqlite::{params, Connection, Row};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub id: i64,
+    pub url: String,
+    pub kinds: Vec<String>,
+    pub format: String,
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at: i64,
+}
+
+impl Endpoint {
+    /// The public view: never the secret.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "url": self.url, "events": self.kinds, "format": self.format,
+            "active": self.active, "disabled_reason": self.disabled_reason,
+            "created_at": crate::util::rfc3339(self.created_at),
+        })
+    }
+}
+
+const COLS: &str = "id, url, kinds, format, active, disabled_reason, created_at";
+
+fn from_row(r: &Row) -> rusqlite::Result<Endpoint> {
+    let kinds = json_col(r.get(2)?);
+    Ok(Endpoint {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        kinds: kinds
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .unwrap_or_default(),
+        format: r.get(3)?,
+        active: r.get(4)?,
+        disabled_reason: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
+pub fn insert(tx: &Tx, url: &str, secret: &str, kinds: &[String], format: &str) -> Result<Endpoint> {
+    tx.conn.execute(
+        "INSERT INTO webhook_endpoints (url, secret, kinds, format, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![url, secret, serde_json::to_string(kinds)?, format, tx.now],
+    )?;
+    get(tx.conn, tx.conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Endpoint> {
+    found(conn.query_row(&format!("SELECT {COLS} FROM webhook_endpoints WHERE id = ?1"), [id], from_row), "webhook")
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<Endpoint>> {
+    let mut st = conn.prepare(&format!("SELECT {COLS} FROM webhook_endpoints ORDER BY id"))?;
+    let rows = st.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn update(tx: &Tx, id: i64, url: Option<&str>, kinds: Option<&[String]>, active: Option<bool>) -> Result<Endpoint> {
+    get(tx.conn, id)?;
+    if let Some(u) = url {
+        tx.conn.execute("UPDATE webhook_endpoints SET url = ?2 WHERE id = ?1", params![id, u])?;
+    }
+    if let Some(k) = kinds {
+        tx.conn
+            .execute("UPDATE webhook_endpoints SET kinds = ?2 WHERE id = ?1", params![id, serde_json::to_string(k)?])?;
+    }
+    if let Some(a) = active {
+        tx.conn.execute(
+            "UPDATE webhook_endpoints SET active = ?2, disabled_reason = NULL WHERE id = ?1",
+            params![id, a],
+        )?;
+    }
+    get(tx.conn, id)
+}
+
+pub fn delete(tx: &Tx, id: i64) -> Result<()> {
+    get(tx.conn, id)?;
+    tx.conn.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Turns an endpoint off (the receiver answered 410 Gone) and gives up its
+/// pending deliveries.
+pub fn disable(tx: &Tx, id: i64, reason: &str) -> Result<()> {
+    tx.conn.execute(
+        "UPDATE webhook_endpoints SET active = 0, disabled_reason = ?2 WHERE id = ?1",
+        params![id, reason],
+    )?;
+    tx.conn.execute(
+        "UPDATE outbox SET state = 'dead', last_error = ?2 WHERE endpoint_id = ?1 AND state = 'pending'",
+        params![id, reason],
+    )?;
+    Ok(())
+}
+
+fn wants(kinds: &str, kind: &str) -> bool {
+    let kinds: Vec<String> = serde_json::from_str(kinds).unwrap_or_default();
+    kinds.iter().any(|k| {
+        k == "*" || k == kind || k.strip_suffix(".*").is_some_and(|p| kind.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
+    })
+}
+
+/// Writes one outbox row per active endpoint that subscribes to `kind`, in
+/// the transaction of the event itself (the transactional outbox).
+pub fn fan_out(tx: &Tx, event_id: i64, kind: &str, conversation_id: Option<i64>, actor_id: Option<i64>, payload: &str) -> Result<()> {
+    let endpoints: Vec<(i64, String)> = {
+        let mut st = tx
+            .conn
+            .prepare_cached("SELECT id, kinds FROM webhook_endpoints WHERE active = 1 AND format = 'standard'")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let targets: Vec<i64> = endpoints.into_iter().filter(|(_, k)| wants(k, kind)).map(|(id, _)| id).collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    // Standard Webhooks body: {type, timestamp, data}.
+    let body = format!(
+        r#"{{"type":{},"timestamp":"{}","data":{{"id":{event_id},"kind":{},"conversation_id":{},"actor_id":{},"data":{payload}}}}}"#,
+        Value::from(kind),
+        crate::util::rfc3339(tx.now),
+        Value::from(kind),
+        conversation_id.map_or("null".into(), |v| v.to_string()),
+        actor_id.map_or("null".into(), |v| v.to_string()),
+    );
+    for endpoint in targets {
+        super::outbox::insert(tx, "webhook", Some(endpoint), Some(event_id), &body)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kind_matching() {
+        assert!(super::wants(r#"["*"]"#, "message.created"));
+        assert!(super::wants(r#"["message.*"]"#, "message.created"));
+        assert!(!super::wants(r#"["message.*"]"#, "messages.x"));
+        assert!(super::wants(r#"["conversation.status"]"#, "conversation.status"));
+        assert!(!super::wants(r#"["conversation.status"]"#, "message.created"));
+        assert!(!super::wants("[]", "message.created"));
+    }
+}

@@ -1,0 +1,168 @@
+//! The single writer thread. It owns the only read-write connection, runs
+//! queued jobs together in one transaction (each in its own SAVEPOINT, so a
+//! failing job undoes only itself), commits once, and only then answers the
+//! jobs and publishes the new events.
+
+use super::events::{self, Event};
+use super::CommitHook;
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What a job hands to its closure: the open transaction plus helpers that
+/// keep invariants (every change appends an event, webhooks go to the outbox).
+pub struct Tx<'c> {
+    pub conn: &'c Connection,
+    pub now: i64,
+}
+
+type Reply = Box<dyn FnOnce(Result<()>) + Send>;
+type Job = Box<dyn FnOnce(&mut Tx) -> (bool, Reply) + Send>;
+
+enum Msg {
+    Job(Job),
+    Shutdown(SyncSender<()>),
+}
+
+#[derive(Clone)]
+pub struct Handle {
+    tx: Arc<Mutex<Option<Sender<Msg>>>>,
+}
+
+/// Most jobs in one transaction; the rest wait for the next commit.
+const MAX_BATCH: usize = 1024;
+
+pub fn start(conn: Connection, on_commit: CommitHook) -> Result<Handle> {
+    let (tx, rx) = mpsc::channel();
+    let last = events::max_id(&conn)?;
+    std::thread::Builder::new()
+        .name("store-writer".into())
+        .spawn(move || run(conn, rx, on_commit, last))
+        .map_err(|e| Error::internal(format!("cannot start writer: {e}")))?;
+    Ok(Handle { tx: Arc::new(Mutex::new(Some(tx))) })
+}
+
+impl Handle {
+    pub fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Tx) -> Result<T> + Send + 'static) -> Result<T> {
+        let (reply_tx, reply_rx) = mpsc::sync_channel::<Result<T>>(1);
+        let job: Job = Box::new(move |tx: &mut Tx| {
+            let result = f(tx);
+            let ok = result.is_ok();
+            let reply: Reply = Box::new(move |commit: Result<()>| {
+                let _ = reply_tx.send(commit.and(result));
+            });
+            (ok, reply)
+        });
+        let sender = self.tx.lock().unwrap().clone();
+        match sender {
+            Some(s) if s.send(Msg::Job(job)).is_ok() => {}
+            _ => return Err(Error::new(crate::error::Kind::Unavailable, "shutting_down", "server is shutting down")),
+        }
+        reply_rx
+            .recv()
+            .unwrap_or_else(|_| Err(Error::internal("writer stopped before answering")))
+    }
+
+    pub fn shutdown(&self) {
+        let sender = self.tx.lock().unwrap().take();
+        if let Some(s) = sender {
+            let (done_tx, done_rx) = mpsc::sync_channel(1);
+            if s.send(Msg::Shutdown(done_tx)).is_ok() {
+                let _ = done_rx.recv();
+            }
+        }
+    }
+}
+
+fn run(conn: Connection, rx: Receiver<Msg>, on_commit: CommitHook, mut last_published: i64) {
+    let mut batch: Vec<Job> = Vec::new();
+    let mut stop: Option<SyncSender<()>> = None;
+    loop {
+        // Idle: wake every second to publish events other processes (CLI
+        // commands) committed, so the realtime cursor never skips one.
+        match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(Msg::Job(j)) => batch.push(j),
+            Ok(Msg::Shutdown(done)) => stop = Some(done),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        while stop.is_none() && batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(Msg::Job(j)) => batch.push(j),
+                Ok(Msg::Shutdown(done)) => stop = Some(done),
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            commit_batch(&conn, std::mem::take(&mut batch));
+        }
+        publish(&conn, &on_commit, &mut last_published);
+        if let Some(done) = stop.take() {
+            // Answer whatever raced in behind the shutdown message.
+            let rest: Vec<Job> = rx
+                .try_iter()
+                .filter_map(|m| match m {
+                    Msg::Job(j) => Some(j),
+                    Msg::Shutdown(_) => None,
+                })
+                .collect();
+            if !rest.is_empty() {
+                commit_batch(&conn, rest);
+                publish(&conn, &on_commit, &mut last_published);
+            }
+            let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+            let _ = done.send(());
+            return;
+        }
+    }
+}
+
+fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        // Dropping the jobs unrun answers each caller with an error.
+        log::error!("writer could not begin a transaction: {e}");
+        return;
+    }
+    let now = crate::util::now_ms();
+    let mut replies: Vec<Reply> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            log::error!("savepoint failed: {e}");
+        }
+        let mut tx = Tx { conn, now };
+        let (ok, reply) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {
+            Ok(r) => r,
+            Err(_) => {
+                log::error!("a write job panicked; it was rolled back");
+                let reply: Reply = Box::new(|_| {});
+                (false, reply)
+            }
+        };
+        if !ok {
+            let _ = conn.execute_batch("ROLLBACK TO job");
+        }
+        let _ = conn.execute_batch("RELEASE job");
+        replies.push(reply);
+    }
+    let committed = conn.execute_batch("COMMIT").map_err(Error::from);
+    if committed.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for reply in replies {
+        reply(committed.clone());
+    }
+}
+
+fn publish(conn: &Connection, on_commit: &CommitHook, last_published: &mut i64) {
+    match events::since(conn, *last_published, 100_000) {
+        Ok(evs) if !evs.is_empty() => {
+            *last_published = evs.last().unwrap().id;
+            let evs: Vec<Arc<Event>> = evs.into_iter().map(Arc::new).collect();
+            on_commit(&evs);
+        }
+        Ok(_) => {}
+        Err(e) => log::error!("cannot read new events: {e}"),
+    }
+}
