@@ -64,7 +64,11 @@ fn env_parse<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> 
 impl Config {
     /// Defaults and environment; flags are applied by the caller on top.
     pub fn from_env() -> Result<Config, String> {
-        let durability = match env("FRONTPORCH_SYNC").as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let durability = match env("FRONTPORCH_SYNC")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("full") => Durability::Full,
             Some("normal") => Durability::Normal,
             Some(v) => return Err(format!("FRONTPORCH_SYNC must be full or normal, not {v:?}")),
@@ -74,11 +78,14 @@ impl Config {
             return Err("FRONTPORCH_BCRYPT_COST must be between 4 and 16".into());
         }
         Ok(Config {
-            data_dir: PathBuf::from(env("FRONTPORCH_DATA").unwrap_or_else(|| "frontporch-data".into())),
+            data_dir: PathBuf::from(
+                env("FRONTPORCH_DATA").unwrap_or_else(|| "frontporch-data".into()),
+            ),
             addr: env("FRONTPORCH_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
             durability,
             bcrypt_cost,
-            allow_private_webhooks: env("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS").as_deref() == Some("1"),
+            allow_private_webhooks: env("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS").as_deref()
+                == Some("1"),
             admin_email: env("FRONTPORCH_ADMIN_EMAIL"),
             admin_password: env("FRONTPORCH_ADMIN_PASSWORD"),
             http_workers: env_parse("FRONTPORCH_HTTP_WORKERS", 64usize)?.clamp(2, 1024),

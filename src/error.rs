@@ -12,6 +12,7 @@ pub enum Kind {
     MethodNotAllowed,
     Conflict,
     TooLarge,
+    UnsupportedMediaType,
     RateLimited,
     Unavailable,
     Internal,
@@ -30,7 +31,12 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(kind: Kind, code: &'static str, message: impl Into<String>) -> Error {
-        Error { kind, code, message: message.into(), retry_after: None }
+        Error {
+            kind,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
     }
     pub fn bad(code: &'static str, message: impl Into<String>) -> Error {
         Error::new(Kind::BadRequest, code, message)

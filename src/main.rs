@@ -39,7 +39,11 @@ struct Args {
 }
 
 fn parse_args(raw: Vec<String>) -> Result<Args, String> {
-    let mut a = Args { positional: Vec::new(), flags: Vec::new(), help: false };
+    let mut a = Args {
+        positional: Vec::new(),
+        flags: Vec::new(),
+        help: false,
+    };
     let mut it = raw.into_iter();
     while let Some(arg) = it.next() {
         if arg == "--help" || arg == "-h" {
@@ -47,7 +51,10 @@ fn parse_args(raw: Vec<String>) -> Result<Args, String> {
         } else if let Some(name) = arg.strip_prefix("--") {
             let (k, v) = match name.split_once('=') {
                 Some((k, v)) => (k.to_string(), v.to_string()),
-                None => (name.to_string(), it.next().ok_or_else(|| format!("--{name} needs a value"))?),
+                None => (
+                    name.to_string(),
+                    it.next().ok_or_else(|| format!("--{name} needs a value"))?,
+                ),
             };
             a.flags.push((k, v));
         } else {
@@ -59,10 +66,18 @@ fn parse_args(raw: Vec<String>) -> Result<Args, String> {
 
 impl Args {
     fn flag(&self, name: &str) -> Option<&str> {
-        self.flags.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.flags
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     fn only(&self, allowed: &[&str]) -> Result<(), String> {
-        match self.flags.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        match self
+            .flags
+            .iter()
+            .find(|(k, _)| !allowed.contains(&k.as_str()))
+        {
             Some((k, _)) => Err(format!("unknown option --{k}")),
             None => Ok(()),
         }
@@ -155,7 +170,8 @@ fn run(args: Args) -> Result<(), String> {
             let email = args.flag("email").ok_or("--email is required")?;
             let generated = util::random_token("", 12);
             let password = args.flag("password").unwrap_or(&generated);
-            desk.reset_password(email, password).map_err(|e| e.to_string())?;
+            desk.reset_password(email, password)
+                .map_err(|e| e.to_string())?;
             if args.flag("password").is_none() {
                 println!("new password for {email}: {password}");
             } else {
@@ -172,7 +188,9 @@ fn run(args: Args) -> Result<(), String> {
             args.only(&["data", "name", "role"])?;
             let desk = open_desk(&config(&args)?)?;
             let name = args.flag("name").ok_or("--name is required")?;
-            let (token, _) = desk.create_token(None, name, args.flag("role").unwrap_or("agent")).map_err(|e| e.to_string())?;
+            let (token, _) = desk
+                .create_token(None, name, args.flag("role").unwrap_or("agent"))
+                .map_err(|e| e.to_string())?;
             println!("{token}");
             desk.store.shutdown();
             Ok(())
@@ -180,7 +198,8 @@ fn run(args: Args) -> Result<(), String> {
         ["backup", file] => {
             args.only(&["data"])?;
             let c = config(&args)?;
-            let conn = store::Store::open_migrated(&c.db_path(), c.durability).map_err(|e| e.to_string())?;
+            let conn = store::Store::open_migrated(&c.db_path(), c.durability)
+                .map_err(|e| e.to_string())?;
             store::backup(&conn, std::path::Path::new(file)).map_err(|e| e.to_string())?;
             println!("backup written to {file}");
             Ok(())
@@ -227,11 +246,13 @@ fn split_name(name: &str) -> (String, String) {
 
 /// A desk for CLI commands: its own writer beside any running server.
 fn open_desk(c: &Config) -> Result<desk::Desk, String> {
-    let conn = store::Store::open_migrated(&c.db_path(), c.durability).map_err(|e| e.to_string())?;
+    let conn =
+        store::Store::open_migrated(&c.db_path(), c.durability).map_err(|e| e.to_string())?;
     let last = store::events::max_id(&conn).map_err(|e| e.to_string())?;
     drop(conn);
     let hub = realtime::Hub::new(last, 1, std::time::Duration::from_secs(1));
-    let store = store::Store::open(&c.db_path(), c.durability, Box::new(|_| {})).map_err(|e| e.to_string())?;
+    let store = store::Store::open(&c.db_path(), c.durability, Box::new(|_| {}))
+        .map_err(|e| e.to_string())?;
     desk::Desk::new(store, hub, c.bcrypt_cost).map_err(|e| e.to_string())
 }
 
@@ -244,7 +265,10 @@ extern "C" fn on_signal(_: libc::c_int) {
 fn raise_fd_limit() {
     // SAFETY: plain libc calls on a local struct.
     unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
             lim.rlim_cur = lim.rlim_max;
             libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
@@ -254,6 +278,7 @@ fn raise_fd_limit() {
 
 fn serve(c: Config) -> Result<(), String> {
     raise_fd_limit();
+    http::install_panic_hook();
     // SAFETY: the handler only stores to an atomic.
     unsafe {
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
@@ -264,8 +289,13 @@ fn serve(c: Config) -> Result<(), String> {
     let conn = store::Store::open_migrated(&path, c.durability).map_err(|e| e.to_string())?;
     let last = store::events::max_id(&conn).map_err(|e| e.to_string())?;
     drop(conn);
-    let hub = realtime::Hub::new(last, c.max_waiters, std::time::Duration::from_secs(c.poll_seconds));
-    let delivery_slot: Arc<std::sync::OnceLock<Arc<delivery::Delivery>>> = Arc::new(std::sync::OnceLock::new());
+    let hub = realtime::Hub::new(
+        last,
+        c.max_waiters,
+        std::time::Duration::from_secs(c.poll_seconds),
+    );
+    let delivery_slot: Arc<std::sync::OnceLock<Arc<delivery::Delivery>>> =
+        Arc::new(std::sync::OnceLock::new());
     let hook = {
         let (hub, slot) = (hub.clone(), delivery_slot.clone());
         Box::new(move |events: &[Arc<store::Event>]| {
@@ -276,7 +306,9 @@ fn serve(c: Config) -> Result<(), String> {
         })
     };
     let store = store::Store::open(&path, c.durability, hook).map_err(|e| e.to_string())?;
-    let desk = Arc::new(desk::Desk::new(store.clone(), hub.clone(), c.bcrypt_cost).map_err(|e| e.to_string())?);
+    let desk = Arc::new(
+        desk::Desk::new(store.clone(), hub.clone(), c.bcrypt_cost).map_err(|e| e.to_string())?,
+    );
     first_admin(&desk, &c)?;
     let delivery = delivery::Delivery::start(
         store.clone(),
@@ -288,8 +320,14 @@ fn serve(c: Config) -> Result<(), String> {
         },
     );
     let _ = delivery_slot.set(delivery.clone());
-    let listener = std::net::TcpListener::bind(&c.addr).map_err(|e| format!("cannot listen on {}: {e}", c.addr))?;
-    let app = Arc::new(app::App { config: c.clone(), desk: desk.clone(), delivery: delivery.clone(), limits: Default::default() });
+    let listener = std::net::TcpListener::bind(&c.addr)
+        .map_err(|e| format!("cannot listen on {}: {e}", c.addr))?;
+    let app = Arc::new(app::App {
+        config: c.clone(),
+        desk: desk.clone(),
+        delivery: delivery.clone(),
+        limits: Default::default(),
+    });
     let server = http::serve(app, listener, c.http_workers).map_err(|e| e.to_string())?;
     log::info!(
         "data {} (synchronous={}), {} workers, started in {:?}",
@@ -316,13 +354,22 @@ fn serve(c: Config) -> Result<(), String> {
 /// On the very first start: the first admin, from the environment or with a
 /// generated password printed once.
 fn first_admin(desk: &desk::Desk, c: &Config) -> Result<(), String> {
-    let admins = desk.store.read(|conn| store::users::count_by_type(conn, "admin")).map_err(|e| e.to_string())?;
+    let admins = desk
+        .store
+        .read(|conn| store::users::count_by_type(conn, "admin"))
+        .map_err(|e| e.to_string())?;
     if admins > 0 {
         return Ok(());
     }
-    let email = c.admin_email.clone().unwrap_or_else(|| "admin@localhost.localdomain".into());
+    let email = c
+        .admin_email
+        .clone()
+        .unwrap_or_else(|| "admin@localhost.localdomain".into());
     let generated = util::random_token("", 12);
-    let password = c.admin_password.clone().unwrap_or_else(|| generated.clone());
+    let password = c
+        .admin_password
+        .clone()
+        .unwrap_or_else(|| generated.clone());
     let f = store::users::UserFields {
         user_type: Some("admin".into()),
         email: Some(email.clone()),
@@ -330,11 +377,14 @@ fn first_admin(desk: &desk::Desk, c: &Config) -> Result<(), String> {
         first_name: Some("Admin".into()),
         ..Default::default()
     };
-    desk.create_user(None, f).map_err(|e| format!("cannot create the first admin: {e}"))?;
+    desk.create_user(None, f)
+        .map_err(|e| format!("cannot create the first admin: {e}"))?;
     if c.admin_password.is_some() {
         println!("first admin: {email} (password from FRONTPORCH_ADMIN_PASSWORD)");
     } else {
-        println!("first admin: {email} password: {password} (shown once; change it after logging in)");
+        println!(
+            "first admin: {email} password: {password} (shown once; change it after logging in)"
+        );
     }
     Ok(())
 }

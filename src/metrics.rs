@@ -28,18 +28,70 @@ impl Metrics {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+            ));
         };
-        metric("frontporch_http_requests_total", "counter", "HTTP requests received.", g(&self.requests));
-        metric("frontporch_http_responses_4xx_total", "counter", "Responses with a 4xx status.", g(&self.responses_4xx));
-        metric("frontporch_http_responses_5xx_total", "counter", "Responses with a 5xx status.", g(&self.responses_5xx));
-        metric("frontporch_messages_total", "counter", "Messages accepted since start.", g(&self.messages));
-        metric("frontporch_events_published_total", "counter", "Events published to realtime clients.", events_published);
-        metric("frontporch_waiting_clients", "gauge", "Long-poll requests parked for events.", waiting as u64);
-        metric("frontporch_sse_streams", "gauge", "Open SSE streams.", streams as u64);
-        metric("frontporch_outbox_depth", "gauge", "Outbox rows waiting to be delivered.", g(&self.outbox_depth));
-        metric("frontporch_delivery_failures_total", "counter", "Failed delivery attempts.", g(&self.delivery_failures));
-        metric("frontporch_accept_restarts_total", "counter", "Times the accept loop was restarted.", g(&self.accept_restarts));
+        metric(
+            "frontporch_http_requests_total",
+            "counter",
+            "HTTP requests received.",
+            g(&self.requests),
+        );
+        metric(
+            "frontporch_http_responses_4xx_total",
+            "counter",
+            "Responses with a 4xx status.",
+            g(&self.responses_4xx),
+        );
+        metric(
+            "frontporch_http_responses_5xx_total",
+            "counter",
+            "Responses with a 5xx status.",
+            g(&self.responses_5xx),
+        );
+        metric(
+            "frontporch_messages_total",
+            "counter",
+            "Messages accepted since start.",
+            g(&self.messages),
+        );
+        metric(
+            "frontporch_events_published_total",
+            "counter",
+            "Events published to realtime clients.",
+            events_published,
+        );
+        metric(
+            "frontporch_waiting_clients",
+            "gauge",
+            "Long-poll requests parked for events.",
+            waiting as u64,
+        );
+        metric(
+            "frontporch_sse_streams",
+            "gauge",
+            "Open SSE streams.",
+            streams as u64,
+        );
+        metric(
+            "frontporch_outbox_depth",
+            "gauge",
+            "Outbox rows waiting to be delivered.",
+            g(&self.outbox_depth),
+        );
+        metric(
+            "frontporch_delivery_failures_total",
+            "counter",
+            "Failed delivery attempts.",
+            g(&self.delivery_failures),
+        );
+        metric(
+            "frontporch_accept_restarts_total",
+            "counter",
+            "Times the accept loop was restarted.",
+            g(&self.accept_restarts),
+        );
         out
     }
 }

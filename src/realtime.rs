@@ -41,7 +41,8 @@ pub struct Batch {
 
 impl Batch {
     pub fn to_json(&self) -> String {
-        let mut s = String::with_capacity(32 + self.events.iter().map(|e| e.len() + 1).sum::<usize>());
+        let mut s =
+            String::with_capacity(32 + self.events.iter().map(|e| e.len() + 1).sum::<usize>());
         s.push_str("{\"events\":[");
         for (i, e) in self.events.iter().enumerate() {
             if i > 0 {
@@ -175,7 +176,9 @@ impl Hub {
 
     fn respond(&self, reply: Reply, batch: Batch) {
         let job: Box<dyn FnOnce() + Send> = Box::new(move || reply(batch));
-        if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) = self.responders.try_send(job) {
+        if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) =
+            self.responders.try_send(job)
+        {
             job();
         }
     }
@@ -210,7 +213,13 @@ impl Hub {
             self.respond(reply, Batch { events, cursor });
             return Poll::Answered;
         }
-        let w = Waiter { viewer, me, after: cursor, deadline: Instant::now() + self.poll_time, reply };
+        let w = Waiter {
+            viewer,
+            me,
+            after: cursor,
+            deadline: Instant::now() + self.poll_time,
+            reply,
+        };
         match viewer {
             Viewer::Visitor(uid) => s.visitor_waiters.entry(uid).or_default().push(w),
             _ => s.staff_waiters.push(w),
@@ -223,7 +232,12 @@ impl Hub {
     /// (None when the cursor is older than the ring: read the database up to
     /// the returned `last` id first) and the receiver of what follows.
     #[allow(clippy::type_complexity)]
-    pub fn stream(&self, viewer: Viewer, me: i64, after: i64) -> Result<(Option<Vec<StreamItem>>, i64, Receiver<StreamItem>), ()> {
+    pub fn stream(
+        &self,
+        viewer: Viewer,
+        me: i64,
+        after: i64,
+    ) -> Result<(Option<Vec<StreamItem>>, i64, Receiver<StreamItem>), ()> {
         let mut s = self.state.lock().unwrap();
         if s.waiter_count + s.streams.len() >= self.max_waiters {
             return Err(());
@@ -252,7 +266,12 @@ impl Hub {
         // Render each event's JSON once; waiters share it.
         let events: Vec<RingEvent> = events
             .iter()
-            .map(|e| RingEvent { id: e.id, audience: e.audience, visitor_id: e.visitor_id, json: Arc::from(e.json.as_str()) })
+            .map(|e| RingEvent {
+                id: e.id,
+                audience: e.audience,
+                visitor_id: e.visitor_id,
+                json: Arc::from(e.json.as_str()),
+            })
             .collect();
         let events = &events[..];
         let mut due: Vec<(Reply, Batch)> = Vec::new();
@@ -276,11 +295,21 @@ impl Hub {
                 if evs.is_empty() {
                     s.staff_waiters.push(Waiter { after: last, ..w });
                 } else {
-                    due.push((w.reply, Batch { events: evs, cursor: last }));
+                    due.push((
+                        w.reply,
+                        Batch {
+                            events: evs,
+                            cursor: last,
+                        },
+                    ));
                 }
             }
             // Visitor waiters: only the owners of the touched conversations.
-            let mut owners: Vec<i64> = events.iter().filter(|e| e.audience == 0).filter_map(|e| e.visitor_id).collect();
+            let mut owners: Vec<i64> = events
+                .iter()
+                .filter(|e| e.audience == 0)
+                .filter_map(|e| e.visitor_id)
+                .collect();
             owners.dedup();
             for uid in owners {
                 if let Some(ws) = s.visitor_waiters.remove(&uid) {
@@ -289,14 +318,23 @@ impl Hub {
                         if evs.is_empty() {
                             s.visitor_waiters.entry(uid).or_default().push(w);
                         } else {
-                            due.push((w.reply, Batch { events: evs, cursor: last }));
+                            due.push((
+                                w.reply,
+                                Batch {
+                                    events: evs,
+                                    cursor: last,
+                                },
+                            ));
                         }
                     }
                 }
             }
             s.waiter_count -= due.len();
             s.streams.retain(|st| {
-                for e in events.iter().filter(|e| st.viewer.sees(e.audience, e.visitor_id)) {
+                for e in events
+                    .iter()
+                    .filter(|e| st.viewer.sees(e.audience, e.visitor_id))
+                {
                     let item = (Some(e.id), e.json.clone());
                     if st.tx.try_send(item).is_err() {
                         // Disconnected, or so far behind that it is stalled:
@@ -307,7 +345,8 @@ impl Hub {
                 true
             });
         }
-        self.published.fetch_add(events.len() as u64, Ordering::Relaxed);
+        self.published
+            .fetch_add(events.len() as u64, Ordering::Relaxed);
         for (reply, batch) in due {
             self.respond(reply, batch);
         }
@@ -316,7 +355,13 @@ impl Hub {
     /// An event that is delivered to whoever listens now and never stored
     /// (typing). `visitor_id` is the conversation owner; `actor` is not told
     /// of their own action.
-    pub fn ephemeral(&self, kind: &str, conversation_id: Option<i64>, visitor_id: Option<i64>, data: serde_json::Value) {
+    pub fn ephemeral(
+        &self,
+        kind: &str,
+        conversation_id: Option<i64>,
+        visitor_id: Option<i64>,
+        data: serde_json::Value,
+    ) {
         let actor = data.get("user_id").and_then(|v| v.as_i64());
         let json: Arc<str> = Arc::from(
             serde_json::json!({ "id": null, "kind": kind, "conversation_id": conversation_id, "data": data })
@@ -330,13 +375,25 @@ impl Hub {
                 if actor == Some(w.me) {
                     s.staff_waiters.push(w);
                 } else {
-                    due.push((w.reply, Batch { events: vec![json.clone()], cursor: w.after }));
+                    due.push((
+                        w.reply,
+                        Batch {
+                            events: vec![json.clone()],
+                            cursor: w.after,
+                        },
+                    ));
                 }
             }
             if let Some(uid) = visitor_id.filter(|uid| Some(*uid) != actor) {
                 if let Some(ws) = s.visitor_waiters.remove(&uid) {
                     for w in ws {
-                        due.push((w.reply, Batch { events: vec![json.clone()], cursor: w.after }));
+                        due.push((
+                            w.reply,
+                            Batch {
+                                events: vec![json.clone()],
+                                cursor: w.after,
+                            },
+                        ));
                     }
                 }
             }
@@ -365,7 +422,13 @@ impl Hub {
             let staff = std::mem::take(&mut s.staff_waiters);
             for w in staff {
                 if w.deadline <= now {
-                    due.push((w.reply, Batch { events: vec![], cursor: w.after.max(last) }));
+                    due.push((
+                        w.reply,
+                        Batch {
+                            events: vec![],
+                            cursor: w.after.max(last),
+                        },
+                    ));
                 } else {
                     s.staff_waiters.push(w);
                 }
@@ -374,7 +437,13 @@ impl Hub {
             for (uid, ws) in std::mem::take(&mut s.visitor_waiters) {
                 for w in ws {
                     if w.deadline <= now {
-                        due.push((w.reply, Batch { events: vec![], cursor: w.after.max(last) }));
+                        due.push((
+                            w.reply,
+                            Batch {
+                                events: vec![],
+                                cursor: w.after.max(last),
+                            },
+                        ));
                     } else {
                         keep.entry(uid).or_default().push(w);
                     }
@@ -382,7 +451,12 @@ impl Hub {
             }
             s.visitor_waiters = keep;
             s.waiter_count -= due.len();
-            s.streams.retain(|st| !matches!(st.tx.try_send((None, Arc::from(""))), Err(TrySendError::Disconnected(_))));
+            s.streams.retain(|st| {
+                !matches!(
+                    st.tx.try_send((None, Arc::from(""))),
+                    Err(TrySendError::Disconnected(_))
+                )
+            });
         }
         for (reply, batch) in due {
             self.respond(reply, batch);
@@ -401,13 +475,20 @@ impl Hub {
         s.streams.clear();
         drop(s);
         for w in all {
-            (w.reply)(Batch { events: vec![], cursor: w.after.max(last) });
+            (w.reply)(Batch {
+                events: vec![],
+                cursor: w.after.max(last),
+            });
         }
     }
 }
 
 fn visible(events: &[RingEvent], viewer: Viewer, after: i64) -> Vec<Arc<str>> {
-    events.iter().filter(|e| e.id > after && viewer.sees(e.audience, e.visitor_id)).map(|e| e.json.clone()).collect()
+    events
+        .iter()
+        .filter(|e| e.id > after && viewer.sees(e.audience, e.visitor_id))
+        .map(|e| e.json.clone())
+        .collect()
 }
 
 /// Visible ring events after `after` (at most BATCH_MAX) and the cursor

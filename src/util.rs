@@ -6,7 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
@@ -28,7 +31,15 @@ fn parts(ms: i64) -> (i64, u32, u32, i64, i64, i64, i64) {
     let secs = ms.div_euclid(1000);
     let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
-    (y, mo, d, sod / 3600, sod % 3600 / 60, sod % 60, ms.rem_euclid(1000))
+    (
+        y,
+        mo,
+        d,
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60,
+        ms.rem_euclid(1000),
+    )
 }
 
 /// RFC 3339 UTC with milliseconds: `2026-11-22T10:04:05.123Z`.
@@ -46,7 +57,10 @@ pub fn random_bytes(n: usize) -> Vec<u8> {
 
 /// A URL-safe random token with `bytes` bytes of entropy and a readable prefix.
 pub fn random_token(prefix: &str, bytes: usize) -> String {
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes(bytes)))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes(bytes))
+    )
 }
 
 /// Lower-case hex SHA-256: how tokens are stored.

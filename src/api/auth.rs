@@ -10,8 +10,15 @@ use crate::store::users::User;
 pub const SESSION_COOKIE: &str = "fp_session";
 
 pub enum Caller {
-    Staff { actor: Actor, session: Option<String> },
-    Visitor { actor: Actor, user: Box<User>, token: String },
+    Staff {
+        actor: Actor,
+        session: Option<String>,
+    },
+    Visitor {
+        actor: Actor,
+        user: Box<User>,
+        token: String,
+    },
     Anonymous,
 }
 
@@ -36,12 +43,29 @@ pub fn caller(app: &App, ctx: &Ctx) -> Result<Caller> {
             .map(str::trim)
             .ok_or_else(|| Error::unauthorized("Authorization must be 'Bearer <token>'"))?;
         if token.starts_with("fpv_") {
-            let user = app.desk.visitor(token)?.ok_or_else(|| Error::unauthorized("invalid or expired visitor token"))?;
-            let actor = Actor { role: Role::Visitor, user_id: user.id, token_id: None };
-            return Ok(Caller::Visitor { actor, user: Box::new(user), token: token.to_string() });
+            let user = app
+                .desk
+                .visitor(token)?
+                .ok_or_else(|| Error::unauthorized("invalid or expired visitor token"))?;
+            let actor = Actor {
+                role: Role::Visitor,
+                user_id: user.id,
+                token_id: None,
+            };
+            return Ok(Caller::Visitor {
+                actor,
+                user: Box::new(user),
+                token: token.to_string(),
+            });
         }
-        let actor = app.desk.api_token(token)?.ok_or_else(|| Error::unauthorized("invalid or revoked API token"))?;
-        return Ok(Caller::Staff { actor, session: None });
+        let actor = app
+            .desk
+            .api_token(token)?
+            .ok_or_else(|| Error::unauthorized("invalid or revoked API token"))?;
+        return Ok(Caller::Staff {
+            actor,
+            session: None,
+        });
     }
     if let Some(cookie) = ctx.cookie(SESSION_COOKIE) {
         let Some((user, csrf)) = app.desk.session(cookie)? else {
@@ -50,12 +74,24 @@ pub fn caller(app: &App, ctx: &Ctx) -> Result<Caller> {
         if !safe_method(&ctx.method) {
             let sent = ctx.header("x-csrf-token").unwrap_or("");
             if !crate::util::ct_eq(sent.as_bytes(), csrf.as_bytes()) {
-                return Err(Error::forbidden("missing or wrong X-CSRF-Token header").with_code("csrf_failed"));
+                return Err(Error::forbidden("missing or wrong X-CSRF-Token header")
+                    .with_code("csrf_failed"));
             }
         }
-        let role = if user.user_type == "admin" { Role::Admin } else { Role::Agent };
-        let actor = Actor { role, user_id: user.id, token_id: None };
-        return Ok(Caller::Staff { actor, session: Some(cookie.to_string()) });
+        let role = if user.user_type == "admin" {
+            Role::Admin
+        } else {
+            Role::Agent
+        };
+        let actor = Actor {
+            role,
+            user_id: user.id,
+            token_id: None,
+        };
+        return Ok(Caller::Staff {
+            actor,
+            session: Some(cookie.to_string()),
+        });
     }
     Ok(Caller::Anonymous)
 }

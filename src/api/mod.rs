@@ -18,9 +18,17 @@ use auth::Caller;
 pub enum Reply {
     Resp(Resp),
     /// Long-poll for events after `after`.
-    Poll { viewer: Viewer, me: i64, after: i64 },
+    Poll {
+        viewer: Viewer,
+        me: i64,
+        after: i64,
+    },
     /// Server-sent events from `after` on.
-    Stream { viewer: Viewer, me: i64, after: i64 },
+    Stream {
+        viewer: Viewer,
+        me: i64,
+        after: i64,
+    },
 }
 
 impl From<Resp> for Reply {
@@ -52,7 +60,12 @@ pub struct Route {
 }
 
 const fn r(method: &'static str, path: &'static str, access: Access, handler: Handler) -> Route {
-    Route { method, path, access, handler }
+    Route {
+        method,
+        path,
+        access,
+        handler,
+    }
 }
 
 use Access::*;
@@ -71,48 +84,178 @@ pub static ROUTES: &[Route] = &[
     r("GET", "/api/v1/users/{id}", Staff, rest::get_user),
     r("PATCH", "/api/v1/users/{id}", Staff, rest::update_user),
     r("DELETE", "/api/v1/users/{id}", Staff, rest::delete_user),
-    r("GET", "/api/v1/conversations", Staff, rest::list_conversations),
-    r("POST", "/api/v1/conversations", Staff, rest::create_conversation),
-    r("GET", "/api/v1/conversations/{id}", Staff, rest::get_conversation),
-    r("PATCH", "/api/v1/conversations/{id}", Staff, rest::update_conversation),
-    r("DELETE", "/api/v1/conversations/{id}", Staff, rest::delete_conversation),
-    r("GET", "/api/v1/conversations/{id}/messages", Staff, rest::history),
-    r("POST", "/api/v1/conversations/{id}/messages", Staff, rest::post_message),
-    r("PATCH", "/api/v1/conversations/{id}/messages/{id}", Staff, rest::edit_message),
-    r("DELETE", "/api/v1/conversations/{id}/messages/{id}", Staff, rest::delete_message),
-    r("POST", "/api/v1/conversations/{id}/read", Staff, rest::mark_read),
-    r("POST", "/api/v1/conversations/{id}/typing", Staff, rest::typing),
+    r(
+        "GET",
+        "/api/v1/conversations",
+        Staff,
+        rest::list_conversations,
+    ),
+    r(
+        "POST",
+        "/api/v1/conversations",
+        Staff,
+        rest::create_conversation,
+    ),
+    r(
+        "GET",
+        "/api/v1/conversations/{id}",
+        Staff,
+        rest::get_conversation,
+    ),
+    r(
+        "PATCH",
+        "/api/v1/conversations/{id}",
+        Staff,
+        rest::update_conversation,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/conversations/{id}",
+        Staff,
+        rest::delete_conversation,
+    ),
+    r(
+        "GET",
+        "/api/v1/conversations/{id}/messages",
+        Staff,
+        rest::history,
+    ),
+    r(
+        "POST",
+        "/api/v1/conversations/{id}/messages",
+        Staff,
+        rest::post_message,
+    ),
+    r(
+        "PATCH",
+        "/api/v1/conversations/{id}/messages/{id}",
+        Staff,
+        rest::edit_message,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/conversations/{id}/messages/{id}",
+        Staff,
+        rest::delete_message,
+    ),
+    r(
+        "POST",
+        "/api/v1/conversations/{id}/read",
+        Staff,
+        rest::mark_read,
+    ),
+    r(
+        "POST",
+        "/api/v1/conversations/{id}/typing",
+        Staff,
+        rest::typing,
+    ),
     r("GET", "/api/v1/search", Staff, rest::search),
     r("GET", "/api/v1/departments", Staff, rest::departments),
-    r("POST", "/api/v1/departments", Admin, rest::create_department),
-    r("PATCH", "/api/v1/departments/{id}", Admin, rest::update_department),
-    r("DELETE", "/api/v1/departments/{id}", Admin, rest::delete_department),
+    r(
+        "POST",
+        "/api/v1/departments",
+        Admin,
+        rest::create_department,
+    ),
+    r(
+        "PATCH",
+        "/api/v1/departments/{id}",
+        Admin,
+        rest::update_department,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/departments/{id}",
+        Admin,
+        rest::delete_department,
+    ),
     r("GET", "/api/v1/settings", Staff, rest::settings),
     r("PUT", "/api/v1/settings", Admin, rest::save_settings),
     r("GET", "/api/v1/webhooks", Admin, rest::webhooks),
     r("POST", "/api/v1/webhooks", Admin, rest::create_webhook),
-    r("PATCH", "/api/v1/webhooks/{id}", Admin, rest::update_webhook),
-    r("DELETE", "/api/v1/webhooks/{id}", Admin, rest::delete_webhook),
-    r("GET", "/api/v1/webhooks/{id}/deliveries", Admin, rest::deliveries),
+    r(
+        "PATCH",
+        "/api/v1/webhooks/{id}",
+        Admin,
+        rest::update_webhook,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/webhooks/{id}",
+        Admin,
+        rest::delete_webhook,
+    ),
+    r(
+        "GET",
+        "/api/v1/webhooks/{id}/deliveries",
+        Admin,
+        rest::deliveries,
+    ),
     r("GET", "/api/v1/deliveries/{id}", Admin, rest::delivery),
-    r("POST", "/api/v1/deliveries/{id}/replay", Admin, rest::replay_delivery),
+    r(
+        "POST",
+        "/api/v1/deliveries/{id}/replay",
+        Admin,
+        rest::replay_delivery,
+    ),
     r("GET", "/api/v1/tokens", Admin, rest::tokens),
     r("POST", "/api/v1/tokens", Admin, rest::create_token),
     r("DELETE", "/api/v1/tokens/{id}", Admin, rest::revoke_token),
     r("GET", "/api/v1/events", Any, rest::events),
     r("GET", "/api/v1/events/stream", Any, rest::event_stream),
     r("POST", "/api/v1/widget/session", Public, widget::session),
-    r("DELETE", "/api/v1/widget/session", Visitor, widget::end_session),
+    r(
+        "DELETE",
+        "/api/v1/widget/session",
+        Visitor,
+        widget::end_session,
+    ),
     r("GET", "/api/v1/widget/me", Visitor, widget::me),
     r("PATCH", "/api/v1/widget/me", Visitor, widget::update_me),
     r("GET", "/api/v1/widget/status", Public, widget::status),
-    r("GET", "/api/v1/widget/conversations", Visitor, widget::conversations),
-    r("POST", "/api/v1/widget/conversations", Visitor, widget::open_conversation),
-    r("GET", "/api/v1/widget/conversations/{id}", Visitor, widget::conversation),
-    r("GET", "/api/v1/widget/conversations/{id}/messages", Visitor, widget::history),
-    r("POST", "/api/v1/widget/conversations/{id}/messages", Visitor, widget::post_message),
-    r("POST", "/api/v1/widget/conversations/{id}/read", Visitor, widget::mark_read),
-    r("POST", "/api/v1/widget/conversations/{id}/typing", Visitor, widget::typing),
+    r(
+        "GET",
+        "/api/v1/widget/conversations",
+        Visitor,
+        widget::conversations,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations",
+        Visitor,
+        widget::open_conversation,
+    ),
+    r(
+        "GET",
+        "/api/v1/widget/conversations/{id}",
+        Visitor,
+        widget::conversation,
+    ),
+    r(
+        "GET",
+        "/api/v1/widget/conversations/{id}/messages",
+        Visitor,
+        widget::history,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/messages",
+        Visitor,
+        widget::post_message,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/read",
+        Visitor,
+        widget::mark_read,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/typing",
+        Visitor,
+        widget::typing,
+    ),
 ];
 
 /// Matches `path` against a route pattern; `{id}` takes a positive integer.
@@ -134,20 +277,32 @@ fn matches(pattern: &str, path: &str) -> Option<Vec<i64>> {
 pub fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
     let mut path_matched = false;
     for route in ROUTES {
-        let Some(ids) = matches(route.path, &ctx.path) else { continue };
+        let Some(ids) = matches(route.path, &ctx.path) else {
+            continue;
+        };
         path_matched = true;
-        let method = if ctx.method == "HEAD" { "GET" } else { ctx.method.as_str() };
+        let method = if ctx.method == "HEAD" {
+            "GET"
+        } else {
+            ctx.method.as_str()
+        };
         if route.method != method {
             continue;
         }
         let caller = auth::caller(app, ctx)?;
         match (route.access, &caller) {
             (Public, _) => {}
-            (Staff, Caller::Staff { .. }) | (Any, Caller::Staff { .. }) | (Any, Caller::Visitor { .. }) => {}
+            (Staff, Caller::Staff { .. })
+            | (Any, Caller::Staff { .. })
+            | (Any, Caller::Visitor { .. }) => {}
             (Admin, Caller::Staff { actor, .. }) => actor.require_admin()?,
             (Visitor, Caller::Visitor { .. }) => {}
             (_, Caller::Anonymous) => return Err(Error::unauthorized("authentication required")),
-            _ => return Err(Error::forbidden("this credential cannot call this endpoint")),
+            _ => {
+                return Err(Error::forbidden(
+                    "this credential cannot call this endpoint",
+                ))
+            }
         }
         return (route.handler)(app, ctx, &caller, &ids);
     }
@@ -167,8 +322,14 @@ mod tests {
 
     #[test]
     fn pattern_matching() {
-        assert_eq!(matches("/api/v1/users/{id}", "/api/v1/users/12"), Some(vec![12]));
-        assert_eq!(matches("/api/v1/users/{id}", "/api/v1/users/12/"), Some(vec![12]));
+        assert_eq!(
+            matches("/api/v1/users/{id}", "/api/v1/users/12"),
+            Some(vec![12])
+        );
+        assert_eq!(
+            matches("/api/v1/users/{id}", "/api/v1/users/12/"),
+            Some(vec![12])
+        );
         assert_eq!(matches("/api/v1/users/{id}", "/api/v1/users/x"), None);
         assert_eq!(matches("/api/v1/users/{id}", "/api/v1/users/-1"), None);
         assert_eq!(matches("/a/{id}/b/{id}", "/a/1/b/2"), Some(vec![1, 2]));
@@ -184,17 +345,29 @@ mod tests {
         for (path, ops) in paths {
             for method in ops.as_object().unwrap().keys() {
                 if method != "parameters" {
-                    documented.insert((method.to_uppercase(), path.replace("{message_id}", "{id}").replace("{conversation_id}", "{id}")));
+                    documented.insert((
+                        method.to_uppercase(),
+                        path.replace("{message_id}", "{id}")
+                            .replace("{conversation_id}", "{id}"),
+                    ));
                 }
             }
         }
         let routed: std::collections::BTreeSet<_> = ROUTES
             .iter()
             .filter(|r| r.path.starts_with("/api/v1/"))
-            .map(|r| (r.method.to_string(), r.path.trim_start_matches("/api/v1").to_string()))
+            .map(|r| {
+                (
+                    r.method.to_string(),
+                    r.path.trim_start_matches("/api/v1").to_string(),
+                )
+            })
             .collect();
         let missing: Vec<_> = routed.difference(&documented).collect();
         let extra: Vec<_> = documented.difference(&routed).collect();
-        assert!(missing.is_empty() && extra.is_empty(), "undocumented: {missing:?}; documented but not routed: {extra:?}");
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "undocumented: {missing:?}; documented but not routed: {extra:?}"
+        );
     }
 }

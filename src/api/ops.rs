@@ -14,7 +14,11 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 pub fn healthz(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     // A read proves the database answers.
     let last = app.desk.store.read(crate::store::events::max_id)?;
-    Ok(Resp::json(200, &json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "last_event_id": last })).into())
+    Ok(Resp::json(
+        200,
+        &json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "last_event_id": last }),
+    )
+    .into())
 }
 
 pub fn metrics(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {

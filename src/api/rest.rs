@@ -39,32 +39,57 @@ struct Login {
 
 pub fn login(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let body: Login = ctx.json()?;
-    app.limits.check(&format!("login-ip:{}", ctx.ip), ratelimit::LOGIN_PER_IP)?;
-    app.limits.check(&format!("login-account:{}", body.email.trim().to_lowercase()), ratelimit::LOGIN_PER_ACCOUNT)?;
+    app.limits
+        .check(&format!("login-ip:{}", ctx.ip), ratelimit::LOGIN_PER_IP)?;
+    app.limits.check(
+        &format!("login-account:{}", body.email.trim().to_lowercase()),
+        ratelimit::LOGIN_PER_ACCOUNT,
+    )?;
     let s = app.desk.login(&body.email, &body.password)?;
-    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+    let secure = if app.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         s.token,
         SESSION_DAYS * 86_400
     );
-    Ok(Resp::json(200, &json!({ "user": s.user.to_json(), "csrf_token": s.csrf }))
-        .with_header("Set-Cookie", cookie)
-        .into())
+    Ok(Resp::json(
+        200,
+        &json!({ "user": s.user.to_json(), "csrf_token": s.csrf }),
+    )
+    .with_header("Set-Cookie", cookie)
+    .into())
 }
 
 pub fn logout(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
-    if let Caller::Staff { session: Some(token), .. } = caller {
+    if let Caller::Staff {
+        session: Some(token),
+        ..
+    } = caller
+    {
         app.desk.logout(token)?;
     }
-    Ok(Resp::empty().with_header("Set-Cookie", format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")).into())
+    Ok(Resp::empty()
+        .with_header(
+            "Set-Cookie",
+            format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        )
+        .into())
 }
 
 pub fn me(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let actor = caller.actor()?;
     let user = app.desk.user(actor.user_id)?;
     let csrf = match caller {
-        Caller::Staff { session: Some(_), .. } => ctx.cookie(SESSION_COOKIE).and_then(|c| app.desk.session(c).ok().flatten()).map(|(_, c)| c),
+        Caller::Staff {
+            session: Some(_), ..
+        } => ctx
+            .cookie(SESSION_COOKIE)
+            .and_then(|c| app.desk.session(c).ok().flatten())
+            .map(|(_, c)| c),
         _ => None,
     };
     ok(json!({
@@ -93,8 +118,13 @@ pub fn presence(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
 
 pub fn list_users(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (limit, offset) = ctx.page(50, 200)?;
-    let types: Vec<String> = ctx.q("type").map(|t| t.split(',').map(String::from).collect()).unwrap_or_default();
-    let users = app.desk.list_users(caller.actor()?, &types, ctx.q("search"), limit, offset)?;
+    let types: Vec<String> = ctx
+        .q("type")
+        .map(|t| t.split(',').map(String::from).collect())
+        .unwrap_or_default();
+    let users = app
+        .desk
+        .list_users(caller.actor()?, &types, ctx.q("search"), limit, offset)?;
     ok(json!({ "users": list(&users, |u| u.to_json()), "limit": limit, "offset": offset }))
 }
 
@@ -119,11 +149,14 @@ pub fn update_user(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result
     let mut patch: UserPatch = ctx.json()?;
     // `disabled` is its own verb (it ends sessions); the rest are fields.
     let disabled = patch.fields.remove("disabled");
-    let fields: UserFields = serde_json::from_value(Value::Object(patch.fields)).map_err(|e| Error::bad("invalid_field", e.to_string()))?;
+    let fields: UserFields = serde_json::from_value(Value::Object(patch.fields))
+        .map_err(|e| Error::bad("invalid_field", e.to_string()))?;
     let actor = caller.actor()?;
     let mut user = app.desk.update_user(actor, ids[0], fields)?;
     if let Some(d) = disabled {
-        let d = d.as_bool().ok_or_else(|| Error::bad("invalid_field", "disabled must be a boolean"))?;
+        let d = d
+            .as_bool()
+            .ok_or_else(|| Error::bad("invalid_field", "disabled must be a boolean"))?;
         user = app.desk.set_disabled(actor, ids[0], d)?;
     }
     ok(json!({ "user": user.to_json() }))
@@ -146,7 +179,12 @@ fn parse_statuses(v: Option<&str>) -> Result<Vec<i64>> {
                 let n = p
                     .parse::<i64>()
                     .ok()
-                    .or_else(|| crate::store::conversations::STATUS_NAMES.iter().position(|n| *n == p).map(|i| i as i64))
+                    .or_else(|| {
+                        crate::store::conversations::STATUS_NAMES
+                            .iter()
+                            .position(|n| *n == p)
+                            .map(|i| i as i64)
+                    })
                     .ok_or_else(|| Error::bad("invalid_status", format!("unknown status {p:?}")))?;
                 out.push(n);
             }
@@ -161,7 +199,11 @@ pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> R
     let filter = Filter {
         statuses: parse_statuses(ctx.q("status"))?,
         department_id: ctx.q_i64("department_id")?,
-        agent_id: if agent == Some("none") { None } else { ctx.q_i64("agent_id")? },
+        agent_id: if agent == Some("none") {
+            None
+        } else {
+            ctx.q_i64("agent_id")?
+        },
         unassigned: agent == Some("none"),
         source: ctx.q("source").map(String::from),
         user_id: ctx.q_i64("user_id")?,
@@ -195,7 +237,9 @@ pub fn get_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> R
 
 pub fn update_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let patch: ConversationPatch = ctx.json()?;
-    let c = app.desk.update_conversation(caller.actor()?, ids[0], patch)?;
+    let c = app
+        .desk
+        .update_conversation(caller.actor()?, ids[0], patch)?;
     ok(json!({ "conversation": c.to_json() }))
 }
 
@@ -210,7 +254,9 @@ pub fn history(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Rep
     if !(1..=200).contains(&limit) {
         return Err(Error::bad("invalid_parameter", "limit must be 1..200"));
     }
-    let messages = app.desk.history(caller.actor()?, ids[0], ctx.q_i64("before")?, limit)?;
+    let messages = app
+        .desk
+        .history(caller.actor()?, ids[0], ctx.q_i64("before")?, limit)?;
     let more = messages.len() as i64 == limit;
     ok(json!({ "messages": list(&messages, |m| m.to_json()), "has_more": more }))
 }
@@ -229,7 +275,9 @@ struct Edit {
 
 pub fn edit_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let e: Edit = ctx.json()?;
-    let m = app.desk.edit_message(caller.actor()?, ids[0], ids[1], e.body)?;
+    let m = app
+        .desk
+        .edit_message(caller.actor()?, ids[0], ids[1], e.body)?;
     ok(json!({ "message": m.to_json() }))
 }
 
@@ -264,7 +312,9 @@ pub fn typing(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Repl
 
 pub fn search(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let limit = ctx.q_i64("limit")?.unwrap_or(20).clamp(1, 100);
-    ok(app.desk.search(caller.actor()?, ctx.q("q").unwrap_or(""), limit)?)
+    ok(app
+        .desk
+        .search(caller.actor()?, ctx.q("q").unwrap_or(""), limit)?)
 }
 
 pub fn departments(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
@@ -280,13 +330,17 @@ struct Department {
 
 pub fn create_department(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let d: Department = ctx.json()?;
-    let name = d.name.ok_or_else(|| Error::bad("missing_name", "name is required"))?;
+    let name = d
+        .name
+        .ok_or_else(|| Error::bad("missing_name", "name is required"))?;
     created(json!({ "department": app.desk.create_department(caller.actor()?, name, d.color)? }))
 }
 
 pub fn update_department(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let d: Department = ctx.json()?;
-    ok(json!({ "department": app.desk.update_department(caller.actor()?, ids[0], d.name, d.color)? }))
+    ok(
+        json!({ "department": app.desk.update_department(caller.actor()?, ids[0], d.name, d.color)? }),
+    )
 }
 
 pub fn delete_department(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
@@ -318,9 +372,15 @@ struct WebhookInput {
 
 pub fn create_webhook(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let w: WebhookInput = ctx.json()?;
-    let url = w.url.ok_or_else(|| Error::bad("missing_url", "url is required"))?;
-    let (ep, secret) =
-        app.desk.create_webhook(caller.actor()?, url, w.events.unwrap_or_default(), app.config.allow_private_webhooks)?;
+    let url = w
+        .url
+        .ok_or_else(|| Error::bad("missing_url", "url is required"))?;
+    let (ep, secret) = app.desk.create_webhook(
+        caller.actor()?,
+        url,
+        w.events.unwrap_or_default(),
+        app.config.allow_private_webhooks,
+    )?;
     let mut v = ep.to_json();
     v["secret"] = json!(secret);
     created(json!({ "webhook": v }))
@@ -328,7 +388,14 @@ pub fn create_webhook(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Resul
 
 pub fn update_webhook(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let w: WebhookInput = ctx.json()?;
-    let ep = app.desk.update_webhook(caller.actor()?, ids[0], w.url, w.events, w.active, app.config.allow_private_webhooks)?;
+    let ep = app.desk.update_webhook(
+        caller.actor()?,
+        ids[0],
+        w.url,
+        w.events,
+        w.active,
+        app.config.allow_private_webhooks,
+    )?;
     ok(json!({ "webhook": ep.to_json() }))
 }
 
@@ -339,7 +406,9 @@ pub fn delete_webhook(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Resul
 
 pub fn deliveries(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let limit = ctx.q_i64("limit")?.unwrap_or(50).clamp(1, 200);
-    let d = app.desk.deliveries(caller.actor()?, ids[0], ctx.q_i64("before")?, limit)?;
+    let d = app
+        .desk
+        .deliveries(caller.actor()?, ids[0], ctx.q_i64("before")?, limit)?;
     ok(json!({ "deliveries": d }))
 }
 
@@ -371,7 +440,9 @@ fn agent_role() -> String {
 
 pub fn create_token(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let t: TokenInput = ctx.json()?;
-    let (token, id) = app.desk.create_token(Some(caller.actor()?), &t.name, &t.role)?;
+    let (token, id) = app
+        .desk
+        .create_token(Some(caller.actor()?), &t.name, &t.role)?;
     created(json!({ "token": { "id": id, "name": t.name, "role": t.role, "secret": token } }))
 }
 
@@ -392,7 +463,10 @@ fn events_target(app: &App, ctx: &Ctx, caller: &Caller) -> Result<(Viewer, i64, 
     let after = match ctx.q_i64("after")? {
         Some(a) => a,
         None => match ctx.header("last-event-id") {
-            Some(v) => v.trim().parse().map_err(|_| Error::bad("invalid_parameter", "Last-Event-ID must be an integer"))?,
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| Error::bad("invalid_parameter", "Last-Event-ID must be an integer"))?,
             None => app.desk.hub.last_id(),
         },
     };

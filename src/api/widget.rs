@@ -25,7 +25,10 @@ fn visitor(caller: &Caller) -> Result<(&crate::desk::Actor, &crate::store::users
 
 pub fn session(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let fields: UserFields = ctx.json()?;
-    app.limits.check(&format!("visitor-session:{}", ctx.ip), ratelimit::VISITOR_SESSION_PER_IP)?;
+    app.limits.check(
+        &format!("visitor-session:{}", ctx.ip),
+        ratelimit::VISITOR_SESSION_PER_IP,
+    )?;
     let (token, user) = app.desk.create_visitor(fields)?;
     created(json!({ "token": token, "user": user.to_json() }))
 }
@@ -51,13 +54,22 @@ pub fn update_me(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Rep
 /// Whether anyone is there to answer (the widget shows the offline form if not).
 pub fn status(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let staff = app.desk.online_staff()?;
-    ok(json!({ "online": !staff.is_empty(), "agents": staff.iter().map(|u| u.public_json()).collect::<Vec<_>>() }))
+    ok(
+        json!({ "online": !staff.is_empty(), "agents": staff.iter().map(|u| u.public_json()).collect::<Vec<_>>() }),
+    )
 }
 
 pub fn conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (actor, _, _) = visitor(caller)?;
     let (limit, offset) = ctx.page(20, 100)?;
-    let convs = app.desk.list_conversations(actor, Filter { limit, offset, ..Default::default() })?;
+    let convs = app.desk.list_conversations(
+        actor,
+        Filter {
+            limit,
+            offset,
+            ..Default::default()
+        },
+    )?;
     ok(json!({ "conversations": convs.iter().map(|c| c.visitor_json()).collect::<Vec<_>>() }))
 }
 
@@ -73,9 +85,17 @@ pub fn open_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Re
     let (actor, _, _) = visitor(caller)?;
     let o: Open = ctx.json()?;
     if o.message.is_some() {
-        app.limits.check(&format!("visitor-msg:{}", actor.user_id), ratelimit::VISITOR_MESSAGE)?;
+        app.limits.check(
+            &format!("visitor-msg:{}", actor.user_id),
+            ratelimit::VISITOR_MESSAGE,
+        )?;
     }
-    let input = ConversationInput { title: o.title, department_id: o.department_id, message: o.message, ..Default::default() };
+    let input = ConversationInput {
+        title: o.title,
+        department_id: o.department_id,
+        message: o.message,
+        ..Default::default()
+    };
     let (c, m) = app.desk.create_conversation(actor, input)?;
     created(json!({ "conversation": c.visitor_json(), "message": m }))
 }
@@ -99,7 +119,10 @@ pub fn history(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Rep
 pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let (actor, _, _) = visitor(caller)?;
     let input: MessageInput = ctx.json()?;
-    app.limits.check(&format!("visitor-msg:{}", actor.user_id), ratelimit::VISITOR_MESSAGE)?;
+    app.limits.check(
+        &format!("visitor-msg:{}", actor.user_id),
+        ratelimit::VISITOR_MESSAGE,
+    )?;
     let m = app.desk.post_message(actor, ids[0], input)?;
     created(json!({ "message": m.to_json() }))
 }

@@ -58,7 +58,9 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<()> {
     let bad_port = || bad("url has an invalid port");
     let (host, port) = match authority.strip_prefix('[') {
         Some(v6) => {
-            let (h, after) = v6.split_once(']').ok_or_else(|| bad("url has an unclosed [ in its host"))?;
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| bad("url has an unclosed [ in its host"))?;
             match after.strip_prefix(':') {
                 Some(p) => (h, p.parse::<u16>().map_err(|_| bad_port())?),
                 None if after.is_empty() => (h, default_port),
@@ -83,7 +85,11 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<()> {
         return Err(refused());
     }
     if let Ok(ip) = host.parse::<IpAddr>() {
-        return if is_private(ip) { Err(refused()) } else { Ok(()) };
+        return if is_private(ip) {
+            Err(refused())
+        } else {
+            Ok(())
+        };
     }
     // A name that does not resolve now may later: accept it; the connect-time
     // guard still applies.
@@ -129,7 +135,19 @@ mod tests {
 
     #[test]
     fn private_ranges() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(is_private(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {

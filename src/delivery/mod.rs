@@ -46,7 +46,13 @@ impl Delivery {
         let rx = Arc::new(Mutex::new(rx));
         let mut handles = Vec::new();
         for i in 0..settings.workers {
-            let (d, rx, store, agent, settings) = (d.clone(), rx.clone(), store.clone(), agent.clone(), settings.clone());
+            let (d, rx, store, agent, settings) = (
+                d.clone(),
+                rx.clone(),
+                store.clone(),
+                agent.clone(),
+                settings.clone(),
+            );
             handles.push(
                 std::thread::Builder::new()
                     .name(format!("delivery-{i}"))
@@ -83,10 +89,12 @@ impl Delivery {
         while !self.stopping.load(Ordering::Relaxed) {
             let now = crate::util::now_ms();
             let busy = self.in_flight.lock().unwrap().clone();
-            let due = store.read(|c| outbox::due(c, now, 64, &busy)).unwrap_or_else(|e| {
-                log::error!("cannot read the outbox: {e}");
-                Vec::new()
-            });
+            let due = store
+                .read(|c| outbox::due(c, now, 64, &busy))
+                .unwrap_or_else(|e| {
+                    log::error!("cannot read the outbox: {e}");
+                    Vec::new()
+                });
             if let Ok(n) = store.read(outbox::pending_count) {
                 METRICS.outbox_depth.store(n as u64, Ordering::Relaxed);
             }
@@ -104,7 +112,11 @@ impl Delivery {
             let wait = next.map_or(1000, |t| (t - crate::util::now_ms()).clamp(5, 1000));
             let mut woken = self.wake.lock().unwrap();
             if !*woken {
-                woken = self.cv.wait_timeout(woken, Duration::from_millis(wait as u64)).unwrap().0;
+                woken = self
+                    .cv
+                    .wait_timeout(woken, Duration::from_millis(wait as u64))
+                    .unwrap()
+                    .0;
             }
             *woken = false;
         }
@@ -137,7 +149,10 @@ mod tests {
         for n in 1..40 {
             let d = super::backoff_ms(1000, n);
             let nominal = (1000i64 << (n - 1).min(30)).min(6 * 3600 * 1000);
-            assert!(d >= nominal * 8 / 10 && d <= nominal * 12 / 10, "attempt {n}: {d}");
+            assert!(
+                d >= nominal * 8 / 10 && d <= nominal * 12 / 10,
+                "attempt {n}: {d}"
+            );
         }
     }
 }

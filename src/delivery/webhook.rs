@@ -26,7 +26,11 @@ pub fn agent(allow_private: bool) -> ureq::Agent {
         .build();
     let connector = ureq::unversioned::transport::DefaultConnector::new();
     if allow_private {
-        ureq::Agent::with_parts(config, connector, ureq::unversioned::resolver::DefaultResolver::default())
+        ureq::Agent::with_parts(
+            config,
+            connector,
+            ureq::unversioned::resolver::DefaultResolver::default(),
+        )
     } else {
         ureq::Agent::with_parts(config, connector, super::guard::GuardedResolver::default())
     }
@@ -35,10 +39,15 @@ pub fn agent(allow_private: bool) -> ureq::Agent {
 /// `v1,<signature>` for a message.
 pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &str) -> String {
     let key = secret.strip_prefix("whsec_").unwrap_or(secret);
-    let key = base64::engine::general_purpose::STANDARD.decode(key).unwrap_or_else(|_| key.as_bytes().to_vec());
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(key)
+        .unwrap_or_else(|_| key.as_bytes().to_vec());
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
     mac.update(format!("{msg_id}.{timestamp}.{body}").as_bytes());
-    format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+    format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    )
 }
 
 pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Due) {
@@ -58,15 +67,29 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
         Ok(resp) => {
             let status = resp.status().as_u16();
             let mut buf = Vec::new();
-            let _ = resp.into_body().into_reader().take(512).read_to_end(&mut buf);
-            (Some(status), None, Some(String::from_utf8_lossy(&buf).into_owned()))
+            let _ = resp
+                .into_body()
+                .into_reader()
+                .take(512)
+                .read_to_end(&mut buf);
+            (
+                Some(status),
+                None,
+                Some(String::from_utf8_lossy(&buf).into_owned()),
+            )
         }
         Err(e) => (None, Some(e.to_string()), None),
     };
     let ok = status.is_some_and(|s| (200..300).contains(&s));
     if !ok {
         METRICS.delivery_failures.fetch_add(1, Ordering::Relaxed);
-        log::warn!("webhook {msg_id} to {} failed: {}", due.url, error.clone().unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0))));
+        log::warn!(
+            "webhook {msg_id} to {} failed: {}",
+            due.url,
+            error
+                .clone()
+                .unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0)))
+        );
     }
     let gone = status == Some(410);
     let now = crate::util::now_ms();
@@ -79,7 +102,12 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
     };
     let (id, endpoint) = (due.id, due.endpoint_id);
     let r = store.write(move |tx| {
-        let attempt = Attempt { status_code: status, error: error.as_deref(), duration_ms, response: excerpt.as_deref() };
+        let attempt = Attempt {
+            status_code: status,
+            error: error.as_deref(),
+            duration_ms,
+            response: excerpt.as_deref(),
+        };
         outbox::record(tx, id, &attempt, outcome)?;
         if gone {
             webhooks::disable(tx, endpoint, "receiver answered 410 Gone")?;

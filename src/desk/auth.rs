@@ -21,7 +21,8 @@ impl Desk {
     /// the same error.
     pub fn login(&self, email: &str, password: &str) -> Result<Session> {
         let found = self.store.read(|c| users::by_email(c, email.trim()))?;
-        let denied = || Error::unauthorized("wrong email or password").with_code("invalid_credentials");
+        let denied =
+            || Error::unauthorized("wrong email or password").with_code("invalid_credentials");
         let (user, hash) = match found {
             Some((u, Some(h))) if u.is_staff() => (u, h),
             _ => {
@@ -38,7 +39,13 @@ impl Desk {
         let (th, cs, uid) = (sha256_hex(token.as_bytes()), csrf.clone(), user.id);
         self.store.write(move |tx| {
             auth::insert_session(tx, &th, &cs, uid, tx.now + SESSION_DAYS * 86_400_000)?;
-            tx.emit("user.login", None, Some(uid), Audience::Admins, json!({ "user_id": uid }))?;
+            tx.emit(
+                "user.login",
+                None,
+                Some(uid),
+                Audience::Admins,
+                json!({ "user_id": uid }),
+            )?;
             Ok(())
         })?;
         Ok(Session { token, csrf, user })
@@ -52,7 +59,8 @@ impl Desk {
     /// The staff user behind a session cookie, with its CSRF token.
     pub fn session(&self, session_token: &str) -> Result<Option<(User, String)>> {
         let th = sha256_hex(session_token.as_bytes());
-        self.store.read(|c| auth::session(c, &th, crate::util::now_ms()))
+        self.store
+            .read(|c| auth::session(c, &th, crate::util::now_ms()))
     }
 
     /// The actor behind a bearer API token.
@@ -60,7 +68,11 @@ impl Desk {
         let th = sha256_hex(token.as_bytes());
         let found = self.store.read(|c| auth::token_by_hash(c, &th))?;
         Ok(found.map(|t| Actor {
-            role: if t.role == "admin" { Role::Admin } else { Role::Agent },
+            role: if t.role == "admin" {
+                Role::Admin
+            } else {
+                Role::Agent
+            },
             user_id: t.user_id.unwrap_or(self.bot_id),
             token_id: Some(t.id),
         }))
@@ -72,7 +84,12 @@ impl Desk {
     }
 
     /// Creates an API token and returns it (shown once) with its id.
-    pub fn create_token(&self, actor: Option<&Actor>, name: &str, role: &str) -> Result<(String, i64)> {
+    pub fn create_token(
+        &self,
+        actor: Option<&Actor>,
+        name: &str,
+        role: &str,
+    ) -> Result<(String, i64)> {
         if let Some(a) = actor {
             a.require_admin()?;
         }
@@ -88,7 +105,13 @@ impl Desk {
         let (name, role, actor_id) = (name.to_string(), role.to_string(), actor.map(|a| a.user_id));
         let id = self.store.write(move |tx| {
             let id = auth::insert_token(tx, &name, &role, &th, &prefix, None)?;
-            tx.emit("token.created", None, actor_id, Audience::Admins, json!({ "id": id, "name": name, "role": role }))?;
+            tx.emit(
+                "token.created",
+                None,
+                actor_id,
+                Audience::Admins,
+                json!({ "id": id, "name": name, "role": role }),
+            )?;
             Ok(id)
         })?;
         Ok((token, id))
@@ -99,7 +122,13 @@ impl Desk {
         let uid = actor.user_id;
         self.store.write(move |tx| {
             auth::revoke_token(tx, id)?;
-            tx.emit("token.revoked", None, Some(uid), Audience::Admins, json!({ "id": id }))?;
+            tx.emit(
+                "token.revoked",
+                None,
+                Some(uid),
+                Audience::Admins,
+                json!({ "id": id }),
+            )?;
             Ok(())
         })
     }
@@ -113,10 +142,17 @@ impl Desk {
     pub fn create_visitor(&self, fields: UserFields) -> Result<(String, User)> {
         let mut fields = fields;
         if fields.password.is_some() || fields.user_type.is_some() || fields.external_id.is_some() {
-            return Err(Error::bad("invalid_field", "visitors cannot set password, type or external_id"));
+            return Err(Error::bad(
+                "invalid_field",
+                "visitors cannot set password, type or external_id",
+            ));
         }
         super::users::validate_fields(&fields)?;
-        let user_type = if fields.email.is_some() { "lead" } else { "visitor" };
+        let user_type = if fields.email.is_some() {
+            "lead"
+        } else {
+            "visitor"
+        };
         if fields.email.as_deref() == Some("") {
             fields.email = None;
         }
@@ -134,7 +170,13 @@ impl Desk {
             }
             let user = users::insert(tx, &fields, user_type, None)?;
             auth::insert_visitor_token(tx, &th, user.id)?;
-            tx.emit("user.created", None, Some(user.id), Audience::Staff, json!({ "user": user.to_json() }))?;
+            tx.emit(
+                "user.created",
+                None,
+                Some(user.id),
+                Audience::Staff,
+                json!({ "user": user.to_json() }),
+            )?;
             Ok(user)
         })?;
         Ok((token, user))
@@ -143,7 +185,8 @@ impl Desk {
     /// Ends a visitor token (the widget's "reset").
     pub fn end_visitor(&self, token: &str) -> Result<()> {
         let th = sha256_hex(token.as_bytes());
-        self.store.write(move |tx| auth::delete_visitor_token(tx, &th))
+        self.store
+            .write(move |tx| auth::delete_visitor_token(tx, &th))
     }
 }
 

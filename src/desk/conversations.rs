@@ -43,13 +43,18 @@ pub struct ConversationPatch {
 }
 
 /// Distinguishes an absent field (None) from an explicit null (Some(None)).
-pub fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<i64>>, D::Error> {
+pub fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<i64>>, D::Error> {
     Option::<i64>::deserialize(d).map(Some)
 }
 
 pub fn check_status(status: i64) -> Result<()> {
     if !(LIVE..=TRASH).contains(&status) {
-        return Err(Error::bad("invalid_status", "status must be 0 (live), 1, 2, 3 (archive) or 4 (trash)"));
+        return Err(Error::bad(
+            "invalid_status",
+            "status must be 0 (live), 1, 2, 3 (archive) or 4 (trash)",
+        ));
     }
     Ok(())
 }
@@ -57,7 +62,10 @@ pub fn check_status(status: i64) -> Result<()> {
 fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
     match users::find(conn, agent_id)? {
         Some(u) if matches!(u.user_type.as_str(), "agent" | "admin") && !u.disabled => Ok(()),
-        _ => Err(Error::bad("invalid_agent", "agent_id is not an active agent or admin")),
+        _ => Err(Error::bad(
+            "invalid_agent",
+            "agent_id is not an active agent or admin",
+        )),
     }
 }
 
@@ -72,7 +80,11 @@ impl Desk {
         Ok(c)
     }
 
-    pub fn create_conversation(&self, actor: &Actor, input: ConversationInput) -> Result<(Conversation, Option<Value>)> {
+    pub fn create_conversation(
+        &self,
+        actor: &Actor,
+        input: ConversationInput,
+    ) -> Result<(Conversation, Option<Value>)> {
         let staff = actor.is_staff();
         if !staff
             && (input.user_id.is_some_and(|u| u != actor.user_id)
@@ -80,14 +92,22 @@ impl Desk {
                 || input.agent_id.is_some()
                 || input.source.is_some())
         {
-            return Err(Error::forbidden("visitors can only open their own conversations"));
+            return Err(Error::forbidden(
+                "visitors can only open their own conversations",
+            ));
         }
         let user_id = if staff {
-            input.user_id.ok_or_else(|| Error::bad("missing_user_id", "user_id is required"))?
+            input
+                .user_id
+                .ok_or_else(|| Error::bad("missing_user_id", "user_id is required"))?
         } else {
             actor.user_id
         };
-        let status = input.status.unwrap_or(if staff && input.message.is_some() { WAITING_FOR_USER } else { WAITING_FOR_AGENT });
+        let status = input.status.unwrap_or(if staff && input.message.is_some() {
+            WAITING_FOR_USER
+        } else {
+            WAITING_FOR_AGENT
+        });
         check_status(status)?;
         let title = input.title.unwrap_or_default();
         check_len("title", &title, 300)?;
@@ -103,9 +123,11 @@ impl Desk {
         };
         let (dept, agent, actor_id) = (input.department_id, input.agent_id, actor.user_id);
         let (conv, msg) = self.store.write(move |tx| {
-            users::find(tx.conn, user_id)?.ok_or_else(|| Error::bad("invalid_user", "user_id does not exist"))?;
+            users::find(tx.conn, user_id)?
+                .ok_or_else(|| Error::bad("invalid_user", "user_id does not exist"))?;
             if let Some(d) = dept {
-                departments::get(tx.conn, d).map_err(|_| Error::bad("invalid_department", "department does not exist"))?;
+                departments::get(tx.conn, d)
+                    .map_err(|_| Error::bad("invalid_department", "department does not exist"))?;
             }
             if let Some(a) = agent {
                 check_agent(tx.conn, a)?;
@@ -124,9 +146,17 @@ impl Desk {
                 convs::add_participant(tx, id, a, "agent")?;
             }
             let conv = convs::get(tx.conn, id)?;
-            tx.emit("conversation.created", Some(id), Some(actor_id), Audience::Everyone, json!({ "conversation": conv.visitor_json() }))?;
+            tx.emit(
+                "conversation.created",
+                Some(id),
+                Some(actor_id),
+                Audience::Everyone,
+                json!({ "conversation": conv.visitor_json() }),
+            )?;
             let msg = match message {
-                Some(m) => Some(super::messages::insert_message(tx, &conv, actor_id, staff, m)?.to_json()),
+                Some(m) => {
+                    Some(super::messages::insert_message(tx, &conv, actor_id, staff, m)?.to_json())
+                }
                 None => None,
             };
             Ok((convs::get(tx.conn, id)?, msg))
@@ -134,7 +164,11 @@ impl Desk {
         Ok((conv, msg))
     }
 
-    pub fn list_conversations(&self, actor: &Actor, mut filter: Filter) -> Result<Vec<Conversation>> {
+    pub fn list_conversations(
+        &self,
+        actor: &Actor,
+        mut filter: Filter,
+    ) -> Result<Vec<Conversation>> {
         if actor.role == Role::Visitor {
             filter.user_id = Some(actor.user_id);
             filter.statuses = vec![LIVE, WAITING_FOR_USER, WAITING_FOR_AGENT, ARCHIVE];
@@ -147,7 +181,12 @@ impl Desk {
     }
 
     /// Applies a patch; each changed aspect appends its own event.
-    pub fn update_conversation(&self, actor: &Actor, id: i64, patch: ConversationPatch) -> Result<Conversation> {
+    pub fn update_conversation(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: ConversationPatch,
+    ) -> Result<Conversation> {
         actor.require_staff()?;
         if let Some(s) = patch.status {
             check_status(s)?;
@@ -160,8 +199,13 @@ impl Desk {
             let before = convs::get(tx.conn, id)?;
             if let Some(s) = patch.status.filter(|s| *s != before.status) {
                 convs::set_status(tx, id, s)?;
-                tx.emit("conversation.status", Some(id), Some(actor_id), Audience::Everyone,
-                    json!({ "status": s, "previous": before.status }))?;
+                tx.emit(
+                    "conversation.status",
+                    Some(id),
+                    Some(actor_id),
+                    Audience::Everyone,
+                    json!({ "status": s, "previous": before.status }),
+                )?;
             }
             if let Some(agent) = patch.agent_id.filter(|a| *a != before.agent_id) {
                 if let Some(a) = agent {
@@ -169,32 +213,60 @@ impl Desk {
                     convs::add_participant(tx, id, a, "agent")?;
                 }
                 convs::set_agent(tx, id, agent)?;
-                tx.emit("conversation.assigned", Some(id), Some(actor_id), Audience::Everyone,
-                    json!({ "agent_id": agent, "previous": before.agent_id }))?;
+                tx.emit(
+                    "conversation.assigned",
+                    Some(id),
+                    Some(actor_id),
+                    Audience::Everyone,
+                    json!({ "agent_id": agent, "previous": before.agent_id }),
+                )?;
             }
             if let Some(dept) = patch.department_id.filter(|d| *d != before.department_id) {
                 if let Some(d) = dept {
-                    departments::get(tx.conn, d).map_err(|_| Error::bad("invalid_department", "department does not exist"))?;
+                    departments::get(tx.conn, d).map_err(|_| {
+                        Error::bad("invalid_department", "department does not exist")
+                    })?;
                 }
                 convs::set_department(tx, id, dept)?;
-                tx.emit("conversation.department", Some(id), Some(actor_id), Audience::Everyone,
-                    json!({ "department_id": dept, "previous": before.department_id }))?;
+                tx.emit(
+                    "conversation.department",
+                    Some(id),
+                    Some(actor_id),
+                    Audience::Everyone,
+                    json!({ "department_id": dept, "previous": before.department_id }),
+                )?;
             }
             if let Some(t) = patch.title.filter(|t| *t != before.title) {
                 convs::set_title(tx, id, &t)?;
-                tx.emit("conversation.title", Some(id), Some(actor_id), Audience::Everyone, json!({ "title": t }))?;
+                tx.emit(
+                    "conversation.title",
+                    Some(id),
+                    Some(actor_id),
+                    Audience::Everyone,
+                    json!({ "title": t }),
+                )?;
             }
             if let Some(extra) = patch.extra {
                 let mut merged = before.extra.as_object().cloned().unwrap_or_default();
                 for (k, v) in extra {
-                    if v.is_null() { merged.remove(&k); } else { merged.insert(k, v); }
+                    if v.is_null() {
+                        merged.remove(&k);
+                    } else {
+                        merged.insert(k, v);
+                    }
                 }
                 let merged = Value::Object(merged);
                 if merged.to_string().len() > 16_384 {
                     return Err(Error::bad("too_large", "extra is limited to 16 KiB"));
                 }
                 convs::set_extra(tx, id, &merged)?;
-                tx.emit("conversation.extra", Some(id), Some(actor_id), Audience::Staff, json!({ "extra": merged }))?;
+                tx.emit(
+                    "conversation.extra",
+                    Some(id),
+                    Some(actor_id),
+                    Audience::Staff,
+                    json!({ "extra": merged }),
+                )?;
             }
             convs::get(tx.conn, id)
         })
@@ -207,7 +279,13 @@ impl Desk {
         self.store.write(move |tx| {
             let c = convs::get(tx.conn, id)?;
             // Emitted first so the event still knows whose conversation it was.
-            tx.emit("conversation.deleted", Some(id), Some(actor_id), Audience::Everyone, json!({ "user_id": c.user_id }))?;
+            tx.emit(
+                "conversation.deleted",
+                Some(id),
+                Some(actor_id),
+                Audience::Everyone,
+                json!({ "user_id": c.user_id }),
+            )?;
             convs::delete(tx, id)
         })
     }
@@ -218,7 +296,11 @@ impl Desk {
         let mut out = Vec::new();
         for (uid, flags, last_read) in rows {
             if let Ok(u) = self.user(uid) {
-                let mut v = if actor.is_staff() { u.to_json() } else { u.public_json() };
+                let mut v = if actor.is_staff() {
+                    u.to_json()
+                } else {
+                    u.public_json()
+                };
                 v["flags"] = json!(flags);
                 v["last_read_id"] = json!(last_read);
                 out.push(v);

@@ -51,17 +51,27 @@ impl Desk {
     pub(super) fn prepare_message(&self, actor: &Actor, input: MessageInput) -> Result<Prepared> {
         check_len("body", &input.body, MAX_BODY_CHARS)?;
         if input.body.trim().is_empty() && input.attachments.is_empty() {
-            return Err(Error::bad("empty_message", "a message needs a body or an attachment"));
+            return Err(Error::bad(
+                "empty_message",
+                "a message needs a body or an attachment",
+            ));
         }
         if input.attachments.len() > 10 {
-            return Err(Error::bad("too_many_attachments", "at most 10 attachments per message"));
+            return Err(Error::bad(
+                "too_many_attachments",
+                "at most 10 attachments per message",
+            ));
         }
         for a in &input.attachments {
             check_len("attachment name", &a.name, 255)?;
             check_len("attachment url", &a.url, 2000)?;
             let url = a.url.to_ascii_lowercase();
-            if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) {
-                return Err(Error::bad("invalid_attachment", "attachment url must be http(s) or a path on this server"));
+            if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
+            {
+                return Err(Error::bad(
+                    "invalid_attachment",
+                    "attachment url must be http(s) or a path on this server",
+                ));
             }
         }
         if let Some(p) = &input.payload {
@@ -73,18 +83,27 @@ impl Desk {
             super::conversations::check_status(s)?;
         }
         let sender = match (actor.role, input.user_id) {
-            (Role::Visitor, Some(_)) => return Err(Error::forbidden("visitors cannot post as someone else")),
+            (Role::Visitor, Some(_)) => {
+                return Err(Error::forbidden("visitors cannot post as someone else"))
+            }
             (Role::Visitor, None) => actor.user_id,
             (_, Some(uid)) => uid,
             (_, None) => actor.user_id,
         };
         if actor.role == Role::Visitor && (input.private || input.status.is_some()) {
-            return Err(Error::forbidden("visitors cannot post notes or set a status"));
+            return Err(Error::forbidden(
+                "visitors cannot post notes or set a status",
+            ));
         }
         Ok(Prepared { input, sender })
     }
 
-    pub fn post_message(&self, actor: &Actor, conversation_id: i64, input: MessageInput) -> Result<Message> {
+    pub fn post_message(
+        &self,
+        actor: &Actor,
+        conversation_id: i64,
+        input: MessageInput,
+    ) -> Result<Message> {
         let prepared = self.prepare_message(actor, input)?;
         self.conversation(actor, conversation_id)?;
         let staff = actor.is_staff();
@@ -95,10 +114,17 @@ impl Desk {
         })
     }
 
-    pub fn history(&self, actor: &Actor, conversation_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<Message>> {
+    pub fn history(
+        &self,
+        actor: &Actor,
+        conversation_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Message>> {
         self.conversation(actor, conversation_id)?;
         let before = before.unwrap_or(i64::MAX);
-        self.store.read(|c| messages::page(c, conversation_id, before, limit, actor.is_staff()))
+        self.store
+            .read(|c| messages::page(c, conversation_id, before, limit, actor.is_staff()))
     }
 
     fn own_message(&self, actor: &Actor, conversation_id: i64, message_id: i64) -> Result<Message> {
@@ -111,32 +137,61 @@ impl Desk {
             return Err(Error::conflict("deleted", "the message was deleted"));
         }
         let own = m.user_id == Some(actor.user_id);
-        if !(own || actor.role == Role::Admin || (actor.role == Role::Agent && actor.token_id.is_some())) {
+        if !(own
+            || actor.role == Role::Admin
+            || (actor.role == Role::Agent && actor.token_id.is_some()))
+        {
             return Err(Error::forbidden("you can only change your own messages"));
         }
         Ok(m)
     }
 
-    pub fn edit_message(&self, actor: &Actor, conversation_id: i64, message_id: i64, body: String) -> Result<Message> {
+    pub fn edit_message(
+        &self,
+        actor: &Actor,
+        conversation_id: i64,
+        message_id: i64,
+        body: String,
+    ) -> Result<Message> {
         check_len("body", &body, MAX_BODY_CHARS)?;
         let m = self.own_message(actor, conversation_id, message_id)?;
         if body.trim().is_empty() && m.attachments.as_array().is_none_or(|a| a.is_empty()) {
-            return Err(Error::bad("empty_message", "a message needs a body or an attachment"));
+            return Err(Error::bad(
+                "empty_message",
+                "a message needs a body or an attachment",
+            ));
         }
         let (actor_id, aud) = (actor.user_id, audience(m.private));
         self.store.write(move |tx| {
             let m = messages::edit(tx, message_id, &body)?;
-            tx.emit("message.updated", Some(conversation_id), Some(actor_id), aud, json!({ "message": m.to_json() }))?;
+            tx.emit(
+                "message.updated",
+                Some(conversation_id),
+                Some(actor_id),
+                aud,
+                json!({ "message": m.to_json() }),
+            )?;
             Ok(m)
         })
     }
 
-    pub fn delete_message(&self, actor: &Actor, conversation_id: i64, message_id: i64) -> Result<()> {
+    pub fn delete_message(
+        &self,
+        actor: &Actor,
+        conversation_id: i64,
+        message_id: i64,
+    ) -> Result<()> {
         let m = self.own_message(actor, conversation_id, message_id)?;
         let (actor_id, aud) = (actor.user_id, audience(m.private));
         self.store.write(move |tx| {
             messages::delete(tx, message_id)?;
-            tx.emit("message.deleted", Some(conversation_id), Some(actor_id), aud, json!({ "message_id": message_id }))?;
+            tx.emit(
+                "message.deleted",
+                Some(conversation_id),
+                Some(actor_id),
+                aud,
+                json!({ "message_id": message_id }),
+            )?;
             Ok(())
         })
     }
@@ -159,7 +214,10 @@ impl Desk {
     /// Typing is ephemeral: sent to whoever is listening now, never stored.
     pub fn typing(&self, actor: &Actor, conversation_id: i64, typing: bool) -> Result<()> {
         let c = self.conversation(actor, conversation_id)?;
-        let name = self.user(actor.user_id).map(|u| u.name()).unwrap_or_default();
+        let name = self
+            .user(actor.user_id)
+            .map(|u| u.name())
+            .unwrap_or_default();
         self.hub.ephemeral(
             "typing",
             Some(conversation_id),
@@ -181,8 +239,15 @@ fn audience(private: bool) -> Audience {
 /// Inserts a prepared message into `conv` and moves the conversation's status
 /// the way Support Board does: the user writing means it waits for an agent,
 /// staff answering means it waits for the user.
-pub(super) fn insert_message(tx: &mut Tx, conv: &Conversation, actor_id: i64, staff: bool, p: Prepared) -> Result<Message> {
-    let sender = users::find(tx.conn, p.sender)?.ok_or_else(|| Error::bad("invalid_user", "user_id does not exist"))?;
+pub(super) fn insert_message(
+    tx: &mut Tx,
+    conv: &Conversation,
+    actor_id: i64,
+    staff: bool,
+    p: Prepared,
+) -> Result<Message> {
+    let sender = users::find(tx.conn, p.sender)?
+        .ok_or_else(|| Error::bad("invalid_user", "user_id does not exist"))?;
     let attachments = serde_json::to_value(&p.input.attachments)?;
     let payload = Value::Object(p.input.payload.clone().unwrap_or_default());
     let m = messages::insert(
@@ -197,10 +262,21 @@ pub(super) fn insert_message(tx: &mut Tx, conv: &Conversation, actor_id: i64, st
         },
     )?;
     if sender.id != conv.user_id {
-        convs::add_participant(tx, conv.id, sender.id, if sender.is_staff() { "agent" } else { "" })?;
+        convs::add_participant(
+            tx,
+            conv.id,
+            sender.id,
+            if sender.is_staff() { "agent" } else { "" },
+        )?;
     }
     convs::touch(tx, conv.id)?;
-    tx.emit("message.created", Some(conv.id), Some(actor_id), audience(m.private), json!({ "message": m.to_json() }))?;
+    tx.emit(
+        "message.created",
+        Some(conv.id),
+        Some(actor_id),
+        audience(m.private),
+        json!({ "message": m.to_json() }),
+    )?;
     let next = match p.input.status {
         Some(s) => Some(s),
         None if m.private => None,
@@ -213,8 +289,13 @@ pub(super) fn insert_message(tx: &mut Tx, conv: &Conversation, actor_id: i64, st
     };
     if let Some(s) = next.filter(|s| *s != conv.status) {
         convs::set_status(tx, conv.id, s)?;
-        tx.emit("conversation.status", Some(conv.id), Some(actor_id), Audience::Everyone,
-            json!({ "status": s, "previous": conv.status }))?;
+        tx.emit(
+            "conversation.status",
+            Some(conv.id),
+            Some(actor_id),
+            Audience::Everyone,
+            json!({ "status": s, "previous": conv.status }),
+        )?;
     }
     Ok(m)
 }

@@ -92,7 +92,10 @@ impl Desk {
             store,
             hub,
             bcrypt_cost,
-            hashing: Semaphore { free: Mutex::new(2), cv: Condvar::new() },
+            hashing: Semaphore {
+                free: Mutex::new(2),
+                cv: Condvar::new(),
+            },
             bot_id,
             dummy_hash: std::sync::OnceLock::new(),
         })
@@ -107,7 +110,8 @@ impl Desk {
     }
 
     pub fn verify_password(&self, password: &str, hash: &str) -> bool {
-        self.hashing.run(|| bcrypt::verify(password, hash).unwrap_or(false))
+        self.hashing
+            .run(|| bcrypt::verify(password, hash).unwrap_or(false))
     }
 
     /// A hash of a random password, checked for unknown accounts.
@@ -124,10 +128,16 @@ impl Desk {
 
 pub fn validate_password(password: &str) -> Result<()> {
     if password.chars().count() < 8 {
-        return Err(Error::bad("weak_password", "password must have at least 8 characters"));
+        return Err(Error::bad(
+            "weak_password",
+            "password must have at least 8 characters",
+        ));
     }
     if password.len() > 72 {
-        return Err(Error::bad("password_too_long", "password must be at most 72 bytes"));
+        return Err(Error::bad(
+            "password_too_long",
+            "password must be at most 72 bytes",
+        ));
     }
     Ok(())
 }
@@ -135,15 +145,21 @@ pub fn validate_password(password: &str) -> Result<()> {
 /// Rejects strings longer than `max` characters, naming the field.
 pub fn check_len(field: &str, value: &str, max: usize) -> Result<()> {
     if value.chars().count() > max {
-        return Err(Error::bad("too_long", format!("{field} must be at most {max} characters")));
+        return Err(Error::bad(
+            "too_long",
+            format!("{field} must be at most {max} characters"),
+        ));
     }
     Ok(())
 }
 
+/// Events as (id, JSON) and the cursor they lead to.
+pub type EventPage = (Vec<(i64, Arc<str>)>, i64);
+
 impl Desk {
     /// Events after `after` visible to `viewer`, read from the database (for
     /// cursors older than the realtime ring), and the cursor they lead to.
-    pub fn events_after(&self, viewer: crate::realtime::Viewer, after: i64) -> Result<(Vec<(i64, Arc<str>)>, i64)> {
+    pub fn events_after(&self, viewer: crate::realtime::Viewer, after: i64) -> Result<EventPage> {
         use crate::realtime::{Viewer, BATCH_MAX};
         use crate::store::events;
         self.store.read(|c| {
@@ -155,7 +171,11 @@ impl Desk {
             let full = rows.len() == BATCH_MAX;
             // `max` was read before the rows, so nothing between them is skipped.
             let last_row = rows.last().map_or(after, |e| e.id);
-            let cursor = if full { last_row } else { max.max(last_row).max(after) };
+            let cursor = if full {
+                last_row
+            } else {
+                max.max(last_row).max(after)
+            };
             let visible = rows
                 .into_iter()
                 .filter(|e| viewer.sees(e.audience, e.visitor_id))

@@ -11,24 +11,47 @@ impl Desk {
         self.store.read(departments::list)
     }
 
-    pub fn create_department(&self, actor: &Actor, name: String, color: Option<String>) -> Result<Value> {
+    pub fn create_department(
+        &self,
+        actor: &Actor,
+        name: String,
+        color: Option<String>,
+    ) -> Result<Value> {
         actor.require_admin()?;
         check_department(&name, color.as_deref())?;
         let uid = actor.user_id;
         self.store.write(move |tx| {
             let d = departments::insert(tx, name.trim(), color.as_deref())?;
-            tx.emit("department.created", None, Some(uid), Audience::Staff, json!({ "department": d }))?;
+            tx.emit(
+                "department.created",
+                None,
+                Some(uid),
+                Audience::Staff,
+                json!({ "department": d }),
+            )?;
             Ok(d)
         })
     }
 
-    pub fn update_department(&self, actor: &Actor, id: i64, name: Option<String>, color: Option<String>) -> Result<Value> {
+    pub fn update_department(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: Option<String>,
+        color: Option<String>,
+    ) -> Result<Value> {
         actor.require_admin()?;
         check_department(name.as_deref().unwrap_or("x"), color.as_deref())?;
         let uid = actor.user_id;
         self.store.write(move |tx| {
             let d = departments::update(tx, id, name.as_deref().map(str::trim), color.as_deref())?;
-            tx.emit("department.updated", None, Some(uid), Audience::Staff, json!({ "department": d }))?;
+            tx.emit(
+                "department.updated",
+                None,
+                Some(uid),
+                Audience::Staff,
+                json!({ "department": d }),
+            )?;
             Ok(d)
         })
     }
@@ -38,7 +61,13 @@ impl Desk {
         let uid = actor.user_id;
         self.store.write(move |tx| {
             departments::delete(tx, id)?;
-            tx.emit("department.deleted", None, Some(uid), Audience::Staff, json!({ "department_id": id }))?;
+            tx.emit(
+                "department.deleted",
+                None,
+                Some(uid),
+                Audience::Staff,
+                json!({ "department_id": id }),
+            )?;
             Ok(())
         })
     }
@@ -49,17 +78,32 @@ impl Desk {
     }
 
     /// Sets several keys at once; a null value removes a key.
-    pub fn save_settings(&self, actor: &Actor, values: Map<String, Value>) -> Result<Map<String, Value>> {
+    pub fn save_settings(
+        &self,
+        actor: &Actor,
+        values: Map<String, Value>,
+    ) -> Result<Map<String, Value>> {
         actor.require_admin()?;
         if values.len() > 200 {
             return Err(Error::bad("too_many", "at most 200 settings at once"));
         }
         for (k, v) in &values {
-            if k.is_empty() || k.len() > 100 || !k.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
-                return Err(Error::bad("invalid_key", format!("invalid setting name {k:?}")));
+            if k.is_empty()
+                || k.len() > 100
+                || !k
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            {
+                return Err(Error::bad(
+                    "invalid_key",
+                    format!("invalid setting name {k:?}"),
+                ));
             }
             if v.to_string().len() > 65_536 {
-                return Err(Error::bad("too_large", format!("setting {k} is larger than 64 KiB")));
+                return Err(Error::bad(
+                    "too_large",
+                    format!("setting {k} is larger than 64 KiB"),
+                ));
             }
         }
         let uid = actor.user_id;
@@ -68,7 +112,13 @@ impl Desk {
                 settings::set(tx, k, v)?;
             }
             let keys: Vec<&String> = values.keys().collect();
-            tx.emit("settings.updated", None, Some(uid), Audience::Staff, json!({ "keys": keys }))?;
+            tx.emit(
+                "settings.updated",
+                None,
+                Some(uid),
+                Audience::Staff,
+                json!({ "keys": keys }),
+            )?;
             settings::all(tx.conn)
         })
     }
@@ -82,7 +132,11 @@ impl Desk {
         check_len("q", q, 200)?;
         let messages = self.store.read(|c| search::messages(c, q, true, limit))?;
         let users = self.list_users(actor, &[], Some(q), limit, 0)?;
-        let filter = crate::store::conversations::Filter { search: Some(q.into()), limit, ..Default::default() };
+        let filter = crate::store::conversations::Filter {
+            search: Some(q.into()),
+            limit,
+            ..Default::default()
+        };
         let conversations = self.list_conversations(actor, filter)?;
         Ok(json!({
             "messages": messages,

@@ -27,7 +27,11 @@ pub fn validate_fields(f: &UserFields) -> Result<()> {
         let ok = e.is_empty() || {
             let mut parts = e.splitn(2, '@');
             let (l, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !e.contains(char::is_whitespace)
+            !l.is_empty()
+                && d.contains('.')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
+                && !e.contains(char::is_whitespace)
         };
         if !ok {
             return Err(Error::bad("invalid_email", "email is not a valid address"));
@@ -35,12 +39,18 @@ pub fn validate_fields(f: &UserFields) -> Result<()> {
     }
     if let Some(t) = &f.user_type {
         if !TYPES.contains(&t.as_str()) {
-            return Err(Error::bad("invalid_type", format!("type must be one of {}", TYPES.join(", "))));
+            return Err(Error::bad(
+                "invalid_type",
+                format!("type must be one of {}", TYPES.join(", ")),
+            ));
         }
     }
     if let Some(c) = &f.custom {
         if c.len() > 100 || serde_json::to_string(c)?.len() > 16_384 {
-            return Err(Error::bad("too_large", "custom fields are limited to 100 keys and 16 KiB"));
+            return Err(Error::bad(
+                "too_large",
+                "custom fields are limited to 100 keys and 16 KiB",
+            ));
         }
     }
     Ok(())
@@ -74,8 +84,14 @@ impl Desk {
                 a.require_admin()?;
             }
         }
-        if users::is_staff_type(&user_type) && user_type != "bot" && fields.email.as_deref().unwrap_or("").is_empty() {
-            return Err(Error::bad("missing_email", "agents and admins need an email to log in"));
+        if users::is_staff_type(&user_type)
+            && user_type != "bot"
+            && fields.email.as_deref().unwrap_or("").is_empty()
+        {
+            return Err(Error::bad(
+                "missing_email",
+                "agents and admins need an email to log in",
+            ));
         }
         let hash = match &fields.password {
             Some(p) => Some(self.hash_password(p)?),
@@ -84,7 +100,13 @@ impl Desk {
         let actor_id = actor.map(|a| a.user_id);
         self.store.write(move |tx| {
             let user = users::insert(tx, &fields, &user_type, hash.as_deref())?;
-            tx.emit("user.created", None, actor_id, Audience::Staff, json!({ "user": user.to_json() }))?;
+            tx.emit(
+                "user.created",
+                None,
+                actor_id,
+                Audience::Staff,
+                json!({ "user": user.to_json() }),
+            )?;
             Ok(user)
         })
     }
@@ -93,8 +115,14 @@ impl Desk {
         actor.require_staff()?;
         validate_fields(&fields)?;
         let target = self.user(id)?;
-        let becomes_staff = fields.user_type.as_deref().is_some_and(users::is_staff_type);
-        if (target.is_staff() || becomes_staff || fields.password.is_some()) && actor.role != Role::Admin && actor.user_id != id {
+        let becomes_staff = fields
+            .user_type
+            .as_deref()
+            .is_some_and(users::is_staff_type);
+        if (target.is_staff() || becomes_staff || fields.password.is_some())
+            && actor.role != Role::Admin
+            && actor.user_id != id
+        {
             return Err(Error::forbidden("only admins can change staff accounts"));
         }
         if actor.user_id == id && actor.role != Role::Admin && fields.user_type.is_some() {
@@ -110,19 +138,33 @@ impl Desk {
             if hash.is_some() {
                 crate::store::auth::delete_sessions_of(tx, id)?;
             }
-            tx.emit("user.updated", None, Some(actor_id), Audience::Staff, json!({ "user": user.to_json() }))?;
+            tx.emit(
+                "user.updated",
+                None,
+                Some(actor_id),
+                Audience::Staff,
+                json!({ "user": user.to_json() }),
+            )?;
             Ok(user)
         })
     }
 
     /// A visitor describing themselves (name, email, custom fields, page URL).
     pub fn update_self_visitor(&self, visitor: &User, mut fields: UserFields) -> Result<User> {
-        if fields.password.is_some() || fields.user_type.is_some() || fields.external_id.is_some() || fields.department_id.is_some() {
-            return Err(Error::bad("invalid_field", "visitors cannot set password, type, department or external_id"));
+        if fields.password.is_some()
+            || fields.user_type.is_some()
+            || fields.external_id.is_some()
+            || fields.department_id.is_some()
+        {
+            return Err(Error::bad(
+                "invalid_field",
+                "visitors cannot set password, type, department or external_id",
+            ));
         }
         validate_fields(&fields)?;
         let id = visitor.id;
-        let promote = visitor.user_type == "visitor" && fields.email.as_deref().is_some_and(|e| !e.is_empty());
+        let promote = visitor.user_type == "visitor"
+            && fields.email.as_deref().is_some_and(|e| !e.is_empty());
         self.store.write(move |tx| {
             if let Some(e) = &fields.email {
                 if users::by_email(tx.conn, e)?.is_some_and(|(u, _)| u.id != id) {
@@ -134,7 +176,13 @@ impl Desk {
                 fields.user_type = Some("lead".into());
             }
             let user = users::update(tx, id, &fields, None)?;
-            tx.emit("user.updated", None, Some(id), Audience::Staff, json!({ "user": user.to_json() }))?;
+            tx.emit(
+                "user.updated",
+                None,
+                Some(id),
+                Audience::Staff,
+                json!({ "user": user.to_json() }),
+            )?;
             Ok(user)
         })
     }
@@ -145,16 +193,28 @@ impl Desk {
         if target.is_staff() {
             actor.require_admin()?;
             if id == actor.user_id {
-                return Err(Error::conflict("self_delete", "you cannot delete your own account"));
+                return Err(Error::conflict(
+                    "self_delete",
+                    "you cannot delete your own account",
+                ));
             }
             if id == self.bot_id {
-                return Err(Error::conflict("bot_user", "the bot user cannot be deleted"));
+                return Err(Error::conflict(
+                    "bot_user",
+                    "the bot user cannot be deleted",
+                ));
             }
         }
         let actor_id = actor.user_id;
         self.store.write(move |tx| {
             users::delete(tx, id)?;
-            tx.emit("user.deleted", None, Some(actor_id), Audience::Staff, json!({ "user_id": id }))?;
+            tx.emit(
+                "user.deleted",
+                None,
+                Some(actor_id),
+                Audience::Staff,
+                json!({ "user_id": id }),
+            )?;
             Ok(())
         })
     }
@@ -163,14 +223,23 @@ impl Desk {
     pub fn set_disabled(&self, actor: &Actor, id: i64, disabled: bool) -> Result<User> {
         actor.require_admin()?;
         if id == actor.user_id && disabled {
-            return Err(Error::conflict("self_disable", "you cannot disable your own account"));
+            return Err(Error::conflict(
+                "self_disable",
+                "you cannot disable your own account",
+            ));
         }
         let actor_id = actor.user_id;
         self.store.write(move |tx| {
             users::get(tx.conn, id)?;
             users::set_disabled(tx, id, disabled)?;
             let user = users::get(tx.conn, id)?;
-            tx.emit("user.updated", None, Some(actor_id), Audience::Staff, json!({ "user": user.to_json() }))?;
+            tx.emit(
+                "user.updated",
+                None,
+                Some(actor_id),
+                Audience::Staff,
+                json!({ "user": user.to_json() }),
+            )?;
             Ok(user)
         })
     }
@@ -180,14 +249,29 @@ impl Desk {
         self.user(id)
     }
 
-    pub fn list_users(&self, actor: &Actor, types: &[String], search: Option<&str>, limit: i64, offset: i64) -> Result<Vec<User>> {
+    pub fn list_users(
+        &self,
+        actor: &Actor,
+        types: &[String],
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<User>> {
         actor.require_staff()?;
         for t in types {
             if !TYPES.contains(&t.as_str()) {
-                return Err(Error::bad("invalid_type", format!("unknown user type {t:?}")));
+                return Err(Error::bad(
+                    "invalid_type",
+                    format!("unknown user type {t:?}"),
+                ));
             }
         }
-        let q = ListQuery { types, search: search.filter(|s| !s.trim().is_empty()), limit, offset };
+        let q = ListQuery {
+            types,
+            search: search.filter(|s| !s.trim().is_empty()),
+            limit,
+            offset,
+        };
         self.store.read(|c| users::list(c, &q))
     }
 
@@ -199,7 +283,13 @@ impl Desk {
             let before = users::get(tx.conn, id)?;
             users::set_online(tx, id, online)?;
             if before.online != online {
-                tx.emit("presence", None, Some(id), Audience::Everyone, json!({ "user_id": id, "online": online }))?;
+                tx.emit(
+                    "presence",
+                    None,
+                    Some(id),
+                    Audience::Everyone,
+                    json!({ "user_id": id, "online": online }),
+                )?;
             }
             Ok(())
         })
@@ -214,11 +304,18 @@ impl Desk {
         let hash = self.hash_password(password)?;
         let email = email.to_string();
         self.store.write(move |tx| {
-            let (user, _) = users::by_email(tx.conn, &email)?.ok_or_else(|| Error::not_found("user"))?;
+            let (user, _) =
+                users::by_email(tx.conn, &email)?.ok_or_else(|| Error::not_found("user"))?;
             let f = UserFields::default();
             let user = users::update(tx, user.id, &f, Some(&hash))?;
             crate::store::auth::delete_sessions_of(tx, user.id)?;
-            tx.emit("user.password_reset", None, None, Audience::Admins, json!({ "user_id": user.id }))?;
+            tx.emit(
+                "user.password_reset",
+                None,
+                None,
+                Audience::Admins,
+                json!({ "user_id": user.id }),
+            )?;
             Ok(user)
         })
     }

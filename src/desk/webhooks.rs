@@ -3,8 +3,8 @@
 use super::{Actor, Desk};
 use crate::error::{Error, Result};
 use crate::store::events::Audience;
-use crate::store::webhooks::{self, Endpoint};
 use crate::store::outbox;
+use crate::store::webhooks::{self, Endpoint};
 use serde_json::{json, Value};
 
 impl Desk {
@@ -14,21 +14,47 @@ impl Desk {
     }
 
     /// Adds an endpoint; returns it with its signing secret (shown once).
-    pub fn create_webhook(&self, actor: &Actor, url: String, kinds: Vec<String>, allow_private: bool) -> Result<(Endpoint, String)> {
+    pub fn create_webhook(
+        &self,
+        actor: &Actor,
+        url: String,
+        kinds: Vec<String>,
+        allow_private: bool,
+    ) -> Result<(Endpoint, String)> {
         actor.require_admin()?;
         crate::delivery::check_url(&url, allow_private)?;
         let kinds = check_kinds(kinds)?;
-        let secret = format!("whsec_{}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, crate::util::random_bytes(24)));
+        let secret = format!(
+            "whsec_{}",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                crate::util::random_bytes(24)
+            )
+        );
         let (s, uid) = (secret.clone(), actor.user_id);
         let ep = self.store.write(move |tx| {
             let ep = webhooks::insert(tx, &url, &s, &kinds, "standard")?;
-            tx.emit("webhook.created", None, Some(uid), Audience::Admins, json!({ "webhook": ep.to_json() }))?;
+            tx.emit(
+                "webhook.created",
+                None,
+                Some(uid),
+                Audience::Admins,
+                json!({ "webhook": ep.to_json() }),
+            )?;
             Ok(ep)
         })?;
         Ok((ep, secret))
     }
 
-    pub fn update_webhook(&self, actor: &Actor, id: i64, url: Option<String>, kinds: Option<Vec<String>>, active: Option<bool>, allow_private: bool) -> Result<Endpoint> {
+    pub fn update_webhook(
+        &self,
+        actor: &Actor,
+        id: i64,
+        url: Option<String>,
+        kinds: Option<Vec<String>>,
+        active: Option<bool>,
+        allow_private: bool,
+    ) -> Result<Endpoint> {
         actor.require_admin()?;
         if let Some(u) = &url {
             crate::delivery::check_url(u, allow_private)?;
@@ -37,7 +63,13 @@ impl Desk {
         let uid = actor.user_id;
         self.store.write(move |tx| {
             let ep = webhooks::update(tx, id, url.as_deref(), kinds.as_deref(), active)?;
-            tx.emit("webhook.updated", None, Some(uid), Audience::Admins, json!({ "webhook": ep.to_json() }))?;
+            tx.emit(
+                "webhook.updated",
+                None,
+                Some(uid),
+                Audience::Admins,
+                json!({ "webhook": ep.to_json() }),
+            )?;
             Ok(ep)
         })
     }
@@ -47,12 +79,24 @@ impl Desk {
         let uid = actor.user_id;
         self.store.write(move |tx| {
             webhooks::delete(tx, id)?;
-            tx.emit("webhook.deleted", None, Some(uid), Audience::Admins, json!({ "webhook_id": id }))?;
+            tx.emit(
+                "webhook.deleted",
+                None,
+                Some(uid),
+                Audience::Admins,
+                json!({ "webhook_id": id }),
+            )?;
             Ok(())
         })
     }
 
-    pub fn deliveries(&self, actor: &Actor, endpoint_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<Value>> {
+    pub fn deliveries(
+        &self,
+        actor: &Actor,
+        endpoint_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Value>> {
         actor.require_admin()?;
         self.store.read(|c| {
             webhooks::get(c, endpoint_id)?;
@@ -73,24 +117,45 @@ impl Desk {
             let d = outbox::get(tx.conn, id)?;
             if let Some(ep) = d["endpoint_id"].as_i64() {
                 if !webhooks::get(tx.conn, ep)?.active {
-                    return Err(Error::conflict("endpoint_disabled", "the endpoint is disabled; enable it first"));
+                    return Err(Error::conflict(
+                        "endpoint_disabled",
+                        "the endpoint is disabled; enable it first",
+                    ));
                 }
             }
             outbox::replay(tx, id)?;
-            tx.emit("webhook.replayed", None, Some(uid), Audience::Admins, json!({ "delivery_id": id }))?;
+            tx.emit(
+                "webhook.replayed",
+                None,
+                Some(uid),
+                Audience::Admins,
+                json!({ "delivery_id": id }),
+            )?;
             outbox::get(tx.conn, id)
         })
     }
 }
 
 fn check_kinds(kinds: Vec<String>) -> Result<Vec<String>> {
-    let kinds = if kinds.is_empty() { vec!["*".to_string()] } else { kinds };
+    let kinds = if kinds.is_empty() {
+        vec!["*".to_string()]
+    } else {
+        kinds
+    };
     if kinds.len() > 100 {
         return Err(Error::bad("too_many", "at most 100 event kinds"));
     }
     for k in &kinds {
-        if k.is_empty() || k.len() > 60 || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._*".contains(c)) {
-            return Err(Error::bad("invalid_event_kind", format!("invalid event kind {k:?}")));
+        if k.is_empty()
+            || k.len() > 60
+            || !k
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._*".contains(c))
+        {
+            return Err(Error::bad(
+                "invalid_event_kind",
+                format!("invalid event kind {k:?}"),
+            ));
         }
     }
     Ok(kinds)

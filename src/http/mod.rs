@@ -53,7 +53,11 @@ pub fn serve(app: Arc<App>, listener: TcpListener, workers: usize) -> std::io::R
             .stack_size(1 << 20)
             .spawn(move || worker(app, rx, in_flight))?;
     }
-    let supervisor = Supervisor { listener, tx, restarts: Mutex::new(Vec::new()) };
+    let supervisor = Supervisor {
+        listener,
+        tx,
+        restarts: Mutex::new(Vec::new()),
+    };
     let supervisor = Arc::new(supervisor);
     supervisor.start_server()?;
     {
@@ -64,7 +68,11 @@ pub fn serve(app: Arc<App>, listener: TcpListener, workers: usize) -> std::io::R
             .stack_size(256 * 1024)
             .spawn(move || s.watch(addr, stopping))?;
     }
-    Ok(Server { addr, in_flight, stopping })
+    Ok(Server {
+        addr,
+        in_flight,
+        stopping,
+    })
 }
 
 impl Server {
@@ -108,48 +116,69 @@ impl Supervisor {
                         // The accept loop is gone; connections it already took
                         // still deliver requests here, so keep forwarding.
                         log::error!("accept loop stopped ({e}); starting a new one");
-                        me.restart();
+                        let me = me.clone();
+                        let _ = std::thread::Builder::new()
+                            .stack_size(256 * 1024)
+                            .spawn(move || me.restart());
                     }
                 }
             })?;
         Ok(())
     }
 
+    /// Starts a new accept loop, retrying until it can (EMFILE persists until
+    /// file descriptors free up), backing off when restarts come fast.
     fn restart(self: &Arc<Self>) {
-        // Back off when restarts come fast (EMFILE persists until fds free up).
-        let pause = {
-            let mut r = self.restarts.lock().unwrap();
-            let now = std::time::Instant::now();
-            r.retain(|t| now.duration_since(*t) < Duration::from_secs(10));
-            r.push(now);
-            Duration::from_millis((50u64 << r.len().min(6)).min(2000))
-        };
-        std::thread::sleep(pause);
-        METRICS.accept_restarts.fetch_add(1, Ordering::Relaxed);
-        if let Err(e) = self.start_server() {
-            log::error!("cannot restart the accept loop: {e}");
+        loop {
+            let pause = {
+                let mut r = self.restarts.lock().unwrap();
+                let now = std::time::Instant::now();
+                r.retain(|t| now.duration_since(*t) < Duration::from_secs(10));
+                r.push(now);
+                Duration::from_millis((50u64 << r.len().min(6)).min(2000))
+            };
+            std::thread::sleep(pause);
+            match self.start_server() {
+                Ok(()) => {
+                    METRICS.accept_restarts.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Err(e) => log::error!("cannot restart the accept loop yet: {e}"),
+            }
         }
     }
 
-    /// Probes the server over loopback every few seconds; two failures in a
-    /// row mean nobody is accepting, so start a new accept loop.
+    /// Probes the server over loopback every two seconds, at once after any
+    /// panic (tiny_http's accept thread panics when it cannot clone an
+    /// accepted socket under EMFILE). Two failures in a row, or one right
+    /// after a panic, mean nobody is accepting: start a new accept loop.
     fn watch(self: Arc<Self>, addr: SocketAddr, stopping: Arc<AtomicBool>) {
         let mut target = addr;
         if target.ip().is_unspecified() {
-            target.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+            target.set_ip(if addr.is_ipv4() {
+                [127, 0, 0, 1].into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
         }
         let mut failures = 0;
         loop {
-            std::thread::sleep(Duration::from_secs(5));
+            for _ in 0..20 {
+                if PANICKED.load(Ordering::Relaxed) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
             if stopping.load(Ordering::Relaxed) {
                 return;
             }
+            let after_panic = PANICKED.swap(false, Ordering::Relaxed);
             if probe(target) {
                 failures = 0;
             } else {
                 failures += 1;
-                if failures >= 2 {
-                    log::error!("health probe failed twice; starting a new accept loop");
+                if failures >= 2 || after_panic {
+                    log::error!("nobody is accepting connections; starting a new accept loop");
                     failures = 0;
                     self.restart();
                 }
@@ -158,17 +187,37 @@ impl Supervisor {
     }
 }
 
+/// Set by the panic hook; the watchdog probes right away when it is.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Keeps the default panic report and tells the watchdog.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICKED.store(true, Ordering::Relaxed);
+        previous(info);
+    }));
+}
+
 fn probe(addr: SocketAddr) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) else { return false };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    if s.write_all(b"GET /healthz HTTP/1.0\r\nHost: watchdog\r\n\r\n").is_err() {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"GET /healthz HTTP/1.0\r\nHost: watchdog\r\n\r\n")
+        .is_err()
+    {
         return false;
     }
     let mut buf = [0u8; 12];
     s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.")
 }
 
-fn worker(app: Arc<App>, rx: Arc<Mutex<Receiver<tiny_http::Request>>>, in_flight: Arc<AtomicUsize>) {
+fn worker(
+    app: Arc<App>,
+    rx: Arc<Mutex<Receiver<tiny_http::Request>>>,
+    in_flight: Arc<AtomicUsize>,
+) {
     loop {
         let rq = match rx.lock().unwrap().recv() {
             Ok(rq) => rq,
@@ -212,7 +261,11 @@ fn handle(app: &Arc<App>, mut rq: tiny_http::Request) {
 }
 
 fn busy() -> Error {
-    let mut e = Error::new(crate::error::Kind::Unavailable, "too_many_waiters", "too many clients are waiting; retry shortly");
+    let mut e = Error::new(
+        crate::error::Kind::Unavailable,
+        "too_many_waiters",
+        "too many clients are waiting; retry shortly",
+    );
     e.retry_after = Some(2);
     e
 }
@@ -233,7 +286,10 @@ fn poll(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after: 
             Poll::Answered | Poll::Parked => return,
             Poll::NeedsDb(r) => match app.desk.events_after(viewer, cursor) {
                 Ok((events, next)) if !events.is_empty() => {
-                    return r(Batch { events: events.into_iter().map(|(_, j)| j).collect(), cursor: next })
+                    return r(Batch {
+                        events: events.into_iter().map(|(_, j)| j).collect(),
+                        cursor: next,
+                    })
                 }
                 Ok((_, next)) => {
                     cursor = next;
@@ -241,12 +297,18 @@ fn poll(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after: 
                 }
                 Err(e) => {
                     log::error!("events from the database: {e}");
-                    return r(Batch { events: vec![], cursor });
+                    return r(Batch {
+                        events: vec![],
+                        cursor,
+                    });
                 }
             },
         }
     }
-    reply(Batch { events: vec![], cursor })
+    reply(Batch {
+        events: vec![],
+        cursor,
+    })
 }
 
 /// Server-sent events: a small thread per stream writes events as the hub

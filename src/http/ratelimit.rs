@@ -19,7 +19,9 @@ pub struct Limiter {
 
 impl Default for Limiter {
     fn default() -> Self {
-        Limiter { buckets: Mutex::new(HashMap::new()) }
+        Limiter {
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -30,24 +32,41 @@ impl Limiter {
         let mut b = self.buckets.lock().unwrap();
         if b.len() > 100_000 {
             // Forget full buckets so a flood of keys cannot grow memory forever.
-            b.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rule.per_second < rule.burst);
+            b.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rule.per_second < rule.burst
+            });
         }
         let (tokens, at) = b.entry(key.to_string()).or_insert((rule.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rule.per_second).min(rule.burst);
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * rule.per_second).min(rule.burst);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
             Ok(())
         } else {
-            Err(Error::rate_limited(((1.0 - *tokens) / rule.per_second).ceil() as u64))
+            Err(Error::rate_limited(
+                ((1.0 - *tokens) / rule.per_second).ceil() as u64,
+            ))
         }
     }
 }
 
-pub const LOGIN_PER_IP: Rule = Rule { burst: 20.0, per_second: 20.0 / 300.0 };
-pub const LOGIN_PER_ACCOUNT: Rule = Rule { burst: 10.0, per_second: 10.0 / 900.0 };
-pub const VISITOR_SESSION_PER_IP: Rule = Rule { burst: 30.0, per_second: 0.5 };
-pub const VISITOR_MESSAGE: Rule = Rule { burst: 20.0, per_second: 1.0 };
+pub const LOGIN_PER_IP: Rule = Rule {
+    burst: 20.0,
+    per_second: 20.0 / 300.0,
+};
+pub const LOGIN_PER_ACCOUNT: Rule = Rule {
+    burst: 10.0,
+    per_second: 10.0 / 900.0,
+};
+pub const VISITOR_SESSION_PER_IP: Rule = Rule {
+    burst: 30.0,
+    per_second: 0.5,
+};
+pub const VISITOR_MESSAGE: Rule = Rule {
+    burst: 20.0,
+    per_second: 1.0,
+};
 
 #[cfg(test)]
 mod tests {
@@ -56,7 +75,10 @@ mod tests {
     #[test]
     fn bucket_empties_and_reports_wait() {
         let l = Limiter::default();
-        let rule = Rule { burst: 3.0, per_second: 0.1 };
+        let rule = Rule {
+            burst: 3.0,
+            per_second: 0.1,
+        };
         for _ in 0..3 {
             l.check("a", rule).unwrap();
         }

@@ -22,11 +22,20 @@ impl Ctx {
         let (path, qs) = url.split_once('?').unwrap_or((&url, ""));
         let mut headers = HashMap::new();
         for h in rq.headers() {
-            headers.insert(h.field.as_str().as_str().to_ascii_lowercase(), h.value.as_str().to_string());
+            headers.insert(
+                h.field.as_str().as_str().to_ascii_lowercase(),
+                h.value.as_str().to_string(),
+            );
         }
-        let mut ip = rq.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+        let mut ip = rq
+            .remote_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
         if trust_proxy {
-            if let Some(first) = headers.get("x-forwarded-for").and_then(|v| v.split(',').next()) {
+            if let Some(first) = headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.split(',').next())
+            {
                 ip = first.trim().to_string();
             }
         }
@@ -38,7 +47,13 @@ impl Ctx {
             ip,
             body: Vec::new(),
         };
-        let too_large = || Error::new(Kind::TooLarge, "body_too_large", format!("request body is larger than {max_body} bytes"));
+        let too_large = || {
+            Error::new(
+                Kind::TooLarge,
+                "body_too_large",
+                format!("request body is larger than {max_body} bytes"),
+            )
+        };
         if rq.body_length().is_some_and(|n| n > max_body) {
             return Err(too_large());
         }
@@ -65,13 +80,19 @@ impl Ctx {
     }
 
     pub fn q(&self, name: &str) -> Option<&str> {
-        self.query.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.query
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     pub fn q_i64(&self, name: &str) -> Result<Option<i64>> {
         match self.q(name) {
             None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| Error::bad("invalid_parameter", format!("{name} must be an integer"))),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| Error::bad("invalid_parameter", format!("{name} must be an integer"))),
         }
     }
 
@@ -80,26 +101,38 @@ impl Ctx {
         let limit = self.q_i64("limit")?.unwrap_or(default);
         let offset = self.q_i64("offset")?.unwrap_or(0);
         if !(1..=max).contains(&limit) || offset < 0 {
-            return Err(Error::bad("invalid_parameter", format!("limit must be 1..{max} and offset >= 0")));
+            return Err(Error::bad(
+                "invalid_parameter",
+                format!("limit must be 1..{max} and offset >= 0"),
+            ));
         }
         Ok((limit, offset))
     }
 
     fn body_str(&self) -> Result<&str> {
-        std::str::from_utf8(&self.body).map_err(|_| Error::bad("invalid_utf8", "the body is not valid UTF-8"))
+        std::str::from_utf8(&self.body)
+            .map_err(|_| Error::bad("invalid_utf8", "the body is not valid UTF-8"))
     }
 
     /// The body as JSON into `T`, with clear errors for every way it can be wrong.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         if let Some(ct) = self.header("content-type") {
             if !ct.to_ascii_lowercase().starts_with("application/json") {
-                return Err(Error::new(Kind::BadRequest, "unsupported_media_type", "send Content-Type: application/json"));
+                return Err(Error::new(
+                    Kind::UnsupportedMediaType,
+                    "unsupported_media_type",
+                    "send Content-Type: application/json",
+                ));
             }
         }
         let text = self.body_str()?;
         let text = if text.trim().is_empty() { "{}" } else { text };
         serde_json::from_str(text).map_err(|e| {
-            let code = if e.is_data() { "invalid_field" } else { "invalid_json" };
+            let code = if e.is_data() {
+                "invalid_field"
+            } else {
+                "invalid_json"
+            };
             Error::bad(code, e.to_string())
         })
     }
@@ -110,7 +143,10 @@ pub fn parse_form(qs: &str) -> HashMap<String, String> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")))
+            (
+                percent_decode(&k.replace('+', " ")),
+                percent_decode(&v.replace('+', " ")),
+            )
         })
         .collect()
 }

@@ -17,13 +17,28 @@ impl Resp {
         Resp::raw_json(status, v.to_string())
     }
     pub fn raw_json(status: u16, body: String) -> Resp {
-        Resp { status, body: body.into_bytes(), content_type: "application/json", headers: Vec::new() }
+        Resp {
+            status,
+            body: body.into_bytes(),
+            content_type: "application/json",
+            headers: Vec::new(),
+        }
     }
     pub fn text(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Resp {
-        Resp { status, body: body.into(), content_type, headers: Vec::new() }
+        Resp {
+            status,
+            body: body.into(),
+            content_type,
+            headers: Vec::new(),
+        }
     }
     pub fn empty() -> Resp {
-        Resp { status: 204, body: Vec::new(), content_type: "application/json", headers: Vec::new() }
+        Resp {
+            status: 204,
+            body: Vec::new(),
+            content_type: "application/json",
+            headers: Vec::new(),
+        }
     }
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Resp {
         self.headers.push((name.to_string(), value.into()));
@@ -34,7 +49,10 @@ impl Resp {
         if status >= 500 {
             log::error!("{e}");
         }
-        let mut r = Resp::json(status, &json!({ "error": { "code": e.code, "message": e.message } }));
+        let mut r = Resp::json(
+            status,
+            &json!({ "error": { "code": e.code, "message": e.message } }),
+        );
         if let Some(s) = e.retry_after {
             r.headers.push(("Retry-After".into(), s.to_string()));
         }
@@ -63,7 +81,10 @@ impl Resp {
         }
         if !has_frame {
             add("X-Frame-Options", "DENY");
-            add("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+            add(
+                "Content-Security-Policy",
+                "default-src 'none'; frame-ancestors 'none'",
+            );
         }
         r
     }
@@ -78,6 +99,7 @@ pub fn status_of(kind: Kind) -> u16 {
         Kind::MethodNotAllowed => 405,
         Kind::Conflict => 409,
         Kind::TooLarge => 413,
+        Kind::UnsupportedMediaType => 415,
         Kind::RateLimited => 429,
         Kind::Unavailable => 503,
         Kind::Internal => 500,

@@ -13,7 +13,14 @@ pub struct ApiToken {
     pub user_id: Option<i64>,
 }
 
-pub fn insert_token(tx: &Tx, name: &str, role: &str, token_hash: &str, prefix: &str, user_id: Option<i64>) -> Result<i64> {
+pub fn insert_token(
+    tx: &Tx,
+    name: &str,
+    role: &str,
+    token_hash: &str,
+    prefix: &str,
+    user_id: Option<i64>,
+) -> Result<i64> {
     tx.conn.execute(
         "INSERT INTO api_tokens (name, role, token_hash, prefix, user_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![name, role, token_hash, prefix, user_id, tx.now],
@@ -23,8 +30,16 @@ pub fn insert_token(tx: &Tx, name: &str, role: &str, token_hash: &str, prefix: &
 
 pub fn token_by_hash(conn: &Connection, token_hash: &str) -> Result<Option<ApiToken>> {
     Ok(conn
-        .prepare_cached("SELECT id, role, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL")?
-        .query_row([token_hash], |r| Ok(ApiToken { id: r.get(0)?, role: r.get(1)?, user_id: r.get(2)? }))
+        .prepare_cached(
+            "SELECT id, role, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+        )?
+        .query_row([token_hash], |r| {
+            Ok(ApiToken {
+                id: r.get(0)?,
+                role: r.get(1)?,
+                user_id: r.get(2)?,
+            })
+        })
         .optional()?)
 }
 
@@ -43,29 +58,39 @@ pub fn list_tokens(conn: &Connection) -> Result<Vec<Value>> {
 }
 
 pub fn revoke_token(tx: &Tx, id: i64) -> Result<()> {
-    let n = tx
-        .conn
-        .execute("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, tx.now])?;
+    let n = tx.conn.execute(
+        "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, tx.now],
+    )?;
     if n == 0 {
         return Err(Error::not_found("token"));
     }
     Ok(())
 }
 
-pub fn insert_session(tx: &Tx, token_hash: &str, csrf: &str, user_id: i64, expires_at: i64) -> Result<()> {
+pub fn insert_session(
+    tx: &Tx,
+    token_hash: &str,
+    csrf: &str,
+    user_id: i64,
+    expires_at: i64,
+) -> Result<()> {
     tx.conn.execute(
         "INSERT INTO sessions (token_hash, csrf_token, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![token_hash, csrf, user_id, tx.now, expires_at],
     )?;
     // Keep the table small: drop expired sessions while we are here.
-    tx.conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [tx.now])?;
+    tx.conn
+        .execute("DELETE FROM sessions WHERE expires_at < ?1", [tx.now])?;
     Ok(())
 }
 
 /// The live session's user and CSRF token; disabled users have none.
 pub fn session(conn: &Connection, token_hash: &str, now: i64) -> Result<Option<(User, String)>> {
     let row: Option<(i64, String)> = conn
-        .prepare_cached("SELECT user_id, csrf_token FROM sessions WHERE token_hash = ?1 AND expires_at > ?2")?
+        .prepare_cached(
+            "SELECT user_id, csrf_token FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+        )?
         .query_row(params![token_hash, now], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match row {
@@ -78,12 +103,14 @@ pub fn session(conn: &Connection, token_hash: &str, now: i64) -> Result<Option<(
 }
 
 pub fn delete_session(tx: &Tx, token_hash: &str) -> Result<()> {
-    tx.conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+    tx.conn
+        .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
 }
 
 pub fn delete_sessions_of(tx: &Tx, user_id: i64) -> Result<()> {
-    tx.conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
+    tx.conn
+        .execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
     Ok(())
 }
 
@@ -107,6 +134,9 @@ pub fn visitor_by_token(conn: &Connection, token_hash: &str) -> Result<Option<Us
 }
 
 pub fn delete_visitor_token(tx: &Tx, token_hash: &str) -> Result<()> {
-    tx.conn.execute("DELETE FROM visitor_tokens WHERE token_hash = ?1", [token_hash])?;
+    tx.conn.execute(
+        "DELETE FROM visitor_tokens WHERE token_hash = ?1",
+        [token_hash],
+    )?;
     Ok(())
 }

@@ -6,7 +6,13 @@ use crate::error::Result;
 use rusqlite::{params, Connection, Row};
 use serde_json::{json, Value};
 
-pub const STATUS_NAMES: [&str; 5] = ["live", "waiting_for_user", "waiting_for_agent", "archive", "trash"];
+pub const STATUS_NAMES: [&str; 5] = [
+    "live",
+    "waiting_for_user",
+    "waiting_for_agent",
+    "archive",
+    "trash",
+];
 
 #[derive(Debug, Clone)]
 pub struct Conversation {
@@ -52,7 +58,8 @@ impl Conversation {
     }
 }
 
-const SELECT: &str = "SELECT c.id, c.user_id, c.status, c.title, c.department_id, c.agent_id, c.source, c.extra,
+const SELECT: &str =
+    "SELECT c.id, c.user_id, c.status, c.title, c.department_id, c.agent_id, c.source, c.extra,
         c.created_at, c.updated_at, m.id, m.user_id, m.body, m.created_at,
         (SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.user_id = c.user_id
             AND u.read_at IS NULL AND u.deleted_at IS NULL)
@@ -82,7 +89,11 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Conversation> {
-    found(conn.prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?.query_row([id], from_row), "conversation")
+    found(
+        conn.prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
+            .query_row([id], from_row),
+        "conversation",
+    )
 }
 
 pub struct NewConversation<'a> {
@@ -133,7 +144,10 @@ pub fn set_status(tx: &Tx, id: i64, status: i64) -> Result<()> {
 }
 
 pub fn set_agent(tx: &Tx, id: i64, agent_id: Option<i64>) -> Result<()> {
-    tx.conn.execute("UPDATE conversations SET agent_id = ?2, updated_at = ?3 WHERE id = ?1", params![id, agent_id, tx.now])?;
+    tx.conn.execute(
+        "UPDATE conversations SET agent_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, agent_id, tx.now],
+    )?;
     Ok(())
 }
 
@@ -146,22 +160,31 @@ pub fn set_department(tx: &Tx, id: i64, department_id: Option<i64>) -> Result<()
 }
 
 pub fn set_title(tx: &Tx, id: i64, title: &str) -> Result<()> {
-    tx.conn.execute("UPDATE conversations SET title = ?2, updated_at = ?3 WHERE id = ?1", params![id, title, tx.now])?;
+    tx.conn.execute(
+        "UPDATE conversations SET title = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, title, tx.now],
+    )?;
     Ok(())
 }
 
 pub fn set_extra(tx: &Tx, id: i64, extra: &Value) -> Result<()> {
-    tx.conn.execute("UPDATE conversations SET extra = ?2 WHERE id = ?1", params![id, extra.to_string()])?;
+    tx.conn.execute(
+        "UPDATE conversations SET extra = ?2 WHERE id = ?1",
+        params![id, extra.to_string()],
+    )?;
     Ok(())
 }
 
 pub fn touch(tx: &Tx, id: i64) -> Result<()> {
-    tx.conn.prepare_cached("UPDATE conversations SET updated_at = ?2 WHERE id = ?1")?.execute(params![id, tx.now])?;
+    tx.conn
+        .prepare_cached("UPDATE conversations SET updated_at = ?2 WHERE id = ?1")?
+        .execute(params![id, tx.now])?;
     Ok(())
 }
 
 pub fn delete(tx: &Tx, id: i64) -> Result<()> {
-    tx.conn.execute("DELETE FROM conversations WHERE id = ?1", [id])?;
+    tx.conn
+        .execute("DELETE FROM conversations WHERE id = ?1", [id])?;
     Ok(())
 }
 
@@ -200,7 +223,17 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Conversation>> {
     );
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(
-        params![statuses, f.department_id, f.agent_id, f.unassigned, f.source, f.user_id, search, f.limit, f.offset],
+        params![
+            statuses,
+            f.department_id,
+            f.agent_id,
+            f.unassigned,
+            f.source,
+            f.user_id,
+            search,
+            f.limit,
+            f.offset
+        ],
         from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

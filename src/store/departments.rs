@@ -15,24 +15,37 @@ fn to_json(r: &Row) -> rusqlite::Result<Value> {
 
 fn taken(e: rusqlite::Error) -> Error {
     match Error::from(e) {
-        err if err.code == "conflict" => Error::conflict("name_taken", "a department with this name exists"),
+        err if err.code == "conflict" => {
+            Error::conflict("name_taken", "a department with this name exists")
+        }
         err => err,
     }
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Value>> {
-    let mut st = conn.prepare_cached("SELECT id, name, color, created_at FROM departments ORDER BY name")?;
+    let mut st =
+        conn.prepare_cached("SELECT id, name, color, created_at FROM departments ORDER BY name")?;
     let rows = st.query_map([], to_json)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Value> {
-    found(conn.query_row("SELECT id, name, color, created_at FROM departments WHERE id = ?1", [id], to_json), "department")
+    found(
+        conn.query_row(
+            "SELECT id, name, color, created_at FROM departments WHERE id = ?1",
+            [id],
+            to_json,
+        ),
+        "department",
+    )
 }
 
 pub fn insert(tx: &Tx, name: &str, color: Option<&str>) -> Result<Value> {
     tx.conn
-        .execute("INSERT INTO departments (name, color, created_at) VALUES (?1, ?2, ?3)", params![name, color, tx.now])
+        .execute(
+            "INSERT INTO departments (name, color, created_at) VALUES (?1, ?2, ?3)",
+            params![name, color, tx.now],
+        )
         .map_err(taken)?;
     get(tx.conn, tx.conn.last_insert_rowid())
 }
@@ -50,6 +63,7 @@ pub fn update(tx: &Tx, id: i64, name: Option<&str>, color: Option<&str>) -> Resu
 
 pub fn delete(tx: &Tx, id: i64) -> Result<()> {
     get(tx.conn, id)?;
-    tx.conn.execute("DELETE FROM departments WHERE id = ?1", [id])?;
+    tx.conn
+        .execute("DELETE FROM departments WHERE id = ?1", [id])?;
     Ok(())
 }

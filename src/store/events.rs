@@ -43,7 +43,12 @@ fn from_row(r: &Row) -> rusqlite::Result<Event> {
         actor_id.map_or("null".into(), |v| v.to_string()),
         crate::util::rfc3339(created_at),
     );
-    Ok(Event { id, visitor_id, audience: r.get(5)?, json })
+    Ok(Event {
+        id,
+        visitor_id,
+        audience: r.get(5)?,
+        json,
+    })
 }
 
 pub fn max_id(conn: &Connection) -> Result<i64> {
@@ -52,13 +57,20 @@ pub fn max_id(conn: &Connection) -> Result<i64> {
 
 /// Events after `after`, oldest first.
 pub fn since(conn: &Connection, after: i64, limit: i64) -> Result<Vec<Event>> {
-    let mut st = conn.prepare_cached(&format!("SELECT {COLS} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"
+    ))?;
     let rows = st.query_map(params![after, limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Events after `after` that the owner of `visitor_id`'s conversations may see.
-pub fn since_for_visitor(conn: &Connection, visitor_id: i64, after: i64, limit: i64) -> Result<Vec<Event>> {
+pub fn since_for_visitor(
+    conn: &Connection,
+    visitor_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Event>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLS} FROM events WHERE visitor_id = ?1 AND id > ?2 AND audience = 0 ORDER BY id LIMIT ?3"
     ))?;

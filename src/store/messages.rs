@@ -94,21 +94,37 @@ pub fn insert(tx: &Tx, m: &NewMessage) -> Result<Message> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Message> {
-    found(conn.prepare_cached(&format!("{SELECT} WHERE m.id = ?1"))?.query_row([id], from_row), "message")
+    found(
+        conn.prepare_cached(&format!("{SELECT} WHERE m.id = ?1"))?
+            .query_row([id], from_row),
+        "message",
+    )
 }
 
 /// A page of history, oldest first: the `limit` messages before `before`.
-pub fn page(conn: &Connection, conversation_id: i64, before: i64, limit: i64, include_private: bool) -> Result<Vec<Message>> {
+pub fn page(
+    conn: &Connection,
+    conversation_id: i64,
+    before: i64,
+    limit: i64,
+    include_private: bool,
+) -> Result<Vec<Message>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT * FROM ({SELECT} WHERE m.conversation_id = ?1 AND m.id < ?2 AND (?3 OR m.private = 0)
          ORDER BY m.id DESC LIMIT ?4) ORDER BY id"
     ))?;
-    let rows = st.query_map(params![conversation_id, before, include_private, limit], from_row)?;
+    let rows = st.query_map(
+        params![conversation_id, before, include_private, limit],
+        from_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn edit(tx: &Tx, id: i64, body: &str) -> Result<Message> {
-    tx.conn.execute("UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1", params![id, body, tx.now])?;
+    tx.conn.execute(
+        "UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1",
+        params![id, body, tx.now],
+    )?;
     get(tx.conn, id)
 }
 
@@ -131,7 +147,9 @@ pub fn mark_read(tx: &Tx, conversation_id: i64, up_to: i64, by_staff: bool) -> R
            AND (CASE WHEN user_id = (SELECT user_id FROM conversations WHERE id = ?1) THEN 1 ELSE 0 END) = ?4
          RETURNING id",
     )?;
-    let rows = st.query_map(params![conversation_id, up_to, tx.now, by_staff], |r| r.get(0))?;
+    let rows = st.query_map(params![conversation_id, up_to, tx.now, by_staff], |r| {
+        r.get(0)
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -142,4 +160,3 @@ pub fn set_last_read(tx: &Tx, conversation_id: i64, user_id: i64, up_to: i64) ->
     )?;
     Ok(())
 }
-

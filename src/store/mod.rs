@@ -77,7 +77,10 @@ impl Store {
 
     /// Runs `f` in the writer's next group commit and returns its result once
     /// that commit is durable. An `Err` from `f` rolls back only `f`'s work.
-    pub fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Tx) -> Result<T> + Send + 'static) -> Result<T> {
+    pub fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Tx) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         self.writer.run(f)
     }
 
@@ -94,7 +97,10 @@ impl Store {
 /// Writes a consistent copy of the database to `dest` while others use it.
 pub fn backup(conn: &Connection, dest: &Path) -> Result<()> {
     if dest.exists() {
-        return Err(Error::conflict("exists", format!("{} already exists", dest.display())));
+        return Err(Error::conflict(
+            "exists",
+            format!("{} already exists", dest.display()),
+        ));
     }
     conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()])?;
     Ok(())

@@ -1,12 +1,18 @@
 //! The outbox: rows that must leave the box, and the record of each attempt.
 
-use super::writer::Tx;
 use super::found;
+use super::writer::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 
-pub fn insert(tx: &Tx, channel: &str, endpoint_id: Option<i64>, event_id: Option<i64>, payload: &str) -> Result<i64> {
+pub fn insert(
+    tx: &Tx,
+    channel: &str,
+    endpoint_id: Option<i64>,
+    event_id: Option<i64>,
+    payload: &str,
+) -> Result<i64> {
     tx.conn
         .prepare_cached(
             "INSERT INTO outbox (channel, endpoint_id, event_id, payload, next_attempt_at, created_at)
@@ -29,7 +35,12 @@ pub struct Due {
 }
 
 /// Pending webhook rows due by `now`, oldest first, skipping `busy` ones.
-pub fn due(conn: &Connection, now: i64, limit: usize, busy: &std::collections::HashSet<i64>) -> Result<Vec<Due>> {
+pub fn due(
+    conn: &Connection,
+    now: i64,
+    limit: usize,
+    busy: &std::collections::HashSet<i64>,
+) -> Result<Vec<Due>> {
     let mut st = conn.prepare_cached(
         "SELECT o.id, o.endpoint_id, e.url, e.secret, o.payload, o.attempts, o.created_at
          FROM outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
@@ -63,13 +74,21 @@ pub fn due(conn: &Connection, now: i64, limit: usize, busy: &std::collections::H
 /// When the next pending row falls due, if any.
 pub fn next_due_at(conn: &Connection) -> Result<Option<i64>> {
     Ok(conn
-        .query_row("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))
+        .query_row(
+            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .flatten())
 }
 
 pub fn pending_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE state = 'pending'",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 pub struct Attempt<'a> {
@@ -97,10 +116,12 @@ pub fn record(tx: &Tx, outbox_id: i64, attempt: &Attempt, outcome: Outcome) -> R
         Outcome::RetryAt(at) => ("pending", at, None),
         Outcome::Dead => ("dead", tx.now, None),
     };
-    let error = attempt
-        .error
-        .map(String::from)
-        .or_else(|| attempt.status_code.filter(|c| !(200..300).contains(c)).map(|c| format!("HTTP {c}")));
+    let error = attempt.error.map(String::from).or_else(|| {
+        attempt
+            .status_code
+            .filter(|c| !(200..300).contains(c))
+            .map(|c| format!("HTTP {c}"))
+    });
     tx.conn
         .prepare_cached(
             "UPDATE outbox SET state = ?2, attempts = attempts + 1, next_attempt_at = ?3,
@@ -130,7 +151,12 @@ const COLS: &str =
     "id, endpoint_id, event_id, state, payload, attempts, next_attempt_at, created_at, delivered_at, last_error";
 
 /// An endpoint's deliveries, newest first, with ids below `before`.
-pub fn list_for_endpoint(conn: &Connection, endpoint_id: i64, before: i64, limit: i64) -> Result<Vec<Value>> {
+pub fn list_for_endpoint(
+    conn: &Connection,
+    endpoint_id: i64,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<Value>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLS} FROM outbox WHERE endpoint_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
     ))?;
@@ -140,7 +166,14 @@ pub fn list_for_endpoint(conn: &Connection, endpoint_id: i64, before: i64, limit
 
 /// One delivery with every attempt.
 pub fn get(conn: &Connection, id: i64) -> Result<Value> {
-    let mut v = found(conn.query_row(&format!("SELECT {COLS} FROM outbox WHERE id = ?1"), [id], delivery_json), "delivery")?;
+    let mut v = found(
+        conn.query_row(
+            &format!("SELECT {COLS} FROM outbox WHERE id = ?1"),
+            [id],
+            delivery_json,
+        ),
+        "delivery",
+    )?;
     let mut st = conn.prepare_cached(
         "SELECT attempted_at, status_code, error, duration_ms, response FROM delivery_attempts
          WHERE outbox_id = ?1 ORDER BY id",

@@ -16,14 +16,21 @@ impl ReaderPool {
         for _ in 0..size {
             let conn = Connection::open_with_flags(
                 path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
             )?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
-            conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY;")?;
+            conn.execute_batch(
+                "PRAGMA query_only = ON; PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY;",
+            )?;
             conn.set_prepared_statement_cache_capacity(64);
             conns.push(conn);
         }
-        Ok(ReaderPool { idle: Mutex::new(conns), available: Condvar::new() })
+        Ok(ReaderPool {
+            idle: Mutex::new(conns),
+            available: Condvar::new(),
+        })
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {

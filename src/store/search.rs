@@ -21,7 +21,12 @@ pub fn fts_query(input: &str) -> String {
 
 /// Messages matching `q`, best first, with a highlighted snippet (the
 /// highlight marks are brackets, never HTML).
-pub fn messages(conn: &Connection, q: &str, include_private: bool, limit: i64) -> Result<Vec<Value>> {
+pub fn messages(
+    conn: &Connection,
+    q: &str,
+    include_private: bool,
+    limit: i64,
+) -> Result<Vec<Value>> {
     let mut st = conn.prepare_cached(
         "SELECT m.id, m.conversation_id, m.user_id, m.body, m.created_at,
                 snippet(messages_fts, 0, '[', ']', '…', 12)

@@ -7,14 +7,17 @@ use serde_json::{Map, Value};
 
 pub fn all(conn: &Connection) -> Result<Map<String, Value>> {
     let mut st = conn.prepare_cached("SELECT key, value FROM settings ORDER BY key")?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, super::json_col(r.get(1)?))))?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, super::json_col(r.get(1)?)))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Sets a value; `null` removes the key.
 pub fn set(tx: &Tx, key: &str, value: &Value) -> Result<()> {
     if value.is_null() {
-        tx.conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        tx.conn
+            .execute("DELETE FROM settings WHERE key = ?1", [key])?;
     } else {
         tx.conn.execute(
             "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)

@@ -38,7 +38,9 @@ impl User {
         is_staff_type(&self.user_type)
     }
     pub fn name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
     }
     pub fn to_json(&self) -> Value {
         json!({
@@ -80,7 +82,8 @@ pub struct UserFields {
     pub password: Option<String>,
 }
 
-const COLS: &str = "id, user_type, first_name, last_name, email, phone, profile_image, language, department_id, \
+const COLS: &str =
+    "id, user_type, first_name, last_name, email, phone, profile_image, language, department_id, \
                     custom, current_url, external_id, online, disabled, created_at, last_seen";
 
 pub fn from_row(r: &Row) -> rusqlite::Result<User> {
@@ -109,14 +112,22 @@ fn unique_violation(e: rusqlite::Error) -> Error {
     if text.contains("users.email") {
         Error::conflict("email_taken", "a user with this email already exists")
     } else if text.contains("users.external_id") {
-        Error::conflict("external_id_taken", "a user with this external id already exists")
+        Error::conflict(
+            "external_id_taken",
+            "a user with this external id already exists",
+        )
     } else {
         e.into()
     }
 }
 
 /// Inserts a user; `password_hash` is already hashed by the caller.
-pub fn insert(tx: &Tx, f: &UserFields, user_type: &str, password_hash: Option<&str>) -> Result<User> {
+pub fn insert(
+    tx: &Tx,
+    f: &UserFields,
+    user_type: &str,
+    password_hash: Option<&str>,
+) -> Result<User> {
     let custom = Value::Object(f.custom.clone().unwrap_or_default()).to_string();
     tx.conn
         .prepare_cached(
@@ -187,19 +198,25 @@ pub fn update(tx: &Tx, id: i64, f: &UserFields, password_hash: Option<&str>) -> 
 
 pub fn get(conn: &Connection, id: i64) -> Result<User> {
     found(
-        conn.prepare_cached(&format!("SELECT {COLS} FROM users WHERE id = ?1"))?.query_row([id], from_row),
+        conn.prepare_cached(&format!("SELECT {COLS} FROM users WHERE id = ?1"))?
+            .query_row([id], from_row),
         "user",
     )
 }
 
 pub fn find(conn: &Connection, id: i64) -> Result<Option<User>> {
-    Ok(conn.prepare_cached(&format!("SELECT {COLS} FROM users WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLS} FROM users WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 /// A user and their password hash, by email (case-insensitive).
 pub fn by_email(conn: &Connection, email: &str) -> Result<Option<(User, Option<String>)>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLS}, password_hash FROM users WHERE email = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLS}, password_hash FROM users WHERE email = ?1"
+        ))?
         .query_row([email], |r| Ok((from_row(r)?, r.get(16)?)))
         .optional()?)
 }
@@ -218,16 +235,22 @@ pub fn delete(tx: &Tx, id: i64) -> Result<()> {
 }
 
 pub fn set_disabled(tx: &Tx, id: i64, disabled: bool) -> Result<()> {
-    tx.conn.execute("UPDATE users SET disabled = ?2 WHERE id = ?1", params![id, disabled])?;
+    tx.conn.execute(
+        "UPDATE users SET disabled = ?2 WHERE id = ?1",
+        params![id, disabled],
+    )?;
     if disabled {
-        tx.conn.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+        tx.conn
+            .execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
     }
     Ok(())
 }
 
 pub fn set_online(tx: &Tx, id: i64, online: bool) -> Result<()> {
-    tx.conn
-        .execute("UPDATE users SET online = ?2, last_seen = ?3 WHERE id = ?1", params![id, online, tx.now])?;
+    tx.conn.execute(
+        "UPDATE users SET online = ?2, last_seen = ?3 WHERE id = ?1",
+        params![id, online, tx.now],
+    )?;
     Ok(())
 }
 
@@ -240,7 +263,11 @@ pub fn online_staff(conn: &Connection) -> Result<Vec<User>> {
 }
 
 pub fn count_by_type(conn: &Connection, user_type: &str) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM users WHERE user_type = ?1", [user_type], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM users WHERE user_type = ?1",
+        [user_type],
+        |r| r.get(0),
+    )?)
 }
 
 pub struct ListQuery<'a> {
@@ -270,4 +297,3 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Vec<User>> {
     let rows = st.query_map(params![search, types_json, q.limit, q.offset], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
-

@@ -37,7 +37,11 @@ fn from_row(r: &Row) -> rusqlite::Result<Endpoint> {
         url: r.get(1)?,
         kinds: kinds
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default(),
         format: r.get(3)?,
         active: r.get(4)?,
@@ -46,7 +50,13 @@ fn from_row(r: &Row) -> rusqlite::Result<Endpoint> {
     })
 }
 
-pub fn insert(tx: &Tx, url: &str, secret: &str, kinds: &[String], format: &str) -> Result<Endpoint> {
+pub fn insert(
+    tx: &Tx,
+    url: &str,
+    secret: &str,
+    kinds: &[String],
+    format: &str,
+) -> Result<Endpoint> {
     tx.conn.execute(
         "INSERT INTO webhook_endpoints (url, secret, kinds, format, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![url, secret, serde_json::to_string(kinds)?, format, tx.now],
@@ -55,7 +65,14 @@ pub fn insert(tx: &Tx, url: &str, secret: &str, kinds: &[String], format: &str) 
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Endpoint> {
-    found(conn.query_row(&format!("SELECT {COLS} FROM webhook_endpoints WHERE id = ?1"), [id], from_row), "webhook")
+    found(
+        conn.query_row(
+            &format!("SELECT {COLS} FROM webhook_endpoints WHERE id = ?1"),
+            [id],
+            from_row,
+        ),
+        "webhook",
+    )
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Endpoint>> {
@@ -64,14 +81,25 @@ pub fn list(conn: &Connection) -> Result<Vec<Endpoint>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn update(tx: &Tx, id: i64, url: Option<&str>, kinds: Option<&[String]>, active: Option<bool>) -> Result<Endpoint> {
+pub fn update(
+    tx: &Tx,
+    id: i64,
+    url: Option<&str>,
+    kinds: Option<&[String]>,
+    active: Option<bool>,
+) -> Result<Endpoint> {
     get(tx.conn, id)?;
     if let Some(u) = url {
-        tx.conn.execute("UPDATE webhook_endpoints SET url = ?2 WHERE id = ?1", params![id, u])?;
+        tx.conn.execute(
+            "UPDATE webhook_endpoints SET url = ?2 WHERE id = ?1",
+            params![id, u],
+        )?;
     }
     if let Some(k) = kinds {
-        tx.conn
-            .execute("UPDATE webhook_endpoints SET kinds = ?2 WHERE id = ?1", params![id, serde_json::to_string(k)?])?;
+        tx.conn.execute(
+            "UPDATE webhook_endpoints SET kinds = ?2 WHERE id = ?1",
+            params![id, serde_json::to_string(k)?],
+        )?;
     }
     if let Some(a) = active {
         tx.conn.execute(
@@ -84,7 +112,8 @@ pub fn update(tx: &Tx, id: i64, url: Option<&str>, kinds: Option<&[String]>, act
 
 pub fn delete(tx: &Tx, id: i64) -> Result<()> {
     get(tx.conn, id)?;
-    tx.conn.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [id])?;
+    tx.conn
+        .execute("DELETE FROM webhook_endpoints WHERE id = ?1", [id])?;
     Ok(())
 }
 
@@ -105,21 +134,35 @@ pub fn disable(tx: &Tx, id: i64, reason: &str) -> Result<()> {
 fn wants(kinds: &str, kind: &str) -> bool {
     let kinds: Vec<String> = serde_json::from_str(kinds).unwrap_or_default();
     kinds.iter().any(|k| {
-        k == "*" || k == kind || k.strip_suffix(".*").is_some_and(|p| kind.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
+        k == "*"
+            || k == kind
+            || k.strip_suffix(".*")
+                .is_some_and(|p| kind.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
     })
 }
 
 /// Writes one outbox row per active endpoint that subscribes to `kind`, in
 /// the transaction of the event itself (the transactional outbox).
-pub fn fan_out(tx: &Tx, event_id: i64, kind: &str, conversation_id: Option<i64>, actor_id: Option<i64>, payload: &str) -> Result<()> {
+pub fn fan_out(
+    tx: &Tx,
+    event_id: i64,
+    kind: &str,
+    conversation_id: Option<i64>,
+    actor_id: Option<i64>,
+    payload: &str,
+) -> Result<()> {
     let endpoints: Vec<(i64, String)> = {
-        let mut st = tx
-            .conn
-            .prepare_cached("SELECT id, kinds FROM webhook_endpoints WHERE active = 1 AND format = 'standard'")?;
+        let mut st = tx.conn.prepare_cached(
+            "SELECT id, kinds FROM webhook_endpoints WHERE active = 1 AND format = 'standard'",
+        )?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    let targets: Vec<i64> = endpoints.into_iter().filter(|(_, k)| wants(k, kind)).map(|(id, _)| id).collect();
+    let targets: Vec<i64> = endpoints
+        .into_iter()
+        .filter(|(_, k)| wants(k, kind))
+        .map(|(id, _)| id)
+        .collect();
     if targets.is_empty() {
         return Ok(());
     }
@@ -145,8 +188,14 @@ mod tests {
         assert!(super::wants(r#"["*"]"#, "message.created"));
         assert!(super::wants(r#"["message.*"]"#, "message.created"));
         assert!(!super::wants(r#"["message.*"]"#, "messages.x"));
-        assert!(super::wants(r#"["conversation.status"]"#, "conversation.status"));
-        assert!(!super::wants(r#"["conversation.status"]"#, "message.created"));
+        assert!(super::wants(
+            r#"["conversation.status"]"#,
+            "conversation.status"
+        ));
+        assert!(!super::wants(
+            r#"["conversation.status"]"#,
+            "message.created"
+        ));
         assert!(!super::wants("[]", "message.created"));
     }
 }

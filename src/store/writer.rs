@@ -41,11 +41,16 @@ pub fn start(conn: Connection, on_commit: CommitHook) -> Result<Handle> {
         .name("store-writer".into())
         .spawn(move || run(conn, rx, on_commit, last))
         .map_err(|e| Error::internal(format!("cannot start writer: {e}")))?;
-    Ok(Handle { tx: Arc::new(Mutex::new(Some(tx))) })
+    Ok(Handle {
+        tx: Arc::new(Mutex::new(Some(tx))),
+    })
 }
 
 impl Handle {
-    pub fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Tx) -> Result<T> + Send + 'static) -> Result<T> {
+    pub fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Tx) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let (reply_tx, reply_rx) = mpsc::sync_channel::<Result<T>>(1);
         let job: Job = Box::new(move |tx: &mut Tx| {
             let result = f(tx);
@@ -58,7 +63,13 @@ impl Handle {
         let sender = self.tx.lock().unwrap().clone();
         match sender {
             Some(s) if s.send(Msg::Job(job)).is_ok() => {}
-            _ => return Err(Error::new(crate::error::Kind::Unavailable, "shutting_down", "server is shutting down")),
+            _ => {
+                return Err(Error::new(
+                    crate::error::Kind::Unavailable,
+                    "shutting_down",
+                    "server is shutting down",
+                ))
+            }
         }
         reply_rx
             .recv()
@@ -132,14 +143,15 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
             log::error!("savepoint failed: {e}");
         }
         let mut tx = Tx { conn, now };
-        let (ok, reply) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {
-            Ok(r) => r,
-            Err(_) => {
-                log::error!("a write job panicked; it was rolled back");
-                let reply: Reply = Box::new(|_| {});
-                (false, reply)
-            }
-        };
+        let (ok, reply) =
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {
+                Ok(r) => r,
+                Err(_) => {
+                    log::error!("a write job panicked; it was rolled back");
+                    let reply: Reply = Box::new(|_| {});
+                    (false, reply)
+                }
+            };
         if !ok {
             let _ = conn.execute_batch("ROLLBACK TO job");
         }

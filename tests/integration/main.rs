@@ -1,0 +1,10 @@
+//! Integration tests: every one starts the real binary (see harness.rs).
+
+mod api;
+mod bad_input;
+mod cli;
+mod crash;
+mod harness;
+mod ops;
+mod realtime;
+mod webhooks;

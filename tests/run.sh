@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, unit tests and the integration
+# tests that start the real binary. Installs what it needs on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo is required (https://rustup.rs)" >&2
+  exit 1
+fi
+# SQLite is bundled; the C compiler builds it.
+if ! command -v cc >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq build-essential
+fi
+
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked
+tests/install_test.sh
