@@ -27,4 +27,4 @@ ROOT=$root ./install.sh --uninstall --purge >/dev/null
 [ ! -e "$root/var/lib/frontporch" ] || fail "purge left data"
 # The test created the system user only if it was missing; remove it again.
 if [ "$existed" = 0 ]; then userdel frontporch; fi
-echo "install test: 1 passed, 0 failed"
+echo "install_test: 1 passed, 0 failed"
