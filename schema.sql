@@ -53,7 +53,6 @@ CREATE TABLE conversations (
   updated_at    INTEGER NOT NULL
 );
 CREATE INDEX conversations_user ON conversations(user_id, id);
-CREATE INDEX conversations_status ON conversations(status, updated_at DESC, id DESC);
 CREATE INDEX conversations_updated ON conversations(updated_at DESC, id DESC);
 
 CREATE TABLE participants (
@@ -74,12 +73,16 @@ CREATE TABLE messages (
   attachments     TEXT NOT NULL DEFAULT '[]',   -- JSON array of {name, url, type, size}
   payload         TEXT NOT NULL DEFAULT '{}',   -- JSON object
   private         INTEGER NOT NULL DEFAULT 0,   -- internal note: agents only
+  by_owner        INTEGER NOT NULL DEFAULT 0,   -- sent by the conversation's own user
   read_at         INTEGER,                      -- read by the other side
   created_at      INTEGER NOT NULL,
   edited_at       INTEGER,
   deleted_at      INTEGER
 );
 CREATE INDEX messages_conversation ON messages(conversation_id, id);
+-- Unread counts stay cheap however long a conversation grows; staff
+-- messages never enter this index, so the hot path writes it less.
+CREATE INDEX messages_unread ON messages(conversation_id) WHERE by_owner = 1 AND read_at IS NULL AND deleted_at IS NULL;
 
 -- Every state change appends one row here, in the transaction that made it.
 -- visitor_id is the conversation owner, so a visitor's feed is one index range.
@@ -94,7 +97,6 @@ CREATE TABLE events (
   created_at      INTEGER NOT NULL
 );
 CREATE INDEX events_visitor ON events(visitor_id, id) WHERE visitor_id IS NOT NULL;
-CREATE INDEX events_conversation ON events(conversation_id, id);
 
 CREATE TABLE settings (
   key        TEXT PRIMARY KEY,
@@ -171,14 +173,24 @@ CREATE TABLE delivery_attempts (
 CREATE INDEX delivery_attempts_outbox ON delivery_attempts(outbox_id, id);
 
 -- Full-text search (external content tables kept in step by triggers).
+--
+-- New messages are indexed once per group commit, not by an insert trigger:
+-- FTS5 flushes its pending terms at every savepoint release, so a trigger
+-- would write one index segment per message. `search_watermark` holds the
+-- highest message id indexed; edits and deletes of indexed rows use triggers.
+CREATE TABLE search_watermark (
+  name    TEXT PRIMARY KEY,
+  last_id INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO search_watermark VALUES ('messages', 0);
+
 CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
-  INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body);
-END;
-CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+CREATE TRIGGER messages_ad AFTER DELETE ON messages
+WHEN old.id <= (SELECT last_id FROM search_watermark WHERE name = 'messages') BEGIN
   INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
 END;
-CREATE TRIGGER messages_au AFTER UPDATE OF body ON messages BEGIN
+CREATE TRIGGER messages_au AFTER UPDATE OF body ON messages
+WHEN old.id <= (SELECT last_id FROM search_watermark WHERE name = 'messages') BEGIN
   INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
   INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body);
 END;

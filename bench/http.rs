@@ -14,12 +14,25 @@ impl Conn {
     pub fn open(addr: &str) -> std::io::Result<Conn> {
         let s = TcpStream::connect(addr)?;
         s.set_nodelay(true)?;
-        Ok(Conn { r: BufReader::with_capacity(16 * 1024, s), addr: addr.to_string() })
+        Ok(Conn {
+            r: BufReader::with_capacity(16 * 1024, s),
+            addr: addr.to_string(),
+        })
     }
 
     /// Sends a request without waiting for the answer.
-    pub fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<()> {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n", self.addr, body.len());
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<()> {
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
         for (k, v) in headers {
             req.push_str(k);
             req.push_str(": ");
@@ -39,9 +52,16 @@ impl Conn {
         let mut line = String::new();
         self.r.read_line(&mut line)?;
         if line.is_empty() {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "closed",
+            ));
         }
-        let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let mut len = 0usize;
         let mut chunked = false;
         loop {
@@ -78,7 +98,13 @@ impl Conn {
         Ok((status, String::from_utf8_lossy(&body).into_owned()))
     }
 
-    pub fn call(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<(u16, String)> {
+    pub fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<(u16, String)> {
         self.send(method, path, headers, body)?;
         self.recv()
     }

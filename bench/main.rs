@@ -24,14 +24,36 @@ fn main() {
     if args.first().map(String::as_str) == Some("hello") {
         return hello(&args[1]);
     }
+    // `bench load ADDR PATH TOKEN`: 64 clients POST messages to PATH for 5 s.
+    if args.first().map(String::as_str) == Some("load") {
+        let paths: Vec<String> = args[2].split(',').map(String::from).collect();
+        println!(
+            "{:.0} requests/s",
+            load(
+                &args[1],
+                move |i| paths[i % paths.len()].clone(),
+                &args[3],
+                5.0
+            )
+        );
+        return;
+    }
     raise_nofile();
     let quick = args.iter().any(|a| a == "--quick");
-    let only: Vec<&str> = args.iter().filter(|a| !a.starts_with("--")).map(String::as_str).collect();
+    let only: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
     let want = |name: &str| only.is_empty() || only.contains(&name);
     let bin = server_binary();
     println!("# Frontporch benchmark\n");
     println!("- binary: `{}`", bin.display());
-    println!("- machine: {} cores, {}", num_cpus(), first_line("/proc/cpuinfo", "model name").unwrap_or_default());
+    println!(
+        "- machine: {} cores, {}",
+        num_cpus(),
+        first_line("/proc/cpuinfo", "model name").unwrap_or_default()
+    );
     println!("- quick mode: {quick}\n");
     if want("size") {
         size(&bin);
@@ -59,21 +81,34 @@ fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     // target/release/examples/bench -> target/release/frontporch
     let p = exe.parent().unwrap().parent().unwrap().join("frontporch");
-    assert!(p.exists(), "build the server first: cargo build --release ({})", p.display());
+    assert!(
+        p.exists(),
+        "build the server first: cargo build --release ({})",
+        p.display()
+    );
     p
 }
 
 fn num_cpus() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 fn first_line(file: &str, key: &str) -> Option<String> {
-    std::fs::read_to_string(file).ok()?.lines().find(|l| l.starts_with(key)).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+    std::fs::read_to_string(file)
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with(key))
+        .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
 }
 
 fn raise_nofile() {
     unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
             lim.rlim_cur = lim.rlim_max;
             libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
@@ -84,7 +119,11 @@ fn raise_nofile() {
 fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        })
         .unwrap_or(0)
 }
 
@@ -113,12 +152,21 @@ struct Srv {
 
 impl Srv {
     fn start(bin: &Path, env: &[(&str, &str)]) -> Srv {
-        let dir = std::env::temp_dir().join(format!("frontporch-bench-{}-{}", std::process::id(), rand_u64()));
+        let dir = std::env::temp_dir().join(format!(
+            "frontporch-bench-{}-{}",
+            std::process::id(),
+            rand_u64()
+        ));
         Srv::start_in(bin, dir, env, false)
     }
     fn start_in(bin: &Path, dir: PathBuf, env: &[(&str, &str)], keep: bool) -> Srv {
         let (child, addr, _) = spawn(bin, &dir, env);
-        Srv { child, addr, dir, keep }
+        Srv {
+            child,
+            addr,
+            dir,
+            keep,
+        }
     }
     fn pid(&self) -> u32 {
         self.child.id()
@@ -126,7 +174,9 @@ impl Srv {
     /// A fresh admin API token, from the CLI beside the running server.
     fn admin_token(&self) -> String {
         let out = Command::new(server_binary())
-            .args(["token", "create", "--name", "bench", "--role", "admin", "--data"])
+            .args([
+                "token", "create", "--name", "bench", "--role", "admin", "--data",
+            ])
             .arg(&self.dir)
             .env("RUST_LOG", "off")
             .output()
@@ -180,8 +230,14 @@ fn spawn(bin: &Path, dir: &Path, env: &[(&str, &str)]) -> (Child, String, Durati
 fn api(addr: &str, token: &str, method: &str, path: &str, body: Value) -> Value {
     let mut c = Conn::open(addr).unwrap();
     let auth = format!("Bearer {token}");
-    let b = if body.is_null() { String::new() } else { body.to_string() };
-    let (st, text) = c.call(method, path, &[("Authorization", &auth)], &b).unwrap();
+    let b = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let (st, text) = c
+        .call(method, path, &[("Authorization", &auth)], &b)
+        .unwrap();
     assert!(st < 300, "{method} {path}: {st} {text}");
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
@@ -192,7 +248,10 @@ fn api(addr: &str, token: &str, method: &str, path: &str, body: Value) -> Value 
 /// handler threads as Frontporch has.
 fn hello(addr: &str) {
     let server = Arc::new(tiny_http::Server::http(addr).unwrap());
-    println!("listening on http://{}", server.server_addr().to_ip().unwrap());
+    println!(
+        "listening on http://{}",
+        server.server_addr().to_ip().unwrap()
+    );
     let mut hs = Vec::new();
     for _ in 0..64 {
         let s = server.clone();
@@ -200,7 +259,9 @@ fn hello(addr: &str) {
             for mut rq in s.incoming_requests() {
                 let mut body = Vec::new();
                 let _ = std::io::Read::read_to_end(rq.as_reader(), &mut body);
-                let _ = rq.respond(tiny_http::Response::from_string("{\"ok\":true}").with_status_code(201));
+                let _ = rq.respond(
+                    tiny_http::Response::from_string("{\"ok\":true}").with_status_code(201),
+                );
             }
         }));
     }
@@ -213,7 +274,10 @@ fn hello(addr: &str) {
 
 fn size(bin: &Path) {
     let bytes = std::fs::metadata(bin).unwrap().len();
-    println!("## Binary\n\nrelease binary (stripped, LTO): **{:.2} MB** ({bytes} bytes)\n", bytes as f64 / 1e6);
+    println!(
+        "## Binary\n\nrelease binary (stripped, LTO): **{:.2} MB** ({bytes} bytes)\n",
+        bytes as f64 / 1e6
+    );
 }
 
 fn idle(bin: &Path) {
@@ -229,29 +293,47 @@ fn idle(bin: &Path) {
 // ---------------------------------------------------------------- throughput
 
 /// 64 clients on keep-alive connections POST as fast as they can for `secs`.
-fn load(addr: &str, path_for: impl Fn(usize) -> String + Send + Sync + 'static, auth: &str, secs: f64) -> f64 {
+fn load(
+    addr: &str,
+    path_for: impl Fn(usize) -> String + Send + Sync + 'static,
+    auth: &str,
+    secs: f64,
+) -> f64 {
     let stop = Arc::new(AtomicBool::new(false));
     let count = Arc::new(AtomicU64::new(0));
     let path_for = Arc::new(path_for);
     let mut hs = Vec::new();
     for i in 0..64 {
-        let (stop, count, addr, auth, path_for) = (stop.clone(), count.clone(), addr.to_string(), format!("Bearer {auth}"), path_for.clone());
-        hs.push(std::thread::Builder::new().stack_size(256 * 1024).spawn(move || {
-            let mut c = Conn::open(&addr).unwrap();
-            let path = path_for(i);
-            let mut n = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                let body = format!(r#"{{"body":"load test message {i} {n} with a few searchable words"}}"#);
-                match c.call("POST", &path, &[("Authorization", &auth)], &body) {
-                    Ok((201, _)) => {
-                        count.fetch_add(1, Ordering::Relaxed);
+        let (stop, count, addr, auth, path_for) = (
+            stop.clone(),
+            count.clone(),
+            addr.to_string(),
+            format!("Bearer {auth}"),
+            path_for.clone(),
+        );
+        hs.push(
+            std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || {
+                    let mut c = Conn::open(&addr).unwrap();
+                    let path = path_for(i);
+                    let mut n = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        let body = format!(
+                            r#"{{"body":"load test message {i} {n} with a few searchable words"}}"#
+                        );
+                        match c.call("POST", &path, &[("Authorization", &auth)], &body) {
+                            Ok((201, _)) => {
+                                count.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Ok((st, b)) => panic!("unexpected {st}: {b}"),
+                            Err(_) => c = Conn::open(&addr).unwrap(),
+                        }
+                        n += 1;
                     }
-                    Ok((st, b)) => panic!("unexpected {st}: {b}"),
-                    Err(_) => c = Conn::open(&addr).unwrap(),
-                }
-                n += 1;
-            }
-        }).unwrap());
+                })
+                .unwrap(),
+        );
     }
     // Warm up one second, then count.
     std::thread::sleep(Duration::from_secs(1));
@@ -274,7 +356,8 @@ fn storage_ceiling(secs: f64) -> f64 {
     let dir = std::env::temp_dir().join(format!("frontporch-bench-raw-{}", rand_u64()));
     std::fs::create_dir_all(&dir).unwrap();
     let conn = rusqlite::Connection::open(dir.join("raw.db")).unwrap();
-    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;").unwrap();
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+        .unwrap();
     conn.execute_batch(include_str!("../schema.sql")).unwrap();
     conn.execute_batch(
         "INSERT INTO users (id, user_type, created_at) VALUES (1, 'visitor', 0);
@@ -296,12 +379,22 @@ fn storage_ceiling(secs: f64) -> f64 {
             for (body, _) in &batch {
                 conn.execute_batch("SAVEPOINT j").unwrap();
                 conn.prepare_cached("INSERT INTO messages (conversation_id, user_id, body, created_at) VALUES (1, 1, ?1, 0)").unwrap().execute([body]).unwrap();
-                conn.prepare_cached("UPDATE conversations SET updated_at = 1 WHERE id = 1").unwrap().execute([]).unwrap();
+                conn.prepare_cached("UPDATE conversations SET updated_at = 1 WHERE id = 1")
+                    .unwrap()
+                    .execute([])
+                    .unwrap();
                 conn.prepare_cached("INSERT INTO events (kind, conversation_id, visitor_id, payload, created_at) VALUES ('message.created', 1, 1, ?1, 0)").unwrap().execute([body]).unwrap();
                 conn.prepare_cached("INSERT INTO outbox (channel, endpoint_id, payload, next_attempt_at, created_at) VALUES ('webhook', 1, ?1, 0, 0)").unwrap().execute([body]).unwrap();
                 conn.execute_batch("RELEASE j").unwrap();
             }
-            conn.execute_batch("COMMIT").unwrap();
+            // Index the batch's messages for search, as the server does.
+            conn.execute_batch(
+                "INSERT INTO messages_fts(rowid, body) SELECT id, body FROM messages
+                   WHERE id > (SELECT last_id FROM search_watermark WHERE name = 'messages');
+                 UPDATE search_watermark SET last_id = (SELECT max(id) FROM messages) WHERE name = 'messages';
+                 COMMIT",
+            )
+            .unwrap();
             for (_, reply) in batch {
                 let _ = reply.send(());
             }
@@ -314,7 +407,11 @@ fn storage_ceiling(secs: f64) -> f64 {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 let (rtx, rrx) = std::sync::mpsc::sync_channel(1);
-                tx.send((format!("load test message {i} {n} with a few searchable words"), rtx)).unwrap();
+                tx.send((
+                    format!("load test message {i} {n} with a few searchable words"),
+                    rtx,
+                ))
+                .unwrap();
                 rrx.recv().unwrap();
                 count.fetch_add(1, Ordering::Relaxed);
                 n += 1;
@@ -356,26 +453,69 @@ fn throughput(bin: &Path, quick: bool) {
     let rounds = if quick { 1 } else { 3 };
     let (_sink, sink_addr) = sink();
     let (mut hello_r, mut fp_r, mut raw_r) = (Vec::new(), Vec::new(), Vec::new());
+    let mut batches: Vec<(f64, f64)> = Vec::new();
     for _ in 0..rounds {
         // Hello-world ceiling, as a separate process like the server.
-        let mut h = Command::new(std::env::current_exe().unwrap()).args(["hello", "127.0.0.1:0"]).stdout(Stdio::piped()).spawn().unwrap();
+        let mut h = Command::new(std::env::current_exe().unwrap())
+            .args(["hello", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut lines = BufReader::new(h.stdout.take().unwrap()).lines();
-        let haddr = lines.next().unwrap().unwrap().trim_start_matches("listening on http://").to_string();
+        let haddr = lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .trim_start_matches("listening on http://")
+            .to_string();
         hello_r.push(load(&haddr, |_| "/hello".into(), "x", secs));
         let _ = h.kill();
         let _ = h.wait();
 
         let s = Srv::start(bin, &[("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1")]);
         let token = s.admin_token();
-        api(&s.addr, &token, "POST", "/api/v1/webhooks", json!({"url": format!("http://{sink_addr}/hook")}));
+        if std::env::var_os("BENCH_NO_WEBHOOK").is_none() {
+            api(
+                &s.addr,
+                &token,
+                "POST",
+                "/api/v1/webhooks",
+                json!({"url": format!("http://{sink_addr}/hook")}),
+            );
+        }
         let mut paths = Vec::new();
         for i in 0..64 {
-            let u = api(&s.addr, &token, "POST", "/api/v1/users", json!({"first_name": format!("Load {i}")}));
-            let c = api(&s.addr, &token, "POST", "/api/v1/conversations", json!({"user_id": u["user"]["id"]}));
-            paths.push(format!("/api/v1/conversations/{}/messages", c["conversation"]["id"]));
+            let u = api(
+                &s.addr,
+                &token,
+                "POST",
+                "/api/v1/users",
+                json!({"first_name": format!("Load {i}")}),
+            );
+            let c = api(
+                &s.addr,
+                &token,
+                "POST",
+                "/api/v1/conversations",
+                json!({"user_id": u["user"]["id"]}),
+            );
+            paths.push(format!(
+                "/api/v1/conversations/{}/messages",
+                c["conversation"]["id"]
+            ));
         }
         let paths = Arc::new(paths);
+        let before = metrics(&s.addr);
         fp_r.push(load(&s.addr, move |i| paths[i].clone(), &token, secs));
+        let after = metrics(&s.addr);
+        let d =
+            |k: &str| after.get(k).copied().unwrap_or(0.0) - before.get(k).copied().unwrap_or(0.0);
+        batches.push((
+            d("frontporch_write_jobs_total") / d("frontporch_write_batches_total"),
+            d("frontporch_write_busy_microseconds_total")
+                / d("frontporch_write_batches_total")
+                / 1000.0,
+        ));
         drop(s);
 
         raw_r.push(storage_ceiling(secs));
@@ -384,10 +524,29 @@ fn throughput(bin: &Path, quick: bool) {
     println!("## Message throughput (64 concurrent clients, keep-alive, synchronous=FULL)\n");
     println!("Each accepted message is durable before its 201, with its event, FTS row and one webhook outbox row (a loopback receiver takes the deliveries).\n");
     println!("| what | messages/s (median of {rounds}) | runs |\n| --- | --- | --- |");
-    println!("| tiny_http hello server (HTTP ceiling) | {h:.0} | {:?} |", hello_r.iter().map(|v| *v as i64).collect::<Vec<_>>());
-    println!("| raw rusqlite group commit, same rows (storage ceiling) | {r:.0} | {:?} |", raw_r.iter().map(|v| *v as i64).collect::<Vec<_>>());
-    println!("| **Frontporch POST /messages** | **{f:.0}** | {:?} |", fp_r.iter().map(|v| *v as i64).collect::<Vec<_>>());
-    println!("\nFrontporch = **{:.0}%** of the HTTP ceiling, {:.0}% of the storage ceiling.\n", 100.0 * f / h, 100.0 * f / r);
+    println!(
+        "| tiny_http hello server (HTTP ceiling) | {h:.0} | {:?} |",
+        hello_r.iter().map(|v| *v as i64).collect::<Vec<_>>()
+    );
+    println!(
+        "| raw rusqlite group commit, same rows (storage ceiling) | {r:.0} | {:?} |",
+        raw_r.iter().map(|v| *v as i64).collect::<Vec<_>>()
+    );
+    println!(
+        "| **Frontporch POST /messages** | **{f:.0}** | {:?} |",
+        fp_r.iter().map(|v| *v as i64).collect::<Vec<_>>()
+    );
+    println!(
+        "\nFrontporch = **{:.0}%** of the HTTP ceiling, {:.0}% of the storage ceiling.\n",
+        100.0 * f / h,
+        100.0 * f / r
+    );
+    for (jobs, ms) in batches {
+        println!(
+            "- writer: {jobs:.1} jobs per group commit, {ms:.2} ms per commit (jobs + COMMIT)"
+        );
+    }
+    println!();
 }
 
 // ---------------------------------------------------------------- latency
@@ -395,7 +554,14 @@ fn throughput(bin: &Path, quick: bool) {
 /// 1,000 visitors wait on long-polls; an agent answers one of them at a time.
 fn latency(bin: &Path, quick: bool) {
     for sync in ["full", "normal"] {
-        let s = Srv::start(bin, &[("FRONTPORCH_POLL_SECONDS", "120"), ("FRONTPORCH_TRUST_PROXY", "1"), ("FRONTPORCH_SYNC", sync)]);
+        let s = Srv::start(
+            bin,
+            &[
+                ("FRONTPORCH_POLL_SECONDS", "120"),
+                ("FRONTPORCH_TRUST_PROXY", "1"),
+                ("FRONTPORCH_SYNC", sync),
+            ],
+        );
         let token = s.admin_token();
         let n = 1000;
         // Visitors (distinct X-Forwarded-For so the per-IP session limit does not apply).
@@ -403,37 +569,74 @@ fn latency(bin: &Path, quick: bool) {
         for i in 0..n {
             let mut c = Conn::open(&s.addr).unwrap();
             let ip = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
-            let (st, b) = c.call("POST", "/api/v1/widget/session", &[("X-Forwarded-For", &ip)], "{}").unwrap();
+            let (st, b) = c
+                .call(
+                    "POST",
+                    "/api/v1/widget/session",
+                    &[("X-Forwarded-For", &ip)],
+                    "{}",
+                )
+                .unwrap();
             assert_eq!(st, 201, "{b}");
             let v: Value = serde_json::from_str(&b).unwrap();
             let vt = v["token"].as_str().unwrap().to_string();
             let auth = format!("Bearer {vt}");
-            let (st, b) = c.call("POST", "/api/v1/widget/conversations", &[("Authorization", &auth)], "{}").unwrap();
+            let (st, b) = c
+                .call(
+                    "POST",
+                    "/api/v1/widget/conversations",
+                    &[("Authorization", &auth)],
+                    "{}",
+                )
+                .unwrap();
             assert_eq!(st, 201, "{b}");
             let cv: Value = serde_json::from_str(&b).unwrap();
             visitors.push((auth, cv["conversation"]["id"].as_i64().unwrap()));
         }
-        let cursor = api(&s.addr, &token, "GET", "/api/v1/events?after=0", Value::Null)["cursor"].as_i64().unwrap();
+        let cursor = api(
+            &s.addr,
+            &token,
+            "GET",
+            "/api/v1/events?after=0",
+            Value::Null,
+        )["cursor"]
+            .as_i64()
+            .unwrap();
         // Each waiter thread re-polls after every answer and records when it got one.
         let received: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; n]));
         let mut hs = Vec::new();
         for (i, (auth, _)) in visitors.iter().enumerate() {
             let (addr, auth, received) = (s.addr.clone(), auth.clone(), received.clone());
-            hs.push(std::thread::Builder::new().stack_size(128 * 1024).spawn(move || {
-                let mut c = Conn::open(&addr).unwrap();
-                let mut cur = cursor;
-                loop {
-                    let Ok((st, b)) = c.call("GET", &format!("/api/v1/events?after={cur}"), &[("Authorization", &auth)], "") else { return };
-                    if st != 200 {
-                        return;
-                    }
-                    let v: Value = serde_json::from_str(&b).unwrap();
-                    if v["events"].as_array().is_some_and(|e| e.iter().any(|e| e["kind"] == "message.created")) {
-                        received.lock().unwrap()[i] = Some(Instant::now());
-                    }
-                    cur = v["cursor"].as_i64().unwrap();
-                }
-            }).unwrap());
+            hs.push(
+                std::thread::Builder::new()
+                    .stack_size(128 * 1024)
+                    .spawn(move || {
+                        let mut c = Conn::open(&addr).unwrap();
+                        let mut cur = cursor;
+                        loop {
+                            let Ok((st, b)) = c.call(
+                                "GET",
+                                &format!("/api/v1/events?after={cur}"),
+                                &[("Authorization", &auth)],
+                                "",
+                            ) else {
+                                return;
+                            };
+                            if st != 200 {
+                                return;
+                            }
+                            let v: Value = serde_json::from_str(&b).unwrap();
+                            if v["events"]
+                                .as_array()
+                                .is_some_and(|e| e.iter().any(|e| e["kind"] == "message.created"))
+                            {
+                                received.lock().unwrap()[i] = Some(Instant::now());
+                            }
+                            cur = v["cursor"].as_i64().unwrap();
+                        }
+                    })
+                    .unwrap(),
+            );
         }
         // Wait until all are parked.
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -444,7 +647,10 @@ fn latency(bin: &Path, quick: bool) {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let waiting = metrics(&s.addr).get("frontporch_waiting_clients").copied().unwrap_or(0.0);
+        let waiting = metrics(&s.addr)
+            .get("frontporch_waiting_clients")
+            .copied()
+            .unwrap_or(0.0);
         let rounds = if quick { 40 } else { 200 };
         let (mut from_send, mut from_ack) = (Vec::new(), Vec::new());
         let mut agent = Conn::open(&s.addr).unwrap();
@@ -454,7 +660,14 @@ fn latency(bin: &Path, quick: bool) {
             received.lock().unwrap()[k] = None;
             let body = format!(r#"{{"body":"reply {r}"}}"#);
             let t0 = Instant::now();
-            let (st, _) = agent.call("POST", &format!("/api/v1/conversations/{}/messages", visitors[k].1), &[("Authorization", &auth)], &body).unwrap();
+            let (st, _) = agent
+                .call(
+                    "POST",
+                    &format!("/api/v1/conversations/{}/messages", visitors[k].1),
+                    &[("Authorization", &auth)],
+                    &body,
+                )
+                .unwrap();
             let t_ack = Instant::now();
             assert_eq!(st, 201);
             let until = Instant::now() + Duration::from_secs(10);
@@ -471,11 +684,24 @@ fn latency(bin: &Path, quick: bool) {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        println!("## Delivery latency, {n} visitors waiting (synchronous={})\n", sync.to_uppercase());
+        println!(
+            "## Delivery latency, {n} visitors waiting (synchronous={})\n",
+            sync.to_uppercase()
+        );
         println!("{waiting:.0} long-polls parked; an agent answers a random one {rounds} times. POST sent → the waiting visitor has the event:\n");
         println!("| measure | p50 | p90 | p99 (host noise) |\n| --- | --- | --- | --- |");
-        println!("| POST sent → delivered (includes the commit) | **{:.2} ms** | {:.2} ms | {:.2} ms |", pct(&mut from_send, 0.5), pct(&mut from_send, 0.9), pct(&mut from_send, 0.99));
-        println!("| 201 received → delivered (hub fan-out) | {:.2} ms | {:.2} ms | {:.2} ms |\n", pct(&mut from_ack, 0.5), pct(&mut from_ack, 0.9), pct(&mut from_ack, 0.99));
+        println!(
+            "| POST sent → delivered (includes the commit) | **{:.2} ms** | {:.2} ms | {:.2} ms |",
+            pct(&mut from_send, 0.5),
+            pct(&mut from_send, 0.9),
+            pct(&mut from_send, 0.99)
+        );
+        println!(
+            "| 201 received → delivered (hub fan-out) | {:.2} ms | {:.2} ms | {:.2} ms |\n",
+            pct(&mut from_ack, 0.5),
+            pct(&mut from_ack, 0.9),
+            pct(&mut from_ack, 0.99)
+        );
         drop(s);
         drop(hs);
     }
@@ -486,7 +712,10 @@ fn metrics(addr: &str) -> std::collections::HashMap<String, f64> {
     let (_, body) = c.call("GET", "/metrics", &[], "").unwrap();
     body.lines()
         .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once(' ').map(|(k, v)| (k.to_string(), v.trim().parse().unwrap_or(0.0))))
+        .filter_map(|l| {
+            l.split_once(' ')
+                .map(|(k, v)| (k.to_string(), v.trim().parse().unwrap_or(0.0)))
+        })
         .collect()
 }
 
@@ -494,10 +723,28 @@ fn metrics(addr: &str) -> std::collections::HashMap<String, f64> {
 
 /// Opens long-polls in steps and reports RSS with that many parked.
 fn capacity(bin: &Path, quick: bool) {
-    let s = Srv::start(bin, &[("FRONTPORCH_POLL_SECONDS", "120"), ("FRONTPORCH_MAX_WAITERS", "100000")]);
+    let s = Srv::start(
+        bin,
+        &[
+            ("FRONTPORCH_POLL_SECONDS", "120"),
+            ("FRONTPORCH_MAX_WAITERS", "100000"),
+        ],
+    );
     let token = s.admin_token();
-    let cursor = api(&s.addr, &token, "GET", "/api/v1/events?after=0", Value::Null)["cursor"].as_i64().unwrap();
-    let steps: &[usize] = if quick { &[1000, 2000] } else { &[1000, 5000, 10000, 20000] };
+    let cursor = api(
+        &s.addr,
+        &token,
+        "GET",
+        "/api/v1/events?after=0",
+        Value::Null,
+    )["cursor"]
+        .as_i64()
+        .unwrap();
+    let steps: &[usize] = if quick {
+        &[1000, 2000]
+    } else {
+        &[1000, 5000, 10000, 20000]
+    };
     let mut held: Vec<Conn> = Vec::new();
     println!("## Waiting clients held\n");
     println!("Idle long-polls (agent token) parked at once; RSS of the server process.\n");
@@ -510,7 +757,14 @@ fn capacity(bin: &Path, quick: bool) {
         while held.len() < target {
             match Conn::open(&s.addr) {
                 Ok(mut c) => {
-                    if c.send("GET", &format!("/api/v1/events?after={cursor}"), &[("Authorization", &auth)], "").is_err() {
+                    if c.send(
+                        "GET",
+                        &format!("/api/v1/events?after={cursor}"),
+                        &[("Authorization", &auth)],
+                        "",
+                    )
+                    .is_err()
+                    {
                         failed = true;
                         break;
                     }
@@ -526,14 +780,21 @@ fn capacity(bin: &Path, quick: bool) {
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut waiting = 0.0;
         while Instant::now() < deadline {
-            waiting = metrics(&s.addr).get("frontporch_waiting_clients").copied().unwrap_or(0.0);
+            waiting = metrics(&s.addr)
+                .get("frontporch_waiting_clients")
+                .copied()
+                .unwrap_or(0.0);
             if waiting >= held.len() as f64 {
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
         let rss = rss_kb(s.pid()) as f64;
-        println!("| {waiting:.0} | {:.1} MB | {:.1} KB |", rss / 1024.0, (rss - base) / waiting.max(1.0));
+        println!(
+            "| {waiting:.0} | {:.1} MB | {:.1} KB |",
+            rss / 1024.0,
+            (rss - base) / waiting.max(1.0)
+        );
         if waiting >= held.len() as f64 {
             max_ok = waiting;
         }
@@ -547,10 +808,51 @@ fn capacity(bin: &Path, quick: bool) {
 // ---------------------------------------------------------------- big database
 
 const WORDS: &[&str] = &[
-    "order", "refund", "shipping", "invoice", "password", "login", "account", "delivery", "price", "discount", "coupon",
-    "broken", "return", "exchange", "warranty", "size", "color", "payment", "card", "paypal", "subscription", "cancel",
-    "upgrade", "plan", "team", "support", "thanks", "hello", "help", "please", "when", "where", "tracking", "number",
-    "package", "arrived", "damaged", "missing", "email", "phone", "address", "change", "update", "question", "problem",
+    "order",
+    "refund",
+    "shipping",
+    "invoice",
+    "password",
+    "login",
+    "account",
+    "delivery",
+    "price",
+    "discount",
+    "coupon",
+    "broken",
+    "return",
+    "exchange",
+    "warranty",
+    "size",
+    "color",
+    "payment",
+    "card",
+    "paypal",
+    "subscription",
+    "cancel",
+    "upgrade",
+    "plan",
+    "team",
+    "support",
+    "thanks",
+    "hello",
+    "help",
+    "please",
+    "when",
+    "where",
+    "tracking",
+    "number",
+    "package",
+    "arrived",
+    "damaged",
+    "missing",
+    "email",
+    "phone",
+    "address",
+    "change",
+    "update",
+    "question",
+    "problem",
 ];
 
 fn big_db(bin: &Path, quick: bool) {
@@ -574,22 +876,39 @@ fn big_db(bin: &Path, quick: bool) {
             let mut u = conn.prepare("INSERT INTO users (user_type, first_name, last_name, email, created_at) VALUES ('lead', ?1, ?2, ?3, ?4)").unwrap();
             let mut c = conn.prepare("INSERT INTO conversations (user_id, status, title, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)").unwrap();
             for i in 0..n_convs {
-                u.execute(rusqlite::params![format!("First{i}"), format!("Last{}", i % 997), format!("user{i}@example.com"), i]).unwrap();
+                u.execute(rusqlite::params![
+                    format!("First{i}"),
+                    format!("Last{}", i % 997),
+                    format!("user{i}@example.com"),
+                    i
+                ])
+                .unwrap();
                 let uid = conn.last_insert_rowid();
-                c.execute(rusqlite::params![uid, (i % 5), format!("Conversation {i}"), i * 1000]).unwrap();
+                c.execute(rusqlite::params![
+                    uid,
+                    (i % 5),
+                    format!("Conversation {i}"),
+                    i * 1000
+                ])
+                .unwrap();
             }
             let mut m = conn.prepare("INSERT INTO messages (conversation_id, user_id, body, created_at) VALUES (?1, ?2, ?3, ?4)").unwrap();
             let mut e = conn.prepare("INSERT INTO events (kind, conversation_id, visitor_id, payload, created_at) VALUES ('message.created', ?1, ?2, '{}', ?3)").unwrap();
-            let first_conv: i64 = conn.query_row("SELECT min(id) FROM conversations", [], |r| r.get(0)).unwrap();
+            let first_conv: i64 = conn
+                .query_row("SELECT min(id) FROM conversations", [], |r| r.get(0))
+                .unwrap();
             for i in 0..n_msgs {
                 let conv = first_conv + (next() % n_convs as u64) as i64;
-                let words: Vec<&str> = (0..8).map(|_| WORDS[(next() % WORDS.len() as u64) as usize]).collect();
+                let words: Vec<&str> = (0..8)
+                    .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
+                    .collect();
                 let body = format!("{} {}", words.join(" "), next() % 100_000);
                 m.execute(rusqlite::params![conv, conv, body, i]).unwrap();
                 e.execute(rusqlite::params![conv, conv, i]).unwrap();
             }
         }
-        conn.execute_batch("COMMIT; PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        conn.execute_batch("COMMIT; PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
     }
     let gen = t0.elapsed();
     let db_mb = std::fs::metadata(dir.join("frontporch.db")).unwrap().len() as f64 / 1e6;
@@ -606,24 +925,44 @@ fn big_db(bin: &Path, quick: bool) {
     let mut c = Conn::open(&s.addr).unwrap();
     let mut time = |path: String| -> f64 {
         let t = Instant::now();
-        let (st, b) = c.call("GET", &path, &[("Authorization", &auth)], "").unwrap();
+        let (st, b) = c
+            .call("GET", &path, &[("Authorization", &auth)], "")
+            .unwrap();
         assert_eq!(st, 200, "{path}: {b}");
         t.elapsed().as_secs_f64() * 1000.0
     };
     let reps = if quick { 50 } else { 200 };
     let first: i64 = 2; // conversation ids start after none were made by the server
-    let mut list: Vec<f64> = (0..reps).map(|_| time("/api/v1/conversations?limit=50".into())).collect();
-    let mut list_all: Vec<f64> = (0..reps).map(|_| time("/api/v1/conversations?status=all&limit=50".into())).collect();
+    let mut list: Vec<f64> = (0..reps)
+        .map(|_| time("/api/v1/conversations?limit=50".into()))
+        .collect();
+    let mut list_all: Vec<f64> = (0..reps)
+        .map(|_| time("/api/v1/conversations?status=all&limit=50".into()))
+        .collect();
     let mut seed = 7u64;
     let mut hist: Vec<f64> = (0..reps)
         .map(|_| {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            time(format!("/api/v1/conversations/{}/messages?limit=50", first + (seed >> 33) as i64 % n_convs))
+            time(format!(
+                "/api/v1/conversations/{}/messages?limit=50",
+                first + (seed >> 33) as i64 % n_convs
+            ))
         })
         .collect();
-    let mut search_rare: Vec<f64> = (0..reps).map(|i| time(format!("/api/v1/search?q={}", 1000 + i * 37))).collect();
-    let mut search_word: Vec<f64> = (0..reps).map(|i| time(format!("/api/v1/search?q={}", WORDS[i % WORDS.len()]))).collect();
-    let mut search_two: Vec<f64> = (0..reps).map(|i| time(format!("/api/v1/search?q=refund+{}", WORDS[i % WORDS.len()]))).collect();
+    let mut search_rare: Vec<f64> = (0..reps)
+        .map(|i| time(format!("/api/v1/search?q={}", 1000 + i * 37)))
+        .collect();
+    let mut search_word: Vec<f64> = (0..reps)
+        .map(|i| time(format!("/api/v1/search?q={}", WORDS[i % WORDS.len()])))
+        .collect();
+    let mut search_two: Vec<f64> = (0..reps)
+        .map(|i| {
+            time(format!(
+                "/api/v1/search?q=refund+{}",
+                WORDS[i % WORDS.len()]
+            ))
+        })
+        .collect();
     println!("## Large database ({n_msgs} messages, {n_convs} conversations and contacts, {db_mb:.0} MB)\n");
     println!("Generated in {:.0} s. Start-up (spawn → \"listening\"), 5 runs: median **{:.0} ms** ({:?}).\n", gen.as_secs_f64(), median(&mut starts), starts.iter().map(|v| *v as i64).collect::<Vec<_>>());
     println!("Query latency over HTTP on one keep-alive connection, {reps} requests each:\n");
@@ -636,7 +975,11 @@ fn big_db(bin: &Path, quick: bool) {
         ("search: a common word (~1 in 6 messages)", &mut search_word),
         ("search: two common words", &mut search_two),
     ] {
-        println!("| {name} | **{:.2} ms** | {:.2} ms |", pct(v, 0.5), pct(v, 0.9));
+        println!(
+            "| {name} | **{:.2} ms** | {:.2} ms |",
+            pct(v, 0.5),
+            pct(v, 0.9)
+        );
     }
     println!();
 }

@@ -10,6 +10,9 @@ pub struct Metrics {
     pub delivery_failures: AtomicU64,
     pub outbox_depth: AtomicU64,
     pub accept_restarts: AtomicU64,
+    pub write_batches: AtomicU64,
+    pub write_jobs: AtomicU64,
+    pub write_busy_micros: AtomicU64,
 }
 
 pub static METRICS: Metrics = Metrics {
@@ -20,78 +23,101 @@ pub static METRICS: Metrics = Metrics {
     delivery_failures: AtomicU64::new(0),
     outbox_depth: AtomicU64::new(0),
     accept_restarts: AtomicU64::new(0),
+    write_batches: AtomicU64::new(0),
+    write_jobs: AtomicU64::new(0),
+    write_busy_micros: AtomicU64::new(0),
 };
 
 impl Metrics {
     /// Renders the counters plus the gauges the caller knows.
     pub fn render(&self, waiting: usize, streams: usize, events_published: u64) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let rows: [(&str, &str, &str, u64); 13] = [
+            (
+                "frontporch_http_requests_total",
+                "counter",
+                "HTTP requests received.",
+                g(&self.requests),
+            ),
+            (
+                "frontporch_http_responses_4xx_total",
+                "counter",
+                "Responses with a 4xx status.",
+                g(&self.responses_4xx),
+            ),
+            (
+                "frontporch_http_responses_5xx_total",
+                "counter",
+                "Responses with a 5xx status.",
+                g(&self.responses_5xx),
+            ),
+            (
+                "frontporch_messages_total",
+                "counter",
+                "Messages accepted since start.",
+                g(&self.messages),
+            ),
+            (
+                "frontporch_events_published_total",
+                "counter",
+                "Events published to realtime clients.",
+                events_published,
+            ),
+            (
+                "frontporch_waiting_clients",
+                "gauge",
+                "Long-poll requests parked for events.",
+                waiting as u64,
+            ),
+            (
+                "frontporch_sse_streams",
+                "gauge",
+                "Open SSE streams.",
+                streams as u64,
+            ),
+            (
+                "frontporch_outbox_depth",
+                "gauge",
+                "Outbox rows waiting to be delivered.",
+                g(&self.outbox_depth),
+            ),
+            (
+                "frontporch_delivery_failures_total",
+                "counter",
+                "Failed delivery attempts.",
+                g(&self.delivery_failures),
+            ),
+            (
+                "frontporch_accept_restarts_total",
+                "counter",
+                "Times the accept loop was restarted.",
+                g(&self.accept_restarts),
+            ),
+            (
+                "frontporch_write_batches_total",
+                "counter",
+                "Group commits by the writer.",
+                g(&self.write_batches),
+            ),
+            (
+                "frontporch_write_jobs_total",
+                "counter",
+                "Write jobs committed by the writer.",
+                g(&self.write_jobs),
+            ),
+            (
+                "frontporch_write_busy_microseconds_total",
+                "counter",
+                "Time the writer spent running batches, COMMIT included.",
+                g(&self.write_busy_micros),
+            ),
+        ];
         let mut out = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+        for (name, kind, help, value) in rows {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
             ));
-        };
-        metric(
-            "frontporch_http_requests_total",
-            "counter",
-            "HTTP requests received.",
-            g(&self.requests),
-        );
-        metric(
-            "frontporch_http_responses_4xx_total",
-            "counter",
-            "Responses with a 4xx status.",
-            g(&self.responses_4xx),
-        );
-        metric(
-            "frontporch_http_responses_5xx_total",
-            "counter",
-            "Responses with a 5xx status.",
-            g(&self.responses_5xx),
-        );
-        metric(
-            "frontporch_messages_total",
-            "counter",
-            "Messages accepted since start.",
-            g(&self.messages),
-        );
-        metric(
-            "frontporch_events_published_total",
-            "counter",
-            "Events published to realtime clients.",
-            events_published,
-        );
-        metric(
-            "frontporch_waiting_clients",
-            "gauge",
-            "Long-poll requests parked for events.",
-            waiting as u64,
-        );
-        metric(
-            "frontporch_sse_streams",
-            "gauge",
-            "Open SSE streams.",
-            streams as u64,
-        );
-        metric(
-            "frontporch_outbox_depth",
-            "gauge",
-            "Outbox rows waiting to be delivered.",
-            g(&self.outbox_depth),
-        );
-        metric(
-            "frontporch_delivery_failures_total",
-            "counter",
-            "Failed delivery attempts.",
-            g(&self.delivery_failures),
-        );
-        metric(
-            "frontporch_accept_restarts_total",
-            "counter",
-            "Times the accept loop was restarted.",
-            g(&self.accept_restarts),
-        );
+        }
         out
     }
 }

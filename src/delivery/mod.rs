@@ -86,6 +86,7 @@ impl Delivery {
     }
 
     fn dispatch(&self, store: Store, tx: mpsc::SyncSender<Due>) {
+        let mut last_count = std::time::Instant::now() - Duration::from_secs(2);
         while !self.stopping.load(Ordering::Relaxed) {
             let now = crate::util::now_ms();
             let busy = self.in_flight.lock().unwrap().clone();
@@ -95,8 +96,12 @@ impl Delivery {
                     log::error!("cannot read the outbox: {e}");
                     Vec::new()
                 });
-            if let Ok(n) = store.read(outbox::pending_count) {
-                METRICS.outbox_depth.store(n as u64, Ordering::Relaxed);
+            // Counting pending rows costs O(depth): refresh the gauge once a second.
+            if last_count.elapsed() >= Duration::from_secs(1) {
+                if let Ok(n) = store.read(outbox::pending_count) {
+                    METRICS.outbox_depth.store(n as u64, Ordering::Relaxed);
+                }
+                last_count = std::time::Instant::now();
             }
             let sent_any = !due.is_empty();
             for d in due {

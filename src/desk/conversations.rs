@@ -154,9 +154,16 @@ impl Desk {
                 json!({ "conversation": conv.visitor_json() }),
             )?;
             let msg = match message {
-                Some(m) => {
-                    Some(super::messages::insert_message(tx, &conv, actor_id, staff, m)?.to_json())
-                }
+                Some(m) => Some(
+                    super::messages::insert_message(
+                        tx,
+                        &convs::head(tx.conn, id)?,
+                        actor_id,
+                        staff,
+                        m,
+                    )?
+                    .to_json(),
+                ),
                 None => None,
             };
             Ok((convs::get(tx.conn, id)?, msg))

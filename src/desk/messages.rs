@@ -3,7 +3,7 @@
 use super::conversations::{ARCHIVE, TRASH, WAITING_FOR_AGENT, WAITING_FOR_USER};
 use super::{check_len, Actor, Desk, Role};
 use crate::error::{Error, Result};
-use crate::store::conversations::{self as convs, Conversation};
+use crate::store::conversations::{self as convs, Head};
 use crate::store::events::Audience;
 use crate::store::messages::{self, Message, NewMessage};
 use crate::store::{users, Tx};
@@ -105,11 +105,14 @@ impl Desk {
         input: MessageInput,
     ) -> Result<Message> {
         let prepared = self.prepare_message(actor, input)?;
-        self.conversation(actor, conversation_id)?;
         let staff = actor.is_staff();
-        let actor_id = actor.user_id;
+        let (actor_id, visitor) = (actor.user_id, (!staff).then_some(actor.user_id));
         self.store.write(move |tx| {
-            let conv = convs::get(tx.conn, conversation_id)?;
+            let conv = convs::head(tx.conn, conversation_id)?;
+            // Scope is checked inside the job, so it still holds at commit.
+            if visitor.is_some_and(|v| v != conv.user_id) {
+                return Err(Error::not_found("conversation"));
+            }
             insert_message(tx, &conv, actor_id, staff, prepared)
         })
     }
@@ -241,7 +244,7 @@ fn audience(private: bool) -> Audience {
 /// staff answering means it waits for the user.
 pub(super) fn insert_message(
     tx: &mut Tx,
-    conv: &Conversation,
+    conv: &Head,
     actor_id: i64,
     staff: bool,
     p: Prepared,
@@ -254,7 +257,8 @@ pub(super) fn insert_message(
         tx,
         &NewMessage {
             conversation_id: conv.id,
-            user_id: Some(sender.id),
+            by_owner: sender.id == conv.user_id,
+            sender: &sender,
             body: &p.input.body,
             attachments: &attachments,
             payload: &payload,

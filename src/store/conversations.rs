@@ -61,11 +61,11 @@ impl Conversation {
 const SELECT: &str =
     "SELECT c.id, c.user_id, c.status, c.title, c.department_id, c.agent_id, c.source, c.extra,
         c.created_at, c.updated_at, m.id, m.user_id, m.body, m.created_at,
-        (SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.user_id = c.user_id
-            AND u.read_at IS NULL AND u.deleted_at IS NULL)
+        (SELECT count(*) FROM messages u WHERE u.conversation_id = c.id
+            AND u.by_owner = 1 AND u.read_at IS NULL AND u.deleted_at IS NULL)
     FROM conversations c
-    LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages WHERE conversation_id = c.id
-        AND private = 0 AND deleted_at IS NULL)";
+    LEFT JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = c.id
+        AND private = 0 AND deleted_at IS NULL ORDER BY id DESC LIMIT 1)";
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     let last_id: Option<i64> = r.get(10)?;
@@ -86,6 +86,27 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
         },
         unread: r.get(14)?,
     })
+}
+
+/// The few columns the write path needs, without the list joins.
+pub struct Head {
+    pub id: i64,
+    pub user_id: i64,
+    pub status: i64,
+}
+
+pub fn head(conn: &Connection, id: i64) -> Result<Head> {
+    found(
+        conn.prepare_cached("SELECT id, user_id, status FROM conversations WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(Head {
+                    id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    status: r.get(2)?,
+                })
+            }),
+        "conversation",
+    )
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Conversation> {

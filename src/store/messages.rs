@@ -68,7 +68,9 @@ fn from_row(r: &Row) -> rusqlite::Result<Message> {
 
 pub struct NewMessage<'a> {
     pub conversation_id: i64,
-    pub user_id: Option<i64>,
+    /// Sent by the conversation's own user (what staff count as unread).
+    pub by_owner: bool,
+    pub sender: &'a super::users::User,
     pub body: &'a str,
     pub attachments: &'a Value,
     pub payload: &'a Value,
@@ -78,19 +80,40 @@ pub struct NewMessage<'a> {
 pub fn insert(tx: &Tx, m: &NewMessage) -> Result<Message> {
     tx.conn
         .prepare_cached(
-            "INSERT INTO messages (conversation_id, user_id, body, attachments, payload, private, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO messages (conversation_id, user_id, body, attachments, payload, private, by_owner, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             m.conversation_id,
-            m.user_id,
+            m.sender.id,
             m.body,
             m.attachments.to_string(),
             m.payload.to_string(),
             m.private,
+            m.by_owner,
             tx.now
         ])?;
-    get(tx.conn, tx.conn.last_insert_rowid())
+    // Built from what we just wrote rather than read back: this is the hot path.
+    let s = m.sender;
+    Ok(Message {
+        id: tx.conn.last_insert_rowid(),
+        conversation_id: m.conversation_id,
+        user_id: Some(s.id),
+        body: m.body.to_string(),
+        attachments: m.attachments.clone(),
+        payload: m.payload.clone(),
+        private: m.private,
+        read_at: None,
+        created_at: tx.now,
+        edited_at: None,
+        deleted_at: None,
+        sender: Some((
+            s.user_type.clone(),
+            s.first_name.clone(),
+            s.last_name.clone(),
+            s.profile_image.clone(),
+        )),
+    })
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Message> {
@@ -137,14 +160,14 @@ pub fn delete(tx: &Tx, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Marks as read the messages up to `up_to` that were *not* sent by `reader_side`:
-/// staff reading marks the visitor's messages, the visitor reading marks staff's.
+/// Marks as read the other side's messages up to `up_to`: staff reading
+/// marks the conversation owner's messages, the owner reading marks staff's.
 /// Returns the ids newly marked.
 pub fn mark_read(tx: &Tx, conversation_id: i64, up_to: i64, by_staff: bool) -> Result<Vec<i64>> {
     let mut st = tx.conn.prepare_cached(
         "UPDATE messages SET read_at = ?3
          WHERE conversation_id = ?1 AND id <= ?2 AND read_at IS NULL AND deleted_at IS NULL AND private = 0
-           AND (CASE WHEN user_id = (SELECT user_id FROM conversations WHERE id = ?1) THEN 1 ELSE 0 END) = ?4
+           AND by_owner = ?4
          RETURNING id",
     )?;
     let rows = st.query_map(params![conversation_id, up_to, tx.now, by_staff], |r| {

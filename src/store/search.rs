@@ -19,6 +19,22 @@ pub fn fts_query(input: &str) -> String {
     }
 }
 
+/// Indexes the messages written since the last call; the writer runs it
+/// once per group commit, inside the transaction.
+pub fn index_new_messages(conn: &Connection) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO messages_fts(rowid, body)
+         SELECT id, body FROM messages WHERE id > (SELECT last_id FROM search_watermark WHERE name = 'messages')
+         ORDER BY id",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "UPDATE search_watermark SET last_id = (SELECT coalesce(max(id), 0) FROM messages) WHERE name = 'messages'",
+    )?
+    .execute([])?;
+    Ok(())
+}
+
 /// Messages matching `q`, best first, with a highlighted snippet (the
 /// highlight marks are brackets, never HTML).
 pub fn messages(

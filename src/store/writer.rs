@@ -107,9 +107,15 @@ fn run(conn: Connection, rx: Receiver<Msg>, on_commit: CommitHook, mut last_publ
             }
         }
         if !batch.is_empty() {
-            commit_batch(&conn, std::mem::take(&mut batch));
+            commit_batch(
+                &conn,
+                std::mem::take(&mut batch),
+                &on_commit,
+                &mut last_published,
+            );
+        } else {
+            publish(&conn, &on_commit, &mut last_published);
         }
-        publish(&conn, &on_commit, &mut last_published);
         if let Some(done) = stop.take() {
             // Answer whatever raced in behind the shutdown message.
             let rest: Vec<Job> = rx
@@ -120,8 +126,7 @@ fn run(conn: Connection, rx: Receiver<Msg>, on_commit: CommitHook, mut last_publ
                 })
                 .collect();
             if !rest.is_empty() {
-                commit_batch(&conn, rest);
-                publish(&conn, &on_commit, &mut last_published);
+                commit_batch(&conn, rest, &on_commit, &mut last_published);
             }
             let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
             let _ = done.send(());
@@ -130,7 +135,17 @@ fn run(conn: Connection, rx: Receiver<Msg>, on_commit: CommitHook, mut last_publ
     }
 }
 
-fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
+/// Runs a batch in one transaction, commits, publishes the new events, and
+/// only then answers the callers: a client holding a 2xx can count on the
+/// realtime hub already having the event it caused.
+fn commit_batch(
+    conn: &Connection,
+    jobs: Vec<Job>,
+    on_commit: &CommitHook,
+    last_published: &mut i64,
+) {
+    let started = std::time::Instant::now();
+    let count = jobs.len() as u64;
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs unrun answers each caller with an error.
         log::error!("writer could not begin a transaction: {e}");
@@ -139,7 +154,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
     let now = crate::util::now_ms();
     let mut replies: Vec<Reply> = Vec::with_capacity(jobs.len());
     for job in jobs {
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(e) = exec(conn, "SAVEPOINT job") {
             log::error!("savepoint failed: {e}");
         }
         let mut tx = Tx { conn, now };
@@ -153,18 +168,34 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
                 }
             };
         if !ok {
-            let _ = conn.execute_batch("ROLLBACK TO job");
+            let _ = exec(conn, "ROLLBACK TO job");
         }
-        let _ = conn.execute_batch("RELEASE job");
+        let _ = exec(conn, "RELEASE job");
         replies.push(reply);
     }
-    let committed = conn.execute_batch("COMMIT").map_err(Error::from);
+    let committed = super::search::index_new_messages(conn)
+        .and_then(|_| exec(conn, "COMMIT").map(|_| ()).map_err(Error::from));
     if committed.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
+    }
+    use crate::metrics::METRICS;
+    use std::sync::atomic::Ordering::Relaxed;
+    METRICS.write_batches.fetch_add(1, Relaxed);
+    METRICS.write_jobs.fetch_add(count, Relaxed);
+    METRICS
+        .write_busy_micros
+        .fetch_add(started.elapsed().as_micros() as u64, Relaxed);
+    if committed.is_ok() {
+        publish(conn, on_commit, last_published);
     }
     for reply in replies {
         reply(committed.clone());
     }
+}
+
+/// Runs a statement from the statement cache (no re-parsing per job).
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute([])
 }
 
 fn publish(conn: &Connection, on_commit: &CommitHook, last_published: &mut i64) {

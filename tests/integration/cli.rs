@@ -58,7 +58,7 @@ fn cli_commands_work_while_the_server_runs() {
     assert!(ok, "{err}");
     assert!(out.contains("agent@example.com"));
     let got = waiter.join().unwrap();
-    assert_eq!(got["events"][0]["kind"], "user.created");
+    assert_eq!(got["events"][0]["kind"], "user.created", "{got}");
     let ada = s.login("agent@example.com", "agentpass99");
     assert_eq!(ada.get("/api/v1/me")["user"]["name"], "Ada Lovelace");
     assert_eq!(ada.get("/api/v1/me")["role"], "agent");
