@@ -202,6 +202,8 @@ fn rand_u64() -> u64 {
 }
 
 /// Starts the server; returns (child, addr, time until it printed "listening").
+/// The caller owns the child and waits for it.
+#[allow(clippy::zombie_processes)]
 fn spawn(bin: &Path, dir: &Path, env: &[(&str, &str)]) -> (Child, String, Duration) {
     let started = Instant::now();
     let mut cmd = Command::new(bin);
