@@ -70,6 +70,9 @@ fn main() {
     if want("capacity") {
         capacity(&bin, quick);
     }
+    if want("weak") {
+        weaknesses(&bin);
+    }
     if want("bigdb") {
         big_db(&bin, quick);
     }
@@ -984,4 +987,50 @@ fn big_db(bin: &Path, quick: bool) {
         );
     }
     println!();
+}
+
+// ---------------------------------------------------------------- tiny_http's weaknesses
+
+fn threads(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Threads:")).map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap()))
+        .unwrap_or(0)
+}
+
+/// What the known tiny_http weaknesses cost, measured: idle connections
+/// (a thread each), an endless header, and recovery of the accept loop.
+fn weaknesses(bin: &Path) {
+    use std::io::Write;
+    let s = Srv::start(bin, &[]);
+    std::thread::sleep(Duration::from_millis(500));
+    let (rss0, th0) = (rss_kb(s.pid()), threads(s.pid()));
+    // 1. Connections that never send a request (slowloris): each holds a thread.
+    let idle: Vec<std::net::TcpStream> = (0..2000).filter_map(|_| std::net::TcpStream::connect(&s.addr).ok()).collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let (rss1, th1) = (rss_kb(s.pid()), threads(s.pid()));
+    drop(idle);
+    std::thread::sleep(Duration::from_secs(7)); // tiny_http lets idle pool threads go after 5 s
+    let (rss2, th2) = (rss_kb(s.pid()), threads(s.pid()));
+    // 2. One client sending a 64 MB header line: tiny_http buffers it all.
+    let mut t = std::net::TcpStream::connect(&s.addr).unwrap();
+    let _ = t.write_all(b"GET /healthz HTTP/1.1\r\nX-Big: ");
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..64 {
+        if t.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let rss3 = rss_kb(s.pid());
+    drop(t);
+    // 3. The server still answers.
+    let ok = Conn::open(&s.addr).and_then(|mut c| c.call("GET", "/healthz", &[], "")).map(|r| r.0 == 200).unwrap_or(false);
+    println!("## tiny_http's weaknesses, measured\n");
+    println!("| situation | server threads | server RSS |\n| --- | --- | --- |");
+    println!("| idle, fresh start | {th0} | {:.1} MB |", rss0 as f64 / 1024.0);
+    println!("| 2,000 connections that never send a request (slowloris) | {th1} | {:.1} MB ({:.1} KB each) |", rss1 as f64 / 1024.0, (rss1 - rss0) as f64 / 2000.0);
+    println!("| 7 s after they close | {th2} | {:.1} MB |", rss2 as f64 / 1024.0);
+    println!("| one client streaming a 64 MB header line | | {:.1} MB (+{:.1} MB) |", rss3 as f64 / 1024.0, (rss3 as f64 - rss2 as f64) / 1024.0);
+    println!("\nStill answering afterwards: {ok}. Without socket timeouts the idle connections stay until the client closes them; a reverse proxy (README) cuts both the idle connections and the oversized header.\n");
 }
