@@ -736,6 +736,9 @@ fn capacity(bin: &Path, quick: bool) {
         ],
     );
     let token = s.admin_token();
+    // The CLI's token.created event reaches the server's hub within a second;
+    // wait for it so it does not wake the idle waiters below.
+    std::thread::sleep(Duration::from_millis(1500));
     let cursor = api(
         &s.addr,
         &token,
@@ -994,7 +997,11 @@ fn big_db(bin: &Path, quick: bool) {
 fn threads(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Threads:")).map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Threads:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        })
         .unwrap_or(0)
 }
 
@@ -1006,7 +1013,9 @@ fn weaknesses(bin: &Path) {
     std::thread::sleep(Duration::from_millis(500));
     let (rss0, th0) = (rss_kb(s.pid()), threads(s.pid()));
     // 1. Connections that never send a request (slowloris): each holds a thread.
-    let idle: Vec<std::net::TcpStream> = (0..2000).filter_map(|_| std::net::TcpStream::connect(&s.addr).ok()).collect();
+    let idle: Vec<std::net::TcpStream> = (0..2000)
+        .filter_map(|_| std::net::TcpStream::connect(&s.addr).ok())
+        .collect();
     std::thread::sleep(Duration::from_secs(2));
     let (rss1, th1) = (rss_kb(s.pid()), threads(s.pid()));
     drop(idle);
@@ -1025,12 +1034,25 @@ fn weaknesses(bin: &Path) {
     let rss3 = rss_kb(s.pid());
     drop(t);
     // 3. The server still answers.
-    let ok = Conn::open(&s.addr).and_then(|mut c| c.call("GET", "/healthz", &[], "")).map(|r| r.0 == 200).unwrap_or(false);
+    let ok = Conn::open(&s.addr)
+        .and_then(|mut c| c.call("GET", "/healthz", &[], ""))
+        .map(|r| r.0 == 200)
+        .unwrap_or(false);
     println!("## tiny_http's weaknesses, measured\n");
     println!("| situation | server threads | server RSS |\n| --- | --- | --- |");
-    println!("| idle, fresh start | {th0} | {:.1} MB |", rss0 as f64 / 1024.0);
+    println!(
+        "| idle, fresh start | {th0} | {:.1} MB |",
+        rss0 as f64 / 1024.0
+    );
     println!("| 2,000 connections that never send a request (slowloris) | {th1} | {:.1} MB ({:.1} KB each) |", rss1 as f64 / 1024.0, (rss1 - rss0) as f64 / 2000.0);
-    println!("| 7 s after they close | {th2} | {:.1} MB |", rss2 as f64 / 1024.0);
-    println!("| one client streaming a 64 MB header line | | {:.1} MB (+{:.1} MB) |", rss3 as f64 / 1024.0, (rss3 as f64 - rss2 as f64) / 1024.0);
+    println!(
+        "| 7 s after they close | {th2} | {:.1} MB |",
+        rss2 as f64 / 1024.0
+    );
+    println!(
+        "| one client streaming a 64 MB header line | | {:.1} MB (+{:.1} MB) |",
+        rss3 as f64 / 1024.0,
+        (rss3 as f64 - rss2 as f64) / 1024.0
+    );
     println!("\nStill answering afterwards: {ok}. Without socket timeouts the idle connections stay until the client closes them; a reverse proxy (README) cuts both the idle connections and the oversized header.\n");
 }

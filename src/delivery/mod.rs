@@ -44,15 +44,12 @@ impl Delivery {
         let agent = webhook::agent(settings.allow_private);
         let (tx, rx) = mpsc::sync_channel::<Due>(settings.workers * 2);
         let rx = Arc::new(Mutex::new(rx));
+        // Workers send; one recorder writes their results in batches.
+        let (done_tx, done_rx) = mpsc::channel::<webhook::Finished>();
         let mut handles = Vec::new();
         for i in 0..settings.workers {
-            let (d, rx, store, agent, settings) = (
-                d.clone(),
-                rx.clone(),
-                store.clone(),
-                agent.clone(),
-                settings.clone(),
-            );
+            let (rx, agent, settings, done_tx) =
+                (rx.clone(), agent.clone(), settings.clone(), done_tx.clone());
             handles.push(
                 std::thread::Builder::new()
                     .name(format!("delivery-{i}"))
@@ -60,11 +57,39 @@ impl Delivery {
                     .spawn(move || loop {
                         let job = rx.lock().unwrap().recv();
                         let Ok(due) = job else { return };
-                        webhook::deliver(&store, &agent, &settings, &due);
-                        d.in_flight.lock().unwrap().remove(&due.id);
-                        d.notify();
+                        if done_tx
+                            .send(webhook::deliver(&agent, &settings, &due))
+                            .is_err()
+                        {
+                            return;
+                        }
                     })
                     .expect("spawn delivery worker"),
+            );
+        }
+        drop(done_tx);
+        {
+            let (d, store) = (d.clone(), store.clone());
+            handles.push(
+                std::thread::Builder::new()
+                    .name("delivery-record".into())
+                    .stack_size(512 * 1024)
+                    .spawn(move || {
+                        while let Ok(first) = done_rx.recv() {
+                            let mut done = vec![first];
+                            done.extend(done_rx.try_iter().take(511));
+                            let ids: Vec<i64> = done.iter().map(|f| f.id).collect();
+                            webhook::record(&store, done);
+                            // Only now may the dispatcher pick these rows again.
+                            let mut busy = d.in_flight.lock().unwrap();
+                            for id in ids {
+                                busy.remove(&id);
+                            }
+                            drop(busy);
+                            d.notify();
+                        }
+                    })
+                    .expect("spawn delivery recorder"),
             );
         }
         let dispatcher = {

@@ -50,7 +50,18 @@ pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &str) -> String {
     )
 }
 
-pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Due) {
+/// The result of one attempt, recorded later together with others.
+pub struct Finished {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub attempt: Attempt,
+    pub outcome: Outcome,
+    /// The receiver answered 410 Gone: disable the endpoint.
+    pub gone: bool,
+}
+
+/// Sends one delivery and decides what happens next; records nothing.
+pub fn deliver(agent: &ureq::Agent, settings: &Settings, due: &Due) -> Finished {
     let msg_id = format!("msg_{}", due.id);
     let ts = crate::util::now_ms() / 1000;
     let signature = sign(&due.secret, &msg_id, ts, &due.payload);
@@ -83,13 +94,10 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
     let ok = status.is_some_and(|s| (200..300).contains(&s));
     if !ok {
         METRICS.delivery_failures.fetch_add(1, Ordering::Relaxed);
-        log::warn!(
-            "webhook {msg_id} to {} failed: {}",
-            due.url,
-            error
-                .clone()
-                .unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0)))
-        );
+        let why = error
+            .clone()
+            .unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0)));
+        log::warn!("webhook {msg_id} to {} failed: {why}", due.url);
     }
     let gone = status == Some(410);
     let now = crate::util::now_ms();
@@ -100,22 +108,35 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
     } else {
         Outcome::RetryAt(now + backoff_ms(settings.retry_base_ms, due.attempts + 1))
     };
-    let (id, endpoint) = (due.id, due.endpoint_id);
-    let r = store.write(move |tx| {
-        let attempt = Attempt {
+    Finished {
+        id: due.id,
+        endpoint_id: due.endpoint_id,
+        attempt: Attempt {
             status_code: status,
-            error: error.as_deref(),
+            error,
             duration_ms,
-            response: excerpt.as_deref(),
-        };
-        outbox::record(tx, id, &attempt, outcome)?;
-        if gone {
-            webhooks::disable(tx, endpoint, "receiver answered 410 Gone")?;
+            response: excerpt,
+        },
+        outcome,
+        gone,
+    }
+}
+
+/// Records finished attempts in one write job: one job per batch of
+/// deliveries, not per delivery, keeps the writer's group commits large.
+pub fn record(store: &Store, done: Vec<Finished>) {
+    let n = done.len();
+    let r = store.write(move |tx| {
+        for f in &done {
+            outbox::record(tx, f.id, &f.attempt, f.outcome)?;
+            if f.gone {
+                webhooks::disable(tx, f.endpoint_id, "receiver answered 410 Gone")?;
+            }
         }
         Ok(())
     });
     if let Err(e) = r {
-        log::error!("cannot record delivery {id}: {e}");
+        log::error!("cannot record {n} deliveries: {e}");
     }
 }
 

@@ -87,6 +87,12 @@ impl Desk {
                 return Err(Error::forbidden("visitors cannot post as someone else"))
             }
             (Role::Visitor, None) => actor.user_id,
+            (_, Some(uid)) if uid == actor.user_id => uid,
+            // Integrations (API tokens) and admins may post for a contact or
+            // a bot; an agent's session speaks only for the agent.
+            (Role::Agent, Some(_)) if actor.token_id.is_none() => {
+                return Err(Error::forbidden("agents can only post as themselves"))
+            }
             (_, Some(uid)) => uid,
             (_, None) => actor.user_id,
         };

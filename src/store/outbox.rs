@@ -91,13 +91,14 @@ pub fn pending_count(conn: &Connection) -> Result<i64> {
     )?)
 }
 
-pub struct Attempt<'a> {
+pub struct Attempt {
     pub status_code: Option<u16>,
-    pub error: Option<&'a str>,
+    pub error: Option<String>,
     pub duration_ms: i64,
-    pub response: Option<&'a str>,
+    pub response: Option<String>,
 }
 
+#[derive(Clone, Copy)]
 pub enum Outcome {
     Delivered,
     RetryAt(i64),
@@ -116,7 +117,7 @@ pub fn record(tx: &Tx, outbox_id: i64, attempt: &Attempt, outcome: Outcome) -> R
         Outcome::RetryAt(at) => ("pending", at, None),
         Outcome::Dead => ("dead", tx.now, None),
     };
-    let error = attempt.error.map(String::from).or_else(|| {
+    let error = attempt.error.clone().or_else(|| {
         attempt
             .status_code
             .filter(|c| !(200..300).contains(c))

@@ -142,6 +142,26 @@ fn roles_tokens_and_agents() {
         204
     );
     assert_eq!(agent_token.call("GET", "/api/v1/settings", None).0, 401);
+    // An agent's session cannot post in someone else's name; an API token can.
+    let (visitor, vid) = s.visitor("Pat");
+    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/conversations/{cid}/messages");
+    assert_eq!(
+        ann.call(
+            "POST",
+            &path,
+            Some(json!({"body": "as Pat", "user_id": vid}))
+        )
+        .0,
+        403
+    );
+    let m = admin.post(
+        &path,
+        json!({"body": "imported from email", "user_id": vid}),
+    );
+    assert_eq!(m["message"]["user_id"], vid);
     // Disabling an agent ends their open sessions.
     let ann_id = agent["user"]["id"].as_i64().unwrap();
     let (st, _) = admin.call(
