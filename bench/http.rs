@@ -13,11 +13,17 @@ pub struct Conn {
 impl Conn {
     pub fn open(addr: &str) -> std::io::Result<Conn> {
         let s = TcpStream::connect(addr)?;
+        // Nothing here waits longer than a long-poll can.
+        s.set_read_timeout(Some(std::time::Duration::from_secs(150)))?;
         s.set_nodelay(true)?;
         Ok(Conn {
             r: BufReader::with_capacity(16 * 1024, s),
             addr: addr.to_string(),
         })
+    }
+
+    pub fn set_timeout(&self, t: std::time::Duration) {
+        let _ = self.r.get_ref().set_read_timeout(Some(t));
     }
 
     /// Sends a request without waiting for the answer.

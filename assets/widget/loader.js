@@ -1,0 +1,112 @@
+/*
+ * Frontporch widget loader: the one script a site embeds.
+ *
+ *   <script>window.frontporchSettings = { language: "fr" };</script>
+ *   <script src="https://chat.example.com/widget.js" async></script>
+ *
+ * It creates one iframe served from the Frontporch origin (the host page's
+ * CSS and scripts cannot reach into it) and exposes `frontporch(command,
+ * arg)`. Calls made before this script loaded were queued by the snippet
+ * `window.frontporch = window.frontporch || function () {
+ *    (frontporch.q = frontporch.q || []).push(arguments) }` and are replayed.
+ * Every postMessage names the exact target origin and checks the sender.
+ */
+(function () {
+  "use strict";
+  if (window.__frontporchLoaded) return;
+  window.__frontporchLoaded = true;
+
+  var script = document.currentScript || document.querySelector('script[src*="/widget.js"]');
+  var origin = new URL(script.src, location.href).origin;
+  var settings = window.frontporchSettings || {};
+  var queued = (window.frontporch && window.frontporch.q) || [];
+  var handlers = {};
+  var ready = false;
+  var outbox = [];
+
+  var frame = document.createElement("iframe");
+  frame.title = "Chat";
+  frame.setAttribute("allow", "clipboard-write");
+  frame.src = origin + "/widget/frame#host=" + encodeURIComponent(location.origin);
+  var style = frame.style;
+  style.position = "fixed";
+  style.border = "0";
+  style.zIndex = "2147483000";
+  style.colorScheme = "normal";
+  style.background = "transparent";
+  style.bottom = "0";
+  style.right = "0";
+  style.width = "96px";
+  style.height = "96px";
+  style.maxHeight = "100%";
+  style.maxWidth = "100%";
+
+  function place(state) {
+    var left = state.position === "left";
+    style.left = left ? "0" : "auto";
+    style.right = left ? "auto" : "0";
+    style.display = state.hidden ? "none" : "block";
+    if (state.open) {
+      var small = window.innerWidth < 600;
+      style.width = small ? "100%" : "420px";
+      style.height = small ? "100%" : "min(720px, 100%)";
+    } else {
+      style.width = "96px";
+      style.height = "96px";
+    }
+  }
+
+  function post(msg) {
+    if (!ready) return outbox.push(msg);
+    frame.contentWindow.postMessage(msg, origin);
+  }
+
+  function emit(name, data) {
+    (handlers[name] || []).forEach(function (fn) {
+      try { fn(data); } catch (e) { setTimeout(function () { throw e; }); }
+    });
+  }
+
+  window.addEventListener("message", function (e) {
+    if (e.origin !== origin || e.source !== frame.contentWindow) return;
+    var m = e.data || {};
+    if (typeof m !== "object" || typeof m.type !== "string" || m.type.indexOf("frontporch:") !== 0) return;
+    var type = m.type.slice("frontporch:".length);
+    if (type === "ready") {
+      ready = true;
+      post({ type: "frontporch:settings", settings: settings });
+      outbox.splice(0).forEach(post);
+      emit("ready", {});
+    } else if (type === "layout") {
+      place(m.state || {});
+    } else if (type === "event") {
+      emit(m.name, m.data);
+    }
+  });
+
+  var commands = ["open", "close", "toggle", "show", "hide", "identify", "set", "language", "message", "reset"];
+
+  function frontporch(command, arg, extra) {
+    if (command === "on") {
+      if (typeof extra === "function" && typeof arg === "string") (handlers[arg] = handlers[arg] || []).push(extra);
+      return;
+    }
+    if (command === "off") {
+      if (handlers[arg]) handlers[arg] = handlers[arg].filter(function (f) { return f !== extra; });
+      return;
+    }
+    if (commands.indexOf(command) < 0) {
+      if (window.console) console.warn("frontporch: unknown command", command);
+      return;
+    }
+    // Only plain data crosses into the frame.
+    post({ type: "frontporch:command", command: command, arg: arg === undefined ? null : JSON.parse(JSON.stringify(arg)) });
+  }
+
+  window.frontporch = frontporch;
+  for (var i = 0; i < queued.length; i++) frontporch.apply(null, queued[i]);
+
+  function mount() { document.body.appendChild(frame); }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();
