@@ -473,7 +473,8 @@ fn throughput(bin: &Path, quick: bool) {
     let rounds = if quick { 1 } else { 3 };
     let (_sink, sink_addr) = sink();
     let stalled = stalled_sink();
-    let (mut hello_r, mut ingest_r, mut both_r, mut drain_r, mut raw_r) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut hello_r, mut ingest_r, mut both_r, mut drain_r, mut raw_r) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let mut batches: Vec<(f64, f64)> = Vec::new();
     for _ in 0..rounds {
         // Hello-world ceiling, as a separate process like the server.
@@ -483,20 +484,46 @@ fn throughput(bin: &Path, quick: bool) {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(h.stdout.take().unwrap()).lines();
-        let haddr = lines.next().unwrap().unwrap().trim_start_matches("listening on http://").to_string();
+        let haddr = lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .trim_start_matches("listening on http://")
+            .to_string();
         hello_r.push(load(&haddr, |_| "/hello".into(), "x", secs));
         let _ = h.kill();
         let _ = h.wait();
 
         let s = Srv::start(bin, &[("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1")]);
         let token = s.admin_token();
-        let hook = api(&s.addr, &token, "POST", "/api/v1/webhooks", json!({"url": format!("http://{stalled}/hook")}));
+        let hook = api(
+            &s.addr,
+            &token,
+            "POST",
+            "/api/v1/webhooks",
+            json!({"url": format!("http://{stalled}/hook")}),
+        );
         let hook_path = format!("/api/v1/webhooks/{}", hook["webhook"]["id"]);
         let mut paths = Vec::new();
         for i in 0..64 {
-            let u = api(&s.addr, &token, "POST", "/api/v1/users", json!({"first_name": format!("Load {i}")}));
-            let c = api(&s.addr, &token, "POST", "/api/v1/conversations", json!({"user_id": u["user"]["id"]}));
-            paths.push(format!("/api/v1/conversations/{}/messages", c["conversation"]["id"]));
+            let u = api(
+                &s.addr,
+                &token,
+                "POST",
+                "/api/v1/users",
+                json!({"first_name": format!("Load {i}")}),
+            );
+            let c = api(
+                &s.addr,
+                &token,
+                "POST",
+                "/api/v1/conversations",
+                json!({"user_id": u["user"]["id"]}),
+            );
+            paths.push(format!(
+                "/api/v1/conversations/{}/messages",
+                c["conversation"]["id"]
+            ));
         }
         let paths = Arc::new(paths);
         // 1. Ingest: every message with its event, FTS row and outbox row.
@@ -504,21 +531,36 @@ fn throughput(bin: &Path, quick: bool) {
         let p = paths.clone();
         ingest_r.push(load(&s.addr, move |i| p[i].clone(), &token, secs));
         let after = metrics(&s.addr);
-        let d = |k: &str| after.get(k).copied().unwrap_or(0.0) - before.get(k).copied().unwrap_or(0.0);
+        let d =
+            |k: &str| after.get(k).copied().unwrap_or(0.0) - before.get(k).copied().unwrap_or(0.0);
         batches.push((
             d("frontporch_write_jobs_total") / d("frontporch_write_batches_total"),
-            d("frontporch_write_busy_microseconds_total") / d("frontporch_write_batches_total") / 1000.0,
+            d("frontporch_write_busy_microseconds_total")
+                / d("frontporch_write_batches_total")
+                / 1000.0,
         ));
         // 2. Drain: point the endpoint at a live receiver; time the backlog.
         std::thread::sleep(Duration::from_millis(1200));
-        let backlog = metrics(&s.addr).get("frontporch_outbox_depth").copied().unwrap_or(0.0);
-        api(&s.addr, &token, "PATCH", &hook_path, json!({"url": format!("http://{sink_addr}/hook")}));
+        let backlog = metrics(&s.addr)
+            .get("frontporch_outbox_depth")
+            .copied()
+            .unwrap_or(0.0);
+        api(
+            &s.addr,
+            &token,
+            "PATCH",
+            &hook_path,
+            json!({"url": format!("http://{sink_addr}/hook")}),
+        );
         let t0 = Instant::now();
         let deadline = t0 + Duration::from_secs(120);
         let mut left = backlog;
         while Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(250));
-            left = metrics(&s.addr).get("frontporch_outbox_depth").copied().unwrap_or(0.0);
+            left = metrics(&s.addr)
+                .get("frontporch_outbox_depth")
+                .copied()
+                .unwrap_or(0.0);
             // The few stuck on the stalled receiver wait for their retry.
             if left <= 16.0 {
                 break;
@@ -534,14 +576,30 @@ fn throughput(bin: &Path, quick: bool) {
     }
     let runs = |v: &Vec<f64>| format!("{:?}", v.iter().map(|x| *x as i64).collect::<Vec<_>>());
     let (h, r) = (median(&mut hello_r.clone()), median(&mut raw_r.clone()));
-    let (f, b, dr) = (median(&mut ingest_r.clone()), median(&mut both_r.clone()), median(&mut drain_r.clone()));
+    let (f, b, dr) = (
+        median(&mut ingest_r.clone()),
+        median(&mut both_r.clone()),
+        median(&mut drain_r.clone()),
+    );
     println!("## Message throughput (64 concurrent clients, keep-alive, synchronous=FULL)\n");
     println!("Each accepted message is durable before its 201, with its event, FTS row and one webhook outbox row.\n");
     println!("| what | per second (median of {rounds}) | runs |\n| --- | --- | --- |");
-    println!("| tiny_http hello server (HTTP ceiling) | {h:.0} | {} |", runs(&hello_r));
-    println!("| raw rusqlite group commit, same rows (storage ceiling) | {r:.0} | {} |", runs(&raw_r));
-    println!("| **Frontporch POST /messages** (webhook receiver elsewhere) | **{f:.0}** | {} |", runs(&ingest_r));
-    println!("| webhook deliveries drained from the backlog to a loopback receiver | {dr:.0} | {} |", runs(&drain_r));
+    println!(
+        "| tiny_http hello server (HTTP ceiling) | {h:.0} | {} |",
+        runs(&hello_r)
+    );
+    println!(
+        "| raw rusqlite group commit, same rows (storage ceiling) | {r:.0} | {} |",
+        runs(&raw_r)
+    );
+    println!(
+        "| **Frontporch POST /messages** (webhook receiver elsewhere) | **{f:.0}** | {} |",
+        runs(&ingest_r)
+    );
+    println!(
+        "| webhook deliveries drained from the backlog to a loopback receiver | {dr:.0} | {} |",
+        runs(&drain_r)
+    );
     println!("| POST /messages while delivering each to a loopback receiver on the same 2 cores | {b:.0} | {} |", runs(&both_r));
     println!(
         "\nFrontporch ingest = **{:.0}%** of the HTTP ceiling, {:.0}% of the storage ceiling.\n",
@@ -713,9 +771,13 @@ fn latency(bin: &Path, quick: bool) {
 }
 
 fn metrics(addr: &str) -> std::collections::HashMap<String, f64> {
-    let Ok(mut c) = Conn::open(addr) else { return Default::default() };
+    let Ok(mut c) = Conn::open(addr) else {
+        return Default::default();
+    };
     c.set_timeout(Duration::from_secs(5));
-    let Ok((_, body)) = c.call("GET", "/metrics", &[], "") else { return Default::default() };
+    let Ok((_, body)) = c.call("GET", "/metrics", &[], "") else {
+        return Default::default();
+    };
     body.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
@@ -751,7 +813,10 @@ fn capacity(bin: &Path, quick: bool) {
         .unwrap();
     // tiny_http holds two descriptors per connection (a read and a write
     // half): the open-file limit caps the waiters at about half of it.
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
     let fd_cap = (lim.rlim_max as usize).saturating_sub(200) / 2;
     let steps: &[usize] = if quick {

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod ops;
+pub mod pages;
 pub mod rest;
 pub mod widget;
 
@@ -214,6 +215,8 @@ pub static ROUTES: &[Route] = &[
     r("GET", "/api/v1/widget/me", Visitor, widget::me),
     r("PATCH", "/api/v1/widget/me", Visitor, widget::update_me),
     r("GET", "/api/v1/widget/status", Public, widget::status),
+    r("GET", "/api/v1/widget/config", Public, widget::config),
+    r("POST", "/api/v1/widget/identify", Visitor, widget::identify),
     r(
         "GET",
         "/api/v1/widget/conversations",

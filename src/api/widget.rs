@@ -59,6 +59,19 @@ pub fn status(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     )
 }
 
+/// Colours, titles, forms and whether anyone is online: everything the
+/// widget draws before the visitor types.
+pub fn config(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    ok(app.desk.widget_config()?)
+}
+
+pub fn identify(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (_, user, token) = visitor(caller)?;
+    let input: crate::desk::widget::Identify = ctx.json()?;
+    let (user, merged) = app.desk.identify_visitor(user, token, input)?;
+    ok(json!({ "user": user.to_json(), "merged": merged }))
+}
+
 pub fn conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (actor, _, _) = visitor(caller)?;
     let (limit, offset) = ctx.page(20, 100)?;

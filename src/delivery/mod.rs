@@ -10,16 +10,20 @@ pub use guard::check_url;
 use crate::metrics::METRICS;
 use crate::store::outbox::{self, Due};
 use crate::store::Store;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+/// Most deliveries under way to one endpoint at once.
+const PER_ENDPOINT: usize = 2;
+
 pub struct Delivery {
     wake: Mutex<bool>,
     cv: Condvar,
-    in_flight: Mutex<HashSet<i64>>,
+    /// Rows being sent: outbox id -> endpoint id.
+    in_flight: Mutex<HashMap<i64, i64>>,
     stopping: std::sync::atomic::AtomicBool,
     workers: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
@@ -37,7 +41,7 @@ impl Delivery {
         let d = Arc::new(Delivery {
             wake: Mutex::new(false),
             cv: Condvar::new(),
-            in_flight: Mutex::new(HashSet::new()),
+            in_flight: Mutex::new(HashMap::new()),
             stopping: std::sync::atomic::AtomicBool::new(false),
             workers: Mutex::new(Vec::new()),
         });
@@ -114,9 +118,23 @@ impl Delivery {
         let mut last_count = std::time::Instant::now() - Duration::from_secs(2);
         while !self.stopping.load(Ordering::Relaxed) {
             let now = crate::util::now_ms();
-            let busy = self.in_flight.lock().unwrap().clone();
+            // A slow or stalled receiver may hold at most PER_ENDPOINT workers,
+            // so it cannot hold up deliveries to everyone else.
+            let (busy, full) = {
+                let f = self.in_flight.lock().unwrap();
+                let mut per: HashMap<i64, usize> = HashMap::new();
+                for ep in f.values() {
+                    *per.entry(*ep).or_default() += 1;
+                }
+                let full: Vec<i64> = per
+                    .into_iter()
+                    .filter(|(_, n)| *n >= PER_ENDPOINT)
+                    .map(|(ep, _)| ep)
+                    .collect();
+                (f.keys().copied().collect::<Vec<i64>>(), full)
+            };
             let due = store
-                .read(|c| outbox::due(c, now, 64, &busy))
+                .read(|c| outbox::due(c, now, 64, &busy, &full))
                 .unwrap_or_else(|e| {
                     log::error!("cannot read the outbox: {e}");
                     Vec::new()
@@ -128,9 +146,16 @@ impl Delivery {
                 }
                 last_count = std::time::Instant::now();
             }
-            let sent_any = !due.is_empty();
+            let mut sent_any = false;
             for d in due {
-                self.in_flight.lock().unwrap().insert(d.id);
+                {
+                    let mut f = self.in_flight.lock().unwrap();
+                    if f.values().filter(|ep| **ep == d.endpoint_id).count() >= PER_ENDPOINT {
+                        continue;
+                    }
+                    f.insert(d.id, d.endpoint_id);
+                }
+                sent_any = true;
                 if tx.send(d).is_err() {
                     return;
                 }

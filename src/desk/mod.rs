@@ -9,6 +9,7 @@ pub mod messages;
 pub mod settings;
 pub mod users;
 pub mod webhooks;
+pub mod widget;
 
 use crate::error::{Error, Result};
 use crate::realtime::Hub;

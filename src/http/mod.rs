@@ -244,6 +244,9 @@ fn handle(app: &Arc<App>, mut rq: tiny_http::Request) {
         Ok(c) => c,
         Err(e) => return respond(rq, Resp::error(&e).with_header("Connection", "close")),
     };
+    if let Some(page) = api::pages::serve(app, &ctx) {
+        return respond(rq, page);
+    }
     let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api::dispatch(app, &ctx)))
         .unwrap_or_else(|_| Err(Error::internal("the request handler panicked")));
     log::debug!("{} {} from {}", ctx.method, ctx.path, ctx.ip);

@@ -140,3 +140,12 @@ pub fn delete_visitor_token(tx: &Tx, token_hash: &str) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// Points a visitor token at another user (after verified identification).
+pub fn repoint_visitor_token(tx: &Tx, token_hash: &str, user_id: i64) -> Result<()> {
+    tx.conn.execute(
+        "UPDATE visitor_tokens SET user_id = ?2 WHERE token_hash = ?1",
+        params![token_hash, user_id],
+    )?;
+    Ok(())
+}

@@ -259,3 +259,25 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Conversation>> {
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Hands every conversation of `from` to `to` (merging an anonymous visitor
+/// into the contact they proved to be).
+pub fn move_owner(tx: &Tx, from: i64, to: i64) -> Result<()> {
+    tx.conn.execute(
+        "UPDATE conversations SET user_id = ?2 WHERE user_id = ?1",
+        params![from, to],
+    )?;
+    tx.conn.execute(
+        "UPDATE OR IGNORE participants SET user_id = ?2 WHERE user_id = ?1",
+        params![from, to],
+    )?;
+    tx.conn.execute(
+        "UPDATE messages SET user_id = ?2 WHERE user_id = ?1",
+        params![from, to],
+    )?;
+    tx.conn.execute(
+        "UPDATE events SET visitor_id = ?2 WHERE visitor_id = ?1",
+        params![from, to],
+    )?;
+    Ok(())
+}

@@ -34,41 +34,43 @@ pub struct Due {
     pub created_at: i64,
 }
 
-/// Pending webhook rows due by `now`, oldest first, skipping `busy` ones.
+/// Pending webhook rows due by `now`, oldest first, leaving out rows being
+/// sent (`busy`) and endpoints already at their concurrency limit (`full`).
 pub fn due(
     conn: &Connection,
     now: i64,
     limit: usize,
-    busy: &std::collections::HashSet<i64>,
+    busy: &[i64],
+    full: &[i64],
 ) -> Result<Vec<Due>> {
     let mut st = conn.prepare_cached(
         "SELECT o.id, o.endpoint_id, e.url, e.secret, o.payload, o.attempts, o.created_at
          FROM outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
          WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 AND o.channel = 'webhook' AND e.active = 1
+           AND o.id NOT IN (SELECT value FROM json_each(?3))
+           AND o.endpoint_id NOT IN (SELECT value FROM json_each(?4))
          ORDER BY o.next_attempt_at, o.id LIMIT ?2",
     )?;
-    let rows = st.query_map(params![now, (limit + busy.len()) as i64], |r| {
-        Ok(Due {
-            id: r.get(0)?,
-            endpoint_id: r.get(1)?,
-            url: r.get(2)?,
-            secret: r.get(3)?,
-            payload: r.get(4)?,
-            attempts: r.get(5)?,
-            created_at: r.get(6)?,
-        })
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let d = row?;
-        if !busy.contains(&d.id) {
-            out.push(d);
-            if out.len() == limit {
-                break;
-            }
-        }
-    }
-    Ok(out)
+    let rows = st.query_map(
+        params![
+            now,
+            limit as i64,
+            serde_json::to_string(busy)?,
+            serde_json::to_string(full)?
+        ],
+        |r| {
+            Ok(Due {
+                id: r.get(0)?,
+                endpoint_id: r.get(1)?,
+                url: r.get(2)?,
+                secret: r.get(3)?,
+                payload: r.get(4)?,
+                attempts: r.get(5)?,
+                created_at: r.get(6)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// When the next pending row falls due, if any.

@@ -27,3 +27,12 @@ pub fn set(tx: &Tx, key: &str, value: &Value) -> Result<()> {
     }
     Ok(())
 }
+
+pub fn get(conn: &Connection, key: &str) -> Result<Option<Value>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get::<_, String>(0))
+        .optional()?
+        .map(super::json_col))
+}

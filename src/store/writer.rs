@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use rusqlite::Connection;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What a job hands to its closure: the open transaction plus helpers that
 /// keep invariants (every change appends an event, webhooks go to the outbox).
@@ -87,7 +87,37 @@ impl Handle {
     }
 }
 
+/// How long the writer may wait to grow a batch, and below what size.
+const LINGER: Duration = Duration::from_micros(400);
+const LINGER_BELOW: usize = 16;
+
+/// Recent commit pace: "busy" means more than 400 commits a second lately.
+struct Pace {
+    window_start: Instant,
+    commits: u32,
+    busy: bool,
+}
+
+impl Pace {
+    fn busy(&mut self) -> bool {
+        if self.window_start.elapsed() > Duration::from_millis(50) {
+            self.busy = self.commits >= 20;
+            self.commits = 0;
+            self.window_start = Instant::now();
+        }
+        self.busy
+    }
+    fn commit(&mut self) {
+        self.commits += 1;
+    }
+}
+
 fn run(conn: Connection, rx: Receiver<Msg>, on_commit: CommitHook, mut last_published: i64) {
+    let mut pace = Pace {
+        window_start: Instant::now(),
+        commits: 0,
+        busy: false,
+    };
     let mut batch: Vec<Job> = Vec::new();
     let mut stop: Option<SyncSender<()>> = None;
     loop {
@@ -99,14 +129,29 @@ fn run(conn: Connection, rx: Receiver<Msg>, on_commit: CommitHook, mut last_publ
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
+        // Under load, linger a moment for more jobs: small batches cost more
+        // per job (every commit rewrites the same hot pages and fsyncs), which
+        // leaves less CPU for the requests that would fill the next batch.
+        // When writes are rare, nothing waits.
+        let linger_until = (!batch.is_empty() && pace.busy()).then(|| Instant::now() + LINGER);
         while stop.is_none() && batch.len() < MAX_BATCH {
-            match rx.try_recv() {
+            let next = match linger_until {
+                Some(until) if batch.len() < LINGER_BELOW => {
+                    match until.checked_duration_since(Instant::now()) {
+                        Some(left) => rx.recv_timeout(left).map_err(|_| ()),
+                        None => rx.try_recv().map_err(|_| ()),
+                    }
+                }
+                _ => rx.try_recv().map_err(|_| ()),
+            };
+            match next {
                 Ok(Msg::Job(j)) => batch.push(j),
                 Ok(Msg::Shutdown(done)) => stop = Some(done),
-                Err(_) => break,
+                Err(()) => break,
             }
         }
         if !batch.is_empty() {
+            pace.commit();
             commit_batch(
                 &conn,
                 std::mem::take(&mut batch),

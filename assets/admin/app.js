@@ -1,0 +1,371 @@
+// The agent inbox. Plain ES module, no framework. Everything a visitor or
+// contact wrote is inserted with textContent, never as HTML.
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const minified = Number(params.get("minifiedView")) || 0;
+const STATUS = ["Live", "Waiting for user", "Waiting for agent", "Archive", "Trash"];
+
+const state = {
+  me: null,
+  role: null,
+  csrf: null,
+  tab: "inbox",
+  search: "",
+  conversations: new Map(),
+  current: minified >= 2 ? Number(params.get("dialogID")) || null : null,
+  cursor: null,
+  users: new Map(),
+};
+
+class ApiError extends Error {
+  constructor(status, body) { super((body && body.error && body.error.message) || "HTTP " + status); this.status = status; }
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
+  const res = await fetch("/api/v1" + path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (res.status === 401) { showLogin(); throw new ApiError(401, data); }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function fmtTime(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? "" : d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+// ------------------------------------------------------------------ session
+
+function showLogin() {
+  $("app").hidden = true;
+  $("login").hidden = false;
+}
+
+$("login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = e.target;
+  $("login-error").hidden = true;
+  try {
+    const r = await api("POST", "/auth/login", { email: f.email.value, password: f.password.value });
+    state.csrf = r.csrf_token;
+    f.reset();
+    await boot();
+  } catch (err) {
+    $("login-error").textContent = err.status === 429 ? "Too many attempts, try again later." : "Wrong email or password.";
+    $("login-error").hidden = false;
+  }
+});
+
+$("logout").addEventListener("click", async () => {
+  await api("POST", "/auth/logout").catch(() => {});
+  state.csrf = null;
+  location.reload();
+});
+
+$("presence").addEventListener("change", async (e) => {
+  await api("PUT", "/me/presence", { online: e.target.checked });
+  $("presence-label").textContent = e.target.checked ? "Online" : "Away";
+});
+
+// ------------------------------------------------------------------ list
+
+function tabStatus() { return state.tab === "inbox" ? "inbox" : state.tab; }
+
+async function loadList() {
+  const q = new URLSearchParams({ status: tabStatus(), limit: "50" });
+  if (state.search) q.set("search", state.search);
+  const r = await api("GET", "/conversations?" + q);
+  state.conversations = new Map(r.conversations.map((c) => [c.id, c]));
+  await loadUsers(r.conversations.map((c) => c.user_id));
+  renderList();
+}
+
+async function loadUsers(ids) {
+  for (const id of new Set(ids)) {
+    if (state.users.has(id)) continue;
+    try { state.users.set(id, (await api("GET", "/users/" + id)).user); } catch { /* deleted */ }
+  }
+}
+
+function displayName(u) { return (u && (u.name || u.email)) || "Visitor"; }
+
+function inTab(c) {
+  return state.tab === "inbox" ? c.status <= 2 : String(c.status) === state.tab;
+}
+
+function renderList() {
+  const list = $("list");
+  list.replaceChildren();
+  const rows = [...state.conversations.values()].filter(inTab).sort((a, b) => (b.updated_at > a.updated_at ? 1 : -1));
+  let unread = 0;
+  for (const c of rows) {
+    const li = el("li");
+    li.dataset.id = c.id;
+    li.tabIndex = 0;
+    if (c.id === state.current) li.setAttribute("aria-current", "true");
+    li.append(el("span", "name", c.title || displayName(state.users.get(c.user_id))));
+    const badge = el("span", "unread", String(c.unread || ""));
+    badge.hidden = !c.unread;
+    li.append(badge);
+    li.append(el("span", "preview", c.last_message ? c.last_message.body : ""));
+    li.addEventListener("click", () => open(c.id));
+    li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(c.id); });
+    list.append(li);
+    unread += c.unread || 0;
+  }
+  document.title = (unread ? `(${unread}) ` : "") + "Frontporch inbox";
+}
+
+for (const b of document.querySelectorAll("[data-tab]")) {
+  b.addEventListener("click", () => {
+    state.tab = b.dataset.tab;
+    for (const o of document.querySelectorAll("[data-tab]")) o.setAttribute("aria-selected", String(o === b));
+    loadList();
+  });
+}
+
+let searchTimer = 0;
+$("search").addEventListener("input", (e) => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => { state.search = e.target.value.trim(); loadList(); }, 250);
+});
+
+// ------------------------------------------------------------------ conversation
+
+async function open(id) {
+  state.current = id;
+  const r = await api("GET", `/conversations/${id}?limit=100`);
+  state.conversations.set(id, r.conversation);
+  state.users.set(r.user.id, r.user);
+  $("empty").hidden = true;
+  $("thread").hidden = false;
+  renderHead(r.conversation);
+  const list = $("messages");
+  list.replaceChildren();
+  for (const m of r.messages) addMessage(m);
+  renderContact(r.user);
+  renderList();
+  markRead();
+  if (minified !== 3) $("input").focus();
+}
+
+function renderHead(c) {
+  $("thread-title").textContent = c.title || displayName(state.users.get(c.user_id));
+  $("thread-status").textContent = STATUS[c.status] || "";
+  const closed = c.status >= 3;
+  document.querySelector('[data-action="archive"]').hidden = c.status === 3;
+  document.querySelector('[data-action="trash"]').hidden = c.status === 4;
+  document.querySelector('[data-action="restore"]').hidden = !closed;
+  document.querySelector('[data-action="delete"]').hidden = c.status !== 4;
+  document.querySelector('[data-action="assign"]').hidden = c.agent_id === (state.me && state.me.id);
+}
+
+function addMessage(m) {
+  if (document.querySelector(`#messages [data-id="${Number(m.id)}"]`)) return;
+  const c = state.conversations.get(state.current);
+  const staff = c && m.user_id !== c.user_id;
+  const li = el("li", "msg" + (staff ? " staff" : "") + (m.private ? " private" : ""));
+  li.dataset.id = m.id;
+  const bubble = el("div", "bubble", m.deleted ? "Message deleted" : m.body);
+  for (const a of m.attachments || []) {
+    const link = el("a", "attachment", "📎 " + (a.name || "file"));
+    link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
+    bubble.append(el("br"), link);
+  }
+  const who = (m.sender && m.sender.name) || "";
+  li.append(bubble, el("div", "meta", [who, fmtTime(m.created_at), m.private ? "internal note" : "", staff && m.read ? "read" : ""].filter(Boolean).join(" · ")));
+  $("messages").append(li);
+  $("messages").scrollTop = $("messages").scrollHeight;
+}
+
+function renderContact(u) {
+  $("contact").hidden = false;
+  $("contact-name").textContent = displayName(u);
+  const dl = $("contact-details");
+  dl.replaceChildren();
+  const rows = [["Email", u.email], ["Phone", u.phone], ["Language", u.language], ["Page", u.current_url], ["Type", u.type]];
+  for (const [k, v] of Object.entries(u.custom || {})) rows.push([k, typeof v === "string" ? v : JSON.stringify(v)]);
+  for (const [k, v] of rows) {
+    if (!v) continue;
+    dl.append(el("dt", "", k), el("dd", "", v));
+  }
+}
+
+async function markRead() {
+  const c = state.conversations.get(state.current);
+  const last = [...document.querySelectorAll("#messages .msg:not(.staff)")].pop();
+  if (!c || !last || !c.unread) return;
+  await api("POST", `/conversations/${c.id}/read`, { message_id: Number(last.dataset.id) }).catch(() => {});
+  c.unread = 0;
+  renderList();
+}
+
+document.querySelector("#actions").addEventListener("click", async (e) => {
+  const action = e.target.dataset && e.target.dataset.action;
+  const id = state.current;
+  if (!action || !id) return;
+  if (action === "delete") {
+    if (!confirm("Delete this conversation and its messages for good?")) return;
+    await api("DELETE", `/conversations/${id}`);
+    state.conversations.delete(id);
+    state.current = null;
+    $("thread").hidden = true; $("empty").hidden = false; $("contact").hidden = true;
+    return renderList();
+  }
+  const patch = { assign: { agent_id: state.me.id }, archive: { status: 3 }, trash: { status: 4 }, restore: { status: 2 } }[action];
+  const r = await api("PATCH", `/conversations/${id}`, patch);
+  state.conversations.set(id, r.conversation);
+  renderHead(r.conversation);
+  renderList();
+});
+
+$("composer").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const input = $("input");
+  const body = input.value.trim();
+  if (!body || !state.current) return;
+  input.value = "";
+  try {
+    const r = await api("POST", `/conversations/${state.current}/messages`, { body, private: $("note").checked });
+    addMessage(r.message);
+    $("note").checked = false;
+  } catch (err) {
+    input.value = body;
+    alert(err.message);
+  }
+});
+
+$("input").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("composer").requestSubmit(); }
+});
+
+let lastTyping = 0;
+$("input").addEventListener("input", () => {
+  const now = Date.now();
+  if (!state.current || now - lastTyping < 2500 || $("note").checked) return;
+  lastTyping = now;
+  api("POST", `/conversations/${state.current}/typing`, { typing: true }).catch(() => {});
+});
+
+// Keyboard: j/k next/previous conversation, r focuses the reply box, / searches.
+document.addEventListener("keydown", (e) => {
+  if (e.target.closest("input, textarea") || e.ctrlKey || e.metaKey || e.altKey) return;
+  const ids = [...document.querySelectorAll("#list li")].map((li) => Number(li.dataset.id));
+  const i = ids.indexOf(state.current);
+  if (e.key === "j" && ids.length) open(ids[Math.min(i + 1, ids.length - 1)]);
+  else if (e.key === "k" && ids.length) open(ids[Math.max(i - 1, 0)]);
+  else if (e.key === "r") { e.preventDefault(); $("input").focus(); }
+  else if (e.key === "/") { e.preventDefault(); $("search").focus(); }
+});
+
+// ------------------------------------------------------------------ realtime
+
+let typingTimer = 0;
+async function onEvent(ev) {
+  const d = ev.data || {};
+  if (ev.kind === "typing") {
+    if (ev.conversation_id === state.current && !d.staff) {
+      $("typing").textContent = (d.name || "Visitor") + " is typing…";
+      $("typing").hidden = !d.typing;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => { $("typing").hidden = true; }, 6000);
+    }
+    return;
+  }
+  if (!ev.conversation_id) return;
+  if (ev.kind === "conversation.deleted") {
+    state.conversations.delete(ev.conversation_id);
+    return renderList();
+  }
+  if (ev.kind === "message.created" && ev.conversation_id === state.current) {
+    addMessage(d.message);
+    $("typing").hidden = true;
+  }
+  if (ev.kind === "message.created" && d.message && d.message.user_id !== (state.me && state.me.id)) notify(d.message);
+  // Refresh the row (status, unread, last message) from the server.
+  try {
+    const r = await api("GET", `/conversations/${ev.conversation_id}?limit=1`);
+    state.conversations.set(r.conversation.id, r.conversation);
+    state.users.set(r.user.id, r.user);
+    if (r.conversation.id === state.current) { renderHead(r.conversation); renderContact(r.user); markRead(); }
+    renderList();
+  } catch { /* gone or not visible */ }
+}
+
+/** A short two-tone chime, synthesised (no audio file to fetch). */
+function chime() {
+  if (localStorage.getItem("frontporch.sound") === "off" || !window.AudioContext) return;
+  const ctx = chime.ctx || (chime.ctx = new AudioContext());
+  [880, 1320].forEach((hz, i) => {
+    const o = ctx.createOscillator();
+    const g = ctx.createGain();
+    o.frequency.value = hz;
+    g.gain.setValueAtTime(0.08, ctx.currentTime + i * 0.12);
+    g.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + i * 0.12 + 0.25);
+    o.connect(g).connect(ctx.destination);
+    o.start(ctx.currentTime + i * 0.12);
+    o.stop(ctx.currentTime + i * 0.12 + 0.3);
+  });
+}
+
+function notify(m) {
+  if (document.hasFocus() && m.conversation_id === state.current) return;
+  if (window.Notification && Notification.permission === "granted" && localStorage.getItem("frontporch.notify") !== "off") {
+    const n = new Notification((m.sender && m.sender.name) || "New message", { body: m.body, tag: "conv-" + m.conversation_id });
+    n.onclick = () => { window.focus(); open(m.conversation_id); };
+  }
+  chime();
+}
+
+async function poll() {
+  let delay = 1000;
+  for (;;) {
+    try {
+      if (state.cursor == null) state.cursor = (await api("GET", "/events?after=9007199254740991")).cursor;
+      const r = await api("GET", "/events?after=" + state.cursor);
+      state.cursor = r.cursor;
+      for (const ev of r.events) await onEvent(ev);
+      delay = 1000;
+    } catch (e) {
+      if (e.status === 401) return;
+      await new Promise((ok) => setTimeout(ok, delay));
+      delay = Math.min(delay * 2, 30000);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ start
+
+async function boot() {
+  const me = await api("GET", "/me");
+  state.me = me.user;
+  state.role = me.role;
+  if (me.csrf_token) state.csrf = me.csrf_token;
+  $("me").textContent = displayName(me.user);
+  $("presence").checked = me.user.online;
+  $("presence-label").textContent = me.user.online ? "Online" : "Away";
+  $("login").hidden = true;
+  $("app").hidden = false;
+  if (minified) document.body.classList.add("min" + minified);
+  state.cursor = (await api("GET", "/events?after=9007199254740991")).cursor;
+  await loadList();
+  if (state.current) await open(state.current);
+  if (window.Notification && Notification.permission === "default") {
+    document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });
+  }
+  poll();
+}
+
+boot().catch((e) => { if (e.status !== 401) console.error(e); });

@@ -1,0 +1,503 @@
+// The chat widget, inside its iframe on the Frontporch origin.
+//
+// The visitor token lives in this origin's localStorage, so the conversation
+// survives page loads on the host site. Everything the visitor or an agent
+// wrote is put on the page with textContent, never as HTML.
+
+import { strings, isRtl } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
+const embedded = window.parent !== window && host !== "";
+const store = {
+  get: (k) => { try { return localStorage.getItem("frontporch." + k); } catch { return null; } },
+  set: (k, v) => { try { v == null ? localStorage.removeItem("frontporch." + k) : localStorage.setItem("frontporch." + k, v); } catch { /* private mode */ } },
+};
+
+const state = {
+  token: store.get("token"),
+  conversation: Number(store.get("conversation")) || null,
+  me: null,
+  config: {},
+  online: false,
+  open: false,
+  hidden: false,
+  unread: 0,
+  cursor: null,
+  seen: new Set(),
+  lang: "en",
+  settings: {},
+};
+
+let t = strings("en");
+
+// ------------------------------------------------------------------ host page
+
+function toHost(type, extra) {
+  if (embedded) window.parent.postMessage({ type: "frontporch:" + type, ...extra }, host);
+}
+function emit(name, data) { toHost("event", { name, data }); }
+function layout() {
+  toHost("layout", { state: { open: state.open, hidden: state.hidden, position: state.config.position || "right" } });
+  document.body.classList.toggle("open", state.open);
+  document.body.classList.toggle("left", state.config.position === "left");
+}
+
+window.addEventListener("message", (e) => {
+  if (!embedded || e.source !== window.parent || e.origin !== host) return;
+  const m = e.data;
+  if (!m || typeof m !== "object") return;
+  if (m.type === "frontporch:settings") applySettings(m.settings || {});
+  if (m.type === "frontporch:command") command(m.command, m.arg).catch(report);
+});
+
+async function command(name, arg) {
+  switch (name) {
+    case "open": return setOpen(true);
+    case "close": return setOpen(false);
+    case "toggle": return setOpen(!state.open);
+    case "show": state.hidden = false; return layout();
+    case "hide": state.hidden = true; return layout();
+    case "language": return setLanguage(String(arg || "en"));
+    case "identify": return identify(arg || {});
+    case "set": return updateMe({ custom: arg || {} });
+    case "message": {
+      const text = typeof arg === "string" ? arg : arg && arg.text;
+      if (!text) return;
+      if (arg && arg.send) return send(text);
+      $("input").value = text;
+      return setOpen(true);
+    }
+    case "reset": return reset();
+  }
+}
+
+function applySettings(s) {
+  state.settings = s;
+  if (s.language) setLanguage(s.language);
+  if (s.identify) identify(s.identify).catch(report);
+}
+
+// ------------------------------------------------------------------ API
+
+class ApiError extends Error {
+  constructor(status, body) { super((body && body.error && body.error.message) || "HTTP " + status); this.status = status; this.body = body; }
+}
+
+async function api(method, path, body, raw) {
+  const headers = {};
+  if (state.token) headers.Authorization = "Bearer " + state.token;
+  if (body !== undefined && !raw) headers["Content-Type"] = "application/json";
+  const res = await fetch("/api/v1" + path, { method, headers, body: raw ? body : body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    if (res.status === 401 && state.token) forgetVisitor();
+    throw new ApiError(res.status, data);
+  }
+  return data;
+}
+
+function report(e) { if (window.console) console.warn("frontporch:", e && e.message ? e.message : e); }
+
+function forgetVisitor() {
+  state.token = null; state.conversation = null; state.me = null;
+  store.set("token", null); store.set("conversation", null);
+}
+
+async function ensureVisitor(fields) {
+  if (state.token) return;
+  const r = await api("POST", "/widget/session", fields || {});
+  state.token = r.token; state.me = r.user;
+  store.set("token", r.token);
+  await syncCursor();
+  poll();
+}
+
+async function updateMe(fields) {
+  await ensureVisitor();
+  const r = await api("PATCH", "/widget/me", fields);
+  state.me = r.user;
+}
+
+async function identify(p) {
+  const fields = {};
+  if (p.name) { const [first, ...rest] = String(p.name).split(" "); fields.first_name = first; fields.last_name = rest.join(" "); }
+  for (const k of ["email", "phone", "avatar"]) if (p[k]) fields[k] = String(p[k]);
+  if (p.custom && typeof p.custom === "object") fields.custom = p.custom;
+  if (p.id != null) {
+    await ensureVisitor();
+    const r = await api("POST", "/widget/identify", { id: String(p.id), hash: p.hash ? String(p.hash) : null, ...fields });
+    state.me = r.user;
+    if (r.merged) {
+      // Now the known contact: show their latest conversation.
+      state.conversation = null; store.set("conversation", null);
+      clearMessages(); await loadConversation(); render();
+    }
+    return;
+  }
+  if (Object.keys(fields).length) await updateMe(fields);
+}
+
+async function reset() {
+  if (state.token) await api("DELETE", "/widget/session").catch(() => {});
+  forgetVisitor();
+  clearMessages();
+  state.unread = 0; badge();
+  render();
+}
+
+// ------------------------------------------------------------------ UI
+
+function setLanguage(code) {
+  state.lang = code;
+  t = strings(code);
+  document.documentElement.lang = code;
+  document.documentElement.dir = isRtl(code) ? "rtl" : "ltr";
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t[el.dataset.i18n] || el.textContent;
+  $("launcher").setAttribute("aria-label", t.open);
+  $("close").setAttribute("aria-label", t.close);
+  $("input").placeholder = t.placeholder;
+  $("input").setAttribute("aria-label", t.message);
+  $("send").setAttribute("aria-label", t.send);
+  render();
+}
+
+function setOpen(open) {
+  if (state.open === open) return;
+  state.open = open;
+  $("panel").hidden = !open;
+  $("launcher").setAttribute("aria-expanded", String(open));
+  layout();
+  emit(open ? "open" : "close", {});
+  if (open) {
+    state.unread = 0; badge();
+    markRead();
+    setTimeout(() => (visibleForm() || $("input")).focus(), 0);
+    scrollDown();
+  } else {
+    $("launcher").focus();
+  }
+}
+
+function badge() {
+  const b = $("badge");
+  b.hidden = state.unread === 0;
+  b.textContent = state.unread > 9 ? "9+" : String(state.unread);
+  emit("unread", { count: state.unread });
+}
+
+function visibleForm() {
+  for (const id of ["prechat", "offline"]) if (!$(id).hidden) return $(id).querySelector("input,textarea");
+  return null;
+}
+
+function prechatFields() {
+  const p = state.config.prechat || {};
+  return p.enabled ? (p.fields && p.fields.length ? p.fields : [{ name: "first_name", label: t.name }, { name: "email", label: t.email, type: "email" }]) : [];
+}
+
+/** Which screen: the offline form, the pre-chat form, or the conversation. */
+function render() {
+  const c = state.config;
+  $("title").textContent = c.title || t.title;
+  $("subtitle").textContent = state.online ? (c.subtitle || t.online) : (c.away_message || t.away);
+  if (c.logo) { $("logo").src = c.logo; $("logo").hidden = false; }
+  const talking = Boolean(state.conversation);
+  const offline = !state.online && !talking && c.offline_form !== false;
+  const needPrechat = !offline && !talking && !state.token && prechatFields().length > 0;
+  $("offline").hidden = !offline;
+  $("prechat").hidden = !needPrechat;
+  $("composer").hidden = offline || needPrechat;
+  $("offline-intro").textContent = c.offline_message || t.offlineIntro;
+  $("prechat-intro").textContent = c.prechat_message || t.prechatIntro;
+  if (needPrechat) buildPrechat();
+  if (!talking && !offline && !$("messages").children.length && (c.greeting || t.greeting)) greet();
+}
+
+function buildPrechat() {
+  const box = $("prechat-fields");
+  if (box.children.length) return;
+  const required = (state.config.prechat || {}).required;
+  for (const f of prechatFields()) {
+    const label = document.createElement("label");
+    const span = document.createElement("span");
+    span.textContent = f.label || f.name;
+    const input = document.createElement("input");
+    input.name = f.name; input.type = f.type || "text"; input.required = Boolean(required || f.required);
+    label.append(span, input);
+    box.append(label);
+  }
+}
+
+function greet() {
+  const li = document.createElement("li");
+  li.className = "msg greeting";
+  const bubble = document.createElement("div");
+  bubble.className = "bubble";
+  bubble.textContent = state.config.greeting || t.greeting;
+  li.append(bubble);
+  $("messages").append(li);
+}
+
+function clearMessages() { $("messages").replaceChildren(); state.seen.clear(); }
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"']+/g;
+
+/** Text with http(s) links made clickable, built from text nodes only. */
+function linkify(el, text) {
+  let last = 0;
+  for (const m of text.matchAll(URL_RE)) {
+    el.append(document.createTextNode(text.slice(last, m.index)));
+    const a = document.createElement("a");
+    a.href = m[0]; a.textContent = m[0]; a.target = "_blank"; a.rel = "noopener noreferrer nofollow";
+    el.append(a);
+    last = m.index + m[0].length;
+  }
+  el.append(document.createTextNode(text.slice(last)));
+}
+
+function timeText(iso) {
+  try { return new Date(iso).toLocaleTimeString(state.lang, { hour: "2-digit", minute: "2-digit" }); } catch { return ""; }
+}
+
+function addMessage(m) {
+  if (!m || state.seen.has(m.id) || m.private) return;
+  state.seen.add(m.id);
+  for (const g of document.querySelectorAll(".greeting")) g.remove();
+  const mine = state.me && m.user_id === state.me.id;
+  const li = document.createElement("li");
+  li.className = "msg" + (mine ? " mine" : "");
+  li.dataset.id = m.id;
+  if (!mine) {
+    const av = m.sender && m.sender.avatar && /^https?:\/\//.test(m.sender.avatar) ? document.createElement("img") : document.createElement("span");
+    av.className = "avatar";
+    if (av.tagName === "IMG") { av.src = m.sender.avatar; av.alt = ""; }
+    else av.textContent = ((m.sender && m.sender.name) || "?").slice(0, 1).toUpperCase();
+    li.append(av);
+  }
+  const wrap = document.createElement("div");
+  const bubble = document.createElement("div");
+  bubble.className = "bubble";
+  linkify(bubble, m.deleted ? t.deleted : m.body || "");
+  for (const a of m.attachments || []) bubble.append(attachment(a));
+  const meta = document.createElement("div");
+  meta.className = "meta";
+  meta.textContent = [mine ? "" : (m.sender && m.sender.name) || "", timeText(m.created_at), mine && m.read ? t.read : ""].filter(Boolean).join(" · ");
+  wrap.append(bubble, meta);
+  li.append(wrap);
+  $("messages").append(li);
+  scrollDown();
+  return mine;
+}
+
+function attachment(a) {
+  const link = document.createElement("a");
+  link.className = "attachment";
+  link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
+  if (/^image\/(png|jpeg|gif|webp)$/.test(a.type || "")) {
+    const img = document.createElement("img");
+    img.src = a.url; img.alt = a.name || "";
+    link.append(img);
+  } else {
+    link.textContent = "📎 " + (a.name || "file");
+  }
+  return link;
+}
+
+function scrollDown() { const b = $("body"); b.scrollTop = b.scrollHeight; }
+
+// ------------------------------------------------------------------ conversation
+
+async function loadConversation() {
+  if (!state.token) return;
+  if (!state.conversation) {
+    const r = await api("GET", "/widget/conversations?limit=1");
+    const c = r.conversations[0];
+    if (!c) return;
+    state.conversation = c.id; store.set("conversation", c.id);
+  }
+  try {
+    const r = await api("GET", "/widget/conversations/" + state.conversation);
+    for (const m of r.messages) addMessage(m);
+  } catch (e) {
+    if (e.status === 404) { state.conversation = null; store.set("conversation", null); } else throw e;
+  }
+}
+
+async function send(text) {
+  text = text.trim();
+  if (!text) return;
+  await ensureVisitor();
+  const message = { body: text };
+  let m;
+  if (state.conversation) {
+    m = (await api("POST", `/widget/conversations/${state.conversation}/messages`, message)).message;
+  } else {
+    const r = await api("POST", "/widget/conversations", { message });
+    state.conversation = r.conversation.id; store.set("conversation", r.conversation.id);
+    m = r.message;
+  }
+  addMessage(m);
+  render();
+  emit("message:sent", { id: m.id, body: m.body });
+  typing(false);
+}
+
+let lastTyping = 0;
+function typing(on) {
+  if (!state.conversation || !state.token) return;
+  const now = Date.now();
+  if (on && now - lastTyping < 2500) return;
+  lastTyping = on ? now : 0;
+  api("POST", `/widget/conversations/${state.conversation}/typing`, { typing: on }).catch(() => {});
+}
+
+let readUpTo = 0;
+function markRead() {
+  if (!state.open || !state.conversation) return;
+  const items = [...document.querySelectorAll(".msg:not(.mine)[data-id]")];
+  const last = items.length ? Number(items[items.length - 1].dataset.id) : 0;
+  if (last > readUpTo) {
+    readUpTo = last;
+    api("POST", `/widget/conversations/${state.conversation}/read`, { message_id: last }).catch(() => {});
+  }
+}
+
+let typingTimer = 0;
+function showTyping(d) {
+  const el = $("typing");
+  el.textContent = (d.name || t.agent) + " " + t.typing;
+  el.hidden = !d.typing;
+  clearTimeout(typingTimer);
+  if (d.typing) typingTimer = setTimeout(() => { el.hidden = true; }, 6000);
+}
+
+function onEvent(e) {
+  const d = e.data || {};
+  if (e.kind === "typing") return d.staff ? showTyping(d) : undefined;
+  if (e.kind === "conversation.created" && !state.conversation && d.conversation) {
+    state.conversation = d.conversation.id; store.set("conversation", d.conversation.id); render();
+  }
+  if (e.kind === "message.created" && d.message && d.message.conversation_id === state.conversation) {
+    const mine = addMessage(d.message);
+    if (mine === false) {
+      $("typing").hidden = true;
+      emit("message:received", { id: d.message.id, body: d.message.body, sender: d.message.sender && d.message.sender.name });
+      if (!state.open) { state.unread += 1; badge(); } else markRead();
+    }
+  }
+  if (e.kind === "message.read" && d.by === "staff") {
+    for (const id of d.message_ids || []) {
+      const meta = document.querySelector(`.msg.mine[data-id="${Number(id)}"] .meta`);
+      if (meta && !meta.textContent.endsWith(t.read)) meta.textContent += " · " + t.read;
+    }
+  }
+}
+
+/** The current position of the event stream (a cursor from the future is
+ * answered at once with the real one). */
+async function syncCursor() {
+  state.cursor = (await api("GET", "/events?after=9007199254740991")).cursor;
+}
+
+let polling = false;
+async function poll() {
+  if (polling || !state.token) return;
+  polling = true;
+  let delay = 1000;
+  while (state.token) {
+    try {
+      if (state.cursor == null) await syncCursor();
+      const r = await api("GET", "/events?after=" + state.cursor);
+      state.cursor = r.cursor;
+      for (const e of r.events) onEvent(e);
+      delay = 1000;
+    } catch (e) {
+      if (e.status === 401) break;
+      // Network down or server restarting: back off, then resume from the cursor.
+      await new Promise((ok) => setTimeout(ok, delay));
+      delay = Math.min(delay * 2, 30000);
+    }
+  }
+  polling = false;
+}
+
+// ------------------------------------------------------------------ forms
+
+function formValues(form) {
+  const out = {};
+  for (const el of form.elements) if (el.name) out[el.name] = el.value.trim();
+  return out;
+}
+
+$("composer").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("input");
+  const text = input.value;
+  input.value = "";
+  send(text).catch((err) => { input.value = text; report(err); });
+});
+$("input").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("composer").requestSubmit(); }
+});
+$("input").addEventListener("input", () => typing(true));
+$("launcher").addEventListener("click", () => setOpen(true));
+$("close").addEventListener("click", () => setOpen(false));
+document.addEventListener("keydown", (e) => { if (e.key === "Escape" && state.open) setOpen(false); });
+
+$("prechat").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = e.target;
+  if (!form.reportValidity()) return;
+  const v = formValues(form);
+  const fields = {};
+  const custom = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (!val) continue;
+    if (["first_name", "last_name", "email", "phone"].includes(k)) fields[k] = val; else custom[k] = val;
+  }
+  if (Object.keys(custom).length) fields.custom = custom;
+  try { await ensureVisitor(fields); render(); $("input").focus(); } catch (err) { report(err); }
+});
+
+$("offline").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = e.target;
+  if (!form.reportValidity()) return;
+  const v = formValues(form);
+  try {
+    await ensureVisitor({ email: v.email });
+    const r = await api("POST", "/widget/conversations", { message: { body: v.message } });
+    state.conversation = r.conversation.id; store.set("conversation", r.conversation.id);
+    form.reset();
+    $("offline-done").textContent = t.offlineDone;
+    $("offline-done").hidden = false;
+  } catch (err) { report(err); }
+});
+
+// ------------------------------------------------------------------ start
+
+async function start() {
+  setLanguage((navigator.language || "en").slice(0, 2));
+  try {
+    const cfg = await api("GET", "/widget/config");
+    state.config = cfg.config || {};
+    state.online = Boolean(cfg.online);
+    const root = document.documentElement.style;
+    if (state.config.color) root.setProperty("--accent", state.config.color);
+    if (state.config.language && !state.settings.language) setLanguage(state.config.language);
+  } catch (e) { report(e); }
+  layout();
+  render();
+  if (state.token) {
+    // Cursor first, then history: nothing falls between the two.
+    try { await syncCursor(); await loadConversation(); } catch (e) { report(e); }
+    render();
+    poll();
+  }
+  toHost("ready", {});
+  if (!embedded) setOpen(true);
+}
+
+start();

@@ -1,0 +1,103 @@
+//! The web UI surface: the widget loader, the widget frame and the agent
+//! inbox, served from `assets/` (embedded in release builds, read from disk
+//! in debug builds), each with the Content-Security-Policy it needs.
+
+use crate::app::App;
+use crate::http::request::Ctx;
+use crate::http::response::Resp;
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct Assets;
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The pages' policy: our own scripts and styles only, nothing inline.
+fn csp(frame_ancestors: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data: blob:; \
+         media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors {frame_ancestors}"
+    )
+}
+
+fn file(path: &str) -> Option<Resp> {
+    let f = Assets::get(path)?;
+    Some(Resp::text(200, content_type(path), f.data.into_owned()))
+}
+
+/// Origins allowed to frame a page, from a settings list; empty means `empty`.
+fn ancestors(app: &App, key: &str, empty: &str) -> String {
+    let list = app.desk.public_setting(key).ok().flatten();
+    let origins: Vec<String> = list
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .filter(|o| o.starts_with("https://") || o.starts_with("http://"))
+        .filter(|o| !o.contains(|c: char| c.is_whitespace() || c == ';' || c == ','))
+        .map(String::from)
+        .collect();
+    if origins.is_empty() {
+        empty.to_string()
+    } else {
+        origins.join(" ")
+    }
+}
+
+/// Serves a page or asset for GET requests outside the JSON APIs.
+pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
+    if ctx.method != "GET" && ctx.method != "HEAD" {
+        return None;
+    }
+    let path = ctx.path.as_str();
+    match path {
+        "/widget.js" => file("widget/loader.js").map(|r| {
+            r.with_header("Cache-Control", "public, max-age=300")
+                .with_header("Cross-Origin-Resource-Policy", "cross-origin")
+                .with_header("Content-Security-Policy", "default-src 'none'")
+        }),
+        "/widget/frame" => file("widget/frame.html").map(|r| {
+            let allowed = ancestors(app, "widget.allowed_domains", "*");
+            r.with_header("Content-Security-Policy", csp(&allowed))
+        }),
+        "/" => Some(Resp::text(302, "text/plain", "").with_header("Location", "/admin")),
+        "/admin" | "/admin/" | "/admin/chat" => {
+            // The Chat2Desk embed modes may be framed by the origins the admin allows.
+            let embed = ctx.q("minifiedView").is_some();
+            let allowed = if embed {
+                ancestors(app, "inbox.embed_origins", "'none'")
+            } else {
+                "'none'".into()
+            };
+            file("admin/index.html")
+                .map(|r| r.with_header("Content-Security-Policy", csp(&allowed)))
+        }
+        _ => {
+            let rest = path.strip_prefix("/assets/")?;
+            if rest.split('/').any(|seg| seg.is_empty() || seg == "..") {
+                return None;
+            }
+            file(rest).map(|r| {
+                r.with_header("Cache-Control", "no-cache").with_header(
+                    "Content-Security-Policy",
+                    "default-src 'none'; frame-ancestors 'none'",
+                )
+            })
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! What the chat widget needs beyond messages: its public configuration and
+//! identifying a visitor as a known contact.
+
+use super::Desk;
+use crate::error::{Error, Result};
+use crate::store::events::Audience;
+use crate::store::users::{self, User, UserFields};
+use crate::store::{auth, conversations, settings};
+use crate::util::{ct_eq, sha256_hex};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha2::Sha256;
+
+/// Widget settings a visitor's browser may read (`widget.<key>`).
+const PUBLIC_KEYS: &[&str] = &[
+    "title",
+    "subtitle",
+    "greeting",
+    "color",
+    "position",
+    "logo",
+    "language",
+    "prechat",
+    "prechat_message",
+    "offline_form",
+    "offline_message",
+    "away_message",
+    "sound",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identify {
+    /// The host site's own id for this person.
+    pub id: String,
+    /// HMAC-SHA256 of `id` with the install's identity secret, hex.
+    pub hash: Option<String>,
+    #[serde(flatten)]
+    pub fields: UserFields,
+}
+
+/// The hex HMAC-SHA256 the host site's server computes for an id.
+pub fn identity_hash(secret: &str, id: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(id.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Desk {
+    pub fn public_setting(&self, key: &str) -> Result<Option<Value>> {
+        self.store.read(|c| settings::get(c, key))
+    }
+
+    /// The widget's public configuration, and whether anyone is online.
+    pub fn widget_config(&self) -> Result<Value> {
+        let all = self.store.read(settings::all)?;
+        let mut config = Map::new();
+        for key in PUBLIC_KEYS {
+            if let Some(v) = all.get(&format!("widget.{key}")) {
+                config.insert((*key).to_string(), v.clone());
+            }
+        }
+        let online = !self.online_staff()?.is_empty();
+        let identity_required = all
+            .get("identity.required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        Ok(json!({ "config": config, "online": online, "identity_required": identity_required }))
+    }
+
+    /// Identifies the visitor behind `token` as the host site's user `id`.
+    /// With a valid hash the visitor is merged into that contact (created if
+    /// new); a wrong hash is refused, and so is a missing one when the admin
+    /// requires verification. Without a secret or hash, the details only
+    /// describe the current visitor and never merge into anyone.
+    pub fn identify_visitor(
+        &self,
+        visitor: &User,
+        token: &str,
+        input: Identify,
+    ) -> Result<(User, bool)> {
+        let Identify {
+            id,
+            hash,
+            mut fields,
+        } = input;
+        if fields.password.is_some()
+            || fields.user_type.is_some()
+            || fields.external_id.is_some()
+            || fields.department_id.is_some()
+        {
+            return Err(Error::bad(
+                "invalid_field",
+                "identify takes id, hash and contact details only",
+            ));
+        }
+        super::users::validate_fields(&fields)?;
+        super::check_len("id", &id, 200)?;
+        let secret = self
+            .public_setting("identity.secret")?
+            .and_then(|v| v.as_str().map(String::from));
+        let required = self
+            .public_setting("identity.required")?
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let verified = match (&secret, &hash) {
+            (Some(s), Some(h)) => {
+                if !ct_eq(
+                    identity_hash(s, &id).as_bytes(),
+                    h.to_ascii_lowercase().as_bytes(),
+                ) {
+                    return Err(Error::forbidden("the identity hash does not match")
+                        .with_code("identity_invalid"));
+                }
+                true
+            }
+            (None, Some(_)) => {
+                return Err(Error::forbidden("identity verification is not set up")
+                    .with_code("identity_invalid"))
+            }
+            (_, None) if required => {
+                return Err(Error::forbidden("this site requires a verified identity")
+                    .with_code("identity_required"))
+            }
+            (_, None) => false,
+        };
+        if !verified {
+            let user = self.update_self_visitor(visitor, fields)?;
+            return Ok((user, false));
+        }
+        let (visitor_id, th) = (visitor.id, sha256_hex(token.as_bytes()));
+        self.store.write(move |tx| {
+            let existing = users::by_external_id(tx.conn, &id)?;
+            let (user, merged) = match existing {
+                Some(contact) if contact.id != visitor_id => {
+                    if contact.is_staff() {
+                        return Err(Error::forbidden("that id belongs to a staff account").with_code("identity_invalid"));
+                    }
+                    conversations::move_owner(tx, visitor_id, contact.id)?;
+                    auth::repoint_visitor_token(tx, &th, contact.id)?;
+                    // The anonymous record is now empty; keep contacts that had details.
+                    if users::get(tx.conn, visitor_id)?.user_type == "visitor" {
+                        users::delete(tx, visitor_id)?;
+                    }
+                    if fields.email.as_deref().is_some_and(|e| users::by_email(tx.conn, e).ok().flatten().is_some_and(|(u, _)| u.id != contact.id)) {
+                        fields.email = None;
+                    }
+                    (users::update(tx, contact.id, &fields, None)?, true)
+                }
+                _ => {
+                    fields.external_id = Some(id.clone());
+                    if fields.email.as_deref().is_some_and(|e| users::by_email(tx.conn, e).ok().flatten().is_some_and(|(u, _)| u.id != visitor_id)) {
+                        fields.email = None;
+                    }
+                    fields.user_type = Some("user".into());
+                    (users::update(tx, visitor_id, &fields, None)?, false)
+                }
+            };
+            tx.emit("user.identified", None, Some(user.id), Audience::Staff,
+                json!({ "user": user.to_json(), "merged_visitor_id": merged.then_some(visitor_id) }))?;
+            Ok((user, merged))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn identity_hash_is_hex_hmac_sha256() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            super::identity_hash("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}
