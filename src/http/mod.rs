@@ -42,6 +42,7 @@ pub struct Server {
 /// Starts serving `listener` with `workers` handler threads.
 pub fn serve(app: Arc<App>, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
     let addr = listener.local_addr()?;
+    no_delay(&listener);
     let (tx, rx) = mpsc::channel::<tiny_http::Request>();
     let rx = Arc::new(Mutex::new(rx));
     let in_flight = Arc::new(AtomicUsize::new(0));
@@ -83,6 +84,31 @@ impl Server {
         while self.in_flight.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+}
+
+/// tiny_http writes through a 1 KiB buffer, so any larger response goes out
+/// in several writes; with Nagle's algorithm on, the rest waits for the
+/// client's delayed ACK (40 ms). Linux copies TCP_NODELAY from the listening
+/// socket to each accepted one, and tiny_http never touches it.
+fn no_delay(listener: &TcpListener) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt on a valid socket with a pointer to a local int.
+    let r = unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            &on as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        log::warn!(
+            "cannot set TCP_NODELAY: {}",
+            std::io::Error::last_os_error()
+        );
     }
 }
 
