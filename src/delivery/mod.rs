@@ -22,8 +22,10 @@ const PER_ENDPOINT: usize = 2;
 pub struct Delivery {
     wake: Mutex<bool>,
     cv: Condvar,
-    /// Rows being sent: outbox id -> endpoint id.
-    in_flight: Mutex<HashMap<i64, i64>>,
+    /// Rows handed to workers and not yet recorded: outbox id -> (endpoint
+    /// id, still sending). Recorded rows leave; only sending ones count
+    /// against an endpoint's concurrency.
+    in_flight: Mutex<HashMap<i64, (i64, bool)>>,
     stopping: std::sync::atomic::AtomicBool,
     workers: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
@@ -52,8 +54,8 @@ impl Delivery {
         let (done_tx, done_rx) = mpsc::channel::<webhook::Finished>();
         let mut handles = Vec::new();
         for i in 0..settings.workers {
-            let (rx, agent, settings, done_tx) =
-                (rx.clone(), agent.clone(), settings.clone(), done_tx.clone());
+            let (d, rx, agent, settings, done_tx) =
+                (d.clone(), rx.clone(), agent.clone(), settings.clone(), done_tx.clone());
             handles.push(
                 std::thread::Builder::new()
                     .name(format!("delivery-{i}"))
@@ -61,10 +63,13 @@ impl Delivery {
                     .spawn(move || loop {
                         let job = rx.lock().unwrap().recv();
                         let Ok(due) = job else { return };
-                        if done_tx
-                            .send(webhook::deliver(&agent, &settings, &due))
-                            .is_err()
-                        {
+                        let finished = webhook::deliver(&agent, &settings, &due);
+                        // Sent: the endpoint may take the next one while this is recorded.
+                        if let Some(e) = d.in_flight.lock().unwrap().get_mut(&due.id) {
+                            e.1 = false;
+                        }
+                        d.notify();
+                        if done_tx.send(finished).is_err() {
                             return;
                         }
                     })
@@ -123,8 +128,10 @@ impl Delivery {
             let (busy, full) = {
                 let f = self.in_flight.lock().unwrap();
                 let mut per: HashMap<i64, usize> = HashMap::new();
-                for ep in f.values() {
-                    *per.entry(*ep).or_default() += 1;
+                for (ep, sending) in f.values() {
+                    if *sending {
+                        *per.entry(*ep).or_default() += 1;
+                    }
                 }
                 let full: Vec<i64> = per
                     .into_iter()
@@ -150,10 +157,11 @@ impl Delivery {
             for d in due {
                 {
                     let mut f = self.in_flight.lock().unwrap();
-                    if f.values().filter(|ep| **ep == d.endpoint_id).count() >= PER_ENDPOINT {
+                    let sending = f.values().filter(|(ep, on)| *on && *ep == d.endpoint_id).count();
+                    if sending >= PER_ENDPOINT {
                         continue;
                     }
-                    f.insert(d.id, d.endpoint_id);
+                    f.insert(d.id, (d.endpoint_id, true));
                 }
                 sent_any = true;
                 if tx.send(d).is_err() {
