@@ -158,7 +158,9 @@ CREATE TABLE outbox (
   delivered_at    INTEGER,
   last_error      TEXT
 );
-CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'pending';
+-- Due rows per endpoint: the dispatcher asks each endpoint with free
+-- capacity, so a backlog at one receiver is never scanned for another.
+CREATE INDEX outbox_due ON outbox(endpoint_id, next_attempt_at) WHERE state = 'pending';
 CREATE INDEX outbox_endpoint ON outbox(endpoint_id, id);
 
 CREATE TABLE delivery_attempts (

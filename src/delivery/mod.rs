@@ -54,8 +54,13 @@ impl Delivery {
         let (done_tx, done_rx) = mpsc::channel::<webhook::Finished>();
         let mut handles = Vec::new();
         for i in 0..settings.workers {
-            let (d, rx, agent, settings, done_tx) =
-                (d.clone(), rx.clone(), agent.clone(), settings.clone(), done_tx.clone());
+            let (d, rx, agent, settings, done_tx) = (
+                d.clone(),
+                rx.clone(),
+                agent.clone(),
+                settings.clone(),
+                done_tx.clone(),
+            );
             handles.push(
                 std::thread::Builder::new()
                     .name(format!("delivery-{i}"))
@@ -119,33 +124,12 @@ impl Delivery {
         self.cv.notify_one();
     }
 
+    /// Hands due rows to the workers, endpoint by endpoint. A slow or
+    /// stalled receiver holds at most PER_ENDPOINT workers, and its backlog
+    /// is never scanned while it is full, so it cannot hold up the others.
     fn dispatch(&self, store: Store, tx: mpsc::SyncSender<Due>) {
         let mut last_count = std::time::Instant::now() - Duration::from_secs(2);
         while !self.stopping.load(Ordering::Relaxed) {
-            let now = crate::util::now_ms();
-            // A slow or stalled receiver may hold at most PER_ENDPOINT workers,
-            // so it cannot hold up deliveries to everyone else.
-            let (busy, full) = {
-                let f = self.in_flight.lock().unwrap();
-                let mut per: HashMap<i64, usize> = HashMap::new();
-                for (ep, sending) in f.values() {
-                    if *sending {
-                        *per.entry(*ep).or_default() += 1;
-                    }
-                }
-                let full: Vec<i64> = per
-                    .into_iter()
-                    .filter(|(_, n)| *n >= PER_ENDPOINT)
-                    .map(|(ep, _)| ep)
-                    .collect();
-                (f.keys().copied().collect::<Vec<i64>>(), full)
-            };
-            let due = store
-                .read(|c| outbox::due(c, now, 64, &busy, &full))
-                .unwrap_or_else(|e| {
-                    log::error!("cannot read the outbox: {e}");
-                    Vec::new()
-                });
             // Counting pending rows costs O(depth): refresh the gauge once a second.
             if last_count.elapsed() >= Duration::from_secs(1) {
                 if let Ok(n) = store.read(outbox::pending_count) {
@@ -153,26 +137,44 @@ impl Delivery {
                 }
                 last_count = std::time::Instant::now();
             }
+            let now = crate::util::now_ms();
+            let endpoints = store.read(outbox::pending_endpoints).unwrap_or_else(|e| {
+                log::error!("cannot read the outbox: {e}");
+                Vec::new()
+            });
             let mut sent_any = false;
-            for d in due {
-                {
-                    let mut f = self.in_flight.lock().unwrap();
-                    let sending = f.values().filter(|(ep, on)| *on && *ep == d.endpoint_id).count();
-                    if sending >= PER_ENDPOINT {
-                        continue;
-                    }
-                    f.insert(d.id, (d.endpoint_id, true));
+            let mut next_due = now + 1000;
+            for (endpoint, due_at) in endpoints {
+                if due_at > now {
+                    next_due = next_due.min(due_at);
+                    continue;
                 }
-                sent_any = true;
-                if tx.send(d).is_err() {
-                    return;
+                let (busy, sending) = {
+                    let f = self.in_flight.lock().unwrap();
+                    let sending = f.values().filter(|(ep, on)| *on && *ep == endpoint).count();
+                    (f.keys().copied().collect::<Vec<i64>>(), sending)
+                };
+                if sending >= PER_ENDPOINT {
+                    continue;
+                }
+                let due = store
+                    .read(|c| outbox::due(c, endpoint, now, PER_ENDPOINT - sending, &busy))
+                    .unwrap_or_default();
+                for d in due {
+                    self.in_flight
+                        .lock()
+                        .unwrap()
+                        .insert(d.id, (d.endpoint_id, true));
+                    sent_any = true;
+                    if tx.send(d).is_err() {
+                        return;
+                    }
                 }
             }
             if sent_any {
                 continue;
             }
-            let next = store.read(outbox::next_due_at).ok().flatten();
-            let wait = next.map_or(1000, |t| (t - crate::util::now_ms()).clamp(5, 1000));
+            let wait = (next_due - crate::util::now_ms()).clamp(5, 1000);
             let mut woken = self.wake.lock().unwrap();
             if !*woken {
                 woken = self

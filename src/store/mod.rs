@@ -58,6 +58,9 @@ impl Store {
     /// Opens (creating and migrating as needed) and starts the writer thread.
     pub fn open(path: &Path, durability: Durability, on_commit: CommitHook) -> Result<Store> {
         let conn = Store::open_migrated(path, durability)?;
+        // Checkpoints run on their own thread, off the commit path.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        start_checkpointer(path, durability)?;
         let writer = writer::start(conn, on_commit)?;
         let readers = Arc::new(readers::ReaderPool::open(path, 4)?);
         Ok(Store { writer, readers })
@@ -92,6 +95,24 @@ impl Store {
     pub fn shutdown(&self) {
         self.writer.shutdown();
     }
+}
+
+/// Copies committed pages from the WAL into the database file every second
+/// (PASSIVE: it never blocks the writer or readers), so the writer's commits
+/// do not pay for checkpoints.
+fn start_checkpointer(path: &Path, durability: Durability) -> Result<()> {
+    let conn = open_rw(path, durability)?;
+    std::thread::Builder::new()
+        .name("store-checkpoint".into())
+        .stack_size(256 * 1024)
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                log::warn!("checkpoint failed: {e}");
+            }
+        })
+        .map_err(|e| Error::internal(format!("cannot start the checkpointer: {e}")))?;
+    Ok(())
 }
 
 /// Writes a consistent copy of the database to `dest` while others use it.

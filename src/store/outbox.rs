@@ -3,8 +3,17 @@
 use super::found;
 use super::writer::Tx;
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 use serde_json::{json, Value};
+
+/// A row's body: its own payload, or, when empty, the Standard Webhooks
+/// body `{type, timestamp, data}` rendered from its event (the timestamp is
+/// the event's, so retries send the same bytes).
+const BODY: &str = "CASE WHEN o.payload <> '' OR ev.id IS NULL THEN o.payload ELSE json_object(
+        'type', ev.kind,
+        'timestamp', strftime('%Y-%m-%dT%H:%M:%fZ', ev.created_at / 1000.0, 'unixepoch'),
+        'data', json_object('id', ev.id, 'kind', ev.kind, 'conversation_id', ev.conversation_id,
+                            'actor_id', ev.actor_id, 'data', json(ev.payload))) END";
 
 pub fn insert(
     tx: &Tx,
@@ -34,30 +43,23 @@ pub struct Due {
     pub created_at: i64,
 }
 
-/// Pending webhook rows due by `now`, oldest first, leaving out rows being
-/// sent (`busy`) and endpoints already at their concurrency limit (`full`).
+/// Up to `limit` pending rows of one active endpoint due by `now`, oldest
+/// first, leaving out the ids in `busy`.
 pub fn due(
     conn: &Connection,
+    endpoint_id: i64,
     now: i64,
     limit: usize,
     busy: &[i64],
-    full: &[i64],
 ) -> Result<Vec<Due>> {
     let mut st = conn.prepare_cached(
-        "SELECT o.id, o.endpoint_id, e.url, e.secret, o.payload, o.attempts, o.created_at
-         FROM outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
-         WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 AND o.channel = 'webhook' AND e.active = 1
-           AND o.id NOT IN (SELECT value FROM json_each(?3))
-           AND o.endpoint_id NOT IN (SELECT value FROM json_each(?4))
-         ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+        &format!("SELECT o.id, o.endpoint_id, e.url, e.secret, {BODY}, o.attempts, o.created_at
+         FROM outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id LEFT JOIN events ev ON ev.id = o.event_id
+         WHERE o.endpoint_id = ?1 AND o.state = 'pending' AND o.next_attempt_at <= ?2 AND e.active = 1
+         ORDER BY o.next_attempt_at, o.id LIMIT ?3"),
     )?;
     let rows = st.query_map(
-        params![
-            now,
-            limit as i64,
-            serde_json::to_string(busy)?,
-            serde_json::to_string(full)?
-        ],
+        params![endpoint_id, now, (limit + busy.len()) as i64],
         |r| {
             Ok(Due {
                 id: r.get(0)?,
@@ -70,19 +72,32 @@ pub fn due(
             })
         },
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut out = Vec::new();
+    for row in rows {
+        let d = row?;
+        if !busy.contains(&d.id) && out.len() < limit {
+            out.push(d);
+        }
+    }
+    Ok(out)
 }
 
-/// When the next pending row falls due, if any.
-pub fn next_due_at(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten())
+/// Active webhook endpoints with pending rows, and when each next falls due.
+pub fn pending_endpoints(conn: &Connection) -> Result<Vec<(i64, i64)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT e.id, (SELECT min(o.next_attempt_at) FROM outbox o WHERE o.endpoint_id = e.id AND o.state = 'pending')
+         FROM webhook_endpoints e WHERE e.active = 1",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        if let (id, Some(at)) = row? {
+            out.push((id, at));
+        }
+    }
+    Ok(out)
 }
 
 pub fn pending_count(conn: &Connection) -> Result<i64> {
@@ -150,8 +165,13 @@ fn delivery_json(r: &Row) -> rusqlite::Result<Value> {
     }))
 }
 
-const COLS: &str =
-    "id, endpoint_id, event_id, state, payload, attempts, next_attempt_at, created_at, delivered_at, last_error";
+/// Columns for `delivery_json`, over `outbox o LEFT JOIN events ev`.
+fn cols() -> String {
+    format!(
+        "o.id, o.endpoint_id, o.event_id, o.state, {BODY}, o.attempts, o.next_attempt_at, o.created_at, \
+         o.delivered_at, o.last_error FROM outbox o LEFT JOIN events ev ON ev.id = o.event_id"
+    )
+}
 
 /// An endpoint's deliveries, newest first, with ids below `before`.
 pub fn list_for_endpoint(
@@ -161,7 +181,8 @@ pub fn list_for_endpoint(
     limit: i64,
 ) -> Result<Vec<Value>> {
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM outbox WHERE endpoint_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+        "SELECT {} WHERE o.endpoint_id = ?1 AND o.id < ?2 ORDER BY o.id DESC LIMIT ?3",
+        cols()
     ))?;
     let rows = st.query_map(params![endpoint_id, before, limit], delivery_json)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -171,7 +192,7 @@ pub fn list_for_endpoint(
 pub fn get(conn: &Connection, id: i64) -> Result<Value> {
     let mut v = found(
         conn.query_row(
-            &format!("SELECT {COLS} FROM outbox WHERE id = ?1"),
+            &format!("SELECT {} WHERE o.id = ?1", cols()),
             [id],
             delivery_json,
         ),

@@ -35,7 +35,9 @@ pub fn index_new_messages(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Messages matching `q`, best first, with a highlighted snippet (the
+/// Messages matching `q`, newest first (FTS5 walks its index in rowid order
+/// and stops at the limit, where ranking would score every match), with a
+/// highlighted snippet (the
 /// highlight marks are brackets, never HTML).
 pub fn messages(
     conn: &Connection,
@@ -48,7 +50,7 @@ pub fn messages(
                 snippet(messages_fts, 0, '[', ']', '…', 12)
          FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
          WHERE messages_fts MATCH ?1 AND m.deleted_at IS NULL AND (?2 OR m.private = 0)
-         ORDER BY rank LIMIT ?3",
+         ORDER BY messages_fts.rowid DESC LIMIT ?3",
     )?;
     let rows = st.query_map(params![fts_query(q), include_private, limit], |r| {
         Ok(json!({

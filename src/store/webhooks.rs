@@ -143,14 +143,7 @@ fn wants(kinds: &str, kind: &str) -> bool {
 
 /// Writes one outbox row per active endpoint that subscribes to `kind`, in
 /// the transaction of the event itself (the transactional outbox).
-pub fn fan_out(
-    tx: &Tx,
-    event_id: i64,
-    kind: &str,
-    conversation_id: Option<i64>,
-    actor_id: Option<i64>,
-    payload: &str,
-) -> Result<()> {
+pub fn fan_out(tx: &Tx, event_id: i64, kind: &str) -> Result<()> {
     let endpoints: Vec<(i64, String)> = {
         let mut st = tx.conn.prepare_cached(
             "SELECT id, kinds FROM webhook_endpoints WHERE active = 1 AND format = 'standard'",
@@ -163,20 +156,10 @@ pub fn fan_out(
         .filter(|(_, k)| wants(k, kind))
         .map(|(id, _)| id)
         .collect();
-    if targets.is_empty() {
-        return Ok(());
-    }
-    // Standard Webhooks body: {type, timestamp, data}.
-    let body = format!(
-        r#"{{"type":{},"timestamp":"{}","data":{{"id":{event_id},"kind":{},"conversation_id":{},"actor_id":{},"data":{payload}}}}}"#,
-        Value::from(kind),
-        crate::util::rfc3339(tx.now),
-        Value::from(kind),
-        conversation_id.map_or("null".into(), |v| v.to_string()),
-        actor_id.map_or("null".into(), |v| v.to_string()),
-    );
+    // The body is rendered from the event when it is sent (outbox::BODY), so
+    // the hot path writes no second copy of the payload.
     for endpoint in targets {
-        super::outbox::insert(tx, "webhook", Some(endpoint), Some(event_id), &body)?;
+        super::outbox::insert(tx, "webhook", Some(endpoint), Some(event_id), "")?;
     }
     Ok(())
 }
