@@ -222,7 +222,9 @@ pub struct Filter {
     pub offset: i64,
 }
 
-/// Conversations, most recently active first.
+/// Conversations, most recently active first. A text search matches titles,
+/// the contact's name or email, and the 2,000 newest matching messages (a
+/// common word would otherwise touch every conversation).
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Conversation>> {
     let statuses = serde_json::to_string(&f.statuses)?;
     let search = f.search.as_deref().map(super::search::fts_query);
@@ -236,8 +238,9 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Conversation>> {
           AND (?6 IS NULL OR c.user_id = ?6)
           AND (?7 IS NULL OR c.id IN (
                 SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?7
-                UNION SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-                      WHERE messages_fts MATCH ?7
+                UNION SELECT m.conversation_id FROM messages m WHERE m.id IN (
+                      SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?7
+                      ORDER BY rowid DESC LIMIT 2000)
                 UNION SELECT c2.id FROM conversations c2 WHERE c2.user_id IN
                       (SELECT rowid FROM users_fts WHERE users_fts MATCH ?7)))
         ORDER BY c.updated_at DESC, c.id DESC LIMIT ?8 OFFSET ?9"
