@@ -17,3 +17,14 @@ cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
 tests/install_test.sh
+
+# The widget and inbox in headless Chromium (Debian's package, driven by
+# playwright-core from npm; no browser download).
+if ! command -v chromium >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq chromium
+fi
+if ! command -v node >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+cargo build --locked --bin frontporch
+(cd tests/browser && npm ci --no-audit --no-fund --silent && node --test --test-concurrency=1)

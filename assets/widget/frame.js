@@ -9,14 +9,30 @@ import { strings, isRtl } from "./i18n.js";
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
 const embedded = window.parent !== window && host !== "";
+// The visitor's token and conversation id, kept in this origin's storage.
+// Browsers that block storage for third-party frames get it kept by the
+// loader in the host page instead (it hands it back on every page load).
+const ownStorage = (() => { try { localStorage.setItem("frontporch.probe", "1"); localStorage.removeItem("frontporch.probe"); return true; } catch { return false; } })();
+const saved = {};
 const store = {
-  get: (k) => { try { return localStorage.getItem("frontporch." + k); } catch { return null; } },
-  set: (k, v) => { try { v == null ? localStorage.removeItem("frontporch." + k) : localStorage.setItem("frontporch." + k, v); } catch { /* private mode */ } },
+  get: (k) => (ownStorage ? localStorage.getItem("frontporch." + k) : saved[k] ?? null),
+  set: (k, v) => {
+    if (ownStorage) {
+      if (v == null) localStorage.removeItem("frontporch." + k); else localStorage.setItem("frontporch." + k, String(v));
+      return;
+    }
+    if (v == null) delete saved[k]; else saved[k] = String(v);
+    toHost("store", { value: Object.keys(saved).length ? JSON.stringify(saved) : null });
+  },
 };
+let startedOk;
+const started = new Promise((ok) => { startedOk = ok; });
+let hostHandoff;
+const fromHost = new Promise((ok) => { hostHandoff = ok; });
 
 const state = {
-  token: store.get("token"),
-  conversation: Number(store.get("conversation")) || null,
+  token: null,
+  conversation: null,
   me: null,
   config: {},
   online: false,
@@ -47,8 +63,15 @@ window.addEventListener("message", (e) => {
   if (!embedded || e.source !== window.parent || e.origin !== host) return;
   const m = e.data;
   if (!m || typeof m !== "object") return;
-  if (m.type === "frontporch:settings") applySettings(m.settings || {});
-  if (m.type === "frontporch:command") command(m.command, m.arg).catch(report);
+  if (m.type === "frontporch:settings") {
+    if (!ownStorage && typeof m.stored === "string") {
+      try { Object.assign(saved, JSON.parse(m.stored)); } catch { /* ignore a damaged value */ }
+    }
+    hostHandoff();
+    applySettings(m.settings || {});
+  }
+  // Commands wait until the saved visitor (if any) is back.
+  if (m.type === "frontporch:command") started.then(() => command(m.command, m.arg)).catch(report);
 });
 
 async function command(name, arg) {
@@ -75,7 +98,7 @@ async function command(name, arg) {
 function applySettings(s) {
   state.settings = s;
   if (s.language) setLanguage(s.language);
-  if (s.identify) identify(s.identify).catch(report);
+  if (s.identify) started.then(() => identify(s.identify)).catch(report);
 }
 
 // ------------------------------------------------------------------ API
@@ -480,6 +503,13 @@ $("offline").addEventListener("submit", async (e) => {
 
 async function start() {
   setLanguage((navigator.language || "en").slice(0, 2));
+  if (embedded) {
+    toHost("ready", {});
+    // Wait (briefly) for the host's settings, which may carry our saved token.
+    await Promise.race([fromHost, new Promise((ok) => setTimeout(ok, 1500))]);
+  }
+  state.token = store.get("token");
+  state.conversation = Number(store.get("conversation")) || null;
   try {
     const cfg = await api("GET", "/widget/config");
     state.config = cfg.config || {};
@@ -496,7 +526,7 @@ async function start() {
     render();
     poll();
   }
-  toHost("ready", {});
+  startedOk();
   if (!embedded) setOpen(true);
 }
 

@@ -24,6 +24,14 @@
   var ready = false;
   var outbox = [];
 
+  var storeKey = "frontporch:" + origin;
+  var hostStore = {
+    get: function () { try { return localStorage.getItem(storeKey); } catch (e) { return null; } },
+    set: function (v) {
+      try { if (v === null) localStorage.removeItem(storeKey); else localStorage.setItem(storeKey, v); } catch (e) { /* no storage */ }
+    },
+  };
+
   var frame = document.createElement("iframe");
   frame.title = "Chat";
   frame.setAttribute("allow", "clipboard-write");
@@ -74,9 +82,13 @@
     var type = m.type.slice("frontporch:".length);
     if (type === "ready") {
       ready = true;
-      post({ type: "frontporch:settings", settings: settings });
+      // The frame keeps its visitor token in its own storage; where the
+      // browser blocks storage for third-party frames, it keeps it here.
+      post({ type: "frontporch:settings", settings: settings, stored: hostStore.get() });
       outbox.splice(0).forEach(post);
       emit("ready", {});
+    } else if (type === "store") {
+      hostStore.set(typeof m.value === "string" ? m.value : null);
     } else if (type === "layout") {
       place(m.state || {});
     } else if (type === "event") {

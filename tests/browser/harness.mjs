@@ -36,6 +36,20 @@ export async function startServer(env = {}) {
       return { status: res.status, body: text ? JSON.parse(text) : null };
     },
   };
+  /** Sets the first admin online or away, as they would in the inbox. */
+  server.presence = async (online) => {
+    const login = await fetch(base + "/api/v1/auth/login", {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+    });
+    const cookie = login.headers.get("set-cookie").split(";")[0];
+    const { csrf_token } = await login.json();
+    const r = await fetch(base + "/api/v1/me/presence", {
+      method: "PUT", headers: { "content-type": "application/json", cookie, "x-csrf-token": csrf_token },
+      body: JSON.stringify({ online }),
+    });
+    if (!r.ok) throw new Error("presence " + r.status);
+  };
   // An admin API token for set-up calls, made through the CLI like a user would.
   server.token = await new Promise((resolve, reject) => {
     const p = spawn(BIN, ["token", "create", "--name", "browser-tests", "--role", "admin", "--data", data], { stdio: ["ignore", "pipe", "inherit"] });

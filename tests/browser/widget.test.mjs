@@ -57,8 +57,7 @@ test("a visitor on another origin chats live with an agent", async () => {
   await frame.waitForSelector(".msg.mine .bubble:text('Hello, do you ship to Norway?')");
 
   // The agent sees it arrive without reloading, opens it and replies.
-  const row = await agent.waitForSelector("#list li:has-text('Hello, do you ship to Norway?')");
-  await row.click();
+  await agent.click("#list li:has-text('Hello, do you ship to Norway?')");
   await agent.waitForSelector("#messages .bubble:text('Hello, do you ship to Norway?')");
   // Typing shows up in the widget.
   await agent.type("#input", "Yes");
@@ -89,11 +88,12 @@ test("a visitor on another origin chats live with an agent", async () => {
   assert.equal(await ro.isVisible("#actions"), false);
   assert.equal(await ro.isVisible("#sidebar"), false);
 
-  await agent.uncheck("#presence");
+  await server.presence(false);
   site.close();
 });
 
 test("the offline form appears when no agent is online, and its message arrives", async () => {
+  await server.presence(false);
   const site = await startHostSite(server.base);
   const { frame } = await visitorPage(site);
   await frame.click("#launcher");
@@ -112,7 +112,7 @@ test("the offline form appears when no agent is online, and its message arrives"
 
 test("visitor-supplied names and messages render as inert text everywhere", async () => {
   const site = await startHostSite(server.base);
-  await server.api("PUT", "/me/presence", { online: true }, server.token);
+  await server.presence(true);
   // A visitor with a hostile name, through the widget API itself.
   const s = await server.api("POST", "/widget/session", { first_name: XSS[0], last_name: XSS[1] });
   const vt = s.body.token;
@@ -122,8 +122,7 @@ test("visitor-supplied names and messages render as inert text everywhere", asyn
   const agent = await loginAgent(browser, server);
   const dialogs = [];
   forbidDialogs(agent, dialogs);
-  const row = await agent.waitForSelector(`#list li[data-id="${conv.body.conversation.id}"]`);
-  await row.click();
+  await agent.click(`#list li[data-id="${conv.body.conversation.id}"]`);
   await agent.waitForSelector("#messages .bubble");
   const text = await agent.textContent("#messages .bubble");
   for (const p of XSS) assert.ok(text.includes(p), "payload shown literally: " + p);
@@ -148,7 +147,7 @@ test("visitor-supplied names and messages render as inert text everywhere", asyn
   assert.equal(await agent.evaluate(() => window.__xss), undefined);
   assert.equal(await frame.evaluate(() => window.__xss), undefined);
   assert.deepEqual([...dialogs, ...vdialogs], []);
-  await server.api("PUT", "/me/presence", { online: false }, server.token);
+  await server.presence(false);
   site.close();
 });
 
@@ -164,36 +163,38 @@ test("identity verification refuses a wrong hash and never merges", async () => 
     `<script>window.frontporch = function () { (frontporch.q = frontporch.q || []).push(arguments) };
      frontporch('identify', { id: 'cust-42', name: 'Mallory', hash: '${"0".repeat(64)}' });</script>`);
   const { frame } = await visitorPage(wrong);
-  await frame.waitForTimeout(1000);
-  // Still anonymous: the widget's own API call was refused.
-  const me = await frame.evaluate(async () => {
-    const t = localStorage.getItem("frontporch.token");
-    if (!t) return null;
-    const r = await fetch("/api/v1/widget/me", { headers: { authorization: "Bearer " + t } });
-    return (await r.json()).user;
-  });
-  assert.ok(!me || (me.external_id === null && me.first_name !== "Victoria"));
-  const v = await server.api("GET", "/users/" + victim.body.user.id, undefined, server.token);
-  assert.equal(v.body.user.first_name, "Victoria");
+  // The widget tried, was refused, and changed nobody.
+  await frame.waitForTimeout(1500);
+  const mallory = await server.api("GET", "/users?search=Mallory", undefined, server.token);
+  assert.equal(mallory.body.users.length, 0);
+  let v = await server.api("GET", "/users/" + victim.body.user.id, undefined, server.token);
+  assert.equal(v.body.user.last_name, "");
+  // Directly through the API, a wrong hash is a 403 and a missing one too (required).
+  const s1 = await server.api("POST", "/widget/session", {});
+  const bad = await server.api("POST", "/widget/identify", { id: "cust-42", hash: "0".repeat(64) }, s1.body.token);
+  assert.equal(bad.status, 403);
+  assert.equal(bad.body.error.code, "identity_invalid");
+  const none = await server.api("POST", "/widget/identify", { id: "cust-42" }, s1.body.token);
+  assert.equal(none.body.error.code, "identity_required");
 
   // The right hash identifies the visitor as the contact.
   const right = await startHostSite(server.base,
     `<script>window.frontporch = function () { (frontporch.q = frontporch.q || []).push(arguments) };
      frontporch('identify', { id: 'cust-42', name: 'Victoria V', hash: '${good}' });</script>`);
-  const { frame: f2 } = await visitorPage(right);
-  await f2.waitForFunction(async () => {
-    const t = localStorage.getItem("frontporch.token");
-    if (!t) return false;
-    const r = await fetch("/api/v1/widget/me", { headers: { authorization: "Bearer " + t } });
-    return (await r.json()).user.external_id === "cust-42";
-  }, null, { timeout: 10000 });
+  await visitorPage(right);
+  for (let i = 0; i < 50; i++) {
+    v = await server.api("GET", "/users/" + victim.body.user.id, undefined, server.token);
+    if (v.body.user.last_name === "V") break;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  assert.equal(v.body.user.last_name, "V");
   await server.api("PUT", "/settings", { "identity.required": null }, server.token);
   wrong.close();
   right.close();
 });
 
 test("mobile: the open widget fills the screen", async () => {
-  await server.api("PUT", "/me/presence", { online: true }, server.token);
+  await server.presence(true);
   const site = await startHostSite(server.base);
   const { page, frame } = await visitorPage(site, { width: 390, height: 780 });
   await frame.click("#launcher");
@@ -202,6 +203,6 @@ test("mobile: the open widget fills the screen", async () => {
   const box = await (await page.$("iframe[title=Chat]")).boundingBox();
   assert.ok(box.width >= 380 && box.height >= 700, JSON.stringify(box));
   await page.screenshot({ path: DOCS + "widget-mobile.png" });
-  await server.api("PUT", "/me/presence", { online: false }, server.token);
+  await server.presence(false);
   site.close();
 });
