@@ -98,6 +98,17 @@ CREATE TABLE events (
 );
 CREATE INDEX events_visitor ON events(visitor_id, id) WHERE visitor_id IS NOT NULL;
 
+-- Files visitors and agents attach; the bytes live in DATA/uploads/<token>.
+CREATE TABLE uploads (
+  id           INTEGER PRIMARY KEY,
+  token        TEXT NOT NULL UNIQUE,            -- random, unguessable: the file's name on disk and in its URL
+  name         TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size         INTEGER NOT NULL,
+  user_id      INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at   INTEGER NOT NULL
+);
+
 CREATE TABLE settings (
   key        TEXT PRIMARY KEY,
   value      TEXT NOT NULL,                     -- JSON value

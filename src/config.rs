@@ -39,6 +39,8 @@ pub struct Config {
     pub poll_seconds: u64,
     /// Largest accepted request body, in bytes.
     pub max_body: usize,
+    /// Largest file upload, in bytes.
+    pub max_upload: usize,
     pub webhook_workers: usize,
     /// Base delay of the webhook retry backoff, in milliseconds.
     pub retry_base_ms: i64,
@@ -48,6 +50,8 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Mark the session cookie Secure (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Rate limits on login, visitor sessions and visitor messages.
+    pub rate_limits: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -92,11 +96,13 @@ impl Config {
             max_waiters: env_parse("FRONTPORCH_MAX_WAITERS", 20_000usize)?,
             poll_seconds: env_parse("FRONTPORCH_POLL_SECONDS", 25u64)?.clamp(1, 120),
             max_body: env_parse("FRONTPORCH_MAX_BODY", 1usize << 20)?,
+            max_upload: env_parse("FRONTPORCH_MAX_UPLOAD", 10usize << 20)?,
             webhook_workers: env_parse("FRONTPORCH_WEBHOOK_WORKERS", 4usize)?.clamp(1, 64),
             retry_base_ms: env_parse("FRONTPORCH_RETRY_BASE_MS", 5_000i64)?.max(10),
             retry_window_ms: env_parse("FRONTPORCH_RETRY_WINDOW_MS", 3 * 24 * 3600 * 1000i64)?,
             trust_proxy: env("FRONTPORCH_TRUST_PROXY").as_deref() == Some("1"),
             secure_cookies: env("FRONTPORCH_SECURE_COOKIES").as_deref() == Some("1"),
+            rate_limits: env("FRONTPORCH_RATE_LIMITS").as_deref() != Some("off"),
         })
     }
 

@@ -234,6 +234,8 @@ Environment:
   FRONTPORCH_HTTP_WORKERS       request handler threads (default 64)
   FRONTPORCH_MAX_WAITERS        long-poll/SSE clients held at once (default 20000)
   FRONTPORCH_MAX_BODY           largest request body in bytes (default 1048576)
+  FRONTPORCH_RATE_LIMITS=off    disable rate limits (test rigs, trusted networks only)
+  FRONTPORCH_MAX_UPLOAD         largest file upload in bytes (default 10485760)
   RUST_LOG                      log filter (default info)
 ";
 
@@ -253,7 +255,7 @@ fn open_desk(c: &Config) -> Result<desk::Desk, String> {
     let hub = realtime::Hub::new(last, 1, std::time::Duration::from_secs(1));
     let store = store::Store::open(&c.db_path(), c.durability, Box::new(|_| {}))
         .map_err(|e| e.to_string())?;
-    desk::Desk::new(store, hub, c.bcrypt_cost).map_err(|e| e.to_string())
+    desk::Desk::new(store, hub, c.bcrypt_cost, c.data_dir.clone()).map_err(|e| e.to_string())
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -307,7 +309,13 @@ fn serve(c: Config) -> Result<(), String> {
     };
     let store = store::Store::open(&path, c.durability, hook).map_err(|e| e.to_string())?;
     let desk = Arc::new(
-        desk::Desk::new(store.clone(), hub.clone(), c.bcrypt_cost).map_err(|e| e.to_string())?,
+        desk::Desk::new(
+            store.clone(),
+            hub.clone(),
+            c.bcrypt_cost,
+            c.data_dir.clone(),
+        )
+        .map_err(|e| e.to_string())?,
     );
     first_admin(&desk, &c)?;
     let delivery = delivery::Delivery::start(
@@ -326,7 +334,7 @@ fn serve(c: Config) -> Result<(), String> {
         config: c.clone(),
         desk: desk.clone(),
         delivery: delivery.clone(),
-        limits: Default::default(),
+        limits: http::ratelimit::Limiter::new(c.rate_limits),
     });
     let server = http::serve(app, listener, c.http_workers).map_err(|e| e.to_string())?;
     log::info!(

@@ -182,6 +182,11 @@ function addMessage(m) {
   for (const a of m.attachments || []) {
     const link = el("a", "attachment", "📎 " + (a.name || "file"));
     link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
+    if (/^image\/(png|jpeg|gif|webp)$/.test(a.type || "")) {
+      const img = el("img");
+      img.src = a.url; img.alt = a.name || "";
+      link.replaceChildren(img);
+    }
     bubble.append(el("br"), link);
   }
   const who = (m.sender && m.sender.name) || "";
@@ -243,6 +248,25 @@ $("composer").addEventListener("submit", async (e) => {
     $("note").checked = false;
   } catch (err) {
     input.value = body;
+    alert(err.message);
+  }
+});
+
+$("attach").addEventListener("click", () => $("file").click());
+$("file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  e.target.value = "";
+  if (!file || !state.current) return;
+  try {
+    const res = await fetch("/api/v1/uploads?name=" + encodeURIComponent(file.name), {
+      method: "POST", credentials: "same-origin", body: file,
+      headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": state.csrf },
+    });
+    const up = await res.json();
+    if (!res.ok) throw new Error(up.error ? up.error.message : "upload failed");
+    const r = await api("POST", `/conversations/${state.current}/messages`, { body: "", attachments: [up.attachment], private: $("note").checked });
+    addMessage(r.message);
+  } catch (err) {
     alert(err.message);
   }
 });

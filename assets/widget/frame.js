@@ -107,10 +107,10 @@ class ApiError extends Error {
   constructor(status, body) { super((body && body.error && body.error.message) || "HTTP " + status); this.status = status; this.body = body; }
 }
 
-async function api(method, path, body, raw) {
+async function api(method, path, body, raw, rawType) {
   const headers = {};
   if (state.token) headers.Authorization = "Bearer " + state.token;
-  if (body !== undefined && !raw) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = raw ? rawType : "application/json";
   const res = await fetch("/api/v1" + path, { method, headers, body: raw ? body : body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   const data = text ? JSON.parse(text) : null;
@@ -351,8 +351,12 @@ async function loadConversation() {
 async function send(text) {
   text = text.trim();
   if (!text) return;
+  $("emoji").hidden = true;
+  await sendMessage({ body: text });
+}
+
+async function sendMessage(message) {
   await ensureVisitor();
-  const message = { body: text };
   let m;
   if (state.conversation) {
     m = (await api("POST", `/widget/conversations/${state.conversation}/messages`, message)).message;
@@ -454,6 +458,52 @@ function formValues(form) {
   return out;
 }
 
+// Attachments: upload the file, then send it as a message.
+$("attach").addEventListener("click", () => $("file").click());
+$("file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  e.target.value = "";
+  if (!file) return;
+  try {
+    await ensureVisitor();
+    const r = await api("POST", "/widget/uploads?name=" + encodeURIComponent(file.name), file, true, file.type || "application/octet-stream");
+    await sendMessage({ body: "", attachments: [r.attachment] });
+  } catch (err) {
+    report(err);
+    note(err.message);
+  }
+});
+
+function note(text) {
+  const p = document.createElement("p");
+  p.className = "error-note";
+  p.setAttribute("role", "alert");
+  p.textContent = text;
+  $("messages").append(p);
+  setTimeout(() => p.remove(), 6000);
+}
+
+const EMOJI = ["😀", "😂", "😊", "😍", "🤔", "😅", "😢", "😮", "👍", "👎", "🙏", "👏", "🎉", "❤️", "🔥", "✅", "❌", "⭐", "👋", "🙂", "😉", "🤝", "💡", "📦"];
+$("emoji-button").addEventListener("click", () => {
+  const box = $("emoji");
+  if (!box.children.length) {
+    for (const e of EMOJI) {
+      const b = document.createElement("button");
+      b.type = "button"; b.textContent = e; b.setAttribute("aria-label", e);
+      b.addEventListener("click", () => {
+        const input = $("input");
+        const at = input.selectionStart ?? input.value.length;
+        input.value = input.value.slice(0, at) + e + input.value.slice(input.selectionEnd ?? at);
+        input.focus();
+        input.selectionStart = input.selectionEnd = at + e.length;
+      });
+      box.append(b);
+    }
+  }
+  box.hidden = !box.hidden;
+  $("emoji-button").setAttribute("aria-expanded", String(!box.hidden));
+});
+
 $("composer").addEventListener("submit", (e) => {
   e.preventDefault();
   const input = $("input");
@@ -494,6 +544,9 @@ $("offline").addEventListener("submit", async (e) => {
     const r = await api("POST", "/widget/conversations", { message: { body: v.message } });
     state.conversation = r.conversation.id; store.set("conversation", r.conversation.id);
     form.reset();
+    // The message joins the conversation view, with the promise to reply.
+    addMessage(r.message);
+    render();
     $("offline-done").textContent = t.offlineDone;
     $("offline-done").hidden = false;
   } catch (err) { report(err); }

@@ -152,6 +152,7 @@ pub static ROUTES: &[Route] = &[
         rest::typing,
     ),
     r("GET", "/api/v1/search", Staff, rest::search),
+    r("POST", "/api/v1/uploads", Staff, rest::upload),
     r("GET", "/api/v1/departments", Staff, rest::departments),
     r(
         "POST",
@@ -217,6 +218,7 @@ pub static ROUTES: &[Route] = &[
     r("GET", "/api/v1/widget/status", Public, widget::status),
     r("GET", "/api/v1/widget/config", Public, widget::config),
     r("POST", "/api/v1/widget/identify", Visitor, widget::identify),
+    r("POST", "/api/v1/widget/uploads", Visitor, rest::upload),
     r(
         "GET",
         "/api/v1/widget/conversations",

@@ -87,6 +87,7 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
             file("admin/index.html")
                 .map(|r| r.with_header("Content-Security-Policy", csp(&allowed)))
         }
+        _ if path.starts_with("/uploads/") => upload(app, path),
         _ => {
             let rest = path.strip_prefix("/assets/")?;
             if rest.split('/').any(|seg| seg.is_empty() || seg == "..") {
@@ -100,4 +101,28 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
             })
         }
     }
+}
+
+/// An uploaded file: images may show inline, everything else downloads; no
+/// type sniffing and a sandboxing policy, so nothing uploaded ever runs.
+fn upload(app: &App, path: &str) -> Option<Resp> {
+    let mut parts = path.trim_start_matches("/uploads/").splitn(2, '/');
+    let token = parts.next()?;
+    let (u, file) = app.desk.open_upload(token).ok().flatten()?;
+    let bytes = std::fs::read(file).ok()?;
+    let disposition = if crate::desk::uploads::inline_ok(&u.content_type) {
+        "inline"
+    } else {
+        "attachment"
+    };
+    Some(
+        Resp::text(200, u.content_type.clone(), bytes)
+            .with_header(
+                "Content-Disposition",
+                format!("{disposition}; filename=\"{}\"", u.name),
+            )
+            .with_header("Content-Security-Policy", "default-src 'none'; sandbox")
+            .with_header("Cache-Control", "private, max-age=86400")
+            .with_header("Cross-Origin-Resource-Policy", "same-site"),
+    )
 }

@@ -317,6 +317,24 @@ pub fn search(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply>
         .search(caller.actor()?, ctx.q("q").unwrap_or(""), limit)?)
 }
 
+/// A file upload: the raw bytes as the body, its type as Content-Type and
+/// its name as `?name=`. Returns the attachment to put in a message.
+pub fn upload(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let actor = caller.actor()?;
+    if actor.role == Role::Visitor {
+        app.limits.check(
+            &format!("visitor-upload:{}", actor.user_id),
+            ratelimit::VISITOR_MESSAGE,
+        )?;
+    }
+    let name = ctx.q("name").unwrap_or("file");
+    let content_type = ctx.header("content-type").unwrap_or("");
+    let a = app
+        .desk
+        .save_upload(actor, name, content_type, &ctx.body, app.config.max_upload)?;
+    created(json!({ "attachment": a }))
+}
+
 pub fn departments(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     ok(json!({ "departments": app.desk.departments()? }))
 }

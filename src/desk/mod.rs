@@ -7,6 +7,7 @@ pub mod auth;
 pub mod conversations;
 pub mod messages;
 pub mod settings;
+pub mod uploads;
 pub mod users;
 pub mod webhooks;
 pub mod widget;
@@ -83,11 +84,18 @@ pub struct Desk {
     hashing: Semaphore,
     /// The install's bot user: the sender for API tokens that name nobody.
     pub bot_id: i64,
+    /// Where uploads are kept (`uploads/` below it).
+    pub data_dir: std::path::PathBuf,
     dummy_hash: std::sync::OnceLock<String>,
 }
 
 impl Desk {
-    pub fn new(store: Store, hub: Arc<Hub>, bcrypt_cost: u32) -> Result<Desk> {
+    pub fn new(
+        store: Store,
+        hub: Arc<Hub>,
+        bcrypt_cost: u32,
+        data_dir: std::path::PathBuf,
+    ) -> Result<Desk> {
         let bot_id = users::ensure_bot(&store)?;
         Ok(Desk {
             store,
@@ -98,6 +106,7 @@ impl Desk {
                 cv: Condvar::new(),
             },
             bot_id,
+            data_dir,
             dummy_hash: std::sync::OnceLock::new(),
         })
     }

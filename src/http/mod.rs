@@ -266,7 +266,19 @@ pub fn respond(rq: tiny_http::Request, resp: Resp) {
 
 fn handle(app: &Arc<App>, mut rq: tiny_http::Request) {
     METRICS.requests.fetch_add(1, Ordering::Relaxed);
-    let ctx = match Ctx::read(&mut rq, app.config.max_body, app.config.trust_proxy) {
+    // Uploads may be larger than other bodies.
+    let limit = if rq
+        .url()
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .ends_with("/uploads")
+    {
+        app.config.max_upload
+    } else {
+        app.config.max_body
+    };
+    let ctx = match Ctx::read(&mut rq, limit, app.config.trust_proxy) {
         Ok(c) => c,
         Err(e) => return respond(rq, Resp::error(&e).with_header("Connection", "close")),
     };

@@ -8,7 +8,7 @@ use tiny_http::{Header, Response, StatusCode};
 pub struct Resp {
     pub status: u16,
     pub body: Vec<u8>,
-    pub content_type: &'static str,
+    pub content_type: String,
     pub headers: Vec<(String, String)>,
 }
 
@@ -20,15 +20,15 @@ impl Resp {
         Resp {
             status,
             body: body.into_bytes(),
-            content_type: "application/json",
+            content_type: "application/json".into(),
             headers: Vec::new(),
         }
     }
-    pub fn text(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Resp {
+    pub fn text(status: u16, content_type: impl Into<String>, body: impl Into<Vec<u8>>) -> Resp {
         Resp {
             status,
             body: body.into(),
-            content_type,
+            content_type: content_type.into(),
             headers: Vec::new(),
         }
     }
@@ -36,7 +36,7 @@ impl Resp {
         Resp {
             status: 204,
             body: Vec::new(),
-            content_type: "application/json",
+            content_type: "application/json".into(),
             headers: Vec::new(),
         }
     }
@@ -66,7 +66,7 @@ impl Resp {
                 r.add_header(h);
             }
         };
-        add("Content-Type", self.content_type);
+        add("Content-Type", &self.content_type);
         add("X-Content-Type-Options", "nosniff");
         add("Referrer-Policy", "no-referrer");
         let mut has_cache = false;

@@ -14,6 +14,7 @@ pub mod messages;
 pub mod outbox;
 pub mod search;
 pub mod settings;
+pub mod uploads;
 pub mod users;
 pub mod webhooks;
 

@@ -92,6 +92,33 @@ test("a visitor on another origin chats live with an agent", async () => {
   site.close();
 });
 
+test("an attachment goes from the widget to the inbox", async () => {
+  await server.presence(true);
+  const site = await startHostSite(server.base);
+  const { frame } = await visitorPage(site);
+  await frame.click("#launcher");
+  const png = Buffer.from(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
+    "1f15c4890000000a49444154789c6300010000050001" + "0d0a2db40000000049454e44ae426082", "hex");
+  await frame.setInputFiles("#file", { name: "receipt.png", mimeType: "image/png", buffer: png });
+  const img = await frame.waitForSelector(".msg.mine .bubble img");
+  assert.equal(await img.getAttribute("alt"), "receipt.png");
+  await frame.waitForFunction(() => document.querySelector(".msg.mine .bubble img").naturalWidth === 1);
+
+  const agent = await loginAgent(browser, server);
+  await agent.click("#list li:has-text('receipt.png'), #list li >> nth=0");
+  const shown = await agent.waitForSelector("#messages img[alt='receipt.png']");
+  const src = await shown.getAttribute("src");
+  const res = await fetch(server.base + src);
+  assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(res.headers.get("content-type"), "image/png");
+  // The agent answers with a file of their own.
+  await agent.setInputFiles("#file", { name: "manual.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 test") });
+  await frame.waitForSelector(".msg:not(.mine) .attachment:has-text('manual.pdf')");
+  await server.presence(false);
+  site.close();
+});
+
 test("the offline form appears when no agent is online, and its message arrives", async () => {
   await server.presence(false);
   const site = await startHostSite(server.base);

@@ -7,4 +7,5 @@ mod crash;
 mod harness;
 mod ops;
 mod realtime;
+mod uploads;
 mod webhooks;
