@@ -227,6 +227,7 @@ function render() {
   $("subtitle").textContent = state.online ? (c.subtitle || t.online) : (c.away_message || t.away);
   if (c.logo) { $("logo").src = c.logo; $("logo").hidden = false; }
   const talking = Boolean(state.conversation);
+  $("transcript").hidden = !talking;
   const offline = !state.online && !talking && c.offline_form !== false;
   const needPrechat = !offline && !talking && !state.token && prechatFields().length > 0;
   $("offline").hidden = !offline;
@@ -343,6 +344,7 @@ async function loadConversation() {
   try {
     const r = await api("GET", "/widget/conversations/" + state.conversation);
     for (const m of r.messages) addMessage(m);
+    if (r.conversation.status === 3) askRating();
   } catch (e) {
     if (e.status === 404) { state.conversation = null; store.set("conversation", null); } else throw e;
   }
@@ -414,6 +416,7 @@ function onEvent(e) {
       if (!state.open) { state.unread += 1; badge(); } else markRead();
     }
   }
+  if (e.kind === "conversation.status" && e.conversation_id === state.conversation && d.status === 3) askRating();
   if (e.kind === "message.read" && d.by === "staff") {
     for (const id of d.message_ids || []) {
       const meta = document.querySelector(`.msg.mine[data-id="${Number(id)}"] .meta`);
@@ -450,6 +453,47 @@ async function poll() {
   polling = false;
 }
 
+// ------------------------------------------------------------------ rating, transcript
+
+let rating = 0;
+function askRating() {
+  if (store.get("rated") === String(state.conversation)) return;
+  $("rating").hidden = false;
+  scrollDown();
+}
+for (const b of document.querySelectorAll(".rate")) {
+  b.addEventListener("click", () => {
+    rating = Number(b.dataset.rating);
+    for (const o of document.querySelectorAll(".rate")) o.setAttribute("aria-pressed", String(o === b));
+  });
+}
+$("rating").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (!rating || !state.conversation) return;
+  try {
+    await api("POST", `/widget/conversations/${state.conversation}/rating`, { rating, comment: e.target.comment.value.trim() || null });
+    e.target.hidden = true;
+    store.set("rated", state.conversation);
+    note(t.thanksRating, "done");
+  } catch (err) { report(err); note(err.message); }
+});
+
+$("transcript").addEventListener("click", () => {
+  const f = $("transcript-form");
+  f.hidden = !f.hidden;
+  if (!f.hidden) { f.email.value = (state.me && state.me.email) || ""; f.email.focus(); scrollDown(); }
+});
+$("transcript-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = e.target;
+  if (!f.reportValidity() || !state.conversation) return;
+  try {
+    const r = await api("POST", `/widget/conversations/${state.conversation}/transcript`, { email: f.email.value.trim() });
+    f.hidden = true;
+    note(t.transcriptSent + " " + r.to, "done");
+  } catch (err) { report(err); note(err.message); }
+});
+
 // ------------------------------------------------------------------ forms
 
 function formValues(form) {
@@ -474,9 +518,9 @@ $("file").addEventListener("change", async (e) => {
   }
 });
 
-function note(text) {
+function note(text, kind) {
   const p = document.createElement("p");
-  p.className = "error-note";
+  p.className = kind === "done" ? "done" : "error-note";
   p.setAttribute("role", "alert");
   p.textContent = text;
   $("messages").append(p);

@@ -8,7 +8,8 @@ const tables = {
     offlineIntro: "We are not online right now. Leave your email and message and we will get back to you.",
     offlineDone: "Thanks! We will reply by email.", prechatIntro: "Tell us who you are and we will be right with you.",
     start: "Start chat", name: "Name", email: "Email", typing: "is typing…", agent: "An agent", read: "Read",
-    deleted: "Message deleted",
+    deleted: "Message deleted", transcriptTo: "Send the transcript to", transcriptSent: "Transcript on its way to",
+    rateIntro: "How was this conversation?", comment: "Comment (optional)", thanksRating: "Thanks for your feedback!",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -17,7 +18,8 @@ const tables = {
     offlineIntro: "Nous ne sommes pas en ligne. Laissez votre e-mail et votre message, nous vous répondrons.",
     offlineDone: "Merci ! Nous vous répondrons par e-mail.", prechatIntro: "Présentez-vous et nous sommes à vous.",
     start: "Commencer", name: "Nom", email: "E-mail", typing: "écrit…", agent: "Un agent", read: "Lu",
-    deleted: "Message supprimé",
+    deleted: "Message supprimé", transcriptTo: "Envoyer la transcription à", transcriptSent: "Transcription envoyée à",
+    rateIntro: "Comment s'est passée cette conversation ?", comment: "Commentaire (facultatif)", thanksRating: "Merci pour votre avis !",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",

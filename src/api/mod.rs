@@ -261,6 +261,18 @@ pub static ROUTES: &[Route] = &[
         Visitor,
         widget::typing,
     ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/rating",
+        Visitor,
+        widget::rate,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/transcript",
+        Visitor,
+        widget::transcript,
+    ),
 ];
 
 /// Matches `path` against a route pattern; `{id}` takes a positive integer.

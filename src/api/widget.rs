@@ -152,3 +152,26 @@ pub fn typing(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Repl
     app.desk.typing(actor, ids[0], t.typing)?;
     Ok(Resp::empty().into())
 }
+
+pub fn rate(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let (actor, _, _) = visitor(caller)?;
+    let r: crate::desk::widget::Rating = ctx.json()?;
+    ok(json!({ "rating": app.desk.rate_conversation(actor, ids[0], r)? }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TranscriptRequest {
+    email: Option<String>,
+}
+
+/// "Email me the transcript": queued in the outbox.
+pub fn transcript(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let (actor, _, _) = visitor(caller)?;
+    let t: TranscriptRequest = ctx.json()?;
+    app.limits.check(
+        &format!("visitor-msg:{}", actor.user_id),
+        ratelimit::VISITOR_MESSAGE,
+    )?;
+    Ok(Resp::json(202, &app.desk.request_transcript(actor, ids[0], t.email)?).into())
+}

@@ -179,3 +179,93 @@ mod tests {
         );
     }
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rating {
+    /// 1 for a good conversation, -1 for a bad one.
+    pub rating: i64,
+    pub comment: Option<String>,
+}
+
+impl Desk {
+    /// The visitor rates their conversation (again, if they change their mind).
+    pub fn rate_conversation(&self, actor: &super::Actor, id: i64, r: Rating) -> Result<Value> {
+        if r.rating != 1 && r.rating != -1 {
+            return Err(Error::bad("invalid_rating", "rating must be 1 or -1"));
+        }
+        if let Some(c) = &r.comment {
+            super::check_len("comment", c, 2000)?;
+        }
+        self.conversation(actor, id)?;
+        let uid = actor.user_id;
+        self.store.write(move |tx| {
+            let c = conversations::get(tx.conn, id)?;
+            let rating = json!({ "rating": r.rating, "comment": r.comment, "at": crate::util::rfc3339(tx.now) });
+            let mut extra = c.extra.as_object().cloned().unwrap_or_default();
+            extra.insert("rating".into(), rating.clone());
+            conversations::set_extra(tx, id, &Value::Object(extra))?;
+            tx.emit("conversation.rated", Some(id), Some(uid), Audience::Everyone, rating.clone())?;
+            Ok(rating)
+        })
+    }
+
+    /// Queues an email with the conversation's transcript (visible messages
+    /// only) in the outbox; it leaves once an email provider is configured.
+    pub fn request_transcript(
+        &self,
+        actor: &super::Actor,
+        id: i64,
+        email: Option<String>,
+    ) -> Result<Value> {
+        let c = self.conversation(actor, id)?;
+        let me = self.user(actor.user_id)?;
+        let to = email
+            .or(me.email)
+            .ok_or_else(|| Error::bad("missing_email", "an email address is required"))?;
+        super::users::validate_fields(&UserFields {
+            email: Some(to.clone()),
+            ..Default::default()
+        })?;
+        let messages = self.history(actor, id, None, 200)?;
+        let mut text = format!(
+            "Conversation #{} — {}\n\n",
+            c.id,
+            crate::util::rfc3339(c.created_at)
+        );
+        for m in messages.iter().filter(|m| m.deleted_at.is_none()) {
+            let who = m
+                .sender
+                .as_ref()
+                .map(|(_, f, l, _)| format!("{f} {l}").trim().to_string())
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "[{}] {}: {}\n",
+                crate::util::rfc3339(m.created_at),
+                if who.is_empty() { "?" } else { &who },
+                m.body
+            ));
+            for a in m.attachments.as_array().into_iter().flatten() {
+                text.push_str(&format!(
+                    "    attachment: {}\n",
+                    a["name"].as_str().unwrap_or("file")
+                ));
+            }
+        }
+        let payload =
+            json!({ "to": to, "subject": format!("Your conversation #{}", c.id), "text": text });
+        let uid = actor.user_id;
+        self.store.write(move |tx| {
+            let outbox_id =
+                crate::store::outbox::insert(tx, "email", None, None, &payload.to_string())?;
+            tx.emit(
+                "conversation.transcript_requested",
+                Some(id),
+                Some(uid),
+                Audience::Everyone,
+                json!({ "to": payload["to"], "outbox_id": outbox_id }),
+            )?;
+            Ok(json!({ "queued": true, "to": payload["to"] }))
+        })
+    }
+}

@@ -119,6 +119,38 @@ test("an attachment goes from the widget to the inbox", async () => {
   site.close();
 });
 
+test("the visitor rates a closed conversation and asks for the transcript", async () => {
+  await server.presence(true);
+  const site = await startHostSite(server.base);
+  const { frame } = await visitorPage(site);
+  await frame.click("#launcher");
+  await frame.fill("#input", "Thanks, that solved it");
+  await frame.press("#input", "Enter");
+  await frame.waitForSelector(".msg.mine");
+  const convs = await server.api("GET", "/conversations?search=solved", undefined, server.token);
+  const cid = convs.body.conversations[0].id;
+  // The agent archives it: the widget asks for a rating.
+  await server.api("PATCH", `/conversations/${cid}`, { status: 3 }, server.token);
+  await frame.waitForSelector("#rating:not([hidden])");
+  await frame.click('.rate[data-rating="1"]');
+  await frame.fill('#rating textarea[name="comment"]', "Quick and kind <b>really</b>");
+  await frame.click('#rating button[type="submit"]');
+  await frame.waitForSelector("#rating", { state: "hidden" });
+  const c = await server.api("GET", `/conversations/${cid}`, undefined, server.token);
+  assert.equal(c.body.conversation.extra.rating.rating, 1);
+  assert.equal(c.body.conversation.extra.rating.comment, "Quick and kind <b>really</b>");
+  // Transcript by email: queued for delivery.
+  await frame.click("#transcript");
+  await frame.fill('#transcript-form input[name="email"]', "rater@example.com");
+  await frame.click('#transcript-form button[type="submit"]');
+  await frame.waitForSelector(".done:has-text('rater@example.com')");
+  const ev = await server.api("GET", "/events?after=0", undefined, server.token);
+  const req = ev.body.events.find((e) => e.kind === "conversation.transcript_requested" && e.conversation_id === cid);
+  assert.equal(req.data.to, "rater@example.com");
+  await server.presence(false);
+  site.close();
+});
+
 test("the offline form appears when no agent is online, and its message arrives", async () => {
   await server.presence(false);
   const site = await startHostSite(server.base);
