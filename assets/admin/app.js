@@ -12,6 +12,11 @@ const state = {
   csrf: null,
   tab: "inbox",
   search: "",
+  filters: { agent: "", dept: "", source: "" },
+  offset: 0,
+  more: false,
+  agents: [],
+  departments: [],
   conversations: new Map(),
   current: minified >= 2 ? Number(params.get("dialogID")) || null : null,
   cursor: null,
@@ -83,13 +88,54 @@ $("presence").addEventListener("change", async (e) => {
 
 function tabStatus() { return state.tab === "inbox" ? "inbox" : state.tab; }
 
-async function loadList() {
-  const q = new URLSearchParams({ status: tabStatus(), limit: "50" });
+const PAGE = 50;
+
+/** Loads the first page (or, with `more`, the next one) of the list. */
+async function loadList(more) {
+  if (!more) state.offset = 0;
+  const q = new URLSearchParams({ status: tabStatus(), limit: String(PAGE), offset: String(state.offset) });
   if (state.search) q.set("search", state.search);
+  const f = state.filters;
+  if (f.agent) q.set("agent_id", f.agent === "me" ? String(state.me.id) : f.agent);
+  if (f.dept) q.set("department_id", f.dept);
+  if (f.source) q.set("source", f.source);
   const r = await api("GET", "/conversations?" + q);
-  state.conversations = new Map(r.conversations.map((c) => [c.id, c]));
+  if (!more) state.conversations = new Map();
+  for (const c of r.conversations) state.conversations.set(c.id, c);
+  state.offset += r.conversations.length;
+  state.more = r.conversations.length === PAGE;
   await loadUsers(r.conversations.map((c) => c.user_id));
   renderList();
+}
+
+// Infinite scroll: the next page when the list is scrolled to its end.
+$("list").addEventListener("scroll", () => {
+  const l = $("list");
+  if (state.more && !loadList.busy && l.scrollTop + l.clientHeight >= l.scrollHeight - 40) {
+    loadList.busy = true;
+    loadList(true).finally(() => { loadList.busy = false; });
+  }
+});
+
+for (const [id, key] of [["f-agent", "agent"], ["f-dept", "dept"], ["f-source", "source"]]) {
+  $(id).addEventListener("change", (e) => { state.filters[key] = e.target.value; loadList(); });
+}
+
+/** Fills the agent and department pickers. */
+async function loadDirectory() {
+  const [agents, admins, depts] = await Promise.all([
+    api("GET", "/users?type=agent&limit=200"), api("GET", "/users?type=admin&limit=200"), api("GET", "/departments"),
+  ]);
+  state.agents = [...agents.users, ...admins.users].filter((u) => !u.disabled);
+  state.departments = depts.departments;
+  const fill = (select, items, label, keep) => {
+    for (const o of [...select.options].slice(keep)) o.remove();
+    for (const it of items) { const o = el("option", "", label(it)); o.value = String(it.id); select.append(o); }
+  };
+  fill($("f-agent"), state.agents, displayName, 3);
+  fill($("assign-agent"), state.agents, displayName, 1);
+  fill($("f-dept"), state.departments, (d) => d.name, 1);
+  fill($("assign-dept"), state.departments, (d) => d.name, 1);
 }
 
 async function loadUsers(ids) {
@@ -109,6 +155,12 @@ function renderList() {
   const list = $("list");
   list.replaceChildren();
   const rows = [...state.conversations.values()].filter(inTab).sort((a, b) => (b.updated_at > a.updated_at ? 1 : -1));
+  const f = state.filters;
+  const shown = rows.filter((c) =>
+    (!f.agent || (f.agent === "none" ? c.agent_id == null : c.agent_id === (f.agent === "me" ? state.me.id : Number(f.agent)))) &&
+    (!f.dept || c.department_id === Number(f.dept)));
+  rows.length = 0;
+  rows.push(...shown);
   let unread = 0;
   for (const c of rows) {
     const li = el("li");
@@ -169,7 +221,8 @@ function renderHead(c) {
   document.querySelector('[data-action="trash"]').hidden = c.status === 4;
   document.querySelector('[data-action="restore"]').hidden = !closed;
   document.querySelector('[data-action="delete"]').hidden = c.status !== 4;
-  document.querySelector('[data-action="assign"]').hidden = c.agent_id === (state.me && state.me.id);
+  $("assign-agent").value = c.agent_id == null ? "" : String(c.agent_id);
+  $("assign-dept").value = c.department_id == null ? "" : String(c.department_id);
 }
 
 function addMessage(m) {
@@ -195,7 +248,20 @@ function addMessage(m) {
   $("messages").scrollTop = $("messages").scrollHeight;
 }
 
+async function renderHistory(u) {
+  const ul = $("contact-history");
+  ul.replaceChildren();
+  const r = await api("GET", `/conversations?status=all&user_id=${u.id}&limit=20`);
+  for (const c of r.conversations) {
+    const li = el("li", "", `${c.title || "#" + c.id} · ${STATUS[c.status]} · ${fmtTime(c.updated_at)}`);
+    li.addEventListener("click", () => open(c.id));
+    if (c.id === state.current) li.setAttribute("aria-current", "true");
+    ul.append(li);
+  }
+}
+
 function renderContact(u) {
+  renderHistory(u).catch(() => {});
   $("contact").hidden = false;
   $("contact-name").textContent = displayName(u);
   const dl = $("contact-details");
@@ -229,12 +295,22 @@ document.querySelector("#actions").addEventListener("click", async (e) => {
     $("thread").hidden = true; $("empty").hidden = false; $("contact").hidden = true;
     return renderList();
   }
-  const patch = { assign: { agent_id: state.me.id }, archive: { status: 3 }, trash: { status: 4 }, restore: { status: 2 } }[action];
+  const patch = { archive: { status: 3 }, trash: { status: 4 }, restore: { status: 2 } }[action];
   const r = await api("PATCH", `/conversations/${id}`, patch);
   state.conversations.set(id, r.conversation);
   renderHead(r.conversation);
   renderList();
 });
+
+for (const [id, field] of [["assign-agent", "agent_id"], ["assign-dept", "department_id"]]) {
+  $(id).addEventListener("change", async (e) => {
+    if (!state.current) return;
+    const value = e.target.value ? Number(e.target.value) : null;
+    const r = await api("PATCH", `/conversations/${state.current}`, { [field]: value });
+    state.conversations.set(r.conversation.id, r.conversation);
+    renderList();
+  });
+}
 
 $("composer").addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -384,6 +460,7 @@ async function boot() {
   $("app").hidden = false;
   if (minified) document.body.classList.add("min" + minified);
   state.cursor = (await api("GET", "/events?after=9007199254740991")).cursor;
+  await loadDirectory();
   await loadList();
   if (state.current) await open(state.current);
   if (window.Notification && Notification.permission === "default") {

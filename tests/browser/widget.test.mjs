@@ -151,6 +151,36 @@ test("the visitor rates a closed conversation and asks for the transcript", asyn
   site.close();
 });
 
+test("inbox: assign an agent and a department, filter, see past conversations", async () => {
+  const dept = await server.api("POST", "/departments", { name: "Billing" }, server.token);
+  const contact = await server.api("POST", "/users", { first_name: "Filter", last_name: "Fiona" }, server.token);
+  const uid = contact.body.user.id;
+  const c1 = await server.api("POST", "/conversations", { user_id: uid, title: "Old question" }, server.token);
+  await server.api("PATCH", `/conversations/${c1.body.conversation.id}`, { status: 3 }, server.token);
+  const c2 = await server.api("POST", "/conversations", { user_id: uid, title: "Invoice wrong", message: { body: "My invoice is wrong", user_id: uid } }, server.token);
+  const cid = c2.body.conversation.id;
+  const agent = await loginAgent(browser, server);
+  await agent.click(`#list li[data-id="${cid}"]`);
+  await agent.waitForSelector("#contact-history li:has-text('Old question')");
+  const me = (await server.api("GET", "/users?search=admin&type=admin", undefined, server.token)).body.users[0];
+  await agent.selectOption("#assign-agent", String(me.id));
+  await agent.selectOption("#assign-dept", String(dept.body.department.id));
+  for (let i = 0; i < 50; i++) {
+    const c = await server.api("GET", `/conversations/${cid}`, undefined, server.token);
+    if (c.body.conversation.department_id === dept.body.department.id && c.body.conversation.agent_id === me.id) break;
+    await agent.waitForTimeout(100);
+  }
+  const c = await server.api("GET", `/conversations/${cid}`, undefined, server.token);
+  assert.equal(c.body.conversation.agent_id, me.id);
+  assert.equal(c.body.conversation.department_id, dept.body.department.id);
+  await agent.selectOption("#f-agent", "none");
+  await agent.waitForSelector(`#list li[data-id="${cid}"]`, { state: "detached" });
+  await agent.selectOption("#f-agent", "me");
+  await agent.waitForSelector(`#list li[data-id="${cid}"]`);
+  await agent.selectOption("#f-dept", String(dept.body.department.id));
+  await agent.waitForSelector(`#list li[data-id="${cid}"]`);
+});
+
 test("the offline form appears when no agent is online, and its message arrives", async () => {
   await server.presence(false);
   const site = await startHostSite(server.base);
