@@ -1,6 +1,8 @@
 // The agent inbox. Plain ES module, no framework. Everything a visitor or
 // contact wrote is inserted with textContent, never as HTML.
 
+import { setup as setupSettings, savedReplies } from "./settings.js";
+
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const minified = Number(params.get("minifiedView")) || 0;
@@ -347,7 +349,49 @@ $("file").addEventListener("change", async (e) => {
   }
 });
 
+// Saved replies: "#short" in the reply box suggests them; Enter or Tab inserts.
+let replies = [];
+let picked = 0;
+function suggestions() {
+  const input = $("input");
+  const m = /(^|\s)#([\w-]*)$/.exec(input.value.slice(0, input.selectionStart));
+  if (!m) return [];
+  return replies.filter((r) => r.shortcut.toLowerCase().startsWith(m[2].toLowerCase())).slice(0, 8);
+}
+function showSuggestions() {
+  const list = suggestions();
+  const ul = $("suggest");
+  ul.replaceChildren();
+  ul.hidden = list.length === 0;
+  picked = Math.min(picked, Math.max(list.length - 1, 0));
+  list.forEach((r, i) => {
+    const li = el("li", "", "#" + r.shortcut + " — " + r.text);
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", String(i === picked));
+    li.addEventListener("mousedown", (e) => { e.preventDefault(); insertReply(r); });
+    ul.append(li);
+  });
+}
+function insertReply(r) {
+  const input = $("input");
+  const before = input.value.slice(0, input.selectionStart).replace(/#[\w-]*$/, "");
+  const after = input.value.slice(input.selectionStart);
+  input.value = before + r.text + after;
+  input.selectionStart = input.selectionEnd = before.length + r.text.length;
+  $("suggest").hidden = true;
+}
+$("input").addEventListener("input", showSuggestions);
 $("input").addEventListener("keydown", (e) => {
+  if (!$("suggest").hidden) {
+    const list = suggestions();
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      picked = (picked + (e.key === "ArrowDown" ? 1 : list.length - 1)) % list.length;
+      return showSuggestions();
+    }
+    if ((e.key === "Enter" || e.key === "Tab") && list[picked]) { e.preventDefault(); return insertReply(list[picked]); }
+    if (e.key === "Escape") { $("suggest").hidden = true; return; }
+  }
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("composer").requestSubmit(); }
 });
 
@@ -462,6 +506,18 @@ async function boot() {
   state.cursor = (await api("GET", "/events?after=9007199254740991")).cursor;
   await loadDirectory();
   await loadList();
+  replies = await savedReplies(api);
+  if (me.role === "admin" && !minified) {
+    const openSettings = setupSettings(api);
+    $("settings-button").hidden = false;
+    $("settings-button").addEventListener("click", async () => {
+      const on = document.body.classList.toggle("show-settings");
+      $("settings").hidden = !on;
+      $("settings-button").textContent = on ? "Back to inbox" : "Settings";
+      if (on) await openSettings();
+      else { await loadDirectory(); replies = await savedReplies(api); }
+    });
+  }
   if (state.current) await open(state.current);
   if (window.Notification && Notification.permission === "default") {
     document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });

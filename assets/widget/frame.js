@@ -196,7 +196,8 @@ function setOpen(open) {
   if (open) {
     state.unread = 0; badge();
     markRead();
-    setTimeout(() => (visibleForm() || $("input")).focus(), 0);
+    // Not when shown directly (the settings preview): focus would scroll the page.
+    if (embedded) setTimeout(() => (visibleForm() || $("input")).focus(), 0);
     scrollDown();
   } else {
     $("launcher").focus();

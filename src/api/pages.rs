@@ -72,8 +72,9 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
                 .with_header("Content-Security-Policy", "default-src 'none'")
         }),
         "/widget/frame" => file("widget/frame.html").map(|r| {
+            // 'self' keeps the live preview in the inbox's settings working.
             let allowed = ancestors(app, "widget.allowed_domains", "*");
-            r.with_header("Content-Security-Policy", csp(&allowed))
+            r.with_header("Content-Security-Policy", csp(&format!("'self' {allowed}")))
         }),
         "/" => Some(Resp::text(302, "text/plain", "").with_header("Location", "/admin")),
         "/admin" | "/admin/" | "/admin/chat" => {

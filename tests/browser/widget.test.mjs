@@ -181,6 +181,58 @@ test("inbox: assign an agent and a department, filter, see past conversations", 
   await agent.waitForSelector(`#list li[data-id="${cid}"]`);
 });
 
+test("admin settings: agents, saved replies, widget colour, API token shown once", async () => {
+  const admin = await loginAgent(browser, server);
+  await admin.click("#settings-button");
+  await admin.waitForSelector("#settings-body table");
+  // Add an agent, who can then log in.
+  await admin.fill('#settings-body input[name="name"]', "Sam Support");
+  await admin.fill('#settings-body input[name="email"]', "sam@example.com");
+  await admin.fill('#settings-body input[name="password"]', "sam-password-1");
+  await admin.click('#settings-body button[type="submit"]');
+  await admin.waitForSelector("#settings-body td:text('sam@example.com')");
+  const login = await fetch(server.base + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "sam@example.com", password: "sam-password-1" }) });
+  assert.equal(login.status, 200);
+  // A saved reply, then used from the composer with '#'.
+  await admin.click("#settings-tabs button:text('Saved replies')");
+  await admin.fill('#settings-body input[name="shortcut"]', "hours");
+  await admin.fill('#settings-body textarea[name="text"]', "We are open 9 to 5, Monday to Friday.");
+  await admin.click('#settings-body button[type="submit"]');
+  await admin.waitForSelector("#settings-body code:text('#hours')");
+  // Widget colour.
+  await admin.click("#settings-tabs button:text('Widget')");
+  await admin.fill('#settings-body input[name="title"]', "Talk to ACME");
+  await admin.fill('#settings-body input[name="color"]', "#aa3300");
+  await admin.click('#settings-body button[type="submit"]');
+  await admin.waitForSelector("#settings-flash:text('Widget saved.')");
+  const cfg = await server.api("GET", "/widget/config");
+  assert.equal(cfg.body.config.color, "#aa3300");
+  assert.equal(cfg.body.config.title, "Talk to ACME");
+  const preview = await (await admin.waitForSelector("iframe.widget-preview")).contentFrame();
+  await preview.waitForSelector("#title:text('Talk to ACME')");
+  await admin.screenshot({ path: DOCS + "settings.png" });
+  // API token: the secret appears once.
+  await admin.click("#settings-tabs button:text('API tokens')");
+  await admin.fill('#settings-body input[name="name"]', "zapier");
+  await admin.click('#settings-body button[type="submit"]');
+  const secret = await (await admin.waitForSelector(".once input")).inputValue();
+  assert.ok(secret.startsWith("fp_"));
+  const ok = await server.api("GET", "/conversations", undefined, secret);
+  assert.equal(ok.status, 200);
+
+  // Back in the inbox, '#hours' suggests the saved reply.
+  await admin.click("#settings-button");
+  const conv = await server.api("POST", "/conversations", { user_id: (await server.api("POST", "/users", { first_name: "Q" }, server.token)).body.user.id, title: "Hours?" }, server.token);
+  await admin.click(`#list li[data-id="${conv.body.conversation.id}"]`);
+  await admin.type("#input", "#hou");
+  await admin.waitForSelector("#suggest li:has-text('#hours')");
+  await admin.press("#input", "Enter");
+  assert.equal(await admin.inputValue("#input"), "We are open 9 to 5, Monday to Friday.");
+  // The widget is back to its default colour for the other tests.
+  await server.api("PUT", "/settings", { "widget.color": null, "widget.title": null }, server.token);
+});
+
 test("the offline form appears when no agent is online, and its message arrives", async () => {
   await server.presence(false);
   const site = await startHostSite(server.base);

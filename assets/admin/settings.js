@@ -1,0 +1,226 @@
+// The admin settings area: agents, departments, saved replies, widget,
+// security, webhooks, API tokens. Every value shown comes from the API and
+// is inserted as text.
+
+let api;
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") e.textContent = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+function field(label, input) { return el("label", {}, el("span", { text: label }), input); }
+
+function form(onsubmit, ...fields) {
+  const f = el("form", { class: "settings-form" }, ...fields, el("button", { type: "submit", class: "primary", text: "Save" }));
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try { await onsubmit(f); } catch (err) { flash(err.message, true); }
+  });
+  return f;
+}
+
+function flash(text, error) {
+  const p = $("settings-flash");
+  p.textContent = text;
+  p.className = error ? "error" : "ok";
+  p.hidden = false;
+  clearTimeout(flash.t);
+  flash.t = setTimeout(() => { p.hidden = true; }, 5000);
+}
+
+/** A secret shown once, with a copy button. */
+function once(label, secret) {
+  const input = el("input", { readonly: true, value: secret, "aria-label": label, class: "secret" });
+  return el("div", { class: "once" }, el("p", { text: label + " — shown once, copy it now:" }), input,
+    el("button", { type: "button", text: "Copy", onclick: () => { input.select(); navigator.clipboard?.writeText(secret); } }));
+}
+
+const sections = {
+  async Agents(box) {
+    const [agents, admins] = await Promise.all([api("GET", "/users?type=agent&limit=200"), api("GET", "/users?type=admin&limit=200")]);
+    const table = el("table", {}, el("tr", {}, ...["Name", "Email", "Role", "Status", ""].map((h) => el("th", { text: h }))));
+    for (const u of [...admins.users, ...agents.users]) {
+      const toggle = el("button", { type: "button", text: u.disabled ? "Enable" : "Disable", onclick: async () => {
+        await api("PATCH", `/users/${u.id}`, { disabled: !u.disabled });
+        render("Agents");
+      } });
+      const reset = el("button", { type: "button", text: "Reset password", onclick: async () => {
+        const pw = prompt(`New password for ${u.email} (at least 8 characters)`);
+        if (!pw) return;
+        await api("PATCH", `/users/${u.id}`, { password: pw });
+        flash("Password changed; their sessions ended.");
+      } });
+      table.append(el("tr", {}, el("td", { text: u.name }), el("td", { text: u.email || "" }), el("td", { text: u.type }),
+        el("td", { text: u.disabled ? "disabled" : u.online ? "online" : "away" }), el("td", {}, reset, toggle)));
+    }
+    const role = el("select", { name: "type" }, el("option", { value: "agent", text: "Agent" }), el("option", { value: "admin", text: "Admin" }));
+    box.append(table, el("h3", { text: "Add an agent" }), form(async (f) => {
+      const [first, ...rest] = f.name.value.trim().split(" ");
+      await api("POST", "/users", { type: f.type.value, first_name: first, last_name: rest.join(" "), email: f.email.value, password: f.password.value });
+      flash("Agent added.");
+      render("Agents");
+    }, field("Name", el("input", { name: "name", required: true })), field("Email", el("input", { name: "email", type: "email", required: true })),
+    field("Password", el("input", { name: "password", type: "password", minlength: 8, required: true })), field("Role", role)));
+  },
+
+  async Departments(box) {
+    const r = await api("GET", "/departments");
+    const ul = el("ul", { class: "rows" });
+    for (const d of r.departments) {
+      ul.append(el("li", {}, el("span", { text: d.name }),
+        el("button", { type: "button", text: "Rename", onclick: async () => {
+          const name = prompt("New name", d.name);
+          if (name) { await api("PATCH", `/departments/${d.id}`, { name }); render("Departments"); }
+        } }),
+        el("button", { type: "button", class: "danger", text: "Delete", onclick: async () => {
+          if (confirm(`Delete the department ${d.name}?`)) { await api("DELETE", `/departments/${d.id}`); render("Departments"); }
+        } })));
+    }
+    box.append(ul, form(async (f) => { await api("POST", "/departments", { name: f.name.value }); render("Departments"); },
+      field("New department", el("input", { name: "name", required: true }))));
+  },
+
+  async "Saved replies"(box) {
+    const s = (await api("GET", "/settings")).settings;
+    const replies = Array.isArray(s.saved_replies) ? s.saved_replies : [];
+    const ul = el("ul", { class: "rows" });
+    replies.forEach((r, i) => ul.append(el("li", {}, el("code", { text: "#" + r.shortcut }), el("span", { text: r.text }),
+      el("button", { type: "button", class: "danger", text: "Remove", onclick: async () => {
+        replies.splice(i, 1);
+        await api("PUT", "/settings", { saved_replies: replies });
+        render("Saved replies");
+      } }))));
+    box.append(el("p", { class: "hint", text: "Type # and the shortcut in the reply box to insert a saved reply." }), ul,
+      form(async (f) => {
+        replies.push({ shortcut: f.shortcut.value.trim().replace(/^#/, ""), text: f.text.value });
+        await api("PUT", "/settings", { saved_replies: replies });
+        render("Saved replies");
+      }, field("Shortcut", el("input", { name: "shortcut", required: true, pattern: "#?[A-Za-z0-9_-]+" })),
+      field("Text", el("textarea", { name: "text", rows: 3, required: true }))));
+  },
+
+  async Widget(box) {
+    const s = (await api("GET", "/settings")).settings;
+    const v = (k, d = "") => (s["widget." + k] ?? d);
+    const pos = el("select", { name: "position" }, el("option", { value: "right", text: "Bottom right" }), el("option", { value: "left", text: "Bottom left" }));
+    pos.value = v("position", "right");
+    const lang = el("select", { name: "language" }, ...["", "en", "fr", "ar"].map((c) => el("option", { value: c, text: c || "Visitor's browser" })));
+    lang.value = v("language");
+    const prechat = v("prechat", {});
+    const preview = el("iframe", { class: "widget-preview", title: "Widget preview", src: "/widget/frame" });
+    const snippet = el("textarea", { readonly: true, rows: 2, class: "snippet", "aria-label": "Embed snippet" });
+    snippet.value = `<script src="${location.origin}/widget.js" async></script>`;
+    box.append(el("div", { class: "two" },
+      form(async (f) => {
+        await api("PUT", "/settings", {
+          "widget.title": f.title.value || null, "widget.subtitle": f.subtitle.value || null, "widget.greeting": f.greeting.value || null,
+          "widget.color": f.color.value, "widget.position": f.position.value, "widget.language": f.language.value || null,
+          "widget.logo": f.logo.value || null, "widget.offline_message": f.offline.value || null, "widget.away_message": f.away.value || null,
+          "widget.prechat": { enabled: f.prechat.checked, required: f.prechat_required.checked },
+        });
+        preview.src = "/widget/frame?" + Date.now();
+        flash("Widget saved.");
+      },
+      field("Title", el("input", { name: "title", value: v("title") })), field("Subtitle", el("input", { name: "subtitle", value: v("subtitle") })),
+      field("Greeting", el("input", { name: "greeting", value: v("greeting") })), field("Colour", el("input", { name: "color", type: "color", value: v("color", "#2f6fed") })),
+      field("Position", pos), field("Language", lang), field("Logo URL", el("input", { name: "logo", type: "url", value: v("logo") })),
+      field("Offline form text", el("input", { name: "offline", value: v("offline_message") })), field("Away message", el("input", { name: "away", value: v("away_message") })),
+      field("Ask name and email first (pre-chat form)", el("input", { name: "prechat", type: "checkbox", checked: Boolean(prechat.enabled) })),
+      field("…and require them", el("input", { name: "prechat_required", type: "checkbox", checked: Boolean(prechat.required) }))),
+      el("div", {}, el("h3", { text: "Preview" }), preview, el("h3", { text: "Embed snippet" }), snippet,
+        el("button", { type: "button", text: "Copy snippet", onclick: () => { snippet.select(); navigator.clipboard?.writeText(snippet.value); } }))));
+  },
+
+  async Security(box) {
+    const s = (await api("GET", "/settings")).settings;
+    const list = (k) => (Array.isArray(s[k]) ? s[k].join("\n") : "");
+    box.append(form(async (f) => {
+      const lines = (t) => t.split(/\s+/).map((x) => x.trim()).filter(Boolean);
+      await api("PUT", "/settings", {
+        "identity.secret": f.secret.value || null, "identity.required": f.required.checked,
+        "widget.allowed_domains": lines(f.domains.value), "inbox.embed_origins": lines(f.embeds.value),
+      });
+      flash("Security settings saved.");
+    },
+    field("Identity verification secret (your server signs user ids with it)", el("input", { name: "secret", value: s["identity.secret"] || "", autocomplete: "off" })),
+    field("Require verified identities", el("input", { name: "required", type: "checkbox", checked: Boolean(s["identity.required"]) })),
+    field("Sites allowed to embed the widget (one origin per line; empty = any)", el("textarea", { name: "domains", rows: 3, text: list("widget.allowed_domains") })),
+    field("Origins allowed to frame the inbox embed modes (minifiedView)", el("textarea", { name: "embeds", rows: 3, text: list("inbox.embed_origins") }))));
+  },
+
+  async Webhooks(box) {
+    const r = await api("GET", "/webhooks");
+    for (const w of r.webhooks) {
+      const log = el("ul", { class: "rows" });
+      const card = el("div", { class: "card" }, el("strong", { text: w.url }), el("span", { class: "hint", text: ` ${w.events.join(", ")} · ${w.active ? "active" : "disabled" + (w.disabled_reason ? " (" + w.disabled_reason + ")" : "")}` }),
+        el("button", { type: "button", text: "Deliveries", onclick: async () => {
+          log.replaceChildren();
+          const d = await api("GET", `/webhooks/${w.id}/deliveries?limit=20`);
+          for (const x of d.deliveries) {
+            log.append(el("li", {}, el("span", { text: `#${x.id} ${x.payload && x.payload.type ? x.payload.type : ""} · ${x.state} · ${x.attempts} attempts ${x.last_error ? "· " + x.last_error : ""}` }),
+              el("button", { type: "button", text: "Replay", onclick: async () => { await api("POST", `/deliveries/${x.id}/replay`); flash("Queued again."); } })));
+          }
+        } }),
+        el("button", { type: "button", text: w.active ? "Disable" : "Enable", onclick: async () => { await api("PATCH", `/webhooks/${w.id}`, { active: !w.active }); render("Webhooks"); } }),
+        el("button", { type: "button", class: "danger", text: "Delete", onclick: async () => {
+          if (confirm("Delete this endpoint and its delivery log?")) { await api("DELETE", `/webhooks/${w.id}`); render("Webhooks"); }
+        } }), log);
+      box.append(card);
+    }
+    const created = el("div");
+    box.append(el("h3", { text: "Add an endpoint" }), form(async (f) => {
+      const events = f.events.value.split(/[\s,]+/).filter(Boolean);
+      const w = await api("POST", "/webhooks", { url: f.url.value, events });
+      await render("Webhooks");
+      $("settings-body").append(once("Signing secret", w.webhook.secret));
+    }, field("URL", el("input", { name: "url", type: "url", required: true })),
+    field("Events (comma-separated, e.g. message.*, conversation.status; empty = all)", el("input", { name: "events" }))), created);
+  },
+
+  async "API tokens"(box) {
+    const r = await api("GET", "/tokens");
+    const ul = el("ul", { class: "rows" });
+    for (const t of r.tokens) {
+      ul.append(el("li", {}, el("span", { text: `${t.name} · ${t.role} · ${t.prefix}… · ${t.revoked ? "revoked" : "active"}` }),
+        t.revoked ? null : el("button", { type: "button", class: "danger", text: "Revoke", onclick: async () => { await api("DELETE", `/tokens/${t.id}`); render("API tokens"); } })));
+    }
+    const role = el("select", { name: "role" }, el("option", { value: "agent", text: "Agent" }), el("option", { value: "admin", text: "Admin" }));
+    box.append(ul, form(async (f) => {
+      const t = await api("POST", "/tokens", { name: f.name.value, role: f.role.value });
+      await render("API tokens");
+      $("settings-body").append(once("API token", t.token.secret));
+    }, field("Name", el("input", { name: "name", required: true })), field("Role", role)));
+  },
+};
+
+async function render(name) {
+  for (const b of document.querySelectorAll("#settings-tabs button")) b.setAttribute("aria-selected", String(b.textContent === name));
+  const box = $("settings-body");
+  box.replaceChildren();
+  try { await sections[name](box); } catch (err) { flash(err.message, true); }
+}
+
+export function setup(apiFn) {
+  api = apiFn;
+  const tabs = $("settings-tabs");
+  for (const name of Object.keys(sections)) {
+    tabs.append(el("button", { type: "button", role: "tab", text: name, onclick: () => render(name) }));
+  }
+  return () => render("Agents");
+}
+
+/** Saved replies for the composer's `#` autocomplete. */
+export async function savedReplies(apiFn) {
+  try {
+    const s = (await apiFn("GET", "/settings")).settings;
+    return Array.isArray(s.saved_replies) ? s.saved_replies : [];
+  } catch { return []; }
+}
