@@ -62,13 +62,16 @@ const sections = {
         el("td", { text: u.disabled ? "disabled" : u.online ? "online" : "away" }), el("td", {}, reset, toggle)));
     }
     const role = el("select", { name: "type" }, el("option", { value: "agent", text: "Agent" }), el("option", { value: "admin", text: "Admin" }));
+    const depts = (await api("GET", "/departments")).departments;
+    const dept = el("select", { name: "department" }, el("option", { value: "", text: "No department" }), ...depts.map((d) => el("option", { value: String(d.id), text: d.name })));
     box.append(table, el("h3", { text: "Add an agent" }), form(async (f) => {
       const [first, ...rest] = f.name.value.trim().split(" ");
-      await api("POST", "/users", { type: f.type.value, first_name: first, last_name: rest.join(" "), email: f.email.value, password: f.password.value });
+      await api("POST", "/users", { type: f.type.value, first_name: first, last_name: rest.join(" "), email: f.email.value, password: f.password.value,
+        department_id: f.department.value ? Number(f.department.value) : undefined });
       flash("Agent added.");
       render("Agents");
     }, field("Name", el("input", { name: "name", required: true })), field("Email", el("input", { name: "email", type: "email", required: true })),
-    field("Password", el("input", { name: "password", type: "password", minlength: 8, required: true })), field("Role", role)));
+    field("Password", el("input", { name: "password", type: "password", minlength: 8, required: true })), field("Role", role), field("Department", dept)));
   },
 
   async Departments(box) {
@@ -137,6 +140,31 @@ const sections = {
       field("…and require them", el("input", { name: "prechat_required", type: "checkbox", checked: Boolean(prechat.required) }))),
       el("div", {}, el("h3", { text: "Preview" }), preview, el("h3", { text: "Embed snippet" }), snippet,
         el("button", { type: "button", text: "Copy snippet", onclick: () => { snippet.select(); navigator.clipboard?.writeText(snippet.value); } }))));
+  },
+
+  async "Business hours"(box) {
+    const s = (await api("GET", "/settings")).settings;
+    const h = s["widget.hours"] || {};
+    const days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    const rows = days.map((d) => {
+      const [from, to] = ((h.days || {})[d] || [])[0] || ["", ""];
+      return el("div", { class: "day" }, el("span", { text: d }),
+        el("input", { name: d + "_from", type: "time", value: from, "aria-label": d + " from" }),
+        el("input", { name: d + "_to", type: "time", value: to, "aria-label": d + " to" }));
+    });
+    box.append(el("p", { class: "hint", text: "Outside these hours the widget shows the offline form, even with agents online. A day left empty is closed. With no hours at all (and the box below unticked) the widget is always open." }),
+      form(async (f) => {
+        const out = {};
+        let any = false;
+        for (const d of days) {
+          const from = f[d + "_from"].value, to = f[d + "_to"].value;
+          out[d] = from && to ? [[from, to]] : [];
+          any = any || Boolean(from && to);
+        }
+        await api("PUT", "/settings", { "widget.hours": any || f.closed.checked ? { timezone: f.timezone.value || "UTC", days: out } : null });
+        flash("Business hours saved.");
+      }, field("Time zone (e.g. Europe/Oslo)", el("input", { name: "timezone", value: h.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone })),
+      ...rows, field("Use these hours even if every day is empty (closed)", el("input", { name: "closed", type: "checkbox", checked: Boolean(h.days) }))));
   },
 
   async Security(box) {

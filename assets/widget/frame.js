@@ -221,15 +221,36 @@ function prechatFields() {
   return p.enabled ? (p.fields && p.fields.length ? p.fields : [{ name: "first_name", label: t.name }, { name: "email", label: t.email, type: "email" }]) : [];
 }
 
+/** Inside the weekly opening hours, in the configured time zone (the
+ * browser's own time zone database does the conversion)? No hours set means
+ * always open. `hours = {timezone, days: {mon: [["09:00", "17:00"]], ...}}`. */
+function withinHours(hours, now = new Date()) {
+  if (!hours || !hours.days) return true;
+  let parts;
+  try {
+    parts = new Intl.DateTimeFormat("en-GB", { timeZone: hours.timezone || "UTC", weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(now);
+  } catch { return true; }
+  const get = (t) => (parts.find((p) => p.type === t) || {}).value || "";
+  const day = get("weekday").toLowerCase().slice(0, 3);
+  const hm = get("hour").padStart(2, "0") + ":" + get("minute").padStart(2, "0");
+  return (hours.days[day] || []).some(([from, to]) => hm >= from && hm < to);
+}
+
+/** Someone to answer: an agent online, within opening hours. */
+function available() {
+  return state.online && withinHours(state.config.hours);
+}
+
 /** Which screen: the offline form, the pre-chat form, or the conversation. */
 function render() {
   const c = state.config;
   $("title").textContent = c.title || t.title;
-  $("subtitle").textContent = state.online ? (c.subtitle || t.online) : (c.away_message || t.away);
+  $("subtitle").textContent = available() ? (c.subtitle || t.online) : (c.away_message || t.away);
   if (c.logo) { $("logo").src = c.logo; $("logo").hidden = false; }
   const talking = Boolean(state.conversation);
   $("transcript").hidden = !talking;
-  const offline = !state.online && !talking && c.offline_form !== false;
+  const offline = !available() && !talking && c.offline_form !== false;
   const needPrechat = !offline && !talking && !state.token && prechatFields().length > 0;
   $("offline").hidden = !offline;
   $("prechat").hidden = !needPrechat;
@@ -394,6 +415,22 @@ function markRead() {
   }
 }
 
+/** A short synthesized chime for a reply while the panel is closed. */
+function chime() {
+  if (state.config.sound === false || !window.AudioContext) return;
+  try {
+    const ctx = chime.ctx || (chime.ctx = new AudioContext());
+    const o = ctx.createOscillator();
+    const g = ctx.createGain();
+    o.frequency.value = 988;
+    g.gain.setValueAtTime(0.06, ctx.currentTime);
+    g.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + 0.3);
+    o.connect(g).connect(ctx.destination);
+    o.start();
+    o.stop(ctx.currentTime + 0.32);
+  } catch { /* audio not allowed yet */ }
+}
+
 let typingTimer = 0;
 function showTyping(d) {
   const el = $("typing");
@@ -414,7 +451,7 @@ function onEvent(e) {
     if (mine === false) {
       $("typing").hidden = true;
       emit("message:received", { id: d.message.id, body: d.message.body, sender: d.message.sender && d.message.sender.name });
-      if (!state.open) { state.unread += 1; badge(); } else markRead();
+      if (!state.open) { state.unread += 1; badge(); chime(); } else markRead();
     }
   }
   if (e.kind === "conversation.status" && e.conversation_id === state.conversation && d.status === 3) askRating();

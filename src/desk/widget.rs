@@ -27,6 +27,7 @@ const PUBLIC_KEYS: &[&str] = &[
     "offline_message",
     "away_message",
     "sound",
+    "hours",
 ];
 
 #[derive(Debug, Deserialize)]

@@ -233,6 +233,78 @@ test("admin settings: agents, saved replies, widget colour, API token shown once
   await server.api("PUT", "/settings", { "widget.color": null, "widget.title": null }, server.token);
 });
 
+test("opening hours, the required pre-chat form and the unread badge", async () => {
+  await server.presence(true);
+  // Closed every day: the offline form, with the away message, although an agent is online.
+  await server.api("PUT", "/settings", { "widget.hours": { timezone: "Europe/Oslo", days: {} }, "widget.away_message": "Back on Monday" }, server.token);
+  const site = await startHostSite(server.base);
+  let v = await visitorPage(site);
+  await v.frame.click("#launcher");
+  await v.frame.waitForSelector("#offline:not([hidden])");
+  assert.equal(await v.frame.textContent("#subtitle"), "Back on Monday");
+  await server.api("PUT", "/settings", { "widget.hours": null, "widget.prechat": { enabled: true, required: true } }, server.token);
+
+  // A required pre-chat form: nothing to type into until it is filled.
+  v = await visitorPage(site);
+  await v.frame.click("#launcher");
+  await v.frame.waitForSelector("#prechat:not([hidden])");
+  assert.equal(await v.frame.isVisible("#composer"), false);
+  await v.frame.click('#prechat button[type="submit"]');
+  assert.equal(await v.frame.isVisible("#composer"), false);
+  await v.frame.fill('#prechat input[name="first_name"]', "Petra");
+  await v.frame.fill('#prechat input[name="email"]', "petra@example.com");
+  await v.frame.click('#prechat button[type="submit"]');
+  await v.frame.waitForSelector("#composer:not([hidden])");
+  await v.frame.fill("#input", "Pre-chat done");
+  await v.frame.press("#input", "Enter");
+  await v.frame.waitForSelector(".msg.mine");
+  const petra = await server.api("GET", "/users?search=petra", undefined, server.token);
+  assert.equal(petra.body.users[0].first_name, "Petra");
+  await server.api("PUT", "/settings", { "widget.prechat": null, "widget.away_message": null }, server.token);
+
+  // Closed panel + agent reply = unread badge on the launcher, and an event for the host page.
+  await v.page.evaluate(() => { window.__unread = []; frontporch("on", "unread", (d) => window.__unread.push(d.count)); });
+  await v.frame.click("#close");
+  const conv = (await server.api("GET", "/conversations?search=petra", undefined, server.token)).body.conversations[0];
+  await server.api("POST", `/conversations/${conv.id}/messages`, { body: "Welcome Petra" }, server.token);
+  await v.frame.waitForSelector("#badge:not([hidden]):text('1')");
+  await v.page.waitForFunction(() => window.__unread.includes(1));
+  await v.frame.click("#launcher");
+  await v.frame.waitForSelector("#badge", { state: "hidden" });
+  await server.presence(false);
+  site.close();
+});
+
+test("the widget only loads on allowed sites, and the embed modes", async () => {
+  await server.api("PUT", "/settings", { "widget.allowed_domains": ["https://shop.example.com"] }, server.token);
+  const site = await startHostSite(server.base);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(site.url);
+  const frame = await (await page.waitForSelector("iframe[title=Chat]")).contentFrame();
+  await page.waitForTimeout(1000);
+  // Chromium refuses to render it here (frame-ancestors).
+  assert.equal(await frame.$("#launcher"), null);
+  const res = await fetch(server.base + "/widget/frame");
+  assert.match(res.headers.get("content-security-policy"), /frame-ancestors 'self' https:\/\/shop\.example\.com/);
+  await server.api("PUT", "/settings", { "widget.allowed_domains": null }, server.token);
+
+  // minifiedView=2: one conversation with a reply box, no menus.
+  const c = await server.api("POST", "/conversations", { user_id: (await server.api("POST", "/users", { first_name: "E" }, server.token)).body.user.id, message: { body: "embedded hello" } }, server.token);
+  const agent = await loginAgent(browser, server);
+  await agent.goto(`${server.base}/admin/chat?dialogID=${c.body.conversation.id}&minifiedView=2`);
+  await agent.waitForSelector("#messages .bubble:text('embedded hello')");
+  assert.equal(await agent.isVisible("#composer"), true);
+  assert.equal(await agent.isVisible("#sidebar"), false);
+  // minifiedView=1: the list, no top menu.
+  await agent.goto(`${server.base}/admin/chat?minifiedView=1`);
+  await agent.waitForSelector("#sidebar");
+  assert.equal(await agent.isVisible(".top"), false);
+  const embed = await fetch(`${server.base}/admin/chat?minifiedView=1`);
+  assert.match(embed.headers.get("content-security-policy"), /frame-ancestors 'none'/);
+  site.close();
+});
+
 test("the offline form appears when no agent is online, and its message arrives", async () => {
   await server.presence(false);
   const site = await startHostSite(server.base);
