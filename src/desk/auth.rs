@@ -141,12 +141,7 @@ impl Desk {
     /// Starts an anonymous (or self-described) visitor and returns its token.
     pub fn create_visitor(&self, fields: UserFields) -> Result<(String, User)> {
         let mut fields = fields;
-        if fields.password.is_some() || fields.user_type.is_some() || fields.external_id.is_some() {
-            return Err(Error::bad(
-                "invalid_field",
-                "visitors cannot set password, type or external_id",
-            ));
-        }
+        super::users::reject_privileged(&fields, "visitors")?;
         super::users::validate_fields(&fields)?;
         let user_type = if fields.email.is_some() {
             "lead"
@@ -161,13 +156,7 @@ impl Desk {
         let user = self.store.write(move |tx| {
             // A visitor may give an email already on file: keep it on their
             // own record only once verified, so never merge here.
-            let email_taken = match &fields.email {
-                Some(e) => users::by_email(tx.conn, e)?.is_some(),
-                None => false,
-            };
-            if email_taken {
-                fields.email = None;
-            }
+            super::users::drop_taken_email(tx.conn, &mut fields, None)?;
             let user = users::insert(tx, &fields, user_type, None)?;
             auth::insert_visitor_token(tx, &th, user.id)?;
             tx.emit(

@@ -56,6 +56,48 @@ pub fn validate_fields(f: &UserFields) -> Result<()> {
     Ok(())
 }
 
+/// Refuses the fields only staff may set, for visitor-facing verbs.
+pub fn reject_privileged(f: &UserFields, what: &str) -> Result<()> {
+    if f.password.is_some()
+        || f.user_type.is_some()
+        || f.external_id.is_some()
+        || f.department_id.is_some()
+    {
+        return Err(Error::bad(
+            "invalid_field",
+            format!("{what} cannot set password, type, department or external_id"),
+        ));
+    }
+    Ok(())
+}
+
+/// Drops an email another user already has: claiming someone's email must
+/// never take over their record.
+pub fn drop_taken_email(
+    conn: &rusqlite::Connection,
+    f: &mut UserFields,
+    owner: Option<i64>,
+) -> Result<()> {
+    if let Some(e) = &f.email {
+        if users::by_email(conn, e)?.is_some_and(|(u, _)| Some(u.id) != owner) {
+            f.email = None;
+        }
+    }
+    Ok(())
+}
+
+/// Appends `user.updated` (staff only) for a changed user.
+pub fn emit_updated(tx: &mut crate::store::Tx, actor_id: Option<i64>, user: &User) -> Result<()> {
+    tx.emit(
+        "user.updated",
+        None,
+        actor_id,
+        Audience::Staff,
+        json!({ "user": user.to_json() }),
+    )?;
+    Ok(())
+}
+
 /// Creates the install's bot user on first start; returns its id.
 pub fn ensure_bot(store: &Store) -> Result<i64> {
     store.write(|tx| {
@@ -138,51 +180,25 @@ impl Desk {
             if hash.is_some() {
                 crate::store::auth::delete_sessions_of(tx, id)?;
             }
-            tx.emit(
-                "user.updated",
-                None,
-                Some(actor_id),
-                Audience::Staff,
-                json!({ "user": user.to_json() }),
-            )?;
+            emit_updated(tx, Some(actor_id), &user)?;
             Ok(user)
         })
     }
 
     /// A visitor describing themselves (name, email, custom fields, page URL).
     pub fn update_self_visitor(&self, visitor: &User, mut fields: UserFields) -> Result<User> {
-        if fields.password.is_some()
-            || fields.user_type.is_some()
-            || fields.external_id.is_some()
-            || fields.department_id.is_some()
-        {
-            return Err(Error::bad(
-                "invalid_field",
-                "visitors cannot set password, type, department or external_id",
-            ));
-        }
+        reject_privileged(&fields, "visitors")?;
         validate_fields(&fields)?;
         let id = visitor.id;
         let promote = visitor.user_type == "visitor"
             && fields.email.as_deref().is_some_and(|e| !e.is_empty());
         self.store.write(move |tx| {
-            if let Some(e) = &fields.email {
-                if users::by_email(tx.conn, e)?.is_some_and(|(u, _)| u.id != id) {
-                    // Never take over someone else's record by claiming their email.
-                    fields.email = None;
-                }
-            }
+            drop_taken_email(tx.conn, &mut fields, Some(id))?;
             if promote && fields.email.is_some() {
                 fields.user_type = Some("lead".into());
             }
             let user = users::update(tx, id, &fields, None)?;
-            tx.emit(
-                "user.updated",
-                None,
-                Some(id),
-                Audience::Staff,
-                json!({ "user": user.to_json() }),
-            )?;
+            emit_updated(tx, Some(id), &user)?;
             Ok(user)
         })
     }
@@ -233,13 +249,7 @@ impl Desk {
             users::get(tx.conn, id)?;
             users::set_disabled(tx, id, disabled)?;
             let user = users::get(tx.conn, id)?;
-            tx.emit(
-                "user.updated",
-                None,
-                Some(actor_id),
-                Audience::Staff,
-                json!({ "user": user.to_json() }),
-            )?;
+            emit_updated(tx, Some(actor_id), &user)?;
             Ok(user)
         })
     }

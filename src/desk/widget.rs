@@ -90,16 +90,7 @@ impl Desk {
             hash,
             mut fields,
         } = input;
-        if fields.password.is_some()
-            || fields.user_type.is_some()
-            || fields.external_id.is_some()
-            || fields.department_id.is_some()
-        {
-            return Err(Error::bad(
-                "invalid_field",
-                "identify takes id, hash and contact details only",
-            ));
-        }
+        super::users::reject_privileged(&fields, "identify")?;
         super::users::validate_fields(&fields)?;
         super::check_len("id", &id, 200)?;
         let secret = self
@@ -148,16 +139,12 @@ impl Desk {
                     if users::get(tx.conn, visitor_id)?.user_type == "visitor" {
                         users::delete(tx, visitor_id)?;
                     }
-                    if fields.email.as_deref().is_some_and(|e| users::by_email(tx.conn, e).ok().flatten().is_some_and(|(u, _)| u.id != contact.id)) {
-                        fields.email = None;
-                    }
+                    super::users::drop_taken_email(tx.conn, &mut fields, Some(contact.id))?;
                     (users::update(tx, contact.id, &fields, None)?, true)
                 }
                 _ => {
                     fields.external_id = Some(id.clone());
-                    if fields.email.as_deref().is_some_and(|e| users::by_email(tx.conn, e).ok().flatten().is_some_and(|(u, _)| u.id != visitor_id)) {
-                        fields.email = None;
-                    }
+                    super::users::drop_taken_email(tx.conn, &mut fields, Some(visitor_id))?;
                     fields.user_type = Some("user".into());
                     (users::update(tx, visitor_id, &fields, None)?, false)
                 }
