@@ -35,10 +35,7 @@ fn cli_commands_work_while_the_server_runs() {
         .as_i64()
         .unwrap();
     // A waiter on the server hears about the account the CLI creates.
-    let waiter = {
-        let admin = admin.clone();
-        std::thread::spawn(move || admin.get(&format!("/api/v1/events?after={cursor}")))
-    };
+    let waiter = admin.poll_events(cursor);
     std::thread::sleep(Duration::from_millis(200));
     let (ok, out, err) = cli(
         &[

@@ -241,6 +241,12 @@ impl Client {
         (st, v)
     }
 
+    /// Long-polls `/api/v1/events?after=` on a thread; join it for the answer.
+    pub fn poll_events(&self, after: i64) -> std::thread::JoinHandle<Value> {
+        let c = self.clone();
+        std::thread::spawn(move || c.get(&format!("/api/v1/events?after={after}")))
+    }
+
     pub fn get(&self, path: &str) -> Value {
         let (st, v) = self.call("GET", path, None);
         assert_eq!(st, 200, "GET {path}: {v}");

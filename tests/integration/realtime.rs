@@ -31,14 +31,8 @@ fn long_poll_waiter_receives_a_message_posted_by_another_client() {
         .as_i64()
         .unwrap();
 
-    let waiter = {
-        let admin = admin.clone();
-        std::thread::spawn(move || admin.get(&format!("/api/v1/events?after={cursor}")))
-    };
-    let vwaiter = {
-        let visitor = visitor.clone();
-        std::thread::spawn(move || visitor.get(&format!("/api/v1/events?after={vcursor}")))
-    };
+    let waiter = admin.poll_events(cursor);
+    let vwaiter = visitor.poll_events(vcursor);
     std::thread::sleep(Duration::from_millis(300)); // both are parked now
     let started = Instant::now();
     admin.post(
@@ -159,10 +153,7 @@ fn visitors_see_only_their_own_events_and_typing_is_live() {
     let cursor = admin.get("/api/v1/events?after=0")["cursor"]
         .as_i64()
         .unwrap();
-    let waiter = {
-        let admin = admin.clone();
-        std::thread::spawn(move || admin.get(&format!("/api/v1/events?after={cursor}")))
-    };
+    let waiter = admin.poll_events(cursor);
     std::thread::sleep(Duration::from_millis(300));
     let (st, _) = a.call(
         "POST",
@@ -281,10 +272,7 @@ fn a_stalled_client_does_not_delay_the_others() {
     let mut received = 0;
     let mut slowest = Duration::ZERO;
     for i in 0..120 {
-        let waiter = {
-            let admin = admin.clone();
-            std::thread::spawn(move || admin.get(&format!("/api/v1/events?after={cursor}")))
-        };
+        let waiter = admin.poll_events(cursor);
         std::thread::sleep(Duration::from_millis(5));
         let t0 = Instant::now();
         admin.post(
