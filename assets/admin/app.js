@@ -330,6 +330,32 @@ $("composer").addEventListener("submit", async (e) => {
   }
 });
 
+const EMOJI = ["😀", "😊", "😉", "🙂", "😅", "🙏", "👍", "👋", "🎉", "✅", "❤️", "🔥", "💡", "📦", "🚚", "⏰"];
+$("emoji-button").addEventListener("click", () => {
+  const box = $("emoji");
+  if (!box.children.length) {
+    for (const e of EMOJI) {
+      const b = el("button", "", e);
+      b.type = "button";
+      b.setAttribute("aria-label", e);
+      b.addEventListener("click", () => {
+        const input = $("input");
+        const at = input.selectionStart ?? input.value.length;
+        input.value = input.value.slice(0, at) + e + input.value.slice(input.selectionEnd ?? at);
+        input.focus();
+        input.selectionStart = input.selectionEnd = at + e.length;
+      });
+      box.append(b);
+    }
+  }
+  box.hidden = !box.hidden;
+  $("emoji-button").setAttribute("aria-expanded", String(!box.hidden));
+});
+
+// The per-agent sound setting, kept in this browser.
+$("sound").checked = localStorage.getItem("frontporch.sound") !== "off";
+$("sound").addEventListener("change", (e) => localStorage.setItem("frontporch.sound", e.target.checked ? "on" : "off"));
+
 $("attach").addEventListener("click", () => $("file").click());
 $("file").addEventListener("change", async (e) => {
   const file = e.target.files[0];
@@ -432,6 +458,13 @@ async function onEvent(ev) {
   if (ev.kind === "conversation.deleted") {
     state.conversations.delete(ev.conversation_id);
     return renderList();
+  }
+  if (ev.kind === "message.read" && d.by === "visitor" && ev.conversation_id === state.current) {
+    for (const id of d.message_ids || []) {
+      const meta = document.querySelector(`#messages .msg.staff[data-id="${Number(id)}"] .meta`);
+      if (meta && !meta.textContent.endsWith("read")) meta.textContent += " · read";
+    }
+    return;
   }
   if (ev.kind === "message.created" && ev.conversation_id === state.current) {
     addMessage(d.message);

@@ -79,6 +79,18 @@ test("a visitor on another origin chats live with an agent", async () => {
   await frame2.type("#input", "ok");
   await agent.waitForSelector("#typing:not([hidden])");
 
+  // The visitor reads the reply: the inbox shows it as read, live.
+  await agent.waitForSelector("#messages .msg.staff .meta:has-text('read')");
+
+  // A dropped connection: what the agent sends meanwhile arrives after it.
+  await page.context().setOffline(true);
+  await page.waitForTimeout(1500);
+  await agent.fill("#input", "Sent while you were offline 😊");
+  await agent.press("#input", "Enter");
+  await page.waitForTimeout(500);
+  await page.context().setOffline(false);
+  await frame2.waitForSelector(".bubble:text('Sent while you were offline 😊')", { timeout: 40000 });
+
   // Read-only embed (Chat2Desk minifiedView=3): history, no composer, no actions.
   const cid = Number(await agent.getAttribute("#list li[aria-current=true]", "data-id"));
   const ro = await agent.context().newPage();
@@ -416,6 +428,10 @@ test("mobile: the open widget fills the screen", async () => {
   const box = await (await page.$("iframe[title=Chat]")).boundingBox();
   assert.ok(box.width >= 380 && box.height >= 700, JSON.stringify(box));
   await page.screenshot({ path: DOCS + "widget-mobile.png" });
+  // Another language from the host page, right to left.
+  await page.evaluate(() => frontporch("language", "ar"));
+  await frame.waitForFunction(() => document.documentElement.dir === "rtl");
+  assert.equal(await frame.textContent("#title"), "تحدث معنا");
   await server.presence(false);
   site.close();
 });
