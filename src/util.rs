@@ -48,6 +48,12 @@ pub fn rfc3339(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:03}Z")
 }
 
+/// Support Board's `YYYY-MM-DD HH:MM:SS`, UTC.
+pub fn sql_datetime(ms: i64) -> String {
+    let (y, mo, d, h, mi, s, _) = parts(ms);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+}
+
 /// `n` bytes from the OS CSPRNG.
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut buf = vec![0u8; n];
@@ -90,6 +96,7 @@ mod tests {
     #[test]
     fn formats_dates() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(sql_datetime(1_589_293_737_000), "2020-05-12 14:28:57");
         assert_eq!(rfc3339(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert_eq!(rfc3339(-1000), "1969-12-31T23:59:59.000Z");
     }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod ops;
 pub mod pages;
 pub mod rest;
+pub mod support_board;
 pub mod widget;
 
 use crate::app::App;
@@ -72,6 +73,13 @@ const fn r(method: &'static str, path: &'static str, access: Access, handler: Ha
 use Access::*;
 
 pub static ROUTES: &[Route] = &[
+    r(
+        "POST",
+        "/script/include/api.php",
+        Public,
+        support_board::handle,
+    ),
+    r("POST", "/api.php", Public, support_board::handle),
     r("GET", "/healthz", Public, ops::healthz),
     r("GET", "/metrics", Public, ops::metrics),
     r("GET", "/api/v1/openapi.json", Public, ops::openapi),

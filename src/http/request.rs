@@ -139,6 +139,11 @@ impl Ctx {
 }
 
 pub fn parse_form(qs: &str) -> HashMap<String, String> {
+    parse_form_pairs(qs).into_iter().collect()
+}
+
+/// Form fields in order, repeated keys kept (`a[]=1&a[]=2`).
+pub fn parse_form_pairs(qs: &str) -> Vec<(String, String)> {
     qs.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {

@@ -7,5 +7,6 @@ mod crash;
 mod harness;
 mod ops;
 mod realtime;
+mod support_board;
 mod uploads;
 mod webhooks;

@@ -1,0 +1,636 @@
+//! The Support Board (GB Talk) web API: `POST /script/include/api.php` (and
+//! `/api.php`) with `token`, `function` and the function's arguments, form
+//! encoded the way PHP's `http_build_query` sends them (arrays included) or
+//! as JSON. Answers `{"success": bool, "response": ...}` with records shaped
+//! as the seed shows them: ids and numbers as strings, dates as
+//! `YYYY-MM-DD HH:MM:SS` UTC. Every function calls the same desk verbs as
+//! the REST API, so what it does is visible everywhere.
+//!
+//! This first cut covers users, conversations and messages; other functions
+//! answer `{"success":false,"response":"function-not-supported"}`.
+
+use super::auth::Caller;
+use super::Reply;
+use crate::app::App;
+use crate::desk::conversations::{ConversationInput, ConversationPatch};
+use crate::desk::messages::{Attachment, MessageInput};
+use crate::desk::{Actor, Role};
+use crate::error::{Error, Kind, Result};
+use crate::http::request::{parse_form_pairs, Ctx};
+use crate::http::response::Resp;
+use crate::store::conversations::{Conversation, Filter};
+use crate::store::messages::Message;
+use crate::store::users::{User, UserFields};
+use crate::util::sql_datetime;
+use serde_json::{json, Map, Value};
+
+/// The arguments of one call, whatever encoding they came in.
+struct Args(Map<String, Value>);
+
+impl Args {
+    fn parse(ctx: &Ctx) -> Result<Args> {
+        let ct = ctx
+            .header("content-type")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if ct.starts_with("application/json") {
+            let v: Value = ctx.json()?;
+            return match v {
+                Value::Object(m) => Ok(Args(m)),
+                _ => Err(Error::bad(
+                    "invalid-arguments",
+                    "the body must be a JSON object",
+                )),
+            };
+        }
+        let text = std::str::from_utf8(&ctx.body)
+            .map_err(|_| Error::bad("invalid-arguments", "the body is not UTF-8"))?;
+        Ok(Args(nest(parse_form_pairs(text))))
+    }
+
+    fn str(&self, k: &str) -> Option<String> {
+        match self.0.get(k)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    fn id(&self, k: &str) -> Result<Option<i64>> {
+        match self.str(k) {
+            None => Ok(None),
+            Some(s) if s.is_empty() || s == "-1" || s == "false" => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| Error::bad("invalid-arguments", format!("{k} must be an id"))),
+        }
+    }
+
+    fn need_id(&self, k: &str, missing: &'static str) -> Result<i64> {
+        self.id(k)?
+            .ok_or_else(|| Error::bad(missing, format!("{k} is required")))
+    }
+
+    fn flag(&self, k: &str) -> bool {
+        matches!(self.str(k).as_deref(), Some("true" | "1"))
+    }
+
+    /// A JSON value given either as nested form fields or as a JSON string.
+    fn json(&self, k: &str) -> Option<Value> {
+        match self.0.get(k)? {
+            Value::String(s) if s.is_empty() || s == "false" => None,
+            Value::String(s) => serde_json::from_str(s).ok(),
+            v => Some(v.clone()),
+        }
+    }
+}
+
+/// `a[b][0]=x` pairs into nested JSON; objects whose keys are 0..n become arrays.
+fn nest(pairs: Vec<(String, String)>) -> Map<String, Value> {
+    let mut root = Map::new();
+    for (key, value) in pairs {
+        let mut path: Vec<String> = Vec::new();
+        let (head, rest) = key
+            .split_once('[')
+            .map_or((key.as_str(), ""), |(h, r)| (h, r));
+        path.push(head.to_string());
+        for seg in rest.split('[') {
+            if let Some(seg) = seg.strip_suffix(']') {
+                path.push(seg.to_string());
+            }
+        }
+        let mut node = &mut root;
+        for (i, seg) in path.iter().enumerate() {
+            let seg = if seg.is_empty() {
+                node.len().to_string()
+            } else {
+                seg.clone()
+            };
+            if i + 1 == path.len() {
+                node.insert(seg, Value::String(value.clone()));
+            } else {
+                let next = node.entry(seg).or_insert_with(|| Value::Object(Map::new()));
+                if !next.is_object() {
+                    *next = Value::Object(Map::new());
+                }
+                node = next.as_object_mut().unwrap();
+            }
+        }
+    }
+    root.into_iter().map(|(k, v)| (k, arrays(v))).collect()
+}
+
+fn arrays(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let is_list = !m.is_empty() && (0..m.len()).all(|i| m.contains_key(&i.to_string()));
+            if is_list {
+                Value::Array(
+                    (0..m.len())
+                        .map(|i| arrays(m[&i.to_string()].clone()))
+                        .collect(),
+                )
+            } else {
+                Value::Object(m.into_iter().map(|(k, v)| (k, arrays(v))).collect())
+            }
+        }
+        v => v,
+    }
+}
+
+fn s(v: impl ToString) -> Value {
+    Value::String(v.to_string())
+}
+
+fn opt_s(v: Option<i64>) -> Value {
+    v.map_or(Value::Null, s)
+}
+
+fn user_record(u: &User, extra: bool) -> Value {
+    let mut v = json!({
+        "id": s(u.id), "first_name": u.first_name, "last_name": u.last_name,
+        "email": u.email.clone().unwrap_or_default(), "profile_image": u.profile_image.clone().unwrap_or_default(),
+        "user_type": u.user_type, "creation_time": sql_datetime(u.created_at),
+        "last_activity": sql_datetime(u.last_seen.unwrap_or(u.created_at)),
+        "department": opt_s(u.department_id), "token": "", "password": "",
+    });
+    if extra {
+        v["details"] = details(u);
+    }
+    v
+}
+
+/// Custom fields as Support Board's `[{slug, name, value}]`.
+fn details(u: &User) -> Value {
+    let mut out: Vec<Value> = Vec::new();
+    for (k, val) in u.custom.as_object().into_iter().flatten() {
+        let value = match val {
+            Value::String(x) => x.clone(),
+            other => other.to_string(),
+        };
+        let mut name: String = k.replace('_', " ");
+        if let Some(first) = name.get(0..1) {
+            name = first.to_uppercase() + &name[1..];
+        }
+        out.push(json!({ "slug": k, "name": name, "value": value }));
+    }
+    for (slug, name, val) in [
+        ("phone", "Phone", &u.phone),
+        ("language", "Language", &u.language),
+        ("current_url", "Current URL", &u.current_url),
+    ] {
+        if let Some(v) = val {
+            out.push(json!({ "slug": slug, "name": name, "value": v }));
+        }
+    }
+    Value::Array(out)
+}
+
+fn conversation_details(c: &Conversation, u: &User) -> Value {
+    json!({
+        "user_id": s(c.user_id), "first_name": u.first_name, "last_name": u.last_name,
+        "profile_image": u.profile_image.clone().unwrap_or_default(), "user_type": u.user_type,
+        "id": s(c.id), "title": c.title, "conversation_time": sql_datetime(c.created_at),
+        "conversation_status_code": s(c.status), "department": opt_s(c.department_id),
+    })
+}
+
+fn message_record(m: &Message) -> Value {
+    let (utype, first, last, avatar) = m.sender.clone().unwrap_or_default();
+    let attachments: Vec<Value> = m
+        .attachments
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| json!([a["name"], a["url"]]))
+        .collect();
+    json!({
+        "id": s(m.id), "user_id": opt_s(m.user_id), "message": m.body,
+        "creation_time": sql_datetime(m.created_at),
+        "attachments": if attachments.is_empty() { String::new() } else { Value::Array(attachments).to_string() },
+        "status_code": if m.read_at.is_some() { "2" } else { "0" },
+        "payload": if m.payload.as_object().is_none_or(|o| o.is_empty()) { String::new() } else { m.payload.to_string() },
+        "conversation_id": s(m.conversation_id), "first_name": first, "last_name": last,
+        "profile_image": avatar.unwrap_or_default(), "user_type": utype,
+    })
+}
+
+/// `extra` / `settings_extra`: `{"ID": ["value", "Name"]}` into custom fields
+/// (phone, language and current_url go to their own columns).
+fn apply_extra(f: &mut UserFields, extra: Option<Value>) {
+    let Some(Value::Object(m)) = extra else {
+        return;
+    };
+    let mut custom = Map::new();
+    for (k, v) in m {
+        let value = match &v {
+            Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        let text = value
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| value.to_string());
+        match k.as_str() {
+            "phone" => f.phone = Some(text),
+            "language" => f.language = Some(text),
+            "current_url" => f.current_url = Some(text),
+            _ => {
+                custom.insert(k, Value::String(text));
+            }
+        }
+    }
+    if !custom.is_empty() {
+        f.custom = Some(custom);
+    }
+}
+
+fn user_fields(a: &Args) -> UserFields {
+    let mut f = UserFields {
+        first_name: a.str("first_name"),
+        last_name: a.str("last_name"),
+        email: a
+            .str("email")
+            .map(|e| if e == "NULL" { String::new() } else { e }),
+        avatar: a.str("profile_image").filter(|v| !v.is_empty()),
+        password: a.str("password").filter(|v| !v.is_empty()),
+        user_type: a.str("user_type").filter(|v| !v.is_empty()),
+        department_id: a.id("department").ok().flatten(),
+        ..Default::default()
+    };
+    apply_extra(&mut f, a.json("extra").or_else(|| a.json("settings_extra")));
+    f
+}
+
+fn ok(v: Value) -> Result<Value> {
+    Ok(v)
+}
+
+/// Runs one function; `Err` becomes `{"success": false, "response": code}`.
+fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
+    let desk = &app.desk;
+    match function {
+        "get-user" => match desk
+            .store
+            .read(|c| crate::store::users::find(c, a.need_id("user_id", "missing-user-id")?))?
+        {
+            Some(u) => ok(user_record(&u, a.flag("extra"))),
+            None => ok(Value::Bool(false)),
+        },
+        "get-user-extra" => match desk
+            .store
+            .read(|c| crate::store::users::find(c, a.need_id("user_id", "missing-user-id")?))?
+        {
+            Some(u) => {
+                let all = details(&u);
+                match a.str("slug").filter(|s| !s.is_empty() && s != "false") {
+                    Some(slug) => ok(all
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|d| d["slug"] == slug.as_str())
+                        .map_or_else(
+                            || a.0.get("default").cloned().unwrap_or(Value::Bool(false)),
+                            |d| d["value"].clone(),
+                        )),
+                    None => ok(all),
+                }
+            }
+            None => ok(json!([])),
+        },
+        "get-users" | "search-users" => {
+            let types: Vec<String> = a
+                .json("user_types")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect();
+            let page = a.id("pagination")?.unwrap_or(1).max(1);
+            let users = desk.list_users(
+                actor,
+                &types,
+                a.str("search").as_deref(),
+                100,
+                (page - 1) * 100,
+            )?;
+            ok(Value::Array(
+                users
+                    .iter()
+                    .map(|u| user_record(u, a.flag("extra")))
+                    .collect(),
+            ))
+        }
+        "count-users" => {
+            let users = desk.list_users(actor, &[], None, 1_000_000, 0)?;
+            ok(s(users.len()))
+        }
+        "add-user" => {
+            let mut f = user_fields(a);
+            if f.first_name.is_none() {
+                f.first_name = Some("User".into());
+            }
+            if f.last_name.is_none() {
+                f.last_name = Some(format!("#{}", crate::util::random_below(100_000)));
+            }
+            if f.user_type.is_none() {
+                f.user_type = Some(
+                    if f.email.as_deref().unwrap_or("").is_empty() {
+                        "visitor"
+                    } else {
+                        "user"
+                    }
+                    .into(),
+                );
+            }
+            if f.email.as_deref() == Some("") {
+                f.email = None;
+            }
+            let u = desk.create_user(Some(actor), f)?;
+            ok(json!(u.id))
+        }
+        "update-user" => {
+            let id = a.need_id("user_id", "missing-user-id")?;
+            desk.update_user(actor, id, user_fields(a))?;
+            ok(Value::Bool(true))
+        }
+        "delete-user" => {
+            desk.delete_user(actor, a.need_id("user_id", "missing-user-id")?)?;
+            ok(Value::Bool(true))
+        }
+        "delete-users" => {
+            let ids = a
+                .json("user_ids")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default();
+            for id in ids {
+                let id = id
+                    .as_i64()
+                    .or_else(|| id.as_str().and_then(|s| s.parse().ok()));
+                if let Some(id) = id {
+                    desk.delete_user(actor, id)?;
+                }
+            }
+            ok(Value::Bool(true))
+        }
+        "is-online" => {
+            let id = a.need_id("user_id", "missing-user-id")?;
+            let u = desk.user(id)?;
+            let recent = u
+                .last_seen
+                .is_some_and(|t| crate::util::now_ms() - t < 30_000);
+            ok(Value::Bool(u.online || recent))
+        }
+        "get-bot-id" => ok(s(desk.bot_id)),
+        "get-conversation" => {
+            let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            match desk.conversation(actor, id) {
+                Ok(c) => {
+                    let u = desk.user(c.user_id)?;
+                    let msgs = desk.history(actor, id, None, 200)?;
+                    ok(json!({
+                        "messages": msgs.iter().map(message_record).collect::<Vec<_>>(),
+                        "details": conversation_details(&c, &u),
+                    }))
+                }
+                Err(e) if e.kind == Kind::NotFound => ok(json!({ "messages": [], "details": "" })),
+                Err(e) => Err(e),
+            }
+        }
+        "get-conversations" => {
+            let page = a.id("pagination")?.unwrap_or(1).max(1);
+            let statuses = match a
+                .str("status_code")
+                .filter(|v| !v.is_empty() && v != "false")
+            {
+                Some(code) => vec![code
+                    .parse()
+                    .map_err(|_| Error::bad("invalid-status-code", "bad status_code"))?],
+                None => vec![0, 1, 2],
+            };
+            let filter = Filter {
+                statuses,
+                department_id: a.id("department")?,
+                source: a.str("source").filter(|v| !v.is_empty() && v != "false"),
+                limit: 100,
+                offset: (page - 1) * 100,
+                ..Default::default()
+            };
+            let convs = desk.list_conversations(actor, filter)?;
+            let mut out = Vec::new();
+            for c in convs {
+                let u = desk.user(c.user_id)?;
+                let last = desk.history(actor, c.id, None, 1)?;
+                let mut rec = match last.first() {
+                    Some(m) => message_record(m),
+                    None => {
+                        json!({ "id": "", "user_id": s(c.user_id), "message": "", "creation_time": sql_datetime(c.created_at),
+                        "attachments": "", "status_code": "0", "payload": "", "conversation_id": s(c.id) })
+                    }
+                };
+                rec["message_user_type"] = rec
+                    .get("user_type")
+                    .cloned()
+                    .unwrap_or(Value::String(u.user_type.clone()));
+                rec["first_name"] = json!(u.first_name);
+                rec["last_name"] = json!(u.last_name);
+                rec["profile_image"] = json!(u.profile_image.clone().unwrap_or_default());
+                rec["conversation_status_code"] = s(c.status);
+                rec["user_type"] = json!(u.user_type);
+                out.push(rec);
+            }
+            ok(Value::Array(out))
+        }
+        "new-conversation" => {
+            let user_id = a.need_id("user_id", "user-not-found")?;
+            if desk
+                .store
+                .read(|c| crate::store::users::find(c, user_id))?
+                .is_none()
+            {
+                return Err(Error::not_found("user").with_code("user-not-found"));
+            }
+            let status = match a
+                .str("status_code")
+                .filter(|v| !v.is_empty() && v != "false")
+            {
+                Some(code) => code
+                    .parse()
+                    .map_err(|_| Error::bad("invalid-status-code", "bad status_code"))?,
+                None => 0,
+            };
+            let input = ConversationInput {
+                user_id: Some(user_id),
+                title: a.str("title"),
+                status: Some(status),
+                department_id: a.id("department")?,
+                agent_id: a.id("agent_id")?,
+                source: a.str("source").filter(|v| v != "false"),
+                extra: a.json("extra").and_then(|v| v.as_object().cloned()),
+                message: None,
+            };
+            let (c, _) = desk.create_conversation(actor, input)?;
+            let u = desk.user(c.user_id)?;
+            ok(json!({ "messages": [], "details": conversation_details(&c, &u) }))
+        }
+        "update-conversation-status" => {
+            let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            let status: i64 = a
+                .str("status_code")
+                .and_then(|v| v.parse().ok())
+                .filter(|v| (0..=4).contains(v))
+                .ok_or_else(|| Error::bad("invalid-status-code", "status_code must be 0 to 4"))?;
+            desk.update_conversation(
+                actor,
+                id,
+                ConversationPatch {
+                    status: Some(status),
+                    ..Default::default()
+                },
+            )?;
+            ok(Value::Bool(true))
+        }
+        "send-message" => {
+            let conversation_id = a.need_id("conversation_id", "missing-user-id-or-message")?;
+            let user_id = a.need_id("user_id", "missing-user-id-or-message")?;
+            let body = a.str("message").unwrap_or_default();
+            let attachments: Vec<Attachment> = a
+                .json("attachments")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|p| {
+                    let name = p.get(0)?.as_str()?.to_string();
+                    let url = p.get(1)?.as_str()?.to_string();
+                    Some(Attachment {
+                        name,
+                        url,
+                        content_type: None,
+                        size: None,
+                    })
+                })
+                .collect();
+            if body.trim().is_empty() && attachments.is_empty() {
+                return Err(Error::bad(
+                    "missing-user-id-or-message",
+                    "message is required",
+                ));
+            }
+            let status = match a.str("conversation_status_code").as_deref() {
+                None | Some("") | Some("false") | Some("skip") => None,
+                Some(code) => Some(
+                    code.parse()
+                        .ok()
+                        .filter(|v| (0..=4).contains(v))
+                        .ok_or_else(|| {
+                            Error::bad(
+                                "invalid-status-code",
+                                "conversation_status_code must be 0 to 4 or skip",
+                            )
+                        })?,
+                ),
+            };
+            let input = MessageInput {
+                body,
+                attachments,
+                payload: a.json("payload").and_then(|v| v.as_object().cloned()),
+                private: false,
+                user_id: Some(user_id),
+                status,
+            };
+            let skip = a.str("conversation_status_code").as_deref() == Some("skip");
+            let m = if skip {
+                // Leave the status as it is: post, then put it back if the post moved it.
+                let before = desk.conversation(actor, conversation_id)?.status;
+                let m = desk.post_message(actor, conversation_id, input)?;
+                if desk.conversation(actor, conversation_id)?.status != before {
+                    desk.update_conversation(
+                        actor,
+                        conversation_id,
+                        ConversationPatch {
+                            status: Some(before),
+                            ..Default::default()
+                        },
+                    )?;
+                }
+                m
+            } else {
+                desk.post_message(actor, conversation_id, input)?
+            };
+            ok(
+                json!({ "status": "success", "message-id": m.id, "queue": false, "notifications": [] }),
+            )
+        }
+        "get-departments" => {
+            let mut out = Map::new();
+            for d in desk.departments()? {
+                out.insert(
+                    d["id"].to_string(),
+                    json!({ "name": d["name"], "color": d["color"] }),
+                );
+            }
+            ok(Value::Object(out))
+        }
+        _ => Err(Error::bad(
+            "function-not-supported",
+            format!("{function} is not supported yet"),
+        )),
+    }
+}
+
+/// `POST /script/include/api.php` and `/api.php`.
+pub fn handle(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    let envelope = |success: bool, response: Value| {
+        Ok(Resp::json(200, &json!({ "success": success, "response": response })).into())
+    };
+    let a = match Args::parse(ctx) {
+        Ok(a) => a,
+        Err(e) => return envelope(false, Value::String(e.code.into())),
+    };
+    let actor = match a.str("token") {
+        Some(t) if !t.is_empty() => match app.desk.api_token(&t)? {
+            Some(actor) if actor.role == Role::Admin => actor,
+            _ => return envelope(false, json!("security-error")),
+        },
+        _ => return envelope(false, json!("security-error")),
+    };
+    let Some(function) = a.str("function") else {
+        return envelope(false, json!("missing-function"));
+    };
+    match call(app, &actor, &function, &a) {
+        Ok(v) => envelope(true, v),
+        Err(e) if e.kind == Kind::Internal => Err(e),
+        Err(e) => envelope(false, Value::String(sb_code(&e))),
+    }
+}
+
+/// Our error codes in Support Board's spelling (kebab case).
+fn sb_code(e: &Error) -> String {
+    match e.code {
+        "email_taken" => "duplicate-email".into(),
+        "invalid_type" => "invalid-user-type".into(),
+        "invalid_status" => "invalid-status-code".into(),
+        c => c.replace('_', "-"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn php_arrays_nest() {
+        let m = nest(vec![
+            ("extra[phone][0]".into(), "123".into()),
+            ("extra[phone][1]".into(), "Phone".into()),
+            ("user_types[]".into(), "lead".into()),
+            ("user_types[]".into(), "user".into()),
+            ("function".into(), "add-user".into()),
+        ]);
+        assert_eq!(m["extra"], json!({ "phone": ["123", "Phone"] }));
+        assert_eq!(m["user_types"], json!(["lead", "user"]));
+        assert_eq!(m["function"], "add-user");
+    }
+}

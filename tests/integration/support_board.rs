@@ -1,0 +1,300 @@
+//! The Support Board web API driven as its PHP client does: form-encoded
+//! POSTs to /script/include/api.php (first cut: users, conversations, messages).
+
+use crate::harness::*;
+use serde_json::Value;
+
+/// `http_build_query` of `pairs`, POSTed like the seed's PHP client.
+fn sb(s: &Server, pairs: &[(&str, &str)]) -> Value {
+    let body: String = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let resp = agent()
+        .post(s.url("/script/include/api.php"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send(body)
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap()
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn users_conversations_and_messages_through_api_php() {
+    let s = Server::start_with(&[("FRONTPORCH_POLL_SECONDS", "20")]);
+    let token = s.admin_token();
+    let t = token.as_str();
+    let rest = s.client(t);
+
+    // Security and unknown functions.
+    assert_eq!(
+        sb(
+            &s,
+            &[
+                ("token", "nope"),
+                ("function", "get-user"),
+                ("user_id", "1")
+            ]
+        )
+        .to_string(),
+        r#"{"response":"security-error","success":false}"#
+    );
+    let v = sb(&s, &[("token", t), ("function", "no-such-thing")]);
+    assert_eq!(
+        (v["success"].as_bool(), v["response"].as_str()),
+        (Some(false), Some("function-not-supported"))
+    );
+
+    // add-user with PHP-style nested extra.
+    let v = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "add-user"),
+            ("first_name", "Bianca"),
+            ("last_name", "Santos"),
+            ("email", "bianca@example.com"),
+            ("extra[phone][0]", "3203057977"),
+            ("extra[phone][1]", "Phone"),
+            ("extra[location][0]", "New York"),
+            ("extra[location][1]", "Location"),
+        ],
+    );
+    assert_eq!(v["success"], true, "{v}");
+    let uid = v["response"].as_i64().unwrap();
+    let dup = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "add-user"),
+            ("email", "bianca@example.com"),
+        ],
+    );
+    assert_eq!(dup["response"], "duplicate-email");
+    let bad = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "add-user"),
+            ("user_type", "wizard"),
+        ],
+    );
+    assert_eq!(bad["response"], "invalid-user-type");
+
+    let u = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "get-user"),
+            ("user_id", &uid.to_string()),
+            ("extra", "true"),
+        ],
+    );
+    let r = &u["response"];
+    assert_eq!(r["id"], uid.to_string());
+    assert_eq!(r["user_type"], "user");
+    assert!(r["creation_time"].as_str().unwrap().len() == 19);
+    assert!(r["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["slug"] == "phone" && d["value"] == "3203057977"));
+    assert_eq!(
+        sb(
+            &s,
+            &[
+                ("token", t),
+                ("function", "get-user"),
+                ("user_id", "999999")
+            ]
+        )["response"],
+        false
+    );
+    let users = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "get-users"),
+            ("user_types", r#"["user"]"#),
+            ("search", "bianca"),
+        ],
+    );
+    assert_eq!(users["response"].as_array().unwrap().len(), 1);
+
+    // A conversation and a message, visible through REST and the realtime stream.
+    let c = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "new-conversation"),
+            ("user_id", &uid.to_string()),
+            ("title", "Order"),
+        ],
+    );
+    assert_eq!(c["response"]["details"]["conversation_status_code"], "0");
+    let cid = c["response"]["details"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        sb(
+            &s,
+            &[
+                ("token", t),
+                ("function", "new-conversation"),
+                ("user_id", "999999")
+            ]
+        )["response"],
+        "user-not-found"
+    );
+    let cursor = rest.get("/api/v1/events?after=0")["cursor"]
+        .as_i64()
+        .unwrap();
+    let waiter = rest.poll_events(cursor);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let m = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "send-message"),
+            ("user_id", &uid.to_string()),
+            ("conversation_id", &cid),
+            ("message", "Where is my order?"),
+            (
+                "attachments",
+                r#"[["label.pdf","https://example.com/label.pdf"]]"#,
+            ),
+        ],
+    );
+    assert_eq!(m["response"]["status"], "success", "{m}");
+    let got = waiter.join().unwrap();
+    assert!(got.to_string().contains("Where is my order?"));
+    let hist = rest.get(&format!("/api/v1/conversations/{cid}/messages"));
+    assert_eq!(hist["messages"][0]["attachments"][0]["name"], "label.pdf");
+    assert_eq!(
+        sb(
+            &s,
+            &[
+                ("token", t),
+                ("function", "send-message"),
+                ("conversation_id", &cid)
+            ]
+        )["response"],
+        "missing-user-id-or-message"
+    );
+
+    let g = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "get-conversation"),
+            ("conversation_id", &cid),
+        ],
+    );
+    assert_eq!(
+        g["response"]["messages"][0]["message"],
+        "Where is my order?"
+    );
+    assert_eq!(
+        g["response"]["messages"][0]["attachments"],
+        r#"[["label.pdf","https://example.com/label.pdf"]]"#
+    );
+    assert_eq!(g["response"]["details"]["title"], "Order");
+    let none = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "get-conversation"),
+            ("conversation_id", "999999"),
+        ],
+    );
+    assert_eq!(
+        none["response"].to_string(),
+        r#"{"details":"","messages":[]}"#
+    );
+
+    // Status changes, including the documented error.
+    assert_eq!(
+        sb(
+            &s,
+            &[
+                ("token", t),
+                ("function", "update-conversation-status"),
+                ("conversation_id", &cid),
+                ("status_code", "9")
+            ]
+        )["response"],
+        "invalid-status-code"
+    );
+    assert_eq!(
+        sb(
+            &s,
+            &[
+                ("token", t),
+                ("function", "update-conversation-status"),
+                ("conversation_id", &cid),
+                ("status_code", "3")
+            ]
+        )["response"],
+        true
+    );
+    let list = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "get-conversations"),
+            ("status_code", "3"),
+        ],
+    );
+    assert_eq!(list["response"][0]["conversation_id"], cid.as_str());
+    assert_eq!(list["response"][0]["conversation_status_code"], "3");
+    // conversation_status_code=skip leaves the status alone.
+    sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "send-message"),
+            ("user_id", &uid.to_string()),
+            ("conversation_id", &cid),
+            ("message", "one more"),
+            ("conversation_status_code", "skip"),
+        ],
+    );
+    assert_eq!(
+        rest.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["status"],
+        3
+    );
+    // JSON bodies work too, as the jQuery client can send them.
+    let resp = agent()
+        .post(s.url("/api.php"))
+        .header("content-type", "application/json")
+        .send(serde_json::json!({"token": t, "function": "get-bot-id"}).to_string())
+        .unwrap();
+    let v: Value = serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    assert_eq!(v["success"], true);
+
+    assert_eq!(
+        sb(
+            &s,
+            &[
+                ("token", t),
+                ("function", "delete-user"),
+                ("user_id", &uid.to_string())
+            ]
+        )["response"],
+        true
+    );
+    assert_eq!(
+        rest.call("GET", &format!("/api/v1/conversations/{cid}"), None)
+            .0,
+        404
+    );
+}
