@@ -268,6 +268,51 @@ fn ok(v: Value) -> Result<Value> {
     Ok(v)
 }
 
+/// `status_code`: one status, or the inbox (live and both waiting states).
+fn statuses(a: &Args) -> Result<Vec<i64>> {
+    match a
+        .str("status_code")
+        .filter(|v| !v.is_empty() && v != "false")
+    {
+        Some(code) => Ok(vec![code
+            .parse()
+            .ok()
+            .filter(|v| (0..=4).contains(v))
+            .ok_or_else(|| {
+                Error::bad("invalid-status-code", "status_code must be 0 to 4")
+            })?]),
+        None => Ok(vec![0, 1, 2]),
+    }
+}
+
+/// Conversations as Support Board lists them: the last message, with the
+/// conversation's user and status.
+fn conversation_rows(app: &App, actor: &Actor, convs: Vec<Conversation>) -> Result<Value> {
+    let mut out = Vec::new();
+    for c in convs {
+        let u = app.desk.user(c.user_id)?;
+        let last = app.desk.history(actor, c.id, None, 1)?;
+        let mut rec = match last.first() {
+            Some(m) => message_record(m),
+            None => {
+                json!({ "id": "", "user_id": s(c.user_id), "message": "", "creation_time": sql_datetime(c.created_at),
+                "attachments": "", "status_code": "0", "payload": "", "conversation_id": s(c.id) })
+            }
+        };
+        rec["message_user_type"] = rec
+            .get("user_type")
+            .cloned()
+            .unwrap_or(Value::String(u.user_type.clone()));
+        rec["first_name"] = json!(u.first_name);
+        rec["last_name"] = json!(u.last_name);
+        rec["profile_image"] = json!(u.profile_image.clone().unwrap_or_default());
+        rec["conversation_status_code"] = s(c.status);
+        rec["user_type"] = json!(u.user_type);
+        out.push(rec);
+    }
+    Ok(Value::Array(out))
+}
+
 /// Runs one function; `Err` becomes `{"success": false, "response": code}`.
 fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
     let desk = &app.desk;
@@ -324,8 +369,98 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             ))
         }
         "count-users" => {
-            let users = desk.list_users(actor, &[], None, 1_000_000, 0)?;
-            ok(s(users.len()))
+            let users = desk.list_users(actor, &[], None, i64::MAX, 0)?;
+            let mut counts = Map::new();
+            counts.insert("all".into(), s(users.len()));
+            for t in ["lead", "user", "visitor"] {
+                counts.insert(
+                    t.into(),
+                    s(users.iter().filter(|u| u.user_type == t).count()),
+                );
+            }
+            ok(Value::Object(counts))
+        }
+        "get-user-language" => {
+            let u = desk.user(a.need_id("user_id", "missing-user-id")?)?;
+            ok(u.language
+                .filter(|l| l != "en" && !l.is_empty())
+                .map_or(Value::Bool(false), Value::String))
+        }
+        "current-url" => {
+            let id = a.need_id("user_id", "missing-user-id")?;
+            match a.str("url").filter(|u| !u.is_empty()) {
+                Some(url) => {
+                    desk.update_user(
+                        actor,
+                        id,
+                        UserFields {
+                            current_url: Some(url),
+                            ..Default::default()
+                        },
+                    )?;
+                    ok(Value::Bool(true))
+                }
+                None => ok(desk
+                    .user(id)?
+                    .current_url
+                    .map_or(Value::Bool(false), Value::String)),
+            }
+        }
+        "update-user-to-lead" => {
+            let id = a.need_id("user_id", "missing-user-id")?;
+            desk.update_user(
+                actor,
+                id,
+                UserFields {
+                    user_type: Some("lead".into()),
+                    ..Default::default()
+                },
+            )?;
+            ok(Value::Bool(true))
+        }
+        "get-agent" => match desk
+            .store
+            .read(|c| crate::store::users::find(c, a.need_id("agent_id", "missing-agent-id")?))?
+        {
+            Some(u) if matches!(u.user_type.as_str(), "agent" | "admin") => {
+                ok(user_record(&u, false))
+            }
+            _ => ok(Value::Bool(false)),
+        },
+        "get-agents-ids" => {
+            let mut types = vec!["agent".to_string()];
+            if a.str("admins").as_deref() != Some("false") {
+                types.push("admin".into());
+            }
+            let users = desk.list_users(actor, &types, None, i64::MAX, 0)?;
+            ok(Value::Array(users.iter().map(|u| json!(u.id)).collect()))
+        }
+        "agents-online" => ok(Value::Bool(!desk.online_staff()?.is_empty())),
+        "get-user-from-conversation" => {
+            let c = desk.conversation(
+                actor,
+                a.need_id("conversation_id", "missing-conversation-id")?,
+            )?;
+            let id = if a.flag("agent") {
+                let msgs = desk.history(actor, c.id, None, 200)?;
+                msgs.iter()
+                    .rev()
+                    .find(|m| {
+                        m.sender
+                            .as_ref()
+                            .is_some_and(|(t, ..)| t == "agent" || t == "admin")
+                    })
+                    .and_then(|m| m.user_id)
+            } else {
+                Some(c.user_id)
+            };
+            match id {
+                Some(id) => {
+                    let u = desk.user(id)?;
+                    ok(json!({ "id": s(u.id), "email": u.email.unwrap_or_default() }))
+                }
+                None => ok(Value::Bool(false)),
+            }
         }
         "add-user" => {
             let mut f = user_fields(a);
@@ -401,47 +536,106 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         }
         "get-conversations" => {
             let page = a.id("pagination")?.unwrap_or(1).max(1);
-            let statuses = match a
-                .str("status_code")
-                .filter(|v| !v.is_empty() && v != "false")
-            {
-                Some(code) => vec![code
-                    .parse()
-                    .map_err(|_| Error::bad("invalid-status-code", "bad status_code"))?],
-                None => vec![0, 1, 2],
-            };
             let filter = Filter {
-                statuses,
+                statuses: statuses(a)?,
                 department_id: a.id("department")?,
                 source: a.str("source").filter(|v| !v.is_empty() && v != "false"),
                 limit: 100,
                 offset: (page - 1) * 100,
                 ..Default::default()
             };
-            let convs = desk.list_conversations(actor, filter)?;
-            let mut out = Vec::new();
-            for c in convs {
-                let u = desk.user(c.user_id)?;
-                let last = desk.history(actor, c.id, None, 1)?;
-                let mut rec = match last.first() {
-                    Some(m) => message_record(m),
-                    None => {
-                        json!({ "id": "", "user_id": s(c.user_id), "message": "", "creation_time": sql_datetime(c.created_at),
-                        "attachments": "", "status_code": "0", "payload": "", "conversation_id": s(c.id) })
-                    }
-                };
-                rec["message_user_type"] = rec
-                    .get("user_type")
-                    .cloned()
-                    .unwrap_or(Value::String(u.user_type.clone()));
-                rec["first_name"] = json!(u.first_name);
-                rec["last_name"] = json!(u.last_name);
-                rec["profile_image"] = json!(u.profile_image.clone().unwrap_or_default());
-                rec["conversation_status_code"] = s(c.status);
-                rec["user_type"] = json!(u.user_type);
-                out.push(rec);
+            conversation_rows(app, actor, desk.list_conversations(actor, filter)?)
+        }
+        "get-user-conversations" => {
+            let user_id = a.need_id("user_id", "missing-user-id")?;
+            let exclude = a.id("exclude_id")?;
+            let filter = Filter {
+                user_id: Some(user_id),
+                limit: 100,
+                ..Default::default()
+            };
+            let convs = desk
+                .list_conversations(actor, filter)?
+                .into_iter()
+                .filter(|c| Some(c.id) != exclude)
+                .collect();
+            conversation_rows(app, actor, convs)
+        }
+        "search-conversations" => {
+            let q = a.str("search").unwrap_or_default();
+            if q.trim().is_empty() {
+                return ok(json!([]));
             }
-            ok(Value::Array(out))
+            let filter = Filter {
+                search: Some(q),
+                limit: 100,
+                ..Default::default()
+            };
+            conversation_rows(app, actor, desk.list_conversations(actor, filter)?)
+        }
+        "count-conversations" => {
+            let filter = Filter {
+                statuses: statuses(a)?,
+                limit: i64::MAX,
+                ..Default::default()
+            };
+            ok(json!(desk.list_conversations(actor, filter)?.len()))
+        }
+        "update-conversation-department" => {
+            let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            let dept = a.id("department")?;
+            desk.update_conversation(
+                actor,
+                id,
+                ConversationPatch {
+                    department_id: Some(dept),
+                    ..Default::default()
+                },
+            )?;
+            ok(Value::Bool(true))
+        }
+        "update-conversation-agent" => {
+            let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            let agent = a.id("agent_id")?;
+            desk.update_conversation(
+                actor,
+                id,
+                ConversationPatch {
+                    agent_id: Some(agent),
+                    ..Default::default()
+                },
+            )?;
+            ok(Value::Bool(true))
+        }
+        "get-new-messages" => {
+            let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            let since = a.str("datetime").unwrap_or_default();
+            let msgs = desk.history(actor, id, None, 200)?;
+            let after = |m: &Message| match since.parse::<i64>() {
+                Ok(mid) => m.id > mid,
+                Err(_) => sql_datetime(m.created_at).as_str() > since.as_str(),
+            };
+            ok(Value::Array(
+                msgs.iter()
+                    .filter(|m| after(m))
+                    .map(message_record)
+                    .collect(),
+            ))
+        }
+        "update-message" => {
+            let m = desk.message(actor, a.need_id("message_id", "missing-message-id")?)?;
+            desk.edit_message(
+                actor,
+                m.conversation_id,
+                m.id,
+                a.str("message").unwrap_or_default(),
+            )?;
+            ok(Value::Bool(true))
+        }
+        "delete-message" => {
+            let m = desk.message(actor, a.need_id("message_id", "missing-message-id")?)?;
+            desk.delete_message(actor, m.conversation_id, m.id)?;
+            ok(Value::Bool(true))
         }
         "new-conversation" => {
             let user_id = a.need_id("user_id", "user-not-found")?;

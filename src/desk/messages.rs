@@ -123,6 +123,16 @@ impl Desk {
         })
     }
 
+    /// One message the actor may see (its conversation checked for scope).
+    pub fn message(&self, actor: &Actor, id: i64) -> Result<Message> {
+        let m = self.store.read(|c| messages::get(c, id))?;
+        self.conversation(actor, m.conversation_id)?;
+        if m.private && !actor.is_staff() {
+            return Err(Error::not_found("message"));
+        }
+        Ok(m)
+    }
+
     pub fn history(
         &self,
         actor: &Actor,

@@ -281,6 +281,141 @@ fn users_conversations_and_messages_through_api_php() {
     let v: Value = serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
     assert_eq!(v["success"], true);
 
+    // More of the user and conversation functions.
+    let u = uid.to_string();
+    let call = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("token", t)];
+        all.extend_from_slice(pairs);
+        sb(&s, &all)["response"].clone()
+    };
+    assert_eq!(call(&[("function", "count-users")])["user"], "1");
+    assert_eq!(
+        call(&[
+            ("function", "current-url"),
+            ("user_id", &u),
+            ("url", "https://shop.example.com/cart")
+        ]),
+        true
+    );
+    assert_eq!(
+        call(&[("function", "current-url"), ("user_id", &u)]),
+        "https://shop.example.com/cart"
+    );
+    assert_eq!(
+        call(&[("function", "get-user-language"), ("user_id", &u)]),
+        false
+    );
+    assert_eq!(
+        call(&[("function", "update-user-to-lead"), ("user_id", &u)]),
+        true
+    );
+    assert_eq!(
+        rest.get(&format!("/api/v1/users/{uid}"))["user"]["type"],
+        "lead"
+    );
+    let mine = call(&[("function", "get-user-conversations"), ("user_id", &u)]);
+    assert_eq!(mine[0]["conversation_id"], cid.as_str());
+    assert_eq!(
+        call(&[("function", "search-conversations"), ("search", "order")])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        call(&[("function", "count-conversations"), ("status_code", "3")]),
+        1
+    );
+    let newer = call(&[
+        ("function", "get-new-messages"),
+        ("conversation_id", &cid),
+        ("datetime", "0"),
+    ]);
+    assert_eq!(newer.as_array().unwrap().len(), 2);
+    let first_id = newer[0]["id"].as_str().unwrap().to_string();
+    let after = call(&[
+        ("function", "get-new-messages"),
+        ("conversation_id", &cid),
+        ("datetime", &first_id),
+    ]);
+    assert_eq!(after.as_array().unwrap().len(), 1);
+    assert_eq!(
+        call(&[
+            ("function", "update-message"),
+            ("message_id", &first_id),
+            ("message", "Where is my parcel?")
+        ]),
+        true
+    );
+    assert_eq!(
+        rest.get(&format!("/api/v1/conversations/{cid}/messages"))["messages"][0]["body"],
+        "Where is my parcel?"
+    );
+    assert_eq!(
+        call(&[("function", "delete-message"), ("message_id", &first_id)]),
+        true
+    );
+    assert_eq!(
+        rest.get(&format!("/api/v1/conversations/{cid}/messages"))["messages"][0]["deleted"],
+        true
+    );
+    assert_eq!(
+        call(&[
+            ("function", "get-user-from-conversation"),
+            ("conversation_id", &cid)
+        ])["email"],
+        "bianca@example.com"
+    );
+    let dept = rest.post("/api/v1/departments", serde_json::json!({"name": "Sales"}))["department"]
+        ["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        call(&[
+            ("function", "update-conversation-department"),
+            ("conversation_id", &cid),
+            ("department", &dept.to_string())
+        ]),
+        true
+    );
+    assert_eq!(
+        rest.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["department_id"],
+        dept
+    );
+    assert_eq!(
+        call(&[
+            ("function", "update-conversation-department"),
+            ("conversation_id", &cid),
+            ("department", "false")
+        ]),
+        true
+    );
+    assert_eq!(
+        rest.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["department_id"],
+        Value::Null
+    );
+    let admin_id = call(&[("function", "get-agents-ids")])[0].as_i64().unwrap();
+    assert_eq!(
+        call(&[
+            ("function", "get-agent"),
+            ("agent_id", &admin_id.to_string())
+        ])["user_type"],
+        "admin"
+    );
+    assert_eq!(
+        call(&[
+            ("function", "update-conversation-agent"),
+            ("conversation_id", &cid),
+            ("agent_id", &admin_id.to_string())
+        ]),
+        true
+    );
+    assert_eq!(
+        rest.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["agent_id"],
+        admin_id
+    );
+    assert_eq!(call(&[("function", "agents-online")]), false);
+
     assert_eq!(
         sb(
             &s,
