@@ -757,6 +757,174 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 json!({ "status": "success", "message-id": m.id, "queue": false, "notifications": [] }),
             )
         }
+        "get-rating" => {
+            let agent = a.need_id("user_id", "missing-user-id")?;
+            let filter = Filter {
+                agent_id: Some(agent),
+                limit: i64::MAX,
+                ..Default::default()
+            };
+            let convs = desk.list_conversations(actor, filter)?;
+            let count = |r: i64| {
+                convs
+                    .iter()
+                    .filter(|c| c.extra["rating"]["rating"].as_i64() == Some(r))
+                    .count()
+            };
+            ok(json!([count(1), count(-1)]))
+        }
+        "set-rating" => {
+            let settings = a.json("settings").unwrap_or(Value::Null);
+            let inner = settings.get("settings").cloned().unwrap_or(settings);
+            let num = |v: &Value| {
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            };
+            let id = num(&inner["conversation_id"]).ok_or_else(|| {
+                Error::bad(
+                    "missing-conversation-id",
+                    "settings.conversation_id is required",
+                )
+            })?;
+            let rating = match num(&inner["rating"]) {
+                Some(r) if r > 0 => 1,
+                Some(_) => -1,
+                None => return Err(Error::bad("invalid-rating", "settings.rating is required")),
+            };
+            desk.rate_conversation(
+                actor,
+                id,
+                crate::desk::widget::Rating {
+                    rating,
+                    comment: None,
+                },
+            )?;
+            if let (Some(mid), Some(text)) = (a.id("message_id")?, a.str("message")) {
+                desk.edit_message(actor, id, mid, text)?;
+            }
+            ok(Value::Bool(true))
+        }
+        "saved-replies" => {
+            let replies = desk
+                .public_setting("saved_replies")?
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default();
+            ok(Value::Array(
+                replies
+                    .iter()
+                    .map(|r| json!({ "reply-name": r["shortcut"], "reply-text": r["text"] }))
+                    .collect(),
+            ))
+        }
+        "get-setting" => {
+            let key = a
+                .str("setting")
+                .ok_or_else(|| Error::bad("missing-setting", "setting is required"))?;
+            ok(desk.public_setting(&key)?.unwrap_or(Value::Bool(false)))
+        }
+        "get-settings" => ok(Value::Object(desk.settings(actor)?)),
+        "save-settings" => {
+            let values = a
+                .json("settings")
+                .and_then(|v| v.as_object().cloned())
+                .ok_or_else(|| Error::bad("invalid-settings", "settings must be a JSON object"))?;
+            desk.save_settings(actor, values)?;
+            ok(Value::Bool(true))
+        }
+        "get-new-users" => {
+            let since = a.str("datetime").unwrap_or_default();
+            let users = desk.list_users(actor, &[], None, 1000, 0)?;
+            let newer = |u: &User| match since.parse::<i64>() {
+                Ok(id) => u.id > id,
+                Err(_) => sql_datetime(u.created_at).as_str() > since.as_str(),
+            };
+            ok(Value::Array(
+                users
+                    .iter()
+                    .filter(|u| newer(u))
+                    .map(|u| user_record(u, false))
+                    .collect(),
+            ))
+        }
+        "get-new-conversations" => {
+            let since = a.str("datetime").unwrap_or_default();
+            let convs = desk.list_conversations(
+                actor,
+                Filter {
+                    limit: 1000,
+                    ..Default::default()
+                },
+            )?;
+            let newer = |c: &Conversation| match since.parse::<i64>() {
+                Ok(id) => c.id > id,
+                Err(_) => sql_datetime(c.updated_at).as_str() > since.as_str(),
+            };
+            conversation_rows(app, actor, convs.into_iter().filter(|c| newer(c)).collect())
+        }
+        "get-online-users" => {
+            let exclude: Vec<i64> = a
+                .json("exclude_id")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|v| {
+                    v.as_i64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                })
+                .collect();
+            let online = desk.online_staff()?;
+            ok(Value::Array(
+                online
+                    .iter()
+                    .filter(|u| !exclude.contains(&u.id))
+                    .map(|u| user_record(u, false))
+                    .collect(),
+            ))
+        }
+        "delete-leads" => {
+            for u in desk.list_users(actor, &["lead".to_string()], None, i64::MAX, 0)? {
+                desk.delete_user(actor, u.id)?;
+            }
+            ok(Value::Bool(true))
+        }
+        "set-typing" => {
+            let user = desk.user(a.need_id("user_id", "missing-user-id")?)?;
+            let conversation = a.need_id("conversation_id", "missing-conversation-id")?;
+            // Typing is said on behalf of that user, with their own scope.
+            let who = Actor {
+                role: if user.is_staff() {
+                    Role::Agent
+                } else {
+                    Role::Visitor
+                },
+                user_id: user.id,
+                token_id: actor.token_id,
+            };
+            desk.typing(&who, conversation, true)?;
+            ok(Value::Bool(true))
+        }
+        "update-messages-status" => {
+            let ids: Vec<i64> = a
+                .json("message_ids")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|v| {
+                    v.as_i64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                })
+                .collect();
+            let mut upto: std::collections::BTreeMap<i64, i64> = Default::default();
+            for id in ids {
+                let m = desk.message(actor, id)?;
+                let e = upto.entry(m.conversation_id).or_insert(0);
+                *e = (*e).max(m.id);
+            }
+            for (conversation, last) in upto {
+                desk.mark_read(actor, conversation, last)?;
+            }
+            ok(Value::Bool(true))
+        }
         "get-departments" => {
             let mut out = Map::new();
             for d in desk.departments()? {

@@ -433,3 +433,117 @@ fn users_conversations_and_messages_through_api_php() {
         404
     );
 }
+
+#[test]
+fn ratings_settings_replies_read_marks_and_typing() {
+    let s = Server::start_with(&[("FRONTPORCH_POLL_SECONDS", "20")]);
+    let token = s.admin_token();
+    let t = token.as_str();
+    let rest = s.client(t);
+    let call = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("token", t)];
+        all.extend_from_slice(pairs);
+        let v = sb(&s, &all);
+        assert_eq!(v["success"], true, "{pairs:?}: {v}");
+        v["response"].clone()
+    };
+    let uid = call(&[
+        ("function", "add-user"),
+        ("first_name", "Lea"),
+        ("user_type", "lead"),
+    ])
+    .as_i64()
+    .unwrap()
+    .to_string();
+    let cid = call(&[("function", "new-conversation"), ("user_id", &uid)])["details"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admin_id = call(&[("function", "get-agents-ids")])[0]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    call(&[
+        ("function", "update-conversation-agent"),
+        ("conversation_id", &cid),
+        ("agent_id", &admin_id),
+    ]);
+
+    // Ratings, counted per agent.
+    let settings = format!(r#"{{"settings":{{"conversation_id":"{cid}","rating":"1"}}}}"#);
+    assert_eq!(
+        call(&[("function", "set-rating"), ("settings", &settings)]),
+        true
+    );
+    assert_eq!(
+        call(&[("function", "get-rating"), ("user_id", &admin_id)]),
+        serde_json::json!([1, 0])
+    );
+
+    // Settings and saved replies.
+    assert_eq!(
+        call(&[
+            ("function", "save-settings"),
+            (
+                "settings",
+                r#"{"chat-greeting":"Hi!","saved_replies":[{"shortcut":"hello","text":"Hello! How can I help?"}]}"#
+            )
+        ]),
+        true
+    );
+    assert_eq!(
+        call(&[("function", "get-setting"), ("setting", "chat-greeting")]),
+        "Hi!"
+    );
+    assert_eq!(
+        call(&[("function", "get-settings")])["chat-greeting"],
+        "Hi!"
+    );
+    assert_eq!(
+        call(&[("function", "saved-replies")]),
+        serde_json::json!([{"reply-name": "hello", "reply-text": "Hello! How can I help?"}])
+    );
+
+    // Read marks from message ids.
+    let mid = call(&[
+        ("function", "send-message"),
+        ("user_id", &uid),
+        ("conversation_id", &cid),
+        ("message", "unread yet"),
+    ])["message-id"]
+        .to_string();
+    assert_eq!(
+        rest.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["unread"],
+        1
+    );
+    call(&[
+        ("function", "update-messages-status"),
+        ("message_ids", &format!("[{mid}]")),
+    ]);
+    assert_eq!(
+        rest.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["unread"],
+        0
+    );
+
+    // Typing on behalf of the user reaches waiting staff.
+    let cursor = rest.get("/api/v1/events?after=0")["cursor"]
+        .as_i64()
+        .unwrap();
+    let waiter = rest.poll_events(cursor);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    call(&[
+        ("function", "set-typing"),
+        ("user_id", &uid),
+        ("conversation_id", &cid),
+    ]);
+    assert_eq!(waiter.join().unwrap()["events"][0]["kind"], "typing");
+
+    // New users since an id; deleting leads.
+    assert!(call(&[("function", "get-new-users"), ("datetime", "0")])
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["id"] == uid.as_str()));
+    assert_eq!(call(&[("function", "delete-leads")]), true);
+    assert_eq!(call(&[("function", "get-user"), ("user_id", &uid)]), false);
+}
