@@ -52,6 +52,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Rate limits on login, visitor sessions and visitor messages.
     pub rate_limits: bool,
+    /// This server's public URL, as the outside world reaches it.
+    pub public_url: String,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -103,6 +105,7 @@ impl Config {
             trust_proxy: env("FRONTPORCH_TRUST_PROXY").as_deref() == Some("1"),
             secure_cookies: env("FRONTPORCH_SECURE_COOKIES").as_deref() == Some("1"),
             rate_limits: env("FRONTPORCH_RATE_LIMITS").as_deref() != Some("off"),
+            public_url: env("FRONTPORCH_PUBLIC_URL").unwrap_or_default(),
         })
     }
 

@@ -12,6 +12,7 @@ mod metrics;
 mod realtime;
 mod store;
 mod util;
+mod webhook_formats;
 
 use config::Config;
 use std::process::ExitCode;
@@ -234,6 +235,7 @@ Environment:
   FRONTPORCH_HTTP_WORKERS       request handler threads (default 64)
   FRONTPORCH_MAX_WAITERS        long-poll/SSE clients held at once (default 20000)
   FRONTPORCH_MAX_BODY           largest request body in bytes (default 1048576)
+  FRONTPORCH_PUBLIC_URL         this server's public URL (Support Board webhooks' sender-url)
   FRONTPORCH_RATE_LIMITS=off    disable rate limits (test rigs, trusted networks only)
   FRONTPORCH_MAX_UPLOAD         largest file upload in bytes (default 10485760)
   RUST_LOG                      log filter (default info)
@@ -325,6 +327,7 @@ fn serve(c: Config) -> Result<(), String> {
             allow_private: c.allow_private_webhooks,
             retry_base_ms: c.retry_base_ms,
             retry_window_ms: c.retry_window_ms,
+            sender_url: c.public_url.clone(),
         },
     );
     let _ = delivery_slot.set(delivery.clone());

@@ -386,6 +386,10 @@ struct WebhookInput {
     url: Option<String>,
     events: Option<Vec<String>>,
     active: Option<bool>,
+    /// `standard` (default) or `support_board`.
+    format: Option<String>,
+    /// Support Board's secret key (sent as `key`); generated when absent.
+    secret: Option<String>,
 }
 
 pub fn create_webhook(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
@@ -397,6 +401,8 @@ pub fn create_webhook(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Resul
         caller.actor()?,
         url,
         w.events.unwrap_or_default(),
+        w.format.as_deref().unwrap_or("standard"),
+        w.secret,
         app.config.allow_private_webhooks,
     )?;
     let mut v = ep.to_json();

@@ -36,6 +36,8 @@ pub struct Settings {
     pub allow_private: bool,
     pub retry_base_ms: i64,
     pub retry_window_ms: i64,
+    /// This server's public URL (Support Board webhooks' `sender-url`).
+    pub sender_url: String,
 }
 
 impl Delivery {
@@ -54,6 +56,7 @@ impl Delivery {
         let (done_tx, done_rx) = mpsc::channel::<webhook::Finished>();
         let mut handles = Vec::new();
         for i in 0..settings.workers {
+            let store = store.clone();
             let (d, rx, agent, settings, done_tx) = (
                 d.clone(),
                 rx.clone(),
@@ -68,7 +71,7 @@ impl Delivery {
                     .spawn(move || loop {
                         let job = rx.lock().unwrap().recv();
                         let Ok(due) = job else { return };
-                        let finished = webhook::deliver(&agent, &settings, &due);
+                        let finished = webhook::deliver(&store, &agent, &settings, &due);
                         // Sent: the endpoint may take the next one while this is recorded.
                         if let Some(e) = d.in_flight.lock().unwrap().get_mut(&due.id) {
                             e.1 = false;

@@ -61,10 +61,32 @@ pub struct Finished {
 }
 
 /// Sends one delivery and decides what happens next; records nothing.
-pub fn deliver(agent: &ureq::Agent, settings: &Settings, due: &Due) -> Finished {
+pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Due) -> Finished {
+    let body = match (due.format.as_str(), &due.event) {
+        ("support_board", Some((kind, payload, conversation, owner))) => {
+            let data: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+            let user = |id: i64| {
+                store.read(|c| crate::store::users::find(c, id)).ok().flatten().map(|u| {
+                    serde_json::json!({ "first_name": u.first_name, "last_name": u.last_name,
+                        "profile_image": u.profile_image.unwrap_or_default(), "user_type": u.user_type })
+                })
+            };
+            crate::webhook_formats::support_board_body(
+                kind,
+                &data,
+                *conversation,
+                *owner,
+                &due.secret,
+                &settings.sender_url,
+                &user,
+            )
+            .unwrap_or_default()
+        }
+        _ => due.payload.clone(),
+    };
     let msg_id = format!("msg_{}", due.id);
     let ts = crate::util::now_ms() / 1000;
-    let signature = sign(&due.secret, &msg_id, ts, &due.payload);
+    let signature = sign(&due.secret, &msg_id, ts, &body);
     let started = Instant::now();
     let result = agent
         .post(&due.url)
@@ -72,7 +94,7 @@ pub fn deliver(agent: &ureq::Agent, settings: &Settings, due: &Due) -> Finished 
         .header("webhook-id", &msg_id)
         .header("webhook-timestamp", &ts.to_string())
         .header("webhook-signature", &signature)
-        .send(due.payload.as_bytes());
+        .send(body.as_bytes());
     let duration_ms = started.elapsed().as_millis() as i64;
     let (status, error, excerpt) = match result {
         Ok(resp) => {

@@ -14,26 +14,60 @@ impl Desk {
     }
 
     /// Adds an endpoint; returns it with its signing secret (shown once).
+    /// `format` is `standard` (Standard Webhooks, a generated signing
+    /// secret) or `support_board` (its body format; `key` is the admin's
+    /// secret key, and `kinds` are Support Board webhook names).
     pub fn create_webhook(
         &self,
         actor: &Actor,
         url: String,
         kinds: Vec<String>,
+        format: &str,
+        key: Option<String>,
         allow_private: bool,
     ) -> Result<(Endpoint, String)> {
         actor.require_admin()?;
         crate::delivery::check_url(&url, allow_private)?;
         let kinds = check_kinds(kinds)?;
-        let secret = format!(
-            "whsec_{}",
-            base64::Engine::encode(
-                &base64::engine::general_purpose::STANDARD,
-                crate::util::random_bytes(24)
-            )
-        );
-        let (s, uid) = (secret.clone(), actor.user_id);
+        let secret = match format {
+            "standard" => format!(
+                "whsec_{}",
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    crate::util::random_bytes(24)
+                )
+            ),
+            "support_board" => {
+                let names: Vec<&str> = crate::webhook_formats::SUPPORT_BOARD
+                    .iter()
+                    .map(|(_, n)| *n)
+                    .collect();
+                if let Some(k) = kinds
+                    .iter()
+                    .find(|k| *k != "*" && !names.contains(&k.as_str()))
+                {
+                    return Err(Error::bad(
+                        "invalid_event_kind",
+                        format!(
+                            "{k} is not a Support Board webhook Frontporch sends ({})",
+                            names.join(", ")
+                        ),
+                    ));
+                }
+                let key = key.unwrap_or_else(|| crate::util::random_token("", 18));
+                super::check_len("secret", &key, 200)?;
+                key
+            }
+            _ => {
+                return Err(Error::bad(
+                    "invalid_format",
+                    "format must be standard or support_board",
+                ))
+            }
+        };
+        let (s, uid, format) = (secret.clone(), actor.user_id, format.to_string());
         let ep = self.store.write(move |tx| {
-            let ep = webhooks::insert(tx, &url, &s, &kinds, "standard")?;
+            let ep = webhooks::insert(tx, &url, &s, &kinds, &format)?;
             tx.emit(
                 "webhook.created",
                 None,
@@ -150,7 +184,7 @@ fn check_kinds(kinds: Vec<String>) -> Result<Vec<String>> {
             || k.len() > 60
             || !k
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._*".contains(c))
+                .all(|c| c.is_ascii_alphanumeric() || "._*-".contains(c))
         {
             return Err(Error::bad(
                 "invalid_event_kind",

@@ -41,6 +41,10 @@ pub struct Due {
     pub payload: String,
     pub attempts: i64,
     pub created_at: i64,
+    /// The endpoint's body format (`standard`, `support_board`).
+    pub format: String,
+    /// The causing event: kind, payload, conversation, conversation owner.
+    pub event: Option<(String, String, Option<i64>, Option<i64>)>,
 }
 
 /// Up to `limit` pending rows of one active endpoint due by `now`, oldest
@@ -53,7 +57,8 @@ pub fn due(
     busy: &[i64],
 ) -> Result<Vec<Due>> {
     let mut st = conn.prepare_cached(
-        &format!("SELECT o.id, o.endpoint_id, e.url, e.secret, {BODY}, o.attempts, o.created_at
+        &format!("SELECT o.id, o.endpoint_id, e.url, e.secret, {BODY}, o.attempts, o.created_at,
+                e.format, ev.kind, ev.payload, ev.conversation_id, ev.visitor_id
          FROM outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id LEFT JOIN events ev ON ev.id = o.event_id
          WHERE o.endpoint_id = ?1 AND o.state = 'pending' AND o.next_attempt_at <= ?2 AND e.active = 1
          ORDER BY o.next_attempt_at, o.id LIMIT ?3"),
@@ -69,6 +74,11 @@ pub fn due(
                 payload: r.get(4)?,
                 attempts: r.get(5)?,
                 created_at: r.get(6)?,
+                format: r.get(7)?,
+                event: match r.get::<_, Option<String>>(8)? {
+                    Some(kind) => Some((kind, r.get(9)?, r.get(10)?, r.get(11)?)),
+                    None => None,
+                },
             })
         },
     )?;

@@ -144,17 +144,22 @@ fn wants(kinds: &str, kind: &str) -> bool {
 /// Writes one outbox row per active endpoint that subscribes to `kind`, in
 /// the transaction of the event itself (the transactional outbox).
 pub fn fan_out(tx: &Tx, event_id: i64, kind: &str) -> Result<()> {
-    let endpoints: Vec<(i64, String)> = {
-        let mut st = tx.conn.prepare_cached(
-            "SELECT id, kinds FROM webhook_endpoints WHERE active = 1 AND format = 'standard'",
-        )?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let endpoints: Vec<(i64, String, String)> = {
+        let mut st = tx
+            .conn
+            .prepare_cached("SELECT id, kinds, format FROM webhook_endpoints WHERE active = 1")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
+    // Support Board endpoints subscribe by its webhook names.
+    let sb_name = crate::webhook_formats::support_board_name(kind);
     let targets: Vec<i64> = endpoints
         .into_iter()
-        .filter(|(_, k)| wants(k, kind))
-        .map(|(id, _)| id)
+        .filter(|(_, k, format)| match format.as_str() {
+            "support_board" => sb_name.is_some_and(|n| wants(k, n)),
+            _ => wants(k, kind),
+        })
+        .map(|(id, _, _)| id)
         .collect();
     // The body is rendered from the event when it is sent (outbox::BODY), so
     // the hot path writes no second copy of the payload.

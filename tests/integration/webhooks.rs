@@ -261,3 +261,64 @@ fn private_addresses_are_refused_unless_allowed() {
     );
     assert_eq!(admin.get("/api/v1/webhooks")["webhooks"], json!([]));
 }
+
+#[test]
+fn support_board_format_webhooks_carry_the_documented_bodies() {
+    let s = Server::start_with(&[
+        ALLOW,
+        FAST_RETRY,
+        ("FRONTPORCH_PUBLIC_URL", "https://chat.example.com"),
+    ]);
+    let admin = s.client(&s.admin_token());
+    let rx = Receiver::start("127.0.0.1:0", 200);
+    let (st, w) = admin.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(json!({"url": format!("http://127.0.0.1:{}/sb", rx.port()), "format": "support_board", "secret": "my-key",
+                    "events": ["message-sent", "new-conversation-created", "conversation-status-updated", "user-deleted"]})),
+    );
+    assert_eq!(st, 201, "{w}");
+    assert_eq!(admin.call("POST", "/api/v1/webhooks", Some(json!({"url": "http://127.0.0.1:9/", "format": "support_board", "events": ["no-such-hook"]}))).0, 400);
+
+    let (visitor, vid) = s.visitor("Don");
+    let c = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "Hello! How are you?"}}),
+    );
+    let cid = c["conversation"]["id"].as_i64().unwrap();
+    let mid = c["message"]["id"].as_i64().unwrap();
+    admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({"status": 3})),
+    );
+    admin.call("DELETE", &format!("/api/v1/users/{vid}"), None);
+    let got = rx.wait_for(4, 15);
+    let bodies: Vec<Value> = got
+        .iter()
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    let find = |f: &str| {
+        bodies
+            .iter()
+            .find(|b| b["function"] == f)
+            .unwrap_or_else(|| panic!("no {f} in {bodies:?}"))
+            .clone()
+    };
+    let sent = find("message-sent");
+    assert_eq!(sent["key"], "my-key");
+    assert_eq!(sent["sender-url"], "https://chat.example.com");
+    assert_eq!(
+        sent["data"],
+        json!({"user_id": vid.to_string(), "conversation_user_id": vid.to_string(), "conversation_id": cid.to_string(),
+        "conversation_status": "-1", "message_id": mid.to_string(), "message": "Hello! How are you?"})
+    );
+    let created = find("new-conversation-created");
+    assert_eq!(created["data"]["details"]["id"], cid.to_string());
+    assert_eq!(created["data"]["details"]["first_name"], "Don");
+    assert_eq!(
+        find("conversation-status-updated")["data"],
+        json!({"conversation_id": cid.to_string(), "status_code": "3"})
+    );
+    assert_eq!(find("user-deleted")["data"], vid.to_string());
+}
