@@ -377,6 +377,12 @@ $("file").addEventListener("change", async (e) => {
 
 // Saved replies: "#short" in the reply box suggests them; Enter or Tab inserts.
 let replies = [];
+// Settles when the saved replies are loaded (on start, and after Settings).
+let repliesReady = Promise.resolve();
+function loadReplies() {
+  repliesReady = savedReplies(api).then((r) => { replies = r; });
+  return repliesReady;
+}
 let picked = 0;
 function suggestions() {
   const input = $("input");
@@ -384,7 +390,8 @@ function suggestions() {
   if (!m) return [];
   return replies.filter((r) => r.shortcut.toLowerCase().startsWith(m[2].toLowerCase())).slice(0, 8);
 }
-function showSuggestions() {
+async function showSuggestions() {
+  await repliesReady;
   const list = suggestions();
   const ul = $("suggest");
   ul.replaceChildren();
@@ -539,7 +546,7 @@ async function boot() {
   state.cursor = (await api("GET", "/events?after=9007199254740991")).cursor;
   await loadDirectory();
   await loadList();
-  replies = await savedReplies(api);
+  await loadReplies();
   if (me.role === "admin" && !minified) {
     const openSettings = setupSettings(api);
     $("settings-button").hidden = false;
@@ -548,7 +555,7 @@ async function boot() {
       $("settings").hidden = !on;
       $("settings-button").textContent = on ? "Back to inbox" : "Settings";
       if (on) await openSettings();
-      else { await loadDirectory(); replies = await savedReplies(api); }
+      else { loadReplies(); await loadDirectory(); }
     });
   }
   if (state.current) await open(state.current);

@@ -925,6 +925,120 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             }
             ok(Value::Bool(true))
         }
+        "get-agents-in-conversation" => {
+            let ids: Vec<i64> = match a.json("conversation_id") {
+                Some(Value::Array(v)) => v
+                    .iter()
+                    .filter_map(|x| {
+                        x.as_i64()
+                            .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+                    })
+                    .collect(),
+                _ => vec![a.need_id("conversation_id", "missing-conversation-id")?],
+            };
+            let mut out = Map::new();
+            for id in ids {
+                let mut agents: Vec<Value> = Vec::new();
+                for m in desk.history(actor, id, None, 200)? {
+                    let Some((t, first, last, avatar)) = &m.sender else {
+                        continue;
+                    };
+                    if (t == "agent" || t == "admin")
+                        && !agents.iter().any(|x| x["id"] == json!(m.user_id))
+                    {
+                        agents.push(json!({ "id": m.user_id, "first_name": first, "last_name": last,
+                            "profile_image": avatar.clone().unwrap_or_default(), "conversation_id": id }));
+                    }
+                }
+                out.insert(id.to_string(), Value::Array(agents));
+            }
+            ok(Value::Object(out))
+        }
+        "get-users-with-details" => {
+            let wanted: Vec<String> = a
+                .json("details")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect();
+            let only: Option<Vec<i64>> = match a.str("user_ids").as_deref() {
+                None | Some("all") | Some("false") | Some("") => None,
+                Some(list) => Some(
+                    a.json("user_ids")
+                        .and_then(|v| v.as_array().cloned())
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(|x| {
+                                    x.as_i64()
+                                        .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_else(|| {
+                            list.split(',')
+                                .filter_map(|x| x.trim().parse().ok())
+                                .collect()
+                        }),
+                ),
+            };
+            let users = desk.list_users(actor, &[], None, i64::MAX, 0)?;
+            let mut out = Map::new();
+            for detail in wanted {
+                let rows: Vec<Value> = users
+                    .iter()
+                    .filter(|u| only.as_ref().is_none_or(|ids| ids.contains(&u.id)))
+                    .filter_map(|u| {
+                        let value = match detail.as_str() {
+                            "email" => u.email.clone(),
+                            "phone" => u.phone.clone(),
+                            "language" => u.language.clone(),
+                            "current_url" => u.current_url.clone(),
+                            other => u.custom.get(other).map(|v| {
+                                v.as_str()
+                                    .map(String::from)
+                                    .unwrap_or_else(|| v.to_string())
+                            }),
+                        }?;
+                        Some(json!({ "id": u.id, "value": value }))
+                    })
+                    .collect();
+                out.insert(detail, Value::Array(rows));
+            }
+            ok(Value::Object(out))
+        }
+        // Internal notes are Frontporch's private messages; the note's name
+        // rides in the payload.
+        "get-notes" => {
+            let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            let notes: Vec<Value> = desk.history(actor, id, None, 200)?.iter()
+                .filter(|m| m.private && m.deleted_at.is_none())
+                .map(|m| json!({ "id": m.id, "user_id": opt_s(m.user_id), "name": m.payload["note_name"].as_str().unwrap_or(""), "message": m.body }))
+                .collect();
+            ok(Value::Array(notes))
+        }
+        "add-note" => {
+            let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            let mut payload = Map::new();
+            payload.insert("note_name".into(), json!(a.str("name").unwrap_or_default()));
+            let input = MessageInput {
+                body: a.str("message").unwrap_or_default(),
+                private: true,
+                user_id: a.id("user_id")?,
+                payload: Some(payload),
+                ..Default::default()
+            };
+            ok(json!(desk.post_message(actor, id, input)?.id))
+        }
+        "delete-note" => {
+            let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            let note = desk.message(actor, a.need_id("note_id", "missing-note-id")?)?;
+            if note.conversation_id != id || !note.private {
+                return Err(Error::not_found("note").with_code("note-not-found"));
+            }
+            desk.delete_message(actor, id, note.id)?;
+            ok(Value::Bool(true))
+        }
         "get-departments" => {
             let mut out = Map::new();
             for d in desk.departments()? {

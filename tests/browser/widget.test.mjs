@@ -194,6 +194,15 @@ test("inbox: assign an agent and a department, filter, see past conversations", 
 });
 
 test("admin settings: agents, saved replies, widget colour, API token shown once", async () => {
+  try {
+    await adminSettings();
+  } finally {
+    // The widget goes back to its defaults for the other tests.
+    await server.api("PUT", "/settings", { "widget.color": null, "widget.title": null }, server.token);
+  }
+});
+
+async function adminSettings() {
   const admin = await loginAgent(browser, server);
   await admin.click("#settings-button");
   await admin.waitForSelector("#settings-body table");
@@ -241,9 +250,7 @@ test("admin settings: agents, saved replies, widget colour, API token shown once
   await admin.waitForSelector("#suggest li:has-text('#hours')");
   await admin.press("#input", "Enter");
   assert.equal(await admin.inputValue("#input"), "We are open 9 to 5, Monday to Friday.");
-  // The widget is back to its default colour for the other tests.
-  await server.api("PUT", "/settings", { "widget.color": null, "widget.title": null }, server.token);
-});
+}
 
 test("opening hours, the required pre-chat form and the unread badge", async () => {
   await server.presence(true);

@@ -547,3 +547,78 @@ fn ratings_settings_replies_read_marks_and_typing() {
     assert_eq!(call(&[("function", "delete-leads")]), true);
     assert_eq!(call(&[("function", "get-user"), ("user_id", &uid)]), false);
 }
+
+#[test]
+fn notes_agents_in_conversation_and_user_details() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let call = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("token", t)];
+        all.extend_from_slice(pairs);
+        let v = sb(&s, &all);
+        assert_eq!(v["success"], true, "{pairs:?}: {v}");
+        v["response"].clone()
+    };
+    let uid = call(&[
+        ("function", "add-user"),
+        ("first_name", "Nina"),
+        ("email", "nina@example.com"),
+        ("extra[phone][0]", "555-1234"),
+        ("extra[phone][1]", "Phone"),
+    ])
+    .as_i64()
+    .unwrap()
+    .to_string();
+    let cid = call(&[("function", "new-conversation"), ("user_id", &uid)])["details"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admin_id = call(&[("function", "get-agents-ids")])[0]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    call(&[
+        ("function", "send-message"),
+        ("user_id", &admin_id),
+        ("conversation_id", &cid),
+        ("message", "Hi Nina"),
+    ]);
+    let agents = call(&[
+        ("function", "get-agents-in-conversation"),
+        ("conversation_id", &cid),
+    ]);
+    assert_eq!(agents[&cid][0]["id"].to_string(), admin_id);
+
+    let note = call(&[
+        ("function", "add-note"),
+        ("conversation_id", &cid),
+        ("user_id", &admin_id),
+        ("name", "VIP"),
+        ("message", "Call back Friday"),
+    ]);
+    let notes = call(&[("function", "get-notes"), ("conversation_id", &cid)]);
+    assert_eq!(notes[0]["name"], "VIP");
+    assert_eq!(notes[0]["message"], "Call back Friday");
+    // Notes stay internal: the conversation's history through get-conversation as a visitor would not show them.
+    assert_eq!(
+        call(&[
+            ("function", "delete-note"),
+            ("conversation_id", &cid),
+            ("note_id", &note.to_string())
+        ]),
+        true
+    );
+    assert_eq!(
+        call(&[("function", "get-notes"), ("conversation_id", &cid)]),
+        serde_json::json!([])
+    );
+
+    let details = call(&[
+        ("function", "get-users-with-details"),
+        ("details", r#"["email","phone"]"#),
+        ("user_ids", &uid),
+    ]);
+    assert_eq!(details["email"][0]["value"], "nina@example.com");
+    assert_eq!(details["phone"][0]["value"], "555-1234");
+}
