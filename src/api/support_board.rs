@@ -77,6 +77,23 @@ impl Args {
         matches!(self.str(k).as_deref(), Some("true" | "1"))
     }
 
+    /// A list of ids: a JSON array (form array or JSON text) or "1,2,3".
+    fn ids(&self, k: &str) -> Option<Vec<i64>> {
+        let parse = |v: &Value| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        };
+        match self.json(k) {
+            Some(Value::Array(v)) => Some(v.iter().filter_map(parse).collect()),
+            Some(single @ (Value::Number(_) | Value::String(_))) => {
+                Some(parse(&single).into_iter().collect())
+            }
+            _ => self
+                .str(k)
+                .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect()),
+        }
+    }
+
     /// A JSON value given either as nested form fields or as a JSON string.
     fn json(&self, k: &str) -> Option<Value> {
         match self.0.get(k)? {
@@ -496,17 +513,9 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             ok(Value::Bool(true))
         }
         "delete-users" => {
-            let ids = a
-                .json("user_ids")
-                .and_then(|v| v.as_array().cloned())
-                .unwrap_or_default();
+            let ids = a.ids("user_ids").unwrap_or_default();
             for id in ids {
-                let id = id
-                    .as_i64()
-                    .or_else(|| id.as_str().and_then(|s| s.parse().ok()));
-                if let Some(id) = id {
-                    desk.delete_user(actor, id)?;
-                }
+                desk.delete_user(actor, id)?;
             }
             ok(Value::Bool(true))
         }
@@ -862,16 +871,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             conversation_rows(app, actor, convs.into_iter().filter(|c| newer(c)).collect())
         }
         "get-online-users" => {
-            let exclude: Vec<i64> = a
-                .json("exclude_id")
-                .and_then(|v| v.as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|v| {
-                    v.as_i64()
-                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                })
-                .collect();
+            let exclude = a.ids("exclude_id").unwrap_or_default();
             let online = desk.online_staff()?;
             ok(Value::Array(
                 online
@@ -904,16 +904,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             ok(Value::Bool(true))
         }
         "update-messages-status" => {
-            let ids: Vec<i64> = a
-                .json("message_ids")
-                .and_then(|v| v.as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|v| {
-                    v.as_i64()
-                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                })
-                .collect();
+            let ids = a.ids("message_ids").unwrap_or_default();
             let mut upto: std::collections::BTreeMap<i64, i64> = Default::default();
             for id in ids {
                 let m = desk.message(actor, id)?;
@@ -926,16 +917,12 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             ok(Value::Bool(true))
         }
         "get-agents-in-conversation" => {
-            let ids: Vec<i64> = match a.json("conversation_id") {
-                Some(Value::Array(v)) => v
-                    .iter()
-                    .filter_map(|x| {
-                        x.as_i64()
-                            .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
-                    })
-                    .collect(),
-                _ => vec![a.need_id("conversation_id", "missing-conversation-id")?],
-            };
+            let ids = a
+                .ids("conversation_id")
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    Error::bad("missing-conversation-id", "conversation_id is required")
+                })?;
             let mut out = Map::new();
             for id in ids {
                 let mut agents: Vec<Value> = Vec::new();
@@ -963,24 +950,8 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 .filter_map(|v| v.as_str().map(String::from))
                 .collect();
             let only: Option<Vec<i64>> = match a.str("user_ids").as_deref() {
-                None | Some("all") | Some("false") | Some("") => None,
-                Some(list) => Some(
-                    a.json("user_ids")
-                        .and_then(|v| v.as_array().cloned())
-                        .map(|v| {
-                            v.iter()
-                                .filter_map(|x| {
-                                    x.as_i64()
-                                        .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_else(|| {
-                            list.split(',')
-                                .filter_map(|x| x.trim().parse().ok())
-                                .collect()
-                        }),
-                ),
+                Some("all") | Some("false") | Some("") => None,
+                _ => a.ids("user_ids"),
             };
             let users = desk.list_users(actor, &[], None, i64::MAX, 0)?;
             let mut out = Map::new();
