@@ -1020,6 +1020,54 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             }
             ok(Value::Object(out))
         }
+        // Delivery functions: arguments are checked; with no provider set
+        // up (the channels work), the answer says so rather than pretending.
+        "send-email"
+        | "send-custom-email"
+        | "email-piping"
+        | "send-sms"
+        | "push-notification"
+        | "messaging-platforms-send-message"
+        | "whatsapp-send-message"
+        | "whatsapp-send-template"
+        | "messenger-send-message"
+        | "telegram-send-message"
+        | "viber-send-message"
+        | "line-send-message"
+        | "wechat-send-message" => {
+            let need: &[&str] = match function {
+                "send-email" => &["recipient_id", "message"],
+                "send-custom-email" => &["to", "subject", "message"],
+                "send-sms" => &["to", "message"],
+                "push-notification" => &["title", "message"],
+                "messaging-platforms-send-message" => &["conversation_id", "message"],
+                "whatsapp-send-message" | "whatsapp-send-template" => &["to"],
+                "messenger-send-message"
+                | "viber-send-message"
+                | "line-send-message"
+                | "wechat-send-message" => &["message"],
+                "telegram-send-message" => &["chat_id", "message"],
+                _ => &[],
+            };
+            if let Some(missing) = need.iter().find(|k| a.str(k).is_none_or(|v| v.is_empty())) {
+                return Err(Error::bad(
+                    "missing-arguments",
+                    format!("{missing} is required"),
+                ));
+            }
+            let channel = match function {
+                "send-email" | "send-custom-email" | "email-piping" => "email",
+                "send-sms" => "sms",
+                "push-notification" => "push",
+                "messaging-platforms-send-message" => "messaging-platform",
+                f => f.split('-').next().unwrap_or("platform"),
+            };
+            Err(Error::new(
+                Kind::Conflict,
+                not_configured_code(channel),
+                format!("no {channel} provider is configured"),
+            ))
+        }
         _ => Err(Error::bad(
             "function-not-supported",
             format!("{function} is not supported yet"),
@@ -1050,6 +1098,22 @@ pub fn handle(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
         Ok(v) => envelope(true, v),
         Err(e) if e.kind == Kind::Internal => Err(e),
         Err(e) => envelope(false, Value::String(sb_code(&e))),
+    }
+}
+
+/// The `<channel>-not-configured` code for a delivery channel.
+fn not_configured_code(channel: &str) -> &'static str {
+    match channel {
+        "email" => "email-not-configured",
+        "sms" => "sms-not-configured",
+        "push" => "push-not-configured",
+        "whatsapp" => "whatsapp-not-configured",
+        "messenger" => "messenger-not-configured",
+        "telegram" => "telegram-not-configured",
+        "viber" => "viber-not-configured",
+        "line" => "line-not-configured",
+        "wechat" => "wechat-not-configured",
+        _ => "messaging-platform-not-configured",
     }
 }
 

@@ -622,3 +622,60 @@ fn notes_agents_in_conversation_and_user_details() {
     assert_eq!(details["email"][0]["value"], "nina@example.com");
     assert_eq!(details["phone"][0]["value"], "555-1234");
 }
+
+#[test]
+fn delivery_functions_say_they_are_not_configured() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    for (function, args, code) in [
+        (
+            "send-email",
+            vec![("recipient_id", "1"), ("message", "hi")],
+            "email-not-configured",
+        ),
+        (
+            "send-custom-email",
+            vec![("to", "a@example.com"), ("subject", "s"), ("message", "m")],
+            "email-not-configured",
+        ),
+        (
+            "send-sms",
+            vec![("to", "+15305431221"), ("message", "hi")],
+            "sms-not-configured",
+        ),
+        (
+            "whatsapp-send-message",
+            vec![("to", "+39321305455"), ("message", "hi")],
+            "whatsapp-not-configured",
+        ),
+        (
+            "telegram-send-message",
+            vec![("chat_id", "42"), ("message", "hi")],
+            "telegram-not-configured",
+        ),
+        (
+            "push-notification",
+            vec![("title", "t"), ("message", "m")],
+            "push-not-configured",
+        ),
+    ] {
+        let mut pairs = vec![("token", t), ("function", function)];
+        pairs.extend(args);
+        let v = sb(&s, &pairs);
+        assert_eq!(
+            (v["success"].as_bool(), v["response"].as_str()),
+            (Some(false), Some(code)),
+            "{function}"
+        );
+    }
+    let v = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "send-sms"),
+            ("message", "no number"),
+        ],
+    );
+    assert_eq!(v["response"], "missing-arguments");
+}
