@@ -414,6 +414,8 @@ function insertReply(r) {
   $("suggest").hidden = true;
 }
 $("input").addEventListener("input", showSuggestions);
+// Replies saved elsewhere (another tab, another admin) show up too.
+$("input").addEventListener("focus", () => { if (!replies.length) loadReplies(); });
 $("input").addEventListener("keydown", (e) => {
   if (!$("suggest").hidden) {
     const list = suggestions();

@@ -246,7 +246,11 @@ async function adminSettings() {
   await admin.click("#settings-button");
   const conv = await server.api("POST", "/conversations", { user_id: (await server.api("POST", "/users", { first_name: "Q" }, server.token)).body.user.id, title: "Hours?" }, server.token);
   await admin.click(`#list li[data-id="${conv.body.conversation.id}"]`);
-  await admin.type("#input", "#hou");
+  await admin.waitForSelector("#thread-title:text('Hours?')");
+  await admin.waitForTimeout(300);
+  await admin.fill("#input", "");
+  await admin.type("#input", "#hou", { delay: 30 });
+  assert.equal(await admin.inputValue("#input"), "#hou");
   await admin.waitForSelector("#suggest li:has-text('#hours')");
   await admin.press("#input", "Enter");
   assert.equal(await admin.inputValue("#input"), "We are open 9 to 5, Monday to Friday.");
