@@ -314,7 +314,13 @@ pub fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
         if route.method != method {
             continue;
         }
-        let caller = auth::caller(app, ctx)?;
+        // Public routes ignore credentials that do not check out (a stale
+        // cookie, or an admin's session cookie on the page that hosts the
+        // widget, must not block logging in or a visitor's session).
+        let caller = match (route.access, auth::caller(app, ctx)) {
+            (Public, Err(_)) => Caller::Anonymous,
+            (_, r) => r?,
+        };
         match (route.access, &caller) {
             (Public, _) => {}
             (Staff, Caller::Staff { .. })

@@ -66,6 +66,15 @@ fn login_sessions_csrf_and_logout() {
     let (st, _, _) = no_csrf.raw("GET", "/api/v1/me", None, &[("cookie", &cookie)]);
     assert_eq!(st, 200);
 
+    // A public endpoint works even with a session cookie and no CSRF header
+    // (an admin trying the widget on their own site).
+    let (st, _, body) = no_csrf.raw(
+        "POST",
+        "/api/v1/widget/session",
+        Some("{}".into()),
+        &[("cookie", &cookie)],
+    );
+    assert_eq!(st, 201, "{body}");
     let (st, _) = admin.call("POST", "/api/v1/auth/logout", None);
     assert_eq!(st, 204);
     let (st, _) = admin.call("GET", "/api/v1/me", None);
