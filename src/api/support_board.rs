@@ -386,14 +386,14 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             ))
         }
         "count-users" => {
-            let users = desk.list_users(actor, &[], None, i64::MAX, 0)?;
             let mut counts = Map::new();
-            counts.insert("all".into(), s(users.len()));
-            for t in ["lead", "user", "visitor"] {
-                counts.insert(
-                    t.into(),
-                    s(users.iter().filter(|u| u.user_type == t).count()),
-                );
+            for t in ["all", "lead", "user", "visitor"] {
+                counts.insert(t.into(), s(0));
+            }
+            for (t, n) in desk.user_counts(actor)? {
+                if counts.contains_key(&t) {
+                    counts.insert(t, s(n));
+                }
             }
             ok(Value::Object(counts))
         }
@@ -583,12 +583,16 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             conversation_rows(app, actor, desk.list_conversations(actor, filter)?)
         }
         "count-conversations" => {
-            let filter = Filter {
-                statuses: statuses(a)?,
-                limit: i64::MAX,
-                ..Default::default()
+            // Without status_code, every conversation counts.
+            let which = if a
+                .str("status_code")
+                .is_some_and(|v| !v.is_empty() && v != "false")
+            {
+                statuses(a)?
+            } else {
+                vec![]
             };
-            ok(json!(desk.list_conversations(actor, filter)?.len()))
+            ok(json!(desk.count_conversations(actor, &which)?))
         }
         "update-conversation-department" => {
             let id = a.need_id("conversation_id", "missing-conversation-id")?;

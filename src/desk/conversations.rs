@@ -279,6 +279,11 @@ impl Desk {
         })
     }
 
+    pub fn count_conversations(&self, actor: &Actor, statuses: &[i64]) -> Result<i64> {
+        actor.require_staff()?;
+        self.store.read(|c| convs::count(c, statuses))
+    }
+
     /// Deletes a conversation for good, with its messages.
     pub fn delete_conversation(&self, actor: &Actor, id: i64) -> Result<()> {
         actor.require_staff()?;

@@ -285,6 +285,12 @@ impl Desk {
         self.store.read(|c| users::list(c, &q))
     }
 
+    /// Users per type (and `all`).
+    pub fn user_counts(&self, actor: &Actor) -> Result<Vec<(String, i64)>> {
+        actor.require_staff()?;
+        self.store.read(users::counts)
+    }
+
     /// A staff member's own online/away toggle.
     pub fn set_presence(&self, actor: &Actor, online: bool) -> Result<()> {
         actor.require_staff()?;

@@ -284,3 +284,12 @@ pub fn move_owner(tx: &Tx, from: i64, to: i64) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// How many conversations have one of `statuses` (all when empty).
+pub fn count(conn: &Connection, statuses: &[i64]) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM conversations WHERE ?1 = '[]' OR status IN (SELECT value FROM json_each(?1))",
+        [serde_json::to_string(statuses)?],
+        |r| r.get(0),
+    )?)
+}

@@ -262,6 +262,15 @@ pub fn online_staff(conn: &Connection) -> Result<Vec<User>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Users per type, and `all` of them.
+pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT user_type, count(*) FROM users GROUP BY user_type UNION ALL SELECT 'all', count(*) FROM users",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn count_by_type(conn: &Connection, user_type: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT count(*) FROM users WHERE user_type = ?1",

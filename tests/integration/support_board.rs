@@ -415,6 +415,7 @@ fn users_conversations_and_messages_through_api_php() {
         admin_id
     );
     assert_eq!(call(&[("function", "agents-online")]), false);
+    assert_eq!(call(&[("function", "count-conversations")]), 1);
 
     assert_eq!(
         sb(
