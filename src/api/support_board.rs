@@ -1014,6 +1014,126 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             desk.delete_message(actor, id, note.id)?;
             ok(Value::Bool(true))
         }
+        "is-typing" => {
+            let user = a.need_id("user_id", "missing-user-id")?;
+            let now = desk.typing_now(
+                actor,
+                a.need_id("conversation_id", "missing-conversation-id")?,
+            )?;
+            ok(Value::Bool(now.iter().any(|(u, _)| *u == user)))
+        }
+        "is-agent-typing" => {
+            let now = desk.typing_now(
+                actor,
+                a.need_id("conversation_id", "missing-conversation-id")?,
+            )?;
+            match now.iter().find(|(_, staff)| *staff) {
+                Some((id, _)) => {
+                    let u = desk.user(*id)?;
+                    ok(
+                        json!({ "id": s(u.id), "first_name": u.first_name, "last_name": u.last_name }),
+                    )
+                }
+                None => ok(json!({ "id": "", "first_name": "", "last_name": "" })),
+            }
+        }
+        "transcript" => {
+            let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            let Ok(c) = desk.conversation(actor, id) else {
+                return ok(Value::Bool(false));
+            };
+            let csv = a.str("type").as_deref() == Some("csv");
+            let mut out = if csv {
+                String::from("date,user,message,attachments\r\n")
+            } else {
+                format!("Conversation #{}\n\n", c.id)
+            };
+            for m in desk
+                .history(actor, id, None, 200)?
+                .iter()
+                .filter(|m| m.deleted_at.is_none() && !m.private)
+            {
+                let who = m
+                    .sender
+                    .as_ref()
+                    .map(|(_, f, l, _)| format!("{f} {l}").trim().to_string())
+                    .unwrap_or_default();
+                let files: Vec<&str> = m
+                    .attachments
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| x["url"].as_str())
+                    .collect();
+                if csv {
+                    let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+                    out.push_str(&format!(
+                        "{},{},{},{}\r\n",
+                        q(&sql_datetime(m.created_at)),
+                        q(&who),
+                        q(&m.body),
+                        q(&files.join(" "))
+                    ));
+                } else {
+                    out.push_str(&format!(
+                        "[{}] {}: {}\n",
+                        sql_datetime(m.created_at),
+                        who,
+                        m.body
+                    ));
+                    for f in files {
+                        out.push_str(&format!("    {f}\n"));
+                    }
+                }
+            }
+            let (name, ct) = if csv {
+                (format!("conversation-{id}.csv"), "text/csv")
+            } else {
+                (format!("conversation-{id}.txt"), "text/plain")
+            };
+            let file = desk.save_upload(actor, &name, ct, out.as_bytes(), usize::MAX)?;
+            ok(json!(format!(
+                "{}{}",
+                app.config.public_url.trim_end_matches('/'),
+                file["url"].as_str().unwrap_or("")
+            )))
+        }
+        "direct-message" => {
+            let message = a
+                .str("message")
+                .filter(|m| !m.trim().is_empty())
+                .ok_or_else(|| Error::bad("missing-arguments", "message is required"))?;
+            for user_id in a.ids("user_ids").unwrap_or_default() {
+                // Into the user's latest conversation, or a new one.
+                let latest = desk.list_conversations(
+                    actor,
+                    Filter {
+                        user_id: Some(user_id),
+                        limit: 1,
+                        ..Default::default()
+                    },
+                )?;
+                let input = MessageInput {
+                    body: message.clone(),
+                    ..Default::default()
+                };
+                match latest.first() {
+                    Some(c) => {
+                        desk.post_message(actor, c.id, input)?;
+                    }
+                    None => {
+                        let conv = ConversationInput {
+                            user_id: Some(user_id),
+                            title: a.str("subject").filter(|v| v != "false"),
+                            message: Some(input),
+                            ..Default::default()
+                        };
+                        desk.create_conversation(actor, conv)?;
+                    }
+                }
+            }
+            ok(Value::Bool(true))
+        }
         "get-departments" => {
             let mut out = Map::new();
             for d in desk.departments()? {

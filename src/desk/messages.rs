@@ -230,6 +230,23 @@ impl Desk {
         })
     }
 
+    /// Who is typing in a conversation now (said so in the last 6 seconds):
+    /// (user id, staff?).
+    pub fn typing_now(&self, actor: &Actor, conversation_id: i64) -> Result<Vec<(i64, bool)>> {
+        self.conversation(actor, conversation_id)?;
+        let recent = std::time::Duration::from_secs(6);
+        let map = self.typing.lock().unwrap();
+        Ok(map
+            .get(&conversation_id)
+            .map(|v| {
+                v.iter()
+                    .filter(|(_, _, at, on)| *on && at.elapsed() < recent)
+                    .map(|(u, s, _, _)| (*u, *s))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// Typing is ephemeral: sent to whoever is listening now, never stored.
     pub fn typing(&self, actor: &Actor, conversation_id: i64, typing: bool) -> Result<()> {
         let c = self.conversation(actor, conversation_id)?;
@@ -237,6 +254,22 @@ impl Desk {
             .user(actor.user_id)
             .map(|u| u.name())
             .unwrap_or_default();
+        {
+            // Remember it (for Support Board's is-typing), forgetting stale entries.
+            let mut map = self.typing.lock().unwrap();
+            map.retain(|_, v| {
+                v.retain(|(_, _, at, _)| at.elapsed() < std::time::Duration::from_secs(60));
+                !v.is_empty()
+            });
+            let list = map.entry(conversation_id).or_default();
+            list.retain(|(u, ..)| *u != actor.user_id);
+            list.push((
+                actor.user_id,
+                actor.is_staff(),
+                std::time::Instant::now(),
+                typing,
+            ));
+        }
         self.hub.ephemeral(
             "typing",
             Some(conversation_id),

@@ -86,6 +86,8 @@ pub struct Desk {
     pub bot_id: i64,
     /// Where uploads are kept (`uploads/` below it).
     pub data_dir: std::path::PathBuf,
+    /// Who typed where, lately: conversation -> (user, staff, when, typing).
+    typing: Mutex<std::collections::HashMap<i64, Vec<(i64, bool, std::time::Instant, bool)>>>,
     dummy_hash: std::sync::OnceLock<String>,
 }
 
@@ -107,6 +109,7 @@ impl Desk {
             },
             bot_id,
             data_dir,
+            typing: Mutex::new(Default::default()),
             dummy_hash: std::sync::OnceLock::new(),
         })
     }

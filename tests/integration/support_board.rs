@@ -680,3 +680,101 @@ fn delivery_functions_say_they_are_not_configured() {
     );
     assert_eq!(v["response"], "missing-arguments");
 }
+
+#[test]
+fn transcripts_direct_messages_and_typing_state() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let call = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("token", t)];
+        all.extend_from_slice(pairs);
+        let v = sb(&s, &all);
+        assert_eq!(v["success"], true, "{pairs:?}: {v}");
+        v["response"].clone()
+    };
+    let uid = call(&[("function", "add-user"), ("first_name", "Tess")])
+        .as_i64()
+        .unwrap()
+        .to_string();
+    // A direct message opens a conversation for a user who has none.
+    assert_eq!(
+        call(&[
+            ("function", "direct-message"),
+            ("user_ids", &format!("[{uid}]")),
+            ("message", "Your order shipped, \"today\"")
+        ]),
+        true
+    );
+    let convs = call(&[("function", "get-user-conversations"), ("user_id", &uid)]);
+    let cid = convs[0]["conversation_id"].as_str().unwrap().to_string();
+    assert_eq!(convs[0]["message"], "Your order shipped, \"today\"");
+
+    // Transcript as CSV, at an unguessable URL, with quotes escaped.
+    let url = call(&[
+        ("function", "transcript"),
+        ("conversation_id", &cid),
+        ("type", "csv"),
+    ]);
+    let url = url.as_str().unwrap();
+    assert!(
+        url.starts_with("/uploads/") && url.ends_with(&format!("conversation-{cid}.csv")),
+        "{url}"
+    );
+    let body = agent()
+        .get(s.url(url))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert!(body.starts_with("date,user,message,attachments"));
+    assert!(
+        body.contains(r#""Your order shipped, ""today""""#),
+        "{body}"
+    );
+    assert_eq!(
+        call(&[("function", "transcript"), ("conversation_id", "999999")]),
+        false
+    );
+
+    // Typing state.
+    assert_eq!(
+        call(&[
+            ("function", "is-typing"),
+            ("user_id", &uid),
+            ("conversation_id", &cid)
+        ]),
+        false
+    );
+    call(&[
+        ("function", "set-typing"),
+        ("user_id", &uid),
+        ("conversation_id", &cid),
+    ]);
+    assert_eq!(
+        call(&[
+            ("function", "is-typing"),
+            ("user_id", &uid),
+            ("conversation_id", &cid)
+        ]),
+        true
+    );
+    assert_eq!(
+        call(&[("function", "is-agent-typing"), ("conversation_id", &cid)])["id"],
+        ""
+    );
+    let admin_id = call(&[("function", "get-agents-ids")])[0]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    call(&[
+        ("function", "set-typing"),
+        ("user_id", &admin_id),
+        ("conversation_id", &cid),
+    ]);
+    assert_eq!(
+        call(&[("function", "is-agent-typing"), ("conversation_id", &cid)])["id"],
+        admin_id.as_str()
+    );
+}
