@@ -240,8 +240,8 @@ impl Desk {
             .get(&conversation_id)
             .map(|v| {
                 v.iter()
-                    .filter(|(_, _, at, on)| *on && at.elapsed() < recent)
-                    .map(|(u, s, _, _)| (*u, *s))
+                    .filter(|m| m.typing && m.at.elapsed() < recent)
+                    .map(|m| (m.user_id, m.staff))
                     .collect()
             })
             .unwrap_or_default())
@@ -258,17 +258,17 @@ impl Desk {
             // Remember it (for Support Board's is-typing), forgetting stale entries.
             let mut map = self.typing.lock().unwrap();
             map.retain(|_, v| {
-                v.retain(|(_, _, at, _)| at.elapsed() < std::time::Duration::from_secs(60));
+                v.retain(|m| m.at.elapsed() < std::time::Duration::from_secs(60));
                 !v.is_empty()
             });
             let list = map.entry(conversation_id).or_default();
-            list.retain(|(u, ..)| *u != actor.user_id);
-            list.push((
-                actor.user_id,
-                actor.is_staff(),
-                std::time::Instant::now(),
+            list.retain(|m| m.user_id != actor.user_id);
+            list.push(super::TypingMark {
+                user_id: actor.user_id,
+                staff: actor.is_staff(),
+                at: std::time::Instant::now(),
                 typing,
-            ));
+            });
         }
         self.hub.ephemeral(
             "typing",

@@ -77,6 +77,14 @@ impl Semaphore {
     }
 }
 
+/// Someone said they are (or stopped) typing.
+struct TypingMark {
+    user_id: i64,
+    staff: bool,
+    at: std::time::Instant,
+    typing: bool,
+}
+
 pub struct Desk {
     pub store: Store,
     pub hub: Arc<Hub>,
@@ -86,8 +94,8 @@ pub struct Desk {
     pub bot_id: i64,
     /// Where uploads are kept (`uploads/` below it).
     pub data_dir: std::path::PathBuf,
-    /// Who typed where, lately: conversation -> (user, staff, when, typing).
-    typing: Mutex<std::collections::HashMap<i64, Vec<(i64, bool, std::time::Instant, bool)>>>,
+    /// Who typed where, lately, by conversation.
+    typing: Mutex<std::collections::HashMap<i64, Vec<TypingMark>>>,
     dummy_hash: std::sync::OnceLock<String>,
 }
 
