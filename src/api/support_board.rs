@@ -746,26 +746,9 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 private: false,
                 user_id: Some(user_id),
                 status,
+                keep_status: a.str("conversation_status_code").as_deref() == Some("skip"),
             };
-            let skip = a.str("conversation_status_code").as_deref() == Some("skip");
-            let m = if skip {
-                // Leave the status as it is: post, then put it back if the post moved it.
-                let before = desk.conversation(actor, conversation_id)?.status;
-                let m = desk.post_message(actor, conversation_id, input)?;
-                if desk.conversation(actor, conversation_id)?.status != before {
-                    desk.update_conversation(
-                        actor,
-                        conversation_id,
-                        ConversationPatch {
-                            status: Some(before),
-                            ..Default::default()
-                        },
-                    )?;
-                }
-                m
-            } else {
-                desk.post_message(actor, conversation_id, input)?
-            };
+            let m = desk.post_message(actor, conversation_id, input)?;
             ok(
                 json!({ "status": "success", "message-id": m.id, "queue": false, "notifications": [] }),
             )
@@ -1043,49 +1026,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 return ok(Value::Bool(false));
             };
             let csv = a.str("type").as_deref() == Some("csv");
-            let mut out = if csv {
-                String::from("date,user,message,attachments\r\n")
-            } else {
-                format!("Conversation #{}\n\n", c.id)
-            };
-            for m in desk
-                .history(actor, id, None, 200)?
-                .iter()
-                .filter(|m| m.deleted_at.is_none() && !m.private)
-            {
-                let who = m
-                    .sender
-                    .as_ref()
-                    .map(|(_, f, l, _)| format!("{f} {l}").trim().to_string())
-                    .unwrap_or_default();
-                let files: Vec<&str> = m
-                    .attachments
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|x| x["url"].as_str())
-                    .collect();
-                if csv {
-                    let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
-                    out.push_str(&format!(
-                        "{},{},{},{}\r\n",
-                        q(&sql_datetime(m.created_at)),
-                        q(&who),
-                        q(&m.body),
-                        q(&files.join(" "))
-                    ));
-                } else {
-                    out.push_str(&format!(
-                        "[{}] {}: {}\n",
-                        sql_datetime(m.created_at),
-                        who,
-                        m.body
-                    ));
-                    for f in files {
-                        out.push_str(&format!("    {f}\n"));
-                    }
-                }
-            }
+            let out = desk.transcript(actor, c.id, csv)?;
             let (name, ct) = if csv {
                 (format!("conversation-{id}.csv"), "text/csv")
             } else {

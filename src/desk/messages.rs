@@ -27,6 +27,10 @@ pub struct MessageInput {
     pub user_id: Option<i64>,
     /// Support Board's `conversation_status_code`: the status to set, if any.
     pub status: Option<i64>,
+    /// Leave the conversation's status as it is (Support Board's `skip`);
+    /// not part of the JSON APIs.
+    #[serde(skip)]
+    pub keep_status: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -331,6 +335,7 @@ pub(super) fn insert_message(
         json!({ "message": m.to_json() }),
     )?;
     let next = match p.input.status {
+        _ if p.input.keep_status => None,
         Some(s) => Some(s),
         None if m.private => None,
         None if sender.id == conv.user_id || !sender.is_staff() => Some(WAITING_FOR_AGENT),

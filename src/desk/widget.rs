@@ -215,31 +215,7 @@ impl Desk {
             email: Some(to.clone()),
             ..Default::default()
         })?;
-        let messages = self.history(actor, id, None, 200)?;
-        let mut text = format!(
-            "Conversation #{} — {}\n\n",
-            c.id,
-            crate::util::rfc3339(c.created_at)
-        );
-        for m in messages.iter().filter(|m| m.deleted_at.is_none()) {
-            let who = m
-                .sender
-                .as_ref()
-                .map(|(_, f, l, _)| format!("{f} {l}").trim().to_string())
-                .unwrap_or_default();
-            text.push_str(&format!(
-                "[{}] {}: {}\n",
-                crate::util::rfc3339(m.created_at),
-                if who.is_empty() { "?" } else { &who },
-                m.body
-            ));
-            for a in m.attachments.as_array().into_iter().flatten() {
-                text.push_str(&format!(
-                    "    attachment: {}\n",
-                    a["name"].as_str().unwrap_or("file")
-                ));
-            }
-        }
+        let text = self.transcript(actor, id, false)?;
         let payload =
             json!({ "to": to, "subject": format!("Your conversation #{}", c.id), "text": text });
         let uid = actor.user_id;
@@ -255,5 +231,59 @@ impl Desk {
             )?;
             Ok(json!({ "queued": true, "to": payload["to"] }))
         })
+    }
+
+    /// A conversation as the customer saw it (no internal notes, no deleted
+    /// messages): plain text, or CSV (`date,user,message,attachments`).
+    pub fn transcript(&self, actor: &super::Actor, id: i64, csv: bool) -> Result<String> {
+        let c = self.conversation(actor, id)?;
+        let mut out = if csv {
+            String::from("date,user,message,attachments\r\n")
+        } else {
+            format!(
+                "Conversation #{} — {}\n\n",
+                c.id,
+                crate::util::sql_datetime(c.created_at)
+            )
+        };
+        for m in self
+            .history(actor, id, None, 200)?
+            .iter()
+            .filter(|m| m.deleted_at.is_none() && !m.private)
+        {
+            let who = m
+                .sender
+                .as_ref()
+                .map(|(_, f, l, _)| format!("{f} {l}").trim().to_string())
+                .unwrap_or_default();
+            let when = crate::util::sql_datetime(m.created_at);
+            let files: Vec<&str> = m
+                .attachments
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x["url"].as_str())
+                .collect();
+            if csv {
+                let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+                out.push_str(&format!(
+                    "{},{},{},{}\r\n",
+                    q(&when),
+                    q(&who),
+                    q(&m.body),
+                    q(&files.join(" "))
+                ));
+            } else {
+                out.push_str(&format!(
+                    "[{when}] {}: {}\n",
+                    if who.is_empty() { "?" } else { &who },
+                    m.body
+                ));
+                for f in files {
+                    out.push_str(&format!("    attachment: {f}\n"));
+                }
+            }
+        }
+        Ok(out)
     }
 }
