@@ -20,6 +20,20 @@ fn sb(s: &Server, pairs: &[(&str, &str)]) -> Value {
     serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap()
 }
 
+/// One call with the token in front of `pairs`.
+fn sb_with(s: &Server, token: &str, pairs: &[(&str, &str)]) -> Value {
+    let mut all = vec![("token", token)];
+    all.extend_from_slice(pairs);
+    sb(s, &all)
+}
+
+/// One call that must succeed; its `response`.
+fn succeed(s: &Server, token: &str, pairs: &[(&str, &str)]) -> Value {
+    let v = sb_with(s, token, pairs);
+    assert_eq!(v["success"], true, "{pairs:?}: {v}");
+    v["response"].clone()
+}
+
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -283,11 +297,7 @@ fn users_conversations_and_messages_through_api_php() {
 
     // More of the user and conversation functions.
     let u = uid.to_string();
-    let call = |pairs: &[(&str, &str)]| {
-        let mut all = vec![("token", t)];
-        all.extend_from_slice(pairs);
-        sb(&s, &all)["response"].clone()
-    };
+    let call = |pairs: &[(&str, &str)]| sb_with(&s, t, pairs)["response"].clone();
     assert_eq!(call(&[("function", "count-users")])["user"], "1");
     assert_eq!(
         call(&[
@@ -441,13 +451,7 @@ fn ratings_settings_replies_read_marks_and_typing() {
     let token = s.admin_token();
     let t = token.as_str();
     let rest = s.client(t);
-    let call = |pairs: &[(&str, &str)]| {
-        let mut all = vec![("token", t)];
-        all.extend_from_slice(pairs);
-        let v = sb(&s, &all);
-        assert_eq!(v["success"], true, "{pairs:?}: {v}");
-        v["response"].clone()
-    };
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
     let uid = call(&[
         ("function", "add-user"),
         ("first_name", "Lea"),
@@ -554,13 +558,7 @@ fn notes_agents_in_conversation_and_user_details() {
     let s = Server::start();
     let token = s.admin_token();
     let t = token.as_str();
-    let call = |pairs: &[(&str, &str)]| {
-        let mut all = vec![("token", t)];
-        all.extend_from_slice(pairs);
-        let v = sb(&s, &all);
-        assert_eq!(v["success"], true, "{pairs:?}: {v}");
-        v["response"].clone()
-    };
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
     let uid = call(&[
         ("function", "add-user"),
         ("first_name", "Nina"),
@@ -686,13 +684,7 @@ fn transcripts_direct_messages_and_typing_state() {
     let s = Server::start();
     let token = s.admin_token();
     let t = token.as_str();
-    let call = |pairs: &[(&str, &str)]| {
-        let mut all = vec![("token", t)];
-        all.extend_from_slice(pairs);
-        let v = sb(&s, &all);
-        assert_eq!(v["success"], true, "{pairs:?}: {v}");
-        v["response"].clone()
-    };
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
     let uid = call(&[("function", "add-user"), ("first_name", "Tess")])
         .as_i64()
         .unwrap()
