@@ -11,6 +11,7 @@ mod http;
 mod metrics;
 mod realtime;
 mod store;
+mod text_format;
 mod util;
 mod webhook_formats;
 

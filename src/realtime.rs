@@ -105,6 +105,8 @@ struct State {
     visitor_waiters: HashMap<i64, Vec<Waiter>>,
     waiter_count: usize,
     streams: Vec<Stream>,
+    /// When each user last asked for events: who is online.
+    seen: HashMap<i64, Instant>,
 }
 
 pub struct Hub {
@@ -122,7 +124,37 @@ const STREAM_QUEUE: usize = 1024;
 /// Most events in one long-poll answer.
 pub const BATCH_MAX: usize = 500;
 
+impl State {
+    fn mark_seen(&mut self, user: i64) {
+        let now = Instant::now();
+        if self.seen.len() > 100_000 {
+            self.seen.retain(|_, t| now.duration_since(*t) < ONLINE_WINDOW);
+        }
+        self.seen.insert(user, now);
+    }
+}
+
+/// How long after their last poll a user still counts as online.
+pub const ONLINE_WINDOW: Duration = Duration::from_secs(60);
+
 impl Hub {
+    /// Users listening now (an open stream) or who polled within
+    /// `ONLINE_WINDOW`.
+    pub fn online_users(&self) -> Vec<i64> {
+        let s = self.state.lock().unwrap();
+        let now = Instant::now();
+        let mut ids: Vec<i64> = s
+            .seen
+            .iter()
+            .filter(|(_, t)| now.duration_since(**t) < ONLINE_WINDOW)
+            .map(|(id, _)| *id)
+            .chain(s.streams.iter().map(|st| st.me))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// `last` is the newest committed event id at start.
     pub fn new(last: i64, max_waiters: usize, poll_time: Duration) -> Arc<Hub> {
         // Answers are written by a few responder threads, so the writer thread
@@ -153,6 +185,7 @@ impl Hub {
                 visitor_waiters: HashMap::new(),
                 waiter_count: 0,
                 streams: Vec::new(),
+                seen: HashMap::new(),
             }),
             responders: tx,
             max_waiters,
@@ -201,6 +234,7 @@ impl Hub {
     /// otherwise parks the reply.
     pub fn poll(&self, viewer: Viewer, me: i64, after: i64, reply: Reply) -> Poll {
         let mut s = self.state.lock().unwrap();
+        s.mark_seen(me);
         if after < s.base {
             return Poll::NeedsDb(reply);
         }
@@ -242,6 +276,7 @@ impl Hub {
         if s.waiter_count + s.streams.len() >= self.max_waiters {
             return Err(());
         }
+        s.mark_seen(me);
         let (tx, rx) = mpsc::sync_channel(STREAM_QUEUE);
         let backlog = if after >= s.base {
             Some(

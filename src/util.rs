@@ -27,6 +27,23 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// (year, month, day) to days since 1970-01-01, the inverse of
+/// `civil_from_days`.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The UTC calendar date of a unix-ms time.
+pub fn ymd(ms: i64) -> (i64, u32, u32) {
+    civil_from_days(ms.div_euclid(86_400_000))
+}
+
 fn parts(ms: i64) -> (i64, u32, u32, i64, i64, i64, i64) {
     let secs = ms.div_euclid(1000);
     let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
@@ -81,6 +98,17 @@ pub fn random_below(n: u64) -> u64 {
     u64::from_le_bytes(b.try_into().unwrap()) % n.max(1)
 }
 
+/// A quoted CSV cell; a leading `= + - @` is prefixed with `'` so that a
+/// spreadsheet shows the text instead of running it as a formula.
+pub fn csv_cell(v: &str) -> String {
+    let guarded = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
 /// Constant-time comparison for secrets.
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -99,6 +127,13 @@ mod tests {
         assert_eq!(sql_datetime(1_589_293_737_000), "2020-05-12 14:28:57");
         assert_eq!(rfc3339(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert_eq!(rfc3339(-1000), "1969-12-31T23:59:59.000Z");
+        for days in [-800_000, -1, 0, 59, 11_016, 20_000, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(ymd(951_782_400_123), (2000, 2, 29));
+        assert_eq!(csv_cell("a \"b\""), "\"a \"\"b\"\"\"");
+        assert_eq!(csv_cell("=1+1"), "\"'=1+1\"");
     }
 
     #[test]

@@ -7,27 +7,53 @@
 
 use serde_json::{json, Value};
 
-/// The Support Board webhook names Frontporch sends, and the event each comes from.
+/// The Support Board webhook names, and the event each comes from.
+/// `email-sent` and `sms-sent` come from deliveries of the email and text
+/// message channels.
 pub const SUPPORT_BOARD: &[(&str, &str)] = &[
     ("message.created", "message-sent"),
-    ("conversation.created", "new-conversation-created"),
-    ("conversation.status", "conversation-status-updated"),
+    ("message.created", "new-messages-received"),
+    ("message.created", "bot-message"),
     ("message.deleted", "message-deleted"),
+    ("conversation.created", "new-conversation-created"),
+    ("conversation.created", "new-conversation-received"),
+    ("conversation.status", "conversation-status-updated"),
+    ("user.login", "login"),
+    ("user.identified", "login"),
+    ("user.created", "registration"),
+    ("user.email_added", "new-email-address"),
     ("user.deleted", "user-deleted"),
+    ("form.submitted", "rich-message"),
+    ("email.sent", "email-sent"),
+    ("sms.sent", "sms-sent"),
 ];
 
-pub fn support_board_name(kind: &str) -> Option<&'static str> {
+/// The Support Board webhooks an event fires. Only contacts' messages are
+/// "received", only the bot's are "bot-message", and only contacts log in
+/// or register.
+pub fn support_board_names(kind: &str, data: &Value) -> Vec<&'static str> {
+    let sender = data["message"]["sender"]["type"].as_str().unwrap_or("");
+    let contact = |t: &str| matches!(t, "visitor" | "lead" | "user");
     SUPPORT_BOARD
         .iter()
-        .find(|(k, _)| *k == kind)
+        .filter(|(k, _)| *k == kind)
         .map(|(_, n)| *n)
+        .filter(|n| match *n {
+            "new-messages-received" => contact(sender) && data["message"]["private"] != true,
+            "bot-message" => sender == "bot",
+            "login" => kind == "user.identified" || data["contact"] == true,
+            "registration" => data["user"]["user_type"] == "user",
+            _ => true,
+        })
+        .collect()
 }
 
-/// What a Support Board endpoint gets for an event. `owner` is the
-/// conversation's user and `user` renders a user's details
-/// (first_name, last_name, profile_image, user_type) when needed.
+/// What a Support Board endpoint gets for webhook `name` of an event.
+/// `owner` is the conversation's user and `user` renders a user's details
+/// (first_name, last_name, email, profile_image, user_type) when needed.
+#[allow(clippy::too_many_arguments)]
 pub fn support_board_body(
-    kind: &str,
+    name: &str,
     data: &Value,
     conversation_id: Option<i64>,
     owner: Option<i64>,
@@ -35,36 +61,92 @@ pub fn support_board_body(
     sender_url: &str,
     user: &dyn Fn(i64) -> Option<Value>,
 ) -> Option<String> {
-    let name = support_board_name(kind)?;
     let s = |v: &Value| match v {
         Value::Null => Value::String(String::new()),
         Value::String(_) => v.clone(),
         other => Value::String(other.to_string()),
     };
+    // RFC 3339 to Support Board's "YYYY-MM-DD HH:MM:SS".
+    let time = |v: &Value| {
+        v.as_str()
+            .map(|t| t.replace('T', " ").chars().take(19).collect::<String>())
+    };
+    let m = &data["message"];
     let payload = match name {
-        "message-sent" => {
-            let m = &data["message"];
-            json!({
-                "user_id": s(&m["user_id"]), "conversation_user_id": owner.map_or(Value::Null, |o| Value::String(o.to_string())),
-                "conversation_id": s(&m["conversation_id"]), "conversation_status": "-1",
-                "message_id": s(&m["id"]), "message": m["body"],
-            })
+        "message-sent" => json!({
+            "user_id": s(&m["user_id"]), "conversation_user_id": owner.map_or(Value::Null, |o| Value::String(o.to_string())),
+            "conversation_id": s(&m["conversation_id"]), "conversation_status": "-1",
+            "message_id": s(&m["id"]), "message": m["body"],
+        }),
+        "new-messages-received" => {
+            let u = m["user_id"].as_i64().and_then(user).unwrap_or(Value::Null);
+            let attachments: Vec<Value> = m["attachments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| json!([a["name"], a["url"]]))
+                .collect();
+            json!([{ "details": {
+                "id": s(&m["id"]), "user_id": s(&m["user_id"]), "message": m["body"],
+                "creation_time": time(&m["created_at"]),
+                "attachments": if attachments.is_empty() { String::new() } else { Value::Array(attachments).to_string() },
+                "status_code": "0", "conversation_id": s(&m["conversation_id"]),
+                "first_name": u["first_name"], "last_name": u["last_name"], "profile_image": u["profile_image"],
+                "user_type": u["user_type"],
+                "full_name": format!("{} {}", u["first_name"].as_str().unwrap_or(""), u["last_name"].as_str().unwrap_or("")).trim(),
+            }}])
         }
-        "new-conversation-created" => {
+        "bot-message" => json!({
+            "response": { "messages": [{ "message": m["body"] }] },
+            "message": m["body"], "conversation_id": m["conversation_id"],
+        }),
+        "new-conversation-created" | "new-conversation-received" => {
             let c = &data["conversation"];
             let u = c["user_id"].as_i64().and_then(user).unwrap_or(Value::Null);
             json!({ "details": {
                 "user_id": s(&c["user_id"]), "first_name": u["first_name"], "last_name": u["last_name"],
                 "profile_image": u["profile_image"], "user_type": u["user_type"], "id": s(&c["id"]), "title": c["title"],
-                "conversation_time": c["created_at"].as_str().map(|t| t.replace('T', " ").chars().take(19).collect::<String>()),
+                "conversation_time": time(&c["created_at"]),
                 "conversation_status_code": s(&c["status"]), "department": s(&c["department_id"]), "agent_id": s(&c["agent_id"]),
             }})
         }
         "conversation-status-updated" => json!({
             "conversation_id": conversation_id.map(|c| c.to_string()), "status_code": s(&data["status"]),
         }),
+        "login" => {
+            let id = data["user_id"].as_i64().or_else(|| data["user"]["id"].as_i64())?;
+            let u = user(id)?;
+            json!({ "details": {
+                "id": id.to_string(), "profile_image": u["profile_image"], "first_name": u["first_name"],
+                "last_name": u["last_name"], "email": u["email"], "user_type": u["user_type"], "token": "",
+            }})
+        }
+        "registration" => {
+            let u = &data["user"];
+            let pair = |v: &Value, label: &str| json!([s(v), label]);
+            let extra: serde_json::Map<String, Value> = u["custom"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), pair(v, k)))
+                .chain(u["phone"].as_str().map(|p| ("phone".to_string(), pair(&json!(p), "Phone"))))
+                .collect();
+            // The password never leaves the server.
+            json!({
+                "user": {
+                    "profile_image": pair(&u["avatar"], "Profile image"), "first_name": pair(&u["first_name"], "First name"),
+                    "last_name": pair(&u["last_name"], "Last name"), "email": pair(&u["email"], "Email"),
+                    "user_type": pair(&u["user_type"], ""),
+                },
+                "extra": extra,
+            })
+        }
+        "new-email-address" => json!({ "name": data["name"], "email": data["email"] }),
         "message-deleted" => s(&data["message_id"]),
         "user-deleted" => s(&data["user_id"]),
+        "rich-message" => json!({ "result": true, "data": data["data"], "id": data["id"] }),
+        "email-sent" => json!({ "recipient_id": s(&data["recipient_id"]), "message": data["message"] }),
+        "sms-sent" => json!({ "recipent_id": s(&data["recipient_id"]), "message": data["message"], "response": data["response"] }),
         _ => return None,
     };
     Some(
@@ -81,7 +163,7 @@ mod tests {
     fn message_sent_has_the_documented_shape() {
         let data = json!({ "message": { "id": 2574, "user_id": 947, "conversation_id": 1057, "body": "Hello! How are you?" } });
         let body = support_board_body(
-            "message.created",
+            "message-sent",
             &data,
             Some(1057),
             Some(947),
@@ -102,5 +184,16 @@ mod tests {
         assert!(
             support_board_body("settings.updated", &data, None, None, "k", "", &|_| None).is_none()
         );
+        let from = |t: &str| json!({ "message": { "sender": { "type": t }, "private": false } });
+        assert_eq!(
+            support_board_names("message.created", &from("lead")),
+            ["message-sent", "new-messages-received"]
+        );
+        assert_eq!(support_board_names("message.created", &from("agent")), ["message-sent"]);
+        assert_eq!(
+            support_board_names("message.created", &from("bot")),
+            ["message-sent", "bot-message"]
+        );
+        assert!(support_board_names("user.login", &json!({ "user_id": 1 })).is_empty());
     }
 }

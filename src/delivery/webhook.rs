@@ -63,16 +63,18 @@ pub struct Finished {
 /// Sends one delivery and decides what happens next; records nothing.
 pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Due) -> Finished {
     let body = match (due.format.as_str(), &due.event) {
-        ("support_board", Some((kind, payload, conversation, owner))) => {
+        ("support_board", Some((_, payload, conversation, owner))) => {
             let data: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
             let user = |id: i64| {
                 store.read(|c| crate::store::users::find(c, id)).ok().flatten().map(|u| {
                     serde_json::json!({ "first_name": u.first_name, "last_name": u.last_name,
+                        "email": u.email.unwrap_or_default(),
                         "profile_image": u.profile_image.unwrap_or_default(), "user_type": u.user_type })
                 })
             };
+            // A Support Board row keeps its webhook name in its payload.
             crate::webhook_formats::support_board_body(
-                kind,
+                &due.payload,
                 &data,
                 *conversation,
                 *owner,

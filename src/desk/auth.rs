@@ -166,9 +166,67 @@ impl Desk {
                 Audience::Staff,
                 json!({ "user": user.to_json() }),
             )?;
+            super::users::emit_form(tx, "prechat", &user, &fields)?;
             Ok(user)
         })?;
         Ok((token, user))
+    }
+
+    /// A contact's own login (Support Board's `login` for users): their
+    /// email and password, checked like staff logins. Answers a visitor
+    /// token the widget and the visitor API accept.
+    pub fn contact_login(&self, email: &str, password: &str) -> Result<(String, User)> {
+        let found = self.store.read(|c| users::by_email(c, email.trim()))?;
+        let denied =
+            || Error::unauthorized("wrong email or password").with_code("invalid_credentials");
+        let (user, hash) = match found {
+            Some((u, Some(h))) if !u.is_staff() => (u, h),
+            _ => {
+                self.verify_password(password, self.dummy_hash());
+                return Err(denied());
+            }
+        };
+        if !self.verify_password(password, &hash) || user.disabled {
+            return Err(denied());
+        }
+        Ok((self.contact_token(user.id)?, user))
+    }
+
+    /// A new visitor token for the contact `user_id` (an admin logging a
+    /// contact in from their own back end).
+    pub fn contact_token(&self, user_id: i64) -> Result<String> {
+        let user = self.user(user_id)?;
+        if user.is_staff() {
+            return Err(Error::forbidden("staff log in with their password").with_code("staff_account"));
+        }
+        let token = random_token("fpv_", 24);
+        let th = sha256_hex(token.as_bytes());
+        self.store.write(move |tx| {
+            auth::insert_visitor_token(tx, &th, user_id)?;
+            tx.emit(
+                "user.login",
+                None,
+                Some(user_id),
+                Audience::Admins,
+                json!({ "user_id": user_id, "contact": true }),
+            )?;
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    /// The user behind a login token: a staff session or a visitor token.
+    pub fn login_user(&self, token: &str) -> Result<Option<User>> {
+        if let Some((user, _)) = self.session(token)? {
+            return Ok(Some(user));
+        }
+        self.visitor(token)
+    }
+
+    /// Ends a login token, whichever kind it is.
+    pub fn end_login(&self, token: &str) -> Result<()> {
+        self.logout(token)?;
+        self.end_visitor(token)
     }
 
     /// Ends a visitor token (the widget's "reset").

@@ -251,6 +251,28 @@ impl Desk {
             .unwrap_or_default())
     }
 
+    /// A custom realtime event (Support Board's `pusher-trigger`), sent to
+    /// whoever listens now and never stored: staff always, and the contact
+    /// `N` too on channel `private-user-N`.
+    pub fn trigger(&self, actor: &Actor, channel: &str, event: &str, data: Value) -> Result<()> {
+        actor.require_staff()?;
+        super::check_len("channel", channel, 200)?;
+        super::check_len("event", event, 200)?;
+        if data.to_string().len() > 10_000 {
+            return Err(Error::bad("too_large", "data is larger than 10 KB"));
+        }
+        let visitor = channel
+            .strip_prefix("private-user-")
+            .and_then(|id| id.parse::<i64>().ok());
+        self.hub.ephemeral(
+            "custom",
+            None,
+            visitor,
+            json!({ "channel": channel, "event": event, "data": data }),
+        );
+        Ok(())
+    }
+
     /// Typing is ephemeral: sent to whoever is listening now, never stored.
     pub fn typing(&self, actor: &Actor, conversation_id: i64, typing: bool) -> Result<()> {
         let c = self.conversation(actor, conversation_id)?;

@@ -3,9 +3,13 @@
 //! and no SQL: verbs check the actor's scope, then run store queries inside
 //! one write job, appending the event that describes the change.
 
+pub mod articles;
 pub mod auth;
+pub mod automations;
+pub mod cleanup;
 pub mod conversations;
 pub mod messages;
+pub mod reports;
 pub mod settings;
 pub mod uploads;
 pub mod users;

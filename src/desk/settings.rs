@@ -123,6 +123,67 @@ impl Desk {
         })
     }
 
+    /// Every setting as one JSON document, saved as a file for download.
+    pub fn export_settings(&self, actor: &Actor) -> Result<Value> {
+        actor.require_admin()?;
+        let doc = json!({ "frontporch_settings": 1, "settings": self.settings(actor)? });
+        let name = format!("settings_{}.json", crate::util::random_below(1_000_000_000));
+        self.save_upload(
+            actor,
+            &name,
+            "application/json",
+            serde_json::to_string_pretty(&doc)?.as_bytes(),
+            usize::MAX,
+        )
+    }
+
+    /// Saves the settings of an exported document (or a plain object of
+    /// settings); keys it does not name keep their values.
+    pub fn import_settings(&self, actor: &Actor, doc: Value) -> Result<Map<String, Value>> {
+        let values = match doc {
+            Value::Object(mut m) if m.contains_key("frontporch_settings") => m
+                .remove("settings")
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default(),
+            Value::Object(m) => m,
+            _ => return Err(Error::bad("invalid_settings", "the file is not a JSON object")),
+        };
+        self.save_settings(actor, values)
+    }
+
+    /// The bytes behind `url`: one of our own uploads (read from disk), or
+    /// a public http(s) URL (fetched through the same guard as webhooks).
+    pub fn fetch_file(&self, url: &str, allow_private: bool, max: u64) -> Result<Vec<u8>> {
+        let too_large = || Error::new(crate::error::Kind::TooLarge, "too_large", format!("the file is larger than {max} bytes"));
+        let path = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+        if let Some(token) = path.strip_prefix("/uploads/").and_then(|p| p.split('/').next()) {
+            if let Some((u, file)) = self.open_upload(token)? {
+                if u.size as u64 > max {
+                    return Err(too_large());
+                }
+                return std::fs::read(file).map_err(|e| Error::internal(format!("cannot read an upload: {e}")));
+            }
+        }
+        crate::delivery::guard::check_url(url, allow_private)?;
+        let agent = crate::delivery::webhook::agent(allow_private);
+        let mut resp = agent
+            .get(url)
+            .call()
+            .map_err(|e| Error::bad("fetch_failed", format!("cannot fetch {url}: {e}")))?;
+        if resp.status() != 200 {
+            return Err(Error::bad("fetch_failed", format!("{url} answered {}", resp.status())));
+        }
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(max)
+            .read_to_vec()
+            .map_err(|_| too_large())?;
+        Ok(bytes)
+    }
+
     /// Full-text search for staff: messages, contacts and conversations.
     pub fn search(&self, actor: &Actor, q: &str, limit: i64) -> Result<Value> {
         actor.require_staff()?;

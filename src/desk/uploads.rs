@@ -18,6 +18,7 @@ const TYPES: &[(&str, bool)] = &[
     ("application/pdf", false),
     ("text/plain", false),
     ("text/csv", false),
+    ("application/json", false),
     ("application/zip", false),
     ("application/msword", false),
     (

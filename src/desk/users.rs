@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::store::events::Audience;
 use crate::store::users::{self, ListQuery, User, UserFields, TYPES};
 use crate::store::Store;
-use serde_json::json;
+use serde_json::{json, Map};
 
 /// Checks the shape of user fields (lengths, email, types), not permissions.
 pub fn validate_fields(f: &UserFields) -> Result<()> {
@@ -87,6 +87,46 @@ pub fn drop_taken_email(
 }
 
 /// Appends `user.updated` (staff only) for a changed user.
+/// What a contact told about themselves through a widget form: the
+/// `form.submitted` event (Support Board's rich-message webhook), and
+/// `user.email_added` when it brought an email address.
+pub fn emit_form(tx: &mut crate::store::Tx, form: &str, user: &User, f: &UserFields) -> Result<()> {
+    let mut result = Map::new();
+    let mut put = |k: &str, v: &Option<String>, label: &str| {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            result.insert(k.to_string(), json!([v, label]));
+        }
+    };
+    put("first_name", &f.first_name, "First name");
+    put("last_name", &f.last_name, "Last name");
+    put("email", &f.email, "Email");
+    put("phone", &f.phone, "Phone");
+    for (k, v) in f.custom.iter().flatten() {
+        result.insert(k.clone(), json!([v, k]));
+    }
+    if result.is_empty() {
+        return Ok(());
+    }
+    tx.emit(
+        "form.submitted",
+        None,
+        Some(user.id),
+        Audience::Staff,
+        json!({ "id": form, "user_id": user.id, "data": { "type": "inputs", "result": result } }),
+    )?;
+    if let Some(email) = f.email.as_deref().filter(|e| !e.is_empty()) {
+        let name = format!("{} {}", user.first_name, user.last_name);
+        tx.emit(
+            "user.email_added",
+            None,
+            Some(user.id),
+            Audience::Staff,
+            json!({ "user_id": user.id, "name": name.trim(), "email": email }),
+        )?;
+    }
+    Ok(())
+}
+
 pub fn emit_updated(tx: &mut crate::store::Tx, actor_id: Option<i64>, user: &User) -> Result<()> {
     tx.emit(
         "user.updated",
@@ -199,6 +239,7 @@ impl Desk {
             }
             let user = users::update(tx, id, &fields, None)?;
             emit_updated(tx, Some(id), &user)?;
+            emit_form(tx, "details", &user, &fields)?;
             Ok(user)
         })
     }
@@ -267,8 +308,20 @@ impl Desk {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<User>> {
+        let q = ListQuery {
+            types,
+            search,
+            limit,
+            offset,
+            ..Default::default()
+        };
+        self.find_users(actor, q)
+    }
+
+    /// Users by a full query: types, search, ids, sorting, a page.
+    pub fn find_users(&self, actor: &Actor, mut q: ListQuery) -> Result<Vec<User>> {
         actor.require_staff()?;
-        for t in types {
+        for t in q.types {
             if !TYPES.contains(&t.as_str()) {
                 return Err(Error::bad(
                     "invalid_type",
@@ -276,12 +329,15 @@ impl Desk {
                 ));
             }
         }
-        let q = ListQuery {
-            types,
-            search: search.filter(|s| !s.trim().is_empty()),
-            limit,
-            offset,
-        };
+        if let Some((column, _)) = q.sort {
+            if !users::SORT_COLUMNS.iter().any(|(c, _)| *c == column) {
+                return Err(Error::bad(
+                    "invalid_sorting",
+                    format!("users cannot be sorted by {column:?}"),
+                ));
+            }
+        }
+        q.search = q.search.filter(|s| !s.trim().is_empty());
         self.store.read(|c| users::list(c, &q))
     }
 
@@ -309,6 +365,22 @@ impl Desk {
             }
             Ok(())
         })
+    }
+
+    /// Who is online: staff who set themselves online, and anyone whose
+    /// widget or inbox is listening for events now.
+    pub fn online_users(&self, actor: &Actor, agents_only: bool, sort: Option<(&str, bool)>) -> Result<Vec<User>> {
+        let mut ids: Vec<i64> = self.online_staff()?.iter().map(|u| u.id).collect();
+        ids.extend(self.hub.online_users());
+        let staff = ["agent".to_string(), "admin".to_string()];
+        let q = ListQuery {
+            types: if agents_only { &staff } else { &[] },
+            ids: Some(&ids),
+            sort,
+            limit: 10_000,
+            ..Default::default()
+        };
+        self.find_users(actor, q)
     }
 
     pub fn online_staff(&self) -> Result<Vec<User>> {

@@ -38,10 +38,11 @@ impl Desk {
                 )
             ),
             "support_board" => {
-                let names: Vec<&str> = crate::webhook_formats::SUPPORT_BOARD
+                let mut names: Vec<&str> = crate::webhook_formats::SUPPORT_BOARD
                     .iter()
                     .map(|(_, n)| *n)
                     .collect();
+                names.dedup();
                 if let Some(k) = kinds
                     .iter()
                     .find(|k| *k != "*" && !names.contains(&k.as_str()))

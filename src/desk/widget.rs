@@ -265,7 +265,7 @@ impl Desk {
                 .filter_map(|x| x["url"].as_str())
                 .collect();
             if csv {
-                let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+                let q = crate::util::csv_cell;
                 out.push_str(&format!(
                     "{},{},{},{}\r\n",
                     q(&when),

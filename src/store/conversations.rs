@@ -293,3 +293,25 @@ pub fn count(conn: &Connection, statuses: &[i64]) -> Result<i64> {
         |r| r.get(0),
     )?)
 }
+
+/// Conversations in the trash since before `before`.
+pub fn trashed_before(conn: &Connection, before: i64) -> Result<Vec<i64>> {
+    let mut st = conn
+        .prepare_cached("SELECT id FROM conversations WHERE status = 4 AND updated_at < ?1")?;
+    let rows = st.query_map([before], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Open conversations whose last visible message is staff's (or the
+/// bot's) and older than `before`: answered, and quiet since.
+pub fn answered_before(conn: &Connection, before: i64) -> Result<Vec<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT c.id FROM conversations c
+         JOIN messages m ON m.id = (SELECT max(id) FROM messages
+                                    WHERE conversation_id = c.id AND private = 0 AND deleted_at IS NULL)
+         JOIN users u ON u.id = m.user_id
+         WHERE c.status IN (0, 1, 2) AND u.user_type IN ('agent', 'admin', 'bot') AND m.created_at < ?1",
+    )?;
+    let rows = st.query_map([before], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

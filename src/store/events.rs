@@ -104,7 +104,7 @@ impl Tx<'_> {
             )?
             .execute(params![kind, conversation_id, visitor_id, actor_id, audience as i64, payload, self.now])?;
         let id = self.conn.last_insert_rowid();
-        super::webhooks::fan_out(self, id, kind)?;
+        super::webhooks::fan_out(self, id, kind, &data)?;
         Ok(id)
     }
 }

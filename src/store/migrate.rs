@@ -1,32 +1,36 @@
 //! Schema versions by `PRAGMA user_version`.
 //!
-//! A fresh database gets `schema.sql` (the whole current schema) and the
-//! latest version number. An existing one runs each migration after its
-//! version in its own transaction. Adding a migration: append its SQL to
-//! `MIGRATIONS` and make the same change in `schema.sql`.
+//! A fresh database gets `schema.sql` (version 1) and then every migration;
+//! an existing one runs each migration after its version. Each step is its
+//! own transaction. Adding a migration: a new `migrations/NNN_*.sql` file,
+//! appended to `MIGRATIONS`. Never edit a shipped migration or `schema.sql`.
 
 use rusqlite::Connection;
 
 /// Migration N (1-based) upgrades version N to N+1. Version 1 is the first schema.
-const MIGRATIONS: &[&str] = &[];
+const MIGRATIONS: &[&str] = &[include_str!(
+    "../../migrations/002_articles_automations_reports.sql"
+)];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
-pub fn latest_version() -> i64 {
+#[cfg(test)]
+fn latest_version() -> i64 {
     1 + MIGRATIONS.len() as i64
 }
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version == 0 {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // Another process may have created it between our read and our lock.
         let again: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if again == 0 {
             tx.execute_batch(SCHEMA)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {}", latest_version()))?;
+            tx.execute_batch("PRAGMA user_version = 1")?;
         }
-        return tx.commit();
+        tx.commit()?;
+        version = 1;
     }
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let from = i as i64 + 1;
@@ -42,4 +46,39 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(c: &Connection) -> i64 {
+        c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn fresh_and_old_databases_reach_the_latest_version() {
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(version(&fresh), latest_version());
+
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(SCHEMA).unwrap();
+        old.execute_batch("PRAGMA user_version = 1").unwrap();
+        migrate(&mut old).unwrap();
+        assert_eq!(version(&old), latest_version());
+        let tables = |c: &Connection| -> Vec<String> {
+            let mut st = c
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .unwrap();
+            st.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(tables(&fresh), tables(&old));
+        // Running again changes nothing.
+        migrate(&mut old).unwrap();
+        assert_eq!(version(&old), latest_version());
+    }
 }

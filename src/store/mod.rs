@@ -6,12 +6,15 @@ mod migrate;
 mod readers;
 mod writer;
 
+pub mod articles;
 pub mod auth;
+pub mod automations;
 pub mod conversations;
 pub mod departments;
 pub mod events;
 pub mod messages;
 pub mod outbox;
+pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod uploads;

@@ -13,7 +13,7 @@ pub fn is_staff_type(t: &str) -> bool {
     matches!(t, "agent" | "admin" | "bot")
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct User {
     pub id: i64,
     pub user_type: String,
@@ -279,30 +279,67 @@ pub fn count_by_type(conn: &Connection, user_type: &str) -> Result<i64> {
     )?)
 }
 
+#[derive(Default)]
 pub struct ListQuery<'a> {
     pub types: &'a [String],
     pub search: Option<&'a str>,
+    /// Only these users, when given.
+    pub ids: Option<&'a [i64]>,
+    /// A column of `SORT_COLUMNS` and whether descending; newest first by default.
+    pub sort: Option<(&'a str, bool)>,
     pub limit: i64,
     pub offset: i64,
 }
 
-/// Users newest first, filtered by type and a full-text search.
+/// Columns users can be sorted by, as Support Board names them.
+pub const SORT_COLUMNS: &[(&str, &str)] = &[
+    ("first_name", "first_name COLLATE NOCASE"),
+    ("last_name", "last_name COLLATE NOCASE"),
+    ("email", "email"),
+    ("profile_image", "profile_image"),
+    ("user_type", "user_type"),
+    ("creation_time", "created_at"),
+    ("last_activity", "coalesce(last_seen, created_at)"),
+    ("department", "department_id"),
+    ("id", "id"),
+];
+
+/// Users filtered by type, ids and a full-text search, sorted.
 pub fn list(conn: &Connection, q: &ListQuery) -> Result<Vec<User>> {
     let types_json = serde_json::to_string(q.types)?;
-    let sql = match q.search {
-        Some(_) => format!(
-            "SELECT {COLS} FROM users WHERE id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?1)
-             AND (?2 = '[]' OR user_type IN (SELECT value FROM json_each(?2)))
-             ORDER BY id DESC LIMIT ?3 OFFSET ?4"
-        ),
-        None => format!(
-            "SELECT {COLS} FROM users WHERE ?1 IS NULL
-             AND (?2 = '[]' OR user_type IN (SELECT value FROM json_each(?2)))
-             ORDER BY id DESC LIMIT ?3 OFFSET ?4"
-        ),
+    let ids_json = q.ids.map(serde_json::to_string).transpose()?;
+    let (column, desc) = q.sort.unwrap_or(("id", true));
+    let expr = SORT_COLUMNS
+        .iter()
+        .find(|(name, _)| *name == column)
+        .map_or("id", |(_, e)| e);
+    let dir = if desc { "DESC" } else { "ASC" };
+    let matching = match q.search {
+        Some(_) => "id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?1)",
+        None => "?1 IS NULL",
     };
+    let sql = format!(
+        "SELECT {COLS} FROM users WHERE {matching}
+         AND (?2 = '[]' OR user_type IN (SELECT value FROM json_each(?2)))
+         AND (?5 IS NULL OR id IN (SELECT value FROM json_each(?5)))
+         ORDER BY {expr} {dir}, id {dir} LIMIT ?3 OFFSET ?4"
+    );
     let search = q.search.map(super::search::fts_query);
     let mut st = conn.prepare_cached(&sql)?;
-    let rows = st.query_map(params![search, types_json, q.limit, q.offset], from_row)?;
+    let rows = st.query_map(
+        params![search, types_json, q.limit, q.offset, ids_json],
+        from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Visitors without conversations, last seen (or created) before `before`.
+pub fn stale_visitors(conn: &Connection, before: i64) -> Result<Vec<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT u.id FROM users u WHERE u.user_type = 'visitor'
+           AND coalesce(u.last_seen, u.created_at) < ?1
+           AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.user_id = u.id)",
+    )?;
+    let rows = st.query_map([before], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -143,7 +143,7 @@ fn wants(kinds: &str, kind: &str) -> bool {
 
 /// Writes one outbox row per active endpoint that subscribes to `kind`, in
 /// the transaction of the event itself (the transactional outbox).
-pub fn fan_out(tx: &Tx, event_id: i64, kind: &str) -> Result<()> {
+pub fn fan_out(tx: &Tx, event_id: i64, kind: &str, data: &serde_json::Value) -> Result<()> {
     let endpoints: Vec<(i64, String, String)> = {
         let mut st = tx
             .conn
@@ -151,20 +151,19 @@ pub fn fan_out(tx: &Tx, event_id: i64, kind: &str) -> Result<()> {
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    // Support Board endpoints subscribe by its webhook names.
-    let sb_name = crate::webhook_formats::support_board_name(kind);
-    let targets: Vec<i64> = endpoints
-        .into_iter()
-        .filter(|(_, k, format)| match format.as_str() {
-            "support_board" => sb_name.is_some_and(|n| wants(k, n)),
-            _ => wants(k, kind),
-        })
-        .map(|(id, _, _)| id)
-        .collect();
+    // Support Board endpoints subscribe by its webhook names; an event may
+    // fire several, one row each, the name kept in the row's payload.
+    let sb_names = crate::webhook_formats::support_board_names(kind, data);
     // The body is rendered from the event when it is sent (outbox::BODY), so
     // the hot path writes no second copy of the payload.
-    for endpoint in targets {
-        super::outbox::insert(tx, "webhook", Some(endpoint), Some(event_id), "")?;
+    for (endpoint, k, format) in endpoints {
+        if format == "support_board" {
+            for name in sb_names.iter().filter(|n| wants(&k, n)) {
+                super::outbox::insert(tx, "webhook", Some(endpoint), Some(event_id), name)?;
+            }
+        } else if wants(&k, kind) {
+            super::outbox::insert(tx, "webhook", Some(endpoint), Some(event_id), "")?;
+        }
     }
     Ok(())
 }

@@ -6,8 +6,12 @@
 //! `YYYY-MM-DD HH:MM:SS` UTC. Every function calls the same desk verbs as
 //! the REST API, so what it does is visible everywhere.
 //!
-//! This first cut covers users, conversations and messages; other functions
-//! answer `{"success":false,"response":"function-not-supported"}`.
+//! This file has the transport, the record shapes and the user,
+//! conversation and message functions; `more.rs` the knowledge base,
+//! automations, reports and the other admin functions. An unknown function
+//! answers `{"success":false,"response":"function-not-supported"}`.
+
+mod more;
 
 use super::auth::Caller;
 use super::Reply;
@@ -177,6 +181,58 @@ fn user_record(u: &User, extra: bool) -> Value {
         v["details"] = details(u);
     }
     v
+}
+
+/// `extra`: `true` for every detail, or an array of the slugs wanted.
+fn extra_slugs(a: &Args) -> Option<Vec<String>> {
+    match a.json("extra") {
+        Some(Value::Array(v)) => Some(
+            v.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
+        ),
+        _ if a.flag("extra") => Some(vec![]),
+        _ => None,
+    }
+}
+
+/// Adds `details` to a user record: all of them for an empty slug list.
+fn with_extra(mut rec: Value, u: &User, slugs: Option<&[String]>) -> Value {
+    if let Some(slugs) = slugs {
+        let all = details(u);
+        rec["details"] = Value::Array(
+            all.as_array()
+                .into_iter()
+                .flatten()
+                .filter(|d| slugs.is_empty() || slugs.iter().any(|s| d["slug"] == s.as_str()))
+                .cloned()
+                .collect(),
+        );
+    }
+    rec
+}
+
+/// `sorting`: `["column", "ASC"|"DESC"]` (JSON, form array, or "column").
+fn sorting(a: &Args) -> Result<Option<(String, bool)>> {
+    let parts: Vec<String> = match a.json("sorting") {
+        Some(Value::Array(v)) => v
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
+        _ => match a.str("sorting").filter(|v| !v.is_empty() && v != "false") {
+            Some(col) => vec![col],
+            None => return Ok(None),
+        },
+    };
+    let Some(column) = parts.first().cloned() else {
+        return Ok(None);
+    };
+    let desc = match parts.get(1).map(|d| d.to_ascii_uppercase()).as_deref() {
+        None | Some("DESC") => true,
+        Some("ASC") => false,
+        Some(_) => return Err(Error::bad("invalid-sorting", "the order is ASC or DESC")),
+    };
+    Ok(Some((column, desc)))
 }
 
 /// Custom fields as Support Board's `[{slug, name, value}]`.
@@ -371,17 +427,23 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 .filter_map(|v| v.as_str().map(String::from))
                 .collect();
             let page = a.id("pagination")?.unwrap_or(1).max(1);
-            let users = desk.list_users(
-                actor,
-                &types,
-                a.str("search").as_deref(),
-                100,
-                (page - 1) * 100,
-            )?;
+            let ids = a.ids("user_ids").filter(|_| a.str("user_ids").as_deref() != Some("false"));
+            let sorting = sorting(a)?;
+            let search = a.str("search");
+            let q = crate::store::users::ListQuery {
+                types: &types,
+                search: search.as_deref(),
+                ids: ids.as_deref(),
+                sort: sorting.as_ref().map(|(c, d)| (c.as_str(), *d)),
+                limit: 100,
+                offset: (page - 1) * 100,
+            };
+            let users = desk.find_users(actor, q)?;
+            let extra = extra_slugs(a);
             ok(Value::Array(
                 users
                     .iter()
-                    .map(|u| user_record(u, a.flag("extra")))
+                    .map(|u| with_extra(user_record(u, false), u, extra.as_deref()))
                     .collect(),
             ))
         }
@@ -521,11 +583,9 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         }
         "is-online" => {
             let id = a.need_id("user_id", "missing-user-id")?;
-            let u = desk.user(id)?;
-            let recent = u
-                .last_seen
-                .is_some_and(|t| crate::util::now_ms() - t < 30_000);
-            ok(Value::Bool(u.online || recent))
+            desk.user(id)?;
+            let online = desk.online_users(actor, false, None)?;
+            ok(Value::Bool(online.iter().any(|u| u.id == id)))
         }
         "get-bot-id" => ok(s(desk.bot_id)),
         "get-conversation" => {
@@ -569,6 +629,56 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 .filter(|c| Some(c.id) != exclude)
                 .collect();
             conversation_rows(app, actor, convs)
+        }
+        "get-new-user-conversations" => {
+            let user_id = a.need_id("user_id", "missing-user-id")?;
+            let since = a.str("datetime").unwrap_or_default();
+            let filter = Filter {
+                user_id: Some(user_id),
+                limit: 1000,
+                ..Default::default()
+            };
+            // Conversations are listed by last activity: new ones or new messages.
+            let convs = desk
+                .list_conversations(actor, filter)?
+                .into_iter()
+                .filter(|c| match since.parse::<i64>() {
+                    Ok(id) => c.id > id || c.last_message.as_ref().is_some_and(|m| m.0 > id),
+                    Err(_) => sql_datetime(c.updated_at).as_str() > since.as_str(),
+                })
+                .collect();
+            conversation_rows(app, actor, convs)
+        }
+        "search-user-conversations" => {
+            let user_id = a.need_id("id", "missing-user-id")?;
+            let q = a.str("search").unwrap_or_default();
+            if q.trim().is_empty() {
+                return ok(json!([]));
+            }
+            let filter = Filter {
+                user_id: Some(user_id),
+                search: Some(q),
+                limit: 100,
+                ..Default::default()
+            };
+            conversation_rows(app, actor, desk.list_conversations(actor, filter)?)
+        }
+        "check-conversations-assignment" => {
+            let ids = a.ids("conversation_ids").unwrap_or_default();
+            let agent = a.id("agent_id")?;
+            let department = a.id("department_id")?;
+            let mut out = Vec::new();
+            for id in ids {
+                let Ok(c) = desk.conversation(actor, id) else {
+                    continue;
+                };
+                if (agent.is_none() || c.agent_id == agent)
+                    && (department.is_none() || c.department_id == department)
+                {
+                    out.push(json!(c.id));
+                }
+            }
+            ok(Value::Array(out))
         }
         "search-conversations" => {
             let q = a.str("search").unwrap_or_default();
@@ -859,11 +969,13 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         }
         "get-online-users" => {
             let exclude = a.ids("exclude_id").unwrap_or_default();
-            let online = desk.online_staff()?;
+            let sorting = sorting(a)?.unwrap_or(("creation_time".into(), true));
+            let online =
+                desk.online_users(actor, a.flag("agents"), Some((sorting.0.as_str(), sorting.1)))?;
             ok(Value::Array(
                 online
                     .iter()
-                    .filter(|u| !exclude.contains(&u.id))
+                    .filter(|u| !exclude.contains(&u.id) && u.id != desk.bot_id)
                     .map(|u| user_record(u, false))
                     .collect(),
             ))
@@ -1044,34 +1156,15 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 .str("message")
                 .filter(|m| !m.trim().is_empty())
                 .ok_or_else(|| Error::bad("missing-arguments", "message is required"))?;
-            for user_id in a.ids("user_ids").unwrap_or_default() {
-                // Into the user's latest conversation, or a new one.
-                let latest = desk.list_conversations(
-                    actor,
-                    Filter {
-                        user_id: Some(user_id),
-                        limit: 1,
-                        ..Default::default()
-                    },
-                )?;
-                let input = MessageInput {
-                    body: message.clone(),
-                    ..Default::default()
-                };
-                match latest.first() {
-                    Some(c) => {
-                        desk.post_message(actor, c.id, input)?;
-                    }
-                    None => {
-                        let conv = ConversationInput {
-                            user_id: Some(user_id),
-                            title: a.str("subject").filter(|v| v != "false"),
-                            message: Some(input),
-                            ..Default::default()
-                        };
-                        desk.create_conversation(actor, conv)?;
-                    }
-                }
+            let ids = a.ids("user_ids").unwrap_or_default();
+            if ids.is_empty() {
+                return Err(Error::bad("missing-user-ids", "user_ids is required"));
+            }
+            for user_id in ids {
+                desk.user(user_id)?;
+                let title = a.str("subject").filter(|v| v != "false");
+                desk.message_user(actor, user_id, message.clone(), title)?;
+                desk.record("direct-messages", Some(user_id.to_string()))?;
             }
             ok(Value::Bool(true))
         }
@@ -1133,10 +1226,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 format!("no {channel} provider is configured"),
             ))
         }
-        _ => Err(Error::bad(
-            "function-not-supported",
-            format!("{function} is not supported yet"),
-        )),
+        _ => more::call(app, actor, function, a),
     }
 }
 

@@ -1,0 +1,423 @@
+//! Automations: messages, emails, text messages, pop-ups and widget designs
+//! shown to users who match their conditions, once per user.
+//!
+//! Conditions are `[name, criterion, value]` (or `[name, value]`). Server-side
+//! ones (datetime, user_type, languages, countries, creation_time) are
+//! checked here; client-side ones (pages, time on page, scroll, referrer,
+//! returning visitor) are returned for the widget to check, as are
+//! server-side ones that need a user when none is known yet.
+
+use super::articles::check_short_id;
+use super::{Actor, Desk};
+use crate::desk::conversations::ConversationInput;
+use crate::desk::messages::MessageInput;
+use crate::error::{Error, Kind, Result};
+use crate::store::automations::{self, Automation};
+use crate::store::conversations::Filter;
+use crate::store::events::Audience;
+use crate::store::users::User;
+use serde_json::{json, Map, Value};
+
+pub const TYPES: &[&str] = &["emails", "sms", "messages", "popups", "design"];
+const SERVER_SIDE: &[&str] = &[
+    "datetime",
+    "user_type",
+    "languages",
+    "countries",
+    "creation_time",
+];
+const CLIENT_SIDE: &[&str] = &[
+    "browsing_time",
+    "scroll_position",
+    "include_urls",
+    "exclude_urls",
+    "referring",
+    "website",
+    "returning_visitor",
+];
+
+/// Whether a condition holds: yes, no, or only later (client-side, or no user yet).
+#[derive(Debug, PartialEq)]
+enum Check {
+    Pass,
+    Fail,
+    Later,
+}
+
+fn strings(c: &Value) -> Vec<String> {
+    c.as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from))
+        .collect()
+}
+
+fn check_conditions(data: &Value) -> Result<()> {
+    let Some(conds) = data.get("conditions") else {
+        return Ok(());
+    };
+    let Some(list) = conds.as_array() else {
+        return Err(Error::bad(
+            "invalid_conditions",
+            "conditions must be an array",
+        ));
+    };
+    for c in list {
+        let parts = strings(c);
+        let name = parts.first().map(String::as_str).unwrap_or("");
+        if !SERVER_SIDE.contains(&name) && !CLIENT_SIDE.contains(&name) {
+            return Err(Error::bad(
+                "invalid_condition",
+                format!("unknown condition {name:?}"),
+            ));
+        }
+        if parts.len() < 2 {
+            return Err(Error::bad(
+                "invalid_condition",
+                format!("condition {name} needs a value"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A day test (`is-between "d1 - d2"`, `is-exactly`, `is-before`,
+/// `is-after`) against the UTC day of `ms`.
+fn day_matches(criterion: &str, value: &str, ms: i64) -> Result<bool> {
+    use super::reports::parse_day;
+    let day = ms.div_euclid(86_400_000);
+    // "10/04/2021 13:00" is accepted; the day decides.
+    let date = |s: &str| parse_day(s.split_whitespace().next().unwrap_or(""));
+    Ok(match criterion {
+        "is-between" => {
+            let (a, b) = value.split_once(" - ").ok_or_else(|| {
+                Error::bad(
+                    "invalid_condition",
+                    "is-between needs \"dd/mm/yyyy - dd/mm/yyyy\"",
+                )
+            })?;
+            date(a)? <= day && day <= date(b)?
+        }
+        "is-exactly" => date(value)? == day,
+        "is-before" => day < date(value)?,
+        "is-after" => day > date(value)?,
+        other => {
+            return Err(Error::bad(
+                "invalid_condition",
+                format!("unknown date criterion {other:?}"),
+            ))
+        }
+    })
+}
+
+fn in_list(list: &str, v: Option<&str>) -> bool {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return false;
+    };
+    list.split(',').any(|x| {
+        let x = x.trim().to_ascii_lowercase();
+        let v = v.to_ascii_lowercase();
+        !x.is_empty() && (v == x || v.starts_with(&format!("{x}-")))
+    })
+}
+
+fn check(cond: &[String], user: Option<&User>, now: i64) -> Result<Check> {
+    let name = cond[0].as_str();
+    if CLIENT_SIDE.contains(&name) {
+        return Ok(Check::Later);
+    }
+    let pass = |b: bool| if b { Check::Pass } else { Check::Fail };
+    // `[name, value]` or `[name, criterion, value]`.
+    let (criterion, value) = match cond.len() {
+        2 => ("", cond[1].as_str()),
+        _ => (cond[1].as_str(), cond[2].as_str()),
+    };
+    if name == "datetime" {
+        return Ok(pass(day_matches(criterion, value, now)?));
+    }
+    let Some(u) = user else {
+        return Ok(Check::Later);
+    };
+    Ok(match name {
+        "user_type" => {
+            let wanted = if criterion.is_empty() { value } else { criterion };
+            match wanted.strip_prefix("is-not-") {
+                Some(t) => pass(u.user_type != t),
+                None => pass(wanted.strip_prefix("is-") == Some(u.user_type.as_str())),
+            }
+        }
+        "languages" => pass(in_list(value, u.language.as_deref())),
+        "countries" => pass(in_list(value, u.custom.get("country").and_then(Value::as_str))),
+        _ => pass(day_matches(criterion, value, u.created_at)?), // creation_time
+    })
+}
+
+impl Desk {
+    /// Every automation by type, and the translations by language then type.
+    pub fn automations(&self, actor: &Actor) -> Result<(Map<String, Value>, Map<String, Value>)> {
+        actor.require_staff()?;
+        let mut main: Map<String, Value> = TYPES.iter().map(|t| (t.to_string(), json!([]))).collect();
+        let mut translations = Map::new();
+        for a in self.store.read(automations::all)? {
+            let mut item = a.data.clone();
+            item["id"] = json!(a.id);
+            let slot = if a.language.is_empty() {
+                &mut main
+            } else {
+                translations
+                    .entry(a.language.clone())
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .unwrap()
+            };
+            if let Some(list) = slot.entry(a.kind.clone()).or_insert_with(|| json!([])).as_array_mut() {
+                list.push(item);
+            }
+        }
+        Ok((main, translations))
+    }
+
+    /// Replaces every automation: `main` by type, `translations` by
+    /// language then type.
+    pub fn save_automations(
+        &self,
+        actor: &Actor,
+        main: Map<String, Value>,
+        translations: Map<String, Value>,
+    ) -> Result<()> {
+        actor.require_admin()?;
+        let mut list: Vec<Automation> = Vec::new();
+        let mut add = |language: &str, by_type: &Map<String, Value>| -> Result<()> {
+            for (kind, items) in by_type {
+                if !TYPES.contains(&kind.as_str()) {
+                    return Err(Error::bad(
+                        "invalid_type",
+                        format!("{kind:?} is not an automation type ({})", TYPES.join(", ")),
+                    ));
+                }
+                for item in items.as_array().into_iter().flatten() {
+                    let Some(obj) = item.as_object() else {
+                        return Err(Error::bad("invalid_automation", "automations are objects"));
+                    };
+                    let mut data = Value::Object(obj.clone());
+                    check_conditions(&data)?;
+                    let id = check_short_id(obj.get("id").and_then(Value::as_str).unwrap_or(""))?;
+                    if let Some(m) = data.as_object_mut() {
+                        m.remove("id");
+                        m.remove("type");
+                    }
+                    if data.to_string().len() > 20_000 {
+                        return Err(Error::bad("too_large", "an automation is larger than 20 KB"));
+                    }
+                    if list.iter().any(|a| a.id == id && a.language == language) {
+                        return Err(Error::bad("duplicate_id", format!("automation id {id} is used twice")));
+                    }
+                    list.push(Automation {
+                        id,
+                        kind: kind.clone(),
+                        language: language.to_string(),
+                        data,
+                    });
+                }
+            }
+            Ok(())
+        };
+        add("", &main)?;
+        for (lang, by_type) in &translations {
+            let Some(by_type) = by_type.as_object() else {
+                return Err(Error::bad("invalid_translations", "translations are {language: {type: [...]}}"));
+            };
+            if lang.is_empty() || lang.len() > 10 {
+                return Err(Error::bad("invalid_language", format!("{lang:?} is not a language code")));
+            }
+            add(&lang.to_ascii_lowercase(), by_type)?;
+        }
+        if list.len() > 1_000 {
+            return Err(Error::bad("too_many", "at most 1,000 automations"));
+        }
+        let uid = actor.user_id;
+        self.store.write(move |tx| {
+            automations::replace_all(tx, &list)?;
+            tx.emit("automations.updated", None, Some(uid), Audience::Staff, json!({ "count": list.len() }))?;
+            Ok(())
+        })
+    }
+
+    /// The conditions still to check later (client-side, or needing a
+    /// user), or `None` when the automation cannot run: a condition fails,
+    /// or it already ran for `user`.
+    pub fn validate_automation(&self, data: &Value, user: Option<&User>) -> Result<Option<Vec<Value>>> {
+        check_conditions(data)?;
+        if let (Some(u), Some(id)) = (user, data.get("id").and_then(Value::as_str)) {
+            if self.store.read(|c| automations::ran_for(c, id, u.id))? {
+                return Ok(None);
+            }
+        }
+        let now = crate::util::now_ms();
+        let mut later = Vec::new();
+        for c in data.get("conditions").and_then(Value::as_array).into_iter().flatten() {
+            match check(&strings(c), user, now)? {
+                Check::Pass => {}
+                Check::Fail => return Ok(None),
+                Check::Later => later.push(c.clone()),
+            }
+        }
+        Ok(Some(later))
+    }
+
+    /// A saved automation by id, in `language` when translated, with its type.
+    fn saved_automation(&self, id: &str, language: Option<&str>) -> Result<Option<Value>> {
+        let all = self.store.read(automations::all)?;
+        let pick = |lang: &str| all.iter().find(|a| a.id == id && a.language == lang);
+        let found = language.and_then(pick).or_else(|| pick(""));
+        Ok(found.map(|a| {
+            let mut v = a.data.clone();
+            v["id"] = json!(a.id);
+            v["type"] = json!(a.kind);
+            v
+        }))
+    }
+
+    /// Runs `automation` for `user_id`: a chat message into their latest
+    /// conversation (or a new one); emails and text messages need their
+    /// provider; pop-ups and designs are shown by the widget. With
+    /// `validate`, runs only when every condition holds now; answers
+    /// whether it ran.
+    pub fn run_automation(&self, actor: &Actor, automation: &Value, user_id: i64, validate: bool) -> Result<bool> {
+        actor.require_staff()?;
+        let user = self.user(user_id)?;
+        let given_id = automation.get("id").and_then(Value::as_str).unwrap_or("");
+        let a = match self.saved_automation(given_id, user.language.as_deref())? {
+            Some(saved) => saved,
+            None => automation.clone(),
+        };
+        let kind = a.get("type").and_then(Value::as_str).unwrap_or("");
+        if !TYPES.contains(&kind) {
+            return Err(Error::bad("invalid_type", format!("automation type must be one of {}", TYPES.join(", "))));
+        }
+        if validate && self.validate_automation(&a, Some(&user))?.is_none_or(|later| !later.is_empty()) {
+            return Ok(false);
+        }
+        let message = a.get("message").and_then(Value::as_str).unwrap_or("").to_string();
+        let report = match kind {
+            "messages" => {
+                if message.trim().is_empty() {
+                    return Err(Error::bad("missing_message", "the automation has no message"));
+                }
+                self.message_user(actor, user_id, message, None)?;
+                Some("message-automations")
+            }
+            "emails" | "sms" => {
+                let channel = if kind == "emails" { "email" } else { "sms" };
+                return Err(Error::new(
+                    Kind::Conflict,
+                    if kind == "emails" { "email_not_configured" } else { "sms_not_configured" },
+                    format!("no {channel} provider is configured"),
+                ));
+            }
+            _ => None,
+        };
+        if let Some(id) = a.get("id").and_then(Value::as_str).filter(|i| !i.is_empty()) {
+            let id = id.to_string();
+            self.store.write(move |tx| automations::mark_ran(tx, &id, user_id))?;
+        }
+        if let Some(r) = report {
+            self.record(r, a.get("id").and_then(Value::as_str).map(String::from))?;
+        }
+        Ok(true)
+    }
+
+    /// Validates every automation for `user_id` (or for nobody yet), runs
+    /// the server-side ones that fully match, and returns those the widget
+    /// must finish: pending conditions, pop-ups and designs, each with its type.
+    pub fn run_all_automations(&self, actor: &Actor, user_id: Option<i64>) -> Result<Vec<Value>> {
+        actor.require_staff()?;
+        let user = user_id.map(|id| self.user(id)).transpose()?;
+        let lang = user.as_ref().and_then(|u| u.language.clone());
+        let (main, _) = self.automations(actor)?;
+        let mut out = Vec::new();
+        for kind in TYPES {
+            for item in main.get(*kind).and_then(Value::as_array).into_iter().flatten() {
+                let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+                let a = self.saved_automation(id, lang.as_deref())?.unwrap_or_else(|| item.clone());
+                let Some(later) = self.validate_automation(&a, user.as_ref())? else {
+                    continue;
+                };
+                let server_run = matches!(*kind, "messages" | "emails" | "sms");
+                if server_run && later.is_empty() {
+                    if let Some(u) = &user {
+                        match self.run_automation(actor, &a, u.id, false) {
+                            Ok(_) => continue,
+                            // No provider yet: it stays pending, nothing is lost.
+                            Err(e) if e.kind == Kind::Conflict => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Posts `message` as the bot into the user's latest conversation, or
+    /// starts one (with `title`).
+    pub fn message_user(&self, actor: &Actor, user_id: i64, message: String, title: Option<String>) -> Result<()> {
+        let latest = self.list_conversations(
+            actor,
+            Filter {
+                user_id: Some(user_id),
+                limit: 1,
+                ..Default::default()
+            },
+        )?;
+        let input = MessageInput {
+            body: message,
+            ..Default::default()
+        };
+        match latest.first() {
+            Some(c) => {
+                self.post_message(actor, c.id, input)?;
+            }
+            None => {
+                let conv = ConversationInput {
+                    user_id: Some(user_id),
+                    title,
+                    message: Some(input),
+                    ..Default::default()
+                };
+                self.create_conversation(actor, conv)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(kind: &str, lang: &str) -> User {
+        User {
+            user_type: kind.into(),
+            language: Some(lang.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn conditions() {
+        let now = crate::util::now_ms();
+        let v = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let u = user("user", "fr-CA");
+        assert_eq!(check(&v(&["user_type", "is-user"]), Some(&u), now).unwrap(), Check::Pass);
+        assert_eq!(check(&v(&["user_type", "is-not-user"]), Some(&u), now).unwrap(), Check::Fail);
+        assert_eq!(check(&v(&["user_type", "is-user"]), None, now).unwrap(), Check::Later);
+        assert_eq!(check(&v(&["languages", "en,fr"]), Some(&u), now).unwrap(), Check::Pass);
+        assert_eq!(check(&v(&["languages", "en"]), Some(&u), now).unwrap(), Check::Fail);
+        assert_eq!(check(&v(&["include_urls", "contains", "x"]), Some(&u), now).unwrap(), Check::Later);
+        assert_eq!(check(&v(&["datetime", "is-between", "01/01/2000 - 31/12/9999"]), None, now).unwrap(), Check::Pass);
+        assert_eq!(check(&v(&["datetime", "is-exactly", "13/04/2021"]), None, now).unwrap(), Check::Fail);
+        assert!(check(&v(&["datetime", "is-between", "13/04/2021"]), None, now).is_err());
+    }
+}

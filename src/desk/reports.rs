@@ -1,0 +1,451 @@
+//! Reports: Support Board's named reports, computed from conversations,
+//! messages, contacts, ratings and the `reports` rows the desk records
+//! (article searches and views, automation runs, direct messages).
+//! Days are UTC days.
+
+use super::{Actor, Desk};
+use crate::error::{Error, Result};
+use crate::store::reports::{self, Timeline};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// Every report name, as the seed lists them.
+pub const NAMES: &[&str] = &[
+    "conversations",
+    "missed-conversations",
+    "conversations-time",
+    "visitors",
+    "leads",
+    "users",
+    "agents-response-time",
+    "agents-conversations",
+    "agents-conversations-time",
+    "agents-ratings",
+    "countries",
+    "languages",
+    "browsers",
+    "os",
+    "subscribe",
+    "follow-up",
+    "registrations",
+    "articles-searches",
+    "articles-ratings",
+    "articles-views-single",
+    "articles-views",
+    "sms-automations",
+    "email-automations",
+    "message-automations",
+    "direct-sms",
+    "direct-emails",
+    "direct-messages",
+];
+
+const DAY: i64 = 86_400_000;
+
+/// `dd/mm/yyyy` or `yyyy-mm-dd` to days since 1970-01-01.
+pub fn parse_day(s: &str) -> Result<i64> {
+    let bad = || {
+        Error::bad(
+            "invalid_date",
+            format!("{s:?} is not a date (dd/mm/yyyy or yyyy-mm-dd)"),
+        )
+    };
+    let nums: Vec<i64> = s
+        .trim()
+        .split(['/', '-'])
+        .map(|p| p.parse().map_err(|_| bad()))
+        .collect::<Result<_>>()?;
+    let (y, m, d) = match (nums.as_slice(), s.contains('/')) {
+        ([d, m, y], true) => (*y, *m, *d),
+        ([y, m, d], false) => (*y, *m, *d),
+        _ => return Err(bad()),
+    };
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    let days = crate::util::days_from_civil(y, m as u32, d as u32);
+    // 31/02 would roll into March: refuse dates that do not round-trip.
+    if crate::util::ymd(days * DAY) != (y, m as u32, d as u32) {
+        return Err(bad());
+    }
+    Ok(days)
+}
+
+/// The days a report covers; both ends included. Defaults: the 30 days up
+/// to today.
+struct Range {
+    first: i64,
+    last: i64,
+}
+
+fn given(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty() && *v != "false")
+}
+
+impl Range {
+    fn new(start: Option<&str>, end: Option<&str>) -> Result<Range> {
+        let last = match given(end) {
+            Some(v) => parse_day(v)?,
+            None => crate::util::now_ms().div_euclid(DAY),
+        };
+        let first = match given(start) {
+            Some(v) => parse_day(v)?,
+            None => last - 29,
+        };
+        if first > last {
+            return Err(Error::bad(
+                "invalid_date",
+                "date_start is after date_end",
+            ));
+        }
+        Ok(Range { first, last })
+    }
+    fn from_ms(&self) -> i64 {
+        self.first * DAY
+    }
+    fn to_ms(&self) -> i64 {
+        (self.last + 1) * DAY
+    }
+    /// Daily buckets up to three months, monthly beyond.
+    fn monthly(&self) -> bool {
+        self.last - self.first > 92
+    }
+    fn label(&self, ms: i64) -> String {
+        let (y, m, d) = crate::util::ymd(ms);
+        if self.monthly() {
+            format!("{m:02}/{y}")
+        } else {
+            format!("{d:02}/{m:02}/{y}")
+        }
+    }
+    /// Every label of the range, in order, each with an empty bucket.
+    fn buckets(&self) -> BTreeMap<i64, (String, Vec<i64>)> {
+        let mut out = BTreeMap::new();
+        for day in self.first..=self.last {
+            let label = self.label(day * DAY);
+            let key = if self.monthly() {
+                let (y, m, _) = crate::util::ymd(day * DAY);
+                y * 100 + m as i64
+            } else {
+                day
+            };
+            out.entry(key).or_insert((label, Vec::new()));
+        }
+        out
+    }
+    fn key(&self, ms: i64) -> i64 {
+        if self.monthly() {
+            let (y, m, _) = crate::util::ymd(ms);
+            y * 100 + m as i64
+        } else {
+            ms.div_euclid(DAY)
+        }
+    }
+}
+
+/// How a report reads: its title, description and how to chart it.
+struct Shape {
+    title: &'static str,
+    description: &'static str,
+    table: [&'static str; 2],
+    /// 1 counts, 2 durations in seconds.
+    label_type: i64,
+    chart: &'static str,
+}
+
+fn shape(name: &str) -> Shape {
+    let s = |title, description, table, label_type, chart| Shape {
+        title,
+        description,
+        table,
+        label_type,
+        chart,
+    };
+    match name {
+        "conversations" => s("Conversations count", "Count of new conversations started by users.", ["Date", "Count"], 1, "line"),
+        "missed-conversations" => s("Missed conversations", "Conversations that no agent replied to.", ["Date", "Count"], 1, "line"),
+        "conversations-time" => s("Average conversation duration", "Seconds from the first message to the last, on average.", ["Date", "Time"], 2, "line"),
+        "visitors" => s("Visitors", "New visitors.", ["Date", "Count"], 1, "line"),
+        "leads" => s("Leads", "New leads: visitors who left an email address.", ["Date", "Count"], 1, "line"),
+        "users" => s("Users", "New registered users.", ["Date", "Count"], 1, "line"),
+        "registrations" => s("Registrations", "Users registered by the host site (identified contacts of type user).", ["Date", "Count"], 1, "line"),
+        "agents-response-time" => s("Agent response time", "Seconds from a user's first message to the agent's first reply, on average.", ["Agent name", "Time"], 2, "bar"),
+        "agents-conversations" => s("Agent conversations", "Conversations each agent replied to.", ["Agent name", "Count"], 1, "bar"),
+        "agents-conversations-time" => s("Agent conversation duration", "Average duration, in seconds, of the conversations each agent replied to.", ["Agent name", "Time"], 2, "bar"),
+        "agents-ratings" => s("Agent ratings", "Positive and negative ratings of each agent's conversations.", ["Agent name", "Ratings"], 1, "bar"),
+        "countries" => s("Countries", "Countries of new contacts.", ["Country", "Count"], 1, "pie"),
+        "languages" => s("Languages", "Languages of new contacts.", ["Language", "Count"], 1, "pie"),
+        "browsers" => s("Browsers", "Browsers of new contacts.", ["Browser", "Count"], 1, "pie"),
+        "os" => s("Operating systems", "Operating systems of new contacts.", ["Operating system", "Count"], 1, "pie"),
+        "subscribe" => s("Subscriptions", "Subscribe-message sign-ups.", ["Date", "Count"], 1, "line"),
+        "follow-up" => s("Follow-up emails", "Emails left through the follow-up message.", ["Date", "Count"], 1, "line"),
+        "articles-searches" => s("Article searches", "What users searched in the articles, by count.", ["Search", "Count"], 1, "bar"),
+        "articles-ratings" => s("Article ratings", "Positive and negative ratings of each article.", ["Article", "Ratings"], 1, "bar"),
+        "articles-views-single" => s("Article views by article", "Views of each article.", ["Article", "Count"], 1, "bar"),
+        "articles-views" => s("Article views", "Views of all articles.", ["Date", "Count"], 1, "line"),
+        "sms-automations" => s("Text message automations", "Text messages sent by automations.", ["Date", "Count"], 1, "line"),
+        "email-automations" => s("Email automations", "Emails sent by automations.", ["Date", "Count"], 1, "line"),
+        "message-automations" => s("Message automations", "Chat messages sent by automations.", ["Date", "Count"], 1, "line"),
+        "direct-sms" => s("Direct text messages", "Text messages sent directly to users.", ["Date", "Count"], 1, "line"),
+        "direct-emails" => s("Direct emails", "Emails sent directly to users.", ["Date", "Count"], 1, "line"),
+        _ => s("Direct messages", "Chat messages sent directly to users.", ["Date", "Count"], 1, "line"),
+    }
+}
+
+/// Per conversation: its messages in order.
+fn by_conversation(rows: &[Timeline]) -> Vec<&[Timeline]> {
+    rows.chunk_by(|a, b| a.conversation_id == b.conversation_id)
+        .collect()
+}
+
+fn duration(conv: &[Timeline]) -> i64 {
+    conv.last().map_or(0, |l| l.at) - conv.first().map_or(0, |f| f.at)
+}
+
+fn average(v: &[i64]) -> i64 {
+    if v.is_empty() {
+        0
+    } else {
+        v.iter().sum::<i64>() / v.len() as i64
+    }
+}
+
+impl Desk {
+    /// The report `name` over `[start, end]` (dates as `dd/mm/yyyy` or
+    /// `yyyy-mm-dd`).
+    pub fn report(
+        &self,
+        actor: &Actor,
+        name: &str,
+        start: Option<&str>,
+        end: Option<&str>,
+    ) -> Result<Value> {
+        actor.require_staff()?;
+        if !NAMES.contains(&name) {
+            return Err(Error::bad(
+                "invalid_report",
+                format!("{name:?} is not a report name"),
+            ));
+        }
+        let range = Range::new(start, end)?;
+        let (from, to) = (range.from_ms(), range.to_ms());
+        let sh = shape(name);
+        // Series: (time, value) pairs, bucketed by day or month.
+        let series = |points: Vec<(i64, i64)>, avg: bool| {
+            let mut b = range.buckets();
+            for (at, v) in points {
+                if let Some(slot) = b.get_mut(&range.key(at)) {
+                    slot.1.push(v);
+                }
+            }
+            let mut data = Map::new();
+            for (_, (label, vals)) in b {
+                let v = if avg {
+                    average(&vals)
+                } else {
+                    vals.iter().sum()
+                };
+                data.insert(label, json!([v]));
+            }
+            data
+        };
+        let counts = |times: Vec<i64>| series(times.into_iter().map(|t| (t, 1)).collect(), false);
+        let rows = |n: &str| -> Result<Vec<reports::Row>> {
+            self.store.read(|c| reports::between(c, n, from, to))
+        };
+        let timelines = || self.store.read(|c| reports::timelines(c, from, to));
+        let data: Map<String, Value> = match name {
+            "conversations" | "missed-conversations" => {
+                let all = self.store.read(|c| reports::conversations(c, from, to))?;
+                let answered: std::collections::HashSet<i64> = if name == "conversations" {
+                    Default::default()
+                } else {
+                    timelines()?
+                        .iter()
+                        .filter(|m| m.staff_id.is_some())
+                        .map(|m| m.conversation_id)
+                        .collect()
+                };
+                counts(
+                    all.into_iter()
+                        .filter(|(id, _)| !answered.contains(id))
+                        .map(|(_, at)| at)
+                        .collect(),
+                )
+            }
+            "conversations-time" => {
+                let tl = timelines()?;
+                series(
+                    by_conversation(&tl)
+                        .iter()
+                        .map(|c| (c[0].conversation_at, duration(c) / 1000))
+                        .collect(),
+                    true,
+                )
+            }
+            "visitors" | "leads" | "users" | "registrations" => {
+                let t = match name {
+                    "visitors" => "visitor",
+                    "leads" => "lead",
+                    _ => "user",
+                };
+                counts(self.store.read(|c| reports::user_times(c, t, from, to))?)
+            }
+            "agents-response-time" | "agents-conversations" | "agents-conversations-time" => {
+                let tl = timelines()?;
+                let mut per: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+                for conv in by_conversation(&tl) {
+                    match name {
+                        "agents-response-time" => {
+                            let Some(first) = conv.iter().position(|m| m.by_owner) else {
+                                continue;
+                            };
+                            if let Some(reply) =
+                                conv[first..].iter().find(|m| m.staff_id.is_some())
+                            {
+                                per.entry(reply.staff_id.unwrap_or(0))
+                                    .or_default()
+                                    .push((reply.at - conv[first].at) / 1000);
+                            }
+                        }
+                        _ => {
+                            let mut staff: Vec<i64> =
+                                conv.iter().filter_map(|m| m.staff_id).collect();
+                            staff.sort();
+                            staff.dedup();
+                            for s in staff {
+                                per.entry(s).or_default().push(duration(conv) / 1000);
+                            }
+                        }
+                    }
+                }
+                let mut data = Map::new();
+                for (agent, vals) in per {
+                    let v = if name == "agents-conversations" {
+                        vals.len() as i64
+                    } else {
+                        average(&vals)
+                    };
+                    data.insert(self.agent_name(agent), json!([v]));
+                }
+                data
+            }
+            "agents-ratings" => {
+                let mut per: BTreeMap<Option<i64>, [i64; 2]> = BTreeMap::new();
+                for (agent, r) in self.store.read(|c| reports::conversation_ratings(c, from, to))? {
+                    per.entry(agent).or_default()[usize::from(r < 0)] += 1;
+                }
+                per.into_iter()
+                    .map(|(a, [p, n])| {
+                        let who = a.map_or("Unassigned".to_string(), |a| self.agent_name(a));
+                        (who, json!([p, n]))
+                    })
+                    .collect()
+            }
+            "countries" | "languages" | "browsers" | "os" => {
+                let attr = match name {
+                    "countries" => "country",
+                    "languages" => "language",
+                    "browsers" => "browser",
+                    _ => "os",
+                };
+                self.store
+                    .read(|c| reports::contact_attribute(c, attr, from, to))?
+                    .into_iter()
+                    .map(|(k, n)| (k, json!([n])))
+                    .collect()
+            }
+            "articles-searches" => {
+                let mut per: BTreeMap<String, i64> = BTreeMap::new();
+                for r in rows(name)? {
+                    *per.entry(r.value.unwrap_or_default().to_lowercase()).or_default() += 1;
+                }
+                let mut v: Vec<_> = per.into_iter().collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                v.into_iter().map(|(k, n)| (k, json!([n]))).collect()
+            }
+            "articles-ratings" | "articles-views-single" => {
+                let mut per: BTreeMap<String, [i64; 2]> = BTreeMap::new();
+                if name == "articles-ratings" {
+                    for (id, r) in self.store.read(|c| reports::article_ratings(c, from, to))? {
+                        per.entry(id).or_default()[usize::from(r < 0)] += 1;
+                    }
+                } else {
+                    for r in rows("articles-views")? {
+                        per.entry(r.external_id.unwrap_or_default()).or_default()[0] += 1;
+                    }
+                }
+                let titles = self.articles(&super::articles::Language::Default)?;
+                per.into_iter()
+                    .map(|(id, [a, b])| {
+                        let title = titles
+                            .iter()
+                            .find(|t| t.id == id)
+                            .map_or(id.clone(), |t| t.title.clone());
+                        let v = if name == "articles-ratings" {
+                            json!([a, b])
+                        } else {
+                            json!([a])
+                        };
+                        (title, v)
+                    })
+                    .collect()
+            }
+            // Counted from the rows the desk (or reports-update) recorded.
+            _ => counts(rows(name)?.into_iter().map(|r| r.created_at).collect()),
+        };
+        Ok(json!({
+            "title": sh.title, "description": sh.description, "data": data,
+            "table": sh.table, "table-inverse": sh.chart == "line",
+            "label_type": sh.label_type, "chart_type": sh.chart,
+        }))
+    }
+
+    fn agent_name(&self, id: i64) -> String {
+        match self.user(id) {
+            Ok(u) => format!("{} {}", u.first_name, u.last_name).trim().to_string(),
+            Err(_) => format!("#{id}"),
+        }
+    }
+
+    /// Records a report row (Support Board's `reports-update`).
+    pub fn add_report_row(&self, actor: &Actor, row: reports::Row) -> Result<()> {
+        actor.require_admin()?;
+        if !NAMES.contains(&row.name.as_str()) {
+            return Err(Error::bad(
+                "invalid_report",
+                format!("{:?} is not a report name", row.name),
+            ));
+        }
+        for v in [&row.value, &row.external_id, &row.extra].into_iter().flatten() {
+            super::check_len("value", v, 2_000)?;
+        }
+        self.store.write(move |tx| reports::add(tx, &row))
+    }
+
+    /// Records that something the reports count happened (a direct
+    /// message, an automation run...).
+    pub(crate) fn record(&self, name: &str, external_id: Option<String>) -> Result<()> {
+        let row = reports::Row {
+            name: name.into(),
+            external_id,
+            ..Default::default()
+        };
+        self.store.write(move |tx| reports::add(tx, &row))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_date_forms() {
+        assert_eq!(parse_day("1970-01-02").unwrap(), 1);
+        assert_eq!(parse_day("02/01/1970").unwrap(), 1);
+        assert_eq!(parse_day("29/02/2024").unwrap(), parse_day("2024-02-29").unwrap());
+        for bad in ["31/02/2024", "2024-13-01", "tomorrow", "1/2", ""] {
+            assert!(parse_day(bad).is_err(), "{bad}");
+        }
+    }
+}
