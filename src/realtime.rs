@@ -128,7 +128,8 @@ impl State {
     fn mark_seen(&mut self, user: i64) {
         let now = Instant::now();
         if self.seen.len() > 100_000 {
-            self.seen.retain(|_, t| now.duration_since(*t) < ONLINE_WINDOW);
+            self.seen
+                .retain(|_, t| now.duration_since(*t) < ONLINE_WINDOW);
         }
         self.seen.insert(user, now);
     }

@@ -110,9 +110,15 @@ mod tests {
             to_html(m),
             "Lorem ipsum dolor <b>sit amet</b>, <i>consectetur adipiscing elit</i>, <code>sed</code> do."
         );
-        assert_eq!(clear(m), "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do.");
+        assert_eq!(
+            clear(m),
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do."
+        );
         assert_eq!(to_html("<script>*x*"), "&lt;script&gt;<b>x</b>");
-        assert_eq!(to_html("2 * 3 * 4 and snake_case"), "2 * 3 * 4 and snake_case");
+        assert_eq!(
+            to_html("2 * 3 * 4 and snake_case"),
+            "2 * 3 * 4 and snake_case"
+        );
         assert_eq!(to_html("~gone~\nnext"), "<del>gone</del><br>next");
         assert_eq!(to_html("```a <b>\n*c*```"), "<pre>a &lt;b&gt;\n*c*</pre>");
         assert_eq!(to_html("*_both_*"), "<b><i>both</i></b>");

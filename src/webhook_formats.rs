@@ -42,7 +42,7 @@ pub fn support_board_names(kind: &str, data: &Value) -> Vec<&'static str> {
             "new-messages-received" => contact(sender) && data["message"]["private"] != true,
             "bot-message" => sender == "bot",
             "login" => kind == "user.identified" || data["contact"] == true,
-            "registration" => data["user"]["user_type"] == "user",
+            "registration" => data["user"]["type"] == "user",
             _ => true,
         })
         .collect()
@@ -114,7 +114,9 @@ pub fn support_board_body(
             "conversation_id": conversation_id.map(|c| c.to_string()), "status_code": s(&data["status"]),
         }),
         "login" => {
-            let id = data["user_id"].as_i64().or_else(|| data["user"]["id"].as_i64())?;
+            let id = data["user_id"]
+                .as_i64()
+                .or_else(|| data["user"]["id"].as_i64())?;
             let u = user(id)?;
             json!({ "details": {
                 "id": id.to_string(), "profile_image": u["profile_image"], "first_name": u["first_name"],
@@ -129,14 +131,18 @@ pub fn support_board_body(
                 .into_iter()
                 .flatten()
                 .map(|(k, v)| (k.clone(), pair(v, k)))
-                .chain(u["phone"].as_str().map(|p| ("phone".to_string(), pair(&json!(p), "Phone"))))
+                .chain(
+                    u["phone"]
+                        .as_str()
+                        .map(|p| ("phone".to_string(), pair(&json!(p), "Phone"))),
+                )
                 .collect();
             // The password never leaves the server.
             json!({
                 "user": {
                     "profile_image": pair(&u["avatar"], "Profile image"), "first_name": pair(&u["first_name"], "First name"),
                     "last_name": pair(&u["last_name"], "Last name"), "email": pair(&u["email"], "Email"),
-                    "user_type": pair(&u["user_type"], ""),
+                    "user_type": pair(&u["type"], ""),
                 },
                 "extra": extra,
             })
@@ -145,8 +151,12 @@ pub fn support_board_body(
         "message-deleted" => s(&data["message_id"]),
         "user-deleted" => s(&data["user_id"]),
         "rich-message" => json!({ "result": true, "data": data["data"], "id": data["id"] }),
-        "email-sent" => json!({ "recipient_id": s(&data["recipient_id"]), "message": data["message"] }),
-        "sms-sent" => json!({ "recipent_id": s(&data["recipient_id"]), "message": data["message"], "response": data["response"] }),
+        "email-sent" => {
+            json!({ "recipient_id": s(&data["recipient_id"]), "message": data["message"] })
+        }
+        "sms-sent" => {
+            json!({ "recipent_id": s(&data["recipient_id"]), "message": data["message"], "response": data["response"] })
+        }
         _ => return None,
     };
     Some(
@@ -189,7 +199,10 @@ mod tests {
             support_board_names("message.created", &from("lead")),
             ["message-sent", "new-messages-received"]
         );
-        assert_eq!(support_board_names("message.created", &from("agent")), ["message-sent"]);
+        assert_eq!(
+            support_board_names("message.created", &from("agent")),
+            ["message-sent"]
+        );
         assert_eq!(
             support_board_names("message.created", &from("bot")),
             ["message-sent", "bot-message"]

@@ -119,10 +119,20 @@ pub fn avatar_path(letters: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .take(2)
         .collect();
-    let letters = if letters.is_empty() { "U".to_string() } else { letters };
+    let letters = if letters.is_empty() {
+        "U".to_string()
+    } else {
+        letters
+    };
     let encoded: String = letters
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     format!("/avatars/{encoded}.svg")
 }
@@ -132,7 +142,10 @@ pub fn avatar_path(letters: &str) -> String {
 fn avatar(path: &str) -> Option<Resp> {
     let name = path.strip_prefix("/avatars/")?.strip_suffix(".svg")?;
     let letters = crate::http::request::percent_decode(name);
-    if letters.is_empty() || letters.chars().count() > 2 || !letters.chars().all(char::is_alphanumeric) {
+    if letters.is_empty()
+        || letters.chars().count() > 2
+        || !letters.chars().all(char::is_alphanumeric)
+    {
         return None;
     }
     let sum: usize = letters.bytes().map(usize::from).sum();
@@ -142,7 +155,10 @@ fn avatar(path: &str) -> Option<Resp> {
     );
     Some(
         Resp::text(200, "image/svg+xml", svg)
-            .with_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+            .with_header(
+                "Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+            )
             .with_header("Cache-Control", "public, max-age=31536000, immutable")
             .with_header("Cross-Origin-Resource-Policy", "cross-origin"),
     )

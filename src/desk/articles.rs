@@ -252,11 +252,7 @@ impl Desk {
 
     /// Adds a helpful (`true`) or unhelpful rating to an existing article.
     pub fn rate_article(&self, id: &str, helpful: bool) -> Result<()> {
-        if !self
-            .articles(&Language::All)?
-            .iter()
-            .any(|a| a.id == id)
-        {
+        if !self.articles(&Language::All)?.iter().any(|a| a.id == id) {
             return Err(Error::not_found("article").with_code("article-not-found"));
         }
         let id = id.to_string();

@@ -197,7 +197,9 @@ impl Desk {
     pub fn contact_token(&self, user_id: i64) -> Result<String> {
         let user = self.user(user_id)?;
         if user.is_staff() {
-            return Err(Error::forbidden("staff log in with their password").with_code("staff_account"));
+            return Err(
+                Error::forbidden("staff log in with their password").with_code("staff_account")
+            );
         }
         let token = random_token("fpv_", 24);
         let th = sha256_hex(token.as_bytes());

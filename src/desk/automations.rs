@@ -140,14 +140,21 @@ fn check(cond: &[String], user: Option<&User>, now: i64) -> Result<Check> {
     };
     Ok(match name {
         "user_type" => {
-            let wanted = if criterion.is_empty() { value } else { criterion };
+            let wanted = if criterion.is_empty() {
+                value
+            } else {
+                criterion
+            };
             match wanted.strip_prefix("is-not-") {
                 Some(t) => pass(u.user_type != t),
                 None => pass(wanted.strip_prefix("is-") == Some(u.user_type.as_str())),
             }
         }
         "languages" => pass(in_list(value, u.language.as_deref())),
-        "countries" => pass(in_list(value, u.custom.get("country").and_then(Value::as_str))),
+        "countries" => pass(in_list(
+            value,
+            u.custom.get("country").and_then(Value::as_str),
+        )),
         _ => pass(day_matches(criterion, value, u.created_at)?), // creation_time
     })
 }
@@ -156,7 +163,8 @@ impl Desk {
     /// Every automation by type, and the translations by language then type.
     pub fn automations(&self, actor: &Actor) -> Result<(Map<String, Value>, Map<String, Value>)> {
         actor.require_staff()?;
-        let mut main: Map<String, Value> = TYPES.iter().map(|t| (t.to_string(), json!([]))).collect();
+        let mut main: Map<String, Value> =
+            TYPES.iter().map(|t| (t.to_string(), json!([]))).collect();
         let mut translations = Map::new();
         for a in self.store.read(automations::all)? {
             let mut item = a.data.clone();
@@ -170,7 +178,11 @@ impl Desk {
                     .as_object_mut()
                     .unwrap()
             };
-            if let Some(list) = slot.entry(a.kind.clone()).or_insert_with(|| json!([])).as_array_mut() {
+            if let Some(list) = slot
+                .entry(a.kind.clone())
+                .or_insert_with(|| json!([]))
+                .as_array_mut()
+            {
                 list.push(item);
             }
         }
@@ -191,7 +203,7 @@ impl Desk {
             for (kind, items) in by_type {
                 if !TYPES.contains(&kind.as_str()) {
                     return Err(Error::bad(
-                        "invalid_type",
+                        "invalid_automation_type",
                         format!("{kind:?} is not an automation type ({})", TYPES.join(", ")),
                     ));
                 }
@@ -207,10 +219,16 @@ impl Desk {
                         m.remove("type");
                     }
                     if data.to_string().len() > 20_000 {
-                        return Err(Error::bad("too_large", "an automation is larger than 20 KB"));
+                        return Err(Error::bad(
+                            "too_large",
+                            "an automation is larger than 20 KB",
+                        ));
                     }
                     if list.iter().any(|a| a.id == id && a.language == language) {
-                        return Err(Error::bad("duplicate_id", format!("automation id {id} is used twice")));
+                        return Err(Error::bad(
+                            "duplicate_id",
+                            format!("automation id {id} is used twice"),
+                        ));
                     }
                     list.push(Automation {
                         id,
@@ -225,10 +243,16 @@ impl Desk {
         add("", &main)?;
         for (lang, by_type) in &translations {
             let Some(by_type) = by_type.as_object() else {
-                return Err(Error::bad("invalid_translations", "translations are {language: {type: [...]}}"));
+                return Err(Error::bad(
+                    "invalid_translations",
+                    "translations are {language: {type: [...]}}",
+                ));
             };
             if lang.is_empty() || lang.len() > 10 {
-                return Err(Error::bad("invalid_language", format!("{lang:?} is not a language code")));
+                return Err(Error::bad(
+                    "invalid_language",
+                    format!("{lang:?} is not a language code"),
+                ));
             }
             add(&lang.to_ascii_lowercase(), by_type)?;
         }
@@ -238,7 +262,13 @@ impl Desk {
         let uid = actor.user_id;
         self.store.write(move |tx| {
             automations::replace_all(tx, &list)?;
-            tx.emit("automations.updated", None, Some(uid), Audience::Staff, json!({ "count": list.len() }))?;
+            tx.emit(
+                "automations.updated",
+                None,
+                Some(uid),
+                Audience::Staff,
+                json!({ "count": list.len() }),
+            )?;
             Ok(())
         })
     }
@@ -246,7 +276,11 @@ impl Desk {
     /// The conditions still to check later (client-side, or needing a
     /// user), or `None` when the automation cannot run: a condition fails,
     /// or it already ran for `user`.
-    pub fn validate_automation(&self, data: &Value, user: Option<&User>) -> Result<Option<Vec<Value>>> {
+    pub fn validate_automation(
+        &self,
+        data: &Value,
+        user: Option<&User>,
+    ) -> Result<Option<Vec<Value>>> {
         check_conditions(data)?;
         if let (Some(u), Some(id)) = (user, data.get("id").and_then(Value::as_str)) {
             if self.store.read(|c| automations::ran_for(c, id, u.id))? {
@@ -255,7 +289,12 @@ impl Desk {
         }
         let now = crate::util::now_ms();
         let mut later = Vec::new();
-        for c in data.get("conditions").and_then(Value::as_array).into_iter().flatten() {
+        for c in data
+            .get("conditions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             match check(&strings(c), user, now)? {
                 Check::Pass => {}
                 Check::Fail => return Ok(None),
@@ -283,7 +322,13 @@ impl Desk {
     /// provider; pop-ups and designs are shown by the widget. With
     /// `validate`, runs only when every condition holds now; answers
     /// whether it ran.
-    pub fn run_automation(&self, actor: &Actor, automation: &Value, user_id: i64, validate: bool) -> Result<bool> {
+    pub fn run_automation(
+        &self,
+        actor: &Actor,
+        automation: &Value,
+        user_id: i64,
+        validate: bool,
+    ) -> Result<bool> {
         actor.require_staff()?;
         let user = self.user(user_id)?;
         let given_id = automation.get("id").and_then(Value::as_str).unwrap_or("");
@@ -293,16 +338,30 @@ impl Desk {
         };
         let kind = a.get("type").and_then(Value::as_str).unwrap_or("");
         if !TYPES.contains(&kind) {
-            return Err(Error::bad("invalid_type", format!("automation type must be one of {}", TYPES.join(", "))));
+            return Err(Error::bad(
+                "invalid_automation_type",
+                format!("automation type must be one of {}", TYPES.join(", ")),
+            ));
         }
-        if validate && self.validate_automation(&a, Some(&user))?.is_none_or(|later| !later.is_empty()) {
+        if validate
+            && self
+                .validate_automation(&a, Some(&user))?
+                .is_none_or(|later| !later.is_empty())
+        {
             return Ok(false);
         }
-        let message = a.get("message").and_then(Value::as_str).unwrap_or("").to_string();
+        let message = a
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let report = match kind {
             "messages" => {
                 if message.trim().is_empty() {
-                    return Err(Error::bad("missing_message", "the automation has no message"));
+                    return Err(Error::bad(
+                        "missing_message",
+                        "the automation has no message",
+                    ));
                 }
                 self.message_user(actor, user_id, message, None)?;
                 Some("message-automations")
@@ -311,15 +370,24 @@ impl Desk {
                 let channel = if kind == "emails" { "email" } else { "sms" };
                 return Err(Error::new(
                     Kind::Conflict,
-                    if kind == "emails" { "email_not_configured" } else { "sms_not_configured" },
+                    if kind == "emails" {
+                        "email_not_configured"
+                    } else {
+                        "sms_not_configured"
+                    },
                     format!("no {channel} provider is configured"),
                 ));
             }
             _ => None,
         };
-        if let Some(id) = a.get("id").and_then(Value::as_str).filter(|i| !i.is_empty()) {
+        if let Some(id) = a
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|i| !i.is_empty())
+        {
             let id = id.to_string();
-            self.store.write(move |tx| automations::mark_ran(tx, &id, user_id))?;
+            self.store
+                .write(move |tx| automations::mark_ran(tx, &id, user_id))?;
         }
         if let Some(r) = report {
             self.record(r, a.get("id").and_then(Value::as_str).map(String::from))?;
@@ -337,9 +405,16 @@ impl Desk {
         let (main, _) = self.automations(actor)?;
         let mut out = Vec::new();
         for kind in TYPES {
-            for item in main.get(*kind).and_then(Value::as_array).into_iter().flatten() {
+            for item in main
+                .get(*kind)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let id = item.get("id").and_then(Value::as_str).unwrap_or("");
-                let a = self.saved_automation(id, lang.as_deref())?.unwrap_or_else(|| item.clone());
+                let a = self
+                    .saved_automation(id, lang.as_deref())?
+                    .unwrap_or_else(|| item.clone());
                 let Some(later) = self.validate_automation(&a, user.as_ref())? else {
                     continue;
                 };
@@ -362,7 +437,13 @@ impl Desk {
 
     /// Posts `message` as the bot into the user's latest conversation, or
     /// starts one (with `title`).
-    pub fn message_user(&self, actor: &Actor, user_id: i64, message: String, title: Option<String>) -> Result<()> {
+    pub fn message_user(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        message: String,
+        title: Option<String>,
+    ) -> Result<()> {
         let latest = self.list_conversations(
             actor,
             Filter {
@@ -410,14 +491,43 @@ mod tests {
         let now = crate::util::now_ms();
         let v = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let u = user("user", "fr-CA");
-        assert_eq!(check(&v(&["user_type", "is-user"]), Some(&u), now).unwrap(), Check::Pass);
-        assert_eq!(check(&v(&["user_type", "is-not-user"]), Some(&u), now).unwrap(), Check::Fail);
-        assert_eq!(check(&v(&["user_type", "is-user"]), None, now).unwrap(), Check::Later);
-        assert_eq!(check(&v(&["languages", "en,fr"]), Some(&u), now).unwrap(), Check::Pass);
-        assert_eq!(check(&v(&["languages", "en"]), Some(&u), now).unwrap(), Check::Fail);
-        assert_eq!(check(&v(&["include_urls", "contains", "x"]), Some(&u), now).unwrap(), Check::Later);
-        assert_eq!(check(&v(&["datetime", "is-between", "01/01/2000 - 31/12/9999"]), None, now).unwrap(), Check::Pass);
-        assert_eq!(check(&v(&["datetime", "is-exactly", "13/04/2021"]), None, now).unwrap(), Check::Fail);
+        assert_eq!(
+            check(&v(&["user_type", "is-user"]), Some(&u), now).unwrap(),
+            Check::Pass
+        );
+        assert_eq!(
+            check(&v(&["user_type", "is-not-user"]), Some(&u), now).unwrap(),
+            Check::Fail
+        );
+        assert_eq!(
+            check(&v(&["user_type", "is-user"]), None, now).unwrap(),
+            Check::Later
+        );
+        assert_eq!(
+            check(&v(&["languages", "en,fr"]), Some(&u), now).unwrap(),
+            Check::Pass
+        );
+        assert_eq!(
+            check(&v(&["languages", "en"]), Some(&u), now).unwrap(),
+            Check::Fail
+        );
+        assert_eq!(
+            check(&v(&["include_urls", "contains", "x"]), Some(&u), now).unwrap(),
+            Check::Later
+        );
+        assert_eq!(
+            check(
+                &v(&["datetime", "is-between", "01/01/2000 - 31/12/9999"]),
+                None,
+                now
+            )
+            .unwrap(),
+            Check::Pass
+        );
+        assert_eq!(
+            check(&v(&["datetime", "is-exactly", "13/04/2021"]), None, now).unwrap(),
+            Check::Fail
+        );
         assert!(check(&v(&["datetime", "is-between", "13/04/2021"]), None, now).is_err());
     }
 }

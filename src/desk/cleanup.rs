@@ -17,7 +17,9 @@ impl Desk {
     pub fn clean_data(&self, actor: &Actor) -> Result<Value> {
         actor.require_staff()?;
         let now = crate::util::now_ms();
-        let visitors = self.store.read(|c| users::stale_visitors(c, now - 24 * HOUR))?;
+        let visitors = self
+            .store
+            .read(|c| users::stale_visitors(c, now - 24 * HOUR))?;
         for &id in &visitors {
             self.delete_user(actor, id)?;
         }
@@ -59,8 +61,16 @@ impl Desk {
         }
         let q = crate::util::csv_cell;
         let mut head = vec![
-            "id", "first_name", "last_name", "email", "user_type", "phone", "language",
-            "department", "creation_time", "last_activity",
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "user_type",
+            "phone",
+            "language",
+            "department",
+            "creation_time",
+            "last_activity",
         ]
         .into_iter()
         .map(q)

@@ -93,17 +93,14 @@ impl Range {
             None => last - 29,
         };
         if first > last {
-            return Err(Error::bad(
-                "invalid_date",
-                "date_start is after date_end",
-            ));
+            return Err(Error::bad("invalid_date", "date_start is after date_end"));
         }
         Ok(Range { first, last })
     }
-    fn from_ms(&self) -> i64 {
+    fn start_ms(&self) -> i64 {
         self.first * DAY
     }
-    fn to_ms(&self) -> i64 {
+    fn end_ms(&self) -> i64 {
         (self.last + 1) * DAY
     }
     /// Daily buckets up to three months, monthly beyond.
@@ -162,33 +159,189 @@ fn shape(name: &str) -> Shape {
         chart,
     };
     match name {
-        "conversations" => s("Conversations count", "Count of new conversations started by users.", ["Date", "Count"], 1, "line"),
-        "missed-conversations" => s("Missed conversations", "Conversations that no agent replied to.", ["Date", "Count"], 1, "line"),
-        "conversations-time" => s("Average conversation duration", "Seconds from the first message to the last, on average.", ["Date", "Time"], 2, "line"),
+        "conversations" => s(
+            "Conversations count",
+            "Count of new conversations started by users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "missed-conversations" => s(
+            "Missed conversations",
+            "Conversations that no agent replied to.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "conversations-time" => s(
+            "Average conversation duration",
+            "Seconds from the first message to the last, on average.",
+            ["Date", "Time"],
+            2,
+            "line",
+        ),
         "visitors" => s("Visitors", "New visitors.", ["Date", "Count"], 1, "line"),
-        "leads" => s("Leads", "New leads: visitors who left an email address.", ["Date", "Count"], 1, "line"),
-        "users" => s("Users", "New registered users.", ["Date", "Count"], 1, "line"),
-        "registrations" => s("Registrations", "Users registered by the host site (identified contacts of type user).", ["Date", "Count"], 1, "line"),
-        "agents-response-time" => s("Agent response time", "Seconds from a user's first message to the agent's first reply, on average.", ["Agent name", "Time"], 2, "bar"),
-        "agents-conversations" => s("Agent conversations", "Conversations each agent replied to.", ["Agent name", "Count"], 1, "bar"),
-        "agents-conversations-time" => s("Agent conversation duration", "Average duration, in seconds, of the conversations each agent replied to.", ["Agent name", "Time"], 2, "bar"),
-        "agents-ratings" => s("Agent ratings", "Positive and negative ratings of each agent's conversations.", ["Agent name", "Ratings"], 1, "bar"),
-        "countries" => s("Countries", "Countries of new contacts.", ["Country", "Count"], 1, "pie"),
-        "languages" => s("Languages", "Languages of new contacts.", ["Language", "Count"], 1, "pie"),
-        "browsers" => s("Browsers", "Browsers of new contacts.", ["Browser", "Count"], 1, "pie"),
-        "os" => s("Operating systems", "Operating systems of new contacts.", ["Operating system", "Count"], 1, "pie"),
-        "subscribe" => s("Subscriptions", "Subscribe-message sign-ups.", ["Date", "Count"], 1, "line"),
-        "follow-up" => s("Follow-up emails", "Emails left through the follow-up message.", ["Date", "Count"], 1, "line"),
-        "articles-searches" => s("Article searches", "What users searched in the articles, by count.", ["Search", "Count"], 1, "bar"),
-        "articles-ratings" => s("Article ratings", "Positive and negative ratings of each article.", ["Article", "Ratings"], 1, "bar"),
-        "articles-views-single" => s("Article views by article", "Views of each article.", ["Article", "Count"], 1, "bar"),
-        "articles-views" => s("Article views", "Views of all articles.", ["Date", "Count"], 1, "line"),
-        "sms-automations" => s("Text message automations", "Text messages sent by automations.", ["Date", "Count"], 1, "line"),
-        "email-automations" => s("Email automations", "Emails sent by automations.", ["Date", "Count"], 1, "line"),
-        "message-automations" => s("Message automations", "Chat messages sent by automations.", ["Date", "Count"], 1, "line"),
-        "direct-sms" => s("Direct text messages", "Text messages sent directly to users.", ["Date", "Count"], 1, "line"),
-        "direct-emails" => s("Direct emails", "Emails sent directly to users.", ["Date", "Count"], 1, "line"),
-        _ => s("Direct messages", "Chat messages sent directly to users.", ["Date", "Count"], 1, "line"),
+        "leads" => s(
+            "Leads",
+            "New leads: visitors who left an email address.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "users" => s(
+            "Users",
+            "New registered users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "registrations" => s(
+            "Registrations",
+            "Users registered by the host site (identified contacts of type user).",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "agents-response-time" => s(
+            "Agent response time",
+            "Seconds from a user's first message to the agent's first reply, on average.",
+            ["Agent name", "Time"],
+            2,
+            "bar",
+        ),
+        "agents-conversations" => s(
+            "Agent conversations",
+            "Conversations each agent replied to.",
+            ["Agent name", "Count"],
+            1,
+            "bar",
+        ),
+        "agents-conversations-time" => s(
+            "Agent conversation duration",
+            "Average duration, in seconds, of the conversations each agent replied to.",
+            ["Agent name", "Time"],
+            2,
+            "bar",
+        ),
+        "agents-ratings" => s(
+            "Agent ratings",
+            "Positive and negative ratings of each agent's conversations.",
+            ["Agent name", "Ratings"],
+            1,
+            "bar",
+        ),
+        "countries" => s(
+            "Countries",
+            "Countries of new contacts.",
+            ["Country", "Count"],
+            1,
+            "pie",
+        ),
+        "languages" => s(
+            "Languages",
+            "Languages of new contacts.",
+            ["Language", "Count"],
+            1,
+            "pie",
+        ),
+        "browsers" => s(
+            "Browsers",
+            "Browsers of new contacts.",
+            ["Browser", "Count"],
+            1,
+            "pie",
+        ),
+        "os" => s(
+            "Operating systems",
+            "Operating systems of new contacts.",
+            ["Operating system", "Count"],
+            1,
+            "pie",
+        ),
+        "subscribe" => s(
+            "Subscriptions",
+            "Subscribe-message sign-ups.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "follow-up" => s(
+            "Follow-up emails",
+            "Emails left through the follow-up message.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "articles-searches" => s(
+            "Article searches",
+            "What users searched in the articles, by count.",
+            ["Search", "Count"],
+            1,
+            "bar",
+        ),
+        "articles-ratings" => s(
+            "Article ratings",
+            "Positive and negative ratings of each article.",
+            ["Article", "Ratings"],
+            1,
+            "bar",
+        ),
+        "articles-views-single" => s(
+            "Article views by article",
+            "Views of each article.",
+            ["Article", "Count"],
+            1,
+            "bar",
+        ),
+        "articles-views" => s(
+            "Article views",
+            "Views of all articles.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "sms-automations" => s(
+            "Text message automations",
+            "Text messages sent by automations.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "email-automations" => s(
+            "Email automations",
+            "Emails sent by automations.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "message-automations" => s(
+            "Message automations",
+            "Chat messages sent by automations.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "direct-sms" => s(
+            "Direct text messages",
+            "Text messages sent directly to users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "direct-emails" => s(
+            "Direct emails",
+            "Emails sent directly to users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        _ => s(
+            "Direct messages",
+            "Chat messages sent directly to users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
     }
 }
 
@@ -228,7 +381,7 @@ impl Desk {
             ));
         }
         let range = Range::new(start, end)?;
-        let (from, to) = (range.from_ms(), range.to_ms());
+        let (from, to) = (range.start_ms(), range.end_ms());
         let sh = shape(name);
         // Series: (time, value) pairs, bucketed by day or month.
         let series = |points: Vec<(i64, i64)>, avg: bool| {
@@ -300,8 +453,7 @@ impl Desk {
                             let Some(first) = conv.iter().position(|m| m.by_owner) else {
                                 continue;
                             };
-                            if let Some(reply) =
-                                conv[first..].iter().find(|m| m.staff_id.is_some())
+                            if let Some(reply) = conv[first..].iter().find(|m| m.staff_id.is_some())
                             {
                                 per.entry(reply.staff_id.unwrap_or(0))
                                     .or_default()
@@ -332,7 +484,10 @@ impl Desk {
             }
             "agents-ratings" => {
                 let mut per: BTreeMap<Option<i64>, [i64; 2]> = BTreeMap::new();
-                for (agent, r) in self.store.read(|c| reports::conversation_ratings(c, from, to))? {
+                for (agent, r) in self
+                    .store
+                    .read(|c| reports::conversation_ratings(c, from, to))?
+                {
                     per.entry(agent).or_default()[usize::from(r < 0)] += 1;
                 }
                 per.into_iter()
@@ -358,7 +513,8 @@ impl Desk {
             "articles-searches" => {
                 let mut per: BTreeMap<String, i64> = BTreeMap::new();
                 for r in rows(name)? {
-                    *per.entry(r.value.unwrap_or_default().to_lowercase()).or_default() += 1;
+                    *per.entry(r.value.unwrap_or_default().to_lowercase())
+                        .or_default() += 1;
                 }
                 let mut v: Vec<_> = per.into_iter().collect();
                 v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -403,7 +559,9 @@ impl Desk {
 
     fn agent_name(&self, id: i64) -> String {
         match self.user(id) {
-            Ok(u) => format!("{} {}", u.first_name, u.last_name).trim().to_string(),
+            Ok(u) => format!("{} {}", u.first_name, u.last_name)
+                .trim()
+                .to_string(),
             Err(_) => format!("#{id}"),
         }
     }
@@ -417,7 +575,10 @@ impl Desk {
                 format!("{:?} is not a report name", row.name),
             ));
         }
-        for v in [&row.value, &row.external_id, &row.extra].into_iter().flatten() {
+        for v in [&row.value, &row.external_id, &row.extra]
+            .into_iter()
+            .flatten()
+        {
             super::check_len("value", v, 2_000)?;
         }
         self.store.write(move |tx| reports::add(tx, &row))
@@ -443,7 +604,10 @@ mod tests {
     fn parses_both_date_forms() {
         assert_eq!(parse_day("1970-01-02").unwrap(), 1);
         assert_eq!(parse_day("02/01/1970").unwrap(), 1);
-        assert_eq!(parse_day("29/02/2024").unwrap(), parse_day("2024-02-29").unwrap());
+        assert_eq!(
+            parse_day("29/02/2024").unwrap(),
+            parse_day("2024-02-29").unwrap()
+        );
         for bad in ["31/02/2024", "2024-13-01", "tomorrow", "1/2", ""] {
             assert!(parse_day(bad).is_err(), "{bad}");
         }

@@ -146,7 +146,12 @@ impl Desk {
                 .and_then(|v| v.as_object().cloned())
                 .unwrap_or_default(),
             Value::Object(m) => m,
-            _ => return Err(Error::bad("invalid_settings", "the file is not a JSON object")),
+            _ => {
+                return Err(Error::bad(
+                    "invalid_settings",
+                    "the file is not a JSON object",
+                ))
+            }
         };
         self.save_settings(actor, values)
     }
@@ -154,16 +159,26 @@ impl Desk {
     /// The bytes behind `url`: one of our own uploads (read from disk), or
     /// a public http(s) URL (fetched through the same guard as webhooks).
     pub fn fetch_file(&self, url: &str, allow_private: bool, max: u64) -> Result<Vec<u8>> {
-        let too_large = || Error::new(crate::error::Kind::TooLarge, "too_large", format!("the file is larger than {max} bytes"));
+        let too_large = || {
+            Error::new(
+                crate::error::Kind::TooLarge,
+                "too_large",
+                format!("the file is larger than {max} bytes"),
+            )
+        };
         let path = url
             .split_once("://")
             .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
-        if let Some(token) = path.strip_prefix("/uploads/").and_then(|p| p.split('/').next()) {
+        if let Some(token) = path
+            .strip_prefix("/uploads/")
+            .and_then(|p| p.split('/').next())
+        {
             if let Some((u, file)) = self.open_upload(token)? {
                 if u.size as u64 > max {
                     return Err(too_large());
                 }
-                return std::fs::read(file).map_err(|e| Error::internal(format!("cannot read an upload: {e}")));
+                return std::fs::read(file)
+                    .map_err(|e| Error::internal(format!("cannot read an upload: {e}")));
             }
         }
         crate::delivery::guard::check_url(url, allow_private)?;
@@ -173,7 +188,10 @@ impl Desk {
             .call()
             .map_err(|e| Error::bad("fetch_failed", format!("cannot fetch {url}: {e}")))?;
         if resp.status() != 200 {
-            return Err(Error::bad("fetch_failed", format!("{url} answered {}", resp.status())));
+            return Err(Error::bad(
+                "fetch_failed",
+                format!("{url} answered {}", resp.status()),
+            ));
         }
         let bytes = resp
             .body_mut()

@@ -369,7 +369,12 @@ impl Desk {
 
     /// Who is online: staff who set themselves online, and anyone whose
     /// widget or inbox is listening for events now.
-    pub fn online_users(&self, actor: &Actor, agents_only: bool, sort: Option<(&str, bool)>) -> Result<Vec<User>> {
+    pub fn online_users(
+        &self,
+        actor: &Actor,
+        agents_only: bool,
+        sort: Option<(&str, bool)>,
+    ) -> Result<Vec<User>> {
         let mut ids: Vec<i64> = self.online_staff()?.iter().map(|u| u.id).collect();
         ids.extend(self.hub.online_users());
         let staff = ["agent".to_string(), "admin".to_string()];

@@ -38,7 +38,13 @@ pub fn replace_all(tx: &Tx, list: &[Automation]) -> Result<()> {
         "INSERT INTO automations (id, type, language, position, data) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (i, a) in list.iter().enumerate() {
-        st.execute(params![a.id, a.kind, a.language, i as i64, a.data.to_string()])?;
+        st.execute(params![
+            a.id,
+            a.kind,
+            a.language,
+            i as i64,
+            a.data.to_string()
+        ])?;
     }
     Ok(())
 }

@@ -296,8 +296,8 @@ pub fn count(conn: &Connection, statuses: &[i64]) -> Result<i64> {
 
 /// Conversations in the trash since before `before`.
 pub fn trashed_before(conn: &Connection, before: i64) -> Result<Vec<i64>> {
-    let mut st = conn
-        .prepare_cached("SELECT id FROM conversations WHERE status = 4 AND updated_at < ?1")?;
+    let mut st =
+        conn.prepare_cached("SELECT id FROM conversations WHERE status = 4 AND updated_at < ?1")?;
     let rows = st.query_map([before], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

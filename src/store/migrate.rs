@@ -53,7 +53,8 @@ mod tests {
     use super::*;
 
     fn version(c: &Connection) -> i64 {
-        c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+        c.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
     }
 
     #[test]

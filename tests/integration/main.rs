@@ -8,5 +8,6 @@ mod harness;
 mod ops;
 mod realtime;
 mod support_board;
+mod support_board_more;
 mod uploads;
 mod webhooks;

@@ -5,7 +5,7 @@ use crate::harness::*;
 use serde_json::Value;
 
 /// `http_build_query` of `pairs`, POSTed like the seed's PHP client.
-fn sb(s: &Server, pairs: &[(&str, &str)]) -> Value {
+pub fn sb(s: &Server, pairs: &[(&str, &str)]) -> Value {
     let body: String = pairs
         .iter()
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
@@ -21,14 +21,14 @@ fn sb(s: &Server, pairs: &[(&str, &str)]) -> Value {
 }
 
 /// One call with the token in front of `pairs`.
-fn sb_with(s: &Server, token: &str, pairs: &[(&str, &str)]) -> Value {
+pub fn sb_with(s: &Server, token: &str, pairs: &[(&str, &str)]) -> Value {
     let mut all = vec![("token", token)];
     all.extend_from_slice(pairs);
     sb(s, &all)
 }
 
 /// One call that must succeed; its `response`.
-fn succeed(s: &Server, token: &str, pairs: &[(&str, &str)]) -> Value {
+pub fn succeed(s: &Server, token: &str, pairs: &[(&str, &str)]) -> Value {
     let v = sb_with(s, token, pairs);
     assert_eq!(v["success"], true, "{pairs:?}: {v}");
     v["response"].clone()

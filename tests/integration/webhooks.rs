@@ -322,3 +322,133 @@ fn support_board_format_webhooks_carry_the_documented_bodies() {
     );
     assert_eq!(find("user-deleted")["data"], vid.to_string());
 }
+
+#[test]
+fn support_board_webhooks_for_contacts_bots_logins_and_forms() {
+    use crate::support_board::succeed;
+    let s = Server::start_with(&[ALLOW, FAST_RETRY]);
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    let rx = Receiver::start("127.0.0.1:0", 200);
+    let (st, w) = admin.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(json!({"url": format!("http://127.0.0.1:{}/sb", rx.port()), "format": "support_board", "secret": "k2", "events": ["*"]})),
+    );
+    assert_eq!(st, 201, "{w}");
+
+    // A visitor fills in the pre-chat form and writes.
+    let (st, v) = s.anon().call(
+        "POST",
+        "/api/v1/widget/session",
+        Some(json!({"first_name": "Don", "last_name": "John", "email": "don@example.com", "custom": {"site-url": "www.example.com"}})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let vid = v["user"]["id"].as_i64().unwrap();
+    let visitor = s.client(v["token"].as_str().unwrap());
+    let c = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "Hello! How are you?"}}),
+    );
+    let cid = c["conversation"]["id"].as_i64().unwrap();
+    // The bot answers (an API token acting for nobody speaks as the bot).
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({"body": "Hi! How are you doing?"}),
+    );
+    // A registered user, and a contact login.
+    let uid = succeed(
+        &s,
+        &token,
+        &[
+            ("function", "add-user"),
+            ("first_name", "Reg"),
+            ("email", "reg@example.com"),
+            ("user_type", "user"),
+            ("extra[phone][0]", "+02123456789"),
+            ("extra[phone][1]", "Phone"),
+        ],
+    )
+    .as_i64()
+    .unwrap();
+    succeed(
+        &s,
+        &token,
+        &[("function", "login"), ("user_id", &uid.to_string())],
+    );
+
+    let names = [
+        "rich-message",
+        "new-email-address",
+        "new-conversation-created",
+        "new-conversation-received",
+        "new-messages-received",
+        "bot-message",
+        "registration",
+        "login",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let bodies = loop {
+        let bodies: Vec<Value> = rx
+            .received()
+            .iter()
+            .map(|r| serde_json::from_str(&r.body).unwrap())
+            .collect();
+        if names
+            .iter()
+            .all(|n| bodies.iter().any(|b| b["function"] == *n))
+            || Instant::now() > deadline
+        {
+            break bodies;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let find = |f: &str| {
+        bodies
+            .iter()
+            .find(|b| b["function"] == f)
+            .unwrap_or_else(|| panic!("no {f} in {bodies:?}"))["data"]
+            .clone()
+    };
+    assert_eq!(
+        find("rich-message"),
+        json!({"result": true, "id": "prechat", "data": {"type": "inputs", "result": {
+            "first_name": ["Don", "First name"], "last_name": ["John", "Last name"],
+            "email": ["don@example.com", "Email"], "site-url": ["www.example.com", "site-url"]}}})
+    );
+    assert_eq!(
+        find("new-email-address"),
+        json!({"name": "Don John", "email": "don@example.com"})
+    );
+    let received = find("new-messages-received");
+    let d = &received[0]["details"];
+    assert_eq!(d["user_id"], vid.to_string());
+    assert_eq!(d["conversation_id"], cid.to_string());
+    assert_eq!(d["message"], "Hello! How are you?");
+    assert_eq!(d["full_name"], "Don John");
+    assert_eq!(d["user_type"], "lead");
+    assert_eq!(d["creation_time"].as_str().unwrap().len(), 19);
+    let bot = find("bot-message");
+    assert_eq!(bot["message"], "Hi! How are you doing?");
+    assert_eq!(bot["conversation_id"], cid);
+    assert_eq!(
+        bot["response"]["messages"],
+        json!([{"message": "Hi! How are you doing?"}])
+    );
+    assert_eq!(
+        find("new-conversation-received")["details"]["id"],
+        cid.to_string()
+    );
+    let reg = find("registration");
+    assert_eq!(reg["user"]["first_name"], json!(["Reg", "First name"]));
+    assert_eq!(reg["user"]["email"], json!(["reg@example.com", "Email"]));
+    assert_eq!(reg["extra"]["phone"], json!(["+02123456789", "Phone"]));
+    assert!(reg["user"].get("password").is_none());
+    let login = find("login");
+    assert_eq!(login["details"]["id"], uid.to_string());
+    assert_eq!(login["details"]["email"], "reg@example.com");
+    // Each delivery is counted once: one registration, one bot message.
+    let count = |f: &str| bodies.iter().filter(|b| b["function"] == f).count();
+    assert_eq!((count("registration"), count("bot-message")), (1, 1));
+    assert_eq!(count("message-sent"), 2, "both messages are sent ones");
+}

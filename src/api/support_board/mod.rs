@@ -427,7 +427,9 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 .filter_map(|v| v.as_str().map(String::from))
                 .collect();
             let page = a.id("pagination")?.unwrap_or(1).max(1);
-            let ids = a.ids("user_ids").filter(|_| a.str("user_ids").as_deref() != Some("false"));
+            let ids = a
+                .ids("user_ids")
+                .filter(|_| a.str("user_ids").as_deref() != Some("false"));
             let sorting = sorting(a)?;
             let search = a.str("search");
             let q = crate::store::users::ListQuery {
@@ -970,8 +972,11 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         "get-online-users" => {
             let exclude = a.ids("exclude_id").unwrap_or_default();
             let sorting = sorting(a)?.unwrap_or(("creation_time".into(), true));
-            let online =
-                desk.online_users(actor, a.flag("agents"), Some((sorting.0.as_str(), sorting.1)))?;
+            let online = desk.online_users(
+                actor,
+                a.flag("agents"),
+                Some((sorting.0.as_str(), sorting.1)),
+            )?;
             ok(Value::Array(
                 online
                     .iter()

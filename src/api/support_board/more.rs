@@ -4,9 +4,9 @@
 use super::{ok, user_record, Args};
 use crate::app::App;
 use crate::desk::articles::Language;
-use crate::store::articles::Article;
 use crate::desk::Actor;
 use crate::error::{Error, Kind, Result};
+use crate::store::articles::Article;
 use crate::store::reports;
 use serde_json::{json, Map, Value};
 
@@ -15,7 +15,13 @@ fn article_record(a: &Article, full: bool) -> Value {
     let content = if full || a.content.chars().count() <= 100 {
         a.content.clone()
     } else {
-        a.content.chars().take(100).collect::<String>().trim_end().to_string() + " ..."
+        a.content
+            .chars()
+            .take(100)
+            .collect::<String>()
+            .trim_end()
+            .to_string()
+            + " ..."
     };
     let mut v = json!({
         "id": a.id, "title": a.title, "content": content, "link": a.link, "categories": a.categories,
@@ -81,7 +87,10 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
     let lang = || Language::parse(a.str("articles_language").as_deref());
     match function {
         "get-articles" => {
-            if let Some(id) = a.str("id").filter(|v| !v.is_empty() && v != "-1" && v != "false") {
+            if let Some(id) = a
+                .str("id")
+                .filter(|v| !v.is_empty() && v != "-1" && v != "false")
+            {
                 return match desk.view_article(&id, &lang()) {
                     Ok(art) => ok(article_record(&art, true)),
                     Err(e) if e.kind == Kind::NotFound => ok(Value::Bool(false)),
@@ -89,7 +98,9 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
                 };
             }
             let mut list = desk.articles(&lang())?;
-            let cats = a.str("categories").filter(|v| !v.is_empty() && v != "false");
+            let cats = a
+                .str("categories")
+                .filter(|v| !v.is_empty() && v != "false");
             if let Some(cat) = cats.as_deref().filter(|c| *c != "true") {
                 list.retain(|art| art.categories.iter().any(|c| c == cat));
             }
@@ -110,7 +121,10 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
             let mut translations = Vec::new();
             if let Some(t) = a.json("translations") {
                 let Value::Object(m) = t else {
-                    return Err(Error::bad("invalid-translations", "translations must be an object of arrays"));
+                    return Err(Error::bad(
+                        "invalid-translations",
+                        "translations must be an object of arrays",
+                    ));
                 };
                 for (code, items) in m {
                     translations.push((code, articles_arg(Some(items))?));
@@ -122,7 +136,9 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
         "search-articles" => {
             let q = a.str("search").unwrap_or_default();
             let found = desk.search_articles(&q, &lang())?;
-            ok(Value::Array(found.iter().map(|x| article_record(x, false)).collect()))
+            ok(Value::Array(
+                found.iter().map(|x| article_record(x, false)).collect(),
+            ))
         }
         "get-articles-categories" => ok(categories(desk.article_categories()?)),
         "save-articles-categories" => {
@@ -133,10 +149,14 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
             let cats = list
                 .iter()
                 .map(|c| {
-                    let field = |k: &str| c[k].as_str().map_or_else(|| c[k].to_string(), String::from);
+                    let field =
+                        |k: &str| c[k].as_str().map_or_else(|| c[k].to_string(), String::from);
                     match c.is_object() {
                         true => Ok((field("id").replace("null", ""), field("title"))),
-                        false => Err(Error::bad("invalid-categories", "each category is {id, title}")),
+                        false => Err(Error::bad(
+                            "invalid-categories",
+                            "each category is {id, title}",
+                        )),
                     }
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -159,7 +179,9 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
                     ok(Value::Bool(true))
                 }
                 // A JSON string, as the seed shows it.
-                None => ok(json!(serde_json::to_string(&desk.article_ratings(&id)?)?.replace(',', ", "))),
+                None => ok(json!(
+                    serde_json::to_string(&desk.article_ratings(&id)?)?.replace(',', ", ")
+                )),
             }
         }
         "automations-get" => {
@@ -170,8 +192,16 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
             let main = a
                 .json("automations")
                 .and_then(|v| v.as_object().cloned())
-                .ok_or_else(|| Error::bad("invalid-automations", "automations must be an object of arrays by type"))?;
-            let translations = a.json("translations").and_then(|v| v.as_object().cloned()).unwrap_or_default();
+                .ok_or_else(|| {
+                    Error::bad(
+                        "invalid-automations",
+                        "automations must be an object of arrays by type",
+                    )
+                })?;
+            let translations = a
+                .json("translations")
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default();
             desk.save_automations(actor, main, translations)?;
             ok(Value::Bool(true))
         }
@@ -183,15 +213,27 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
                 None => ok(Value::Bool(false)),
             }
         }
-        "automations-run-all" => ok(Value::Array(desk.run_all_automations(actor, a.id("user_id")?)?)),
+        "automations-run-all" => ok(Value::Array(
+            desk.run_all_automations(actor, a.id("user_id")?)?,
+        )),
         "automations-run" => {
             let auto = automation_arg(a)?;
             let user = a.need_id("user_id", "missing-user-id")?;
-            ok(Value::Bool(desk.run_automation(actor, &auto, user, a.flag("validate"))?))
+            ok(Value::Bool(desk.run_automation(
+                actor,
+                &auto,
+                user,
+                a.flag("validate"),
+            )?))
         }
         "reports" => {
             let name = a.str("name").unwrap_or_default();
-            ok(desk.report(actor, &name, a.str("date_start").as_deref(), a.str("date_end").as_deref())?)
+            ok(desk.report(
+                actor,
+                &name,
+                a.str("date_start").as_deref(),
+                a.str("date_end").as_deref(),
+            )?)
         }
         "reports-update" => {
             let text = |k: &str| a.str(k).filter(|v| !v.is_empty() && v != "false");
@@ -218,8 +260,12 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
             desk.import_settings(actor, doc)?;
             ok(Value::Bool(true))
         }
-        "text-formatting-to-html" => ok(json!(crate::text_format::to_html(&a.str("message").unwrap_or_default()))),
-        "clear-text-formatting" => ok(json!(crate::text_format::clear(&a.str("message").unwrap_or_default()))),
+        "text-formatting-to-html" => ok(json!(crate::text_format::to_html(
+            &a.str("message").unwrap_or_default()
+        ))),
+        "clear-text-formatting" => ok(json!(crate::text_format::clear(
+            &a.str("message").unwrap_or_default()
+        ))),
         "clean-data" => {
             desk.clean_data(actor)?;
             ok(Value::Bool(true))
@@ -228,9 +274,17 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
             let channel = a.str("channel").filter(|v| !v.is_empty());
             let event = a.str("event").filter(|v| !v.is_empty());
             let (Some(channel), Some(event)) = (channel, event) else {
-                return Err(Error::bad("missing-arguments", "channel and event are required"));
+                return Err(Error::bad(
+                    "missing-arguments",
+                    "channel and event are required",
+                ));
             };
-            desk.trigger(actor, &channel, &event, a.json("data").unwrap_or(Value::Null))?;
+            desk.trigger(
+                actor,
+                &channel,
+                &event,
+                a.json("data").unwrap_or(Value::Null),
+            )?;
             ok(Value::Bool(true))
         }
         "login" => login(app, a),
@@ -241,25 +295,36 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
             ok(Value::Bool(true))
         }
         "update-login" => {
-            let login = a
-                .str("login")
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| Error::bad("missing-login", "login (the value login returned) is required"))?;
-            let user = desk.login_user(&login)?.ok_or_else(|| Error::bad("invalid-login", "login is not a valid login"))?;
+            let login = a.str("login").filter(|v| !v.is_empty()).ok_or_else(|| {
+                Error::bad(
+                    "missing-login",
+                    "login (the value login returned) is required",
+                )
+            })?;
+            let user = desk
+                .login_user(&login)?
+                .ok_or_else(|| Error::bad("invalid-login", "login is not a valid login"))?;
             let text = |k: &str| Some(a.str(k).unwrap_or_default());
             let fields = crate::store::users::UserFields {
                 first_name: text("first_name"),
                 last_name: text("last_name"),
                 email: text("email"),
                 avatar: text("profile_image"),
-                department_id: if user.is_staff() { Some(a.id("department")?) .flatten() } else { None },
+                department_id: if user.is_staff() {
+                    Some(a.id("department")?).flatten()
+                } else {
+                    None
+                },
                 ..Default::default()
             };
             desk.update_user(actor, user.id, fields)?;
             ok(json!(login))
         }
         "get-avatar" => {
-            let initial = |k: &str| a.str(k).and_then(|v| v.trim().chars().find(|c| c.is_alphanumeric()));
+            let initial = |k: &str| {
+                a.str(k)
+                    .and_then(|v| v.trim().chars().find(|c| c.is_alphanumeric()))
+            };
             let letters: String = [initial("first_name"), initial("last_name")]
                 .into_iter()
                 .flatten()
@@ -279,7 +344,11 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
 }
 
 fn categories(list: Vec<(String, String)>) -> Value {
-    Value::Array(list.into_iter().map(|(id, title)| json!({ "id": id, "title": title })).collect())
+    Value::Array(
+        list.into_iter()
+            .map(|(id, title)| json!({ "id": id, "title": title }))
+            .collect(),
+    )
 }
 
 fn automation_arg(a: &Args) -> Result<Value> {
@@ -302,17 +371,40 @@ fn login(app: &App, a: &Args) -> Result<Value> {
             Err(e) => Err(e),
         },
         (None, None, Some(id)) => desk.contact_token(id).and_then(|t| Ok((t, desk.user(id)?))),
-        _ => return Err(Error::bad("missing-arguments", "email and password, or user_id, are required")),
+        _ => {
+            return Err(Error::bad(
+                "missing-arguments",
+                "email and password, or user_id, are required",
+            ))
+        }
     };
     match result {
         Ok((token, user)) => {
             let mut rec = user_record(&user, false);
             rec["token"] = json!(token);
-            let keep = ["id", "profile_image", "first_name", "last_name", "email", "user_type", "token"];
-            let rec: Map<String, Value> = keep.iter().map(|k| (k.to_string(), rec[*k].clone())).collect();
+            let keep = [
+                "id",
+                "profile_image",
+                "first_name",
+                "last_name",
+                "email",
+                "user_type",
+                "token",
+            ];
+            let rec: Map<String, Value> = keep
+                .iter()
+                .map(|k| (k.to_string(), rec[*k].clone()))
+                .collect();
             ok(json!([rec, token]))
         }
-        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound | Kind::Forbidden) => ok(Value::Bool(false)),
+        Err(e)
+            if matches!(
+                e.kind,
+                Kind::Unauthorized | Kind::NotFound | Kind::Forbidden
+            ) =>
+        {
+            ok(Value::Bool(false))
+        }
         Err(e) => Err(e),
     }
 }

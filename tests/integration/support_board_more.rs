@@ -1,0 +1,958 @@
+//! The Support Board functions beyond users and messages, driven as its PHP
+//! client does: knowledge base, automations, reports, logins, files,
+//! formatting, realtime triggers and housekeeping.
+
+use crate::harness::*;
+use crate::support_board::{sb_with, succeed};
+use serde_json::{json, Value};
+
+/// Fails unless the call answers `{"success": false, "response": code}`.
+fn fails_with(s: &Server, t: &str, pairs: &[(&str, &str)], code: &str) {
+    let v = sb_with(s, t, pairs);
+    assert_eq!(
+        (v["success"].as_bool(), v["response"].as_str()),
+        (Some(false), Some(code)),
+        "{pairs:?}: {v}"
+    );
+}
+
+fn fetch(s: &Server, url: &str) -> (u16, String, String) {
+    let path = url.strip_prefix("https://chat.example.com").unwrap_or(url);
+    let resp = agent().get(s.url(path)).call().unwrap();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (
+        resp.status().as_u16(),
+        ct,
+        resp.into_body().read_to_string().unwrap(),
+    )
+}
+
+#[test]
+fn articles_categories_translations_search_and_ratings() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+
+    assert_eq!(call(&[("function", "get-articles")]), json!([]));
+    let long = "The API V2 is the new iteration of our developer API. ".repeat(4);
+    let articles = json!([
+        {"id": "6P2Oq", "title": "What's new with the API V2?", "content": long, "link": "https://example.com/v2", "categories": ["K92kl"]},
+        {"id": "", "title": "Should I move to the new system?", "content": "Yes. The newest version of the Actions is faster.", "link": "", "categories": ["ols85"]}
+    ]);
+    let translations = json!({"fr": [{"id": "6P2Oq", "title": "Quoi de neuf avec l'API V2 ?", "content": "L'API V2 est la nouvelle version.", "link": "", "categories": ["K92kl"]}]});
+    assert_eq!(
+        call(&[
+            ("function", "save-articles"),
+            ("articles", &articles.to_string()),
+            ("translations", &translations.to_string()),
+        ]),
+        true
+    );
+    let list = call(&[("function", "get-articles")]);
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    assert_eq!(list[0]["id"], "6P2Oq");
+    assert_eq!(list[0]["link"], "https://example.com/v2");
+    assert_eq!(list[0]["categories"], json!(["K92kl"]));
+    let short = list[0]["content"].as_str().unwrap();
+    assert!(
+        short.ends_with(" ...") && short.len() < long.len(),
+        "{short}"
+    );
+    let new_id = list[1]["id"].as_str().unwrap().to_string();
+    assert_eq!(new_id.len(), 5, "an id is made for a new article");
+    let full = call(&[("function", "get-articles"), ("full", "true")]);
+    assert_eq!(full[0]["content"], long.as_str());
+    let one = call(&[("function", "get-articles"), ("id", "6P2Oq")]);
+    assert_eq!(one["title"], "What's new with the API V2?");
+    assert_eq!(one["content"], long.as_str());
+    assert_eq!(
+        call(&[("function", "get-articles"), ("id", "nope1")]),
+        false
+    );
+    assert_eq!(
+        call(&[("function", "get-articles"), ("count", "1")])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // A translation where there is one, the default language elsewhere.
+    let fr = call(&[("function", "get-articles"), ("articles_language", "fr")]);
+    assert_eq!(fr[0]["title"], "Quoi de neuf avec l'API V2 ?");
+    assert_eq!(fr[1]["title"], "Should I move to the new system?");
+    let all = call(&[("function", "get-articles"), ("articles_language", "all")]);
+    assert_eq!(all.as_array().unwrap().len(), 3);
+
+    // Categories, and articles by category.
+    let cats = json!([{"id": "K92kl", "title": "Business"}, {"id": "ols85", "title": "Travel And Tourism"}]);
+    assert_eq!(
+        call(&[
+            ("function", "save-articles-categories"),
+            ("categories", &cats.to_string())
+        ]),
+        true
+    );
+    assert_eq!(call(&[("function", "get-articles-categories")]), cats);
+    let both = call(&[("function", "get-articles"), ("categories", "true")]);
+    assert_eq!(both[1], cats);
+    assert_eq!(both[0].as_array().unwrap().len(), 2);
+    let travel = call(&[("function", "get-articles"), ("categories", "ols85")]);
+    assert_eq!(travel.as_array().unwrap().len(), 1);
+    assert_eq!(travel[0]["id"], new_id.as_str());
+
+    // Full-text search over titles and contents, by language.
+    let found = call(&[
+        ("function", "search-articles"),
+        ("search", "newest actions"),
+    ]);
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found[0]["id"], new_id.as_str());
+    let found = call(&[
+        ("function", "search-articles"),
+        ("search", "nouvelle"),
+        ("articles_language", "fr"),
+    ]);
+    assert_eq!(found[0]["title"], "Quoi de neuf avec l'API V2 ?");
+    assert_eq!(
+        call(&[("function", "search-articles"), ("search", "zebra")]),
+        json!([])
+    );
+
+    // Ratings: added, then read back as the seed's JSON string.
+    for r in ["1", "0", "1"] {
+        assert_eq!(
+            call(&[
+                ("function", "article-ratings"),
+                ("article_id", "6P2Oq"),
+                ("rating", r)
+            ]),
+            true
+        );
+    }
+    assert_eq!(
+        call(&[("function", "article-ratings"), ("article_id", "6P2Oq")]),
+        "[1, -1, 1]"
+    );
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "article-ratings"),
+            ("article_id", "nope1"),
+            ("rating", "1"),
+        ],
+        "article-not-found",
+    );
+
+    // Bad input changes nothing.
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "save-articles"),
+            ("articles", r#"[{"id": "x", "title": ""}]"#),
+        ],
+        "missing-title",
+    );
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "save-articles"),
+            (
+                "articles",
+                r#"[{"title": "a", "link": "javascript:alert(1)"}]"#,
+            ),
+        ],
+        "invalid-link",
+    );
+    fails_with(
+        &s,
+        t,
+        &[("function", "save-articles"), ("articles", r#""nope""#)],
+        "invalid-articles",
+    );
+    assert_eq!(
+        call(&[("function", "get-articles")])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Searches and views feed the reports.
+    let searches = call(&[("function", "reports"), ("name", "articles-searches")]);
+    assert_eq!(searches["data"]["newest actions"], json!([1]), "{searches}");
+    let views = call(&[("function", "reports"), ("name", "articles-views-single")]);
+    assert_eq!(
+        views["data"]["What's new with the API V2?"],
+        json!([1]),
+        "{views}"
+    );
+    let ratings = call(&[("function", "reports"), ("name", "articles-ratings")]);
+    assert_eq!(
+        ratings["data"]["What's new with the API V2?"],
+        json!([2, 1])
+    );
+}
+
+#[test]
+fn automations_are_saved_validated_and_run() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let rest = s.client(t);
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+
+    let automations = json!({
+        "messages": [
+            {"id": "y6hNE", "name": "Welcome users", "message": "Welcome back!",
+             "conditions": [["user_type", "is-user"], ["datetime", "is-between", "01/01/2000 - 31/12/2999"]]},
+            {"id": "old01", "name": "Expired", "message": "Too late", "conditions": [["datetime", "is-exactly", "13/04/2021"]]}
+        ],
+        "emails": [{"id": "0BOaG", "name": "Mail", "message": "Hi", "subject": "Hello",
+                    "conditions": [["user_type", "is-user"]]}],
+        "popups": [{"id": "ckN24", "name": "s", "message": "Pop", "title": "Offer",
+                    "conditions": [["include_urls", "contains", "https://example.com"]]}]
+    });
+    let translations = json!({"fr": {"messages": [{"id": "y6hNE", "name": "Bienvenue", "message": "Bon retour !",
+        "conditions": [["user_type", "is-user"]]}]}});
+    assert_eq!(
+        call(&[
+            ("function", "automations-save"),
+            ("automations", &automations.to_string()),
+            ("translations", &translations.to_string()),
+        ]),
+        true
+    );
+    let got = call(&[("function", "automations-get")]);
+    assert_eq!(got[0]["messages"][0]["id"], "y6hNE");
+    assert_eq!(got[0]["messages"][0]["message"], "Welcome back!");
+    assert_eq!(got[0]["sms"], json!([]));
+    assert_eq!(got[0]["design"], json!([]));
+    assert_eq!(got[0]["popups"][0]["title"], "Offer");
+    assert_eq!(got[1]["fr"]["messages"][0]["message"], "Bon retour !");
+
+    // Unknown conditions and types are refused; nothing changes.
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "automations-save"),
+            (
+                "automations",
+                r#"{"messages": [{"name": "x", "message": "y", "conditions": [["moon_phase", "full"]]}]}"#,
+            ),
+        ],
+        "invalid-condition",
+    );
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "automations-save"),
+            ("automations", r#"{"faxes": []}"#),
+        ],
+        "invalid-automation-type",
+    );
+    assert_eq!(
+        call(&[("function", "automations-get")])[0]["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let user = call(&[
+        ("function", "add-user"),
+        ("first_name", "Ann"),
+        ("email", "ann@example.com"),
+        ("user_type", "user"),
+    ])
+    .as_i64()
+    .unwrap()
+    .to_string();
+    let visitor = call(&[("function", "add-user"), ("first_name", "Vic")])
+        .as_i64()
+        .unwrap()
+        .to_string();
+
+    // Validation: client-side conditions come back; failing ones give false.
+    let welcome = automations["messages"][0].to_string();
+    let v = call(&[
+        ("function", "automations-validate"),
+        ("automation", &welcome),
+    ]);
+    assert_eq!(
+        v,
+        json!({"conditions": [["user_type", "is-user"]], "repeat_id": ""}),
+        "without a user, the user's type is checked later"
+    );
+    let v = call(&[
+        ("function", "automations-validate"),
+        ("automation", &welcome),
+        ("user_id", &user),
+    ]);
+    assert_eq!(v, json!({"conditions": [], "repeat_id": ""}));
+    assert_eq!(
+        call(&[
+            ("function", "automations-validate"),
+            ("automation", &welcome),
+            ("user_id", &visitor)
+        ]),
+        false
+    );
+    assert_eq!(
+        call(&[
+            ("function", "automations-validate"),
+            ("automation", &automations["messages"][1].to_string())
+        ]),
+        false
+    );
+
+    // Running: the message reaches the user's conversation, once.
+    assert_eq!(
+        call(&[
+            ("function", "automations-run"),
+            ("automation", &welcome),
+            ("user_id", &user),
+            ("validate", "true"),
+        ]),
+        true
+    );
+    let convs = rest.get(&format!("/api/v1/conversations?user_id={user}"));
+    let cid = convs["conversations"][0]["id"].as_i64().unwrap();
+    let msgs = rest.get(&format!("/api/v1/conversations/{cid}/messages"));
+    assert_eq!(msgs["messages"][0]["body"], "Welcome back!", "{msgs}");
+    assert_eq!(
+        call(&[
+            ("function", "automations-validate"),
+            ("automation", &welcome),
+            ("user_id", &user)
+        ]),
+        false,
+        "it already ran for this user"
+    );
+    assert_eq!(
+        call(&[
+            ("function", "automations-run"),
+            ("automation", &welcome),
+            ("user_id", &user),
+            ("validate", "true"),
+        ]),
+        false
+    );
+    // Emails need a provider: a clear error, not a pretend success.
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "automations-run"),
+            ("automation", &automations["emails"][0].to_string()),
+            ("user_id", &user),
+        ],
+        "email-not-configured",
+    );
+
+    // run-all for a French user: the French message runs; the pop-up (and
+    // the email waiting for its provider) are returned for later.
+    let fr_user = call(&[
+        ("function", "add-user"),
+        ("first_name", "Élise"),
+        ("email", "elise@example.com"),
+        ("user_type", "user"),
+        ("extra[language][0]", "fr"),
+        ("extra[language][1]", "Language"),
+    ])
+    .as_i64()
+    .unwrap()
+    .to_string();
+    let pending = call(&[("function", "automations-run-all"), ("user_id", &fr_user)]);
+    let types: Vec<&str> = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["emails", "popups"], "{pending}");
+    assert_eq!(
+        pending[1]["conditions"],
+        json!([["include_urls", "contains", "https://example.com"]])
+    );
+    let convs = rest.get(&format!("/api/v1/conversations?user_id={fr_user}"));
+    let cid = convs["conversations"][0]["id"].as_i64().unwrap();
+    let msgs = rest.get(&format!("/api/v1/conversations/{cid}/messages"));
+    assert_eq!(msgs["messages"][0]["body"], "Bon retour !");
+    let report = call(&[("function", "reports"), ("name", "message-automations")]);
+    let total: i64 = report["data"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v[0].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 2, "{report}");
+    fails_with(
+        &s,
+        t,
+        &[("function", "automations-run"), ("user_id", &user)],
+        "invalid-automation",
+    );
+}
+
+#[test]
+fn reports_count_real_activity() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    let today = {
+        // The conversation's own creation date names today's bucket.
+        let (visitor, _) = s.visitor("Rita");
+        let c = visitor.post(
+            "/api/v1/widget/conversations",
+            json!({"message": {"body": "Is anyone there?"}}),
+        );
+        let at = c["conversation"]["created_at"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        format!("{}/{}/{}", &at[8..10], &at[5..7], &at[0..4])
+    };
+    // A second conversation, answered by an agent (the admin, logged in).
+    let agent_session = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let (visitor, _) = s.visitor("Sam");
+    let c = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "Hello"}}),
+    );
+    let cid = c["conversation"]["id"].as_i64().unwrap();
+    agent_session.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({"body": "Hi Sam"}),
+    );
+    call(&[
+        ("function", "set-rating"),
+        ("settings[conversation_id]", &cid.to_string()),
+        ("settings[rating]", "1"),
+    ]);
+
+    let r = call(&[("function", "reports"), ("name", "conversations")]);
+    assert_eq!(r["title"], "Conversations count");
+    assert_eq!(r["table"], json!(["Date", "Count"]));
+    assert_eq!(r["chart_type"], "line");
+    assert_eq!(r["data"].as_object().unwrap().len(), 30, "the last 30 days");
+    assert_eq!(r["data"][&today], json!([2]), "{r}");
+    let r = call(&[("function", "reports"), ("name", "missed-conversations")]);
+    assert_eq!(r["data"][&today], json!([1]));
+    let r = call(&[("function", "reports"), ("name", "visitors")]);
+    assert_eq!(r["data"][&today], json!([2]));
+    let r = call(&[("function", "reports"), ("name", "agents-conversations")]);
+    assert_eq!(
+        r["data"].as_object().unwrap().values().next(),
+        Some(&json!([1])),
+        "{r}"
+    );
+    let r = call(&[("function", "reports"), ("name", "agents-response-time")]);
+    assert_eq!(r["label_type"], 2);
+    assert_eq!(r["data"].as_object().unwrap().len(), 1);
+    let r = call(&[("function", "reports"), ("name", "agents-ratings")]);
+    assert_eq!(
+        r["data"].as_object().unwrap().values().next(),
+        Some(&json!([1, 0])),
+        "{r}"
+    );
+
+    // A range in either date form; months beyond three months.
+    let r = call(&[
+        ("function", "reports"),
+        ("name", "conversations"),
+        ("date_start", "2020-01-01"),
+        ("date_end", "31/12/2020"),
+    ]);
+    assert_eq!(r["data"].as_object().unwrap().len(), 12);
+    assert_eq!(r["data"]["03/2020"], json!([0]));
+
+    // reports-update rows count in their report.
+    assert_eq!(
+        call(&[
+            ("function", "reports-update"),
+            ("name", "follow-up"),
+            ("value", "ann@example.com")
+        ]),
+        true
+    );
+    let r = call(&[("function", "reports"), ("name", "follow-up")]);
+    assert_eq!(r["data"][&today], json!([1]));
+    // Direct messages are counted too.
+    let uid = call(&[("function", "add-user"), ("first_name", "Dee")])
+        .as_i64()
+        .unwrap()
+        .to_string();
+    call(&[
+        ("function", "direct-message"),
+        ("user_ids", &format!("[{uid}]")),
+        ("message", "Hello Dee"),
+    ]);
+    let r = call(&[("function", "reports"), ("name", "direct-messages")]);
+    assert_eq!(r["data"][&today], json!([1]));
+
+    fails_with(
+        &s,
+        t,
+        &[("function", "reports"), ("name", "weather")],
+        "invalid-report",
+    );
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "reports"),
+            ("name", "conversations"),
+            ("date_start", "31/02/2024"),
+        ],
+        "invalid-date",
+    );
+    fails_with(
+        &s,
+        t,
+        &[("function", "reports-update"), ("name", "nope")],
+        "invalid-report",
+    );
+}
+
+#[test]
+fn logins_files_formatting_triggers_and_housekeeping() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_PUBLIC_URL", "https://chat.example.com"),
+        ("FRONTPORCH_POLL_SECONDS", "5"),
+    ]);
+    let token = s.admin_token();
+    let t = token.as_str();
+    let admin = s.client(t);
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+
+    // login with email and password gives a visitor token the widget API takes.
+    let uid = call(&[
+        ("function", "add-user"),
+        ("first_name", "Don"),
+        ("last_name", "John"),
+        ("email", "don@example.com"),
+        ("password", "correct horse"),
+        ("user_type", "user"),
+    ])
+    .as_i64()
+    .unwrap();
+    assert_eq!(
+        call(&[
+            ("function", "login"),
+            ("email", "don@example.com"),
+            ("password", "wrong password")
+        ]),
+        false
+    );
+    let v = call(&[
+        ("function", "login"),
+        ("email", "don@example.com"),
+        ("password", "correct horse"),
+    ]);
+    assert_eq!(v[0]["id"], uid.to_string());
+    assert_eq!(v[0]["user_type"], "user");
+    let login = v[1].as_str().unwrap().to_string();
+    assert_eq!(v[0]["token"], login.as_str());
+    let me = s.client(&login).get("/api/v1/widget/me");
+    assert_eq!(me["user"]["id"], uid, "{me}");
+    // user_id logins are vouched for by the admin token.
+    let v = call(&[("function", "login"), ("user_id", &uid.to_string())]);
+    assert_eq!(v[0]["email"], "don@example.com");
+    // update-login rewrites the logged-in user's details.
+    assert_eq!(
+        call(&[
+            ("function", "update-login"),
+            ("login", &login),
+            ("first_name", "Donald"),
+            ("last_name", "Johnson"),
+            ("email", "donald@example.com"),
+        ]),
+        login.as_str()
+    );
+    let u = call(&[("function", "get-user"), ("user_id", &uid.to_string())]);
+    assert_eq!(
+        (u["first_name"].as_str(), u["email"].as_str()),
+        (Some("Donald"), Some("donald@example.com"))
+    );
+    fails_with(
+        &s,
+        t,
+        &[("function", "update-login"), ("login", "bogus")],
+        "invalid-login",
+    );
+    assert_eq!(call(&[("function", "logout"), ("login", &login)]), true);
+    let (st, _) = s.client(&login).call("GET", "/api/v1/widget/me", None);
+    assert_eq!(st, 401, "the login ended");
+
+    // csv-users: a file at an unguessable URL, formulas defused.
+    call(&[
+        ("function", "add-user"),
+        ("first_name", "=HYPERLINK(\"x\")"),
+        ("extra[city][0]", "London"),
+        ("extra[city][1]", "City"),
+    ]);
+    let url = call(&[("function", "csv-users")]);
+    let url = url.as_str().unwrap();
+    assert!(
+        url.starts_with("https://chat.example.com/uploads/") && url.ends_with("/users.csv"),
+        "{url}"
+    );
+    let (st, ct, body) = fetch(&s, url);
+    assert_eq!((st, ct.as_str()), (200, "text/csv"));
+    assert!(body.starts_with("\"id\",\"first_name\""), "{body}");
+    assert!(
+        body.contains("\"city\"") && body.contains("\"London\""),
+        "{body}"
+    );
+    assert!(body.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{body}");
+    assert!(body.contains("donald@example.com"));
+
+    // export-settings, change a setting, import-settings puts it back.
+    admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({"widget.greeting": "Hello there"})),
+    );
+    let url = call(&[("function", "export-settings")]);
+    let url = url.as_str().unwrap().to_string();
+    let (_, _, body) = fetch(&s, &url);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["settings"]["widget.greeting"], "Hello there");
+    admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({"widget.greeting": "Changed"})),
+    );
+    assert_eq!(
+        call(&[("function", "import-settings"), ("file_url", &url)]),
+        true
+    );
+    assert_eq!(
+        call(&[("function", "get-setting"), ("setting", "widget.greeting")]),
+        "Hello there"
+    );
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "import-settings"),
+            ("file_url", "http://127.0.0.1:9/settings.json"),
+        ],
+        "private-address",
+    );
+
+    // Text formatting.
+    let m = "Lorem ipsum dolor *sit amet*, _consectetur adipiscing elit_, `sed` do <b>eiusmod</b>.";
+    assert_eq!(
+        call(&[("function", "text-formatting-to-html"), ("message", m)]),
+        "Lorem ipsum dolor <b>sit amet</b>, <i>consectetur adipiscing elit</i>, <code>sed</code> do &lt;b&gt;eiusmod&lt;/b&gt;."
+    );
+    assert_eq!(
+        call(&[("function", "clear-text-formatting"), ("message", m)]),
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do <b>eiusmod</b>."
+    );
+
+    // get-avatar: an image drawn from the initials, at a URL that keeps working.
+    let url = call(&[
+        ("function", "get-avatar"),
+        ("first_name", "don"),
+        ("last_name", "<John>"),
+    ]);
+    assert_eq!(url, "https://chat.example.com/avatars/DJ.svg");
+    let (st, ct, svg) = fetch(&s, url.as_str().unwrap());
+    assert_eq!((st, ct.as_str()), (200, "image/svg+xml"));
+    assert!(svg.contains(">DJ</text>"), "{svg}");
+    let (st, _) = s.anon().call("GET", "/avatars/%3Cs%3E.svg", None);
+    assert_eq!(st, 404);
+
+    // pusher-trigger reaches the realtime stream of staff and of the user.
+    let (visitor, vid) = s.visitor("Pat");
+    // Polls without a cursor wait for what happens next.
+    let wait = |c: &Client| {
+        let c = c.clone();
+        std::thread::spawn(move || c.get("/api/v1/events"))
+    };
+    let staff_wait = wait(&admin);
+    let visitor_wait = wait(&visitor);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        call(&[
+            ("function", "pusher-trigger"),
+            ("channel", &format!("private-user-{vid}")),
+            ("event", "new-offer"),
+            ("data[discount]", "10"),
+        ]),
+        true
+    );
+    for got in [staff_wait.join().unwrap(), visitor_wait.join().unwrap()] {
+        let e = &got["events"][0];
+        assert_eq!(e["kind"], "custom", "{got}");
+        assert_eq!(
+            e["data"],
+            json!({"channel": format!("private-user-{vid}"), "event": "new-offer", "data": {"discount": "10"}})
+        );
+    }
+    fails_with(
+        &s,
+        t,
+        &[("function", "pusher-trigger"), ("event", "x")],
+        "missing-arguments",
+    );
+}
+
+#[test]
+fn clean_data_removes_only_what_is_stale() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let admin = s.client(t);
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    let id = |v: Value| v.as_i64().unwrap();
+    let stale_visitor = id(call(&[("function", "add-user"), ("first_name", "Old")]));
+    let fresh_visitor = id(call(&[("function", "add-user"), ("first_name", "New")]));
+    let talker = id(call(&[("function", "add-user"), ("first_name", "Talker")]));
+    let conv = |user: i64| {
+        let v = call(&[
+            ("function", "new-conversation"),
+            ("user_id", &user.to_string()),
+        ]);
+        v["details"]["id"].as_str().unwrap().parse::<i64>().unwrap()
+    };
+    let old_trash = conv(talker);
+    let new_trash = conv(talker);
+    let answered = conv(talker);
+    let waiting = conv(talker);
+    for c in [old_trash, new_trash] {
+        admin.call(
+            "PATCH",
+            &format!("/api/v1/conversations/{c}"),
+            Some(json!({"status": 4})),
+        );
+    }
+    admin.post(
+        &format!("/api/v1/conversations/{answered}/messages"),
+        json!({"body": "Done?"}),
+    );
+    call(&[
+        ("function", "send-message"),
+        ("user_id", &talker.to_string()),
+        ("conversation_id", &waiting.to_string()),
+        ("message", "Still waiting"),
+    ]);
+    // Age what should go; the rest stays recent.
+    {
+        let db = rusqlite::Connection::open(s.data.join("frontporch.db")).unwrap();
+        db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        let day = 86_400_000i64;
+        db.execute(
+            "UPDATE users SET created_at = created_at - ?2, last_seen = NULL WHERE id IN (?1, ?3)",
+            rusqlite::params![stale_visitor, 2 * day, talker],
+        )
+        .unwrap();
+        db.execute(
+            "UPDATE conversations SET updated_at = updated_at - ?2 WHERE id = ?1",
+            rusqlite::params![old_trash, 31 * day],
+        )
+        .unwrap();
+        db.execute(
+            "UPDATE messages SET created_at = created_at - ?2 WHERE conversation_id IN (?1, ?3)",
+            rusqlite::params![answered, 2 * day, waiting],
+        )
+        .unwrap();
+    }
+    assert_eq!(call(&[("function", "clean-data")]), true);
+    let exists = |u: i64| call(&[("function", "get-user"), ("user_id", &u.to_string())]) != false;
+    assert!(
+        !exists(stale_visitor),
+        "an idle visitor without conversations goes"
+    );
+    assert!(exists(fresh_visitor));
+    assert!(exists(talker), "a visitor with conversations stays");
+    let status = |c: i64| {
+        let (st, v) = admin.call("GET", &format!("/api/v1/conversations/{c}"), None);
+        (st, v["conversation"]["status"].as_i64())
+    };
+    assert_eq!(status(old_trash).0, 404);
+    assert_eq!(status(new_trash), (200, Some(4)));
+    assert_eq!(
+        status(answered),
+        (200, Some(3)),
+        "answered a day ago: archived"
+    );
+    assert_eq!(
+        status(waiting).1,
+        Some(2),
+        "the user spoke last: it stays open"
+    );
+}
+
+#[test]
+fn user_listing_presence_and_conversation_lookups() {
+    let s = Server::start_with(&[("FRONTPORCH_POLL_SECONDS", "2")]);
+    let token = s.admin_token();
+    let t = token.as_str();
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    let mk = |first: &str, email: &str| {
+        call(&[
+            ("function", "add-user"),
+            ("first_name", first),
+            ("email", email),
+            ("extra[phone][0]", "+100"),
+            ("extra[phone][1]", "Phone"),
+            ("extra[city][0]", "Oslo"),
+            ("extra[city][1]", "City"),
+        ])
+        .as_i64()
+        .unwrap()
+    };
+    let b = mk("Bea", "bea@example.com");
+    let a = mk("Abe", "abe@example.com");
+    let c = mk("Cy", "");
+
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["first_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let sorted = call(&[
+        ("function", "get-users"),
+        ("sorting[]", "first_name"),
+        ("sorting[]", "ASC"),
+        ("user_types[]", "user"),
+        ("user_types[]", "visitor"),
+    ]);
+    assert_eq!(names(&sorted), ["Abe", "Bea", "Cy"]);
+    let desc = call(&[
+        ("function", "get-users"),
+        ("sorting", r#"["first_name", "DESC"]"#),
+        ("user_ids", &format!("[{a}, {c}]")),
+    ]);
+    assert_eq!(names(&desc), ["Cy", "Abe"]);
+    // extra as a list of slugs: only those details.
+    let with = call(&[
+        ("function", "get-users"),
+        ("user_ids", &format!("[{b}]")),
+        ("extra", r#"["city"]"#),
+    ]);
+    assert_eq!(
+        with[0]["details"],
+        json!([{"slug": "city", "name": "City", "value": "Oslo"}])
+    );
+    let with = call(&[
+        ("function", "get-users"),
+        ("user_ids", &format!("[{b}]")),
+        ("extra", "true"),
+    ]);
+    assert_eq!(with[0]["details"].as_array().unwrap().len(), 2);
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "get-users"),
+            ("sorting", r#"["password", "ASC"]"#),
+        ],
+        "invalid-sorting",
+    );
+
+    // Presence: a visitor whose widget listens is online.
+    let (visitor, vid) = s.visitor("Olive");
+    assert_eq!(
+        call(&[("function", "is-online"), ("user_id", &vid.to_string())]),
+        false
+    );
+    let listening = {
+        let v = visitor.clone();
+        std::thread::spawn(move || v.get("/api/v1/events"))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        call(&[("function", "is-online"), ("user_id", &vid.to_string())]),
+        true
+    );
+    let online = call(&[("function", "get-online-users")]);
+    assert!(names(&online).contains(&"Olive".to_string()), "{online}");
+    let agents = call(&[("function", "get-online-users"), ("agents", "true")]);
+    assert!(!names(&agents).contains(&"Olive".to_string()));
+    let excluded = call(&[
+        ("function", "get-online-users"),
+        ("exclude_id", &format!("[{vid}]")),
+    ]);
+    assert!(!names(&excluded).contains(&"Olive".to_string()));
+    listening.join().unwrap();
+
+    // get-new-user-conversations, search-user-conversations, assignment.
+    let conv = |user: i64, text: &str| {
+        let v = call(&[
+            ("function", "new-conversation"),
+            ("user_id", &user.to_string()),
+        ]);
+        let id = v["details"]["id"].as_str().unwrap().to_string();
+        call(&[
+            ("function", "send-message"),
+            ("user_id", &user.to_string()),
+            ("conversation_id", &id),
+            ("message", text),
+        ]);
+        id
+    };
+    let first = conv(a, "My invoice is wrong");
+    let second = conv(a, "Shipping question");
+    let newer = call(&[
+        ("function", "get-new-user-conversations"),
+        ("user_id", &a.to_string()),
+        ("datetime", &first),
+    ]);
+    assert_eq!(newer.as_array().unwrap().len(), 1, "{newer}");
+    assert_eq!(newer[0]["conversation_id"], second.as_str());
+    assert_eq!(newer[0]["message"], "Shipping question");
+    let since_2000 = call(&[
+        ("function", "get-new-user-conversations"),
+        ("user_id", &a.to_string()),
+        ("datetime", "2000-01-01"),
+    ]);
+    assert_eq!(since_2000.as_array().unwrap().len(), 2);
+    let found = call(&[
+        ("function", "search-user-conversations"),
+        ("id", &a.to_string()),
+        ("search", "invoice"),
+    ]);
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["conversation_id"], first.as_str());
+    assert_eq!(
+        call(&[
+            ("function", "search-user-conversations"),
+            ("id", &b.to_string()),
+            ("search", "invoice"),
+        ]),
+        json!([])
+    );
+    let admin_id = call(&[("function", "get-agents-ids")])[0]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    call(&[
+        ("function", "update-conversation-agent"),
+        ("conversation_id", &first),
+        ("agent_id", &admin_id),
+    ]);
+    let mine = call(&[
+        ("function", "check-conversations-assignment"),
+        ("conversation_ids", &format!("[{first}, {second}, 999999]")),
+        ("agent_id", &admin_id),
+    ]);
+    assert_eq!(mine, json!([first.parse::<i64>().unwrap()]));
+}
