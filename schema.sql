@@ -1,9 +1,9 @@
--- Frontporch: the whole current schema, in one place.
+-- Frontporch: schema version 1.
 --
--- A fresh database runs this file and sets PRAGMA user_version to the latest
--- migration number (src/store/migrate.rs). An older database runs the
--- migrations after its user_version instead, one transaction each; every
--- migration also updates this file, so it always reads as the current schema.
+-- A fresh database runs this file, then every file of migrations/ in order;
+-- an older database runs the migrations after its PRAGMA user_version, one
+-- transaction each (src/store/migrate.rs). Neither this file nor a shipped
+-- migration is ever edited: changes are new migrations.
 --
 -- Times are unix milliseconds (UTC). JSON columns hold JSON text.
 

@@ -314,9 +314,15 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Vec<User>> {
         .find(|(name, _)| *name == column)
         .map_or("id", |(_, e)| e);
     let dir = if desc { "DESC" } else { "ASC" };
+    // Names and emails through the index; phone numbers and custom fields
+    // (a scan, but only when searching) by substring.
     let matching = match q.search {
-        Some(_) => "id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?1)",
-        None => "?1 IS NULL",
+        Some(_) => {
+            "(id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?1)
+              OR instr(lower(coalesce(phone, '')), ?6) > 0
+              OR EXISTS (SELECT 1 FROM json_each(custom) WHERE instr(lower(value), ?6) > 0))"
+        }
+        None => "?1 IS NULL AND ?6 IS NULL",
     };
     let sql = format!(
         "SELECT {COLS} FROM users WHERE {matching}
@@ -325,9 +331,10 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Vec<User>> {
          ORDER BY {expr} {dir}, id {dir} LIMIT ?3 OFFSET ?4"
     );
     let search = q.search.map(super::search::fts_query);
+    let needle = q.search.map(|s| s.trim().to_lowercase());
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(
-        params![search, types_json, q.limit, q.offset, ids_json],
+        params![search, types_json, q.limit, q.offset, ids_json, needle],
         from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -956,3 +956,182 @@ fn user_listing_presence_and_conversation_lookups() {
     ]);
     assert_eq!(mine, json!([first.parse::<i64>().unwrap()]));
 }
+
+#[test]
+fn user_details_updates_searches_and_lists() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let admin = s.client(t);
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    let id = call(&[
+        ("function", "add-user"),
+        ("first_name", "Don"),
+        ("email", "don@example.com"),
+        ("extra[browser][0]", "Chrome"),
+        ("extra[browser][1]", "Browser"),
+        ("extra[phone][0]", "3203057977"),
+        ("extra[phone][1]", "Phone"),
+    ])
+    .as_i64()
+    .unwrap()
+    .to_string();
+
+    // get-user-extra: all details, one by slug, or the default.
+    let all = call(&[("function", "get-user-extra"), ("user_id", &id)]);
+    assert_eq!(
+        all,
+        json!([{"slug": "browser", "name": "Browser", "value": "Chrome"},
+               {"slug": "phone", "name": "Phone", "value": "3203057977"}])
+    );
+    assert_eq!(
+        call(&[
+            ("function", "get-user-extra"),
+            ("user_id", &id),
+            ("slug", "browser")
+        ]),
+        "Chrome"
+    );
+    assert_eq!(
+        call(&[
+            ("function", "get-user-extra"),
+            ("user_id", &id),
+            ("slug", "os"),
+            ("default", "unknown")
+        ]),
+        "unknown"
+    );
+    assert_eq!(
+        call(&[("function", "get-user-extra"), ("user_id", "999999")]),
+        json!([])
+    );
+
+    // search-users matches names, and the additional details too.
+    for q in ["don", "chrome", "3057"] {
+        let found = call(&[("function", "search-users"), ("search", q)]);
+        assert_eq!(found.as_array().unwrap().len(), 1, "{q}: {found}");
+        assert_eq!(found[0]["id"], id.as_str());
+    }
+    assert_eq!(
+        call(&[("function", "search-users"), ("search", "firefox")]),
+        json!([])
+    );
+
+    // update-user: fields, settings_extra, NULL deletes the email.
+    assert_eq!(
+        call(&[
+            ("function", "update-user"),
+            ("user_id", &id),
+            ("last_name", "John"),
+            ("email", "NULL"),
+            ("settings_extra[city][0]", "London"),
+            ("settings_extra[city][1]", "City"),
+        ]),
+        true
+    );
+    let u = call(&[
+        ("function", "get-user"),
+        ("user_id", &id),
+        ("extra", "true"),
+    ]);
+    assert_eq!(u["last_name"], "John");
+    assert_eq!(u["email"], "");
+    assert!(
+        u["details"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"slug": "city", "name": "City", "value": "London"})),
+        "{u}"
+    );
+    call(&[
+        ("function", "add-user"),
+        ("first_name", "Other"),
+        ("email", "taken@example.com"),
+    ]);
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "update-user"),
+            ("user_id", &id),
+            ("email", "taken@example.com"),
+        ],
+        "duplicate-email",
+    );
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "update-user"),
+            ("user_id", &id),
+            ("user_type", "emperor"),
+        ],
+        "invalid-user-type",
+    );
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "update-user"),
+            ("user_id", "999999"),
+            ("first_name", "X"),
+        ],
+        "not-found",
+    );
+
+    // get-new-conversations: after an id, or a date.
+    let conv = |user: &str| {
+        call(&[("function", "new-conversation"), ("user_id", user)])["details"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let first = conv(&id);
+    let second = conv(&id);
+    let newer = call(&[("function", "get-new-conversations"), ("datetime", &first)]);
+    assert_eq!(newer.as_array().unwrap().len(), 1, "{newer}");
+    assert_eq!(newer[0]["conversation_id"], second.as_str());
+    assert_eq!(newer[0]["conversation_status_code"], "0");
+    assert_eq!(
+        call(&[
+            ("function", "get-new-conversations"),
+            ("datetime", "2999-01-01")
+        ]),
+        json!([])
+    );
+
+    // delete-users removes them and their conversations.
+    let other = call(&[("function", "add-user"), ("first_name", "Gone")])
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        call(&[
+            ("function", "delete-users"),
+            ("user_ids[]", &id),
+            ("user_ids[]", &other.to_string()),
+        ]),
+        true
+    );
+    assert_eq!(call(&[("function", "get-user"), ("user_id", &id)]), false);
+    let (st, _) = admin.call("GET", &format!("/api/v1/conversations/{first}"), None);
+    assert_eq!(st, 404);
+
+    // get-departments, keyed by id.
+    let d = admin.post(
+        "/api/v1/departments",
+        json!({"name": "Sales", "color": "yellow"}),
+    );
+    let did = d["department"]["id"].as_i64().unwrap().to_string();
+    assert_eq!(
+        call(&[("function", "get-departments")]),
+        json!({ did: {"name": "Sales", "color": "yellow"} })
+    );
+
+    // email-piping has nothing to read from until an email channel exists.
+    fails_with(
+        &s,
+        t,
+        &[("function", "email-piping")],
+        "email-not-configured",
+    );
+}
