@@ -214,6 +214,8 @@ pub struct Filter {
     pub statuses: Vec<i64>,
     pub department_id: Option<i64>,
     pub agent_id: Option<i64>,
+    /// Unassigned conversations only, or with `agent_id`: theirs and the
+    /// unassigned ones.
     pub unassigned: bool,
     pub source: Option<String>,
     pub user_id: Option<i64>,
@@ -232,8 +234,8 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Conversation>> {
         "{SELECT}
         WHERE (?1 = '[]' OR c.status IN (SELECT value FROM json_each(?1)))
           AND (?2 IS NULL OR c.department_id = ?2)
-          AND (?3 IS NULL OR c.agent_id = ?3)
-          AND (?4 = 0 OR c.agent_id IS NULL)
+          AND (?3 IS NULL OR c.agent_id = ?3 OR (?4 = 1 AND c.agent_id IS NULL))
+          AND (?4 = 0 OR ?3 IS NOT NULL OR c.agent_id IS NULL)
           AND (?5 IS NULL OR c.source = ?5)
           AND (?6 IS NULL OR c.user_id = ?6)
           AND (?7 IS NULL OR c.id IN (

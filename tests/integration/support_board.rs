@@ -658,6 +658,36 @@ fn delivery_functions_say_they_are_not_configured() {
             vec![("title", "t"), ("message", "m")],
             "push-not-configured",
         ),
+        (
+            "whatsapp-send-template",
+            vec![("to", "+39321305455"), ("template_name", "welcome")],
+            "whatsapp-not-configured",
+        ),
+        (
+            "messenger-send-message",
+            vec![("psid", "1"), ("facebook_page_id", "2"), ("message", "hi")],
+            "messenger-not-configured",
+        ),
+        (
+            "viber-send-message",
+            vec![("viber_id", "1"), ("message", "hi")],
+            "viber-not-configured",
+        ),
+        (
+            "line-send-message",
+            vec![("line_id", "1"), ("message", "hi")],
+            "line-not-configured",
+        ),
+        (
+            "wechat-send-message",
+            vec![("open_id", "1"), ("message", "hi")],
+            "wechat-not-configured",
+        ),
+        (
+            "messaging-platforms-send-message",
+            vec![("conversation_id", "1"), ("message", "hi")],
+            "messaging-platform-not-configured",
+        ),
     ] {
         let mut pairs = vec![("token", t), ("function", function)];
         pairs.extend(args);
@@ -674,6 +704,16 @@ fn delivery_functions_say_they_are_not_configured() {
             ("token", t),
             ("function", "send-sms"),
             ("message", "no number"),
+        ],
+    );
+    assert_eq!(v["response"], "missing-arguments");
+    let v = sb(
+        &s,
+        &[
+            ("token", t),
+            ("function", "messenger-send-message"),
+            ("message", "no page"),
+            ("psid", "1"),
         ],
     );
     assert_eq!(v["response"], "missing-arguments");

@@ -955,6 +955,36 @@ fn user_listing_presence_and_conversation_lookups() {
         ("agent_id", &admin_id),
     ]);
     assert_eq!(mine, json!([first.parse::<i64>().unwrap()]));
+
+    // Routing: what is assigned to the token's user (this one acts as the
+    // bot, to whom nothing is assigned), and the unassigned ones on request.
+    let ids = |v: Value| -> Vec<String> {
+        let mut ids: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["conversation_id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids(call(&[("function", "get-conversations")])),
+        [first.clone(), second.clone()]
+    );
+    assert!(ids(call(&[
+        ("function", "get-conversations"),
+        ("routing", "true")
+    ]))
+    .is_empty());
+    assert_eq!(
+        ids(call(&[
+            ("function", "get-conversations"),
+            ("routing", "true"),
+            ("routing_unassigned", "true")
+        ])),
+        [second]
+    );
 }
 
 #[test]

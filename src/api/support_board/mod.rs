@@ -607,8 +607,13 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         }
         "get-conversations" => {
             let page = a.id("pagination")?.unwrap_or(1).max(1);
+            // With routing, the caller sees what is assigned to the token's
+            // user, and with routing_unassigned the unassigned ones too.
+            let routing = a.flag("routing");
             let filter = Filter {
                 statuses: statuses(a)?,
+                agent_id: routing.then_some(actor.user_id),
+                unassigned: routing && a.flag("routing_unassigned"),
                 department_id: a.id("department")?,
                 source: a.str("source").filter(|v| !v.is_empty() && v != "false"),
                 limit: 100,
@@ -1204,11 +1209,12 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 "send-sms" => &["to", "message"],
                 "push-notification" => &["title", "message"],
                 "messaging-platforms-send-message" => &["conversation_id", "message"],
-                "whatsapp-send-message" | "whatsapp-send-template" => &["to"],
-                "messenger-send-message"
-                | "viber-send-message"
-                | "line-send-message"
-                | "wechat-send-message" => &["message"],
+                "whatsapp-send-message" => &["to", "message"],
+                "whatsapp-send-template" => &["to", "template_name"],
+                "messenger-send-message" => &["psid", "facebook_page_id", "message"],
+                "viber-send-message" => &["viber_id", "message"],
+                "line-send-message" => &["line_id", "message"],
+                "wechat-send-message" => &["open_id", "message"],
                 "telegram-send-message" => &["chat_id", "message"],
                 _ => &[],
             };
