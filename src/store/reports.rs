@@ -133,15 +133,20 @@ pub fn contact_attribute(
     Ok(out)
 }
 
-/// Ratings given to conversations created in `[from, to)`: (agent, rating).
+/// Ratings given to conversations created in `[from, to)`: (agent, rating);
+/// the agent is the assigned one, else the last one who replied.
 pub fn conversation_ratings(
     conn: &Connection,
     from: i64,
     to: i64,
 ) -> Result<Vec<(Option<i64>, i64)>> {
     let mut st = conn.prepare_cached(
-        "SELECT agent_id, json_extract(extra, '$.rating.rating') AS r FROM conversations
-         WHERE created_at >= ?1 AND created_at < ?2 AND r IS NOT NULL",
+        "SELECT coalesce(c.agent_id, (SELECT m.user_id FROM messages m JOIN users u ON u.id = m.user_id
+                                      WHERE m.conversation_id = c.id AND u.user_type IN ('agent', 'admin')
+                                      ORDER BY m.id DESC LIMIT 1)),
+                json_extract(c.extra, '$.rating.rating') AS r
+         FROM conversations c
+         WHERE c.created_at >= ?1 AND c.created_at < ?2 AND r IS NOT NULL",
     )?;
     let rows = st.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
