@@ -1171,3 +1171,176 @@ fn user_details_updates_searches_and_lists() {
         "email-not-configured",
     );
 }
+
+/// Every function the issue names: a bad token is refused before anything
+/// runs, and a call without arguments (or with nonsense ids) answers the
+/// envelope, never a server error or a success that did nothing.
+#[test]
+fn every_function_checks_its_token_and_arguments() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let functions = [
+        "get-user",
+        "get-user-extra",
+        "get-user-language",
+        "get-users",
+        "get-new-users",
+        "get-online-users",
+        "get-users-with-details",
+        "get-agent",
+        "get-agents-ids",
+        "get-user-from-conversation",
+        "search-users",
+        "add-user",
+        "update-user",
+        "delete-user",
+        "delete-users",
+        "is-online",
+        "current-url",
+        "count-users",
+        "update-user-to-lead",
+        "get-avatar",
+        "get-bot-id",
+        "is-typing",
+        "is-agent-typing",
+        "set-typing",
+        "login",
+        "logout",
+        "update-login",
+        "delete-leads",
+        "get-conversation",
+        "get-conversations",
+        "get-new-conversations",
+        "get-user-conversations",
+        "get-new-user-conversations",
+        "search-conversations",
+        "search-user-conversations",
+        "new-conversation",
+        "update-conversation-status",
+        "update-conversation-department",
+        "update-conversation-agent",
+        "set-rating",
+        "get-rating",
+        "get-new-messages",
+        "send-message",
+        "update-message",
+        "delete-message",
+        "update-messages-status",
+        "get-agents-in-conversation",
+        "transcript",
+        "direct-message",
+        "count-conversations",
+        "check-conversations-assignment",
+        "get-setting",
+        "get-settings",
+        "save-settings",
+        "saved-replies",
+        "get-articles",
+        "save-articles",
+        "search-articles",
+        "get-articles-categories",
+        "save-articles-categories",
+        "article-ratings",
+        "csv-users",
+        "text-formatting-to-html",
+        "clear-text-formatting",
+        "get-notes",
+        "add-note",
+        "delete-note",
+        "automations-get",
+        "automations-save",
+        "automations-validate",
+        "automations-run-all",
+        "automations-run",
+        "clean-data",
+        "get-departments",
+        "reports",
+        "reports-update",
+        "export-settings",
+        "import-settings",
+        "pusher-trigger",
+        "send-email",
+        "send-custom-email",
+        "email-piping",
+        "send-sms",
+        "push-notification",
+        "messaging-platforms-send-message",
+        "whatsapp-send-message",
+        "whatsapp-send-template",
+        "messenger-send-message",
+        "telegram-send-message",
+        "viber-send-message",
+        "line-send-message",
+        "wechat-send-message",
+    ];
+    // Functions that may succeed with no arguments: lists, counts, files,
+    // housekeeping, and the ones whose arguments all have defaults.
+    let no_args_ok = [
+        "get-users",
+        "get-new-users",
+        "get-online-users",
+        "get-users-with-details",
+        "get-agents-ids",
+        "search-users",
+        "add-user",
+        "count-users",
+        "get-avatar",
+        "get-bot-id",
+        "logout",
+        "delete-leads",
+        "get-conversations",
+        "get-new-conversations",
+        "search-conversations",
+        "count-conversations",
+        "check-conversations-assignment",
+        "get-settings",
+        "saved-replies",
+        "get-articles",
+        "search-articles",
+        "get-articles-categories",
+        "csv-users",
+        "text-formatting-to-html",
+        "clear-text-formatting",
+        "automations-get",
+        "automations-run-all",
+        "clean-data",
+        "get-departments",
+        "export-settings",
+    ];
+    for f in functions {
+        let v = sb_with(&s, "wrong-token", &[("function", f)]);
+        assert_eq!(
+            v,
+            json!({"success": false, "response": "security-error"}),
+            "{f}"
+        );
+        let v = sb_with(&s, t, &[("function", f)]);
+        assert!(v["success"].is_boolean(), "{f}: {v}");
+        if v["success"] == false {
+            let code = v["response"].as_str().unwrap_or("");
+            assert!(
+                !code.is_empty() && code != "function-not-supported" && code != "internal",
+                "{f}: {v}"
+            );
+        } else {
+            assert!(
+                no_args_ok.contains(&f),
+                "{f} succeeded without arguments: {v}"
+            );
+        }
+        let v = sb_with(
+            &s,
+            t,
+            &[
+                ("function", f),
+                ("user_id", "abc"),
+                ("conversation_id", "[1"),
+                ("message_id", "-5x"),
+            ],
+        );
+        assert!(v["success"].is_boolean(), "{f}: {v}");
+    }
+    // A saved-articles call with no arguments clears nothing it was not given.
+    assert_eq!(succeed(&s, t, &[("function", "get-articles")]), json!([]));
+}

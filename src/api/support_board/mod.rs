@@ -577,7 +577,10 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             ok(Value::Bool(true))
         }
         "delete-users" => {
-            let ids = a.ids("user_ids").unwrap_or_default();
+            let ids = a
+                .ids("user_ids")
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| Error::bad("missing-user-ids", "user_ids is required"))?;
             for id in ids {
                 desk.delete_user(actor, id)?;
             }
@@ -1013,7 +1016,10 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             ok(Value::Bool(true))
         }
         "update-messages-status" => {
-            let ids = a.ids("message_ids").unwrap_or_default();
+            let ids = a
+                .ids("message_ids")
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| Error::bad("missing-message-ids", "message_ids is required"))?;
             let mut upto: std::collections::BTreeMap<i64, i64> = Default::default();
             for id in ids {
                 let m = desk.message(actor, id)?;

@@ -117,6 +117,14 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
             }
         }
         "save-articles" => {
+            // Saving replaces every article: an explicit list (even empty)
+            // is required, so a forgotten argument never wipes the base.
+            if a.json("articles").is_none() {
+                return Err(Error::bad(
+                    "missing-articles",
+                    "articles is required (an empty JSON array clears them)",
+                ));
+            }
             let list = articles_arg(a.json("articles"))?;
             let mut translations = Vec::new();
             if let Some(t) = a.json("translations") {
