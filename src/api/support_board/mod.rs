@@ -435,6 +435,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             let q = crate::store::users::ListQuery {
                 types: &types,
                 search: search.as_deref(),
+                search_details: true,
                 ids: ids.as_deref(),
                 sort: sorting.as_ref().map(|(c, d)| (c.as_str(), *d)),
                 limit: 100,
