@@ -271,13 +271,22 @@ pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Resul
 #[serde(deny_unknown_fields)]
 struct Edit {
     body: String,
+    attachments: Option<Vec<crate::desk::messages::Attachment>>,
+    payload: Option<serde_json::Map<String, Value>>,
 }
 
 pub fn edit_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let e: Edit = ctx.json()?;
-    let m = app
-        .desk
-        .edit_message(caller.actor()?, ids[0], ids[1], e.body)?;
+    let m = app.desk.edit_message(
+        caller.actor()?,
+        ids[0],
+        ids[1],
+        crate::desk::messages::MessageEdit {
+            body: e.body,
+            attachments: e.attachments,
+            payload: e.payload,
+        },
+    )?;
     ok(json!({ "message": m.to_json() }))
 }
 

@@ -44,6 +44,53 @@ pub struct Attachment {
     pub size: Option<u64>,
 }
 
+/// A change to a message: its text, and (when given) its attachments and payload.
+#[derive(Debug, Default, Clone)]
+pub struct MessageEdit {
+    pub body: String,
+    pub attachments: Option<Vec<Attachment>>,
+    pub payload: Option<Map<String, Value>>,
+}
+
+impl MessageEdit {
+    pub fn body(body: String) -> MessageEdit {
+        MessageEdit {
+            body,
+            ..Default::default()
+        }
+    }
+}
+
+fn check_attachments(list: &[Attachment]) -> Result<()> {
+    if list.len() > 10 {
+        return Err(Error::bad(
+            "too_many_attachments",
+            "at most 10 attachments per message",
+        ));
+    }
+    for a in list {
+        check_len("attachment name", &a.name, 255)?;
+        check_len("attachment url", &a.url, 2000)?;
+        let url = a.url.to_ascii_lowercase();
+        if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) {
+            return Err(Error::bad(
+                "invalid_attachment",
+                "attachment url must be http(s) or a path on this server",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_payload(p: Option<&Map<String, Value>>) -> Result<()> {
+    if let Some(p) = p {
+        if serde_json::to_string(p)?.len() > 16_384 {
+            return Err(Error::bad("too_large", "payload is limited to 16 KiB"));
+        }
+    }
+    Ok(())
+}
+
 /// A message input that passed validation; the sender is resolved.
 pub struct Prepared {
     input: MessageInput,
@@ -60,29 +107,8 @@ impl Desk {
                 "a message needs a body or an attachment",
             ));
         }
-        if input.attachments.len() > 10 {
-            return Err(Error::bad(
-                "too_many_attachments",
-                "at most 10 attachments per message",
-            ));
-        }
-        for a in &input.attachments {
-            check_len("attachment name", &a.name, 255)?;
-            check_len("attachment url", &a.url, 2000)?;
-            let url = a.url.to_ascii_lowercase();
-            if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
-            {
-                return Err(Error::bad(
-                    "invalid_attachment",
-                    "attachment url must be http(s) or a path on this server",
-                ));
-            }
-        }
-        if let Some(p) = &input.payload {
-            if serde_json::to_string(p)?.len() > 16_384 {
-                return Err(Error::bad("too_large", "payload is limited to 16 KiB"));
-            }
-        }
+        check_attachments(&input.attachments)?;
+        check_payload(input.payload.as_ref())?;
         if let Some(s) = input.status {
             super::conversations::check_status(s)?;
         }
@@ -174,19 +200,41 @@ impl Desk {
         actor: &Actor,
         conversation_id: i64,
         message_id: i64,
-        body: String,
+        edit: MessageEdit,
     ) -> Result<Message> {
-        check_len("body", &body, MAX_BODY_CHARS)?;
+        check_len("body", &edit.body, MAX_BODY_CHARS)?;
+        check_attachments(edit.attachments.as_deref().unwrap_or_default())?;
+        check_payload(edit.payload.as_ref())?;
         let m = self.own_message(actor, conversation_id, message_id)?;
-        if body.trim().is_empty() && m.attachments.as_array().is_none_or(|a| a.is_empty()) {
+        let has_files = match &edit.attachments {
+            Some(list) => !list.is_empty(),
+            None => m.attachments.as_array().is_some_and(|a| !a.is_empty()),
+        };
+        if edit.body.trim().is_empty() && !has_files {
             return Err(Error::bad(
                 "empty_message",
                 "a message needs a body or an attachment",
             ));
         }
         let (actor_id, aud) = (actor.user_id, audience(m.private));
+        let attachments = edit
+            .attachments
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
+        let payload = edit
+            .payload
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
         self.store.write(move |tx| {
-            let m = messages::edit(tx, message_id, &body)?;
+            let m = messages::edit(
+                tx,
+                message_id,
+                &edit.body,
+                attachments.as_deref(),
+                payload.as_deref(),
+            )?;
             tx.emit(
                 "message.updated",
                 Some(conversation_id),

@@ -143,10 +143,19 @@ pub fn page(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn edit(tx: &Tx, id: i64, body: &str) -> Result<Message> {
+/// New text, and new attachments and payload (JSON) when given.
+pub fn edit(
+    tx: &Tx,
+    id: i64,
+    body: &str,
+    attachments: Option<&str>,
+    payload: Option<&str>,
+) -> Result<Message> {
     tx.conn.execute(
-        "UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1",
-        params![id, body, tx.now],
+        "UPDATE messages SET body = ?2, edited_at = ?3,
+             attachments = coalesce(?4, attachments), payload = coalesce(?5, payload)
+         WHERE id = ?1",
+        params![id, body, tx.now, attachments, payload],
     )?;
     get(tx.conn, id)
 }

@@ -361,6 +361,41 @@ fn users_conversations_and_messages_through_api_php() {
         rest.get(&format!("/api/v1/conversations/{cid}/messages"))["messages"][0]["body"],
         "Where is my parcel?"
     );
+    // Attachments and payload change only when given.
+    assert_eq!(
+        call(&[
+            ("function", "update-message"),
+            ("message_id", &first_id),
+            ("message", "Where is my parcel? (photo)"),
+            (
+                "attachments",
+                r#"[["parcel.jpg", "https://example.com/parcel.jpg"]]"#
+            ),
+            ("payload", r#"{"order": 1234}"#),
+        ]),
+        true
+    );
+    let m = &rest.get(&format!("/api/v1/conversations/{cid}/messages"))["messages"][0];
+    assert_eq!(m["attachments"][0]["url"], "https://example.com/parcel.jpg");
+    assert_eq!(m["payload"], serde_json::json!({"order": 1234}));
+    call(&[
+        ("function", "update-message"),
+        ("message_id", &first_id),
+        ("message", "Where is my parcel?"),
+    ]);
+    let m = &rest.get(&format!("/api/v1/conversations/{cid}/messages"))["messages"][0];
+    assert_eq!(m["attachments"][0]["name"], "parcel.jpg");
+    let v = sb_with(
+        &s,
+        t,
+        &[
+            ("function", "update-message"),
+            ("message_id", &first_id),
+            ("message", "x"),
+            ("attachments", r#"[["a", "javascript:alert(1)"]]"#),
+        ],
+    );
+    assert_eq!(v["response"], "invalid-attachment");
     assert_eq!(
         call(&[("function", "delete-message"), ("message_id", &first_id)]),
         true

@@ -1124,6 +1124,29 @@ fn user_details_updates_searches_and_lists() {
     };
     let first = conv(&id);
     let second = conv(&id);
+    let sent = call(&[
+        ("function", "send-message"),
+        ("user_id", &id),
+        ("conversation_id", &first),
+        ("message", "Hi"),
+        ("queue", "true"),
+        ("recipient_id", &id),
+    ]);
+    assert_eq!(sent["status"], "success");
+    assert_eq!(sent["queue"], false);
+    assert!(sent["message-id"].as_i64().is_some());
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "send-message"),
+            ("user_id", &id),
+            ("conversation_id", &first),
+            ("message", "Hi"),
+            ("recipient_id", "999999"),
+        ],
+        "user-not-found",
+    );
     let newer = call(&[("function", "get-new-conversations"), ("datetime", &first)]);
     assert_eq!(newer.as_array().unwrap().len(), 1, "{newer}");
     assert_eq!(newer[0]["conversation_id"], second.as_str());

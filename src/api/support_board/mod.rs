@@ -17,7 +17,7 @@ use super::auth::Caller;
 use super::Reply;
 use crate::app::App;
 use crate::desk::conversations::{ConversationInput, ConversationPatch};
-use crate::desk::messages::{Attachment, MessageInput};
+use crate::desk::messages::{Attachment, MessageEdit, MessageInput};
 use crate::desk::{Actor, Role};
 use crate::error::{Error, Kind, Result};
 use crate::http::request::{parse_form_pairs, Ctx};
@@ -181,6 +181,32 @@ fn user_record(u: &User, extra: bool) -> Value {
         v["details"] = details(u);
     }
     v
+}
+
+/// `[["name", "link"], ...]` or `["link", ...]` as attachments.
+fn attachments_arg(v: &Value) -> Vec<Attachment> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let (name, url) = match p {
+                Value::String(url) => (
+                    url.rsplit('/').next().unwrap_or(url).to_string(),
+                    url.clone(),
+                ),
+                _ => (
+                    p.get(0)?.as_str()?.to_string(),
+                    p.get(1)?.as_str()?.to_string(),
+                ),
+            };
+            Some(Attachment {
+                name,
+                url,
+                content_type: None,
+                size: None,
+            })
+        })
+        .collect()
 }
 
 /// `extra`: `true` for every detail, or an array of the slugs wanted.
@@ -355,6 +381,15 @@ fn statuses(a: &Args) -> Result<Vec<i64>> {
                 Error::bad("invalid-status-code", "status_code must be 0 to 4")
             })?]),
         None => Ok(vec![0, 1, 2]),
+    }
+}
+
+/// `datetime` of get-new-conversations: a conversation id (newer ones), or
+/// a UTC date and time (conversations started or written in since).
+fn newer_than(c: &Conversation, since: &str) -> bool {
+    match since.trim().parse::<i64>() {
+        Ok(id) => c.id > id,
+        Err(_) => sql_datetime(c.updated_at).as_str() > since.trim(),
     }
 }
 
@@ -649,14 +684,10 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 limit: 1000,
                 ..Default::default()
             };
-            // Conversations are listed by last activity: new ones or new messages.
             let convs = desk
                 .list_conversations(actor, filter)?
                 .into_iter()
-                .filter(|c| match since.parse::<i64>() {
-                    Ok(id) => c.id > id || c.last_message.as_ref().is_some_and(|m| m.0 > id),
-                    Err(_) => sql_datetime(c.updated_at).as_str() > since.as_str(),
-                })
+                .filter(|c| newer_than(c, &since))
                 .collect();
             conversation_rows(app, actor, convs)
         }
@@ -758,12 +789,12 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         }
         "update-message" => {
             let m = desk.message(actor, a.need_id("message_id", "missing-message-id")?)?;
-            desk.edit_message(
-                actor,
-                m.conversation_id,
-                m.id,
-                a.str("message").unwrap_or_default(),
-            )?;
+            let edit = MessageEdit {
+                body: a.str("message").unwrap_or_default(),
+                attachments: a.json("attachments").map(|v| attachments_arg(&v)),
+                payload: a.json("payload").and_then(|v| v.as_object().cloned()),
+            };
+            desk.edit_message(actor, m.conversation_id, m.id, edit)?;
             ok(Value::Bool(true))
         }
         "delete-message" => {
@@ -824,22 +855,10 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             let conversation_id = a.need_id("conversation_id", "missing-user-id-or-message")?;
             let user_id = a.need_id("user_id", "missing-user-id-or-message")?;
             let body = a.str("message").unwrap_or_default();
-            let attachments: Vec<Attachment> = a
+            let attachments = a
                 .json("attachments")
-                .and_then(|v| v.as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|p| {
-                    let name = p.get(0)?.as_str()?.to_string();
-                    let url = p.get(1)?.as_str()?.to_string();
-                    Some(Attachment {
-                        name,
-                        url,
-                        content_type: None,
-                        size: None,
-                    })
-                })
-                .collect();
+                .map(|v| attachments_arg(&v))
+                .unwrap_or_default();
             if body.trim().is_empty() && attachments.is_empty() {
                 return Err(Error::bad(
                     "missing-user-id-or-message",
@@ -860,6 +879,18 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                         })?,
                 ),
             };
+            // recipient_id picks the language of Support Board's
+            // translations; Frontporch keeps messages as written, so it is
+            // only checked. There is no queue: `queue` is always false.
+            if let Some(rid) = a.id("recipient_id")? {
+                if desk
+                    .store
+                    .read(|c| crate::store::users::find(c, rid))?
+                    .is_none()
+                {
+                    return Err(Error::not_found("user").with_code("user-not-found"));
+                }
+            }
             let input = MessageInput {
                 body,
                 attachments,
@@ -917,7 +948,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 },
             )?;
             if let (Some(mid), Some(text)) = (a.id("message_id")?, a.str("message")) {
-                desk.edit_message(actor, id, mid, text)?;
+                desk.edit_message(actor, id, mid, MessageEdit::body(text))?;
             }
             ok(Value::Bool(true))
         }
@@ -972,11 +1003,14 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                     ..Default::default()
                 },
             )?;
-            let newer = |c: &Conversation| match since.parse::<i64>() {
-                Ok(id) => c.id > id,
-                Err(_) => sql_datetime(c.updated_at).as_str() > since.as_str(),
-            };
-            conversation_rows(app, actor, convs.into_iter().filter(|c| newer(c)).collect())
+            conversation_rows(
+                app,
+                actor,
+                convs
+                    .into_iter()
+                    .filter(|c| newer_than(c, &since))
+                    .collect(),
+            )
         }
         "get-online-users" => {
             let exclude = a.ids("exclude_id").unwrap_or_default();
