@@ -188,12 +188,14 @@ const sections = {
     const r = await api("GET", "/webhooks");
     for (const w of r.webhooks) {
       const log = el("ul", { class: "rows" });
-      const card = el("div", { class: "card" }, el("strong", { text: w.url }), el("span", { class: "hint", text: ` ${w.events.join(", ")} · ${w.active ? "active" : "disabled" + (w.disabled_reason ? " (" + w.disabled_reason + ")" : "")}` }),
+      const card = el("div", { class: "card" }, el("strong", { text: w.url }), el("span", { class: "hint", text: ` ${w.format === "support_board" ? "Support Board · " : ""}${w.events.join(", ")} · ${w.active ? "active" : "disabled" + (w.disabled_reason ? " (" + w.disabled_reason + ")" : "")}` }),
         el("button", { type: "button", text: "Deliveries", onclick: async () => {
           log.replaceChildren();
           const d = await api("GET", `/webhooks/${w.id}/deliveries?limit=20`);
           for (const x of d.deliveries) {
-            log.append(el("li", {}, el("span", { text: `#${x.id} ${x.payload && x.payload.type ? x.payload.type : ""} · ${x.state} · ${x.attempts} attempts ${x.last_error ? "· " + x.last_error : ""}` }),
+            // Support Board rows keep their webhook name as payload.
+            const what = typeof x.payload === "string" ? x.payload : (x.payload && x.payload.type) || "";
+            log.append(el("li", {}, el("span", { text: `#${x.id} ${what} · ${x.state} · ${x.attempts} attempts ${x.last_error ? "· " + x.last_error : ""}` }),
               el("button", { type: "button", text: "Replay", onclick: async () => { await api("POST", `/deliveries/${x.id}/replay`); flash("Queued again."); } })));
           }
         } }),
@@ -204,13 +206,30 @@ const sections = {
       box.append(card);
     }
     const created = el("div");
+    const format = el("select", { name: "format" },
+      el("option", { value: "standard", text: "Standard Webhooks (signed)" }),
+      el("option", { value: "support_board", text: "Support Board (function, key, sender-url, data)" }));
+    const key = field("Secret key sent as \"key\" (empty = a new random one)", el("input", { name: "key", autocomplete: "off" }));
+    const eventsHint = el("span");
+    const showFormat = () => {
+      const sb = format.value === "support_board";
+      key.hidden = !sb;
+      eventsHint.textContent = sb
+        ? "Webhook names (comma-separated, e.g. message-sent, new-messages-received, login; empty = all)"
+        : "Events (comma-separated, e.g. message.*, conversation.status; empty = all)";
+    };
+    format.addEventListener("change", showFormat);
+    showFormat();
     box.append(el("h3", { text: "Add an endpoint" }), form(async (f) => {
       const events = f.events.value.split(/[\s,]+/).filter(Boolean);
-      const w = await api("POST", "/webhooks", { url: f.url.value, events });
+      const body = { url: f.url.value, events, format: f.format.value };
+      if (f.format.value === "support_board" && f.key.value) body.secret = f.key.value;
+      const w = await api("POST", "/webhooks", body);
       await render("Webhooks");
-      $("settings-body").append(once("Signing secret", w.webhook.secret));
+      $("settings-body").append(once(f.format.value === "support_board" ? "Secret key" : "Signing secret", w.webhook.secret));
     }, field("URL", el("input", { name: "url", type: "url", required: true })),
-    field("Events (comma-separated, e.g. message.*, conversation.status; empty = all)", el("input", { name: "events" }))), created);
+    field("Format", format), key,
+    el("label", {}, eventsHint, el("input", { name: "events" }))), created);
   },
 
   async "API tokens"(box) {

@@ -241,6 +241,19 @@ async function adminSettings() {
   assert.ok(secret.startsWith("fp_"));
   const ok = await server.api("GET", "/conversations", undefined, secret);
   assert.equal(ok.status, 200);
+  // A Support Board-format webhook with its own key and a few names.
+  await admin.click("#settings-tabs button:text('Webhooks')");
+  await admin.fill('#settings-body input[name="url"]', "https://hooks.example.com/sb");
+  await admin.selectOption('#settings-body select[name="format"]', "support_board");
+  await admin.fill('#settings-body input[name="key"]', "sb-key-123");
+  await admin.fill('#settings-body input[name="events"]', "message-sent, login");
+  await admin.click('#settings-body button[type="submit"]');
+  assert.equal(await (await admin.waitForSelector(".once input")).inputValue(), "sb-key-123");
+  await admin.waitForSelector("#settings-body .card:has-text('Support Board · message-sent, login')");
+  const hooks = (await server.api("GET", "/webhooks", undefined, server.token)).body.webhooks;
+  const hook = hooks.find((w) => w.url === "https://hooks.example.com/sb");
+  assert.deepEqual([hook.format, hook.events], ["support_board", ["message-sent", "login"]]);
+  await server.api("DELETE", `/webhooks/${hook.id}`, undefined, server.token);
 
   // Back in the inbox, '#hours' suggests the saved reply.
   await admin.click("#settings-button");
