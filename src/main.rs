@@ -12,6 +12,7 @@ mod metrics;
 mod realtime;
 mod store;
 mod text_format;
+mod tz;
 mod util;
 mod webhook_formats;
 

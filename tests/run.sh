@@ -13,6 +13,11 @@ if ! command -v cc >/dev/null; then
   apt-get update -qq && apt-get install -y -qq build-essential
 fi
 
+# Reports in a named time zone read the system's tz database.
+if [ ! -e /usr/share/zoneinfo/Pacific/Kiritimati ]; then
+  apt-get update -qq && apt-get install -y -qq tzdata
+fi
+
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked

@@ -1,11 +1,12 @@
 //! Reports: Support Board's named reports, computed from conversations,
 //! messages, contacts, ratings and the `reports` rows the desk records
 //! (article searches and views, automation runs, direct messages).
-//! Days are UTC days.
+//! Days are those of the caller's time zone (UTC by default).
 
 use super::{Actor, Desk};
 use crate::error::{Error, Result};
 use crate::store::reports::{self, Timeline};
+use crate::tz::Zone;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -71,11 +72,13 @@ pub fn parse_day(s: &str) -> Result<i64> {
     Ok(days)
 }
 
-/// The days a report covers; both ends included. Defaults: the 30 days up
-/// to today.
+/// The days a report covers, both ends included, as local days of its
+/// time zone (day numbers since 1970-01-01). Defaults: the 30 days up to
+/// today.
 struct Range {
     first: i64,
     last: i64,
+    zone: Zone,
 }
 
 fn given(v: Option<&str>) -> Option<&str> {
@@ -83,10 +86,13 @@ fn given(v: Option<&str>) -> Option<&str> {
 }
 
 impl Range {
-    fn new(start: Option<&str>, end: Option<&str>) -> Result<Range> {
+    fn new(start: Option<&str>, end: Option<&str>, zone: Zone) -> Result<Range> {
         let last = match given(end) {
             Some(v) => parse_day(v)?,
-            None => crate::util::now_ms().div_euclid(DAY),
+            None => {
+                let now = crate::util::now_ms();
+                (now + zone.offset_ms(now)).div_euclid(DAY)
+            }
         };
         let first = match given(start) {
             Some(v) => parse_day(v)?,
@@ -95,48 +101,48 @@ impl Range {
         if first > last {
             return Err(Error::bad("invalid_date", "date_start is after date_end"));
         }
-        Ok(Range { first, last })
+        Ok(Range { first, last, zone })
+    }
+    /// The UTC instant a local midnight falls on.
+    fn midnight_utc(&self, day: i64) -> i64 {
+        let local = day * DAY;
+        local - self.zone.offset_ms(local - self.zone.offset_ms(local))
     }
     fn start_ms(&self) -> i64 {
-        self.first * DAY
+        self.midnight_utc(self.first)
     }
     fn end_ms(&self) -> i64 {
-        (self.last + 1) * DAY
+        self.midnight_utc(self.last + 1)
     }
     /// Daily buckets up to three months, monthly beyond.
     fn monthly(&self) -> bool {
         self.last - self.first > 92
     }
-    fn label(&self, ms: i64) -> String {
-        let (y, m, d) = crate::util::ymd(ms);
+    fn day_key(&self, day: i64) -> i64 {
         if self.monthly() {
-            format!("{m:02}/{y}")
+            let (y, m, _) = crate::util::ymd(day * DAY);
+            y * 100 + m as i64
         } else {
-            format!("{d:02}/{m:02}/{y}")
+            day
         }
     }
     /// Every label of the range, in order, each with an empty bucket.
     fn buckets(&self) -> BTreeMap<i64, (String, Vec<i64>)> {
         let mut out = BTreeMap::new();
         for day in self.first..=self.last {
-            let label = self.label(day * DAY);
-            let key = if self.monthly() {
-                let (y, m, _) = crate::util::ymd(day * DAY);
-                y * 100 + m as i64
+            let (y, m, d) = crate::util::ymd(day * DAY);
+            let label = if self.monthly() {
+                format!("{m:02}/{y}")
             } else {
-                day
+                format!("{d:02}/{m:02}/{y}")
             };
-            out.entry(key).or_insert((label, Vec::new()));
+            out.entry(self.day_key(day)).or_insert((label, Vec::new()));
         }
         out
     }
+    /// The bucket of a UTC instant: its local day, or month.
     fn key(&self, ms: i64) -> i64 {
-        if self.monthly() {
-            let (y, m, _) = crate::util::ymd(ms);
-            y * 100 + m as i64
-        } else {
-            ms.div_euclid(DAY)
-        }
+        self.day_key((ms + self.zone.offset_ms(ms)).div_euclid(DAY))
     }
 }
 
@@ -365,13 +371,15 @@ fn average(v: &[i64]) -> i64 {
 
 impl Desk {
     /// The report `name` over `[start, end]` (dates as `dd/mm/yyyy` or
-    /// `yyyy-mm-dd`).
+    /// `yyyy-mm-dd`), in the days of `timezone` (an IANA name; UTC when
+    /// not given).
     pub fn report(
         &self,
         actor: &Actor,
         name: &str,
         start: Option<&str>,
         end: Option<&str>,
+        timezone: Option<&str>,
     ) -> Result<Value> {
         actor.require_staff()?;
         if !NAMES.contains(&name) {
@@ -380,7 +388,8 @@ impl Desk {
                 format!("{name:?} is not a report name"),
             ));
         }
-        let range = Range::new(start, end)?;
+        let zone = Zone::named(given(timezone).unwrap_or(""))?;
+        let range = Range::new(start, end, zone)?;
         let (from, to) = (range.start_ms(), range.end_ms());
         let sh = shape(name);
         // Series: (time, value) pairs, bucketed by day or month.

@@ -405,14 +405,53 @@ fn automations_are_saved_validated_and_run() {
     );
 }
 
+/// The `dd/mm/yyyy` label of an RFC 3339 time's date moved by `shift`
+/// days (-1, 0 or 1).
+fn day_label(rfc3339: &str, shift: i64) -> String {
+    let (mut y, mut m, mut d): (i64, i64, i64) = (
+        rfc3339[0..4].parse().unwrap(),
+        rfc3339[5..7].parse().unwrap(),
+        rfc3339[8..10].parse().unwrap(),
+    );
+    let len = |y: i64, m: i64| {
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        [
+            31,
+            if leap { 29 } else { 28 },
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ][(m - 1) as usize]
+    };
+    d += shift;
+    if d > len(y, m) {
+        (d, m) = (1, m + 1);
+        if m > 12 {
+            (m, y) = (1, y + 1);
+        }
+    } else if d < 1 {
+        (m, y) = if m == 1 { (12, y - 1) } else { (m - 1, y) };
+        d = len(y, m);
+    }
+    format!("{d:02}/{m:02}/{y}")
+}
+
 #[test]
 fn reports_count_real_activity() {
     let s = Server::start();
     let token = s.admin_token();
     let t = token.as_str();
     let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
-    let today = {
-        // The conversation's own creation date names today's bucket.
+    // The conversation's own creation time names today's bucket, in UTC
+    // and in a zone where it is another day (11 hours behind or 14 ahead).
+    let (today, zone, zone_day) = {
         let (visitor, _) = s.visitor("Rita");
         let c = visitor.post(
             "/api/v1/widget/conversations",
@@ -422,7 +461,13 @@ fn reports_count_real_activity() {
             .as_str()
             .unwrap()
             .to_string();
-        format!("{}/{}/{}", &at[8..10], &at[5..7], &at[0..4])
+        let hour: i64 = at[11..13].parse().unwrap();
+        let (zone, shift) = if hour < 11 {
+            ("Pacific/Pago_Pago", -1)
+        } else {
+            ("Pacific/Kiritimati", 1)
+        };
+        (day_label(&at, 0), zone, day_label(&at, shift))
     };
     // A second conversation, answered by an agent (the admin, logged in).
     let agent_session = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
@@ -472,6 +517,24 @@ fn reports_count_real_activity() {
         r["data"],
         json!({ name.trim(): [1, 0] }),
         "the agent who replied gets the rating"
+    );
+
+    // Days in the caller's time zone.
+    let r = call(&[
+        ("function", "reports"),
+        ("name", "conversations"),
+        ("timezone", zone),
+    ]);
+    assert_eq!(r["data"][&zone_day], json!([2]), "{zone}: {r}");
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "reports"),
+            ("name", "conversations"),
+            ("timezone", "Mars/Olympus_Mons"),
+        ],
+        "invalid-timezone",
     );
 
     // A range in either date form; months beyond three months.

@@ -241,6 +241,7 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
                 &name,
                 a.str("date_start").as_deref(),
                 a.str("date_end").as_deref(),
+                a.str("timezone").as_deref(),
             )?)
         }
         "reports-update" => {
