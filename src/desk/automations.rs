@@ -1,11 +1,14 @@
 //! Automations: messages, emails, text messages, pop-ups and widget designs
 //! shown to users who match their conditions, once per user.
 //!
-//! Conditions are `[name, criterion, value]` (or `[name, value]`). Server-side
-//! ones (datetime, user_type, languages, countries, creation_time) are
-//! checked here; client-side ones (pages, time on page, scroll, referrer,
-//! returning visitor) are returned for the widget to check, as are
-//! server-side ones that need a user when none is known yet.
+//! Conditions are `[name, criterion, value]` (or `[name, value]`), with
+//! Support Board's names. Server-side ones (datetime, repeat, user_type,
+//! languages, countries, cities, creation_time and the contact details
+//! email, phone, company, postal_code, birthdate) are checked here;
+//! client-side ones (pages, time on page, scroll, referrer, website,
+//! returning visitor, page variables) are returned for the widget to check,
+//! as are server-side ones that need a user when none is known yet.
+//! An automation runs once per user, or again after its `repeat` period.
 
 use super::articles::check_short_id;
 use super::{Actor, Desk};
@@ -21,10 +24,17 @@ use serde_json::{json, Map, Value};
 pub const TYPES: &[&str] = &["emails", "sms", "messages", "popups", "design"];
 const SERVER_SIDE: &[&str] = &[
     "datetime",
+    "repeat",
     "user_type",
     "languages",
     "countries",
+    "cities",
     "creation_time",
+    "email",
+    "phone",
+    "company",
+    "postal_code",
+    "birthdate",
 ];
 const CLIENT_SIDE: &[&str] = &[
     "browsing_time",
@@ -34,7 +44,21 @@ const CLIENT_SIDE: &[&str] = &[
     "referring",
     "website",
     "returning_visitor",
+    "custom_variable",
 ];
+
+/// `repeat` periods, in milliseconds.
+fn repeat_period(value: &str) -> Option<i64> {
+    const HOUR: i64 = 3_600_000;
+    Some(match value.trim_start_matches("every-") {
+        "hour" => HOUR,
+        "day" => 24 * HOUR,
+        "week" => 7 * 24 * HOUR,
+        "month" => 30 * 24 * HOUR,
+        "year" => 365 * 24 * HOUR,
+        _ => return None,
+    })
+}
 
 /// Whether a condition holds: yes, no, or only later (client-side, or no user yet).
 #[derive(Debug, PartialEq)]
@@ -75,6 +99,12 @@ fn check_conditions(data: &Value) -> Result<()> {
             return Err(Error::bad(
                 "invalid_condition",
                 format!("condition {name} needs a value"),
+            ));
+        }
+        if name == "repeat" && repeat_period(parts.last().map_or("", String::as_str)).is_none() {
+            return Err(Error::bad(
+                "invalid_condition",
+                "repeat is every-hour, every-day, every-week, every-month or every-year",
             ));
         }
     }
@@ -121,6 +151,18 @@ fn in_list(list: &str, v: Option<&str>) -> bool {
     })
 }
 
+/// A contact detail by Support Board slug: a column or a custom field.
+fn detail(u: &User, slug: &str) -> Option<String> {
+    match slug {
+        "email" => u.email.clone(),
+        "phone" => u.phone.clone(),
+        _ => u.custom.get(slug).map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }),
+    }
+}
+
 fn check(cond: &[String], user: Option<&User>, now: i64) -> Result<Check> {
     let name = cond[0].as_str();
     if CLIENT_SIDE.contains(&name) {
@@ -132,8 +174,11 @@ fn check(cond: &[String], user: Option<&User>, now: i64) -> Result<Check> {
         2 => ("", cond[1].as_str()),
         _ => (cond[1].as_str(), cond[2].as_str()),
     };
-    if name == "datetime" {
-        return Ok(pass(day_matches(criterion, value, now)?));
+    match name {
+        "datetime" => return Ok(pass(day_matches(criterion, value, now)?)),
+        // Checked against the last run, where the user is known.
+        "repeat" => return Ok(Check::Pass),
+        _ => {}
     }
     let Some(u) = user else {
         return Ok(Check::Later);
@@ -151,11 +196,23 @@ fn check(cond: &[String], user: Option<&User>, now: i64) -> Result<Check> {
             }
         }
         "languages" => pass(in_list(value, u.language.as_deref())),
-        "countries" => pass(in_list(
-            value,
-            u.custom.get("country").and_then(Value::as_str),
-        )),
-        _ => pass(day_matches(criterion, value, u.created_at)?), // creation_time
+        "countries" => pass(in_list(value, detail(u, "country").as_deref())),
+        "cities" => pass(in_list(value, detail(u, "city").as_deref())),
+        "creation_time" => pass(day_matches(criterion, value, u.created_at)?),
+        // Contact details: is-set, is-not-set, or contains a value.
+        field => {
+            let have = detail(u, field).filter(|v| !v.is_empty());
+            let wanted = if criterion.is_empty() {
+                value
+            } else {
+                criterion
+            };
+            pass(match wanted {
+                "is-set" => have.is_some(),
+                "is-not-set" => have.is_none(),
+                _ => have.is_some_and(|h| h.to_lowercase().contains(&value.to_lowercase())),
+            })
+        }
     })
 }
 
@@ -282,12 +339,21 @@ impl Desk {
         user: Option<&User>,
     ) -> Result<Option<Vec<Value>>> {
         check_conditions(data)?;
+        let now = crate::util::now_ms();
         if let (Some(u), Some(id)) = (user, data.get("id").and_then(Value::as_str)) {
-            if self.store.read(|c| automations::ran_for(c, id, u.id))? {
-                return Ok(None);
+            if let Some(last) = self.store.read(|c| automations::last_run(c, id, u.id))? {
+                let again_after = data["conditions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(strings)
+                    .find(|c| c.first().map(String::as_str) == Some("repeat"))
+                    .and_then(|c| c.last().and_then(|v| repeat_period(v)));
+                if again_after.is_none_or(|period| now - last < period) {
+                    return Ok(None);
+                }
             }
         }
-        let now = crate::util::now_ms();
         let mut later = Vec::new();
         for c in data
             .get("conditions")
@@ -529,5 +595,32 @@ mod tests {
             Check::Fail
         );
         assert!(check(&v(&["datetime", "is-between", "13/04/2021"]), None, now).is_err());
+        let mut u = user("user", "en");
+        u.email = Some("ann@example.com".into());
+        u.custom = serde_json::json!({ "city": "London", "company": "ACME" });
+        assert_eq!(
+            check(&v(&["cities", "paris, london"]), Some(&u), now).unwrap(),
+            Check::Pass
+        );
+        assert_eq!(
+            check(&v(&["email", "is-set"]), Some(&u), now).unwrap(),
+            Check::Pass
+        );
+        assert_eq!(
+            check(&v(&["phone", "is-set"]), Some(&u), now).unwrap(),
+            Check::Fail
+        );
+        assert_eq!(
+            check(&v(&["company", "contains", "acm"]), Some(&u), now).unwrap(),
+            Check::Pass
+        );
+        assert_eq!(
+            check(&v(&["repeat", "every-day"]), Some(&u), now).unwrap(),
+            Check::Pass
+        );
+        assert!(
+            check_conditions(&serde_json::json!({"conditions": [["repeat", "fortnightly"]]}))
+                .is_err()
+        );
     }
 }

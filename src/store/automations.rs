@@ -49,18 +49,21 @@ pub fn replace_all(tx: &Tx, list: &[Automation]) -> Result<()> {
     Ok(())
 }
 
-pub fn ran_for(conn: &Connection, automation_id: &str, user_id: i64) -> Result<bool> {
+/// When the automation last ran for the user, if it did.
+pub fn last_run(conn: &Connection, automation_id: &str, user_id: i64) -> Result<Option<i64>> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM automation_runs WHERE automation_id = ?1 AND user_id = ?2")?
-        .query_row(params![automation_id, user_id], |_| Ok(()))
-        .optional()?
-        .is_some())
+        .prepare_cached(
+            "SELECT created_at FROM automation_runs WHERE automation_id = ?1 AND user_id = ?2",
+        )?
+        .query_row(params![automation_id, user_id], |r| r.get(0))
+        .optional()?)
 }
 
 pub fn mark_ran(tx: &Tx, automation_id: &str, user_id: i64) -> Result<()> {
     tx.conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO automation_runs (automation_id, user_id, created_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO automation_runs (automation_id, user_id, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (automation_id, user_id) DO UPDATE SET created_at = excluded.created_at",
         )?
         .execute(params![automation_id, user_id, tx.now])?;
     Ok(())

@@ -403,6 +403,32 @@ fn automations_are_saved_validated_and_run() {
         &[("function", "automations-run"), ("user_id", &user)],
         "invalid-automation",
     );
+
+    // `repeat`: once per period, not once for ever.
+    let hourly =
+        json!({"id": "hour1", "type": "messages", "name": "Hourly", "message": "Still there?",
+                        "conditions": [["repeat", "every-hour"]]})
+        .to_string();
+    let run = || {
+        call(&[
+            ("function", "automations-run"),
+            ("automation", &hourly),
+            ("user_id", &user),
+            ("validate", "true"),
+        ])
+    };
+    assert_eq!(run(), true);
+    assert_eq!(run(), false, "not again within the hour");
+    {
+        let db = rusqlite::Connection::open(s.data.join("frontporch.db")).unwrap();
+        db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        db.execute(
+            "UPDATE automation_runs SET created_at = created_at - 7200000 WHERE automation_id = 'hour1'",
+            [],
+        )
+        .unwrap();
+    }
+    assert_eq!(run(), true, "an hour later it runs again");
 }
 
 /// The `dd/mm/yyyy` label of an RFC 3339 time's date moved by `shift`
