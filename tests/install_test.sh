@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then echo "install test: skipped (not root)"; exit 0; fi
-bin=target/debug/frontporch
+bin=${CARGO_TARGET_DIR:-target}/debug/frontporch
 [ -x "$bin" ] || cargo build -q
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT

@@ -11,7 +11,11 @@ import { chromium } from "playwright-core";
 
 export const ADMIN_EMAIL = "admin@example.com";
 export const ADMIN_PASSWORD = "browser-tests-1";
-const BIN = process.env.FRONTPORCH_BIN || new URL("../../target/debug/frontporch", import.meta.url).pathname;
+// The binary tests/run.sh built: in CARGO_TARGET_DIR (relative to the
+// repository, as cargo reads it) or target/.
+const ROOT = new URL("../../", import.meta.url).pathname;
+const TARGET = process.env.CARGO_TARGET_DIR || "target";
+const BIN = process.env.FRONTPORCH_BIN || (TARGET.startsWith("/") ? TARGET : ROOT + TARGET) + "/debug/frontporch";
 
 export async function startServer(env = {}) {
   const data = mkdtempSync(join(tmpdir(), "frontporch-browser-"));

@@ -1272,7 +1272,7 @@ fn user_details_updates_searches_and_lists() {
     let did = d["department"]["id"].as_i64().unwrap().to_string();
     assert_eq!(
         call(&[("function", "get-departments")]),
-        json!({ did: {"name": "Sales", "color": "yellow"} })
+        json!({ did: {"name": "Sales", "color": "yellow", "image": ""} })
     );
 
     // email-piping has nothing to read from until an email channel exists.

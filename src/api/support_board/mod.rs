@@ -1224,7 +1224,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             for d in desk.departments()? {
                 out.insert(
                     d["id"].to_string(),
-                    json!({ "name": d["name"], "color": d["color"] }),
+                    json!({ "name": d["name"], "color": d["color"], "image": "" }),
                 );
             }
             ok(Value::Object(out))
