@@ -2,7 +2,9 @@
 //! authorises the caller, calls desk verbs and shapes the response.
 //! `ROUTES` is the whole routing table of the JSON APIs.
 
+pub mod articles;
 pub mod auth;
+pub mod automations;
 pub mod ops;
 pub mod pages;
 pub mod rest;
@@ -180,6 +182,35 @@ pub static ROUTES: &[Route] = &[
         Admin,
         rest::delete_department,
     ),
+    r("GET", "/api/v1/articles", Public, articles::articles),
+    r("PUT", "/api/v1/articles", Admin, articles::save_articles),
+    r("GET", "/api/v1/articles/search", Public, articles::search),
+    r("POST", "/api/v1/articles/ratings", Any, articles::rate),
+    r(
+        "GET",
+        "/api/v1/article-categories",
+        Public,
+        articles::categories,
+    ),
+    r(
+        "PUT",
+        "/api/v1/article-categories",
+        Admin,
+        articles::save_categories,
+    ),
+    r(
+        "GET",
+        "/api/v1/automations",
+        Staff,
+        automations::automations,
+    ),
+    r(
+        "PUT",
+        "/api/v1/automations",
+        Admin,
+        automations::save_automations,
+    ),
+    r("GET", "/api/v1/reports", Staff, rest::report),
     r("GET", "/api/v1/settings", Staff, rest::settings),
     r("PUT", "/api/v1/settings", Admin, rest::save_settings),
     r("GET", "/api/v1/webhooks", Admin, rest::webhooks),

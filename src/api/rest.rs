@@ -518,3 +518,19 @@ pub fn event_stream(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<
     let (viewer, me, after) = events_target(app, ctx, caller)?;
     Ok(Reply::Stream { viewer, me, after })
 }
+
+/// `GET /reports?name=&date_start=&date_end=&timezone=`: one of the named
+/// reports (Support Board's names).
+pub fn report(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let name = ctx
+        .q("name")
+        .ok_or_else(|| Error::bad("missing_name", "name is required"))?;
+    let r = app.desk.report(
+        caller.actor()?,
+        name,
+        ctx.q("date_start"),
+        ctx.q("date_end"),
+        ctx.q("timezone"),
+    )?;
+    ok(json!({ "report": r }))
+}

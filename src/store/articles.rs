@@ -5,15 +5,30 @@ use super::writer::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection, Row};
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Article {
+    #[serde(default)]
     pub id: String,
     /// `""` is the default language.
+    #[serde(default)]
     pub language: String,
     pub title: String,
+    #[serde(default)]
     pub content: String,
+    #[serde(default)]
     pub link: String,
+    #[serde(default)]
     pub categories: Vec<String>,
+}
+
+impl Article {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id, "language": self.language, "title": self.title,
+            "content": self.content, "link": self.link, "categories": self.categories,
+        })
+    }
 }
 
 const COLS: &str = "id, language, title, content, link, categories";

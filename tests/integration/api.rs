@@ -652,3 +652,118 @@ fn visitor_token_reaches_only_its_own_conversations() {
     assert_eq!(alice.call("DELETE", "/api/v1/widget/session", None).0, 204);
     assert_eq!(alice.call("GET", "/api/v1/widget/me", None).0, 401);
 }
+
+#[test]
+fn knowledge_base_automations_and_reports_over_rest() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let anon = s.anon();
+
+    // Admins write the knowledge base; anyone reads and searches it.
+    let body = json!({
+        "articles": [
+            {"id": "ship1", "title": "Shipping times", "content": "Parcels arrive in 3 days.", "categories": ["faq"]},
+            {"title": "Returns", "content": "Send it back within 30 days.", "link": "https://example.com/returns"}
+        ],
+        "translations": {"fr": [{"id": "ship1", "title": "Délais de livraison", "content": "Les colis arrivent en 3 jours."}]}
+    });
+    assert_eq!(
+        anon.call("PUT", "/api/v1/articles", Some(body.clone())).0,
+        401
+    );
+    let (st, v) = admin.call("PUT", "/api/v1/articles", Some(body));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["articles"].as_array().unwrap().len(), 3);
+    let list = anon.get("/api/v1/articles");
+    assert_eq!(list["articles"].as_array().unwrap().len(), 2);
+    assert_eq!(list["articles"][0]["title"], "Shipping times");
+    let fr = anon.get("/api/v1/articles?language=fr");
+    assert_eq!(fr["articles"][0]["title"], "Délais de livraison");
+    assert_eq!(fr["articles"][0]["language"], "fr");
+    assert_eq!(fr["articles"][1]["title"], "Returns");
+    let one = anon.get("/api/v1/articles?id=ship1");
+    assert_eq!(one["article"]["content"], "Parcels arrive in 3 days.");
+    assert_eq!(anon.call("GET", "/api/v1/articles?id=nope", None).0, 404);
+    let faq = anon.get("/api/v1/articles?category=faq");
+    assert_eq!(faq["articles"].as_array().unwrap().len(), 1);
+    let found = anon.get("/api/v1/articles/search?q=back%20within");
+    assert_eq!(found["articles"][0]["title"], "Returns");
+    let (visitor, _) = s.visitor("Rae");
+    let (st, r) = visitor.call(
+        "POST",
+        "/api/v1/articles/ratings",
+        Some(json!({"article_id": "ship1", "helpful": true})),
+    );
+    assert_eq!((st, r["helpful"].as_i64()), (200, Some(1)), "{r}");
+    assert_eq!(
+        anon.call(
+            "POST",
+            "/api/v1/articles/ratings",
+            Some(json!({"article_id": "ship1", "helpful": true}))
+        )
+        .0,
+        401
+    );
+
+    // Bad input is refused and changes nothing.
+    for bad in [
+        json!({"articles": [{"title": ""}]}),
+        json!({"articles": [{"title": "x", "link": "javascript:alert(1)"}]}),
+        json!({"articles": [{"title": "x", "colour": "red"}]}),
+        json!({"articles": [{"id": "a b", "title": "x"}]}),
+        json!({"translations": {}}),
+    ] {
+        let (st, e) = admin.call("PUT", "/api/v1/articles", Some(bad.clone()));
+        assert_eq!(st, 400, "{bad}: {e}");
+    }
+    assert_eq!(
+        anon.get("/api/v1/articles")["articles"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Categories.
+    let (st, c) = admin.call(
+        "PUT",
+        "/api/v1/article-categories",
+        Some(json!({"categories": [{"id": "faq", "title": "FAQ"}, {"title": "Billing"}]})),
+    );
+    assert_eq!(st, 200, "{c}");
+    let cats = anon.get("/api/v1/article-categories")["categories"].clone();
+    assert_eq!(cats[0], json!({"id": "faq", "title": "FAQ"}));
+    assert_eq!(cats[1]["title"], "Billing");
+    assert_eq!(cats[1]["id"].as_str().unwrap().len(), 5);
+
+    // Automations: staff read, admins write.
+    let (st, a) = admin.call(
+        "PUT",
+        "/api/v1/automations",
+        Some(json!({"automations": {"messages": [{"name": "Hi", "message": "Hello!", "conditions": [["user_type", "is-user"]]}]}})),
+    );
+    assert_eq!(st, 200, "{a}");
+    let got = admin.get("/api/v1/automations");
+    assert_eq!(got["automations"]["messages"][0]["message"], "Hello!");
+    assert_eq!(got["automations"]["popups"], json!([]));
+    let (st, _) = admin.call(
+        "PUT",
+        "/api/v1/automations",
+        Some(json!({"automations": {"messages": [{"name": "x", "conditions": [["phase_of_moon", "full"]]}]}})),
+    );
+    assert_eq!(st, 400);
+    assert_eq!(visitor.call("GET", "/api/v1/automations", None).0, 403);
+
+    // Reports, with the searches and views just made.
+    let r = admin.get("/api/v1/reports?name=articles-searches");
+    assert_eq!(r["report"]["data"]["back within"], json!([1]), "{r}");
+    let r = admin.get("/api/v1/reports?name=articles-views-single");
+    assert_eq!(r["report"]["data"]["Shipping times"], json!([1]));
+    assert_eq!(admin.call("GET", "/api/v1/reports?name=nope", None).0, 400);
+    assert_eq!(
+        visitor
+            .call("GET", "/api/v1/reports?name=conversations", None)
+            .0,
+        403
+    );
+}
