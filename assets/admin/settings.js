@@ -1,47 +1,12 @@
 // The admin settings area: agents, departments, saved replies, widget,
-// security, webhooks, API tokens. Every value shown comes from the API and
+// security, webhooks, API tokens, and (content.js) the knowledge base and
+// reports. Every value shown comes from the API and
 // is inserted as text.
 
+import { $, el, field, form, flash, once } from "./dom.js";
+import { knowledgeBase, reports } from "./content.js";
+
 let api;
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
-
-function field(label, input) { return el("label", {}, el("span", { text: label }), input); }
-
-function form(onsubmit, ...fields) {
-  const f = el("form", { class: "settings-form" }, ...fields, el("button", { type: "submit", class: "primary", text: "Save" }));
-  f.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try { await onsubmit(f); } catch (err) { flash(err.message, true); }
-  });
-  return f;
-}
-
-function flash(text, error) {
-  const p = $("settings-flash");
-  p.textContent = text;
-  p.className = error ? "error" : "ok";
-  p.hidden = false;
-  clearTimeout(flash.t);
-  flash.t = setTimeout(() => { p.hidden = true; }, 5000);
-}
-
-/** A secret shown once, with a copy button. */
-function once(label, secret) {
-  const input = el("input", { readonly: true, value: secret, "aria-label": label, class: "secret" });
-  return el("div", { class: "once" }, el("p", { text: label + " — shown once, copy it now:" }), input,
-    el("button", { type: "button", text: "Copy", onclick: () => { input.select(); navigator.clipboard?.writeText(secret); } }));
-}
 
 const sections = {
   async Agents(box) {
@@ -231,6 +196,9 @@ const sections = {
     field("Format", format), key,
     el("label", {}, eventsHint, el("input", { name: "events" }))), created);
   },
+
+  "Knowledge base": (box) => knowledgeBase(box, api, () => render("Knowledge base")),
+  Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {
     const r = await api("GET", "/tokens");

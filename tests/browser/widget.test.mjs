@@ -269,6 +269,47 @@ async function adminSettings() {
   assert.equal(await admin.inputValue("#input"), "We are open 9 to 5, Monday to Friday.");
 }
 
+test("admin: knowledge base with a category and a translation, and a report", async () => {
+  const admin = await loginAgent(browser, server);
+  await admin.click("#settings-button");
+  await admin.click("#settings-tabs button:text('Knowledge base')");
+  await admin.fill('#settings-body input[name="cat"]', "Shipping");
+  await admin.click('#settings-body form:has(input[name="cat"]) button[type="submit"]');
+  await admin.waitForSelector("#settings-body ul[aria-label=Categories] li:has-text('Shipping')");
+  await admin.fill('#settings-body input[name="title"]', "Where is my parcel?");
+  await admin.fill('#settings-body textarea[name="content"]', "Parcels arrive within three days of your order.");
+  await admin.check('#settings-body label.check:has-text("Shipping") input');
+  await admin.click('#settings-body form:has(input[name="title"]) button[type="submit"]');
+  await admin.waitForSelector("#settings-body ul[aria-label=Articles] li:has-text('Where is my parcel? · Shipping')");
+  const id = await admin.getAttribute("#settings-body ul[aria-label=Articles] li", "data-id");
+  // A French translation of it.
+  await admin.selectOption('#settings-body select[name="of"]', id);
+  await admin.fill('#settings-body input[name="language"]', "fr");
+  await admin.fill('#settings-body input[name="title"]', "Où est mon colis ?");
+  await admin.fill('#settings-body textarea[name="content"]', "Les colis arrivent en trois jours.");
+  await admin.click('#settings-body form:has(input[name="title"]) button[type="submit"]');
+  await admin.waitForSelector("#settings-body ul[aria-label=Articles] li:has-text('Où est mon colis ? [fr]')");
+  const fr = await server.api("GET", "/articles?language=fr");
+  assert.deepEqual(fr.body.articles.map((a) => [a.id, a.title, a.categories.length]), [[id, "Où est mon colis ?", 0]]);
+  const en = await server.api("GET", "/articles");
+  assert.equal(en.body.articles[0].categories.length, 1);
+
+  // Someone searches the articles; the report shows it.
+  await server.api("GET", "/articles/search?q=parcel");
+  await admin.click("#settings-tabs button:text('Reports')");
+  await admin.waitForSelector("#settings-body .report h3");
+  await admin.selectOption('#settings-body select[name="name"]', "articles-searches");
+  await admin.click('#settings-body button[type="submit"]');
+  await admin.waitForSelector("#settings-body .report td:text('parcel')");
+  await admin.selectOption('#settings-body select[name="name"]', "conversations");
+  await admin.click('#settings-body button[type="submit"]');
+  await admin.waitForSelector("#settings-body .report h3:text('Conversations count')");
+  assert.ok((await admin.$$("#settings-body .report tr")).length >= 30);
+  await admin.screenshot({ path: DOCS + "reports.png" });
+  await server.api("PUT", "/articles", { articles: [] }, server.token);
+  await admin.context().close();
+});
+
 test("opening hours, the required pre-chat form and the unread badge", async () => {
   await server.presence(true);
   // Closed every day: the offline form, with the away message, although an agent is online.

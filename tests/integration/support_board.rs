@@ -62,7 +62,7 @@ fn users_conversations_and_messages_through_api_php() {
             ]
         )
         .to_string(),
-        r#"{"response":"security-error","success":false}"#
+        r#"{"success":false,"response":"security-error"}"#
     );
     let v = sb(&s, &[("token", t), ("function", "no-such-thing")]);
     assert_eq!(
@@ -232,7 +232,7 @@ fn users_conversations_and_messages_through_api_php() {
     );
     assert_eq!(
         none["response"].to_string(),
-        r#"{"details":"","messages":[]}"#
+        r#"{"messages":[],"details":""}"#
     );
 
     // Status changes, including the documented error.

@@ -518,6 +518,11 @@ fn reports_count_real_activity() {
     assert_eq!(r["table"], json!(["Date", "Count"]));
     assert_eq!(r["chart_type"], "line");
     assert_eq!(r["data"].as_object().unwrap().len(), 30, "the last 30 days");
+    assert_eq!(
+        r["data"].as_object().unwrap().keys().next_back(),
+        Some(&today),
+        "in date order, today last"
+    );
     assert_eq!(r["data"][&today], json!([2]), "{r}");
     let r = call(&[("function", "reports"), ("name", "missed-conversations")]);
     assert_eq!(r["data"][&today], json!([1]));
