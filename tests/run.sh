@@ -32,4 +32,5 @@ if ! command -v node >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
 cargo build --locked --bin frontporch
-(cd tests/browser && npm ci --no-audit --no-fund --silent && node --test --test-concurrency=1)
+# A bound, so that a stuck browser fails the run instead of holding CI.
+(cd tests/browser && npm ci --no-audit --no-fund --silent && timeout 1200 node --test --test-concurrency=1)

@@ -5,6 +5,7 @@
 // wrote is put on the page with textContent, never as HTML.
 
 import { strings, isRtl } from "./i18n.js";
+import { setupHelp } from "./help.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -46,6 +47,8 @@ const state = {
 };
 
 let t = strings("en");
+/** The help panel (help.js), once the page has started. */
+let help = null;
 
 // ------------------------------------------------------------------ host page
 
@@ -183,6 +186,7 @@ function setLanguage(code) {
   $("input").placeholder = t.placeholder;
   $("input").setAttribute("aria-label", t.message);
   $("send").setAttribute("aria-label", t.send);
+  if (help) { help.translate(); help.load(); }
   render();
 }
 
@@ -637,6 +641,7 @@ $("offline").addEventListener("submit", async (e) => {
 // ------------------------------------------------------------------ start
 
 async function start() {
+  help = setupHelp({ api, lang: () => state.lang, strings: () => t, ensureVisitor, report });
   setLanguage((navigator.language || "en").slice(0, 2));
   if (embedded) {
     toHost("ready", {});
@@ -655,6 +660,7 @@ async function start() {
   } catch (e) { report(e); }
   layout();
   render();
+  await help.load();
   if (state.token) {
     // Cursor first, then history: nothing falls between the two.
     try { await syncCursor(); await loadConversation(); } catch (e) { report(e); }

@@ -10,6 +10,8 @@ const tables = {
     start: "Start chat", name: "Name", email: "Email", typing: "is typing…", agent: "An agent", read: "Read",
     deleted: "Message deleted", transcriptTo: "Send the transcript to", transcriptSent: "Transcript on its way to",
     rateIntro: "How was this conversation?", comment: "Comment (optional)", thanksRating: "Thanks for your feedback!",
+    help: "Help articles", searchArticles: "Search articles…", noArticles: "No articles found.", back: "Back",
+    readMore: "Read more", helpful: "Was this helpful?", backToChat: "Chat with us",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -20,6 +22,8 @@ const tables = {
     start: "Commencer", name: "Nom", email: "E-mail", typing: "écrit…", agent: "Un agent", read: "Lu",
     deleted: "Message supprimé", transcriptTo: "Envoyer la transcription à", transcriptSent: "Transcription envoyée à",
     rateIntro: "Comment s'est passée cette conversation ?", comment: "Commentaire (facultatif)", thanksRating: "Merci pour votre avis !",
+    help: "Articles d'aide", searchArticles: "Rechercher dans les articles…", noArticles: "Aucun article trouvé.", back: "Retour",
+    readMore: "En savoir plus", helpful: "Cet article vous a-t-il aidé ?", backToChat: "Discuter avec nous",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
@@ -27,6 +31,8 @@ const tables = {
     greeting: "مرحباً! كيف يمكننا المساعدة؟", offlineIntro: "لسنا متصلين الآن. اترك بريدك ورسالتك وسنعود إليك.",
     offlineDone: "شكراً! سنرد عبر البريد.", prechatIntro: "عرّفنا بنفسك وسنكون معك حالاً.", start: "ابدأ الدردشة",
     name: "الاسم", email: "البريد الإلكتروني", typing: "يكتب…", agent: "وكيل", read: "مقروءة", deleted: "رسالة محذوفة",
+    help: "مقالات المساعدة", searchArticles: "ابحث في المقالات…", noArticles: "لا توجد مقالات.", back: "رجوع",
+    readMore: "اقرأ المزيد", helpful: "هل كان هذا مفيداً؟", backToChat: "تحدث معنا",
   },
 };
 

@@ -78,6 +78,8 @@ export async function startHostSite(widgetBase, extraHead = "") {
 </body></html>`);
   });
   await new Promise((ok) => srv.listen(0, "127.0.0.1", ok));
+  // A test that fails before close() must not keep node running for ever.
+  srv.unref();
   // "localhost" and "127.0.0.1" are different origins (and sites).
   return { url: `http://localhost:${srv.address().port}/`, close: () => srv.close() };
 }

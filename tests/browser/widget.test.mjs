@@ -59,9 +59,14 @@ test("a visitor on another origin chats live with an agent", async () => {
   // The agent sees it arrive without reloading, opens it and replies.
   await agent.click("#list li:has-text('Hello, do you ship to Norway?')");
   await agent.waitForSelector("#messages .bubble:text('Hello, do you ship to Norway?')");
-  // Typing shows up in the widget.
-  await agent.type("#input", "Yes");
-  await frame.waitForSelector("#typing:not([hidden])");
+  // Typing shows up in the widget. It is an event for whoever listens at
+  // that moment (a poll between two waits misses it), sent again every few
+  // seconds while the agent types: so keep typing until it lands.
+  for (let i = 0; i < 8 && !(await frame.isVisible("#typing")); i++) {
+    await agent.type("#input", "Y");
+    await frame.waitForSelector("#typing:not([hidden])", { timeout: 3500 }).catch(() => {});
+  }
+  assert.ok(await frame.isVisible("#typing"), "the agent's typing reached the widget");
   await agent.fill("#input", "Yes, we ship to Norway in 3 days.");
   await agent.press("#input", "Enter");
 
@@ -308,6 +313,50 @@ test("admin: knowledge base with a category and a translation, and a report", as
   await admin.screenshot({ path: DOCS + "reports.png" });
   await server.api("PUT", "/articles", { articles: [] }, server.token);
   await admin.context().close();
+});
+
+test("the widget's help panel searches, shows and rates articles, as inert text", async () => {
+  const put = await server.api("PUT", "/articles", {
+    articles: [
+      { id: "parcel", title: "Where is my parcel?", content: `Parcels arrive in three days.\n${XSS[0]}`, link: "https://example.com/shipping" },
+      { id: "refund", title: "Refunds", content: "We refund within 14 days." },
+    ],
+    translations: { fr: [{ id: "parcel", title: "Où est mon colis ?", content: "Les colis arrivent en trois jours." }] },
+  }, server.token);
+  assert.equal(put.status, 200);
+  try {
+    const site = await startHostSite(server.base);
+    const { page, frame, dialogs } = await visitorPage(site);
+    await frame.click("#launcher");
+    await frame.click("#help-button");
+    await frame.waitForSelector("#help-results button:text('Refunds')");
+    await frame.fill("#help-search", "parcels");
+    await frame.waitForSelector("#help-results li >> nth=0");
+    await frame.waitForFunction(() => document.querySelectorAll("#help-results li").length === 1);
+    await frame.click("#help-results button:text('Where is my parcel?')");
+    await frame.waitForSelector("#help-content:has-text('Parcels arrive in three days.')");
+    // The article's text is text: the markup in it shows, never runs.
+    assert.ok((await frame.textContent("#help-content")).includes(XSS[0]));
+    assert.equal(await frame.evaluate(() => window.__xss), undefined);
+    assert.equal(await frame.getAttribute("#help-link", "href"), "https://example.com/shipping");
+    assert.equal(await frame.getAttribute("#help-link", "rel"), "noopener noreferrer");
+    await frame.click("#help-article .rate[data-helpful=true]");
+    await frame.waitForSelector("#help-thanks:not([hidden])");
+    await page.screenshot({ path: DOCS + "widget-help.png" });
+    const views = await server.api("GET", "/reports?name=articles-ratings", undefined, server.token);
+    assert.deepEqual(views.body.report.data["Where is my parcel?"], [1, 0]);
+    // Back to the chat, and the same panel in French.
+    await frame.click("#help-chat");
+    await frame.waitForFunction(() => document.getElementById("help").hidden && !document.getElementById("panel").classList.contains("helping"));
+    await page.evaluate(() => window.frontporch("language", "fr"));
+    await frame.click("#help-button");
+    await frame.waitForSelector("#help-results button:text('Où est mon colis ?')");
+    assert.deepEqual(dialogs, []);
+    await page.context().close();
+    site.close();
+  } finally {
+    await server.api("PUT", "/articles", { articles: [] }, server.token);
+  }
 });
 
 test("opening hours, the required pre-chat form and the unread badge", async () => {
