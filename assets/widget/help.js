@@ -56,11 +56,17 @@ export function setupHelp({ api, lang, strings, ensureVisitor, report }) {
     for (const b of document.querySelectorAll("#help-article .rate")) b.disabled = false;
   };
 
-  const search = async () => {
+  // Results follow the typing; the words the visitor settles on (a pause)
+  // are the search the reports count.
+  let settled = 0;
+  let recorded = "";
+  const search = async (record) => {
     const q = $("help-search").value.trim();
     if (!q) { list(all); return; }
+    if (record && q === recorded) return;
+    if (record) recorded = q;
     try {
-      const r = await api("GET", `/articles/search?q=${encodeURIComponent(q)}&language=${encodeURIComponent(lang())}`);
+      const r = await api("GET", `/articles/search?q=${encodeURIComponent(q)}&language=${encodeURIComponent(lang())}&record=${record ? 1 : 0}`);
       list(r.articles);
     } catch (e) { report(e); }
   };
@@ -68,7 +74,11 @@ export function setupHelp({ api, lang, strings, ensureVisitor, report }) {
   $("help-button").addEventListener("click", () => show($("help").hidden));
   $("help-chat").addEventListener("click", () => show(false));
   $("help-back").addEventListener("click", () => list(all));
-  $("help-search").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 250); });
+  $("help-search").addEventListener("input", () => {
+    clearTimeout(timer); clearTimeout(settled);
+    timer = setTimeout(() => search(false), 250);
+    settled = setTimeout(() => search(true), 1500);
+  });
   for (const b of document.querySelectorAll("#help-article .rate")) {
     b.addEventListener("click", async () => {
       if (!current) return;

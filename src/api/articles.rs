@@ -56,12 +56,15 @@ pub fn save_articles(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result
     ok(json!({ "articles": list(&app.desk.articles(&Language::All)?) }))
 }
 
-/// `GET /articles/search?q=`: full-text search of titles and contents.
+/// `GET /articles/search?q=`: full-text search of titles and contents;
+/// `record=0` leaves it out of the reports (searching as one types).
 pub fn search(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let q = ctx
         .q("q")
         .ok_or_else(|| Error::bad("missing_query", "q is required"))?;
-    ok(json!({ "articles": list(&app.desk.search_articles(q, &language(ctx))?) }))
+    let record = !matches!(ctx.q("record"), Some("0" | "false"));
+    let found = app.desk.search_articles(q, &language(ctx), record)?;
+    ok(json!({ "articles": list(&found) }))
 }
 
 #[derive(Deserialize)]

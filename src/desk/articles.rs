@@ -177,9 +177,10 @@ impl Desk {
     }
 
     /// Articles matching `q` in `lang` (default-language matches stand in
-    /// for articles without a translation); the search is recorded for
-    /// the articles-searches report.
-    pub fn search_articles(&self, q: &str, lang: &Language) -> Result<Vec<Article>> {
+    /// for articles without a translation); with `record`, the search
+    /// counts in the articles-searches report (search-as-you-type records
+    /// only the words the visitor settles on).
+    pub fn search_articles(&self, q: &str, lang: &Language, record: bool) -> Result<Vec<Article>> {
         check_len("search", q, 200)?;
         if q.trim().is_empty() {
             return Ok(vec![]);
@@ -198,12 +199,14 @@ impl Desk {
                 }
             }
         }
-        let row = reports::Row {
-            name: "articles-searches".into(),
-            value: Some(q.trim().to_string()),
-            ..Default::default()
-        };
-        self.store.write(move |tx| reports::add(tx, &row))?;
+        if record {
+            let row = reports::Row {
+                name: "articles-searches".into(),
+                value: Some(q.trim().to_string()),
+                ..Default::default()
+            };
+            self.store.write(move |tx| reports::add(tx, &row))?;
+        }
         Ok(out)
     }
 

@@ -101,6 +101,12 @@ impl Range {
         if first > last {
             return Err(Error::bad("invalid_date", "date_start is after date_end"));
         }
+        if last - first > 3_660 {
+            return Err(Error::bad(
+                "invalid_date",
+                "a report covers at most ten years",
+            ));
+        }
         Ok(Range { first, last, zone })
     }
     /// The UTC instant a local midnight falls on.

@@ -330,7 +330,7 @@ test("the widget's help panel searches, shows and rates articles, as inert text"
     await frame.click("#launcher");
     await frame.click("#help-button");
     await frame.waitForSelector("#help-results button:text('Refunds')");
-    await frame.fill("#help-search", "parcels");
+    await frame.type("#help-search", "parcels", { delay: 40 });
     await frame.waitForSelector("#help-results li >> nth=0");
     await frame.waitForFunction(() => document.querySelectorAll("#help-results li").length === 1);
     await frame.click("#help-results button:text('Where is my parcel?')");
@@ -345,6 +345,15 @@ test("the widget's help panel searches, shows and rates articles, as inert text"
     await page.screenshot({ path: DOCS + "widget-help.png" });
     const views = await server.api("GET", "/reports?name=articles-ratings", undefined, server.token);
     assert.deepEqual(views.body.report.data["Where is my parcel?"], [1, 0]);
+    // Only the words the visitor settled on count as a search.
+    let searches;
+    for (let i = 0; i < 30; i++) {
+      searches = (await server.api("GET", "/reports?name=articles-searches", undefined, server.token)).body.report.data;
+      if (searches.parcels) break;
+      await page.waitForTimeout(200);
+    }
+    assert.deepEqual(searches.parcels, [1]);
+    for (const partial of ["p", "pa", "par", "parc", "parce"]) assert.equal(searches[partial], undefined, partial);
     // Back to the chat, and the same panel in French.
     await frame.click("#help-chat");
     await frame.waitForFunction(() => document.getElementById("help").hidden && !document.getElementById("panel").classList.contains("helping"));

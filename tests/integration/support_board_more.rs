@@ -613,6 +613,17 @@ fn reports_count_real_activity() {
         t,
         &[
             ("function", "reports"),
+            ("name", "visitors"),
+            ("date_start", "1970-01-01"),
+            ("date_end", "9999-12-31"),
+        ],
+        "invalid-date",
+    );
+    fails_with(
+        &s,
+        t,
+        &[
+            ("function", "reports"),
             ("name", "conversations"),
             ("date_start", "31/02/2024"),
         ],

@@ -143,7 +143,7 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
         }
         "search-articles" => {
             let q = a.str("search").unwrap_or_default();
-            let found = desk.search_articles(&q, &lang())?;
+            let found = desk.search_articles(&q, &lang(), true)?;
             ok(Value::Array(
                 found.iter().map(|x| article_record(x, false)).collect(),
             ))
