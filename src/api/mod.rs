@@ -211,6 +211,18 @@ pub static ROUTES: &[Route] = &[
         automations::save_automations,
     ),
     r("GET", "/api/v1/reports", Staff, rest::report),
+    r(
+        "GET",
+        "/api/v1/widget/automations",
+        Public,
+        widget::automations,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/automations/run",
+        Visitor,
+        widget::run_automation,
+    ),
     r("GET", "/api/v1/settings", Staff, rest::settings),
     r("PUT", "/api/v1/settings", Admin, rest::save_settings),
     r("GET", "/api/v1/webhooks", Admin, rest::webhooks),

@@ -175,3 +175,29 @@ pub fn transcript(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<
     )?;
     Ok(Resp::json(202, &app.desk.request_transcript(actor, ids[0], t.email)?).into())
 }
+
+/// `GET /widget/automations?language=`: the pop-ups, designs and chat
+/// messages for this page, with the client-side conditions left to check.
+pub fn automations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let user = match caller {
+        Caller::Visitor { user, .. } => Some(user.as_ref()),
+        _ => None,
+    };
+    let list = app.desk.widget_automations(user, ctx.q("language"))?;
+    ok(json!({ "automations": list }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunAutomation {
+    id: String,
+}
+
+/// `POST /widget/automations/run`: the widget found a chat-message
+/// automation's conditions met; the bot's message goes to this visitor.
+pub fn run_automation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let (_, user, _) = visitor(caller)?;
+    let r: RunAutomation = ctx.json()?;
+    let conversation = app.desk.run_widget_automation(user, &r.id)?;
+    ok(json!({ "conversation_id": conversation }))
+}

@@ -11,7 +11,7 @@
 //! An automation runs once per user, or again after its `repeat` period.
 
 use super::articles::check_short_id;
-use super::{Actor, Desk};
+use super::{Actor, Desk, Role};
 use crate::desk::conversations::ConversationInput;
 use crate::desk::messages::MessageInput;
 use crate::error::{Error, Kind, Result};
@@ -509,7 +509,7 @@ impl Desk {
         user_id: i64,
         message: String,
         title: Option<String>,
-    ) -> Result<()> {
+    ) -> Result<i64> {
         let latest = self.list_conversations(
             actor,
             Filter {
@@ -523,9 +523,7 @@ impl Desk {
             ..Default::default()
         };
         match latest.first() {
-            Some(c) => {
-                self.post_message(actor, c.id, input)?;
-            }
+            Some(c) => Ok(self.post_message(actor, c.id, input)?.conversation_id),
             None => {
                 let conv = ConversationInput {
                     user_id: Some(user_id),
@@ -533,10 +531,84 @@ impl Desk {
                     message: Some(input),
                     ..Default::default()
                 };
-                self.create_conversation(actor, conv)?;
+                Ok(self.create_conversation(actor, conv)?.0.id)
             }
         }
-        Ok(())
+    }
+
+    /// What the widget shows or triggers on a page: pop-ups, designs and
+    /// chat messages whose server-side conditions hold for `visitor` (or, on
+    /// a page with no visitor yet, that need no user), in `language`, each
+    /// with its type and only client-side conditions left.
+    pub fn widget_automations(
+        &self,
+        visitor: Option<&User>,
+        language: Option<&str>,
+    ) -> Result<Vec<Value>> {
+        let lang = visitor.and_then(|u| u.language.as_deref()).or(language);
+        let mut out = Vec::new();
+        for a in self.store.read(automations::all)? {
+            let shown_here = matches!(a.kind.as_str(), "messages" | "popups" | "design");
+            if !a.language.is_empty() || !shown_here {
+                continue;
+            }
+            let Some(item) = self.saved_automation(&a.id, lang)? else {
+                continue;
+            };
+            let Some(later) = self.validate_automation(&item, visitor)? else {
+                continue;
+            };
+            let client_only = later.iter().all(|c| {
+                let name = c.get(0).and_then(Value::as_str).unwrap_or("");
+                CLIENT_SIDE.contains(&name)
+            });
+            if client_only {
+                let mut item = item;
+                item["conditions"] = Value::Array(later);
+                out.push(item);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs a chat-message automation for a visitor whose widget found its
+    /// client-side conditions met (the server-side ones are checked again):
+    /// the bot's message lands in their latest conversation, or a new one,
+    /// whose id is returned.
+    pub fn run_widget_automation(&self, visitor: &User, id: &str) -> Result<i64> {
+        let a = self
+            .saved_automation(id, visitor.language.as_deref())?
+            .ok_or_else(|| Error::not_found("automation"))?;
+        if a["type"] != "messages" {
+            return Err(Error::bad(
+                "invalid_automation_type",
+                "the widget runs chat-message automations only",
+            ));
+        }
+        if self.validate_automation(&a, Some(visitor))?.is_none() {
+            return Err(Error::conflict(
+                "not_applicable",
+                "this automation does not apply to you now (or already ran)",
+            ));
+        }
+        let bot = Actor {
+            role: Role::Admin,
+            user_id: self.bot_id,
+            token_id: None,
+        };
+        let message = a["message"].as_str().unwrap_or("").to_string();
+        if message.trim().is_empty() {
+            return Err(Error::bad(
+                "missing_message",
+                "the automation has no message",
+            ));
+        }
+        let conversation = self.message_user(&bot, visitor.id, message, None)?;
+        let (aid, uid) = (id.to_string(), visitor.id);
+        self.store
+            .write(move |tx| automations::mark_ran(tx, &aid, uid))?;
+        self.record("message-automations", Some(id.to_string()))?;
+        Ok(conversation)
     }
 }
 

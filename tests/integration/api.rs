@@ -773,3 +773,88 @@ fn knowledge_base_automations_and_reports_over_rest() {
         403
     );
 }
+
+#[test]
+fn the_widget_gets_its_automations_and_runs_chat_messages_once() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/automations",
+        Some(json!({"automations": {
+            "popups": [
+                {"id": "pop01", "name": "Offer", "title": "10% off", "message": "Today only", "conditions": [["include_urls", "contains", "/pricing"]]},
+                {"id": "popU", "name": "Members", "title": "Hi member", "message": "x", "conditions": [["user_type", "is-user"]]}
+            ],
+            "messages": [{"id": "msg01", "name": "Nudge", "message": "Need help with pricing?", "conditions": [["browsing_time", "10"]]}],
+            "design": [{"id": "des01", "name": "Green", "color_1": "rgb(0, 235, 26)"}],
+            "emails": [{"id": "mail1", "name": "Mail", "message": "Hi", "subject": "Hello"}]
+        }})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        let mut ids: Vec<String> = v["automations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    // A page without a visitor: what needs no user; emails are not the widget's.
+    let anon = s.anon().get("/api/v1/widget/automations");
+    assert_eq!(ids(&anon), ["des01", "msg01", "pop01"], "{anon}");
+    let pop = anon["automations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "pop01")
+        .unwrap();
+    assert_eq!(pop["type"], "popups");
+    assert_eq!(
+        pop["conditions"],
+        json!([["include_urls", "contains", "/pricing"]])
+    );
+
+    let (visitor, _) = s.visitor("Vera");
+    assert_eq!(
+        ids(&visitor.get("/api/v1/widget/automations")),
+        ["des01", "msg01", "pop01"]
+    );
+    let (st, r) = visitor.call(
+        "POST",
+        "/api/v1/widget/automations/run",
+        Some(json!({"id": "msg01"})),
+    );
+    assert_eq!(st, 200, "{r}");
+    let cid = r["conversation_id"].as_i64().unwrap();
+    let msgs = visitor.get(&format!("/api/v1/widget/conversations/{cid}/messages"));
+    assert_eq!(msgs["messages"][0]["body"], "Need help with pricing?");
+    assert_eq!(msgs["messages"][0]["sender"]["type"], "bot");
+    // Once per visitor.
+    let (st, _) = visitor.call(
+        "POST",
+        "/api/v1/widget/automations/run",
+        Some(json!({"id": "msg01"})),
+    );
+    assert_eq!(st, 409);
+    assert_eq!(
+        ids(&visitor.get("/api/v1/widget/automations")),
+        ["des01", "pop01"]
+    );
+    for (id, status) in [("pop01", 400), ("nope", 404)] {
+        let (st, _) = visitor.call(
+            "POST",
+            "/api/v1/widget/automations/run",
+            Some(json!({"id": id})),
+        );
+        assert_eq!(st, status, "{id}");
+    }
+    let (st, _) = s.anon().call(
+        "POST",
+        "/api/v1/widget/automations/run",
+        Some(json!({"id": "msg01"})),
+    );
+    assert_eq!(st, 401);
+}
