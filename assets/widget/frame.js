@@ -6,6 +6,7 @@
 
 import { strings, isRtl } from "./i18n.js";
 import { setupHelp } from "./help.js";
+import { setupAutomations } from "./automations.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -44,6 +45,8 @@ const state = {
   seen: new Set(),
   lang: "en",
   settings: {},
+  // The host page, as the loader reports it (automations' conditions).
+  page: { url: embedded ? "" : location.href, referrer: embedded ? "" : document.referrer, scroll: 0, since: Date.now() },
 };
 
 let t = strings("en");
@@ -57,7 +60,8 @@ function toHost(type, extra) {
 }
 function emit(name, data) { toHost("event", { name, data }); }
 function layout() {
-  toHost("layout", { state: { open: state.open, hidden: state.hidden, position: state.config.position || "right" } });
+  const popup = !state.open && !$("popup").hidden;
+  toHost("layout", { state: { open: state.open, hidden: state.hidden, popup, position: state.config.position || "right" } });
   document.body.classList.toggle("open", state.open);
   document.body.classList.toggle("left", state.config.position === "left");
 }
@@ -72,6 +76,11 @@ window.addEventListener("message", (e) => {
     }
     hostHandoff();
     applySettings(m.settings || {});
+  }
+  if (m.type === "frontporch:page") {
+    state.page.url = String(m.url || "");
+    state.page.referrer = String(m.referrer || "");
+    state.page.scroll = Number(m.scroll) || 0;
   }
   // Commands wait until the saved visitor (if any) is back.
   if (m.type === "frontporch:command") started.then(() => command(m.command, m.arg)).catch(report);
@@ -191,6 +200,7 @@ function setLanguage(code) {
 }
 
 function setOpen(open) {
+  if (open) $("popup").hidden = true;
   if (state.open === open) return;
   state.open = open;
   $("panel").hidden = !open;
@@ -638,6 +648,36 @@ $("offline").addEventListener("submit", async (e) => {
   } catch (err) { report(err); }
 });
 
+// ------------------------------------------------------------------ automations
+
+/** A pop-up automation, above the closed launcher, shown as text. */
+function showPopup(a) {
+  if (state.open) return;
+  $("popup-title").textContent = a.title || "";
+  $("popup-message").textContent = a.message || "";
+  const img = $("popup-image");
+  const src = /^https?:\/\//i.test(a.profile_image || "") ? a.profile_image : "";
+  img.hidden = !src;
+  if (src) img.src = src; else img.removeAttribute("src");
+  $("popup").hidden = false;
+  layout();
+  emit("popup", { id: a.id, title: a.title || "" });
+}
+$("popup-open").addEventListener("click", () => setOpen(true));
+$("popup-close").addEventListener("click", () => { $("popup").hidden = true; layout(); });
+
+/** A design automation: colour, title, subtitle and logo for this page. */
+function applyDesign(a) {
+  if (typeof a.color_1 === "string" && a.color_1) {
+    state.config.color = a.color_1;
+    document.documentElement.style.setProperty("--accent", a.color_1);
+  }
+  if (a.title) state.config.title = String(a.title);
+  if (a.message) state.config.subtitle = String(a.message);
+  if (/^https?:\/\//i.test(a.brand || "")) state.config.logo = a.brand;
+  render();
+}
+
 // ------------------------------------------------------------------ start
 
 async function start() {
@@ -661,6 +701,10 @@ async function start() {
   layout();
   render();
   await help.load();
+  const automations = setupAutomations({
+    api, page: () => state.page, store, lang: () => state.lang, ensureVisitor,
+    popup: showPopup, design: applyDesign, report,
+  });
   if (state.token) {
     // Cursor first, then history: nothing falls between the two.
     try { await syncCursor(); await loadConversation(); } catch (e) { report(e); }
@@ -668,6 +712,7 @@ async function start() {
     poll();
   }
   startedOk();
+  automations.load();
   if (!embedded) setOpen(true);
 }
 

@@ -58,6 +58,9 @@
       var small = window.innerWidth < 600;
       style.width = small ? "100%" : "420px";
       style.height = small ? "100%" : "min(720px, 100%)";
+    } else if (state.popup) {
+      style.width = "min(360px, 100%)";
+      style.height = "300px";
     } else {
       style.width = "96px";
       style.height = "96px";
@@ -86,6 +89,7 @@
       // browser blocks storage for third-party frames, it keeps it here.
       post({ type: "frontporch:settings", settings: settings, stored: hostStore.get() });
       outbox.splice(0).forEach(post);
+      page();
       emit("ready", {});
     } else if (type === "store") {
       hostStore.set(typeof m.value === "string" ? m.value : null);
@@ -114,6 +118,26 @@
     // Only plain data crosses into the frame.
     post({ type: "frontporch:command", command: command, arg: arg === undefined ? null : JSON.parse(JSON.stringify(arg)) });
   }
+
+  // Where the visitor is on the host page, for automations' conditions
+  // (page URL, referrer, how far down they scrolled). Only the frame sees it.
+  var lastUrl = "";
+  var lastScroll = -1;
+  function page() {
+    var doc = document.documentElement;
+    var room = Math.max(1, doc.scrollHeight - window.innerHeight);
+    var scroll = Math.round(Math.min(100, Math.max(0, (window.scrollY / room) * 100)));
+    if (location.href === lastUrl && scroll === lastScroll) return;
+    lastUrl = location.href;
+    lastScroll = scroll;
+    post({ type: "frontporch:page", url: location.href, referrer: document.referrer, scroll: scroll });
+  }
+  var scrollTimer = 0;
+  window.addEventListener("scroll", function () {
+    if (!scrollTimer) scrollTimer = setTimeout(function () { scrollTimer = 0; if (ready) page(); }, 300);
+  }, { passive: true });
+  // Single-page sites change the URL without a load.
+  setInterval(function () { if (ready && location.href !== lastUrl) page(); }, 1000);
 
   window.frontporch = frontporch;
   for (var i = 0; i < queued.length; i++) frontporch.apply(null, queued[i]);

@@ -368,6 +368,52 @@ test("the widget's help panel searches, shows and rates articles, as inert text"
   }
 });
 
+test("automations: a pop-up once, a design, and a bot message after a second on the page", async () => {
+  const put = await server.api("PUT", "/automations", { automations: {
+    popups: [{ id: "pp1", name: "Shipping", title: "Free shipping today", message: `${XSS[1]} on orders over $50`,
+      conditions: [["include_urls", "contains", "localhost"], ["scroll_position", "0"]] }],
+    messages: [{ id: "mm1", name: "Nudge", message: "Can I help you find something?", conditions: [["browsing_time", "1"]] }],
+    design: [{ id: "dd1", name: "Green", color_1: "rgb(0, 128, 0)", title: "ACME help" }],
+  } }, server.token);
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  try {
+    const site = await startHostSite(server.base);
+    const { page, frame, dialogs } = await visitorPage(site);
+    await frame.waitForSelector("#popup:not([hidden]) #popup-title:text('Free shipping today')");
+    // Text, not markup; and the frame grew to show it.
+    assert.equal(await frame.textContent("#popup-message"), `${XSS[1]} on orders over $50`);
+    assert.equal(await frame.evaluate(() => window.__xss), undefined);
+    const box = await (await page.$("iframe[title=Chat]")).boundingBox();
+    assert.ok(box.height >= 250, `iframe ${box.width}x${box.height}`);
+    await page.screenshot({ path: DOCS + "widget-popup.png" });
+    // The bot's message arrives after a second on the page.
+    await frame.waitForSelector("#badge:not([hidden]):text('1')");
+    await frame.click("#popup-open");
+    await frame.waitForSelector("#panel:not([hidden]) .bubble:text('Can I help you find something?')");
+    assert.equal(await frame.textContent("#title"), "ACME help");
+    const accent = await frame.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--accent").trim());
+    assert.equal(accent, "rgb(0, 128, 0)");
+    // Next page load: the pop-up was shown once, the message went once.
+    await page.reload();
+    const frame2 = await (await page.waitForSelector("iframe[title=Chat]")).contentFrame();
+    await frame2.waitForSelector("#launcher");
+    await page.waitForTimeout(2500);
+    assert.equal(await frame2.isVisible("#popup"), false);
+    const convs = await server.api("GET", "/conversations?limit=5", undefined, server.token);
+    const nudges = [];
+    for (const c of convs.body.conversations) {
+      const m = await server.api("GET", `/conversations/${c.id}/messages`, undefined, server.token);
+      nudges.push(...m.body.messages.filter((x) => x.body === "Can I help you find something?"));
+    }
+    assert.equal(nudges.length, 1);
+    assert.deepEqual(dialogs, []);
+    await page.context().close();
+    site.close();
+  } finally {
+    await server.api("PUT", "/automations", { automations: {} }, server.token);
+  }
+});
+
 test("opening hours, the required pre-chat form and the unread badge", async () => {
   await server.presence(true);
   // Closed every day: the offline form, with the away message, although an agent is online.
