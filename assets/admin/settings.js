@@ -1,10 +1,11 @@
 // The admin settings area: agents, departments, saved replies, widget,
-// security, webhooks, API tokens, and (content.js) the knowledge base and
-// reports. Every value shown comes from the API and
+// security, webhooks, API tokens, the knowledge base and reports
+// (content.js) and automations (automations.js). Every value shown comes from the API and
 // is inserted as text.
 
 import { $, el, field, form, flash, once } from "./dom.js";
 import { knowledgeBase, reports } from "./content.js";
+import { automations } from "./automations.js";
 
 let api;
 
@@ -198,6 +199,7 @@ const sections = {
   },
 
   "Knowledge base": (box) => knowledgeBase(box, api, () => render("Knowledge base")),
+  Automations: (box) => automations(box, api, () => render("Automations")),
   Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {

@@ -274,7 +274,7 @@ async function adminSettings() {
   assert.equal(await admin.inputValue("#input"), "We are open 9 to 5, Monday to Friday.");
 }
 
-test("admin: knowledge base with a category and a translation, and a report", async () => {
+test("admin: knowledge base (category, translation), an automation, and reports", async () => {
   const admin = await loginAgent(browser, server);
   await admin.click("#settings-button");
   await admin.click("#settings-tabs button:text('Knowledge base')");
@@ -298,6 +298,30 @@ test("admin: knowledge base with a category and a translation, and a report", as
   assert.deepEqual(fr.body.articles.map((a) => [a.id, a.title, a.categories.length]), [[id, "Où est mon colis ?", 0]]);
   const en = await server.api("GET", "/articles");
   assert.equal(en.body.articles[0].categories.length, 1);
+
+  // An automation: a pop-up on pricing pages for returning visitors.
+  await admin.click("#settings-tabs button:text('Automations')");
+  await admin.selectOption('#settings-body select[name="type"]', "popups");
+  await admin.fill('#settings-body input[name="name"]', "Pricing offer");
+  await admin.fill('#settings-body input[name="title"]', "10% off today");
+  await admin.fill('#settings-body textarea[name="message"]', "Use code TEN at checkout.");
+  await admin.click("#settings-body button:text('Add a condition')");
+  await admin.fill('#settings-body .condition input[name="cond-value"]', "/pricing");
+  await admin.click("#settings-body button:text('Add a condition')");
+  await admin.selectOption('#settings-body .condition >> nth=1 >> select[name="cond-name"]', "returning_visitor");
+  await admin.click('#settings-body form:has(input[name="name"]) button[type="submit"]');
+  await admin.waitForSelector("#settings-body ul[aria-label=Automations] li:has-text('Pop-up: Pricing offer')");
+  const autos = (await server.api("GET", "/automations", undefined, server.token)).body.automations;
+  assert.equal(autos.popups.length, 1);
+  assert.equal(autos.popups[0].title, "10% off today");
+  assert.deepEqual(autos.popups[0].conditions, [["include_urls", "contains", "/pricing"], ["returning_visitor", "returning-visitor"]]);
+  await admin.click("#settings-body ul[aria-label=Automations] li button:text('Edit')");
+  await admin.fill('#settings-body input[name="title"]', "15% off today");
+  await admin.click('#settings-body form:has(input[name="name"]) button[type="submit"]');
+  await admin.waitForSelector("#settings-flash:text('Automations saved.')");
+  const again = (await server.api("GET", "/automations", undefined, server.token)).body.automations;
+  assert.deepEqual([again.popups.length, again.popups[0].title, again.popups[0].id], [1, "15% off today", autos.popups[0].id]);
+  await server.api("PUT", "/automations", { automations: {} }, server.token);
 
   // Someone searches the articles; the report shows it.
   await server.api("GET", "/articles/search?q=parcel");
