@@ -209,4 +209,33 @@ mod tests {
         );
         assert!(support_board_names("user.login", &json!({ "user_id": 1 })).is_empty());
     }
+
+    #[test]
+    fn email_and_sms_sent_have_the_documented_shapes() {
+        let body = |name: &str, data: Value| -> Value {
+            let b =
+                support_board_body(name, &data, None, None, "k", "https://x", &|_| None).unwrap();
+            serde_json::from_str::<Value>(&b).unwrap()["data"].clone()
+        };
+        assert_eq!(
+            body(
+                "email-sent",
+                json!({ "recipient_id": 957, "message": "Hello! How can I help you?" })
+            ),
+            json!({ "recipient_id": "957", "message": "Hello! How can I help you?" })
+        );
+        // The seed spells it "recipent_id" here; integrations read that.
+        assert_eq!(
+            body(
+                "sms-sent",
+                json!({ "recipient_id": 947, "message": "Hi", "response": { "sid": "SM1", "status": "queued" } })
+            ),
+            json!({ "recipent_id": "947", "message": "Hi", "response": { "sid": "SM1", "status": "queued" } })
+        );
+        assert_eq!(
+            support_board_names("email.sent", &json!({})),
+            ["email-sent"]
+        );
+        assert_eq!(support_board_names("sms.sent", &json!({})), ["sms-sent"]);
+    }
 }

@@ -662,11 +662,47 @@ fn delivery_functions_say_they_are_not_configured() {
     let s = Server::start();
     let token = s.admin_token();
     let t = token.as_str();
+    let with_email = succeed(
+        &s,
+        t,
+        &[
+            ("function", "add-user"),
+            ("first_name", "Em"),
+            ("email", "em@example.com"),
+        ],
+    )
+    .to_string();
+    let without_email =
+        succeed(&s, t, &[("function", "add-user"), ("first_name", "No")]).to_string();
     for (function, args, code) in [
         (
             "send-email",
-            vec![("recipient_id", "1"), ("message", "hi")],
+            vec![("recipient_id", with_email.as_str()), ("message", "hi")],
             "email-not-configured",
+        ),
+        (
+            "send-email",
+            vec![("recipient_id", without_email.as_str()), ("message", "hi")],
+            "user-email-not-found",
+        ),
+        (
+            "send-email",
+            vec![("recipient_id", "999999"), ("message", "hi")],
+            "user-or-sender-not-found",
+        ),
+        (
+            "send-email",
+            vec![
+                ("recipient_id", with_email.as_str()),
+                ("message", "hi"),
+                ("sender_id", "999999"),
+            ],
+            "user-or-sender-not-found",
+        ),
+        (
+            "send-email",
+            vec![("recipient_id", with_email.as_str())],
+            "missing-user-id-or-message",
         ),
         (
             "send-custom-email",

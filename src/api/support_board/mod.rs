@@ -1259,6 +1259,35 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 "telegram-send-message" => &["chat_id", "message"],
                 _ => &[],
             };
+            if function == "send-email" {
+                // The seed's own codes for this one.
+                let (Some(to), Some(_)) = (
+                    a.id("recipient_id")?,
+                    a.str("message").filter(|m| !m.trim().is_empty()),
+                ) else {
+                    return Err(Error::bad(
+                        "missing-user-id-or-message",
+                        "recipient_id and message are required",
+                    ));
+                };
+                let exists = |id: i64| -> Result<Option<User>> {
+                    desk.store.read(|c| crate::store::users::find(c, id))
+                };
+                let recipient = exists(to)?;
+                let sender_ok = match a.id("sender_id")? {
+                    Some(id) => exists(id)?.is_some(),
+                    None => true,
+                };
+                let Some(recipient) = recipient.filter(|_| sender_ok) else {
+                    return Err(Error::not_found("user").with_code("user-or-sender-not-found"));
+                };
+                if recipient.email.as_deref().unwrap_or("").is_empty() {
+                    return Err(Error::bad(
+                        "user-email-not-found",
+                        "the user has no email address",
+                    ));
+                }
+            }
             if let Some(missing) = need.iter().find(|k| a.str(k).is_none_or(|v| v.is_empty())) {
                 return Err(Error::bad(
                     "missing-arguments",
