@@ -864,8 +864,8 @@ fn transcripts_direct_messages_and_typing_state() {
         true
     );
     assert_eq!(
-        call(&[("function", "is-agent-typing"), ("conversation_id", &cid)])["id"],
-        ""
+        call(&[("function", "is-agent-typing"), ("conversation_id", &cid)]),
+        false
     );
     let admin_id = call(&[("function", "get-agents-ids")])[0]
         .as_i64()

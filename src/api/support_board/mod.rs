@@ -1180,7 +1180,8 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                         json!({ "id": s(u.id), "first_name": u.first_name, "last_name": u.last_name }),
                     )
                 }
-                None => ok(json!({ "id": "", "first_name": "", "last_name": "" })),
+                // The seed: "Return false if no agents are typing."
+                None => ok(Value::Bool(false)),
             }
         }
         "transcript" => {
