@@ -52,15 +52,6 @@ pub struct MessageEdit {
     pub payload: Option<Map<String, Value>>,
 }
 
-impl MessageEdit {
-    pub fn body(body: String) -> MessageEdit {
-        MessageEdit {
-            body,
-            ..Default::default()
-        }
-    }
-}
-
 fn check_attachments(list: &[Attachment]) -> Result<()> {
     if list.len() > 10 {
         return Err(Error::bad(

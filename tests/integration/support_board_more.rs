@@ -1472,3 +1472,125 @@ fn every_function_checks_its_token_and_arguments() {
     // A saved-articles call with no arguments clears nothing it was not given.
     assert_eq!(succeed(&s, t, &[("function", "get-articles")]), json!([]));
 }
+
+#[test]
+fn the_other_documented_arguments() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let admin = s.client(t);
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    let uid = call(&[("function", "add-user"), ("first_name", "Ola")])
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let other = call(&[("function", "add-user"), ("first_name", "Per")])
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let cid = call(&[("function", "new-conversation"), ("user_id", &uid)])["details"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mid = call(&[
+        ("function", "send-message"),
+        ("user_id", &uid),
+        ("conversation_id", &cid),
+        ("message", "Hello"),
+    ])["message-id"]
+        .to_string();
+
+    // user_id scopes get-conversation and get-new-messages.
+    let get = |user: &str| {
+        call(&[
+            ("function", "get-conversation"),
+            ("conversation_id", &cid),
+            ("user_id", user),
+        ])
+    };
+    assert_eq!(get(&uid)["details"]["user_id"], uid.as_str());
+    assert_eq!(get(&other), json!({"messages": [], "details": ""}));
+    let new = |user: &str| {
+        call(&[
+            ("function", "get-new-messages"),
+            ("conversation_id", &cid),
+            ("user_id", user),
+            ("datetime", "0"),
+        ])
+    };
+    assert_eq!(new(&uid).as_array().unwrap().len(), 1);
+    assert_eq!(new(&other), json!([]));
+
+    // A reassignment's message reaches the agents as an internal note.
+    let admin_id = call(&[("function", "get-agents-ids")])[0]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    call(&[
+        ("function", "update-conversation-agent"),
+        ("conversation_id", &cid),
+        ("agent_id", &admin_id),
+        ("message", "Please take this one"),
+    ]);
+    let msgs = admin.get(&format!("/api/v1/conversations/{cid}/messages"));
+    let note = msgs["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == "Please take this one")
+        .unwrap_or_else(|| panic!("{msgs}"));
+    assert_eq!(note["private"], true);
+    // agents=true: the conversations assigned to that agent.
+    let mine = call(&[
+        ("function", "get-user-conversations"),
+        ("user_id", &admin_id),
+        ("agents", "true"),
+    ]);
+    assert_eq!(mine[0]["conversation_id"], cid.as_str());
+
+    // set-rating may rewrite the rating message and its payload.
+    call(&[
+        ("function", "set-rating"),
+        ("settings[settings][conversation_id]", &cid),
+        ("settings[settings][rating]", "1"),
+        ("message_id", &mid),
+        ("message", "Rated: helpful"),
+        ("payload", r#"{"rating": 1}"#),
+    ]);
+    let m = admin.get(&format!("/api/v1/conversations/{cid}/messages"))["messages"][0].clone();
+    assert_eq!(
+        (m["body"].as_str(), m["payload"].clone()),
+        (Some("Rated: helpful"), json!({"rating": 1}))
+    );
+
+    // external_settings are kept and read back.
+    call(&[
+        ("function", "save-settings"),
+        ("settings", r#"{"widget.greeting": "Hej"}"#),
+        ("external_settings", r#"{"crm-key": "abc"}"#),
+    ]);
+    assert_eq!(
+        call(&[
+            ("function", "get-setting"),
+            ("setting", "external_settings")
+        ]),
+        json!({"crm-key": "abc"})
+    );
+
+    // routing in get-new-conversations: the token's user (the bot) has none.
+    assert_eq!(
+        call(&[
+            ("function", "get-new-conversations"),
+            ("datetime", "0"),
+            ("routing", "true")
+        ]),
+        json!([])
+    );
+    assert_eq!(
+        call(&[("function", "get-new-conversations"), ("datetime", "0")])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

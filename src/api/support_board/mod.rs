@@ -384,6 +384,26 @@ fn statuses(a: &Args) -> Result<Vec<i64>> {
     }
 }
 
+/// The `message` of a reassignment: Support Board notifies the agents by
+/// email, push and SMS; here it becomes an internal note on the
+/// conversation, which the inbox shows (and notifies) live.
+fn note_for_agents(
+    desk: &crate::desk::Desk,
+    actor: &Actor,
+    id: i64,
+    message: Option<String>,
+) -> Result<()> {
+    if let Some(body) = message.filter(|m| !m.trim().is_empty() && m != "false") {
+        let note = MessageInput {
+            body,
+            private: true,
+            ..Default::default()
+        };
+        desk.post_message(actor, id, note)?;
+    }
+    Ok(())
+}
+
 /// `datetime` of get-new-conversations: a conversation id (newer ones), or
 /// a UTC date and time (conversations started or written in since).
 fn newer_than(c: &Conversation, since: &str) -> bool {
@@ -631,7 +651,13 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         "get-bot-id" => ok(s(desk.bot_id)),
         "get-conversation" => {
             let id = a.need_id("conversation_id", "missing-conversation-id")?;
-            match desk.conversation(actor, id) {
+            // With user_id, only that user's conversation is found.
+            let owner = a.id("user_id")?;
+            let found = desk.conversation(actor, id).and_then(|c| match owner {
+                Some(u) if u != c.user_id => Err(Error::not_found("conversation")),
+                _ => Ok(c),
+            });
+            match found {
                 Ok(c) => {
                     let u = desk.user(c.user_id)?;
                     let msgs = desk.history(actor, id, None, 200)?;
@@ -664,10 +690,20 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         "get-user-conversations" => {
             let user_id = a.need_id("user_id", "missing-user-id")?;
             let exclude = a.id("exclude_id")?;
-            let filter = Filter {
-                user_id: Some(user_id),
-                limit: 100,
-                ..Default::default()
+            // `agents`: the user is staff; their conversations are the ones
+            // assigned to them.
+            let filter = if a.flag("agents") {
+                Filter {
+                    agent_id: Some(user_id),
+                    limit: 100,
+                    ..Default::default()
+                }
+            } else {
+                Filter {
+                    user_id: Some(user_id),
+                    limit: 100,
+                    ..Default::default()
+                }
             };
             let convs = desk
                 .list_conversations(actor, filter)?
@@ -757,6 +793,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                     ..Default::default()
                 },
             )?;
+            note_for_agents(desk, actor, id, a.str("message"))?;
             ok(Value::Bool(true))
         }
         "update-conversation-agent" => {
@@ -770,10 +807,15 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                     ..Default::default()
                 },
             )?;
+            note_for_agents(desk, actor, id, a.str("message"))?;
             ok(Value::Bool(true))
         }
         "get-new-messages" => {
             let id = a.need_id("conversation_id", "missing-conversation-id")?;
+            let c = desk.conversation(actor, id)?;
+            if a.id("user_id")?.is_some_and(|u| u != c.user_id) {
+                return ok(json!([]));
+            }
             let since = a.str("datetime").unwrap_or_default();
             let msgs = desk.history(actor, id, None, 200)?;
             let after = |m: &Message| match since.parse::<i64>() {
@@ -948,7 +990,12 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 },
             )?;
             if let (Some(mid), Some(text)) = (a.id("message_id")?, a.str("message")) {
-                desk.edit_message(actor, id, mid, MessageEdit::body(text))?;
+                let edit = MessageEdit {
+                    body: text,
+                    payload: a.json("payload").and_then(|v| v.as_object().cloned()),
+                    ..Default::default()
+                };
+                desk.edit_message(actor, id, mid, edit)?;
             }
             ok(Value::Bool(true))
         }
@@ -976,6 +1023,14 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 .json("settings")
                 .and_then(|v| v.as_object().cloned())
                 .ok_or_else(|| Error::bad("invalid-settings", "settings must be a JSON object"))?;
+            let mut values = values;
+            // Support Board keeps these in rows of their own; here they are
+            // two settings, read back with get-setting.
+            for k in ["external_settings", "external_settings_translations"] {
+                if let Some(v) = a.json(k) {
+                    values.insert(k.to_string(), v);
+                }
+            }
             desk.save_settings(actor, values)?;
             ok(Value::Bool(true))
         }
@@ -996,9 +1051,12 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         }
         "get-new-conversations" => {
             let since = a.str("datetime").unwrap_or_default();
+            let routing = a.flag("routing");
             let convs = desk.list_conversations(
                 actor,
                 Filter {
+                    agent_id: routing.then_some(actor.user_id),
+                    unassigned: routing && a.flag("routing_unassigned"),
                     limit: 1000,
                     ..Default::default()
                 },
