@@ -1048,6 +1048,19 @@ fn big_db(bin: &Path, quick: bool) {
             ))
         })
         .collect();
+    // Reports over the whole generated range (its times are the first
+    // hours of 1970): every conversation, every message.
+    let reports_reps = if quick { 5 } else { 10 };
+    let report = |name: &str| format!("/api/v1/reports?name={name}&date_start=1970-01-01&date_end=1970-01-02");
+    let mut rep_convs: Vec<f64> = (0..reports_reps)
+        .map(|_| time(report("conversations")))
+        .collect();
+    let mut rep_missed: Vec<f64> = (0..reports_reps)
+        .map(|_| time(report("missed-conversations")))
+        .collect();
+    let mut rep_agents: Vec<f64> = (0..reports_reps)
+        .map(|_| time(report("agents-response-time")))
+        .collect();
     println!("## Large database ({n_msgs} messages, {n_convs} conversations and contacts, {db_mb:.0} MB)\n");
     println!("Generated in {:.0} s. Start-up (spawn → \"listening\"), 5 runs: median **{:.0} ms** ({:?}).\n", gen.as_secs_f64(), median(&mut starts), starts.iter().map(|v| *v as i64).collect::<Vec<_>>());
     println!("Query latency over HTTP on one keep-alive connection, {reps} requests each:\n");
@@ -1059,6 +1072,9 @@ fn big_db(bin: &Path, quick: bool) {
         ("search: a rare term (a number)", &mut search_rare),
         ("search: a common word (~1 in 6 messages)", &mut search_word),
         ("search: two common words", &mut search_two),
+        ("report over every conversation: conversations", &mut rep_convs),
+        ("report over every message: missed-conversations", &mut rep_missed),
+        ("report over every message: agents-response-time", &mut rep_agents),
     ] {
         println!(
             "| {name} | **{:.2} ms** | {:.2} ms |",
