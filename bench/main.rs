@@ -977,7 +977,22 @@ fn big_db(bin: &Path, quick: bool) {
                 ])
                 .unwrap();
             }
-            let mut m = conn.prepare("INSERT INTO messages (conversation_id, user_id, body, created_at) VALUES (?1, ?2, ?3, ?4)").unwrap();
+            let mut m = conn.prepare("INSERT INTO messages (conversation_id, user_id, body, by_owner, created_at) VALUES (?1, ?2, ?3, ?4, ?5)").unwrap();
+            // Two in three messages from the contact, one from the admin.
+            let admin: i64 = conn
+                .query_row(
+                    "SELECT min(id) FROM users WHERE user_type = 'admin'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let owner_offset: i64 = conn
+                .query_row(
+                    "SELECT min(user_id) - min(id) FROM conversations",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
             let mut e = conn.prepare("INSERT INTO events (kind, conversation_id, visitor_id, payload, created_at) VALUES ('message.created', ?1, ?2, '{}', ?3)").unwrap();
             let first_conv: i64 = conn
                 .query_row("SELECT min(id) FROM conversations", [], |r| r.get(0))
@@ -988,8 +1003,12 @@ fn big_db(bin: &Path, quick: bool) {
                     .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
                     .collect();
                 let body = format!("{} {}", words.join(" "), next() % 100_000);
-                m.execute(rusqlite::params![conv, conv, body, i]).unwrap();
-                e.execute(rusqlite::params![conv, conv, i]).unwrap();
+                let owner = conv + owner_offset;
+                let by_owner = next() % 3 != 0;
+                let sender = if by_owner { owner } else { admin };
+                m.execute(rusqlite::params![conv, sender, body, by_owner, i])
+                    .unwrap();
+                e.execute(rusqlite::params![conv, owner, i]).unwrap();
             }
         }
         conn.execute_batch("COMMIT; PRAGMA wal_checkpoint(TRUNCATE);")
@@ -1051,7 +1070,9 @@ fn big_db(bin: &Path, quick: bool) {
     // Reports over the whole generated range (its times are the first
     // hours of 1970): every conversation, every message.
     let reports_reps = if quick { 5 } else { 10 };
-    let report = |name: &str| format!("/api/v1/reports?name={name}&date_start=1970-01-01&date_end=1970-01-02");
+    let report = |name: &str| {
+        format!("/api/v1/reports?name={name}&date_start=1970-01-01&date_end=1970-01-02")
+    };
     let mut rep_convs: Vec<f64> = (0..reports_reps)
         .map(|_| time(report("conversations")))
         .collect();
@@ -1060,6 +1081,9 @@ fn big_db(bin: &Path, quick: bool) {
         .collect();
     let mut rep_agents: Vec<f64> = (0..reports_reps)
         .map(|_| time(report("agents-response-time")))
+        .collect();
+    let mut rep_agent_convs: Vec<f64> = (0..reports_reps)
+        .map(|_| time(report("agents-conversations")))
         .collect();
     println!("## Large database ({n_msgs} messages, {n_convs} conversations and contacts, {db_mb:.0} MB)\n");
     println!("Generated in {:.0} s. Start-up (spawn → \"listening\"), 5 runs: median **{:.0} ms** ({:?}).\n", gen.as_secs_f64(), median(&mut starts), starts.iter().map(|v| *v as i64).collect::<Vec<_>>());
@@ -1072,9 +1096,22 @@ fn big_db(bin: &Path, quick: bool) {
         ("search: a rare term (a number)", &mut search_rare),
         ("search: a common word (~1 in 6 messages)", &mut search_word),
         ("search: two common words", &mut search_two),
-        ("report over every conversation: conversations", &mut rep_convs),
-        ("report over every message: missed-conversations", &mut rep_missed),
-        ("report over every message: agents-response-time", &mut rep_agents),
+        (
+            "report over every conversation: conversations",
+            &mut rep_convs,
+        ),
+        (
+            "report over every conversation: missed-conversations",
+            &mut rep_missed,
+        ),
+        (
+            "report over every conversation: agents-response-time",
+            &mut rep_agents,
+        ),
+        (
+            "report over every agent message: agents-conversations",
+            &mut rep_agent_convs,
+        ),
     ] {
         println!(
             "| {name} | **{:.2} ms** | {:.2} ms |",

@@ -5,7 +5,7 @@
 
 use super::{Actor, Desk};
 use crate::error::{Error, Result};
-use crate::store::reports::{self, Timeline};
+use crate::store::reports::{self, Span};
 use crate::tz::Zone;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -357,14 +357,8 @@ fn shape(name: &str) -> Shape {
     }
 }
 
-/// Per conversation: its messages in order.
-fn by_conversation(rows: &[Timeline]) -> Vec<&[Timeline]> {
-    rows.chunk_by(|a, b| a.conversation_id == b.conversation_id)
-        .collect()
-}
-
-fn duration(conv: &[Timeline]) -> i64 {
-    conv.last().map_or(0, |l| l.at) - conv.first().map_or(0, |f| f.at)
+fn duration(s: &Span) -> i64 {
+    (s.last_at - s.first_at) / 1000
 }
 
 fn average(v: &[i64]) -> i64 {
@@ -421,36 +415,39 @@ impl Desk {
         let rows = |n: &str| -> Result<Vec<reports::Row>> {
             self.store.read(|c| reports::between(c, n, from, to))
         };
-        let timelines = || self.store.read(|c| reports::timelines(c, from, to));
+        let spans = || self.store.read(|c| reports::spans(c, from, to));
+
         let data: Map<String, Value> = match name {
-            "conversations" | "missed-conversations" => {
-                let all = self.store.read(|c| reports::conversations(c, from, to))?;
-                let answered: std::collections::HashSet<i64> = if name == "conversations" {
-                    Default::default()
-                } else {
-                    timelines()?
-                        .iter()
-                        .filter(|m| m.staff_id.is_some())
-                        .map(|m| m.conversation_id)
-                        .collect()
-                };
+            "conversations" => counts(
+                self.store
+                    .read(|c| reports::conversations(c, from, to))?
+                    .into_iter()
+                    .map(|(_, at)| at)
+                    .collect(),
+            ),
+            // Conversations with no message at all count as missed too.
+            "missed-conversations" => {
+                let answered: std::collections::HashSet<i64> = spans()?
+                    .iter()
+                    .filter(|s| s.answered)
+                    .map(|s| s.conversation_id)
+                    .collect();
                 counts(
-                    all.into_iter()
+                    self.store
+                        .read(|c| reports::conversations(c, from, to))?
+                        .into_iter()
                         .filter(|(id, _)| !answered.contains(id))
                         .map(|(_, at)| at)
                         .collect(),
                 )
             }
-            "conversations-time" => {
-                let tl = timelines()?;
-                series(
-                    by_conversation(&tl)
-                        .iter()
-                        .map(|c| (c[0].conversation_at, duration(c) / 1000))
-                        .collect(),
-                    true,
-                )
-            }
+            "conversations-time" => series(
+                spans()?
+                    .iter()
+                    .map(|s| (s.conversation_at, duration(s)))
+                    .collect(),
+                true,
+            ),
             "visitors" | "leads" | "users" | "registrations" => {
                 let t = match name {
                     "visitors" => "visitor",
@@ -460,30 +457,28 @@ impl Desk {
                 counts(self.store.read(|c| reports::user_times(c, t, from, to))?)
             }
             "agents-response-time" | "agents-conversations" | "agents-conversations-time" => {
-                let tl = timelines()?;
                 let mut per: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-                for conv in by_conversation(&tl) {
-                    match name {
-                        "agents-response-time" => {
-                            let Some(first) = conv.iter().position(|m| m.by_owner) else {
-                                continue;
-                            };
-                            if let Some(reply) = conv[first..].iter().find(|m| m.staff_id.is_some())
-                            {
-                                per.entry(reply.staff_id.unwrap_or(0))
-                                    .or_default()
-                                    .push((reply.at - conv[first].at) / 1000);
-                            }
+                if name == "agents-response-time" {
+                    // The first agent reply after the contact's first message.
+                    for span in spans()? {
+                        if let (Some(asked), Some((agent, at))) =
+                            (span.first_owner_at, span.first_reply)
+                        {
+                            per.entry(agent).or_default().push((at - asked) / 1000);
                         }
-                        _ => {
-                            let mut staff: Vec<i64> =
-                                conv.iter().filter_map(|m| m.staff_id).collect();
-                            staff.sort();
-                            staff.dedup();
-                            for s in staff {
-                                per.entry(s).or_default().push(duration(conv) / 1000);
-                            }
-                        }
+                    }
+                } else {
+                    let lengths: std::collections::HashMap<i64, i64> = spans()?
+                        .iter()
+                        .map(|s| (s.conversation_id, duration(s)))
+                        .collect();
+                    let who = self
+                        .store
+                        .read(|c| reports::staff_in_conversations(c, from, to))?;
+                    for (conversation, agent) in who {
+                        per.entry(agent)
+                            .or_default()
+                            .push(lengths.get(&conversation).copied().unwrap_or(0));
                     }
                 }
                 let mut data = Map::new();

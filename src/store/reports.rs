@@ -41,39 +41,75 @@ pub fn between(conn: &Connection, name: &str, from: i64, to: i64) -> Result<Vec<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// One message of a conversation started in a report's range, for the
-/// conversation and agent reports.
+/// A conversation started in a report's range, summed up from its visible
+/// messages.
 #[derive(Debug, Clone)]
-pub struct Timeline {
+pub struct Span {
     pub conversation_id: i64,
     pub conversation_at: i64,
-    pub at: i64,
-    pub by_owner: bool,
-    /// The agent or admin who wrote it, if one did.
-    pub staff_id: Option<i64>,
+    /// The contact's first message.
+    pub first_owner_at: Option<i64>,
+    pub first_at: i64,
+    pub last_at: i64,
+    /// Whether an agent or admin wrote in it.
+    pub answered: bool,
+    /// The first agent reply after the contact's first message: (agent, time).
+    pub first_reply: Option<(i64, i64)>,
 }
 
-/// The visible messages of the conversations created in `[from, to)`,
-/// by conversation then time.
-pub fn timelines(conn: &Connection, from: i64, to: i64) -> Result<Vec<Timeline>> {
-    let mut st = conn.prepare_cached(
-        "SELECT c.id, c.created_at, m.created_at, m.by_owner,
-                CASE WHEN u.user_type IN ('agent', 'admin') THEN u.id END
-         FROM conversations c
-         JOIN messages m ON m.conversation_id = c.id AND m.private = 0 AND m.deleted_at IS NULL
-         LEFT JOIN users u ON u.id = m.user_id
-         WHERE c.created_at >= ?1 AND c.created_at < ?2
-         ORDER BY c.id, m.id",
-    )?;
+/// A message, not an internal note, not deleted.
+const VISIBLE: &str = "m.conversation_id = c.id AND m.private = 0 AND m.deleted_at IS NULL";
+/// ...written by an agent or admin.
+const BY_STAFF: &str =
+    "m.by_owner = 0 AND m.user_id IN (SELECT id FROM users WHERE user_type IN ('agent', 'admin'))";
+
+/// The conversations created in `[from, to)` that have messages, each
+/// summed up by a few index probes that stop at the first match (first and
+/// last message, first contact message, first agent reply), so a report
+/// costs per conversation, not per message.
+pub fn spans(conn: &Connection, from: i64, to: i64) -> Result<Vec<Span>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT s.id, s.created_at, o.created_at, f.created_at, l.created_at,
+                EXISTS (SELECT 1 FROM messages m, conversations c WHERE c.id = s.id AND {VISIBLE} AND {BY_STAFF}),
+                r.user_id, r.created_at
+         FROM (SELECT c.id, c.created_at,
+                 (SELECT m.id FROM messages m WHERE {VISIBLE} ORDER BY m.id LIMIT 1) AS first_id,
+                 (SELECT m.id FROM messages m WHERE {VISIBLE} ORDER BY m.id DESC LIMIT 1) AS last_id,
+                 (SELECT m.id FROM messages m WHERE {VISIBLE} AND m.by_owner = 1 ORDER BY m.id LIMIT 1) AS owner_id
+               FROM conversations c WHERE c.created_at >= ?1 AND c.created_at < ?2) s
+         JOIN messages f ON f.id = s.first_id
+         JOIN messages l ON l.id = s.last_id
+         LEFT JOIN messages o ON o.id = s.owner_id
+         LEFT JOIN messages r ON r.id = (
+             SELECT m.id FROM messages m, conversations c
+             WHERE c.id = s.id AND {VISIBLE} AND {BY_STAFF} AND m.id > s.owner_id ORDER BY m.id LIMIT 1)"
+    ))?;
     let rows = st.query_map(params![from, to], |r| {
-        Ok(Timeline {
+        let reply: (Option<i64>, Option<i64>) = (r.get(6)?, r.get(7)?);
+        Ok(Span {
             conversation_id: r.get(0)?,
             conversation_at: r.get(1)?,
-            at: r.get(2)?,
-            by_owner: r.get(3)?,
-            staff_id: r.get(4)?,
+            first_owner_at: r.get(2)?,
+            first_at: r.get(3)?,
+            last_at: r.get(4)?,
+            answered: r.get(5)?,
+            first_reply: match reply {
+                (Some(who), Some(at)) => Some((who, at)),
+                _ => None,
+            },
         })
     })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// (conversation, agent) for every agent or admin who wrote in a
+/// conversation created in `[from, to)`.
+pub fn staff_in_conversations(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64, i64)>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT DISTINCT c.id, m.user_id FROM conversations c JOIN messages m ON {VISIBLE} AND {BY_STAFF}
+         WHERE c.created_at >= ?1 AND c.created_at < ?2"
+    ))?;
+    let rows = st.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
