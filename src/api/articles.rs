@@ -7,6 +7,7 @@ use super::Reply;
 use crate::app::App;
 use crate::desk::articles::Language;
 use crate::error::{Error, Result};
+use crate::http::ratelimit;
 use crate::http::request::Ctx;
 use crate::store::articles::Article;
 use serde::Deserialize;
@@ -20,11 +21,24 @@ fn list(articles: &[Article]) -> Value {
     Value::Array(articles.iter().map(Article::to_json).collect())
 }
 
+/// Whether this request may add a row to the reports: the knowledge base is
+/// public, so an address that floods it still gets answers, uncounted.
+fn counts(app: &App, ctx: &Ctx) -> bool {
+    app.limits
+        .check(
+            &format!("article-feedback:{}", ctx.ip),
+            ratelimit::ARTICLE_FEEDBACK_PER_IP,
+        )
+        .is_ok()
+}
+
 /// `GET /articles`: every article in a language (`?language=fr`, or `all`),
 /// of a category (`?category=`), or one (`?id=`, counted as a view).
 pub fn articles(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     if let Some(id) = ctx.q("id") {
-        let a = app.desk.view_article(id, &language(ctx))?;
+        let a = app
+            .desk
+            .view_article(id, &language(ctx), counts(app, ctx))?;
         return ok(json!({ "article": a.to_json() }));
     }
     let mut all = app.desk.articles(&language(ctx))?;
@@ -62,7 +76,7 @@ pub fn search(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let q = ctx
         .q("q")
         .ok_or_else(|| Error::bad("missing_query", "q is required"))?;
-    let record = !matches!(ctx.q("record"), Some("0" | "false"));
+    let record = !matches!(ctx.q("record"), Some("0" | "false")) && counts(app, ctx);
     let found = app.desk.search_articles(q, &language(ctx), record)?;
     ok(json!({ "articles": list(&found) }))
 }
@@ -77,6 +91,10 @@ struct Rating {
 /// `POST /articles/ratings`: a visitor or agent found an article helpful or not.
 pub fn rate(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let r: Rating = ctx.json()?;
+    app.limits.check(
+        &format!("article-feedback:{}", ctx.ip),
+        ratelimit::ARTICLE_FEEDBACK_PER_IP,
+    )?;
     app.desk.rate_article(&r.article_id, r.helpful)?;
     let all = app.desk.article_ratings(&r.article_id)?;
     let helpful = all.iter().filter(|v| **v > 0).count();

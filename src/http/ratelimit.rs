@@ -68,6 +68,12 @@ pub const VISITOR_SESSION_PER_IP: Rule = Rule {
     burst: 30.0,
     per_second: 0.5,
 };
+/// Article searches, views and ratings an address may add to the reports
+/// (the public knowledge-base endpoints write one row each).
+pub const ARTICLE_FEEDBACK_PER_IP: Rule = Rule {
+    burst: 60.0,
+    per_second: 0.5,
+};
 pub const VISITOR_MESSAGE: Rule = Rule {
     burst: 20.0,
     per_second: 1.0,

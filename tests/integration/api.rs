@@ -858,3 +858,37 @@ fn the_widget_gets_its_automations_and_runs_chat_messages_once() {
     );
     assert_eq!(st, 401);
 }
+
+#[test]
+fn a_flood_of_public_article_searches_is_answered_but_not_all_counted() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (st, _) = admin.call(
+        "PUT",
+        "/api/v1/articles",
+        Some(json!({"articles": [{"id": "a1", "title": "Shipping", "content": "Parcels arrive in 3 days."}]})),
+    );
+    assert_eq!(st, 200);
+    let anon = s.anon();
+    for _ in 0..100 {
+        let v = anon.get("/api/v1/articles/search?q=parcels");
+        assert_eq!(v["articles"][0]["id"], "a1", "every search is answered");
+    }
+    let r = admin.get("/api/v1/reports?name=articles-searches");
+    let counted = r["report"]["data"]["parcels"][0].as_i64().unwrap();
+    assert!((60..=70).contains(&counted), "counted {counted} of 100");
+    // Ratings are refused (not silently dropped) past the same bound.
+    let (visitor, _) = s.visitor("Flo");
+    let statuses: Vec<u16> = (0..10)
+        .map(|_| {
+            visitor
+                .call(
+                    "POST",
+                    "/api/v1/articles/ratings",
+                    Some(json!({"article_id": "a1", "helpful": true})),
+                )
+                .0
+        })
+        .collect();
+    assert!(statuses.contains(&429), "{statuses:?}");
+}

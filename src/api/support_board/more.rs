@@ -91,7 +91,7 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
                 .str("id")
                 .filter(|v| !v.is_empty() && v != "-1" && v != "false")
             {
-                return match desk.view_article(&id, &lang()) {
+                return match desk.view_article(&id, &lang(), true) {
                     Ok(art) => ok(article_record(&art, true)),
                     Err(e) if e.kind == Kind::NotFound => ok(Value::Bool(false)),
                     Err(e) => Err(e),
