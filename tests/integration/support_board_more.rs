@@ -1176,7 +1176,11 @@ fn user_details_updates_searches_and_lists() {
         ("extra", "true"),
     ]);
     assert_eq!(u["last_name"], "John");
-    assert_eq!(u["email"], "");
+    assert_eq!(
+        u["email"],
+        serde_json::Value::Null,
+        "the seed shows a missing email as null"
+    );
     assert!(
         u["details"]
             .as_array()

@@ -172,7 +172,7 @@ fn opt_s(v: Option<i64>) -> Value {
 fn user_record(u: &User, extra: bool) -> Value {
     let mut v = json!({
         "id": s(u.id), "first_name": u.first_name, "last_name": u.last_name,
-        "email": u.email.clone().unwrap_or_default(), "profile_image": u.profile_image.clone().unwrap_or_default(),
+        "email": u.email.clone(), "profile_image": u.profile_image.clone().unwrap_or_default(),
         "user_type": u.user_type, "creation_time": sql_datetime(u.created_at),
         "last_activity": sql_datetime(u.last_seen.unwrap_or(u.created_at)),
         "department": opt_s(u.department_id), "token": "", "password": "",
