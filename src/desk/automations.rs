@@ -12,11 +12,8 @@
 
 use super::articles::check_short_id;
 use super::{Actor, Desk, Role};
-use crate::desk::conversations::ConversationInput;
-use crate::desk::messages::MessageInput;
 use crate::error::{Error, Kind, Result};
 use crate::store::automations::{self, Automation};
-use crate::store::conversations::Filter;
 use crate::store::events::Audience;
 use crate::store::users::User;
 use serde_json::{json, Map, Value};
@@ -416,21 +413,10 @@ impl Desk {
         {
             return Ok(false);
         }
-        let message = a
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let report = match kind {
+        match kind {
             "messages" => {
-                if message.trim().is_empty() {
-                    return Err(Error::bad(
-                        "missing_message",
-                        "the automation has no message",
-                    ));
-                }
-                self.message_user(actor, user_id, message, None)?;
-                Some("message-automations")
+                self.send_automation_message(actor, &a, user_id)?;
+                return Ok(true);
             }
             "emails" | "sms" => {
                 let channel = if kind == "emails" { "email" } else { "sms" };
@@ -444,21 +430,37 @@ impl Desk {
                     format!("no {channel} provider is configured"),
                 ));
             }
-            _ => None,
-        };
-        if let Some(id) = a
-            .get("id")
-            .and_then(Value::as_str)
-            .filter(|i| !i.is_empty())
-        {
+            _ => {}
+        }
+        self.mark_ran(&a, user_id)?;
+        Ok(true)
+    }
+
+    /// Remembers that a saved automation ran for `user_id`.
+    fn mark_ran(&self, a: &Value, user_id: i64) -> Result<()> {
+        if let Some(id) = a["id"].as_str().filter(|i| !i.is_empty()) {
             let id = id.to_string();
             self.store
                 .write(move |tx| automations::mark_ran(tx, &id, user_id))?;
         }
-        if let Some(r) = report {
-            self.record(r, a.get("id").and_then(Value::as_str).map(String::from))?;
+        Ok(())
+    }
+
+    /// A chat-message automation: its message goes to the user's latest
+    /// conversation (or a new one), whose id is returned; the run is
+    /// remembered and counted in the message-automations report.
+    fn send_automation_message(&self, actor: &Actor, a: &Value, user_id: i64) -> Result<i64> {
+        let message = a["message"].as_str().unwrap_or("").to_string();
+        if message.trim().is_empty() {
+            return Err(Error::bad(
+                "missing_message",
+                "the automation has no message",
+            ));
         }
-        Ok(true)
+        let conversation = self.message_user(actor, user_id, message, None)?;
+        self.mark_ran(a, user_id)?;
+        self.record("message-automations", a["id"].as_str().map(String::from))?;
+        Ok(conversation)
     }
 
     /// Validates every automation for `user_id` (or for nobody yet), runs
@@ -499,41 +501,6 @@ impl Desk {
             }
         }
         Ok(out)
-    }
-
-    /// Posts `message` as the bot into the user's latest conversation, or
-    /// starts one (with `title`).
-    pub fn message_user(
-        &self,
-        actor: &Actor,
-        user_id: i64,
-        message: String,
-        title: Option<String>,
-    ) -> Result<i64> {
-        let latest = self.list_conversations(
-            actor,
-            Filter {
-                user_id: Some(user_id),
-                limit: 1,
-                ..Default::default()
-            },
-        )?;
-        let input = MessageInput {
-            body: message,
-            ..Default::default()
-        };
-        match latest.first() {
-            Some(c) => Ok(self.post_message(actor, c.id, input)?.conversation_id),
-            None => {
-                let conv = ConversationInput {
-                    user_id: Some(user_id),
-                    title,
-                    message: Some(input),
-                    ..Default::default()
-                };
-                Ok(self.create_conversation(actor, conv)?.0.id)
-            }
-        }
     }
 
     /// What the widget shows or triggers on a page: pop-ups, designs and
@@ -596,19 +563,7 @@ impl Desk {
             user_id: self.bot_id,
             token_id: None,
         };
-        let message = a["message"].as_str().unwrap_or("").to_string();
-        if message.trim().is_empty() {
-            return Err(Error::bad(
-                "missing_message",
-                "the automation has no message",
-            ));
-        }
-        let conversation = self.message_user(&bot, visitor.id, message, None)?;
-        let (aid, uid) = (id.to_string(), visitor.id);
-        self.store
-            .write(move |tx| automations::mark_ran(tx, &aid, uid))?;
-        self.record("message-automations", Some(id.to_string()))?;
-        Ok(conversation)
+        self.send_automation_message(&bot, &a, visitor.id)
     }
 }
 

@@ -1,9 +1,11 @@
 //! Messages: post, edit, delete, read marks, history, typing.
 
-use super::conversations::{ARCHIVE, TRASH, WAITING_FOR_AGENT, WAITING_FOR_USER};
+use super::conversations::{
+    ConversationInput, ARCHIVE, TRASH, WAITING_FOR_AGENT, WAITING_FOR_USER,
+};
 use super::{check_len, Actor, Desk, Role};
 use crate::error::{Error, Result};
-use crate::store::conversations::{self as convs, Head};
+use crate::store::conversations::{self as convs, Filter, Head};
 use crate::store::events::Audience;
 use crate::store::messages::{self, Message, NewMessage};
 use crate::store::{users, Tx};
@@ -142,6 +144,42 @@ impl Desk {
             }
             insert_message(tx, &conv, actor_id, staff, prepared)
         })
+    }
+
+    /// Posts `message` as `actor` into the user's latest conversation, or
+    /// starts one (with `title`); returns the conversation's id. Direct
+    /// messages and chat-message automations go this way.
+    pub fn message_user(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        message: String,
+        title: Option<String>,
+    ) -> Result<i64> {
+        let latest = self.list_conversations(
+            actor,
+            Filter {
+                user_id: Some(user_id),
+                limit: 1,
+                ..Default::default()
+            },
+        )?;
+        let input = MessageInput {
+            body: message,
+            ..Default::default()
+        };
+        match latest.first() {
+            Some(c) => Ok(self.post_message(actor, c.id, input)?.conversation_id),
+            None => {
+                let conv = ConversationInput {
+                    user_id: Some(user_id),
+                    title,
+                    message: Some(input),
+                    ..Default::default()
+                };
+                Ok(self.create_conversation(actor, conv)?.0.id)
+            }
+        }
     }
 
     /// One message the actor may see (its conversation checked for scope).

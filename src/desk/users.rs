@@ -86,7 +86,6 @@ pub fn drop_taken_email(
     Ok(())
 }
 
-/// Appends `user.updated` (staff only) for a changed user.
 /// What a contact told about themselves through a widget form: the
 /// `form.submitted` event (Support Board's rich-message webhook), and
 /// `user.email_added` when it brought an email address.
@@ -127,6 +126,7 @@ pub fn emit_form(tx: &mut crate::store::Tx, form: &str, user: &User, f: &UserFie
     Ok(())
 }
 
+/// Appends `user.updated` (staff only) for a changed user.
 pub fn emit_updated(tx: &mut crate::store::Tx, actor_id: Option<i64>, user: &User) -> Result<()> {
     tx.emit(
         "user.updated",
