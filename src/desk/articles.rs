@@ -5,7 +5,6 @@ use super::{check_len, Actor, Desk};
 use crate::error::{Error, Result};
 use crate::store::articles::{self, Article};
 use crate::store::events::Audience;
-use crate::store::reports;
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -121,12 +120,7 @@ impl Desk {
             .find(|a| a.id == id)
             .ok_or_else(|| Error::not_found("article").with_code("article-not-found"))?;
         if record {
-            let row = reports::Row {
-                name: "articles-views".into(),
-                external_id: Some(a.id.clone()),
-                ..Default::default()
-            };
-            self.store.write(move |tx| reports::add(tx, &row))?;
+            self.record("articles-views", None, Some(a.id.clone()))?;
         }
         Ok(a)
     }
@@ -202,12 +196,7 @@ impl Desk {
             }
         }
         if record {
-            let row = reports::Row {
-                name: "articles-searches".into(),
-                value: Some(q.trim().to_string()),
-                ..Default::default()
-            };
-            self.store.write(move |tx| reports::add(tx, &row))?;
+            self.record("articles-searches", Some(q.trim().to_string()), None)?;
         }
         Ok(out)
     }

@@ -459,7 +459,11 @@ impl Desk {
         }
         let conversation = self.message_user(actor, user_id, message, None)?;
         self.mark_ran(a, user_id)?;
-        self.record("message-automations", a["id"].as_str().map(String::from))?;
+        self.record(
+            "message-automations",
+            None,
+            a["id"].as_str().map(String::from),
+        )?;
         Ok(conversation)
     }
 

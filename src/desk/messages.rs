@@ -182,6 +182,27 @@ impl Desk {
         }
     }
 
+    /// A direct message from staff to each of `user_ids` (all must exist):
+    /// into their latest conversation, or a new one titled `subject`;
+    /// counted in the direct-messages report.
+    pub fn direct_message(
+        &self,
+        actor: &Actor,
+        user_ids: &[i64],
+        message: &str,
+        subject: Option<String>,
+    ) -> Result<()> {
+        actor.require_staff()?;
+        for &id in user_ids {
+            self.user(id)?;
+        }
+        for &id in user_ids {
+            self.message_user(actor, id, message.to_string(), subject.clone())?;
+            self.record("direct-messages", None, Some(id.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// One message the actor may see (its conversation checked for scope).
     pub fn message(&self, actor: &Actor, id: i64) -> Result<Message> {
         let m = self.store.read(|c| messages::get(c, id))?;

@@ -596,9 +596,15 @@ impl Desk {
 
     /// Records that something the reports count happened (a direct
     /// message, an automation run...).
-    pub(crate) fn record(&self, name: &str, external_id: Option<String>) -> Result<()> {
+    pub(crate) fn record(
+        &self,
+        name: &str,
+        value: Option<String>,
+        external_id: Option<String>,
+    ) -> Result<()> {
         let row = reports::Row {
             name: name.into(),
+            value,
             external_id,
             ..Default::default()
         };

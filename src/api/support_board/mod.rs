@@ -1270,12 +1270,8 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             if ids.is_empty() {
                 return Err(Error::bad("missing-user-ids", "user_ids is required"));
             }
-            for user_id in ids {
-                desk.user(user_id)?;
-                let title = a.str("subject").filter(|v| v != "false");
-                desk.message_user(actor, user_id, message.clone(), title)?;
-                desk.record("direct-messages", Some(user_id.to_string()))?;
-            }
+            let subject = a.str("subject").filter(|v| v != "false");
+            desk.direct_message(actor, &ids, &message, subject)?;
             ok(Value::Bool(true))
         }
         "get-departments" => {
