@@ -1598,3 +1598,114 @@ fn the_other_documented_arguments() {
         1
     );
 }
+
+/// Every report name answers the documented shape; the contact and
+/// duration reports count what was made.
+#[test]
+fn every_report_name_answers_from_real_rows() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    call(&[
+        ("function", "add-user"),
+        ("first_name", "Lea"),
+        ("email", "lea@example.com"),
+        ("user_type", "lead"),
+        ("extra[language][0]", "fr"),
+        ("extra[language][1]", "Language"),
+        ("extra[country][0]", "France"),
+        ("extra[country][1]", "Country"),
+        ("extra[browser][0]", "Firefox"),
+        ("extra[browser][1]", "Browser"),
+        ("extra[os][0]", "Linux"),
+        ("extra[os][1]", "OS"),
+    ]);
+    call(&[
+        ("function", "add-user"),
+        ("first_name", "Uma"),
+        ("email", "uma@example.com"),
+        ("user_type", "user"),
+    ]);
+    // A conversation of the lead: two messages two seconds apart.
+    let (visitor, _) = s.visitor("Vik");
+    let c = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "First"}}),
+    );
+    let cid = c["conversation"]["id"].as_i64().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    visitor.post(
+        &format!("/api/v1/widget/conversations/{cid}/messages"),
+        json!({"body": "Second"}),
+    );
+    let total = |r: &Value| -> i64 {
+        r["data"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v[0].as_i64().unwrap())
+            .sum()
+    };
+    for name in [
+        "conversations",
+        "missed-conversations",
+        "conversations-time",
+        "visitors",
+        "leads",
+        "users",
+        "agents-response-time",
+        "agents-conversations",
+        "agents-conversations-time",
+        "agents-ratings",
+        "countries",
+        "languages",
+        "browsers",
+        "os",
+        "subscribe",
+        "follow-up",
+        "registrations",
+        "articles-searches",
+        "articles-ratings",
+        "articles-views-single",
+        "articles-views",
+        "sms-automations",
+        "email-automations",
+        "message-automations",
+        "direct-sms",
+        "direct-emails",
+        "direct-messages",
+    ] {
+        let r = call(&[("function", "reports"), ("name", name)]);
+        assert!(
+            r["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "{name}: {r}"
+        );
+        assert!(
+            r["data"].is_object() && r["table"].as_array().is_some_and(|t| t.len() == 2),
+            "{name}: {r}"
+        );
+        assert!(
+            matches!(r["chart_type"].as_str(), Some("line" | "bar" | "pie")),
+            "{name}"
+        );
+        let expect = match name {
+            "leads"
+            | "users"
+            | "registrations"
+            | "visitors"
+            | "conversations"
+            | "missed-conversations" => Some(1),
+            "countries" | "languages" | "browsers" | "os" => Some(1),
+            "conversations-time" => Some(2),
+            _ => None,
+        };
+        if let Some(n) = expect {
+            assert_eq!(total(&r), n, "{name}: {r}");
+        }
+    }
+    let r = call(&[("function", "reports"), ("name", "languages")]);
+    assert_eq!(r["data"], json!({"fr": [1]}));
+    let r = call(&[("function", "reports"), ("name", "countries")]);
+    assert_eq!(r["data"], json!({"France": [1]}));
+}

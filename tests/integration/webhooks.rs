@@ -352,10 +352,25 @@ fn support_board_webhooks_for_contacts_bots_logins_and_forms() {
     );
     let cid = c["conversation"]["id"].as_i64().unwrap();
     // The bot answers (an API token acting for nobody speaks as the bot).
-    admin.post(
+    let bot_mid = admin.post(
         &format!("/api/v1/conversations/{cid}/messages"),
         json!({"body": "Hi! How are you doing?"}),
+    )["message"]["id"]
+        .as_i64()
+        .unwrap();
+    // A deleted message.
+    let typo = admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({"body": "typo"}),
+    )["message"]["id"]
+        .as_i64()
+        .unwrap();
+    let (st, _) = admin.call(
+        "DELETE",
+        &format!("/api/v1/conversations/{cid}/messages/{typo}"),
+        None,
     );
+    assert_eq!(st, 204);
     // A registered user, and a contact login.
     let uid = succeed(
         &s,
@@ -386,6 +401,7 @@ fn support_board_webhooks_for_contacts_bots_logins_and_forms() {
         "bot-message",
         "registration",
         "login",
+        "message-deleted",
     ];
     let deadline = Instant::now() + Duration::from_secs(15);
     let bodies = loop {
@@ -397,6 +413,11 @@ fn support_board_webhooks_for_contacts_bots_logins_and_forms() {
         if names
             .iter()
             .all(|n| bodies.iter().any(|b| b["function"] == *n))
+            && bodies
+                .iter()
+                .filter(|b| b["function"] == "message-sent")
+                .count()
+                >= 3
             || Instant::now() > deadline
         {
             break bodies;
@@ -447,8 +468,10 @@ fn support_board_webhooks_for_contacts_bots_logins_and_forms() {
     let login = find("login");
     assert_eq!(login["details"]["id"], uid.to_string());
     assert_eq!(login["details"]["email"], "reg@example.com");
-    // Each delivery is counted once: one registration, one bot message.
+    assert_eq!(find("message-deleted"), typo.to_string());
+    assert_ne!(typo, bot_mid);
+    // Each delivery is counted once: one registration, two bot messages.
     let count = |f: &str| bodies.iter().filter(|b| b["function"] == f).count();
-    assert_eq!((count("registration"), count("bot-message")), (1, 1));
-    assert_eq!(count("message-sent"), 2, "both messages are sent ones");
+    assert_eq!((count("registration"), count("bot-message")), (1, 2));
+    assert_eq!(count("message-sent"), 3, "every message is a sent one");
 }
