@@ -1,6 +1,7 @@
 // The agent inbox. Plain ES module, no framework. Everything a visitor or
 // contact wrote is inserted with textContent, never as HTML.
 
+import { emojiPicker } from "../shared/emoji.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -331,26 +332,7 @@ $("composer").addEventListener("submit", async (e) => {
 });
 
 const EMOJI = ["😀", "😊", "😉", "🙂", "😅", "🙏", "👍", "👋", "🎉", "✅", "❤️", "🔥", "💡", "📦", "🚚", "⏰"];
-$("emoji-button").addEventListener("click", () => {
-  const box = $("emoji");
-  if (!box.children.length) {
-    for (const e of EMOJI) {
-      const b = el("button", "", e);
-      b.type = "button";
-      b.setAttribute("aria-label", e);
-      b.addEventListener("click", () => {
-        const input = $("input");
-        const at = input.selectionStart ?? input.value.length;
-        input.value = input.value.slice(0, at) + e + input.value.slice(input.selectionEnd ?? at);
-        input.focus();
-        input.selectionStart = input.selectionEnd = at + e.length;
-      });
-      box.append(b);
-    }
-  }
-  box.hidden = !box.hidden;
-  $("emoji-button").setAttribute("aria-expanded", String(!box.hidden));
-});
+emojiPicker($("emoji-button"), $("emoji"), $("input"), EMOJI);
 
 // The per-agent sound setting, kept in this browser.
 $("sound").checked = localStorage.getItem("frontporch.sound") !== "off";

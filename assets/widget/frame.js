@@ -4,6 +4,7 @@
 // survives page loads on the host site. Everything the visitor or an agent
 // wrote is put on the page with textContent, never as HTML.
 
+import { emojiPicker } from "../shared/emoji.js";
 import { strings, isRtl } from "./i18n.js";
 import { setupHelp } from "./help.js";
 import { setupAutomations } from "./automations.js";
@@ -580,25 +581,7 @@ function note(text, kind) {
 }
 
 const EMOJI = ["😀", "😂", "😊", "😍", "🤔", "😅", "😢", "😮", "👍", "👎", "🙏", "👏", "🎉", "❤️", "🔥", "✅", "❌", "⭐", "👋", "🙂", "😉", "🤝", "💡", "📦"];
-$("emoji-button").addEventListener("click", () => {
-  const box = $("emoji");
-  if (!box.children.length) {
-    for (const e of EMOJI) {
-      const b = document.createElement("button");
-      b.type = "button"; b.textContent = e; b.setAttribute("aria-label", e);
-      b.addEventListener("click", () => {
-        const input = $("input");
-        const at = input.selectionStart ?? input.value.length;
-        input.value = input.value.slice(0, at) + e + input.value.slice(input.selectionEnd ?? at);
-        input.focus();
-        input.selectionStart = input.selectionEnd = at + e.length;
-      });
-      box.append(b);
-    }
-  }
-  box.hidden = !box.hidden;
-  $("emoji-button").setAttribute("aria-expanded", String(!box.hidden));
-});
+emojiPicker($("emoji-button"), $("emoji"), $("input"), EMOJI);
 
 $("composer").addEventListener("submit", (e) => {
   e.preventDefault();

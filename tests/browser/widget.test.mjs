@@ -52,6 +52,13 @@ test("a visitor on another origin chats live with an agent", async () => {
 
   await frame.click("#launcher");
   await frame.waitForSelector("#panel:not([hidden])");
+  // The emoji picker inserts at the caret.
+  await frame.fill("#input", "Hi ");
+  await frame.click("#emoji-button");
+  await frame.click("#emoji button[aria-label='👋']");
+  assert.equal(await frame.inputValue("#input"), "Hi 👋");
+  assert.equal(await frame.getAttribute("#emoji-button", "aria-expanded"), "true");
+  await frame.click("#emoji-button");
   await frame.fill("#input", "Hello, do you ship to Norway?");
   await frame.press("#input", "Enter");
   await frame.waitForSelector(".msg.mine .bubble:text('Hello, do you ship to Norway?')");
@@ -59,6 +66,12 @@ test("a visitor on another origin chats live with an agent", async () => {
   // The agent sees it arrive without reloading, opens it and replies.
   await agent.click("#list li:has-text('Hello, do you ship to Norway?')");
   await agent.waitForSelector("#messages .bubble:text('Hello, do you ship to Norway?')");
+  // The inbox has the same picker.
+  await agent.click("#emoji-button");
+  await agent.click("#emoji button[aria-label='👍']");
+  assert.equal(await agent.inputValue("#input"), "👍");
+  await agent.click("#emoji-button");
+  await agent.fill("#input", "");
   // Typing shows up in the widget. It is an event for whoever listens at
   // that moment (a poll between two waits misses it), sent again every few
   // seconds while the agent types: so keep typing until it lands.
