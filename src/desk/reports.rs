@@ -567,6 +567,22 @@ impl Desk {
         }))
     }
 
+    /// An agent's (positive, negative) conversation ratings, ever: the
+    /// conversations assigned to them, or that they answered last.
+    pub fn agent_ratings(&self, actor: &Actor, agent_id: i64) -> Result<(i64, i64)> {
+        actor.require_staff()?;
+        let all = self
+            .store
+            .read(|c| reports::conversation_ratings(c, i64::MIN, i64::MAX))?;
+        let mine: Vec<i64> = all
+            .into_iter()
+            .filter(|(a, _)| *a == Some(agent_id))
+            .map(|(_, r)| r)
+            .collect();
+        let good = mine.iter().filter(|r| **r > 0).count() as i64;
+        Ok((good, mine.len() as i64 - good))
+    }
+
     fn agent_name(&self, id: i64) -> String {
         match self.user(id) {
             Ok(u) => format!("{} {}", u.first_name, u.last_name)

@@ -549,6 +549,12 @@ fn reports_count_real_activity() {
         json!({ name.trim(): [1, 0] }),
         "the agent who replied gets the rating"
     );
+    // get-rating counts it the same way.
+    let admin_id = me["user"]["id"].as_i64().unwrap().to_string();
+    assert_eq!(
+        call(&[("function", "get-rating"), ("user_id", &admin_id)]),
+        json!([1, 0])
+    );
 
     // Days in the caller's time zone.
     let r = call(&[

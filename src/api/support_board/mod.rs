@@ -949,19 +949,8 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         }
         "get-rating" => {
             let agent = a.need_id("user_id", "missing-user-id")?;
-            let filter = Filter {
-                agent_id: Some(agent),
-                limit: i64::MAX,
-                ..Default::default()
-            };
-            let convs = desk.list_conversations(actor, filter)?;
-            let count = |r: i64| {
-                convs
-                    .iter()
-                    .filter(|c| c.extra["rating"]["rating"].as_i64() == Some(r))
-                    .count()
-            };
-            ok(json!([count(1), count(-1)]))
+            let (positive, negative) = desk.agent_ratings(actor, agent)?;
+            ok(json!([positive, negative]))
         }
         "set-rating" => {
             let settings = a.json("settings").unwrap_or(Value::Null);
