@@ -213,6 +213,25 @@ impl Desk {
         Ok(m)
     }
 
+    /// Every message of a conversation the actor may see, oldest first
+    /// (transcripts and the Support Board reads that return a whole
+    /// conversation), read a page at a time.
+    pub fn all_messages(&self, actor: &Actor, conversation_id: i64) -> Result<Vec<Message>> {
+        const PAGE: i64 = 500;
+        let mut pages: Vec<Vec<Message>> = Vec::new();
+        let mut before = None;
+        loop {
+            let page = self.history(actor, conversation_id, before, PAGE)?;
+            let full = page.len() as i64 == PAGE;
+            before = page.first().map(|m| m.id);
+            pages.push(page);
+            if !full {
+                break;
+            }
+        }
+        Ok(pages.into_iter().rev().flatten().collect())
+    }
+
     pub fn history(
         &self,
         actor: &Actor,

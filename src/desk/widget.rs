@@ -247,7 +247,7 @@ impl Desk {
             )
         };
         for m in self
-            .history(actor, id, None, 200)?
+            .all_messages(actor, id)?
             .iter()
             .filter(|m| m.deleted_at.is_none() && !m.private)
         {

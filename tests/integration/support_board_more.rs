@@ -1715,3 +1715,49 @@ fn every_report_name_answers_from_real_rows() {
     let r = call(&[("function", "reports"), ("name", "countries")]);
     assert_eq!(r["data"], json!({"France": [1]}));
 }
+
+/// Whole-conversation reads are not cut at a page: 510 messages.
+#[test]
+fn long_conversations_are_read_whole() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let t = token.as_str();
+    let admin = s.client(t);
+    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    let uid = call(&[("function", "add-user"), ("first_name", "Long")])
+        .as_i64()
+        .unwrap();
+    let cid = call(&[
+        ("function", "new-conversation"),
+        ("user_id", &uid.to_string()),
+    ])["details"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for i in 0..510 {
+        admin.post(
+            &format!("/api/v1/conversations/{cid}/messages"),
+            json!({"body": format!("line {i}"), "user_id": uid}),
+        );
+    }
+    let conv = call(&[("function", "get-conversation"), ("conversation_id", &cid)]);
+    let msgs = conv["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 510);
+    assert_eq!(
+        (msgs[0]["message"].as_str(), msgs[509]["message"].as_str()),
+        (Some("line 0"), Some("line 509"))
+    );
+    let url = call(&[("function", "transcript"), ("conversation_id", &cid)]);
+    let text = agent()
+        .get(s.url(url.as_str().unwrap()))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        text.contains(": line 0\n") && text.contains(": line 509\n"),
+        "{}",
+        &text[..200]
+    );
+}

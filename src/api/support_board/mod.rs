@@ -579,7 +579,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 a.need_id("conversation_id", "missing-conversation-id")?,
             )?;
             let id = if a.flag("agent") {
-                let msgs = desk.history(actor, c.id, None, 200)?;
+                let msgs = desk.all_messages(actor, c.id)?;
                 msgs.iter()
                     .rev()
                     .find(|m| {
@@ -660,7 +660,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             match found {
                 Ok(c) => {
                     let u = desk.user(c.user_id)?;
-                    let msgs = desk.history(actor, id, None, 200)?;
+                    let msgs = desk.all_messages(actor, id)?;
                     ok(json!({
                         "messages": msgs.iter().map(message_record).collect::<Vec<_>>(),
                         "details": conversation_details(&c, &u),
@@ -817,7 +817,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                 return ok(json!([]));
             }
             let since = a.str("datetime").unwrap_or_default();
-            let msgs = desk.history(actor, id, None, 200)?;
+            let msgs = desk.all_messages(actor, id)?;
             let after = |m: &Message| match since.parse::<i64>() {
                 Ok(mid) => m.id > mid,
                 Err(_) => sql_datetime(m.created_at).as_str() > since.as_str(),
@@ -1123,7 +1123,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             let mut out = Map::new();
             for id in ids {
                 let mut agents: Vec<Value> = Vec::new();
-                for m in desk.history(actor, id, None, 200)? {
+                for m in desk.all_messages(actor, id)? {
                     let Some((t, first, last, avatar)) = &m.sender else {
                         continue;
                     };
@@ -1179,7 +1179,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
         // rides in the payload.
         "get-notes" => {
             let id = a.need_id("conversation_id", "missing-conversation-id")?;
-            let notes: Vec<Value> = desk.history(actor, id, None, 200)?.iter()
+            let notes: Vec<Value> = desk.all_messages(actor, id)?.iter()
                 .filter(|m| m.private && m.deleted_at.is_none())
                 .map(|m| json!({ "id": m.id, "user_id": opt_s(m.user_id), "name": m.payload["note_name"].as_str().unwrap_or(""), "message": m.body }))
                 .collect();
