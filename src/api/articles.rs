@@ -21,15 +21,18 @@ fn list(articles: &[Article]) -> Value {
     Value::Array(articles.iter().map(Article::to_json).collect())
 }
 
-/// Whether this request may add a row to the reports: the knowledge base is
-/// public, so an address that floods it still gets answers, uncounted.
+/// The rate at which an address may add article searches, views and
+/// ratings to the reports: the knowledge base is public.
+fn feedback_limit(app: &App, ctx: &Ctx) -> Result<()> {
+    app.limits.check(
+        &format!("article-feedback:{}", ctx.ip),
+        ratelimit::ARTICLE_FEEDBACK_PER_IP,
+    )
+}
+
+/// Whether this search or view counts; past the rate it is still answered.
 fn counts(app: &App, ctx: &Ctx) -> bool {
-    app.limits
-        .check(
-            &format!("article-feedback:{}", ctx.ip),
-            ratelimit::ARTICLE_FEEDBACK_PER_IP,
-        )
-        .is_ok()
+    feedback_limit(app, ctx).is_ok()
 }
 
 /// `GET /articles`: every article in a language (`?language=fr`, or `all`),
@@ -91,10 +94,7 @@ struct Rating {
 /// `POST /articles/ratings`: a visitor or agent found an article helpful or not.
 pub fn rate(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let r: Rating = ctx.json()?;
-    app.limits.check(
-        &format!("article-feedback:{}", ctx.ip),
-        ratelimit::ARTICLE_FEEDBACK_PER_IP,
-    )?;
+    feedback_limit(app, ctx)?;
     app.desk.rate_article(&r.article_id, r.helpful)?;
     let all = app.desk.article_ratings(&r.article_id)?;
     let helpful = all.iter().filter(|v| **v > 0).count();
