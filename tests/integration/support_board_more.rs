@@ -200,6 +200,18 @@ fn articles_categories_translations_search_and_ratings() {
         ratings["data"]["What's new with the API V2?"],
         json!([2, 1])
     );
+
+    // An id is kept as given (even one containing "null"); a null id gets a new one.
+    call(&[
+        ("function", "save-articles-categories"),
+        (
+            "categories",
+            r#"[{"id": "nullable", "title": "Keep"}, {"id": null, "title": "New"}]"#,
+        ),
+    ]);
+    let cats = call(&[("function", "get-articles-categories")]);
+    assert_eq!(cats[0]["id"], "nullable");
+    assert_eq!(cats[1]["id"].as_str().unwrap().len(), 5, "{cats}");
 }
 
 #[test]

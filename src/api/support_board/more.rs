@@ -32,6 +32,16 @@ fn article_record(a: &Article, full: bool) -> Value {
     v
 }
 
+/// A field as text: strings as they are, numbers written out, missing or
+/// null as empty.
+fn text(v: &Value, k: &str) -> String {
+    match &v[k] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
 /// `[{id, title, content, link, categories}]` from a JSON array.
 fn articles_arg(v: Option<Value>) -> Result<Vec<Article>> {
     let list = match v {
@@ -45,11 +55,6 @@ fn articles_arg(v: Option<Value>) -> Result<Vec<Article>> {
             }
         }
         Some(_) => return Err(Error::bad("invalid-articles", "articles must be an array")),
-    };
-    let text = |v: &Value, k: &str| match &v[k] {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
     };
     list.iter()
         .map(|v| {
@@ -156,16 +161,12 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
                 .ok_or_else(|| Error::bad("invalid-categories", "categories must be an array"))?;
             let cats = list
                 .iter()
-                .map(|c| {
-                    let field =
-                        |k: &str| c[k].as_str().map_or_else(|| c[k].to_string(), String::from);
-                    match c.is_object() {
-                        true => Ok((field("id").replace("null", ""), field("title"))),
-                        false => Err(Error::bad(
-                            "invalid-categories",
-                            "each category is {id, title}",
-                        )),
-                    }
+                .map(|c| match c.is_object() {
+                    true => Ok((text(c, "id"), text(c, "title"))),
+                    false => Err(Error::bad(
+                        "invalid-categories",
+                        "each category is {id, title}",
+                    )),
                 })
                 .collect::<Result<Vec<_>>>()?;
             desk.save_article_categories(actor, cats)?;
