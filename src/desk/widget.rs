@@ -91,7 +91,7 @@ impl Desk {
             mut fields,
         } = input;
         super::users::reject_privileged(&fields, "identify")?;
-        super::users::validate_fields(&fields)?;
+        super::users::validate_fields(&mut fields)?;
         super::check_len("id", &id, 200)?;
         let secret = self
             .public_setting("identity.secret")?
@@ -211,7 +211,7 @@ impl Desk {
         let to = email
             .or(me.email)
             .ok_or_else(|| Error::bad("missing_email", "an email address is required"))?;
-        super::users::validate_fields(&UserFields {
+        super::users::validate_fields(&mut UserFields {
             email: Some(to.clone()),
             ..Default::default()
         })?;
