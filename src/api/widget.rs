@@ -97,6 +97,14 @@ struct Open {
 pub fn open_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (actor, _, _) = visitor(caller)?;
     let o: Open = ctx.json()?;
+    app.limits.check(
+        &format!("visitor-conv:{}", actor.user_id),
+        ratelimit::VISITOR_CONVERSATION,
+    )?;
+    app.limits.check(
+        &format!("visitor-conv-ip:{}", ctx.ip),
+        ratelimit::CONVERSATION_PER_IP,
+    )?;
     if o.message.is_some() {
         app.limits.check(
             &format!("visitor-msg:{}", actor.user_id),

@@ -74,6 +74,18 @@ pub const ARTICLE_FEEDBACK_PER_IP: Rule = Rule {
     burst: 60.0,
     per_second: 0.5,
 };
+/// Conversations one visitor may open. Opening needs no first message, so
+/// the message bucket does not cover it.
+pub const VISITOR_CONVERSATION: Rule = Rule {
+    burst: 5.0,
+    per_second: 1.0 / 60.0,
+};
+/// Conversations all visitors behind one address may open (a new visitor
+/// is one request away, so the per-visitor bucket alone is not a bound).
+pub const CONVERSATION_PER_IP: Rule = Rule {
+    burst: 20.0,
+    per_second: 0.1,
+};
 pub const VISITOR_MESSAGE: Rule = Rule {
     burst: 20.0,
     per_second: 1.0,
