@@ -206,6 +206,12 @@ struct RunAutomation {
 pub fn run_automation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (_, user, _) = visitor(caller)?;
     let r: RunAutomation = ctx.json()?;
+    // It may open a conversation (for a visitor without one): the address's
+    // conversation bound applies, as when the visitor opens one.
+    app.limits.check(
+        &format!("visitor-conv-ip:{}", ctx.ip),
+        ratelimit::CONVERSATION_PER_IP,
+    )?;
     let conversation = app.desk.run_widget_automation(user, &r.id)?;
     ok(json!({ "conversation_id": conversation }))
 }

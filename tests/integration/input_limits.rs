@@ -216,6 +216,14 @@ fn empty_conversations_are_bounded_per_visitor_and_per_address() {
         );
         if st == 429 {
             assert!(header(&h, "retry-after").is_some());
+            // A chat-message automation may open one too: same bound.
+            let (st, _, body) = v.raw(
+                "POST",
+                "/api/v1/widget/automations/run",
+                Some(json!({"id": "1"}).to_string()),
+                &[],
+            );
+            assert_eq!(st, 429, "{body}");
             break;
         }
         assert_eq!(st, 201, "{body}");
