@@ -627,7 +627,7 @@ fn latency(bin: &Path, quick: bool) {
         );
         let token = s.admin_token();
         let n = 1000;
-        // Visitors (distinct X-Forwarded-For so the per-IP session limit does not apply).
+        // Visitors (distinct X-Forwarded-For so the per-IP session and conversation limits do not apply).
         let mut visitors = Vec::new();
         for i in 0..n {
             let mut c = Conn::open(&s.addr).unwrap();
@@ -648,7 +648,7 @@ fn latency(bin: &Path, quick: bool) {
                 .call(
                     "POST",
                     "/api/v1/widget/conversations",
-                    &[("Authorization", &auth)],
+                    &[("Authorization", &auth), ("X-Forwarded-For", &ip)],
                     "{}",
                 )
                 .unwrap();

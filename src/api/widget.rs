@@ -97,6 +97,14 @@ struct Open {
 pub fn open_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (actor, _, _) = visitor(caller)?;
     let o: Open = ctx.json()?;
+    app.limits.check(
+        &format!("visitor-conv:{}", actor.user_id),
+        ratelimit::VISITOR_CONVERSATION,
+    )?;
+    app.limits.check(
+        &format!("visitor-conv-ip:{}", ctx.ip),
+        ratelimit::CONVERSATION_PER_IP,
+    )?;
     if o.message.is_some() {
         app.limits.check(
             &format!("visitor-msg:{}", actor.user_id),
@@ -198,6 +206,12 @@ struct RunAutomation {
 pub fn run_automation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (_, user, _) = visitor(caller)?;
     let r: RunAutomation = ctx.json()?;
+    // It may open a conversation (for a visitor without one): the address's
+    // conversation bound applies, as when the visitor opens one.
+    app.limits.check(
+        &format!("visitor-conv-ip:{}", ctx.ip),
+        ratelimit::CONVERSATION_PER_IP,
+    )?;
     let conversation = app.desk.run_widget_automation(user, &r.id)?;
     ok(json!({ "conversation_id": conversation }))
 }

@@ -178,6 +178,8 @@ impl Desk {
     /// only the words the visitor settles on).
     pub fn search_articles(&self, q: &str, lang: &Language, record: bool) -> Result<Vec<Article>> {
         check_len("search", q, 200)?;
+        // What is recorded in the reports is text, never control characters.
+        let q = &super::text::clean_name(q);
         if q.trim().is_empty() {
             return Ok(vec![]);
         }

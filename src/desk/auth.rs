@@ -142,7 +142,7 @@ impl Desk {
     pub fn create_visitor(&self, fields: UserFields) -> Result<(String, User)> {
         let mut fields = fields;
         super::users::reject_privileged(&fields, "visitors")?;
-        super::users::validate_fields(&fields)?;
+        super::users::validate_fields(&mut fields)?;
         let user_type = if fields.email.is_some() {
             "lead"
         } else {

@@ -111,6 +111,7 @@ impl Desk {
         check_status(status)?;
         let title = input.title.unwrap_or_default();
         check_len("title", &title, 300)?;
+        super::text::refuse_controls("title", &title)?;
         let source = input.source.unwrap_or_default();
         check_len("source", &source, 40)?;
         let extra = Value::Object(input.extra.unwrap_or_default());
@@ -200,6 +201,7 @@ impl Desk {
         }
         if let Some(t) = &patch.title {
             check_len("title", t, 300)?;
+            super::text::refuse_controls("title", t)?;
         }
         let actor_id = actor.user_id;
         self.store.write(move |tx| {

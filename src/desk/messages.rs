@@ -92,7 +92,12 @@ pub struct Prepared {
 
 impl Desk {
     /// Validates a message and decides who sends it.
-    pub(super) fn prepare_message(&self, actor: &Actor, input: MessageInput) -> Result<Prepared> {
+    pub(super) fn prepare_message(
+        &self,
+        actor: &Actor,
+        mut input: MessageInput,
+    ) -> Result<Prepared> {
+        input.body = super::text::clean_body(&input.body);
         check_len("body", &input.body, MAX_BODY_CHARS)?;
         if input.body.trim().is_empty() && input.attachments.is_empty() {
             return Err(Error::bad(
@@ -269,8 +274,9 @@ impl Desk {
         actor: &Actor,
         conversation_id: i64,
         message_id: i64,
-        edit: MessageEdit,
+        mut edit: MessageEdit,
     ) -> Result<Message> {
+        edit.body = super::text::clean_body(&edit.body);
         check_len("body", &edit.body, MAX_BODY_CHARS)?;
         check_attachments(edit.attachments.as_deref().unwrap_or_default())?;
         check_payload(edit.payload.as_ref())?;

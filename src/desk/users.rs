@@ -7,8 +7,13 @@ use crate::store::users::{self, ListQuery, User, UserFields, TYPES};
 use crate::store::Store;
 use serde_json::{json, Map};
 
-/// Checks the shape of user fields (lengths, email, types), not permissions.
-pub fn validate_fields(f: &UserFields) -> Result<()> {
+/// Cleans the names (every path that stores a name comes here: see
+/// `text::clean_name`), then checks the shape of user fields (lengths,
+/// email, types, no control characters), not permissions.
+pub fn validate_fields(f: &mut UserFields) -> Result<()> {
+    for name in [&mut f.first_name, &mut f.last_name].into_iter().flatten() {
+        *name = super::text::clean_name(name);
+    }
     for (name, v, max) in [
         ("first_name", &f.first_name, 100),
         ("last_name", &f.last_name, 100),
@@ -20,10 +25,12 @@ pub fn validate_fields(f: &UserFields) -> Result<()> {
     ] {
         if let Some(v) = v {
             check_len(name, v, max)?;
+            super::text::refuse_controls(name, v)?;
         }
     }
     if let Some(e) = &f.email {
         check_len("email", e, 254)?;
+        super::text::refuse_controls("email", e)?;
         let ok = e.is_empty() || {
             let mut parts = e.splitn(2, '@');
             let (l, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
@@ -157,8 +164,8 @@ pub fn ensure_bot(store: &Store) -> Result<i64> {
 
 impl Desk {
     /// Creates a user. Agents may create contacts; only admins create staff.
-    pub fn create_user(&self, actor: Option<&Actor>, fields: UserFields) -> Result<User> {
-        validate_fields(&fields)?;
+    pub fn create_user(&self, actor: Option<&Actor>, mut fields: UserFields) -> Result<User> {
+        validate_fields(&mut fields)?;
         let user_type = fields.user_type.clone().unwrap_or_else(|| "user".into());
         if let Some(a) = actor {
             a.require_staff()?;
@@ -193,9 +200,9 @@ impl Desk {
         })
     }
 
-    pub fn update_user(&self, actor: &Actor, id: i64, fields: UserFields) -> Result<User> {
+    pub fn update_user(&self, actor: &Actor, id: i64, mut fields: UserFields) -> Result<User> {
         actor.require_staff()?;
-        validate_fields(&fields)?;
+        validate_fields(&mut fields)?;
         let target = self.user(id)?;
         let becomes_staff = fields
             .user_type
@@ -228,7 +235,7 @@ impl Desk {
     /// A visitor describing themselves (name, email, custom fields, page URL).
     pub fn update_self_visitor(&self, visitor: &User, mut fields: UserFields) -> Result<User> {
         reject_privileged(&fields, "visitors")?;
-        validate_fields(&fields)?;
+        validate_fields(&mut fields)?;
         let id = visitor.id;
         let promote = visitor.user_type == "visitor"
             && fields.email.as_deref().is_some_and(|e| !e.is_empty());

@@ -12,6 +12,9 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
+/// Transcript emails a conversation may send per hour.
+pub const TRANSCRIPTS_PER_HOUR: i64 = 3;
+
 /// Widget settings a visitor's browser may read (`widget.<key>`).
 const PUBLIC_KEYS: &[&str] = &[
     "title",
@@ -91,7 +94,7 @@ impl Desk {
             mut fields,
         } = input;
         super::users::reject_privileged(&fields, "identify")?;
-        super::users::validate_fields(&fields)?;
+        super::users::validate_fields(&mut fields)?;
         super::check_len("id", &id, 200)?;
         let secret = self
             .public_setting("identity.secret")?
@@ -200,6 +203,10 @@ impl Desk {
 
     /// Queues an email with the conversation's transcript (visible messages
     /// only) in the outbox; it leaves once an email provider is configured.
+    /// It goes only to the contact's own address: a visitor without one may
+    /// name it here, and it is saved on their record first (as the details
+    /// form would). At most `TRANSCRIPTS_PER_HOUR` per conversation, counted
+    /// from the event log, so a restart does not reset the count.
     pub fn request_transcript(
         &self,
         actor: &super::Actor,
@@ -207,19 +214,49 @@ impl Desk {
         email: Option<String>,
     ) -> Result<Value> {
         let c = self.conversation(actor, id)?;
-        let me = self.user(actor.user_id)?;
-        let to = email
-            .or(me.email)
-            .ok_or_else(|| Error::bad("missing_email", "an email address is required"))?;
-        super::users::validate_fields(&UserFields {
-            email: Some(to.clone()),
-            ..Default::default()
-        })?;
+        let mut contact = self.user(c.user_id)?;
+        let given = email
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty());
+        let on_record = contact.email.clone().filter(|e| !e.is_empty());
+        let refused = || {
+            Error::forbidden("a transcript goes only to the contact's own email address")
+                .with_code("email_not_allowed")
+        };
+        let to = match (on_record, given) {
+            (Some(mine), None) => mine,
+            (Some(mine), Some(g)) if mine.eq_ignore_ascii_case(&g) => mine,
+            (Some(_), Some(_)) => return Err(refused()),
+            (None, None) => {
+                return Err(Error::bad("missing_email", "an email address is required"))
+            }
+            (None, Some(g)) if actor.user_id == contact.id => {
+                let fields = UserFields {
+                    email: Some(g.clone()),
+                    ..Default::default()
+                };
+                contact = self.update_self_visitor(&contact, fields)?;
+                // Saving drops an address another contact already has.
+                contact.email.filter(|e| *e == g).ok_or_else(refused)?
+            }
+            (None, Some(_)) => return Err(refused()),
+        };
         let text = self.transcript(actor, id, false)?;
         let payload =
             json!({ "to": to, "subject": format!("Your conversation #{}", c.id), "text": text });
         let uid = actor.user_id;
         self.store.write(move |tx| {
+            let hour_ago = tx.now - 3_600_000;
+            let (sent, oldest) =
+                tx.count_since("conversation.transcript_requested", id, hour_ago)?;
+            if sent >= TRANSCRIPTS_PER_HOUR {
+                let wait_ms = oldest.unwrap_or(tx.now) - hour_ago;
+                let mut e =
+                    Error::rate_limited((wait_ms / 1000 + 1) as u64).with_code("transcript_limit");
+                e.message =
+                    format!("at most {TRANSCRIPTS_PER_HOUR} transcripts per conversation per hour");
+                return Err(e);
+            }
             let outbox_id =
                 crate::store::outbox::insert(tx, "email", None, None, &payload.to_string())?;
             tx.emit(

@@ -14,7 +14,8 @@ pub struct Rule {
 }
 
 pub struct Limiter {
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// Tokens left, when last counted, and the bucket's own rule.
+    buckets: Mutex<HashMap<String, (f64, Instant, Rule)>>,
     enabled: bool,
 }
 
@@ -36,12 +37,14 @@ impl Limiter {
         let now = Instant::now();
         let mut b = self.buckets.lock().unwrap();
         if b.len() > 100_000 {
-            // Forget full buckets so a flood of keys cannot grow memory forever.
-            b.retain(|_, (tokens, at)| {
-                *tokens + now.duration_since(*at).as_secs_f64() * rule.per_second < rule.burst
+            // Forget full buckets so a flood of keys cannot grow memory
+            // forever; each judged by its own rule, so a bucket of a
+            // smaller rule is not forgotten (refilled) early.
+            b.retain(|_, (tokens, at, r)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * r.per_second < r.burst
             });
         }
-        let (tokens, at) = b.entry(key.to_string()).or_insert((rule.burst, now));
+        let (tokens, at, _) = b.entry(key.to_string()).or_insert((rule.burst, now, rule));
         *tokens =
             (*tokens + now.duration_since(*at).as_secs_f64() * rule.per_second).min(rule.burst);
         *at = now;
@@ -74,6 +77,18 @@ pub const ARTICLE_FEEDBACK_PER_IP: Rule = Rule {
     burst: 60.0,
     per_second: 0.5,
 };
+/// Conversations one visitor may open. Opening needs no first message, so
+/// the message bucket does not cover it.
+pub const VISITOR_CONVERSATION: Rule = Rule {
+    burst: 5.0,
+    per_second: 1.0 / 60.0,
+};
+/// Conversations all visitors behind one address may open (a new visitor
+/// is one request away, so the per-visitor bucket alone is not a bound).
+pub const CONVERSATION_PER_IP: Rule = Rule {
+    burst: 20.0,
+    per_second: 0.1,
+};
 pub const VISITOR_MESSAGE: Rule = Rule {
     burst: 20.0,
     per_second: 1.0,
@@ -96,5 +111,31 @@ mod tests {
         let e = l.check("a", rule).unwrap_err();
         assert_eq!(e.retry_after, Some(10));
         l.check("b", rule).unwrap();
+    }
+
+    #[test]
+    fn forgetting_full_buckets_keeps_each_rule() {
+        let l = Limiter::new(true);
+        let (big, small) = (
+            Rule {
+                burst: 30.0,
+                per_second: 1e-6,
+            },
+            Rule {
+                burst: 5.0,
+                per_second: 1e-6,
+            },
+        );
+        for _ in 0..20 {
+            l.check("big", big).unwrap();
+        }
+        // Enough keys to trigger the clean-up, made under the smaller rule.
+        for i in 0..100_002 {
+            l.check(&format!("k{i}"), small).unwrap();
+        }
+        for _ in 0..10 {
+            l.check("big", big).unwrap();
+        }
+        assert!(l.check("big", big).is_err(), "the bucket was refilled");
     }
 }

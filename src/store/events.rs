@@ -80,6 +80,27 @@ pub fn since_for_visitor(
 
 impl Tx<'_> {
     /// Appends an event (and the outbox rows of the webhooks that want it).
+    /// How many `kind` events a conversation had since `since` (ms), and
+    /// when the oldest of them was; found through its owner's events
+    /// (indexed), which rate limits keep few.
+    pub fn count_since(
+        &self,
+        kind: &str,
+        conversation_id: i64,
+        since: i64,
+    ) -> Result<(i64, Option<i64>)> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), min(created_at) FROM events
+                 WHERE visitor_id = (SELECT user_id FROM conversations WHERE id = ?2)
+                   AND conversation_id = ?2 AND kind = ?1 AND created_at >= ?3",
+            )?
+            .query_row(params![kind, conversation_id, since], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+    }
+
     pub fn emit(
         &mut self,
         kind: &str,

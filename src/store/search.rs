@@ -6,10 +6,11 @@ use serde_json::{json, Value};
 
 /// Turns user input into a safe FTS5 query: each word quoted (so operators
 /// and punctuation are literal), the last one as a prefix, all required.
+/// Control characters are dropped: FTS5 fails on a NUL inside a string.
 pub fn fts_query(input: &str) -> String {
     let words: Vec<String> = input
         .split_whitespace()
-        .map(|w| w.replace('"', ""))
+        .map(|w| w.replace(|c: char| c == '"' || c.is_control(), ""))
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{w}\""))
         .collect();
@@ -69,5 +70,6 @@ mod tests {
         assert_eq!(super::fts_query("hello wor"), "\"hello\" \"wor\"*");
         assert_eq!(super::fts_query("a\"b OR c"), "\"ab\" \"OR\" \"c\"*");
         assert_eq!(super::fts_query("  "), "\"\"");
+        assert_eq!(super::fts_query("a\u{0}b \u{0}"), "\"ab\"*");
     }
 }
