@@ -543,6 +543,8 @@ $("transcript-form").addEventListener("submit", async (e) => {
   try {
     const r = await api("POST", `/widget/conversations/${state.conversation}/transcript`, { email: f.email.value.trim() });
     f.hidden = true;
+    // The server saved the address on the visitor's record if it had none.
+    if (state.me && !state.me.email) state.me.email = r.to;
     note(t.transcriptSent + " " + r.to, "done");
   } catch (err) { report(err); note(err.message); }
 });
