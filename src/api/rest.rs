@@ -45,7 +45,7 @@ pub fn login(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
         &format!("login-account:{}", body.email.trim().to_lowercase()),
         ratelimit::LOGIN_PER_ACCOUNT,
     )?;
-    let s = app.desk.login(&body.email, &body.password)?;
+    let s = app.desk.login(&body.email, &body.password, None)?;
     let secure = if app.config.secure_cookies {
         "; Secure"
     } else {

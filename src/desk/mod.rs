@@ -30,7 +30,9 @@ pub enum Role {
 }
 
 /// Who is asking. Staff sessions and visitor tokens carry a user; API tokens
-/// carry a role and act as the install's bot user unless they name a user.
+/// carry a role and their `token_id`, and send as the install's bot user
+/// (unless they name a user) without ever being that account: a token is
+/// never "self" for any user, so it cannot change anyone's own credentials.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub role: Role,
@@ -41,6 +43,10 @@ pub struct Actor {
 impl Actor {
     pub fn is_staff(&self) -> bool {
         self.role != Role::Visitor
+    }
+    /// A session (or visitor login) of user `id` itself, not a token.
+    pub fn is_self(&self, id: i64) -> bool {
+        self.token_id.is_none() && self.user_id == id
     }
     pub fn require_staff(&self) -> Result<()> {
         if self.is_staff() {
