@@ -117,7 +117,7 @@ impl Desk {
         data_dir: std::path::PathBuf,
     ) -> Result<Desk> {
         let bot_id = users::ensure_bot(&store)?;
-        Ok(Desk {
+        let desk = Desk {
             store,
             hub,
             bcrypt_cost,
@@ -129,7 +129,9 @@ impl Desk {
             data_dir,
             typing: Mutex::new(Default::default()),
             dummy_hash: std::sync::OnceLock::new(),
-        })
+        };
+        desk.ensure_identity_secret()?;
+        Ok(desk)
     }
 
     pub fn hash_password(&self, password: &str) -> Result<String> {
