@@ -2,6 +2,7 @@
 
 use super::{Actor, Desk, Role};
 use crate::error::{Error, Result};
+use crate::realtime::{Credential, Revoked};
 use crate::store::events::Audience;
 use crate::store::users::{User, UserFields};
 use crate::store::{auth, users};
@@ -55,7 +56,29 @@ impl Desk {
 
     pub fn logout(&self, session_token: &str) -> Result<()> {
         let th = sha256_hex(session_token.as_bytes());
-        self.store.write(move |tx| auth::delete_session(tx, &th))
+        let key = th.clone();
+        self.store.write(move |tx| auth::delete_session(tx, &key))?;
+        self.hub.revoke(&Revoked::Login(th));
+        Ok(())
+    }
+
+    /// What an events listener authenticated with (`login`: its session
+    /// cookie or visitor token), so that revoking it ends the listener.
+    pub fn listener_credential(&self, actor: &Actor, login: Option<&str>) -> Result<Credential> {
+        let Some(login) = login else {
+            return Ok(Credential {
+                token_id: actor.token_id,
+                ..Default::default()
+            });
+        };
+        let th = sha256_hex(login.as_bytes());
+        let via = self.store.read(|c| auth::login_token_id(c, &th))?;
+        Ok(Credential {
+            user_id: Some(actor.user_id),
+            login_hash: Some(th),
+            staff_session: actor.is_staff(),
+            token_id: via,
+        })
     }
 
     /// The staff user behind a session cookie, with its CSRF token.
@@ -241,8 +264,11 @@ impl Desk {
     /// Ends a visitor token (the widget's "reset").
     pub fn end_visitor(&self, token: &str) -> Result<()> {
         let th = sha256_hex(token.as_bytes());
+        let key = th.clone();
         self.store
-            .write(move |tx| auth::delete_visitor_token(tx, &th))
+            .write(move |tx| auth::delete_visitor_token(tx, &key))?;
+        self.hub.revoke(&Revoked::Login(th));
+        Ok(())
     }
 }
 

@@ -239,6 +239,14 @@ impl Desk {
             let user = users::update(tx, id, &fields, hash.as_deref())?;
             if hash.is_some() {
                 crate::store::auth::delete_sessions_of(tx, id)?;
+                // The hub ends the user's session listeners on this event.
+                tx.emit(
+                    "user.password_reset",
+                    None,
+                    Some(actor_id),
+                    Audience::Admins,
+                    json!({ "user_id": id }),
+                )?;
             }
             emit_updated(tx, Some(actor_id), &user)?;
             Ok(user)

@@ -154,6 +154,18 @@ pub fn delete_visitor_token(tx: &Tx, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
+/// The API token that opened a login (session or visitor token), if any.
+pub fn login_token_id(conn: &Connection, token_hash: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT token_id FROM sessions WHERE token_hash = ?1
+             UNION ALL SELECT token_id FROM visitor_tokens WHERE token_hash = ?1",
+        )?
+        .query_row([token_hash], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
 /// Points a visitor token at another user (after verified identification).
 pub fn repoint_visitor_token(tx: &Tx, token_hash: &str, user_id: i64) -> Result<()> {
     tx.conn.execute(

@@ -190,7 +190,8 @@ fn sse(s: &Server, auth: &str) -> BufReader<TcpStream> {
     r
 }
 
-/// True when the stream closes within the bound, whatever it sends first.
+/// True when the stream ends within the bound (the last chunk, or the
+/// connection closing), whatever it sends first.
 fn closes(r: &mut BufReader<TcpStream>) -> bool {
     r.get_ref()
         .set_read_timeout(Some(Duration::from_secs(1)))
@@ -200,6 +201,7 @@ fn closes(r: &mut BufReader<TcpStream>) -> bool {
         line.clear();
         match r.read_line(&mut line) {
             Ok(0) => return true,
+            Ok(_) if line == "0\r\n" => return true,
             Ok(_) => {}
             Err(e)
                 if matches!(
