@@ -33,10 +33,70 @@ impl Viewer {
     }
 }
 
-/// What a poll answers: event JSON objects and the cursor to ask from next.
+/// What a poll answers: event JSON objects and the cursor to ask from next,
+/// or that the credential it was asked with is no longer valid.
 pub struct Batch {
     pub events: Vec<Arc<str>>,
     pub cursor: i64,
+    pub revoked: bool,
+}
+
+/// What a listener authenticated with, so that revoking it ends the
+/// listener: its parked poll answers 401 and its stream closes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credential {
+    /// The user whose login it is (sessions, visitor tokens); not API tokens.
+    pub user_id: Option<i64>,
+    /// SHA-256 of the session cookie or visitor token.
+    pub login_hash: Option<String>,
+    /// A staff session (not a visitor token).
+    pub staff_session: bool,
+    /// The API token used, or the one that opened the login (api.php).
+    pub token_id: Option<i64>,
+}
+
+/// A credential, or a set of them, that just stopped being valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    /// One login (session or visitor token) ended, by its hash.
+    Login(String),
+    /// A user's staff sessions (their password changed).
+    Sessions(i64),
+    /// Every login of a user (disabled or deleted).
+    User(i64),
+    /// An API token, and the logins it opened.
+    Token(i64),
+}
+
+impl Revoked {
+    fn ends(&self, c: &Credential) -> bool {
+        match self {
+            Revoked::Login(h) => c.login_hash.as_ref() == Some(h),
+            Revoked::Sessions(u) => c.staff_session && c.user_id == Some(*u),
+            Revoked::User(u) => c.user_id == Some(*u),
+            Revoked::Token(t) => c.token_id == Some(*t),
+        }
+    }
+
+    /// The revocation a committed event stands for, if any. Events reach
+    /// every server process, also when a CLI command made the change.
+    fn from_event(e: &Event) -> Option<Revoked> {
+        if !matches!(
+            e.kind.as_str(),
+            "token.revoked" | "user.password_reset" | "user.deleted" | "user.updated"
+        ) {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_str(&e.json).ok()?;
+        let data = &v["data"];
+        match e.kind.as_str() {
+            "token.revoked" => data["id"].as_i64().map(Revoked::Token),
+            "user.password_reset" => data["user_id"].as_i64().map(Revoked::Sessions),
+            "user.deleted" => data["user_id"].as_i64().map(Revoked::User),
+            _ if data["user"]["disabled"] == true => data["user"]["id"].as_i64().map(Revoked::User),
+            _ => None,
+        }
+    }
 }
 
 impl Batch {
@@ -79,6 +139,7 @@ struct RingEvent {
 
 struct Waiter {
     viewer: Viewer,
+    cred: Credential,
     /// The waiting user, so they are not woken by their own typing.
     me: i64,
     after: i64,
@@ -91,6 +152,7 @@ pub type StreamItem = (Option<i64>, Arc<str>);
 
 struct Stream {
     viewer: Viewer,
+    cred: Credential,
     me: i64,
     tx: SyncSender<StreamItem>,
 }
@@ -233,7 +295,14 @@ impl Hub {
 
     /// Answers from the ring if it holds anything visible after `after`,
     /// otherwise parks the reply.
-    pub fn poll(&self, viewer: Viewer, me: i64, after: i64, reply: Reply) -> Poll {
+    pub fn poll(
+        &self,
+        viewer: Viewer,
+        me: i64,
+        cred: &Credential,
+        after: i64,
+        reply: Reply,
+    ) -> Poll {
         let mut s = self.state.lock().unwrap();
         s.mark_seen(me);
         if after < s.base {
@@ -245,11 +314,19 @@ impl Hub {
             // once with the real position.
             let cursor = if events.is_empty() { s.last } else { cursor };
             drop(s);
-            self.respond(reply, Batch { events, cursor });
+            self.respond(
+                reply,
+                Batch {
+                    events,
+                    cursor,
+                    revoked: false,
+                },
+            );
             return Poll::Answered;
         }
         let w = Waiter {
             viewer,
+            cred: cred.clone(),
             me,
             after: cursor,
             deadline: Instant::now() + self.poll_time,
@@ -271,6 +348,7 @@ impl Hub {
         &self,
         viewer: Viewer,
         me: i64,
+        cred: &Credential,
         after: i64,
     ) -> Result<(Option<Vec<StreamItem>>, i64, Receiver<StreamItem>), ()> {
         let mut s = self.state.lock().unwrap();
@@ -290,7 +368,12 @@ impl Hub {
         } else {
             None
         };
-        s.streams.push(Stream { viewer, me, tx });
+        s.streams.push(Stream {
+            viewer,
+            cred: cred.clone(),
+            me,
+            tx,
+        });
         Ok((backlog, s.last, rx))
     }
 
@@ -298,6 +381,10 @@ impl Hub {
     pub fn publish(&self, events: &[Arc<Event>]) {
         if events.is_empty() {
             return;
+        }
+        // Listeners a revocation ends get none of the events after it.
+        for r in events.iter().filter_map(|e| Revoked::from_event(e)) {
+            self.revoke(&r);
         }
         // Render each event's JSON once; waiters share it.
         let events: Vec<RingEvent> = events
@@ -336,6 +423,7 @@ impl Hub {
                         Batch {
                             events: evs,
                             cursor: last,
+                            revoked: false,
                         },
                     ));
                 }
@@ -359,6 +447,7 @@ impl Hub {
                                 Batch {
                                     events: evs,
                                     cursor: last,
+                                    revoked: false,
                                 },
                             ));
                         }
@@ -384,6 +473,45 @@ impl Hub {
         self.published
             .fetch_add(events.len() as u64, Ordering::Relaxed);
         for (reply, batch) in due {
+            self.respond(reply, batch);
+        }
+    }
+
+    /// Ends every listener whose credential `r` revokes: parked polls are
+    /// answered `revoked`, streams are dropped (their thread closes the
+    /// connection).
+    pub fn revoke(&self, r: &Revoked) {
+        let mut due: Vec<Reply> = Vec::new();
+        {
+            let mut s = self.state.lock().unwrap();
+            let mut take = |ws: Vec<Waiter>, keep: &mut Vec<Waiter>| {
+                for w in ws {
+                    if r.ends(&w.cred) {
+                        due.push(w.reply);
+                    } else {
+                        keep.push(w);
+                    }
+                }
+            };
+            let staff = std::mem::take(&mut s.staff_waiters);
+            let mut kept = Vec::new();
+            take(staff, &mut kept);
+            s.staff_waiters = kept;
+            for ws in s.visitor_waiters.values_mut() {
+                let mut kept = Vec::new();
+                take(std::mem::take(ws), &mut kept);
+                *ws = kept;
+            }
+            s.visitor_waiters.retain(|_, ws| !ws.is_empty());
+            s.waiter_count -= due.len();
+            s.streams.retain(|st| !r.ends(&st.cred));
+        }
+        for reply in due {
+            let batch = Batch {
+                events: vec![],
+                cursor: 0,
+                revoked: true,
+            };
             self.respond(reply, batch);
         }
     }
@@ -416,6 +544,7 @@ impl Hub {
                         Batch {
                             events: vec![json.clone()],
                             cursor: w.after,
+                            revoked: false,
                         },
                     ));
                 }
@@ -428,6 +557,7 @@ impl Hub {
                             Batch {
                                 events: vec![json.clone()],
                                 cursor: w.after,
+                                revoked: false,
                             },
                         ));
                     }
@@ -463,6 +593,7 @@ impl Hub {
                         Batch {
                             events: vec![],
                             cursor: w.after.max(last),
+                            revoked: false,
                         },
                     ));
                 } else {
@@ -478,6 +609,7 @@ impl Hub {
                             Batch {
                                 events: vec![],
                                 cursor: w.after.max(last),
+                                revoked: false,
                             },
                         ));
                     } else {
@@ -514,6 +646,7 @@ impl Hub {
             (w.reply)(Batch {
                 events: vec![],
                 cursor: w.after.max(last),
+                revoked: false,
             });
         }
     }

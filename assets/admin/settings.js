@@ -138,13 +138,21 @@ const sections = {
     const list = (k) => (Array.isArray(s[k]) ? s[k].join("\n") : "");
     box.append(form(async (f) => {
       const lines = (t) => t.split(/\s+/).map((x) => x.trim()).filter(Boolean);
-      await api("PUT", "/settings", {
-        "identity.secret": f.secret.value || null, "identity.required": f.required.checked,
+      const values = {
+        "identity.required": f.required.checked,
         "widget.allowed_domains": lines(f.domains.value), "inbox.embed_origins": lines(f.embeds.value),
-      });
+      };
+      // The secret is never removed, only rotated (at least 32 characters).
+      if (f.secret.value !== (s["identity.secret"] || "")) values["identity.secret"] = f.secret.value;
+      await api("PUT", "/settings", values);
       flash("Security settings saved.");
     },
-    field("Identity verification secret (your server signs user ids with it)", el("input", { name: "secret", value: s["identity.secret"] || "", autocomplete: "off" })),
+    field("Identity verification secret (your server signs user ids with it; at least 32 characters)", el("input", { name: "secret", value: s["identity.secret"] || "", autocomplete: "off", minlength: 32 })),
+    el("button", { type: "button", text: "Generate a new secret", onclick: (e) => {
+      const bytes = crypto.getRandomValues(new Uint8Array(32));
+      e.target.form.secret.value = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+      flash("New secret generated: save, then update your server's copy.");
+    } }),
     field("Require verified identities", el("input", { name: "required", type: "checkbox", checked: Boolean(s["identity.required"]) })),
     field("Sites allowed to embed the widget (one origin per line; empty = any)", el("textarea", { name: "domains", rows: 3, text: list("widget.allowed_domains") })),
     field("Origins allowed to frame the inbox embed modes (minifiedView)", el("textarea", { name: "embeds", rows: 3, text: list("inbox.embed_origins") }))));

@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
-use crate::realtime::Viewer;
+use crate::realtime::{Credential, Viewer};
 use auth::Caller;
 
 /// What a handler wants done with the request.
@@ -25,12 +25,14 @@ pub enum Reply {
     Poll {
         viewer: Viewer,
         me: i64,
+        cred: Credential,
         after: i64,
     },
     /// Server-sent events from `after` on.
     Stream {
         viewer: Viewer,
         me: i64,
+        cred: Credential,
         after: i64,
     },
 }

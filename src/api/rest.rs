@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::http::ratelimit;
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
-use crate::realtime::Viewer;
+use crate::realtime::{Credential, Viewer};
 use crate::store::conversations::Filter;
 use crate::store::users::UserFields;
 use serde::Deserialize;
@@ -45,7 +45,7 @@ pub fn login(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
         &format!("login-account:{}", body.email.trim().to_lowercase()),
         ratelimit::LOGIN_PER_ACCOUNT,
     )?;
-    let s = app.desk.login(&body.email, &body.password)?;
+    let s = app.desk.login(&body.email, &body.password, None)?;
     let secure = if app.config.secure_cookies {
         "; Secure"
     } else {
@@ -149,10 +149,17 @@ pub fn update_user(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result
     let mut patch: UserPatch = ctx.json()?;
     // `disabled` is its own verb (it ends sessions); the rest are fields.
     let disabled = patch.fields.remove("disabled");
+    let only_disabled = patch.fields.is_empty() && disabled.is_some();
     let fields: UserFields = serde_json::from_value(Value::Object(patch.fields))
         .map_err(|e| Error::bad("invalid_field", e.to_string()))?;
     let actor = caller.actor()?;
-    let mut user = app.desk.update_user(actor, ids[0], fields)?;
+    // `{"disabled": ...}` alone is no field edit (and no user.updated
+    // event before the one that disables).
+    let mut user = if only_disabled {
+        app.desk.get_user(actor, ids[0])?
+    } else {
+        app.desk.update_user(actor, ids[0], fields)?
+    };
     if let Some(d) = disabled {
         let d = d
             .as_bool()
@@ -484,10 +491,16 @@ pub fn revoke_token(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<
     Ok(Resp::empty().into())
 }
 
-/// The viewer and cursor of an events request: `after`, else `Last-Event-ID`,
-/// else "from now".
-fn events_target(app: &App, ctx: &Ctx, caller: &Caller) -> Result<(Viewer, i64, i64)> {
+/// The viewer, credential and cursor of an events request: `after`, else
+/// `Last-Event-ID`, else "from now".
+fn events_target(app: &App, ctx: &Ctx, caller: &Caller) -> Result<(Viewer, i64, Credential, i64)> {
     let actor = caller.actor()?;
+    let login = match caller {
+        Caller::Staff { session, .. } => session.as_deref(),
+        Caller::Visitor { token, .. } => Some(token.as_str()),
+        Caller::Anonymous => None,
+    };
+    let cred = app.desk.listener_credential(actor, login)?;
     let viewer = match actor.role {
         Role::Admin => Viewer::Admin,
         Role::Agent => Viewer::Agent,
@@ -506,17 +519,27 @@ fn events_target(app: &App, ctx: &Ctx, caller: &Caller) -> Result<(Viewer, i64, 
     if after < 0 {
         return Err(Error::bad("invalid_parameter", "after must be >= 0"));
     }
-    Ok((viewer, actor.user_id, after))
+    Ok((viewer, actor.user_id, cred, after))
 }
 
 pub fn events(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
-    let (viewer, me, after) = events_target(app, ctx, caller)?;
-    Ok(Reply::Poll { viewer, me, after })
+    let (viewer, me, cred, after) = events_target(app, ctx, caller)?;
+    Ok(Reply::Poll {
+        viewer,
+        me,
+        cred,
+        after,
+    })
 }
 
 pub fn event_stream(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
-    let (viewer, me, after) = events_target(app, ctx, caller)?;
-    Ok(Reply::Stream { viewer, me, after })
+    let (viewer, me, cred, after) = events_target(app, ctx, caller)?;
+    Ok(Reply::Stream {
+        viewer,
+        me,
+        cred,
+        after,
+    })
 }
 
 /// `GET /reports?name=&date_start=&date_end=&timezone=`: one of the named

@@ -2,6 +2,7 @@
 
 use super::{Actor, Desk, Role};
 use crate::error::{Error, Result};
+use crate::realtime::{Credential, Revoked};
 use crate::store::events::Audience;
 use crate::store::users::{User, UserFields};
 use crate::store::{auth, users};
@@ -18,13 +19,14 @@ pub struct Session {
 
 impl Desk {
     /// Staff login. Unknown email, wrong password and disabled account give
-    /// the same error.
-    pub fn login(&self, email: &str, password: &str) -> Result<Session> {
+    /// the same error. `via_token`: the API token logging the agent in
+    /// (api.php), whose revocation ends the session.
+    pub fn login(&self, email: &str, password: &str, via_token: Option<i64>) -> Result<Session> {
         let found = self.store.read(|c| users::by_email(c, email.trim()))?;
         let denied =
             || Error::unauthorized("wrong email or password").with_code("invalid_credentials");
         let (user, hash) = match found {
-            Some((u, Some(h))) if u.is_staff() => (u, h),
+            Some((u, Some(h))) if u.is_staff() && u.user_type != "bot" => (u, h),
             _ => {
                 // Spend the same time as a wrong password would.
                 self.verify_password(password, self.dummy_hash());
@@ -38,7 +40,8 @@ impl Desk {
         let csrf = random_token("", 24);
         let (th, cs, uid) = (sha256_hex(token.as_bytes()), csrf.clone(), user.id);
         self.store.write(move |tx| {
-            auth::insert_session(tx, &th, &cs, uid, tx.now + SESSION_DAYS * 86_400_000)?;
+            let expires = tx.now + SESSION_DAYS * 86_400_000;
+            auth::insert_session(tx, &th, &cs, uid, expires, via_token)?;
             tx.emit(
                 "user.login",
                 None,
@@ -53,7 +56,29 @@ impl Desk {
 
     pub fn logout(&self, session_token: &str) -> Result<()> {
         let th = sha256_hex(session_token.as_bytes());
-        self.store.write(move |tx| auth::delete_session(tx, &th))
+        let key = th.clone();
+        self.store.write(move |tx| auth::delete_session(tx, &key))?;
+        self.hub.revoke(&Revoked::Login(th));
+        Ok(())
+    }
+
+    /// What an events listener authenticated with (`login`: its session
+    /// cookie or visitor token), so that revoking it ends the listener.
+    pub fn listener_credential(&self, actor: &Actor, login: Option<&str>) -> Result<Credential> {
+        let Some(login) = login else {
+            return Ok(Credential {
+                token_id: actor.token_id,
+                ..Default::default()
+            });
+        };
+        let th = sha256_hex(login.as_bytes());
+        let via = self.store.read(|c| auth::login_token_id(c, &th))?;
+        Ok(Credential {
+            user_id: Some(actor.user_id),
+            login_hash: Some(th),
+            staff_session: actor.is_staff(),
+            token_id: via,
+        })
     }
 
     /// The staff user behind a session cookie, with its CSRF token.
@@ -158,7 +183,7 @@ impl Desk {
             // own record only once verified, so never merge here.
             super::users::drop_taken_email(tx.conn, &mut fields, None)?;
             let user = users::insert(tx, &fields, user_type, None)?;
-            auth::insert_visitor_token(tx, &th, user.id)?;
+            auth::insert_visitor_token(tx, &th, user.id, None)?;
             tx.emit(
                 "user.created",
                 None,
@@ -175,7 +200,12 @@ impl Desk {
     /// A contact's own login (Support Board's `login` for users): their
     /// email and password, checked like staff logins. Answers a visitor
     /// token the widget and the visitor API accept.
-    pub fn contact_login(&self, email: &str, password: &str) -> Result<(String, User)> {
+    pub fn contact_login(
+        &self,
+        email: &str,
+        password: &str,
+        via_token: Option<i64>,
+    ) -> Result<(String, User)> {
         let found = self.store.read(|c| users::by_email(c, email.trim()))?;
         let denied =
             || Error::unauthorized("wrong email or password").with_code("invalid_credentials");
@@ -189,12 +219,12 @@ impl Desk {
         if !self.verify_password(password, &hash) || user.disabled {
             return Err(denied());
         }
-        Ok((self.contact_token(user.id)?, user))
+        Ok((self.contact_token(user.id, via_token)?, user))
     }
 
     /// A new visitor token for the contact `user_id` (an admin logging a
-    /// contact in from their own back end).
-    pub fn contact_token(&self, user_id: i64) -> Result<String> {
+    /// contact in from their own back end, with the API token `via_token`).
+    pub fn contact_token(&self, user_id: i64, via_token: Option<i64>) -> Result<String> {
         let user = self.user(user_id)?;
         if user.is_staff() {
             return Err(
@@ -204,7 +234,7 @@ impl Desk {
         let token = random_token("fpv_", 24);
         let th = sha256_hex(token.as_bytes());
         self.store.write(move |tx| {
-            auth::insert_visitor_token(tx, &th, user_id)?;
+            auth::insert_visitor_token(tx, &th, user_id, via_token)?;
             tx.emit(
                 "user.login",
                 None,
@@ -234,8 +264,11 @@ impl Desk {
     /// Ends a visitor token (the widget's "reset").
     pub fn end_visitor(&self, token: &str) -> Result<()> {
         let th = sha256_hex(token.as_bytes());
+        let key = th.clone();
         self.store
-            .write(move |tx| auth::delete_visitor_token(tx, &th))
+            .write(move |tx| auth::delete_visitor_token(tx, &key))?;
+        self.hub.revoke(&Revoked::Login(th));
+        Ok(())
     }
 }
 

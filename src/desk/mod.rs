@@ -31,7 +31,9 @@ pub enum Role {
 }
 
 /// Who is asking. Staff sessions and visitor tokens carry a user; API tokens
-/// carry a role and act as the install's bot user unless they name a user.
+/// carry a role and their `token_id`, and send as the install's bot user
+/// (unless they name a user) without ever being that account: a token is
+/// never "self" for any user, so it cannot change anyone's own credentials.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub role: Role,
@@ -42,6 +44,10 @@ pub struct Actor {
 impl Actor {
     pub fn is_staff(&self) -> bool {
         self.role != Role::Visitor
+    }
+    /// A session (or visitor login) of user `id` itself, not a token.
+    pub fn is_self(&self, id: i64) -> bool {
+        self.token_id.is_none() && self.user_id == id
     }
     pub fn require_staff(&self) -> Result<()> {
         if self.is_staff() {
@@ -112,7 +118,7 @@ impl Desk {
         data_dir: std::path::PathBuf,
     ) -> Result<Desk> {
         let bot_id = users::ensure_bot(&store)?;
-        Ok(Desk {
+        let desk = Desk {
             store,
             hub,
             bcrypt_cost,
@@ -124,7 +130,9 @@ impl Desk {
             data_dir,
             typing: Mutex::new(Default::default()),
             dummy_hash: std::sync::OnceLock::new(),
-        })
+        };
+        desk.ensure_identity_secret()?;
+        Ok(desk)
     }
 
     pub fn hash_password(&self, password: &str) -> Result<String> {

@@ -1,6 +1,6 @@
 //! Departments, settings and search.
 
-use super::{check_len, Actor, Desk};
+use super::{check_len, Actor, Desk, Role};
 use crate::error::{Error, Result};
 use crate::store::events::Audience;
 use crate::store::{departments, search, settings};
@@ -72,9 +72,34 @@ impl Desk {
         })
     }
 
+    /// Every setting; agents get them without the secrets.
     pub fn settings(&self, actor: &Actor) -> Result<Map<String, Value>> {
         actor.require_staff()?;
-        self.store.read(settings::all)
+        let mut all = self.store.read(settings::all)?;
+        if actor.role != Role::Admin {
+            for k in ADMIN_ONLY {
+                all.remove(*k);
+            }
+        }
+        Ok(all)
+    }
+
+    /// Gives the install a strong identity secret when it has none (first
+    /// start) or a weak one (saved by an earlier version, which accepted "").
+    pub fn ensure_identity_secret(&self) -> Result<()> {
+        self.store.write(|tx| {
+            let current = settings::get(tx.conn, IDENTITY_SECRET)?;
+            if current.as_ref().is_some_and(strong_secret) {
+                return Ok(());
+            }
+            if current.is_some() {
+                log::warn!(
+                    "identity.secret was weak; a new one was generated (Settings → Security)"
+                );
+            }
+            let secret = crate::util::random_token("", 32);
+            settings::set(tx, IDENTITY_SECRET, &Value::String(secret))
+        })
     }
 
     /// Sets several keys at once; a null value removes a key.
@@ -97,6 +122,14 @@ impl Desk {
                 return Err(Error::bad(
                     "invalid_key",
                     format!("invalid setting name {k:?}"),
+                ));
+            }
+            if k == IDENTITY_SECRET && !strong_secret(v) {
+                return Err(Error::bad(
+                    "weak_secret",
+                    format!(
+                        "{IDENTITY_SECRET} must be a string of at least {MIN_SECRET} characters"
+                    ),
                 ));
             }
             if v.to_string().len() > 65_536 {
@@ -223,6 +256,17 @@ impl Desk {
             "conversations": conversations.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
         }))
     }
+}
+
+/// The key host sites sign visitor ids with (identity verification).
+pub const IDENTITY_SECRET: &str = "identity.secret";
+/// Settings only admins read.
+const ADMIN_ONLY: &[&str] = &[IDENTITY_SECRET];
+const MIN_SECRET: usize = 32;
+
+/// A secret long enough that HMAC with it proves something ("" proves nothing).
+pub fn strong_secret(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| s.chars().count() >= MIN_SECRET)
 }
 
 fn check_department(name: &str, color: Option<&str>) -> Result<()> {

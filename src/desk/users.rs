@@ -149,6 +149,7 @@ pub fn emit_updated(tx: &mut crate::store::Tx, actor_id: Option<i64>, user: &Use
 pub fn ensure_bot(store: &Store) -> Result<i64> {
     store.write(|tx| {
         if let Some(u) = users::by_external_id(tx.conn, "frontporch:bot")? {
+            users::strip_login(tx, u.id)?;
             return Ok(u.id);
         }
         let f = UserFields {
@@ -208,13 +209,32 @@ impl Desk {
             .user_type
             .as_deref()
             .is_some_and(users::is_staff_type);
+        let admin = actor.role == Role::Admin;
         if (target.is_staff() || becomes_staff || fields.password.is_some())
-            && actor.role != Role::Admin
-            && actor.user_id != id
+            && !admin
+            && !actor.is_self(id)
         {
             return Err(Error::forbidden("only admins can change staff accounts"));
         }
-        if actor.user_id == id && actor.role != Role::Admin && fields.user_type.is_some() {
+        // An email that logs in is a credential, like the password.
+        if fields.email.is_some()
+            && !admin
+            && !actor.is_self(id)
+            && self.store.read(|c| users::has_password(c, id))?
+        {
+            return Err(Error::forbidden(
+                "only admins can change the email of an account that logs in",
+            ));
+        }
+        if id == self.bot_id
+            && (fields.password.is_some() || fields.email.is_some() || fields.user_type.is_some())
+        {
+            return Err(Error::conflict(
+                "bot_user",
+                "the bot user has no login: its email, password and type are fixed",
+            ));
+        }
+        if actor.is_self(id) && !admin && fields.user_type.is_some() {
             return Err(Error::forbidden("you cannot change your own role"));
         }
         let hash = match &fields.password {
@@ -226,6 +246,14 @@ impl Desk {
             let user = users::update(tx, id, &fields, hash.as_deref())?;
             if hash.is_some() {
                 crate::store::auth::delete_sessions_of(tx, id)?;
+                // The hub ends the user's session listeners on this event.
+                tx.emit(
+                    "user.password_reset",
+                    None,
+                    Some(actor_id),
+                    Audience::Admins,
+                    json!({ "user_id": id }),
+                )?;
             }
             emit_updated(tx, Some(actor_id), &user)?;
             Ok(user)

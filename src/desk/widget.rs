@@ -96,8 +96,10 @@ impl Desk {
         super::users::reject_privileged(&fields, "identify")?;
         super::users::validate_fields(&mut fields)?;
         super::check_len("id", &id, 200)?;
+        // A weak secret counts as none: verification is off, not open.
         let secret = self
-            .public_setting("identity.secret")?
+            .public_setting(super::settings::IDENTITY_SECRET)?
+            .filter(super::settings::strong_secret)
             .and_then(|v| v.as_str().map(String::from));
         let required = self
             .public_setting("identity.required")?

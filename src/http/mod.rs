@@ -22,7 +22,7 @@ use crate::api::{self, Reply};
 use crate::app::App;
 use crate::error::Error;
 use crate::metrics::METRICS;
-use crate::realtime::{Batch, Poll, Viewer};
+use crate::realtime::{Batch, Credential, Poll, Viewer};
 use request::Ctx;
 use response::Resp;
 use std::io::{Read, Write};
@@ -295,8 +295,18 @@ fn handle(app: &Arc<App>, mut rq: tiny_http::Request) {
             }
             respond(rq, r)
         }
-        Ok(Reply::Poll { viewer, me, after }) => poll(app, rq, viewer, me, after),
-        Ok(Reply::Stream { viewer, me, after }) => stream(app, rq, viewer, me, after),
+        Ok(Reply::Poll {
+            viewer,
+            me,
+            cred,
+            after,
+        }) => poll(app, rq, viewer, me, &cred, after),
+        Ok(Reply::Stream {
+            viewer,
+            me,
+            cred,
+            after,
+        }) => stream(app, rq, viewer, me, &cred, after),
         Err(e) => respond(rq, Resp::error(&e)),
     }
 }
@@ -312,24 +322,38 @@ fn busy() -> Error {
 }
 
 /// Long-poll: answered now if events are there, else parked in the hub.
-fn poll(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after: i64) {
+fn poll(
+    app: &Arc<App>,
+    rq: tiny_http::Request,
+    viewer: Viewer,
+    me: i64,
+    cred: &Credential,
+    after: i64,
+) {
     let hub = &app.desk.hub;
     let (waiting, streams) = hub.waiting();
     if waiting + streams >= app.config.max_waiters {
         return respond(rq, Resp::error(&busy()));
     }
-    let mut reply: crate::realtime::Reply =
-        Box::new(move |batch: Batch| respond(rq, Resp::raw_json(200, batch.to_json())));
+    let mut reply: crate::realtime::Reply = Box::new(move |batch: Batch| {
+        if batch.revoked {
+            let e = Error::unauthorized("the credential of this request was revoked")
+                .with_code("revoked");
+            return respond(rq, Resp::error(&e));
+        }
+        respond(rq, Resp::raw_json(200, batch.to_json()))
+    });
     let mut cursor = after;
     // A cursor older than the ring: read the database until it catches up.
     for _ in 0..4 {
-        match hub.poll(viewer, me, cursor, reply) {
+        match hub.poll(viewer, me, cred, cursor, reply) {
             Poll::Answered | Poll::Parked => return,
             Poll::NeedsDb(r) => match app.desk.events_after(viewer, cursor) {
                 Ok((events, next)) if !events.is_empty() => {
                     return r(Batch {
                         events: events.into_iter().map(|(_, j)| j).collect(),
                         cursor: next,
+                        revoked: false,
                     })
                 }
                 Ok((_, next)) => {
@@ -341,6 +365,7 @@ fn poll(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after: 
                     return r(Batch {
                         events: vec![],
                         cursor,
+                        revoked: false,
                     });
                 }
             },
@@ -349,29 +374,71 @@ fn poll(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after: 
     reply(Batch {
         events: vec![],
         cursor,
+        revoked: false,
     })
+}
+
+/// An SSE response body: whole frames, as HTTP/1.1 chunks when `chunked`.
+struct SseBody {
+    w: Box<dyn Write + Send>,
+    chunked: bool,
+}
+
+impl SseBody {
+    fn frame(&mut self, text: &str) -> std::io::Result<()> {
+        if self.chunked {
+            write!(self.w, "{:x}\r\n{text}\r\n", text.len())
+        } else {
+            self.w.write_all(text.as_bytes())
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+
+    /// The last chunk: the client sees the response end (and, with
+    /// `Connection: close`, closes the connection).
+    fn end(mut self) {
+        if self.chunked {
+            let _ = self.w.write_all(b"0\r\n\r\n").and_then(|_| self.w.flush());
+        }
+    }
 }
 
 /// Server-sent events: a small thread per stream writes events as the hub
 /// hands them over, with a comment line every 15 s to keep proxies open.
-fn stream(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after: i64) {
-    let Ok((backlog, last, rx)) = app.desk.hub.stream(viewer, me, after) else {
+/// A revoked credential drops the stream from the hub, which ends the thread.
+fn stream(
+    app: &Arc<App>,
+    rq: tiny_http::Request,
+    viewer: Viewer,
+    me: i64,
+    cred: &Credential,
+    after: i64,
+) {
+    let Ok((backlog, last, rx)) = app.desk.hub.stream(viewer, me, cred, after) else {
         return respond(rq, Resp::error(&busy()));
     };
     let app = app.clone();
+    // HTTP/1.1 streams are chunked so the server can end one (a revoked
+    // credential, a stalled client) with the last chunk; 1.0 only closes.
+    let chunked = *rq.http_version() >= tiny_http::HTTPVersion(1, 1);
     let spawned = std::thread::Builder::new().name("sse".into()).stack_size(128 * 1024).spawn(move || {
-        let mut w = rq.into_writer();
-        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n\
-                    X-Accel-Buffering: no\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 2000\n\n";
-        if w.write_all(head.as_bytes()).and_then(|_| w.flush()).is_err() {
+        let mut w = SseBody { w: rq.into_writer(), chunked };
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n\
+             X-Accel-Buffering: no\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n{}\r\n",
+            if chunked { "Transfer-Encoding: chunked\r\n" } else { "" }
+        );
+        if w.w.write_all(head.as_bytes()).and_then(|_| w.frame("retry: 2000\n\n")).and_then(|_| w.flush()).is_err() {
             return;
         }
-        let write = |w: &mut Box<dyn Write + Send>, id: Option<i64>, json: &str| -> std::io::Result<()> {
+        let write = |w: &mut SseBody, id: Option<i64>, json: &str| -> std::io::Result<()> {
             match id {
-                Some(id) => write!(w, "id: {id}\ndata: {json}\n\n")?,
-                None => write!(w, "data: {json}\n\n")?,
+                Some(id) => w.frame(&format!("id: {id}\ndata: {json}\n\n")),
+                None => w.frame(&format!("data: {json}\n\n")),
             }
-            Ok(())
         };
         let mut sent = after;
         let backlog = match backlog {
@@ -399,7 +466,7 @@ fn stream(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after
                 return;
             }
         }
-        if sent > after && write!(w, ": caught up to {sent}\n\n").is_err() {
+        if sent > after && w.frame(&format!(": caught up to {sent}\n\n")).is_err() {
             return;
         }
         if w.flush().is_err() {
@@ -417,11 +484,13 @@ fn stream(app: &Arc<App>, rq: tiny_http::Request, viewer: Viewer, me: i64, after
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if w.write_all(b": keepalive\n\n").and_then(|_| w.flush()).is_err() {
+                    if w.frame(": keepalive\n\n").and_then(|_| w.flush()).is_err() {
                         return;
                     }
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                // The hub dropped this stream: its credential was revoked or
+                // it fell too far behind. End the response.
+                Err(mpsc::RecvTimeoutError::Disconnected) => return w.end(),
             }
         }
     });

@@ -57,6 +57,7 @@ pub fn list_tokens(conn: &Connection) -> Result<Vec<Value>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Revokes a token and ends the logins it opened.
 pub fn revoke_token(tx: &Tx, id: i64) -> Result<()> {
     let n = tx.conn.execute(
         "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
@@ -65,19 +66,25 @@ pub fn revoke_token(tx: &Tx, id: i64) -> Result<()> {
     if n == 0 {
         return Err(Error::not_found("token"));
     }
+    tx.conn
+        .execute("DELETE FROM sessions WHERE token_id = ?1", [id])?;
+    tx.conn
+        .execute("DELETE FROM visitor_tokens WHERE token_id = ?1", [id])?;
     Ok(())
 }
 
+/// A new staff session; `via_token` is the API token that opened it, if any.
 pub fn insert_session(
     tx: &Tx,
     token_hash: &str,
     csrf: &str,
     user_id: i64,
     expires_at: i64,
+    via_token: Option<i64>,
 ) -> Result<()> {
     tx.conn.execute(
-        "INSERT INTO sessions (token_hash, csrf_token, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![token_hash, csrf, user_id, tx.now, expires_at],
+        "INSERT INTO sessions (token_hash, csrf_token, user_id, created_at, expires_at, token_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![token_hash, csrf, user_id, tx.now, expires_at, via_token],
     )?;
     // Keep the table small: drop expired sessions while we are here.
     tx.conn
@@ -114,10 +121,16 @@ pub fn delete_sessions_of(tx: &Tx, user_id: i64) -> Result<()> {
     Ok(())
 }
 
-pub fn insert_visitor_token(tx: &Tx, token_hash: &str, user_id: i64) -> Result<()> {
+/// A new visitor login; `via_token` is the API token that issued it, if any.
+pub fn insert_visitor_token(
+    tx: &Tx,
+    token_hash: &str,
+    user_id: i64,
+    via_token: Option<i64>,
+) -> Result<()> {
     tx.conn.execute(
-        "INSERT INTO visitor_tokens (token_hash, user_id, created_at) VALUES (?1, ?2, ?3)",
-        params![token_hash, user_id, tx.now],
+        "INSERT INTO visitor_tokens (token_hash, user_id, created_at, token_id) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, user_id, tx.now, via_token],
     )?;
     Ok(())
 }
@@ -139,6 +152,18 @@ pub fn delete_visitor_token(tx: &Tx, token_hash: &str) -> Result<()> {
         [token_hash],
     )?;
     Ok(())
+}
+
+/// The API token that opened a login (session or visitor token), if any.
+pub fn login_token_id(conn: &Connection, token_hash: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT token_id FROM sessions WHERE token_hash = ?1
+             UNION ALL SELECT token_id FROM visitor_tokens WHERE token_hash = ?1",
+        )?
+        .query_row([token_hash], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// Points a visitor token at another user (after verified identification).

@@ -20,6 +20,7 @@ pub enum Audience {
 #[derive(Debug)]
 pub struct Event {
     pub id: i64,
+    pub kind: String,
     pub visitor_id: Option<i64>,
     pub audience: i64,
     pub json: String,
@@ -45,6 +46,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Event> {
     );
     Ok(Event {
         id,
+        kind,
         visitor_id,
         audience: r.get(5)?,
         json,

@@ -221,6 +221,25 @@ pub fn by_email(conn: &Connection, email: &str) -> Result<Option<(User, Option<S
         .optional()?)
 }
 
+/// Whether the user can log in with a password (their email is a login).
+pub fn has_password(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT password_hash IS NOT NULL FROM users WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The bot never logs in: no password, no sessions (an earlier version let
+/// an API token give it both).
+pub fn strip_login(tx: &Tx, id: i64) -> Result<()> {
+    tx.conn
+        .execute("UPDATE users SET password_hash = NULL WHERE id = ?1", [id])?;
+    tx.conn
+        .execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+    Ok(())
+}
+
 pub fn by_external_id(conn: &Connection, external_id: &str) -> Result<Option<User>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {COLS} FROM users WHERE external_id = ?1"))?

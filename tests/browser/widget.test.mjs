@@ -583,7 +583,7 @@ test("visitor-supplied names and messages render as inert text everywhere", asyn
 });
 
 test("identity verification refuses a wrong hash and never merges", async () => {
-  const secret = "s3cret-identity-key";
+  const secret = "s3cret-identity-key-at-least-32-characters";
   await server.api("PUT", "/settings", { "identity.secret": secret, "identity.required": true }, server.token);
   // A known contact the attacker would like to become.
   const victim = await server.api("POST", "/users", { first_name: "Victoria", email: "victoria@example.com", external_id: "cust-42" }, server.token);

@@ -10,5 +10,6 @@ mod ops;
 mod realtime;
 mod support_board;
 mod support_board_more;
+mod tokens;
 mod uploads;
 mod webhooks;

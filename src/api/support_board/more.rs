@@ -297,7 +297,7 @@ pub(super) fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result
             )?;
             ok(Value::Bool(true))
         }
-        "login" => login(app, a),
+        "login" => login(app, actor, a),
         "logout" => {
             if let Some(login) = a.str("login").filter(|v| !v.is_empty()) {
                 desk.end_login(&login)?;
@@ -370,17 +370,20 @@ fn automation_arg(a: &Args) -> Result<Value> {
 /// `login`: email and password, or user_id (the admin token vouches for
 /// it). Answers `[user, login]` where login is a Frontporch token: a staff
 /// session for agents, a visitor token for contacts.
-fn login(app: &App, a: &Args) -> Result<Value> {
+fn login(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
+    let via = actor.token_id;
     let desk = &app.desk;
     let email = a.str("email").filter(|v| !v.is_empty());
     let password = a.str("password").filter(|v| !v.is_empty());
     let result = match (email, password, a.id("user_id")?) {
-        (Some(email), Some(password), _) => match desk.login(&email, &password) {
+        (Some(email), Some(password), _) => match desk.login(&email, &password, via) {
             Ok(session) => Ok((session.token, session.user)),
-            Err(e) if e.kind == Kind::Unauthorized => desk.contact_login(&email, &password),
+            Err(e) if e.kind == Kind::Unauthorized => desk.contact_login(&email, &password, via),
             Err(e) => Err(e),
         },
-        (None, None, Some(id)) => desk.contact_token(id).and_then(|t| Ok((t, desk.user(id)?))),
+        (None, None, Some(id)) => desk
+            .contact_token(id, via)
+            .and_then(|t| Ok((t, desk.user(id)?))),
         _ => {
             return Err(Error::bad(
                 "missing-arguments",
