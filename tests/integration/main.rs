@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod crash;
 mod harness;
+mod litestream;
 mod ops;
 mod realtime;
 mod support_board;
