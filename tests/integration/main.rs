@@ -7,6 +7,7 @@ mod crash;
 mod harness;
 mod litestream;
 mod ops;
+mod parsers;
 mod realtime;
 mod support_board;
 mod support_board_more;
