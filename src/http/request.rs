@@ -187,3 +187,129 @@ mod tests {
         assert_eq!(f["c"], "&");
     }
 }
+
+/// Bounded fuzzing of the body and query parsers: whatever arrives, the
+/// answer is a value or a 400 with a clear code, never a panic.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::desk::conversations::{ConversationInput, ConversationPatch};
+    use crate::desk::messages::MessageInput;
+    use proptest::prelude::*;
+
+    fn ctx(body: Vec<u8>, content_type: Option<&str>) -> Ctx {
+        Ctx {
+            method: "POST".into(),
+            path: "/".into(),
+            query: HashMap::new(),
+            headers: content_type
+                .map(|ct| HashMap::from([("content-type".to_string(), ct.to_string())]))
+                .unwrap_or_default(),
+            ip: "127.0.0.1".into(),
+            body,
+        }
+    }
+
+    /// The error contract of `Ctx::json`: a 4xx with one of its codes.
+    fn check<T: DeserializeOwned>(c: &Ctx) -> std::result::Result<(), TestCaseError> {
+        if let Err(e) = c.json::<T>() {
+            prop_assert!(
+                matches!(
+                    (e.kind, e.code),
+                    (
+                        Kind::BadRequest,
+                        "invalid_json" | "invalid_field" | "invalid_utf8"
+                    ) | (Kind::UnsupportedMediaType, "unsupported_media_type")
+                ),
+                "{e:?}"
+            );
+            prop_assert!(!e.message.is_empty());
+        }
+        Ok(())
+    }
+
+    fn check_all(c: &Ctx) -> std::result::Result<(), TestCaseError> {
+        check::<serde_json::Value>(c)?;
+        check::<MessageInput>(c)?;
+        check::<ConversationInput>(c)?;
+        check::<ConversationPatch>(c)
+    }
+
+    /// JSON values of any shape, deeper than serde_json's recursion limit
+    /// now and then.
+    fn json() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(8, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("body".to_string()),
+                            Just("attachments".to_string()),
+                            Just("payload".to_string()),
+                            Just("user_id".to_string()),
+                            Just("status".to_string()),
+                            Just("agent_id".to_string()),
+                            Just("message".to_string()),
+                            Just("extra".to_string()),
+                            ".{0,6}",
+                        ],
+                        inner
+                    ),
+                    0..6
+                )
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_bytes_are_a_value_or_a_400(body in prop::collection::vec(any::<u8>(), 0..256)) {
+            check_all(&ctx(body, Some("application/json")))?;
+        }
+
+        #[test]
+        fn any_json_is_a_value_or_a_400(v in json(), ct in prop_oneof![
+            Just(None), Just(Some("application/json")), Just(Some("APPLICATION/JSON; charset=utf-8")),
+            Just(Some("text/plain")),
+        ]) {
+            check_all(&ctx(v.to_string().into_bytes(), ct))?;
+        }
+
+        #[test]
+        fn percent_decoding_inverts_encoding(s in ".{0,40}") {
+            let encoded: String = s.bytes().map(|b| format!("%{b:02X}")).collect();
+            prop_assert_eq!(percent_decode(&encoded), s.clone());
+            let f = parse_form(&format!("k={}", encoded.replace("%20", "+")));
+            prop_assert_eq!(&f["k"], &s);
+        }
+
+        #[test]
+        fn any_query_string_parses(qs in ".{0,80}") {
+            for (k, v) in parse_form_pairs(&qs) {
+                // Decoding never grows the text: %XX is one byte or one U+FFFD.
+                prop_assert!(k.len() + v.len() <= qs.len());
+            }
+        }
+    }
+
+    #[test]
+    fn deep_json_is_a_400() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = ctx(deep.into_bytes(), None)
+            .json::<serde_json::Value>()
+            .unwrap_err();
+        assert_eq!((e.kind, e.code), (Kind::BadRequest, "invalid_json"));
+    }
+}

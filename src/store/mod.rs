@@ -21,7 +21,7 @@ pub mod uploads;
 pub mod users;
 pub mod webhooks;
 
-use crate::config::Durability;
+use crate::config::{Checkpoints, Durability};
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
@@ -42,7 +42,10 @@ pub struct Store {
 
 /// Opens a read-write connection with the pragmas every writer needs.
 /// busy_timeout first, so that the following pragmas wait rather than fail
-/// while another process (a CLI command) holds the lock.
+/// while another process (a CLI command, Litestream) holds the lock.
+/// No connection checkpoints on commit: that is the checkpointer's job (ours
+/// or Litestream's), off the commit path, and a checkpoint from a CLI command
+/// must not restart the WAL under Litestream.
 pub fn open_rw(path: &Path, durability: Durability) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -51,7 +54,8 @@ pub fn open_rw(path: &Path, durability: Durability) -> rusqlite::Result<Connecti
          PRAGMA synchronous = {};
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16000;",
+         PRAGMA cache_size = -16000;
+         PRAGMA wal_autocheckpoint = 0;",
         durability.pragma()
     ))?;
     conn.set_prepared_statement_cache_capacity(128);
@@ -59,12 +63,18 @@ pub fn open_rw(path: &Path, durability: Durability) -> rusqlite::Result<Connecti
 }
 
 impl Store {
-    /// Opens (creating and migrating as needed) and starts the writer thread.
-    pub fn open(path: &Path, durability: Durability, on_commit: CommitHook) -> Result<Store> {
+    /// Opens (creating and migrating as needed) and starts the writer thread
+    /// (and the checkpointer, unless another process checkpoints).
+    pub fn open(
+        path: &Path,
+        durability: Durability,
+        checkpoints: Checkpoints,
+        on_commit: CommitHook,
+    ) -> Result<Store> {
         let conn = Store::open_migrated(path, durability)?;
-        // Checkpoints run on their own thread, off the commit path.
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-        start_checkpointer(path, durability)?;
+        if checkpoints == Checkpoints::Own {
+            start_checkpointer(path, durability)?;
+        }
         let writer = writer::start(conn, on_commit)?;
         let readers = Arc::new(readers::ReaderPool::open(path, 4)?);
         Ok(Store { writer, readers })

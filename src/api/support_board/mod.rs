@@ -108,6 +108,11 @@ impl Args {
     }
 }
 
+/// PHP's `max_input_nesting_level`: deeper fields are dropped, as PHP drops
+/// them. It also bounds the recursion in `arrays` and in dropping the
+/// values (a 1 MB `a[b][b]...` key overflowed a worker's stack).
+const MAX_NESTING: usize = 64;
+
 /// `a[b][0]=x` pairs into nested JSON; objects whose keys are 0..n become arrays.
 fn nest(pairs: Vec<(String, String)>) -> Map<String, Value> {
     let mut root = Map::new();
@@ -121,6 +126,9 @@ fn nest(pairs: Vec<(String, String)>) -> Map<String, Value> {
             if let Some(seg) = seg.strip_suffix(']') {
                 path.push(seg.to_string());
             }
+        }
+        if path.len() > MAX_NESTING + 1 {
+            continue;
         }
         let mut node = &mut root;
         for (i, seg) in path.iter().enumerate() {
@@ -1423,5 +1431,84 @@ mod tests {
         assert_eq!(m["extra"], json!({ "phone": ["123", "Phone"] }));
         assert_eq!(m["user_types"], json!(["lead", "user"]));
         assert_eq!(m["function"], "add-user");
+    }
+}
+
+/// Bounded fuzzing of the form transport: any body, no panic; PHP's
+/// array syntax keeps its meaning; nesting stays bounded.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::http::request::parse_form_pairs;
+    use proptest::prelude::*;
+
+    fn depth(v: &Value) -> usize {
+        match v {
+            Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+            Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// Keys made of the pieces PHP's syntax is made of.
+    fn key() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                Just("["),
+                Just("]"),
+                Just("[]"),
+                Just("[0]"),
+                Just("[1]"),
+                Just("[x]"),
+                Just("a"),
+                Just("0"),
+                Just("%5B"),
+                Just("+"),
+                Just("="),
+                Just("&"),
+            ],
+            0..12,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_form_body_parses(body in ".{0,200}", keys in prop::collection::vec((key(), ".{0,8}"), 0..12)) {
+            let built: Vec<String> = keys.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            for text in [body, built.join("&")] {
+                let m = nest(parse_form_pairs(&text));
+                for v in m.values() {
+                    prop_assert!(depth(v) <= MAX_NESTING);
+                }
+            }
+        }
+
+        #[test]
+        fn plain_fields_and_lists_keep_their_values(
+            plain in prop::collection::vec(("[a-z]{1,3}", "[^&=%+]{0,6}"), 0..8),
+            list in prop::collection::vec("[^&=%+]{0,6}", 1..6),
+        ) {
+            let mut pairs: Vec<(String, String)> = plain.clone();
+            pairs.extend(list.iter().map(|v| ("L[]".to_string(), v.clone())));
+            let m = nest(pairs);
+            for (k, _) in &plain {
+                let last = plain.iter().rev().find(|(k2, _)| k2 == k).unwrap();
+                prop_assert_eq!(&m[k], &Value::String(last.1.clone()));
+            }
+            prop_assert_eq!(&m["L"], &json!(list));
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_dropped_not_a_stack_overflow() {
+        let deep = format!("a{}", "[b]".repeat(300_000));
+        let m = nest(vec![(deep, "x".into()), ("ok".into(), "1".into())]);
+        assert!(!m.contains_key("a"));
+        assert_eq!(m["ok"], "1");
+        let edge = format!("e{}", "[b]".repeat(MAX_NESTING));
+        assert!(nest(vec![(edge, "x".into())]).contains_key("e"));
     }
 }
