@@ -109,10 +109,23 @@ fn start_checkpointer(path: &Path, durability: Durability) -> Result<()> {
     std::thread::Builder::new()
         .name("store-checkpoint".into())
         .stack_size(256 * 1024)
-        .spawn(move || loop {
-            std::thread::sleep(std::time::Duration::from_secs(1));
-            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                log::warn!("checkpoint failed: {e}");
+        .spawn(move || {
+            // Log when checkpoints start and stop failing, not every second
+            // (a full disk fails them all).
+            let mut failing = false;
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    Err(e) if !failing => {
+                        log::warn!("checkpoint failed: {e} (logged again once it works)");
+                        failing = true;
+                    }
+                    Ok(()) if failing => {
+                        log::info!("checkpoints work again");
+                        failing = false;
+                    }
+                    _ => {}
+                }
             }
         })
         .map_err(|e| Error::internal(format!("cannot start the checkpointer: {e}")))?;

@@ -1,0 +1,192 @@
+//! Faults an operator meets: a full disk, a data directory whose database
+//! went missing, a webhook receiver that is gone for good.
+
+use crate::harness::*;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A small tmpfs mounted for one test (the tests run as root), unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// None (with the reason printed) when this machine does not let us mount.
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = TempDir::new("tmpfs");
+        let path = dir.0.clone();
+        std::mem::forget(dir); // removed after unmounting
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(Tmpfs(path)),
+            Ok(o) => {
+                eprintln!(
+                    "SKIPPED: cannot mount a tmpfs (needs root): {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
+                let _ = std::fs::remove_dir_all(&path);
+                None
+            }
+            Err(e) => {
+                eprintln!("SKIPPED: cannot run mount: {e}");
+                let _ = std::fs::remove_dir_all(&path);
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Writes zeros into `path` until the file system refuses more.
+fn fill(path: &Path) {
+    let mut f = std::fs::File::create(path).unwrap();
+    for chunk in [1 << 16, 4096, 512, 1] {
+        let buf = vec![0u8; chunk];
+        while f.write_all(&buf).is_ok() {}
+    }
+    let _ = f.sync_all();
+}
+
+fn metric(s: &Server, name: &str) -> u64 {
+    let (st, _, text) = s.anon().raw("GET", "/metrics", None, &[]);
+    assert_eq!(st, 200);
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("no {name} in /metrics"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Every message id of a conversation, paging back through its history.
+fn message_ids(c: &Client, cid: i64) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let mut before = i64::MAX;
+    loop {
+        let page = c.get(&format!(
+            "/api/v1/conversations/{cid}/messages?limit=200&before={before}"
+        ));
+        let got: Vec<i64> = page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect();
+        if got.is_empty() {
+            return ids;
+        }
+        before = *got.iter().min().unwrap();
+        ids.extend(got);
+    }
+}
+
+#[test]
+fn a_full_disk_refuses_writes_with_507_keeps_reads_and_recovers() {
+    let Some(fs) = Tmpfs::mount("12m") else {
+        return;
+    };
+    let data = fs.0.join("data");
+    let mut s = Server::start_in(data.clone(), &[("FRONTPORCH_RATE_LIMITS", "off")]);
+    let admin = s.client(&s.admin_token());
+    let (visitor, _) = s.visitor("Dana");
+    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/conversations/{cid}/messages");
+    let mut acknowledged = vec![
+        admin.post(&path, json!({"body": "before"}))["message"]["id"]
+            .as_i64()
+            .unwrap(),
+    ];
+    assert_eq!(metric(&s, "frontporch_disk_full"), 0);
+
+    // Fill the disk, then write until the database runs out of room (the
+    // WAL may still have some slack).
+    let filler = fs.0.join("filler");
+    fill(&filler);
+    let big = "x".repeat(8000);
+    let mut refused = None;
+    for _ in 0..600 {
+        let (st, hs, text) =
+            admin.raw("POST", &path, Some(json!({ "body": big }).to_string()), &[]);
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if st == 201 {
+            acknowledged.push(v["message"]["id"].as_i64().unwrap());
+            continue;
+        }
+        refused = Some((st, hs, v));
+        break;
+    }
+    let (st, hs, v) = refused.expect("a full disk never refused a write");
+    assert_eq!(st, 507, "{v}");
+    assert_eq!(v["error"]["code"], "disk_full", "{v}");
+    assert!(header(&hs, "retry-after").is_some(), "{hs:?}");
+
+    // Reads still work; the state shows in /healthz and /metrics.
+    assert_eq!(message_ids(&admin, cid).len(), acknowledged.len());
+    let h = s.anon().get("/healthz");
+    assert_eq!(h["status"], "degraded", "{h}");
+    assert_eq!(h["disk_full"], true, "{h}");
+    assert_eq!(metric(&s, "frontporch_disk_full"), 1);
+    assert!(metric(&s, "frontporch_disk_full_refused_writes_total") >= 1);
+
+    // An upload is refused the same way, and leaves no part-file behind.
+    let Auth::Bearer(token) = admin.auth.clone() else {
+        unreachable!()
+    };
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(256 * 1024, b' ');
+    let resp = agent()
+        .post(s.url("/api/v1/uploads?name=big.pdf"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/pdf")
+        .send(&pdf[..])
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 507);
+    let uploads: Vec<_> = std::fs::read_dir(data.join("uploads"))
+        .map(|d| d.flatten().collect())
+        .unwrap_or_default();
+    assert!(uploads.is_empty(), "{uploads:?}");
+
+    // Space comes back: writes succeed again without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (st, _, text) = admin.raw(
+            "POST",
+            &path,
+            Some(json!({"body": "after"}).to_string()),
+            &[],
+        );
+        if st == 201 {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            acknowledged.push(v["message"]["id"].as_i64().unwrap());
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "writes never recovered: {st} {text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(metric(&s, "frontporch_disk_full"), 0);
+    assert_eq!(s.anon().get("/healthz")["status"], "ok");
+
+    // Nothing acknowledged was lost, even across a crash.
+    s.kill_and_restart();
+    let admin = s.client(&s.admin_token());
+    let mut got = message_ids(&admin, cid);
+    got.sort();
+    acknowledged.sort();
+    assert_eq!(got, acknowledged);
+}
