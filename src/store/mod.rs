@@ -2,6 +2,7 @@
 //! connection, group commit), a pool of read-only connections, and the
 //! queries per table. No SQL lives outside this module.
 
+pub mod install;
 mod migrate;
 mod readers;
 mod writer;
@@ -79,6 +80,11 @@ impl Store {
         }
         let mut conn = open_rw(path, durability)?;
         migrate::migrate(&mut conn)?;
+        if let Some(dir) = path.parent() {
+            if let Err(e) = install::mark(dir) {
+                log::warn!("cannot write {}: {e}", dir.join(install::MARKER).display());
+            }
+        }
         Ok(conn)
     }
 

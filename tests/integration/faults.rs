@@ -190,3 +190,128 @@ fn a_full_disk_refuses_writes_with_507_keeps_reads_and_recovers() {
     acknowledged.sort();
     assert_eq!(got, acknowledged);
 }
+
+/// Runs `frontporch serve` on `data` and waits (bounded) until it exits or
+/// listens: (exited, success, stderr). A server that listens is killed.
+fn serve_exits(data: &Path, args: &[&str]) -> (bool, bool, String) {
+    use std::io::{BufRead, Read};
+    let mut child = Command::new(bin())
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .args(args)
+        .env("FRONTPORCH_BCRYPT_COST", "4")
+        .env("FRONTPORCH_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("FRONTPORCH_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, listening) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if line.starts_with("listening on ") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    // Refusing takes milliseconds; 30 s is a generous bound on a stalled box.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if listening.try_recv().is_ok() || Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+    (status.is_some(), status.is_some_and(|s| s.success()), err)
+}
+
+fn remove_db(data: &Path) {
+    for f in ["frontporch.db", "frontporch.db-wal", "frontporch.db-shm"] {
+        let _ = std::fs::remove_file(data.join(f));
+    }
+}
+
+#[test]
+fn a_missing_database_in_a_used_data_directory_refuses_to_start_without_init() {
+    let dir = TempDir::new("lostdb");
+    let data = dir.0.join("data");
+    let mut s = Server::start_in(data.clone(), &[]);
+    let admin = s.client(&s.admin_token());
+    let Auth::Bearer(token) = admin.auth.clone() else {
+        unreachable!()
+    };
+    let resp = agent()
+        .post(s.url("/api/v1/uploads?name=notes.txt"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "text/plain")
+        .send(&b"kept across the loss of the database"[..])
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    assert!(data.join(".frontporch-install").exists());
+
+    // The database is gone, the uploads and the marker are not: refuse.
+    remove_db(&data);
+    let (exited, ok, err) = serve_exits(&data, &[]);
+    assert!(
+        exited,
+        "it started on an empty database in a used directory"
+    );
+    assert!(!ok && err.contains("earlier Frontporch install"), "{err}");
+    assert!(err.contains("--init") && err.contains("uploads/"), "{err}");
+    assert!(!data.join("frontporch.db").exists());
+    // CLI commands too (they would create the database just the same).
+    let (ok, _, err) = cli(&["token", "create", "--name", "x"], &data);
+    assert!(!ok && err.contains("earlier Frontporch install"), "{err}");
+
+    // The marker alone is enough to tell.
+    std::fs::remove_dir_all(data.join("uploads")).unwrap();
+    let (exited, ok, err) = serve_exits(&data, &[]);
+    assert!(
+        exited && !ok && err.contains(".frontporch-install"),
+        "{err}"
+    );
+
+    // Told to, it starts over with a new first admin, and then starts as usual.
+    std::fs::create_dir_all(data.join("uploads")).unwrap();
+    std::fs::write(data.join("uploads").join("old"), b"x").unwrap();
+    let (exited, _, err) = serve_exits(&data, &["--init"]);
+    assert!(!exited, "--init did not start: {err}");
+    assert!(data.join("frontporch.db").exists());
+    assert!(
+        data.join("uploads").join("old").exists(),
+        "--init removed files"
+    );
+    let s = restart(s, &[]);
+    assert!(!s.stdout_lines.iter().any(|l| l.starts_with("first admin:")));
+    s.client(&s.admin_token()).get("/api/v1/conversations");
+}
+
+/// Stops `s` and starts a new server on its data (kept) with `env`.
+fn restart(mut s: Server, env: &[(&str, &str)]) -> Server {
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+    let data = s.data.clone();
+    std::mem::forget(s); // its Drop would remove the data
+    Server::start_in(data, env)
+}
+
+#[test]
+fn a_new_or_empty_data_directory_still_starts() {
+    let dir = TempDir::new("fresh");
+    // An empty uploads/ (made by hand or by a package) is not an install.
+    std::fs::create_dir_all(dir.0.join("uploads")).unwrap();
+    std::fs::create_dir_all(dir.0.join("lost+found")).unwrap();
+    let s = Server::start_in(dir.0.clone(), &[]);
+    assert_eq!(s.anon().get("/healthz")["status"], "ok");
+}
