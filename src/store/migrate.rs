@@ -8,9 +8,10 @@
 use rusqlite::Connection;
 
 /// Migration N (1-based) upgrades version N to N+1. Version 1 is the first schema.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../migrations/002_articles_automations_reports.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/002_articles_automations_reports.sql"),
+    include_str!("../../migrations/004_webhook_disabled_at.sql"),
+];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 

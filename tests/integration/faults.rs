@@ -315,3 +315,221 @@ fn a_new_or_empty_data_directory_still_starts() {
     let s = Server::start_in(dir.0.clone(), &[]);
     assert_eq!(s.anon().get("/healthz")["status"], "ok");
 }
+
+/// A webhook receiver on loopback answering whatever status `status` holds;
+/// counts what it receives by `webhook-id`.
+struct Receiver {
+    server: std::sync::Arc<tiny_http::Server>,
+    status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+    ok_ids: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// webhook-ids answered 500 whatever `status` says.
+    reject: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Receiver {
+    fn start(status: u16) -> Receiver {
+        use std::sync::{atomic::AtomicU16, atomic::Ordering, Arc, Mutex};
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let status = Arc::new(AtomicU16::new(status));
+        let ok_ids = Arc::new(Mutex::new(Vec::new()));
+        let reject = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (srv, st, ids, rj) = (
+            server.clone(),
+            status.clone(),
+            ok_ids.clone(),
+            reject.clone(),
+        );
+        std::thread::spawn(move || {
+            for rq in srv.incoming_requests() {
+                let id = rq
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.equiv("webhook-id"))
+                    .map(|h| h.value.to_string())
+                    .unwrap_or_default();
+                let mut code = st.load(Ordering::SeqCst);
+                if rj.lock().unwrap().contains(&id) {
+                    code = 500;
+                }
+                if (200..300).contains(&code) {
+                    ids.lock().unwrap().push(id);
+                }
+                let _ = rq.respond(tiny_http::Response::empty(code));
+            }
+        });
+        Receiver {
+            server,
+            status,
+            ok_ids,
+            reject,
+        }
+    }
+    fn url(&self) -> String {
+        let port = self.server.server_addr().to_ip().unwrap().port();
+        format!("http://127.0.0.1:{port}/hook")
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+/// Polls `f` every 100 ms until it returns Some, for at most `secs`.
+fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_dead_webhook_endpoint_is_disabled_after_the_retry_window_and_can_be_revived() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_RETRY_BASE_MS", "100"),
+        ("FRONTPORCH_RETRY_WINDOW_MS", "2000"),
+        ("FRONTPORCH_POLL_SECONDS", "2"),
+    ]);
+    let admin = s.client(&s.admin_token());
+    let receiver = Receiver::start(500);
+    let w = admin.post(
+        "/api/v1/webhooks",
+        json!({ "url": receiver.url(), "events": ["message.created"] }),
+    );
+    let wid = w["webhook"]["id"].as_i64().unwrap();
+    let cursor = admin.get("/api/v1/events?after=0")["cursor"]
+        .as_i64()
+        .unwrap();
+    let (visitor, _) = s.visitor("Rita");
+    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    visitor.post(
+        &format!("/api/v1/widget/conversations/{cid}/messages"),
+        json!({"body": "is anyone there?"}),
+    );
+
+    // After failing for the whole window, the endpoint is turned off, with
+    // the reason and the time, and admins hear of it live.
+    let endpoint = |admin: &Client| -> Value {
+        admin.get("/api/v1/webhooks")["webhooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == wid)
+            .unwrap()
+            .clone()
+    };
+    let ep = wait_for(60, "the endpoint to be disabled", || {
+        let ep = endpoint(&admin);
+        (ep["active"] == false).then_some(ep)
+    });
+    let reason = ep["disabled_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("retry window") && reason.contains("HTTP 500"),
+        "{ep}"
+    );
+    assert!(ep["disabled_at"].is_string(), "{ep}");
+    let mut after = cursor;
+    let event = wait_for(60, "a webhook.disabled event", || {
+        let batch = admin.get(&format!("/api/v1/events?after={after}"));
+        after = batch["cursor"].as_i64().unwrap();
+        batch["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "webhook.disabled")
+            .cloned()
+    });
+    assert_eq!(event["data"]["webhook"]["id"], wid, "{event}");
+    assert!(event["data"]["webhook"]["disabled_reason"].is_string());
+    let deliveries = admin.get(&format!("/api/v1/webhooks/{wid}/deliveries"))["deliveries"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!deliveries.is_empty());
+    assert!(
+        deliveries.iter().all(|d| d["state"] == "dead"),
+        "{deliveries:?}"
+    );
+    assert!(deliveries[0]["attempts"].as_i64().unwrap() > 1);
+
+    // The receiver comes back: re-enable, replay, and it gets everything.
+    receiver
+        .status
+        .store(204, std::sync::atomic::Ordering::SeqCst);
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/webhooks/{wid}"),
+        Some(json!({"active": true})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let ep = endpoint(&admin);
+    assert_eq!(ep["active"], true);
+    assert!(
+        ep["disabled_reason"].is_null() && ep["disabled_at"].is_null(),
+        "{ep}"
+    );
+    for d in &deliveries {
+        let path = format!("/api/v1/deliveries/{}/replay", d["id"]);
+        assert_eq!(admin.call("POST", &path, None).0, 202);
+    }
+    wait_for(60, "the replayed deliveries", || {
+        let got = receiver.ok_ids.lock().unwrap().clone();
+        deliveries
+            .iter()
+            .all(|d| got.contains(&format!("msg_{}", d["id"])))
+            .then_some(())
+    });
+}
+
+#[test]
+fn an_endpoint_that_took_a_delivery_within_the_window_stays_active() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_RETRY_BASE_MS", "100"),
+        ("FRONTPORCH_RETRY_WINDOW_MS", "2000"),
+    ]);
+    let admin = s.client(&s.admin_token());
+    let receiver = Receiver::start(204);
+    let w = admin.post(
+        "/api/v1/webhooks",
+        json!({ "url": receiver.url(), "events": ["message.created"] }),
+    );
+    let wid = w["webhook"]["id"].as_i64().unwrap();
+    let (visitor, _) = s.visitor("Ivo");
+    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let post = |body: &str| {
+        visitor.post(
+            &format!("/api/v1/widget/conversations/{cid}/messages"),
+            json!({ "body": body }),
+        );
+    };
+    // The receiver refuses the first delivery (the first outbox row) for
+    // good and takes the next one.
+    receiver.reject.lock().unwrap().push("msg_1".into());
+    post("first");
+    post("second");
+    wait_for(60, "the first delivery to die", || {
+        let d = admin.get("/api/v1/deliveries/1")["delivery"].clone();
+        assert_eq!(d["endpoint_id"], wid);
+        (d["state"] == "dead").then_some(())
+    });
+    let eps = admin.get("/api/v1/webhooks");
+    let ep = eps["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == wid)
+        .unwrap();
+    assert_eq!(ep["active"], true, "{ep}");
+    assert!(receiver.ok_ids.lock().unwrap().contains(&"msg_2".to_string()));
+}
