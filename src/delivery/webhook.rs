@@ -177,7 +177,8 @@ fn window_text(ms: i64) -> String {
 
 /// Records finished attempts in one write job: one job per batch of
 /// deliveries, not per delivery, keeps the writer's group commits large.
-pub fn record(store: &Store, done: Vec<Finished>) {
+/// False when they could not be recorded (they stay due and are sent again).
+pub fn record(store: &Store, done: Vec<Finished>) -> bool {
     let n = done.len();
     let r = store.write(move |tx| {
         for f in &done {
@@ -197,8 +198,14 @@ pub fn record(store: &Store, done: Vec<Finished>) {
         }
         Ok(())
     });
-    if let Err(e) = r {
-        log::error!("cannot record {n} deliveries: {e}");
+    match r {
+        Ok(()) => true,
+        // A full disk is logged once, where it is detected.
+        Err(e) if e.is_disk_full() => false,
+        Err(e) => {
+            log::error!("cannot record {n} deliveries: {e}");
+            false
+        }
     }
 }
 

@@ -531,5 +531,9 @@ fn an_endpoint_that_took_a_delivery_within_the_window_stays_active() {
         .find(|e| e["id"] == wid)
         .unwrap();
     assert_eq!(ep["active"], true, "{ep}");
-    assert!(receiver.ok_ids.lock().unwrap().contains(&"msg_2".to_string()));
+    assert!(receiver
+        .ok_ids
+        .lock()
+        .unwrap()
+        .contains(&"msg_2".to_string()));
 }
