@@ -183,6 +183,10 @@ pub fn record(store: &Store, done: Vec<Finished>) -> bool {
     let r = store.write(move |tx| {
         for f in &done {
             outbox::record(tx, f.id, &f.attempt, f.outcome)?;
+        }
+        // After every result is in, so that a success in this same batch
+        // counts as a sign of life.
+        for f in &done {
             let reason = match &f.expired {
                 _ if f.gone => Some("receiver answered 410 Gone"),
                 // Standard Webhooks: disable an endpoint that has failed
