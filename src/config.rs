@@ -65,6 +65,9 @@ pub struct Config {
     pub rate_limits: bool,
     /// This server's public URL, as the outside world reaches it.
     pub public_url: String,
+    /// Start with a new database even where an earlier install's files are
+    /// (`--init`, `FRONTPORCH_INIT=1`).
+    pub init: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -131,6 +134,7 @@ impl Config {
             secure_cookies: env("FRONTPORCH_SECURE_COOKIES").as_deref() == Some("1"),
             rate_limits: env("FRONTPORCH_RATE_LIMITS").as_deref() != Some("off"),
             public_url: env("FRONTPORCH_PUBLIC_URL").unwrap_or_default(),
+            init: env("FRONTPORCH_INIT").as_deref() == Some("1"),
         })
     }
 

@@ -15,6 +15,8 @@ pub enum Kind {
     UnsupportedMediaType,
     RateLimited,
     Unavailable,
+    /// The disk is full: writes are refused (507), reads still work.
+    InsufficientStorage,
     Internal,
 }
 
@@ -28,6 +30,9 @@ pub struct Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Seconds a client is told to wait after a `disk_full` refusal.
+pub const DISK_FULL_RETRY_AFTER: u64 = 30;
 
 impl Error {
     pub fn new(kind: Kind, code: &'static str, message: impl Into<String>) -> Error {
@@ -56,6 +61,31 @@ impl Error {
     pub fn internal(message: impl Into<String>) -> Error {
         Error::new(Kind::Internal, "internal", message)
     }
+    /// A write refused because the disk (or file system) is full. Marks the
+    /// store degraded; the next successful commit clears it.
+    pub fn disk_full() -> Error {
+        crate::metrics::set_disk_full(true);
+        Error {
+            kind: Kind::InsufficientStorage,
+            code: "disk_full",
+            message: "the server's disk is full; writes are refused until space is freed".into(),
+            retry_after: Some(DISK_FULL_RETRY_AFTER),
+        }
+    }
+    pub fn is_disk_full(&self) -> bool {
+        self.kind == Kind::InsufficientStorage
+    }
+    /// A file-system error: disk full (ENOSPC, EDQUOT) becomes `disk_full`,
+    /// anything else an internal error saying what failed.
+    pub fn io(what: &str, e: std::io::Error) -> Error {
+        if matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        ) {
+            return Error::disk_full();
+        }
+        Error::internal(format!("{what}: {e}"))
+    }
     pub fn rate_limited(retry_after: u64) -> Error {
         Error {
             kind: Kind::RateLimited,
@@ -79,6 +109,10 @@ impl From<rusqlite::Error> for Error {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
             if f.code == rusqlite::ErrorCode::ConstraintViolation {
                 return Error::conflict("conflict", format!("constraint violated: {e}"));
+            }
+            // SQLITE_FULL: logged once by the disk-full state, not per request.
+            if f.code == rusqlite::ErrorCode::DiskFull {
+                return Error::disk_full();
             }
         }
         log::error!("database error: {e}");

@@ -24,7 +24,7 @@ use std::sync::Arc;
 const USAGE: &str = "frontporch — self-hosted live chat and customer support
 
 Usage:
-  frontporch [serve] [--data DIR] [--addr HOST:PORT]
+  frontporch [serve] [--data DIR] [--addr HOST:PORT] [--init]
   frontporch admin create --email E --password P [--role admin|agent] [--name NAME]
   frontporch admin reset-password --email E [--password P]
   frontporch token create --name N [--role admin|agent]
@@ -51,6 +51,9 @@ fn parse_args(raw: Vec<String>) -> Result<Args, String> {
     while let Some(arg) = it.next() {
         if arg == "--help" || arg == "-h" {
             a.help = true;
+        } else if arg == "--init" {
+            // The one flag without a value.
+            a.flags.push(("init".into(), "1".into()));
         } else if let Some(name) = arg.strip_prefix("--") {
             let (k, v) = match name.split_once('=') {
                 Some((k, v)) => (k.to_string(), v.to_string()),
@@ -118,6 +121,9 @@ fn config(args: &Args) -> Result<Config, String> {
     if let Some(a) = args.flag("addr") {
         c.addr = a.into();
     }
+    c.init |= args.flag("init").is_some();
+    // Before anything opens (and so creates) the database.
+    store::install::check(&c.data_dir, c.init)?;
     Ok(c)
 }
 
@@ -129,7 +135,7 @@ fn run(args: Args) -> Result<(), String> {
                 print!("{}", HELP_SERVE);
                 return Ok(());
             }
-            args.only(&["data", "addr"])?;
+            args.only(&["data", "addr", "init"])?;
             serve(config(&args)?)
         }
         ["version"] => {
@@ -219,16 +225,20 @@ fn run(args: Args) -> Result<(), String> {
     }
 }
 
-const HELP_SERVE: &str = "frontporch serve [--data DIR] [--addr HOST:PORT]
+const HELP_SERVE: &str = "frontporch serve [--data DIR] [--addr HOST:PORT] [--init]
 
 Serves the widget, the inbox and the APIs. Creates DIR/frontporch.db on first
-start and prints the first admin's email and one-time password.
+start and prints the first admin's email and one-time password. When DIR has
+no database but shows an earlier install (uploads, the .frontporch-install
+marker, other files), it refuses to start; --init starts over with an empty
+database there.
 
 Environment:
   FRONTPORCH_DATA               data directory (default ./frontporch-data)
   FRONTPORCH_ADDR               listen address (default 0.0.0.0:8080; 127.0.0.1:0 picks a port)
   FRONTPORCH_ADMIN_EMAIL        first admin's email (first start only)
   FRONTPORCH_ADMIN_PASSWORD     first admin's password (first start only)
+  FRONTPORCH_INIT=1             like --init (any command)
   FRONTPORCH_SYNC               full (default: durable on power loss) or normal
   FRONTPORCH_CHECKPOINTS=litestream   leave WAL checkpoints to Litestream (default on)
   FRONTPORCH_BCRYPT_COST        password hashing cost, 4..16 (default 11)

@@ -13,6 +13,9 @@ pub struct Metrics {
     pub write_batches: AtomicU64,
     pub write_jobs: AtomicU64,
     pub write_busy_micros: AtomicU64,
+    /// 1 while writes fail for lack of disk space.
+    pub disk_full: AtomicU64,
+    pub disk_full_refused: AtomicU64,
 }
 
 pub static METRICS: Metrics = Metrics {
@@ -26,13 +29,33 @@ pub static METRICS: Metrics = Metrics {
     write_batches: AtomicU64::new(0),
     write_jobs: AtomicU64::new(0),
     write_busy_micros: AtomicU64::new(0),
+    disk_full: AtomicU64::new(0),
+    disk_full_refused: AtomicU64::new(0),
 };
+
+/// Enters or leaves the disk-full state, logging only the transitions: a
+/// full disk refuses every write, and one line per request would flood the
+/// log (on the same full disk).
+pub fn set_disk_full(full: bool) {
+    let was = METRICS.disk_full.swap(full as u64, Ordering::Relaxed) == 1;
+    if full && !was {
+        log::error!(
+            "disk full: writes are refused (507 disk_full) until space is freed; reads go on"
+        );
+    } else if !full && was {
+        log::info!("disk space is back: writes succeed again");
+    }
+}
+
+pub fn disk_full() -> bool {
+    METRICS.disk_full.load(Ordering::Relaxed) == 1
+}
 
 impl Metrics {
     /// Renders the counters plus the gauges the caller knows.
     pub fn render(&self, waiting: usize, streams: usize, events_published: u64) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let rows: [(&str, &str, &str, u64); 13] = [
+        let rows: [(&str, &str, &str, u64); 15] = [
             (
                 "frontporch_http_requests_total",
                 "counter",
@@ -110,6 +133,18 @@ impl Metrics {
                 "counter",
                 "Time the writer spent running batches, COMMIT included.",
                 g(&self.write_busy_micros),
+            ),
+            (
+                "frontporch_disk_full",
+                "gauge",
+                "1 while writes are refused because the disk is full.",
+                g(&self.disk_full),
+            ),
+            (
+                "frontporch_disk_full_refused_writes_total",
+                "counter",
+                "Writes refused because the disk was full.",
+                g(&self.disk_full_refused),
             ),
         ];
         let mut out = String::new();

@@ -445,6 +445,7 @@ async function onEvent(ev) {
     }
     return;
   }
+  if (ev.kind === "webhook.disabled") return webhookNotice(d.webhook);
   if (!ev.conversation_id) return;
   if (ev.kind === "conversation.deleted") {
     state.conversations.delete(ev.conversation_id);
@@ -471,6 +472,15 @@ async function onEvent(ev) {
     renderList();
   } catch { /* gone or not visible */ }
 }
+
+/** Tells admins that the server turned a webhook endpoint off (410 Gone, or
+ * failing for the whole retry window); Settings → Webhooks re-enables it. */
+function webhookNotice(w) {
+  if (!w || w.active || !w.disabled_reason) return;
+  $("notice-text").textContent = `Webhook ${w.url} was disabled: ${w.disabled_reason}. Re-enable it in Settings → Webhooks.`;
+  $("notice").hidden = false;
+}
+$("notice-close").addEventListener("click", () => { $("notice").hidden = true; });
 
 /** A short two-tone chime, synthesised (no audio file to fetch). */
 function chime() {
@@ -532,6 +542,8 @@ async function boot() {
   await loadList();
   await loadReplies();
   if (me.role === "admin" && !minified) {
+    // Endpoints the server turned off while nobody was looking.
+    api("GET", "/webhooks").then((r) => r.webhooks.forEach(webhookNotice)).catch(() => {});
     const openSettings = setupSettings(api);
     $("settings-button").hidden = false;
     $("settings-button").addEventListener("click", async () => {

@@ -161,6 +161,10 @@ const sections = {
   async Webhooks(box) {
     const r = await api("GET", "/webhooks");
     for (const w of r.webhooks) {
+      // Turned off by the server (410 Gone, or dead for the retry window): say why and when.
+      if (!w.active && w.disabled_reason) {
+        box.append(el("p", { class: "notice webhook-disabled", role: "alert", text: `${w.url} was disabled ${w.disabled_at ? new Date(w.disabled_at).toLocaleString() : ""}: ${w.disabled_reason}. Fix the receiver, then use "Enable and resend failed".` }));
+      }
       const log = el("ul", { class: "rows" });
       const card = el("div", { class: "card" }, el("strong", { text: w.url }), el("span", { class: "hint", text: ` ${w.format === "support_board" ? "Support Board · " : ""}${w.events.join(", ")} · ${w.active ? "active" : "disabled" + (w.disabled_reason ? " (" + w.disabled_reason + ")" : "")}` }),
         el("button", { type: "button", text: "Deliveries", onclick: async () => {
@@ -174,6 +178,14 @@ const sections = {
           }
         } }),
         el("button", { type: "button", text: w.active ? "Disable" : "Enable", onclick: async () => { await api("PATCH", `/webhooks/${w.id}`, { active: !w.active }); render("Webhooks"); } }),
+        w.active || !w.disabled_reason ? null : el("button", { type: "button", class: "primary", text: "Enable and resend failed", onclick: async () => {
+          await api("PATCH", `/webhooks/${w.id}`, { active: true });
+          const d = await api("GET", `/webhooks/${w.id}/deliveries?limit=100`);
+          const dead = d.deliveries.filter((x) => x.state === "dead");
+          for (const x of dead) await api("POST", `/deliveries/${x.id}/replay`);
+          await render("Webhooks");
+          flash(`Enabled; ${dead.length} failed deliveries queued again.`);
+        } }),
         el("button", { type: "button", class: "danger", text: "Delete", onclick: async () => {
           if (confirm("Delete this endpoint and its delivery log?")) { await api("DELETE", `/webhooks/${w.id}`); render("Webhooks"); }
         } }), log);

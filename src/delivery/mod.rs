@@ -18,6 +18,8 @@ use std::time::Duration;
 
 /// Most deliveries under way to one endpoint at once.
 const PER_ENDPOINT: usize = 2;
+/// Pause after results could not be recorded (a full disk, say).
+const RECORD_RETRY: Duration = Duration::from_secs(5);
 
 pub struct Delivery {
     wake: Mutex<bool>,
@@ -96,7 +98,12 @@ impl Delivery {
                             let mut done = vec![first];
                             done.extend(done_rx.try_iter().take(511));
                             let ids: Vec<i64> = done.iter().map(|f| f.id).collect();
-                            webhook::record(&store, done);
+                            if !webhook::record(&store, done) {
+                                // The rows stay pending and due: pause before
+                                // releasing them, or a full disk would have
+                                // them re-sent in a tight loop.
+                                std::thread::sleep(RECORD_RETRY);
+                            }
                             // Only now may the dispatcher pick these rows again.
                             let mut busy = d.in_flight.lock().unwrap();
                             for id in ids {

@@ -58,6 +58,9 @@ pub struct Finished {
     pub outcome: Outcome,
     /// The receiver answered 410 Gone: disable the endpoint.
     pub gone: bool,
+    /// Given up after the whole retry window, with this reason: disable the
+    /// endpoint if nothing reached it in that time either.
+    pub expired: Option<String>,
 }
 
 /// Sends one delivery and decides what happens next; records nothing.
@@ -125,13 +128,23 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
     }
     let gone = status == Some(410);
     let now = crate::util::now_ms();
+    let expired = !ok && !gone && now - due.created_at >= settings.retry_window_ms;
     let outcome = if ok {
         Outcome::Delivered
-    } else if gone || now - due.created_at >= settings.retry_window_ms {
+    } else if gone || expired {
         Outcome::Dead
     } else {
         Outcome::RetryAt(now + backoff_ms(settings.retry_base_ms, due.attempts + 1))
     };
+    let expired = expired.then(|| {
+        let why = error
+            .clone()
+            .unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0)));
+        format!(
+            "every delivery failed for {} (the retry window); last error: {why}",
+            window_text(settings.retry_window_ms)
+        )
+    });
     Finished {
         id: due.id,
         endpoint_id: due.endpoint_id,
@@ -143,29 +156,87 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
         },
         outcome,
         gone,
+        expired,
+    }
+}
+
+/// "3 days", "90 seconds": the retry window as people say it.
+fn window_text(ms: i64) -> String {
+    let s = ms / 1000;
+    let (n, unit) = match s {
+        _ if s >= 2 * 86_400 => (s / 86_400, "days"),
+        _ if s >= 2 * 3_600 => (s / 3_600, "hours"),
+        _ if s >= 2 * 60 => (s / 60, "minutes"),
+        _ => (s, "seconds"),
+    };
+    match n {
+        1 => format!("1 {}", unit.trim_end_matches('s')),
+        _ => format!("{n} {unit}"),
     }
 }
 
 /// Records finished attempts in one write job: one job per batch of
 /// deliveries, not per delivery, keeps the writer's group commits large.
-pub fn record(store: &Store, done: Vec<Finished>) {
+/// False when they could not be recorded (they stay due and are sent again).
+pub fn record(store: &Store, done: Vec<Finished>) -> bool {
     let n = done.len();
     let r = store.write(move |tx| {
         for f in &done {
             outbox::record(tx, f.id, &f.attempt, f.outcome)?;
-            if f.gone {
-                webhooks::disable(tx, f.endpoint_id, "receiver answered 410 Gone")?;
+        }
+        // After every result is in, so that a success in this same batch
+        // counts as a sign of life.
+        for f in &done {
+            let reason = match &f.expired {
+                _ if f.gone => Some("receiver answered 410 Gone"),
+                // Standard Webhooks: disable an endpoint that has failed
+                // continuously for the window, rather than retry for ever.
+                Some(why) if webhooks::failing_since(tx.conn, f.endpoint_id, f.id)? => {
+                    Some(why.as_str())
+                }
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                disable(tx, f.endpoint_id, reason)?;
             }
         }
         Ok(())
     });
-    if let Err(e) = r {
-        log::error!("cannot record {n} deliveries: {e}");
+    match r {
+        Ok(()) => true,
+        // A full disk is logged once, where it is detected.
+        Err(e) if e.is_disk_full() => false,
+        Err(e) => {
+            log::error!("cannot record {n} deliveries: {e}");
+            false
+        }
     }
+}
+
+/// Disables an endpoint and tells the admins (the inbox shows a notice).
+fn disable(tx: &mut crate::store::Tx, endpoint_id: i64, reason: &str) -> crate::error::Result<()> {
+    if let Some(ep) = webhooks::disable(tx, endpoint_id, reason)? {
+        log::warn!("webhook endpoint {} ({}) disabled: {reason}", ep.id, ep.url);
+        tx.emit(
+            "webhook.disabled",
+            None,
+            None,
+            crate::store::events::Audience::Admins,
+            serde_json::json!({ "webhook": ep.to_json() }),
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn window_is_said_plainly() {
+        assert_eq!(super::window_text(3 * 24 * 3600 * 1000), "3 days");
+        assert_eq!(super::window_text(1500), "1 second");
+        assert_eq!(super::window_text(300_000), "5 minutes");
+    }
+
     #[test]
     fn signature_matches_the_standard_webhooks_example() {
         // From the Standard Webhooks specification's reference tests.

@@ -142,7 +142,7 @@ impl Desk {
             size: bytes.len() as i64,
         };
         let dir = self.uploads_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| Error::internal(format!("uploads dir: {e}")))?;
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("uploads dir", e))?;
         // Write, fsync, then rename: the row only ever points at a whole file.
         let tmp = dir.join(format!("{}.part", u.token));
         let write = || -> std::io::Result<()> {
@@ -151,9 +151,23 @@ impl Desk {
             f.sync_all()?;
             std::fs::rename(&tmp, dir.join(&u.token))
         };
-        write().map_err(|e| Error::internal(format!("cannot store the file: {e}")))?;
+        if let Err(e) = write() {
+            // A part-written file would only hold on to space (a full disk).
+            let _ = std::fs::remove_file(&tmp);
+            let e = Error::io("cannot store the file", e);
+            if e.is_disk_full() {
+                crate::metrics::METRICS
+                    .disk_full_refused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            return Err(e);
+        }
         let (row, uid) = (u.clone(), actor.user_id);
-        self.store.write(move |tx| uploads::insert(tx, &row, uid))?;
+        if let Err(e) = self.store.write(move |tx| uploads::insert(tx, &row, uid)) {
+            // No row points at the file: remove it rather than leak it.
+            let _ = std::fs::remove_file(dir.join(&u.token));
+            return Err(e);
+        }
         Ok(json!({
             "name": u.name, "url": format!("/uploads/{}/{}", u.token, u.name),
             "type": u.content_type, "size": u.size,

@@ -46,7 +46,8 @@ impl Resp {
     }
     pub fn error(e: &Error) -> Resp {
         let status = status_of(e.kind);
-        if status >= 500 {
+        // Disk full is logged once when it starts (metrics::set_disk_full).
+        if status >= 500 && !e.is_disk_full() {
             log::error!("{e}");
         }
         let mut r = Resp::json(
@@ -102,6 +103,7 @@ pub fn status_of(kind: Kind) -> u16 {
         Kind::UnsupportedMediaType => 415,
         Kind::RateLimited => 429,
         Kind::Unavailable => 503,
+        Kind::InsufficientStorage => 507,
         Kind::Internal => 500,
     }
 }

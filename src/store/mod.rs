@@ -2,6 +2,7 @@
 //! connection, group commit), a pool of read-only connections, and the
 //! queries per table. No SQL lives outside this module.
 
+pub mod install;
 mod migrate;
 mod readers;
 mod writer;
@@ -89,6 +90,11 @@ impl Store {
         }
         let mut conn = open_rw(path, durability)?;
         migrate::migrate(&mut conn)?;
+        if let Some(dir) = path.parent() {
+            if let Err(e) = install::mark(dir) {
+                log::warn!("cannot write {}: {e}", dir.join(install::MARKER).display());
+            }
+        }
         Ok(conn)
     }
 
@@ -119,10 +125,23 @@ fn start_checkpointer(path: &Path, durability: Durability) -> Result<()> {
     std::thread::Builder::new()
         .name("store-checkpoint".into())
         .stack_size(256 * 1024)
-        .spawn(move || loop {
-            std::thread::sleep(std::time::Duration::from_secs(1));
-            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                log::warn!("checkpoint failed: {e}");
+        .spawn(move || {
+            // Log when checkpoints start and stop failing, not every second
+            // (a full disk fails them all).
+            let mut failing = false;
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    Err(e) if !failing => {
+                        log::warn!("checkpoint failed: {e} (logged again once it works)");
+                        failing = true;
+                    }
+                    Ok(()) if failing => {
+                        log::info!("checkpoints work again");
+                        failing = false;
+                    }
+                    _ => {}
+                }
             }
         })
         .map_err(|e| Error::internal(format!("cannot start the checkpointer: {e}")))?;

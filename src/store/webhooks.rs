@@ -14,6 +14,7 @@ pub struct Endpoint {
     pub format: String,
     pub active: bool,
     pub disabled_reason: Option<String>,
+    pub disabled_at: Option<i64>,
     pub created_at: i64,
 }
 
@@ -23,12 +24,13 @@ impl Endpoint {
         json!({
             "id": self.id, "url": self.url, "events": self.kinds, "format": self.format,
             "active": self.active, "disabled_reason": self.disabled_reason,
+            "disabled_at": self.disabled_at.map(crate::util::rfc3339),
             "created_at": crate::util::rfc3339(self.created_at),
         })
     }
 }
 
-const COLS: &str = "id, url, kinds, format, active, disabled_reason, created_at";
+const COLS: &str = "id, url, kinds, format, active, disabled_reason, created_at, disabled_at";
 
 fn from_row(r: &Row) -> rusqlite::Result<Endpoint> {
     let kinds = json_col(r.get(2)?);
@@ -47,6 +49,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Endpoint> {
         active: r.get(4)?,
         disabled_reason: r.get(5)?,
         created_at: r.get(6)?,
+        disabled_at: r.get(7)?,
     })
 }
 
@@ -103,8 +106,9 @@ pub fn update(
     }
     if let Some(a) = active {
         tx.conn.execute(
-            "UPDATE webhook_endpoints SET active = ?2, disabled_reason = NULL WHERE id = ?1",
-            params![id, a],
+            "UPDATE webhook_endpoints SET active = ?2, disabled_reason = NULL,
+                 disabled_at = CASE WHEN ?2 THEN NULL ELSE ?3 END WHERE id = ?1",
+            params![id, a, tx.now],
         )?;
     }
     get(tx.conn, id)
@@ -117,18 +121,37 @@ pub fn delete(tx: &Tx, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Turns an endpoint off (the receiver answered 410 Gone) and gives up its
-/// pending deliveries.
-pub fn disable(tx: &Tx, id: i64, reason: &str) -> Result<()> {
-    tx.conn.execute(
-        "UPDATE webhook_endpoints SET active = 0, disabled_reason = ?2 WHERE id = ?1",
-        params![id, reason],
+/// Turns an active endpoint off (the receiver answered 410 Gone, or is dead)
+/// and gives up its pending deliveries (an admin can replay them). Returns
+/// the endpoint when this call disabled it, None when it was off already.
+pub fn disable(tx: &Tx, id: i64, reason: &str) -> Result<Option<Endpoint>> {
+    let n = tx.conn.execute(
+        "UPDATE webhook_endpoints SET active = 0, disabled_reason = ?2, disabled_at = ?3
+         WHERE id = ?1 AND active = 1",
+        params![id, reason, tx.now],
     )?;
+    if n == 0 {
+        return Ok(None);
+    }
     tx.conn.execute(
         "UPDATE outbox SET state = 'dead', last_error = ?2 WHERE endpoint_id = ?1 AND state = 'pending'",
         params![id, reason],
     )?;
-    Ok(())
+    get(tx.conn, id).map(Some)
+}
+
+/// Whether no delivery to the endpoint succeeded after delivery `dead_id`
+/// was queued: that one failed for the whole retry window, so the endpoint
+/// has been failing continuously for at least that long. Rows queued later
+/// are the ones that can prove it alive (index `outbox_endpoint`).
+pub fn failing_since(conn: &Connection, endpoint_id: i64, dead_id: i64) -> Result<bool> {
+    let alive: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox
+             WHERE endpoint_id = ?1 AND id > ?2 AND state = 'delivered')",
+        )?
+        .query_row(params![endpoint_id, dead_id], |r| r.get(0))?;
+    Ok(!alive)
 }
 
 fn wants(kinds: &str, kind: &str) -> bool {

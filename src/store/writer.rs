@@ -71,9 +71,15 @@ impl Handle {
                 ))
             }
         }
-        reply_rx
+        let result = reply_rx
             .recv()
-            .unwrap_or_else(|_| Err(Error::internal("writer stopped before answering")))
+            .unwrap_or_else(|_| Err(Error::internal("writer stopped before answering")));
+        if matches!(&result, Err(e) if e.is_disk_full()) {
+            crate::metrics::METRICS
+                .disk_full_refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        result
     }
 
     pub fn shutdown(&self) {
@@ -198,6 +204,7 @@ fn commit_batch(
     }
     let now = crate::util::now_ms();
     let mut replies: Vec<Reply> = Vec::with_capacity(jobs.len());
+    let mut wrote = false;
     for job in jobs {
         if let Err(e) = exec(conn, "SAVEPOINT job") {
             log::error!("savepoint failed: {e}");
@@ -215,6 +222,7 @@ fn commit_batch(
         if !ok {
             let _ = exec(conn, "ROLLBACK TO job");
         }
+        wrote |= ok;
         let _ = exec(conn, "RELEASE job");
         replies.push(reply);
     }
@@ -231,6 +239,10 @@ fn commit_batch(
         .write_busy_micros
         .fetch_add(started.elapsed().as_micros() as u64, Relaxed);
     if committed.is_ok() {
+        // A job's changes reached the disk: space is back, if it was gone.
+        if wrote {
+            crate::metrics::set_disk_full(false);
+        }
         publish(conn, on_commit, last_published);
     }
     for reply in replies {

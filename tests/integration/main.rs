@@ -4,6 +4,7 @@ mod api;
 mod bad_input;
 mod cli;
 mod crash;
+mod faults;
 mod harness;
 mod input_limits;
 mod litestream;

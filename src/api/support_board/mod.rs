@@ -1384,7 +1384,8 @@ pub fn handle(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     };
     match call(app, &actor, &function, &a) {
         Ok(v) => envelope(true, v),
-        Err(e) if e.kind == Kind::Internal => Err(e),
+        // Disk full too: a 507 the client can retry, not a failed call.
+        Err(e) if matches!(e.kind, Kind::Internal | Kind::InsufficientStorage) => Err(e),
         Err(e) => envelope(false, Value::String(sb_code(&e))),
     }
 }
