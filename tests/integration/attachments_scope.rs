@@ -288,3 +288,75 @@ fn files_made_for_admins_come_as_signed_links() {
         assert_eq!(fetch(&s, path_of(path), None).0, 403, "{pairs:?}");
     }
 }
+
+/// Collects webhook bodies on loopback: 500 to the first, 200 after.
+fn receiver() -> (u16, std::sync::mpsc::Receiver<String>) {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for (i, mut rq) in server.incoming_requests().enumerate() {
+            let mut body = String::new();
+            let _ = rq.as_reader().read_to_string(&mut body);
+            let _ = tx.send(body);
+            let status = if i == 0 { 500 } else { 200 };
+            let _ = rq.respond(tiny_http::Response::empty(status));
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn webhooks_carry_week_long_links_identical_across_retries() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_RETRY_BASE_MS", "200"),
+    ]);
+    let admin = s.client(&s.admin_token());
+    let (port, rx) = receiver();
+    let (st, w) = admin.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(
+            json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ["message.created"]}),
+        ),
+    );
+    assert_eq!(st, 201, "{w}");
+    let (visitor, _) = s.visitor("Hook");
+    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, up) = upload(&s, &bearer(&visitor), "cat.png", "image/png", PNG);
+    visitor.post(
+        &format!("/api/v1/widget/conversations/{cid}/messages"),
+        json!({"attachments": [up["attachment"]]}),
+    );
+    let wait = std::time::Duration::from_secs(60);
+    let (first, retry) = (
+        rx.recv_timeout(wait).unwrap(),
+        rx.recv_timeout(wait).unwrap(),
+    );
+    assert_eq!(first, retry, "a retry sends the same bytes");
+    let v: Value = serde_json::from_str(&first).unwrap();
+    let url = v["data"]["data"]["message"]["attachments"][0]["url"]
+        .as_str()
+        .unwrap();
+    let exp: i64 = url
+        .split("exp=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        exp > now + 6 * 86400 && exp <= now + 7 * 86400 + 60,
+        "{url}"
+    );
+    assert_eq!(fetch(&s, url, None), (200, PNG.to_vec()));
+}
