@@ -8,6 +8,7 @@ mod delivery;
 mod desk;
 mod error;
 mod http;
+mod links;
 mod metrics;
 mod realtime;
 mod store;
@@ -270,7 +271,8 @@ fn open_desk(c: &Config) -> Result<desk::Desk, String> {
     let hub = realtime::Hub::new(last, 1, std::time::Duration::from_secs(1));
     let store = store::Store::open(&c.db_path(), c.durability, c.checkpoints, Box::new(|_| {}))
         .map_err(|e| e.to_string())?;
-    desk::Desk::new(store, hub, c.bcrypt_cost, c.data_dir.clone()).map_err(|e| e.to_string())
+    desk::Desk::new(store, hub, c.bcrypt_cost, c.data_dir.clone(), &c.public_url)
+        .map_err(|e| e.to_string())
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -330,6 +332,7 @@ fn serve(c: Config) -> Result<(), String> {
             hub.clone(),
             c.bcrypt_cost,
             c.data_dir.clone(),
+            &c.public_url,
         )
         .map_err(|e| e.to_string())?,
     );
@@ -342,6 +345,7 @@ fn serve(c: Config) -> Result<(), String> {
             retry_base_ms: c.retry_base_ms,
             retry_window_ms: c.retry_window_ms,
             sender_url: c.public_url.clone(),
+            links: desk.links.clone(),
         },
     );
     let _ = delivery_slot.set(delivery.clone());

@@ -2,7 +2,9 @@
 //! inbox, served from `assets/` (embedded in release builds, read from disk
 //! in debug builds), each with the Content-Security-Policy it needs.
 
+use super::auth::Caller;
 use crate::app::App;
+use crate::error::{Error, Kind};
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
 use rust_embed::RustEmbed;
@@ -88,7 +90,7 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
             file("admin/index.html")
                 .map(|r| r.with_header("Content-Security-Policy", csp(&allowed)))
         }
-        _ if path.starts_with("/uploads/") => upload(app, path),
+        _ if path.starts_with("/uploads/") => upload(app, ctx),
         _ if path.starts_with("/avatars/") => avatar(path),
         _ => {
             let rest = path.strip_prefix("/assets/")?;
@@ -164,11 +166,35 @@ fn avatar(path: &str) -> Option<Resp> {
     )
 }
 
+/// Whether the caller may read upload `token`: a live signed link (see
+/// `links`), or their own credentials and the conversation's scope. `Err`
+/// is the refusal to send; it is decided before the upload is looked up, so
+/// it never tells whether the file exists.
+fn upload_allowed(app: &App, ctx: &Ctx, token: &str) -> Result<bool, Resp> {
+    if app.desk.links.verify(token, ctx.q("exp"), ctx.q("sig")) {
+        return Ok(true);
+    }
+    match super::auth::caller(app, ctx) {
+        Ok(Caller::Staff { actor, .. } | Caller::Visitor { actor, .. }) => {
+            Ok(app.desk.may_read_upload(&actor, token).unwrap_or(false))
+        }
+        _ => Err(Resp::error(&Error::new(
+            Kind::Forbidden,
+            "invalid_link",
+            "this link is not signed or has expired; open the conversation again for a fresh one",
+        ))),
+    }
+}
+
 /// An uploaded file: images may show inline, everything else downloads; no
 /// type sniffing and a sandboxing policy, so nothing uploaded ever runs.
-fn upload(app: &App, path: &str) -> Option<Resp> {
-    let mut parts = path.trim_start_matches("/uploads/").splitn(2, '/');
-    let token = parts.next()?;
+fn upload(app: &App, ctx: &Ctx) -> Option<Resp> {
+    let token = crate::links::upload_token(&ctx.path)?;
+    match upload_allowed(app, ctx, token) {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(refused) => return Some(refused),
+    }
     let (u, file) = app.desk.open_upload(token).ok().flatten()?;
     let bytes = std::fs::read(file).ok()?;
     let inline = crate::desk::uploads::inline_ok(&u.content_type);

@@ -26,6 +26,20 @@ pub fn created(v: Value) -> Result<Reply> {
     Ok(Resp::json(201, &v).into())
 }
 
+/// A message as its reader gets it: attachment links signed for the frames
+/// (fresh on every read; `links` explains why).
+pub fn message_json(app: &App, m: &crate::store::messages::Message) -> Value {
+    let mut v = m.to_json();
+    sign_message(app, &mut v);
+    v
+}
+
+/// Signs an already rendered message (or leaves `null` alone).
+pub fn sign_message(app: &App, v: &mut Value) {
+    let exp = crate::links::now_secs() + crate::links::FRAME_TTL_SECS;
+    app.desk.links.sign_message(v, exp);
+}
+
 fn list<T>(items: &[T], f: impl Fn(&T) -> Value) -> Value {
     Value::Array(items.iter().map(f).collect())
 }
@@ -224,7 +238,10 @@ pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> R
 
 pub fn create_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let input: ConversationInput = ctx.json()?;
-    let (c, msg) = app.desk.create_conversation(caller.actor()?, input)?;
+    let (c, mut msg) = app.desk.create_conversation(caller.actor()?, input)?;
+    if let Some(m) = &mut msg {
+        sign_message(app, m);
+    }
     created(json!({ "conversation": c.to_json(), "message": msg }))
 }
 
@@ -238,7 +255,7 @@ pub fn get_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> R
         "conversation": c.to_json(),
         "user": user.to_json(),
         "participants": app.desk.participants(actor, ids[0])?,
-        "messages": list(&messages, |m| m.to_json()),
+        "messages": list(&messages, |m| message_json(app, m)),
     }))
 }
 
@@ -265,13 +282,13 @@ pub fn history(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Rep
         .desk
         .history(caller.actor()?, ids[0], ctx.q_i64("before")?, limit)?;
     let more = messages.len() as i64 == limit;
-    ok(json!({ "messages": list(&messages, |m| m.to_json()), "has_more": more }))
+    ok(json!({ "messages": list(&messages, |m| message_json(app, m)), "has_more": more }))
 }
 
 pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let input: MessageInput = ctx.json()?;
     let m = app.desk.post_message(caller.actor()?, ids[0], input)?;
-    created(json!({ "message": m.to_json() }))
+    created(json!({ "message": message_json(app, &m) }))
 }
 
 #[derive(Deserialize)]
@@ -294,7 +311,7 @@ pub fn edit_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Resul
             payload: e.payload,
         },
     )?;
-    ok(json!({ "message": m.to_json() }))
+    ok(json!({ "message": message_json(app, &m) }))
 }
 
 pub fn delete_message(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {

@@ -117,7 +117,10 @@ pub fn open_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Re
         message: o.message,
         ..Default::default()
     };
-    let (c, m) = app.desk.create_conversation(actor, input)?;
+    let (c, mut m) = app.desk.create_conversation(actor, input)?;
+    if let Some(m) = &mut m {
+        super::rest::sign_message(app, m);
+    }
     created(json!({ "conversation": c.visitor_json(), "message": m }))
 }
 
@@ -128,7 +131,7 @@ pub fn conversation(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<
     ok(json!({
         "conversation": c.visitor_json(),
         "participants": app.desk.participants(actor, ids[0])?,
-        "messages": messages.iter().map(|m| m.to_json()).collect::<Vec<Value>>(),
+        "messages": messages.iter().map(|m| super::rest::message_json(app, m)).collect::<Vec<Value>>(),
     }))
 }
 
@@ -145,7 +148,7 @@ pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Resul
         ratelimit::VISITOR_MESSAGE,
     )?;
     let m = app.desk.post_message(actor, ids[0], input)?;
-    created(json!({ "message": m.to_json() }))
+    created(json!({ "message": super::rest::message_json(app, &m) }))
 }
 
 pub fn mark_read(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {

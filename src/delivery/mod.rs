@@ -40,6 +40,8 @@ pub struct Settings {
     pub retry_window_ms: i64,
     /// This server's public URL (Support Board webhooks' `sender-url`).
     pub sender_url: String,
+    /// Signs the upload links in message events (`links`).
+    pub links: Arc<crate::links::Links>,
 }
 
 impl Delivery {

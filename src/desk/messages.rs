@@ -106,6 +106,7 @@ impl Desk {
             ));
         }
         check_attachments(&input.attachments)?;
+        self.own_attachments(actor, &mut input.attachments)?;
         check_payload(input.payload.as_ref())?;
         if let Some(s) = input.status {
             super::conversations::check_status(s)?;
@@ -279,6 +280,7 @@ impl Desk {
         edit.body = super::text::clean_body(&edit.body);
         check_len("body", &edit.body, MAX_BODY_CHARS)?;
         check_attachments(edit.attachments.as_deref().unwrap_or_default())?;
+        self.own_attachments(actor, edit.attachments.as_deref_mut().unwrap_or_default())?;
         check_payload(edit.payload.as_ref())?;
         let m = self.own_message(actor, conversation_id, message_id)?;
         let has_files = match &edit.attachments {

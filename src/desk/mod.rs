@@ -105,6 +105,8 @@ pub struct Desk {
     pub bot_id: i64,
     /// Where uploads are kept (`uploads/` below it).
     pub data_dir: std::path::PathBuf,
+    /// Signs the upload links handed to readers (see `links`).
+    pub links: Arc<crate::links::Links>,
     /// Who typed where, lately, by conversation.
     typing: Mutex<std::collections::HashMap<i64, Vec<TypingMark>>>,
     dummy_hash: std::sync::OnceLock<String>,
@@ -116,8 +118,11 @@ impl Desk {
         hub: Arc<Hub>,
         bcrypt_cost: u32,
         data_dir: std::path::PathBuf,
+        public_url: &str,
     ) -> Result<Desk> {
         let bot_id = users::ensure_bot(&store)?;
+        let links = crate::links::Links::load(&data_dir, public_url)
+            .map_err(|e| Error::internal(format!("the link signing key: {e}")))?;
         let desk = Desk {
             store,
             hub,
@@ -128,6 +133,7 @@ impl Desk {
             },
             bot_id,
             data_dir,
+            links: Arc::new(links),
             typing: Mutex::new(Default::default()),
             dummy_hash: std::sync::OnceLock::new(),
         };

@@ -34,6 +34,62 @@ const TYPES: &[(&str, bool)] = &[
     ("video/mp4", false),
 ];
 
+/// What the bytes of each declared type may be detected as (by `infer`).
+/// Text types have no magic: they are checked to be text instead.
+fn magic_allows(declared: &str, detected: &str) -> bool {
+    const OLE: &[&str] = &[
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/x-ole-storage",
+    ];
+    const ZIP: &[&str] = &[
+        "application/zip",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ];
+    match declared {
+        "application/msword" | "application/vnd.ms-excel" => OLE.contains(&detected),
+        d if ZIP.contains(&d) => ZIP.contains(&detected),
+        "video/mp4" => ["video/mp4", "audio/mp4", "video/x-m4v"].contains(&detected),
+        d => d == detected,
+    }
+}
+
+/// Refuses bytes that are not what their declared type says, and anything
+/// executable whatever it claims: the declared type is the sender's word,
+/// the magic bytes are the file's.
+fn check_content(content_type: &str, bytes: &[u8]) -> Result<()> {
+    let mismatch = |why: &str| {
+        Err(Error::new(
+            Kind::UnsupportedMediaType,
+            "upload_type_mismatch",
+            format!("the file is not a valid {content_type}: {why}"),
+        ))
+    };
+    let detected = infer::get(bytes);
+    let executable = bytes.starts_with(b"#!")
+        || detected.is_some_and(|t| t.matcher_type() == infer::MatcherType::App);
+    if executable {
+        return mismatch("executables are not accepted");
+    }
+    if content_type.starts_with("text/") || content_type == "application/json" {
+        if std::str::from_utf8(bytes).is_err() || bytes.contains(&0) {
+            return mismatch("it is not UTF-8 text");
+        }
+        if detected.is_some_and(|t| t.matcher_type() != infer::MatcherType::Text) {
+            return mismatch("it is a binary file");
+        }
+        return Ok(());
+    }
+    match detected {
+        Some(t) if magic_allows(content_type, t.mime_type()) => Ok(()),
+        Some(t) => mismatch(&format!("its content is {}", t.mime_type())),
+        None => mismatch("its content is not recognised"),
+    }
+}
+
 pub fn inline_ok(content_type: &str) -> bool {
     TYPES
         .iter()
@@ -133,6 +189,7 @@ impl Desk {
                 format!("files are limited to {max} bytes"),
             ));
         }
+        check_content(&content_type, bytes)?;
         let u = Upload {
             token: crate::util::random_token("", 18)
                 .replace('-', "x")
@@ -168,10 +225,50 @@ impl Desk {
             let _ = std::fs::remove_file(dir.join(&u.token));
             return Err(e);
         }
+        // Handed to the uploader (a preview in the frame, or an admin's
+        // download): signed like any link a reader gets.
+        let url = format!("/uploads/{}/{}", u.token, u.name);
+        let exp = crate::links::now_secs() + crate::links::FRAME_TTL_SECS;
         Ok(json!({
-            "name": u.name, "url": format!("/uploads/{}/{}", u.token, u.name),
+            "name": u.name, "url": self.links.sign(&url, exp),
             "type": u.content_type, "size": u.size,
         }))
+    }
+
+    /// Whether `actor` may read the upload `token` without a signed link:
+    /// staff see every conversation; a visitor, only what is theirs.
+    pub fn may_read_upload(&self, actor: &Actor, token: &str) -> Result<bool> {
+        if actor.is_staff() {
+            return Ok(true);
+        }
+        self.store
+            .read(|c| uploads::visible_to_visitor(c, token, actor.user_id))
+    }
+
+    /// Stores attachment links canonical (a signature is per reader, never
+    /// kept), and refuses a visitor's link to an upload that is not theirs:
+    /// otherwise posting a stale link would have it re-signed for them.
+    pub(super) fn own_attachments(
+        &self,
+        actor: &Actor,
+        list: &mut [super::messages::Attachment],
+    ) -> Result<()> {
+        for a in list {
+            a.url = self.links.canonical(&a.url);
+            let path = a
+                .url
+                .strip_prefix(self.links.public_url())
+                .unwrap_or(&a.url);
+            if let Some(token) = crate::links::upload_token(path) {
+                if !self.may_read_upload(actor, token)? {
+                    return Err(Error::bad(
+                        "invalid_attachment",
+                        "an attachment links to a file that is not yours",
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// An upload's metadata and where its bytes are.
@@ -189,6 +286,24 @@ impl Desk {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn content_must_match_its_type() {
+        use super::check_content as c;
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert!(c("image/png", png).is_ok());
+        assert!(c("image/jpeg", png).is_err());
+        assert!(c("image/png", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0").is_err());
+        assert!(c("application/pdf", b"MZ\x90\0\x03\0\0\0").is_err());
+        assert!(c("text/plain", b"#!/bin/sh\nrm -rf /\n").is_err());
+        assert!(c("text/plain", b"hello\0world").is_err());
+        assert!(c("text/csv", b"a,b\r\n\xff\xfe").is_err());
+        assert!(c("text/csv", "a,b\r\n\u{e9},1\r\n".as_bytes()).is_ok());
+        assert!(c("application/json", b"{\"a\":1}").is_ok());
+        assert!(c("application/pdf", b"%PDF-1.4 x").is_ok());
+        assert!(c("application/zip", b"PK\x03\x04rest").is_ok());
+        assert!(c("application/msword", b"PK\x03\x04rest").is_err());
+    }
+
     #[test]
     fn names_are_cleaned() {
         assert_eq!(super::clean_name("../../etc/passwd"), "passwd");

@@ -296,12 +296,15 @@ impl Desk {
                 .map(|(_, f, l, _)| format!("{f} {l}").trim().to_string())
                 .unwrap_or_default();
             let when = crate::util::sql_datetime(m.created_at);
-            let files: Vec<&str> = m
+            // A transcript is kept and mailed: its links last days, not for ever.
+            let exp = crate::links::now_secs() + crate::links::MAIL_TTL_SECS;
+            let files: Vec<String> = m
                 .attachments
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(|x| x["url"].as_str())
+                .map(|u| self.links.sign(u, exp))
                 .collect();
             if csv {
                 let q = crate::util::csv_cell;

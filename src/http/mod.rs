@@ -335,11 +335,17 @@ fn poll(
     if waiting + streams >= app.config.max_waiters {
         return respond(rq, Resp::error(&busy()));
     }
-    let mut reply: crate::realtime::Reply = Box::new(move |batch: Batch| {
+    let links = app.desk.links.clone();
+    let mut reply: crate::realtime::Reply = Box::new(move |mut batch: Batch| {
         if batch.revoked {
             let e = Error::unauthorized("the credential of this request was revoked")
                 .with_code("revoked");
             return respond(rq, Resp::error(&e));
+        }
+        for e in &mut batch.events {
+            if let Some(signed) = signed_event(&links, e) {
+                *e = Arc::from(signed);
+            }
         }
         respond(rq, Resp::raw_json(200, batch.to_json()))
     });
@@ -406,6 +412,14 @@ impl SseBody {
     }
 }
 
+/// An event as it leaves for one client: the ring holds it with canonical
+/// upload links, and each delivery signs them afresh (`links`), so a cached
+/// event never hands out a stale link. None when it holds no upload link.
+fn signed_event(links: &crate::links::Links, json: &str) -> Option<String> {
+    let exp = crate::links::now_secs() + crate::links::FRAME_TTL_SECS;
+    links.sign_event(json, exp)
+}
+
 /// Server-sent events: a small thread per stream writes events as the hub
 /// hands them over, with a comment line every 15 s to keep proxies open.
 /// A revoked credential drops the stream from the hub, which ends the thread.
@@ -434,7 +448,10 @@ fn stream(
         if w.w.write_all(head.as_bytes()).and_then(|_| w.frame("retry: 2000\n\n")).and_then(|_| w.flush()).is_err() {
             return;
         }
+        let links = app.desk.links.clone();
         let write = |w: &mut SseBody, id: Option<i64>, json: &str| -> std::io::Result<()> {
+            let signed = signed_event(&links, json);
+            let json = signed.as_deref().unwrap_or(json);
             match id {
                 Some(id) => w.frame(&format!("id: {id}\ndata: {json}\n\n")),
                 None => w.frame(&format!("data: {json}\n\n")),

@@ -33,3 +33,19 @@ pub fn by_token(conn: &Connection, token: &str) -> Result<Option<Upload>> {
         })
         .optional()?)
 }
+
+/// Whether a visitor may read an upload: they sent it, or it is attached to
+/// a message they can see in one of their own conversations. The scan runs
+/// over that visitor's conversations only (`conversations_user`).
+pub fn visible_to_visitor(conn: &Connection, token: &str, user_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM uploads WHERE token = ?1 AND user_id = ?2)
+                 OR EXISTS(SELECT 1 FROM conversations c JOIN messages m ON m.conversation_id = c.id
+                           WHERE c.user_id = ?2 AND m.private = 0 AND m.deleted_at IS NULL
+                             AND instr(m.attachments, ?3) > 0)",
+        )?
+        .query_row(params![token, user_id, format!("/uploads/{token}/")], |r| {
+            r.get(0)
+        })?)
+}

@@ -142,6 +142,9 @@ test("an attachment goes from the widget to the inbox", async () => {
   const res = await fetch(server.base + src);
   assert.equal(res.headers.get("x-content-type-options"), "nosniff");
   assert.equal(res.headers.get("content-type"), "image/png");
+  // The frames get signed links that expire; the bare URL is no capability.
+  assert.match(src, /^\/uploads\/\w+\/receipt\.png\?exp=\d+&sig=/);
+  assert.equal((await fetch(server.base + src.split("?")[0])).status, 403);
   // The agent answers with a file of their own.
   await agent.setInputFiles("#file", { name: "manual.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 test") });
   await frame.waitForSelector(".msg:not(.mine) .attachment:has-text('manual.pdf')");

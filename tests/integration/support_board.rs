@@ -821,7 +821,13 @@ fn transcripts_direct_messages_and_typing_state() {
     ]);
     let url = url.as_str().unwrap();
     assert!(
-        url.starts_with("/uploads/") && url.ends_with(&format!("conversation-{cid}.csv")),
+        url.starts_with("/uploads/")
+            && url.contains("&sig=")
+            && url
+                .split('?')
+                .next()
+                .unwrap()
+                .ends_with(&format!("conversation-{cid}.csv")),
         "{url}"
     );
     let body = agent()

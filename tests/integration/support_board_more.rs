@@ -735,7 +735,9 @@ fn logins_files_formatting_triggers_and_housekeeping() {
     let url = call(&[("function", "csv-users")]);
     let url = url.as_str().unwrap();
     assert!(
-        url.starts_with("https://chat.example.com/uploads/") && url.ends_with("/users.csv"),
+        url.starts_with("https://chat.example.com/uploads/")
+            && url.contains("&sig=")
+            && url.split('?').next().unwrap().ends_with("/users.csv"),
         "{url}"
     );
     let (st, ct, body) = fetch(&s, url);

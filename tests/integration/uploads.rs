@@ -60,7 +60,12 @@ fn attachments_round_trip_and_are_served_safely() {
         &format!("/api/v1/widget/conversations/{cid}/messages"),
         json!({"attachments": [a]}),
     );
-    assert_eq!(m["message"]["attachments"][0]["url"], url.as_str());
+    // Stored canonical; each reader gets the link signed afresh.
+    let path = |u: &Value| u.as_str().unwrap().split('?').next().unwrap().to_string();
+    assert_eq!(
+        path(&m["message"]["attachments"][0]["url"]),
+        url.split('?').next().unwrap()
+    );
     // The agent sees it in the history and can fetch it.
     let hist = admin.get(&format!("/api/v1/conversations/{cid}/messages"));
     assert_eq!(hist["messages"][0]["attachments"][0]["type"], "image/png");
@@ -172,7 +177,8 @@ fn attachments_round_trip_and_are_served_safely() {
         .0,
         403
     );
-    // Unknown or malformed tokens are plain 404s.
+    // An unsigned link is refused before anything is looked up (403, as for
+    // a file that exists); a malformed one is a plain 404.
     assert_eq!(
         agent()
             .get(s.url("/uploads/nope/x.png"))
@@ -180,7 +186,7 @@ fn attachments_round_trip_and_are_served_safely() {
             .unwrap()
             .status()
             .as_u16(),
-        404
+        403
     );
     assert_eq!(
         agent()

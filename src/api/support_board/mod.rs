@@ -304,14 +304,17 @@ fn conversation_details(c: &Conversation, u: &User) -> Value {
     })
 }
 
-fn message_record(m: &Message) -> Value {
+/// A message as Support Board renders it, its attachment links signed for
+/// the reader (see `links`).
+fn message_record(links: &crate::links::Links, m: &Message) -> Value {
     let (utype, first, last, avatar) = m.sender.clone().unwrap_or_default();
+    let exp = crate::links::now_secs() + crate::links::FRAME_TTL_SECS;
     let attachments: Vec<Value> = m
         .attachments
         .as_array()
         .into_iter()
         .flatten()
-        .map(|a| json!([a["name"], a["url"]]))
+        .map(|a| json!([a["name"], a["url"].as_str().map(|u| links.sign(u, exp))]))
         .collect();
     json!({
         "id": s(m.id), "user_id": opt_s(m.user_id), "message": m.body,
@@ -429,7 +432,7 @@ fn conversation_rows(app: &App, actor: &Actor, convs: Vec<Conversation>) -> Resu
         let u = app.desk.user(c.user_id)?;
         let last = app.desk.history(actor, c.id, None, 1)?;
         let mut rec = match last.first() {
-            Some(m) => message_record(m),
+            Some(m) => message_record(&app.desk.links, m),
             None => {
                 json!({ "id": "", "user_id": s(c.user_id), "message": "", "creation_time": sql_datetime(c.created_at),
                 "attachments": "", "status_code": "0", "payload": "", "conversation_id": s(c.id) })
@@ -670,7 +673,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
                     let u = desk.user(c.user_id)?;
                     let msgs = desk.all_messages(actor, id)?;
                     ok(json!({
-                        "messages": msgs.iter().map(message_record).collect::<Vec<_>>(),
+                        "messages": msgs.iter().map(|m| message_record(&desk.links, m)).collect::<Vec<_>>(),
                         "details": conversation_details(&c, &u),
                     }))
                 }
@@ -833,7 +836,7 @@ fn call(app: &App, actor: &Actor, function: &str, a: &Args) -> Result<Value> {
             ok(Value::Array(
                 msgs.iter()
                     .filter(|m| after(m))
-                    .map(message_record)
+                    .map(|m| message_record(&desk.links, m))
                     .collect(),
             ))
         }
