@@ -58,6 +58,7 @@ pub fn serve(app: Arc<App>, listener: TcpListener, workers: usize) -> std::io::R
         listener,
         tx,
         restarts: Mutex::new(Vec::new()),
+        limits: limits(&app.config),
     };
     let supervisor = Arc::new(supervisor);
     supervisor.start_server()?;
@@ -117,6 +118,47 @@ struct Supervisor {
     tx: Sender<tiny_http::Request>,
     /// Signals from forwarders whose accept loop died.
     restarts: Mutex<Vec<std::time::Instant>>,
+    /// Shared by every tiny_http server built here, so that servers started
+    /// after an accept error count the connections older ones still hold.
+    limits: tiny_http::Limits,
+}
+
+/// tiny_http's (patched) limits from the configuration.
+fn limits(c: &crate::config::Config) -> tiny_http::Limits {
+    let secs = Duration::from_secs;
+    tiny_http::Limits {
+        max_connections: c.max_connections,
+        header_timeout: secs(c.header_timeout),
+        body_idle_timeout: secs(c.body_timeout),
+        body_timeout: secs(c.body_timeout * 4),
+        write_timeout: secs(c.write_timeout),
+        max_head_bytes: c.max_header_bytes,
+        error_response: early_error,
+        ..tiny_http::Limits::default()
+    }
+}
+
+/// The JSON error body for what tiny_http answers by itself, before a
+/// request reaches a handler.
+fn early_error(status: tiny_http::StatusCode) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let (code, message) = match status.0 {
+        408 => ("request_timeout", "the request head did not arrive in time"),
+        414 => ("uri_too_long", "the request line is too long"),
+        431 => (
+            "headers_too_large",
+            "the request headers are too large or too many",
+        ),
+        503 => (
+            "too_many_connections",
+            "too many open connections; retry shortly",
+        ),
+        _ => (
+            "bad_request",
+            "malformed request line or header (only ASCII is allowed)",
+        ),
+    };
+    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    Resp::json(status.0, &body).into_tiny()
 }
 
 impl Supervisor {
@@ -124,8 +166,9 @@ impl Supervisor {
     /// forwarder feeding its requests to the workers.
     fn start_server(self: &Arc<Self>) -> std::io::Result<()> {
         let listener = self.listener.try_clone()?;
-        let server = tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let server =
+            tiny_http::Server::from_listener_with_limits(listener, None, self.limits.clone())
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
         let (tx, me) = (self.tx.clone(), self.clone());
         std::thread::Builder::new()
             .name("http-forward".into())

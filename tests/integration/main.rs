@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod crash;
 mod harness;
+mod http_limits;
 mod ops;
 mod realtime;
 mod support_board;

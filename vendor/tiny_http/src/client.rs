@@ -2,12 +2,15 @@ use ascii::AsciiString;
 
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufReader, BufWriter, ErrorKind, Read};
+use std::io::{BufRead, BufReader, BufWriter, ErrorKind, Read};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use crate::common::{HTTPVersion, Method};
+use crate::common::{HTTPVersion, Header, Method, StatusCode};
+use crate::limits::Limits;
 use crate::util::RefinedTcpStream;
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
@@ -34,6 +37,11 @@ pub struct ClientConnection {
 
     // true if the connection goes through SSL
     secure: bool,
+
+    limits: Arc<Limits>,
+
+    // set when a request body was left unread: the connection then closes
+    abandoned: Arc<AtomicBool>,
 }
 
 /// Error that can happen when reading a request.
@@ -44,16 +52,22 @@ enum ReadError {
     /// the client sent an unrecognized `Expect` header
     ExpectationFailed(HTTPVersion),
     ReadIoError(IoError),
+    /// the request line (414) or the head (431) is larger than the limits
+    TooLarge(StatusCode),
+    /// nothing more will be read: close without answering
+    Closed,
 }
 
 impl ClientConnection {
     /// Creates a new `ClientConnection` that takes ownership of the `TcpStream`.
     pub fn new(
-        write_socket: RefinedTcpStream,
+        mut write_socket: RefinedTcpStream,
         mut read_socket: RefinedTcpStream,
+        limits: Arc<Limits>,
     ) -> ClientConnection {
         let remote_addr = read_socket.peer_addr();
         let secure = read_socket.secure();
+        write_socket.set_write_timeout(limits.write_timeout).ok();
 
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
         let first_header = source.next().unwrap();
@@ -65,6 +79,8 @@ impl ClientConnection {
             next_header_source: first_header,
             no_more_requests: false,
             secure,
+            limits,
+            abandoned: Arc::default(),
         }
     }
 
@@ -75,24 +91,35 @@ impl ClientConnection {
 
     /// Reads the next line from self.next_header_source.
     ///
-    /// Reads until `CRLF` is reached. The next read will start
-    ///  at the first byte of the new line.
-    fn read_next_line(&mut self) -> IoResult<AsciiString> {
+    /// Reads until `CRLF` is reached, taking at most `budget` bytes (the
+    /// rest of the head's allowance; `too_large` beyond). The next read will
+    /// start at the first byte of the new line.
+    fn read_next_line(
+        &mut self,
+        budget: &mut usize,
+        too_large: StatusCode,
+    ) -> Result<Vec<u8>, ReadError> {
         let mut buf = Vec::new();
         let mut prev_byte_was_cr = false;
 
         loop {
+            if *budget == 0 {
+                return Err(ReadError::TooLarge(too_large));
+            }
             let byte = self.next_header_source.by_ref().bytes().next();
 
             let byte = match byte {
-                Some(b) => b?,
-                None => return Err(IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF")),
+                Some(b) => b.map_err(ReadError::ReadIoError)?,
+                None => {
+                    let eof = IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF");
+                    return Err(ReadError::ReadIoError(eof));
+                }
             };
+            *budget -= 1;
 
             if byte == b'\n' && prev_byte_was_cr {
                 buf.pop(); // removing the '\r'
-                return AsciiString::from_ascii(buf)
-                    .map_err(|_| IoError::new(ErrorKind::InvalidInput, "Header is not in ASCII"));
+                return Ok(buf);
             }
 
             prev_byte_was_cr = byte == b'\r';
@@ -101,13 +128,46 @@ impl ClientConnection {
         }
     }
 
+    /// Waits for the first byte of the next request: at most the header
+    /// timeout, or for as long as an earlier response on this connection is
+    /// still being produced (a parked long-poll, an event stream).
+    fn wait_for_request(&mut self) -> Result<(), ReadError> {
+        let idle = self.limits.header_timeout;
+        loop {
+            let source = self.next_header_source.wait_turn();
+            if self.abandoned.load(Ordering::Acquire) {
+                return Err(ReadError::Closed);
+            }
+            source.get_mut().limit_reads(idle, None);
+            match source.fill_buf() {
+                Ok([]) => return Err(ReadError::Closed),
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::TimedOut => {
+                    if !self.sink.pending() {
+                        return Err(ReadError::Closed);
+                    }
+                }
+                Err(e) => return Err(ReadError::ReadIoError(e)),
+            }
+        }
+    }
+
     /// Reads a request from the stream.
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
+        self.wait_for_request()?;
+        let limits = self.limits.clone();
+        let source = self.next_header_source.wait_turn().get_mut();
+        source.limit_reads(limits.header_timeout, Some(limits.header_timeout));
+        let mut budget = limits.max_head_bytes;
+
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
-                let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                let line = self.read_next_line(&mut budget, StatusCode(414))?;
+                let line =
+                    AsciiString::from_ascii(line).map_err(|_| ReadError::WrongRequestLine)?;
 
                 parse_request_line(
                     line.as_str().trim(), // TODO: remove this conversion
@@ -118,11 +178,16 @@ impl ClientConnection {
             let headers = {
                 let mut headers = Vec::new();
                 loop {
-                    let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                    let line = self.read_next_line(&mut budget, StatusCode(431))?;
 
                     if line.is_empty() {
                         break;
                     };
+                    if headers.len() == limits.max_headers {
+                        return Err(ReadError::TooLarge(StatusCode(431)));
+                    }
+                    let line = AsciiString::from_ascii(line)
+                        .map_err(|_| ReadError::WrongHeader(version.clone()))?;
                     headers.push(match FromStr::from_str(line.as_str().trim()) {
                         // TODO: remove this conversion
                         Ok(h) => h,
@@ -135,6 +200,10 @@ impl ClientConnection {
 
             (method, path, version, headers)
         };
+
+        // the body gets its own timeouts
+        let source = self.next_header_source.wait_turn().get_mut();
+        source.limit_reads(limits.body_idle_timeout, Some(limits.body_timeout));
 
         // building the writer for the request
         let writer = self.sink.next().unwrap();
@@ -153,6 +222,7 @@ impl ClientConnection {
             *self.remote_addr.as_ref().unwrap(),
             data_source,
             writer,
+            self.abandoned.clone(),
         )
         .map_err(|e| {
             use crate::request;
@@ -186,30 +256,27 @@ impl Iterator for ClientConnection {
         loop {
             let rq = match self.read() {
                 Err(ReadError::WrongRequestLine) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                        .ok();
+                    self.refuse(StatusCode(400), HTTPVersion(1, 1));
                     return None; // we don't know where the next request would start,
                                  // se we have to close
                 }
 
                 Err(ReadError::WrongHeader(ver)) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response.raw_print(writer, ver, &[], false, None).ok();
+                    self.refuse(StatusCode(400), ver);
                     return None; // we don't know where the next request would start,
                                  // se we have to close
                 }
 
+                Err(ReadError::TooLarge(status)) => {
+                    self.refuse(status, HTTPVersion(1, 1));
+                    return None;
+                }
+
+                Err(ReadError::Closed) => return None,
+
                 Err(ReadError::ReadIoError(ref err)) if err.kind() == ErrorKind::TimedOut => {
                     // request timeout
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(408));
-                    response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                        .ok();
+                    self.refuse(StatusCode(408), HTTPVersion(1, 1));
                     return None; // closing the connection
                 }
 
@@ -262,6 +329,16 @@ impl Iterator for ClientConnection {
             // returning the request
             return Some(rq);
         }
+    }
+}
+
+impl ClientConnection {
+    /// Answers an error the server found itself, before closing.
+    fn refuse(&mut self, status: StatusCode, version: HTTPVersion) {
+        let writer = self.sink.next().unwrap();
+        let close = Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap();
+        let response = (self.limits.error_response)(status).with_header(close);
+        response.raw_print(writer, version, &[], false, None).ok();
     }
 }
 

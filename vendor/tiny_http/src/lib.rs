@@ -112,6 +112,7 @@ use util::MessagesQueue;
 
 pub use common::{HTTPVersion, Header, HeaderField, Method, StatusCode};
 pub use connection::{ConfigListenAddr, ListenAddr, Listener};
+pub use limits::Limits;
 pub use request::{ReadWrite, Request};
 pub use response::{Response, ResponseBox};
 pub use test::TestRequest;
@@ -119,6 +120,7 @@ pub use test::TestRequest;
 mod client;
 mod common;
 mod connection;
+mod limits;
 mod request;
 mod response;
 mod ssl;
@@ -243,6 +245,16 @@ impl Server {
         listener: L,
         ssl_config: Option<SslConfig>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        Self::from_listener_with_limits(listener, ssl_config, Limits::default())
+    }
+
+    /// Same as `from_listener`, with the given limits on connections.
+    pub fn from_listener_with_limits<L: Into<Listener>>(
+        listener: L,
+        ssl_config: Option<SslConfig>,
+        limits: Limits,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        let limits = Arc::new(limits);
         let listener = listener.into();
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
@@ -294,7 +306,14 @@ impl Server {
                 let new_client = match server.accept() {
                     Ok((sock, _)) => {
                         use util::RefinedTcpStream;
-                        let (read_closable, write_closable) = match ssl {
+                        let max = limits.max_connections;
+                        let Some(slot) = limits::Slot::take(&limits.open_connections, max) else {
+                            if ssl.is_none() {
+                                refuse_connection(sock, &limits);
+                            }
+                            continue;
+                        };
+                        let (mut read_closable, mut write_closable) = match ssl {
                             None => RefinedTcpStream::new(sock),
                             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
                             Some(ref ssl) => {
@@ -311,7 +330,13 @@ impl Server {
                             Some(ref _ssl) => unreachable!(),
                         };
 
-                        Ok(ClientConnection::new(write_closable, read_closable))
+                        read_closable.hold(slot.clone());
+                        write_closable.hold(slot);
+                        Ok(ClientConnection::new(
+                            write_closable,
+                            read_closable,
+                            limits.clone(),
+                        ))
                     }
                     Err(e) => Err(e),
                 };
@@ -408,6 +433,27 @@ impl Server {
     /// This method allows graceful shutdown of server.
     pub fn unblock(&self) {
         self.messages.unblock();
+    }
+}
+
+/// Answers 503 on a connection past the cap without giving it a thread: one
+/// non-blocking write of a small response, then close.
+fn refuse_connection(mut sock: Connection, limits: &Limits) {
+    use std::io::{Read, Write};
+    let retry = Header::from_bytes(&b"Retry-After"[..], limits.retry_after.to_string()).unwrap();
+    let close = Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap();
+    let response = (limits.error_response)(StatusCode(503))
+        .with_header(retry)
+        .with_header(close);
+    let mut bytes = Vec::new();
+    if response
+        .raw_print(&mut bytes, HTTPVersion(1, 1), &[], false, None)
+        .is_ok()
+        && sock.set_nonblocking(true).is_ok()
+    {
+        let _ = sock.write(&bytes);
+        // Take what the client already sent, so closing sends FIN, not RST.
+        let _ = sock.read(&mut [0u8; 4096]);
     }
 }
 

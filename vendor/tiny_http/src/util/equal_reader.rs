@@ -1,36 +1,37 @@
 use std::io::Read;
 use std::io::Result as IoResult;
-use std::sync::mpsc::channel;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Most bytes of an unread body drained to keep the connection; past it
+/// the connection is closed instead.
+const MAX_DRAIN: usize = 64 * 1024;
 
 /// A `Reader` that reads exactly the number of bytes from a sub-reader.
 ///
 /// If the limit is reached, it returns EOF. If the limit is not reached
-/// when the destructor is called, the remaining bytes will be read and
-/// thrown away.
+/// when the destructor is called, up to `MAX_DRAIN` remaining bytes are read
+/// and thrown away; if more remain, or draining fails (a timeout), `abandoned`
+/// is set and the connection closes instead of reading the next request.
 pub struct EqualReader<R>
 where
     R: Read,
 {
     reader: R,
     size: usize,
-    last_read_signal: Sender<IoResult<()>>,
+    abandoned: Arc<AtomicBool>,
 }
 
 impl<R> EqualReader<R>
 where
     R: Read,
 {
-    pub fn new(reader: R, size: usize) -> (EqualReader<R>, Receiver<IoResult<()>>) {
-        let (tx, rx) = channel();
-
-        let r = EqualReader {
+    pub fn new(reader: R, size: usize, abandoned: Arc<AtomicBool>) -> EqualReader<R> {
+        EqualReader {
             reader,
             size,
-            last_read_signal: tx,
-        };
-
-        (r, rx)
+            abandoned,
+        }
     }
 }
 
@@ -64,24 +65,21 @@ where
     R: Read,
 {
     fn drop(&mut self) {
-        let mut remaining_to_read = self.size;
-
-        while remaining_to_read > 0 {
-            let mut buf = vec![0; remaining_to_read];
-
-            match self.reader.read(&mut buf) {
-                Err(e) => {
-                    self.last_read_signal.send(Err(e)).ok();
-                    break;
+        // The size comes from the client's Content-Length: never allocate by it.
+        let mut buf = [0u8; 4096];
+        let drained = self.size <= MAX_DRAIN
+            && loop {
+                if self.size == 0 {
+                    break true;
                 }
-                Ok(0) => {
-                    self.last_read_signal.send(Ok(())).ok();
-                    break;
+                let want = self.size.min(buf.len());
+                match self.reader.read(&mut buf[..want]) {
+                    Ok(0) | Err(_) => break false,
+                    Ok(n) => self.size -= n,
                 }
-                Ok(other) => {
-                    remaining_to_read -= other;
-                }
-            }
+            };
+        if !drained {
+            self.abandoned.store(true, Ordering::Release);
         }
     }
 }
@@ -90,6 +88,7 @@ where
 mod tests {
     use super::EqualReader;
     use std::io::Read;
+    use std::sync::Arc;
 
     #[test]
     fn test_limit() {
@@ -98,7 +97,7 @@ mod tests {
         let mut org_reader = Cursor::new("hello world".to_string().into_bytes());
 
         {
-            let (mut equal_reader, _) = EqualReader::new(org_reader.by_ref(), 5);
+            let mut equal_reader = EqualReader::new(org_reader.by_ref(), 5, Default::default());
 
             let mut string = String::new();
             equal_reader.read_to_string(&mut string).unwrap();
@@ -117,7 +116,7 @@ mod tests {
         let mut org_reader = Cursor::new("hello world".to_string().into_bytes());
 
         {
-            let (mut equal_reader, _) = EqualReader::new(org_reader.by_ref(), 5);
+            let mut equal_reader = EqualReader::new(org_reader.by_ref(), 5, Default::default());
 
             let mut vec = [0];
             equal_reader.read_exact(&mut vec).unwrap();
@@ -127,5 +126,32 @@ mod tests {
         let mut string = String::new();
         org_reader.read_to_string(&mut string).unwrap();
         assert_eq!(string, " world");
+    }
+
+    #[test]
+    fn test_large_remainder_is_abandoned_not_drained() {
+        use std::io::Cursor;
+        use std::sync::atomic::Ordering;
+
+        let abandoned = std::sync::Arc::default();
+        let mut org_reader = Cursor::new(vec![0u8; 100]);
+        {
+            let _ = EqualReader::new(org_reader.by_ref(), 999_999_999_999, Arc::clone(&abandoned));
+        }
+        assert!(abandoned.load(Ordering::Acquire));
+        assert_eq!(org_reader.position(), 0);
+    }
+
+    #[test]
+    fn test_short_body_is_abandoned() {
+        use std::io::Cursor;
+        use std::sync::atomic::Ordering;
+
+        let abandoned = std::sync::Arc::default();
+        let mut org_reader = Cursor::new(vec![0u8; 100]);
+        {
+            let _ = EqualReader::new(org_reader.by_ref(), 1000, Arc::clone(&abandoned));
+        }
+        assert!(abandoned.load(Ordering::Acquire));
     }
 }

@@ -1,8 +1,12 @@
 use std::io::Result as IoResult;
+use std::io::{Error as IoError, ErrorKind};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::connection::Connection;
+use crate::limits::Slot;
 #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
 use crate::ssl::SslStream;
 
@@ -52,6 +56,23 @@ impl Stream {
             Stream::Https(ssl_stream) => ssl_stream.shutdown(how),
         }
     }
+
+    // Timeouts are patched in for plain connections only.
+    fn set_read_timeout(&mut self, t: Duration) -> IoResult<()> {
+        match self {
+            Stream::Http(tcp_stream) => tcp_stream.set_read_timeout(Some(t)),
+            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+            Stream::Https(_) => Ok(()),
+        }
+    }
+
+    fn set_write_timeout(&mut self, t: Duration) -> IoResult<()> {
+        match self {
+            Stream::Http(tcp_stream) => tcp_stream.set_write_timeout(Some(t)),
+            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+            Stream::Https(_) => Ok(()),
+        }
+    }
 }
 
 impl Read for Stream {
@@ -86,6 +107,18 @@ pub struct RefinedTcpStream {
     stream: Stream,
     close_read: bool,
     close_write: bool,
+    read_limits: ReadLimits,
+    /// Counts the connection as open until both halves are dropped.
+    _slot: Option<Arc<Slot>>,
+}
+
+/// How long reads may wait: each at most `idle`, and none past `deadline`.
+#[derive(Default)]
+struct ReadLimits {
+    idle: Option<Duration>,
+    deadline: Option<Instant>,
+    /// The socket's current read timeout, to skip setting it again.
+    set: Option<Duration>,
 }
 
 impl RefinedTcpStream {
@@ -101,12 +134,16 @@ impl RefinedTcpStream {
             stream: read,
             close_read: true,
             close_write: false,
+            read_limits: ReadLimits::default(),
+            _slot: None,
         };
 
         let write = RefinedTcpStream {
             stream: write,
             close_read: false,
             close_write: true,
+            read_limits: ReadLimits::default(),
+            _slot: None,
         };
 
         (read, write)
@@ -120,6 +157,42 @@ impl RefinedTcpStream {
 
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
+    }
+
+    pub(crate) fn hold(&mut self, slot: Arc<Slot>) {
+        self._slot = Some(slot);
+    }
+
+    pub(crate) fn set_write_timeout(&mut self, t: Duration) -> IoResult<()> {
+        self.stream.set_write_timeout(t)
+    }
+
+    /// From now on each read waits at most `idle`, and reads fail with
+    /// `TimedOut` once `total` has passed.
+    pub(crate) fn limit_reads(&mut self, idle: Duration, total: Option<Duration>) {
+        self.read_limits.idle = Some(idle);
+        self.read_limits.deadline = total.map(|t| Instant::now() + t);
+    }
+
+    /// Applies the read limits to the socket before a read.
+    fn before_read(&mut self) -> IoResult<()> {
+        let l = &mut self.read_limits;
+        let Some(idle) = l.idle else { return Ok(()) };
+        let wait = match l.deadline {
+            None => idle,
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left < Duration::from_millis(1) {
+                    return Err(IoError::new(ErrorKind::TimedOut, "read deadline passed"));
+                }
+                left.min(idle)
+            }
+        };
+        if l.set != Some(wait) {
+            self.stream.set_read_timeout(wait)?;
+            l.set = Some(wait);
+        }
+        Ok(())
     }
 }
 
@@ -137,7 +210,14 @@ impl Drop for RefinedTcpStream {
 
 impl Read for RefinedTcpStream {
     fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
-        self.stream.read(buf)
+        self.before_read()?;
+        match self.stream.read(buf) {
+            // A socket timeout shows as WouldBlock on Unix; callers look for TimedOut.
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                Err(IoError::new(ErrorKind::TimedOut, "read timed out"))
+            }
+            r => r,
+        }
     }
 }
 

@@ -110,6 +110,28 @@ impl<W: Write + Send> Iterator for SequentialWriterBuilder<W> {
     }
 }
 
+impl<R: Read + Send> SequentialReader<R> {
+    /// Waits until the readers before this one are done, then gives access
+    /// to the underlying reader.
+    pub fn wait_turn(&mut self) -> &mut R {
+        if let SequentialReaderInner::Waiting(ref mut recv) = self.inner {
+            self.inner = SequentialReaderInner::MyTurn(recv.recv().unwrap());
+        }
+        match self.inner {
+            SequentialReaderInner::MyTurn(ref mut reader) => reader,
+            _ => unreachable!(),
+        }
+    }
+}
+
+impl<W: Write + Send> SequentialWriterBuilder<W> {
+    /// True while a writer handed out earlier is still alive: a response on
+    /// this connection is still being produced.
+    pub fn pending(&self) -> bool {
+        Arc::strong_count(&self.writer) > 1
+    }
+}
+
 impl<R: Read + Send> Read for SequentialReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
         let mut reader = match self.inner {
