@@ -1,18 +1,21 @@
-//! The HTTP server around tiny_http 0.12, and what contains its weaknesses:
+//! The HTTP server around tiny_http 0.12 (vendored with a patch set,
+//! `vendor/tiny_http/PATCHES.md`), and what contains its weaknesses:
 //!
+//! - The patched tiny_http bounds what a client can hold: head, body and
+//!   write timeouts, a head size cap, a connection cap, a bounded drain of
+//!   unread bodies. `limits` sets them from the configuration; `early_error`
+//!   gives the errors tiny_http answers itself our JSON error shape.
 //! - tiny_http's accept loop ends for good on its first accept error (EMFILE,
 //!   ECONNABORTED...) and then only tells `recv()` once. Each tiny_http
 //!   `Server` here gets a forwarder thread; when it reports an accept error,
 //!   a new `Server` is built on a clone of the same listening socket. A
 //!   watchdog also probes `/healthz` over loopback and does the same if
 //!   accepting has silently stopped (a panic in the accept thread).
-//! - It spawns a thread per connection with no cap: we raise the open-file
-//!   limit and make those threads' stacks small (RUST_MIN_STACK, in main).
+//! - It spawns a thread per connection (up to the connection cap): we raise
+//!   the open-file limit and make those threads' stacks small (RUST_MIN_STACK,
+//!   in main).
 //! - Bodies are read under a size limit (413); long-poll requests are parked
 //!   in the realtime hub, not on a worker thread; SSE gets its own small thread.
-//!
-//! No socket timeouts and no header-size cap remain: a reverse proxy in front
-//! (README) provides both.
 
 pub mod ratelimit;
 pub mod request;
