@@ -1225,7 +1225,8 @@ fn slowloris(bin: &Path) {
     std::thread::sleep(Duration::from_secs(2));
     let (rss1, th1) = (rss_kb(s.pid()), threads(s.pid()));
     drop(idle);
-    std::thread::sleep(Duration::from_secs(7)); // idle pool threads leave after 5 s
+    // Idle pool threads leave after 5 s.
+    std::thread::sleep(Duration::from_secs(7));
     // 2. 1,000 connections sending one more header line every second, and
     //    20 POSTs that stop halfway through their body.
     let mut heads: Vec<Option<TcpStream>> = (0..1000)
@@ -1251,7 +1252,9 @@ fn slowloris(bin: &Path) {
     for at in [5u64, 15, 40, 65] {
         while start.elapsed() < Duration::from_secs(at) {
             for t in heads.iter_mut() {
-                if t.as_mut().is_some_and(|c| c.write_all(b"X-Slow: 1\r\n").is_err()) {
+                if t.as_mut()
+                    .is_some_and(|c| c.write_all(b"X-Slow: 1\r\n").is_err())
+                {
                     *t = None;
                 }
             }
@@ -1277,7 +1280,10 @@ fn slowloris(bin: &Path) {
     println!("| after | trickled heads open (of 1,000) | stalled POSTs open (of 20) | server threads | server RSS |");
     println!("| --- | --- | --- | --- | --- |");
     for (at, h, p, th, rss) in rows {
-        println!("| {at} s | {h} | {p} | {th} | {:.1} MB |", rss as f64 / 1024.0);
+        println!(
+            "| {at} s | {h} | {p} | {th} | {:.1} MB |",
+            rss as f64 / 1024.0
+        );
     }
     println!();
 }
