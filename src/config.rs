@@ -52,6 +52,17 @@ pub struct Config {
     pub max_body: usize,
     /// Largest file upload, in bytes.
     pub max_upload: usize,
+    /// Connections open at once (waiters included); past it, new ones get 503.
+    pub max_connections: usize,
+    /// Seconds for a whole request head, and for an idle keep-alive
+    /// connection to send its next request.
+    pub header_timeout: u64,
+    /// Seconds a request body may pause; the whole body gets four times that.
+    pub body_timeout: u64,
+    /// Seconds a write to a client that does not read may block.
+    pub write_timeout: u64,
+    /// Largest request head (request line and headers), in bytes.
+    pub max_header_bytes: usize,
     pub webhook_workers: usize,
     /// Base delay of the webhook retry backoff, in milliseconds.
     pub retry_base_ms: i64,
@@ -110,6 +121,8 @@ impl Config {
         if !(4..=16).contains(&bcrypt_cost) {
             return Err("FRONTPORCH_BCRYPT_COST must be between 4 and 16".into());
         }
+        let max_waiters = env_parse("FRONTPORCH_MAX_WAITERS", 20_000usize)?;
+        let seconds = |name, default| env_parse(name, default).map(|s: u64| s.clamp(1, 3600));
         Ok(Config {
             data_dir: PathBuf::from(
                 env("FRONTPORCH_DATA").unwrap_or_else(|| "frontporch-data".into()),
@@ -123,10 +136,16 @@ impl Config {
             admin_email: env("FRONTPORCH_ADMIN_EMAIL"),
             admin_password: env("FRONTPORCH_ADMIN_PASSWORD"),
             http_workers: env_parse("FRONTPORCH_HTTP_WORKERS", 64usize)?.clamp(2, 1024),
-            max_waiters: env_parse("FRONTPORCH_MAX_WAITERS", 20_000usize)?,
+            max_waiters,
             poll_seconds: env_parse("FRONTPORCH_POLL_SECONDS", 25u64)?.clamp(1, 120),
             max_body: env_parse("FRONTPORCH_MAX_BODY", 1usize << 20)?,
             max_upload: env_parse("FRONTPORCH_MAX_UPLOAD", 10usize << 20)?,
+            // Every waiter is a connection; leave room for ordinary requests.
+            max_connections: env_parse("FRONTPORCH_MAX_CONNECTIONS", max_waiters + 1024)?.max(1),
+            header_timeout: seconds("FRONTPORCH_HEADER_TIMEOUT", 10)?,
+            body_timeout: seconds("FRONTPORCH_BODY_TIMEOUT", 30)?,
+            write_timeout: seconds("FRONTPORCH_WRITE_TIMEOUT", 30)?,
+            max_header_bytes: env_parse("FRONTPORCH_MAX_HEADER_BYTES", 32usize << 10)?.max(1024),
             webhook_workers: env_parse("FRONTPORCH_WEBHOOK_WORKERS", 4usize)?.clamp(1, 64),
             retry_base_ms: env_parse("FRONTPORCH_RETRY_BASE_MS", 5_000i64)?.max(10),
             retry_window_ms: env_parse("FRONTPORCH_RETRY_WINDOW_MS", 3 * 24 * 3600 * 1000i64)?,

@@ -1,18 +1,21 @@
-//! The HTTP server around tiny_http 0.12, and what contains its weaknesses:
+//! The HTTP server around tiny_http 0.12 (vendored with a patch set,
+//! `vendor/tiny_http/PATCHES.md`), and what contains its weaknesses:
 //!
+//! - The patched tiny_http bounds what a client can hold: head, body and
+//!   write timeouts, a head size cap, a connection cap, a bounded drain of
+//!   unread bodies. `limits` sets them from the configuration; `early_error`
+//!   gives the errors tiny_http answers itself our JSON error shape.
 //! - tiny_http's accept loop ends for good on its first accept error (EMFILE,
 //!   ECONNABORTED...) and then only tells `recv()` once. Each tiny_http
 //!   `Server` here gets a forwarder thread; when it reports an accept error,
 //!   a new `Server` is built on a clone of the same listening socket. A
 //!   watchdog also probes `/healthz` over loopback and does the same if
 //!   accepting has silently stopped (a panic in the accept thread).
-//! - It spawns a thread per connection with no cap: we raise the open-file
-//!   limit and make those threads' stacks small (RUST_MIN_STACK, in main).
+//! - It spawns a thread per connection (up to the connection cap): we raise
+//!   the open-file limit and make those threads' stacks small (RUST_MIN_STACK,
+//!   in main).
 //! - Bodies are read under a size limit (413); long-poll requests are parked
 //!   in the realtime hub, not on a worker thread; SSE gets its own small thread.
-//!
-//! No socket timeouts and no header-size cap remain: a reverse proxy in front
-//! (README) provides both.
 
 pub mod ratelimit;
 pub mod request;
@@ -58,6 +61,7 @@ pub fn serve(app: Arc<App>, listener: TcpListener, workers: usize) -> std::io::R
         listener,
         tx,
         restarts: Mutex::new(Vec::new()),
+        limits: limits(&app.config),
     };
     let supervisor = Arc::new(supervisor);
     supervisor.start_server()?;
@@ -117,6 +121,47 @@ struct Supervisor {
     tx: Sender<tiny_http::Request>,
     /// Signals from forwarders whose accept loop died.
     restarts: Mutex<Vec<std::time::Instant>>,
+    /// Shared by every tiny_http server built here, so that servers started
+    /// after an accept error count the connections older ones still hold.
+    limits: tiny_http::Limits,
+}
+
+/// tiny_http's (patched) limits from the configuration.
+fn limits(c: &crate::config::Config) -> tiny_http::Limits {
+    let secs = Duration::from_secs;
+    tiny_http::Limits {
+        max_connections: c.max_connections,
+        header_timeout: secs(c.header_timeout),
+        body_idle_timeout: secs(c.body_timeout),
+        body_timeout: secs(c.body_timeout * 4),
+        write_timeout: secs(c.write_timeout),
+        max_head_bytes: c.max_header_bytes,
+        error_response: early_error,
+        ..tiny_http::Limits::default()
+    }
+}
+
+/// The JSON error body for what tiny_http answers by itself, before a
+/// request reaches a handler.
+fn early_error(status: tiny_http::StatusCode) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let (code, message) = match status.0 {
+        408 => ("request_timeout", "the request head did not arrive in time"),
+        414 => ("uri_too_long", "the request line is too long"),
+        431 => (
+            "headers_too_large",
+            "the request headers are too large or too many",
+        ),
+        503 => (
+            "too_many_connections",
+            "too many open connections; retry shortly",
+        ),
+        _ => (
+            "bad_request",
+            "malformed request line or header (only ASCII is allowed)",
+        ),
+    };
+    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    Resp::json(status.0, &body).into_tiny()
 }
 
 impl Supervisor {
@@ -124,8 +169,9 @@ impl Supervisor {
     /// forwarder feeding its requests to the workers.
     fn start_server(self: &Arc<Self>) -> std::io::Result<()> {
         let listener = self.listener.try_clone()?;
-        let server = tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let server =
+            tiny_http::Server::from_listener_with_limits(listener, None, self.limits.clone())
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
         let (tx, me) = (self.tx.clone(), self.clone());
         std::thread::Builder::new()
             .name("http-forward".into())

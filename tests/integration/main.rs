@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod faults;
 mod harness;
+mod http_limits;
 mod input_limits;
 mod litestream;
 mod ops;

@@ -1,0 +1,312 @@
+//! Issue 8, items 1–3: no request can stop the server or hold it forever.
+//! Raw TcpStreams against the real binary; every wait is bounded.
+
+use crate::harness::Server;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+fn connect(s: &Server) -> TcpStream {
+    let t = TcpStream::connect(s.base.trim_start_matches("http://")).unwrap();
+    t.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    t
+}
+
+/// Reads one response head and its Content-Length body (bounded by the
+/// socket's read timeout). Empty when the server closed without answering.
+fn read_response(t: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        match t.read(&mut byte) {
+            Ok(1) => got.push(byte[0]),
+            _ => return String::from_utf8_lossy(&got).into_owned(),
+        }
+    }
+    let head = String::from_utf8_lossy(&got).into_owned();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    let _ = t.read_exact(&mut body);
+    head + &String::from_utf8_lossy(&body)
+}
+
+/// Sends a whole request on a new connection and returns the answer.
+fn exchange(s: &Server, request: &[u8]) -> String {
+    let mut t = connect(s);
+    // The server may answer and close before reading all of an oversized request.
+    let _ = t.write_all(request);
+    read_response(&mut t)
+}
+
+fn healthz_ok(s: &Server) -> bool {
+    exchange(
+        s,
+        b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    )
+    .starts_with("HTTP/1.1 200")
+}
+
+/// True once the server has closed `t` (EOF or reset), waiting at most `bound`.
+/// Anything the server sends first (a 408, say) is read and ignored.
+fn closed_within(t: &mut TcpStream, bound: Duration) -> bool {
+    let deadline = Instant::now() + bound;
+    t.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        match t.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+fn status_line(resp: &str) -> &str {
+    resp.lines().next().unwrap_or("")
+}
+
+/// Item 1: a request declaring a huge body it never sends must not abort the
+/// process (tiny_http drained it into `vec![0; Content-Length]`), and an
+/// unread remainder too large to drain closes the connection instead.
+#[test]
+fn huge_content_length_neither_kills_nor_holds_the_server() {
+    let mut s = Server::start();
+    let resp = exchange(
+        &s,
+        b"POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+          Content-Length: 999999999999\r\n\r\n{\"first_name\"",
+    );
+    assert!(status_line(&resp).starts_with("HTTP/1.1 413"), "{resp}");
+    // The process used to abort right after answering.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        assert!(s.child.try_wait().unwrap().is_none(), "the server died");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(healthz_ok(&s), "no answer after the huge Content-Length");
+    assert!(s.child.try_wait().unwrap().is_none(), "the server died");
+
+    // A smaller lie (200 MB) on a keep-alive connection: answered, then the
+    // connection is closed rather than drained for as long as the client likes.
+    let mut t = connect(&s);
+    t.write_all(
+        b"POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+          Content-Length: 200000000\r\n\r\n{\"first_name\"",
+    )
+    .unwrap();
+    let resp = read_response(&mut t);
+    assert!(status_line(&resp).starts_with("HTTP/1.1 413"), "{resp}");
+    assert!(
+        closed_within(&mut t, Duration::from_secs(20)),
+        "the connection stayed open to drain 200 MB"
+    );
+    assert!(healthz_ok(&s));
+}
+
+/// Item 2: headers trickled slowly, an idle keep-alive connection and a body
+/// that stops coming are all closed after their timeouts (set to 1 s here),
+/// while a parked long-poll and an SSE stream outlive those timeouts.
+#[test]
+fn slow_heads_bodies_and_idle_connections_time_out_but_waiters_do_not() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_HEADER_TIMEOUT", "1"),
+        ("FRONTPORCH_BODY_TIMEOUT", "1"),
+        ("FRONTPORCH_POLL_SECONDS", "3"),
+    ]);
+    let (visitor, _) = s.visitor("Waits");
+    let token = match &visitor.auth {
+        crate::harness::Auth::Bearer(t) => t.clone(),
+        _ => unreachable!(),
+    };
+
+    // Slowloris: one more header line every 300 ms, never the blank line.
+    let mut t = connect(&s);
+    t.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut closed = false;
+    t.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    while Instant::now() < deadline && !closed {
+        if t.write_all(b"X-Slow: 1\r\n").is_err() {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 256];
+        closed = match t.read(&mut buf) {
+            Ok(_) => true, // EOF, or the 408 before closing
+            Err(e) => !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+        };
+    }
+    assert!(closed, "a trickled request head was never cut off");
+
+    // An idle connection, before any request and after one.
+    let mut idle = connect(&s);
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(20)),
+        "idle connection kept"
+    );
+    let mut kept = connect(&s);
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    assert!(status_line(&read_response(&mut kept)).starts_with("HTTP/1.1 200"));
+    assert!(
+        closed_within(&mut kept, Duration::from_secs(20)),
+        "idle keep-alive kept"
+    );
+
+    // A body that stops halfway.
+    let mut slow = connect(&s);
+    slow.write_all(
+        b"POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"first_na",
+    )
+    .unwrap();
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(20)),
+        "stalled body kept"
+    );
+
+    // A long-poll parked for 3 s (past both timeouts) is still answered.
+    let mut poll = connect(&s);
+    let get = |path: &str| {
+        format!("GET {path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\n\r\n")
+    };
+    poll.write_all(get("/api/v1/events?after=0").as_bytes())
+        .unwrap();
+    let first = read_response(&mut poll);
+    assert!(status_line(&first).starts_with("HTTP/1.1 200"), "{first}");
+    let body = &first[first.find("\r\n\r\n").unwrap() + 4..];
+    let cursor = serde_json::from_str::<serde_json::Value>(body).unwrap()["cursor"]
+        .as_i64()
+        .unwrap();
+    let started = Instant::now();
+    poll.write_all(get(&format!("/api/v1/events?after={cursor}")).as_bytes())
+        .unwrap();
+    let parked = read_response(&mut poll);
+    assert!(
+        status_line(&parked).starts_with("HTTP/1.1 200"),
+        "{parked:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "the poll was not parked"
+    );
+
+    // An SSE stream open past both timeouts still delivers events.
+    let mut sse = connect(&s);
+    sse.write_all(get("/api/v1/events/stream").as_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let conv = visitor.post(
+        "/api/v1/widget/conversations",
+        serde_json::json!({"message": {"body": "still there?"}}),
+    );
+    assert!(conv["conversation"]["id"].is_i64(), "{conv}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    sse.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    while Instant::now() < deadline && !String::from_utf8_lossy(&seen).contains("still there?") {
+        match sse.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    let seen = String::from_utf8_lossy(&seen);
+    assert!(seen.contains("still there?"), "the stream was cut: {seen}");
+}
+
+/// Item 2: a header line or a head larger than the cap, or too many header
+/// fields, get 431, and a request line larger than it 414 (tiny_http
+/// buffered any size).
+#[test]
+fn oversized_request_heads_get_431() {
+    let s = Server::start();
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(100_000)
+    );
+    let resp = exchange(&s, big.as_bytes());
+    assert!(
+        status_line(&resp).starts_with("HTTP/1.1 431"),
+        "{:.200}",
+        resp
+    );
+    assert!(resp.contains("\"error\""), "{resp}");
+
+    let mut many = String::from("GET /healthz HTTP/1.1\r\nHost: t\r\n");
+    for i in 0..200 {
+        many.push_str(&format!("X-H{i}: v\r\n"));
+    }
+    many.push_str("\r\n");
+    let resp = exchange(&s, many.as_bytes());
+    assert!(status_line(&resp).starts_with("HTTP/1.1 431"), "{resp}");
+
+    let long_path = format!(
+        "GET /healthz?{} HTTP/1.1\r\nHost: t\r\n\r\n",
+        "q".repeat(100_000)
+    );
+    let resp = exchange(&s, long_path.as_bytes());
+    assert!(
+        status_line(&resp).starts_with("HTTP/1.1 414"),
+        "{:.200}",
+        resp
+    );
+    assert!(healthz_ok(&s));
+}
+
+/// Item 2: beyond FRONTPORCH_MAX_CONNECTIONS, a new connection gets 503 with
+/// Retry-After instead of another thread; a freed slot serves again.
+#[test]
+fn connections_beyond_the_cap_get_503() {
+    let s = Server::start_with(&[("FRONTPORCH_MAX_CONNECTIONS", "5")]);
+    let held: Vec<TcpStream> = (0..5).map(|_| connect(&s)).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let resp = exchange(&s, b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert!(status_line(&resp).starts_with("HTTP/1.1 503"), "{resp}");
+    assert!(resp.to_ascii_lowercase().contains("retry-after:"), "{resp}");
+    assert!(resp.contains("too_many_connections"), "{resp}");
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !healthz_ok(&s) {
+        assert!(Instant::now() < deadline, "slots were not freed");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Item 3: bytes that are not ASCII in the request line or a header get a
+/// 400 answer, not a dropped connection.
+#[test]
+fn invalid_utf8_in_path_or_header_gets_400() {
+    let s = Server::start();
+    let resp = exchange(&s, b"GET /healthz\xff\xfe HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert!(status_line(&resp).starts_with("HTTP/1.1 400"), "{resp:?}");
+    assert!(resp.contains("\"error\""), "{resp}");
+    let resp = exchange(
+        &s,
+        b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Name: \xc3\x28\r\n\r\n",
+    );
+    assert!(status_line(&resp).starts_with("HTTP/1.1 400"), "{resp:?}");
+    assert!(resp.contains("\"error\""), "{resp}");
+    assert!(healthz_ok(&s));
+}
