@@ -221,8 +221,9 @@ impl Supervisor {
     }
 
     /// Probes the server over loopback every two seconds, at once after any
-    /// panic (tiny_http's accept thread panics when it cannot clone an
-    /// accepted socket under EMFILE). Two failures in a row, or one right
+    /// panic (unpatched tiny_http's accept thread panicked when it could not
+    /// clone an accepted socket under EMFILE; kept for anything like it).
+    /// Two failures in a row, or one right
     /// after a panic, mean nobody is accepting: start a new accept loop.
     fn watch(self: Arc<Self>, addr: SocketAddr, stopping: Arc<AtomicBool>) {
         let mut target = addr;

@@ -163,6 +163,7 @@ impl From<Request> for Message {
 
 // this trait is to make sure that Server implements Share and Send
 #[doc(hidden)]
+#[allow(dead_code)] // a compile-time check, never called
 trait MustBeShareDummy: Sync + Send {}
 #[doc(hidden)]
 impl MustBeShareDummy for Server {}
@@ -313,7 +314,7 @@ impl Server {
                             }
                             continue;
                         };
-                        let (mut read_closable, mut write_closable) = match ssl {
+                        let halves = match ssl {
                             None => RefinedTcpStream::new(sock),
                             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
                             Some(ref ssl) => {
@@ -328,6 +329,16 @@ impl Server {
                             }
                             #[cfg(not(any(feature = "ssl-openssl", feature = "ssl-rustls")))]
                             Some(ref _ssl) => unreachable!(),
+                        };
+                        // Out of file descriptors for the second half: drop
+                        // this connection (the client sees it closed) and
+                        // keep accepting, instead of panicking.
+                        let (mut read_closable, mut write_closable) = match halves {
+                            Ok(h) => h,
+                            Err(e) => {
+                                log::error!("Cannot split an accepted connection: {}", e);
+                                continue;
+                            }
                         };
 
                         read_closable.hold(slot.clone());
