@@ -77,7 +77,8 @@ pub struct Config {
     /// This server's public URL, as the outside world reaches it.
     pub public_url: String,
     /// Start with a new database even where an earlier install's files are
-    /// (`--init`, `FRONTPORCH_INIT=1`).
+    /// (`serve --init` only: an environment variable left in a unit file
+    /// would bring back the silent data loss this guards against).
     pub init: bool,
 }
 
@@ -153,7 +154,7 @@ impl Config {
             secure_cookies: env("FRONTPORCH_SECURE_COOKIES").as_deref() == Some("1"),
             rate_limits: env("FRONTPORCH_RATE_LIMITS").as_deref() != Some("off"),
             public_url: env("FRONTPORCH_PUBLIC_URL").unwrap_or_default(),
-            init: env("FRONTPORCH_INIT").as_deref() == Some("1"),
+            init: false,
         })
     }
 

@@ -230,16 +230,15 @@ const HELP_SERVE: &str = "frontporch serve [--data DIR] [--addr HOST:PORT] [--in
 
 Serves the widget, the inbox and the APIs. Creates DIR/frontporch.db on first
 start and prints the first admin's email and one-time password. When DIR has
-no database but shows an earlier install (uploads, the .frontporch-install
-marker, other files), it refuses to start; --init starts over with an empty
-database there.
+no database but shows an earlier install (the .frontporch-install marker,
+files in uploads/, links.key, SQLite side files), it refuses to start; --init
+starts over with an empty database there.
 
 Environment:
   FRONTPORCH_DATA               data directory (default ./frontporch-data)
   FRONTPORCH_ADDR               listen address (default 0.0.0.0:8080; 127.0.0.1:0 picks a port)
   FRONTPORCH_ADMIN_EMAIL        first admin's email (first start only)
   FRONTPORCH_ADMIN_PASSWORD     first admin's password (first start only)
-  FRONTPORCH_INIT=1             like --init (any command)
   FRONTPORCH_SYNC               full (default: durable on power loss) or normal
   FRONTPORCH_CHECKPOINTS=litestream   leave WAL checkpoints to Litestream (default on)
   FRONTPORCH_BCRYPT_COST        password hashing cost, 4..16 (default 11)

@@ -225,6 +225,9 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<()> {
     if allow_private {
         return Ok(());
     }
+    // What a resolver sees: an IPv6 literal without its zone ("fe80::1%25eth0"
+    // still reaches fe80::1), a name without its root dot ("localhost.").
+    let host = host.split('%').next().unwrap_or(host).trim_end_matches('.');
     let refused = |what: &str| {
         Error::bad(
             "private_address",
@@ -396,6 +399,9 @@ mod tests {
         assert!(check_url("http://[2002:7f00:1::1]/", false).is_err());
         assert!(check_url("http://[::a9fe:a9fe]/", false).is_err());
         assert!(check_url("http://198.18.0.1/", false).is_err());
+        assert!(check_url("http://[fe80::1%25eth0]/", false).is_err());
+        assert!(check_url("http://localhost./", false).is_err());
+        assert!(check_url("http://127.0.0.1./", false).is_err());
         assert!(check_url("http://127.0.0.1:9/x", true).is_ok());
         assert!(check_url("ftp://example.com", true).is_err());
         assert!(check_url("http://user@example.com", true).is_err());

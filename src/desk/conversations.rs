@@ -109,9 +109,8 @@ impl Desk {
             WAITING_FOR_AGENT
         });
         check_status(status)?;
-        let title = input.title.unwrap_or_default();
+        let title = super::text::clean_label("title", &input.title.unwrap_or_default())?;
         check_len("title", &title, 300)?;
-        super::text::refuse_controls("title", &title)?;
         let source = input.source.unwrap_or_default();
         check_len("source", &source, 40)?;
         let extra = Value::Object(input.extra.unwrap_or_default());
@@ -193,15 +192,15 @@ impl Desk {
         &self,
         actor: &Actor,
         id: i64,
-        patch: ConversationPatch,
+        mut patch: ConversationPatch,
     ) -> Result<Conversation> {
         actor.require_staff()?;
         if let Some(s) = patch.status {
             check_status(s)?;
         }
-        if let Some(t) = &patch.title {
+        if let Some(t) = &mut patch.title {
+            *t = super::text::clean_label("title", t)?;
             check_len("title", t, 300)?;
-            super::text::refuse_controls("title", t)?;
         }
         let actor_id = actor.user_id;
         self.store.write(move |tx| {

@@ -128,7 +128,8 @@ impl Desk {
                 return Err(Error::bad(
                     "weak_secret",
                     format!(
-                        "{IDENTITY_SECRET} must be a string of at least {MIN_SECRET} characters"
+                        "{IDENTITY_SECRET} must be a string of at least {MIN_SECRET} characters, \
+                         {MIN_DISTINCT} of them different"
                     ),
                 ));
             }
@@ -263,10 +264,15 @@ pub const IDENTITY_SECRET: &str = "identity.secret";
 /// Settings only admins read.
 const ADMIN_ONLY: &[&str] = &[IDENTITY_SECRET];
 const MIN_SECRET: usize = 32;
+const MIN_DISTINCT: usize = 8;
 
-/// A secret long enough that HMAC with it proves something ("" proves nothing).
+/// A secret that HMAC with it proves something: long enough ("" proves
+/// nothing) and not a run of one or two keys ("aaaa…", 40 spaces).
 pub fn strong_secret(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| s.chars().count() >= MIN_SECRET)
+    v.as_str().is_some_and(|s| {
+        let distinct: std::collections::HashSet<char> = s.chars().collect();
+        s.chars().count() >= MIN_SECRET && distinct.len() >= MIN_DISTINCT && !s.trim().is_empty()
+    })
 }
 
 fn check_department(name: &str, color: Option<&str>) -> Result<()> {

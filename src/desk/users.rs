@@ -52,7 +52,8 @@ pub fn validate_fields(f: &mut UserFields) -> Result<()> {
             ));
         }
     }
-    if let Some(c) = &f.custom {
+    if let Some(c) = &mut f.custom {
+        clean_custom(c)?;
         if c.len() > 100 || serde_json::to_string(c)?.len() > 16_384 {
             return Err(Error::bad(
                 "too_large",
@@ -60,6 +61,24 @@ pub fn validate_fields(f: &mut UserFields) -> Result<()> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Custom fields are shown to agents as labels: keys and string values get
+/// the title rule (no control characters, invisible ones stripped).
+fn clean_custom(c: &mut Map<String, serde_json::Value>) -> Result<()> {
+    let mut out = Map::new();
+    for (k, v) in std::mem::take(c) {
+        let k = super::text::clean_label("custom field name", &k)?;
+        let v = match v {
+            serde_json::Value::String(s) => {
+                serde_json::Value::String(super::text::clean_label(&k, &s)?)
+            }
+            other => other,
+        };
+        out.insert(k, v);
+    }
+    *c = out;
     Ok(())
 }
 

@@ -27,7 +27,7 @@ pub fn check(data_dir: &Path, init: bool) -> Result<(), String> {
              Refusing to start with an empty database. Restore the database (for example \
              from a `frontporch backup` file, copied to {dir}/{DB_FILE}), point --data at \
              the right directory, or, to really start over with an empty database and a \
-             new first admin, run `frontporch serve --init` (or set FRONTPORCH_INIT=1).",
+             new first admin, run `frontporch serve --init`.",
             dir = data_dir.display(),
             found = signs.join(", "),
         ));
@@ -55,8 +55,8 @@ pub fn check(data_dir: &Path, init: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// What in `data_dir` shows that Frontporch ran there before: anything but
-/// an empty `uploads/` and a file system's `lost+found`.
+/// What in `data_dir` shows that Frontporch ran there before: its own files
+/// only (a `.gitkeep` or a mount's `lost+found` shows nothing).
 fn earlier_install(data_dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(data_dir) else {
         return Vec::new(); // no directory yet: a new install
@@ -66,11 +66,15 @@ fn earlier_install(data_dir: &Path) -> Vec<String> {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             match name.as_str() {
-                "lost+found" => None,
                 "uploads" if is_empty_dir(&e.path()) => None,
                 "uploads" => Some("uploads/ with files".to_string()),
                 MARKER => Some(format!("{MARKER} {}", install_id(data_dir))),
-                _ => Some(name),
+                "links.key"
+                | "frontporch.db-wal"
+                | "frontporch.db-shm"
+                | "frontporch.db-journal" => Some(name),
+                _ if name.starts_with("frontporch.db") => Some(name),
+                _ => None,
             }
         })
         .collect();

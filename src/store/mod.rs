@@ -76,7 +76,7 @@ impl Store {
         if checkpoints == Checkpoints::Own {
             start_checkpointer(path, durability)?;
         }
-        let writer = writer::start(conn, on_commit)?;
+        let writer = writer::start(conn, on_commit, checkpoints == Checkpoints::Own)?;
         let readers = Arc::new(readers::ReaderPool::open(path, 4)?);
         Ok(Store { writer, readers })
     }

@@ -34,12 +34,15 @@ pub struct Handle {
 /// Most jobs in one transaction; the rest wait for the next commit.
 const MAX_BATCH: usize = 1024;
 
-pub fn start(conn: Connection, on_commit: CommitHook) -> Result<Handle> {
+/// `truncate_on_stop`: whether a graceful stop folds the WAL into the
+/// database; not when another process (Litestream) owns checkpoints, since a
+/// truncated WAL would force it to start a new generation.
+pub fn start(conn: Connection, on_commit: CommitHook, truncate_on_stop: bool) -> Result<Handle> {
     let (tx, rx) = mpsc::channel();
     let last = events::max_id(&conn)?;
     std::thread::Builder::new()
         .name("store-writer".into())
-        .spawn(move || run(conn, rx, on_commit, last))
+        .spawn(move || run(conn, rx, on_commit, last, truncate_on_stop))
         .map_err(|e| Error::internal(format!("cannot start writer: {e}")))?;
     Ok(Handle {
         tx: Arc::new(Mutex::new(Some(tx))),
@@ -118,7 +121,13 @@ impl Pace {
     }
 }
 
-fn run(conn: Connection, rx: Receiver<Msg>, on_commit: CommitHook, mut last_published: i64) {
+fn run(
+    conn: Connection,
+    rx: Receiver<Msg>,
+    on_commit: CommitHook,
+    mut last_published: i64,
+    truncate_on_stop: bool,
+) {
     let mut pace = Pace {
         window_start: Instant::now(),
         commits: 0,
@@ -179,7 +188,9 @@ fn run(conn: Connection, rx: Receiver<Msg>, on_commit: CommitHook, mut last_publ
             if !rest.is_empty() {
                 commit_batch(&conn, rest, &on_commit, &mut last_published);
             }
-            let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+            if truncate_on_stop {
+                let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+            }
             let _ = done.send(());
             return;
         }
@@ -209,6 +220,7 @@ fn commit_batch(
         if let Err(e) = exec(conn, "SAVEPOINT job") {
             log::error!("savepoint failed: {e}");
         }
+        let changes_before = conn.total_changes();
         let mut tx = Tx { conn, now };
         let (ok, reply) =
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {
@@ -222,7 +234,9 @@ fn commit_batch(
         if !ok {
             let _ = exec(conn, "ROLLBACK TO job");
         }
-        wrote |= ok;
+        // Only a job that changed rows shows that pages reached the disk; a
+        // no-op UPDATE commits on a full disk too.
+        wrote |= ok && conn.total_changes() > changes_before;
         let _ = exec(conn, "RELEASE job");
         replies.push(reply);
     }

@@ -312,6 +312,8 @@ fn a_new_or_empty_data_directory_still_starts() {
     // An empty uploads/ (made by hand or by a package) is not an install.
     std::fs::create_dir_all(dir.0.join("uploads")).unwrap();
     std::fs::create_dir_all(dir.0.join("lost+found")).unwrap();
+    // Nor are files that are not Frontporch's.
+    std::fs::write(dir.0.join(".gitkeep"), b"").unwrap();
     let s = Server::start_in(dir.0.clone(), &[]);
     assert_eq!(s.anon().get("/healthz")["status"], "ok");
 }

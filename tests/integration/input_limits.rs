@@ -180,6 +180,56 @@ fn control_characters_are_stripped_from_names_and_bodies_and_refused_elsewhere()
     );
     let msgs = admin.get(&format!("/api/v1/conversations/{cid}/messages"));
     assert!(!msgs.to_string().contains("\\u0000"), "{msgs}");
+
+    // Every default-ignorable character (and the blank braille pattern) leaves
+    // a name, not only bidi controls; C1 controls leave bodies.
+    let (st, v) = visitor.call(
+        "PATCH",
+        "/api/v1/widget/me",
+        Some(json!({"first_name": "Ad\u{2066}min\u{2069}\u{3164}\u{115F}\u{E0041}\u{34F}\u{AD}\u{180E}\u{2800}"})),
+    );
+    assert_eq!(
+        (st, v["user"]["first_name"].as_str()),
+        (200, Some("Admin")),
+        "{v}"
+    );
+    let v = visitor.post(
+        &format!("/api/v1/widget/conversations/{cid}/messages"),
+        json!({"body": "a\u{85}b\u{9B}c"}),
+    );
+    assert_eq!(v["message"]["body"], "abc");
+    // Custom fields and titles are labels: invisible characters stripped,
+    // control characters refused.
+    let (st, v) = visitor.call(
+        "PATCH",
+        "/api/v1/widget/me",
+        Some(json!({"custom": {"pl\u{202E}an": "p\u{200B}ro"}})),
+    );
+    assert_eq!(
+        (st, &v["user"]["custom"]),
+        (200, &json!({"plan": "pro"})),
+        "{v}"
+    );
+    let (st, v) = visitor.call(
+        "PATCH",
+        "/api/v1/widget/me",
+        Some(json!({"custom": {"plan": "p\u{0}ro"}})),
+    );
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_characters")),
+        "{v}"
+    );
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({"title": "Re\u{202E}fund"})),
+    );
+    assert_eq!(
+        (st, v["conversation"]["title"].as_str()),
+        (200, Some("Refund")),
+        "{v}"
+    );
 }
 
 #[test]

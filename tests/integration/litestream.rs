@@ -61,6 +61,16 @@ fn checkpoints_can_be_left_to_litestream() {
     }
     let wal = std::fs::metadata(s.data.join("frontporch.db-wal")).unwrap();
     assert!(wal.len() > 600_000, "the writes are in the WAL");
+    // A graceful stop leaves the WAL to Litestream too (a truncated WAL
+    // would force it to start a new generation).
+    let mut s = s;
+    unsafe { libc::kill(s.pid(), libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "no exit within 30 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(db_size(&s.data), before, "the stop checkpointed");
 
     // The default: the server's own checkpointer moves the pages (bounded wait).
     let s = Server::start();

@@ -316,7 +316,16 @@ fn identity_secret_is_strong_admin_only_and_never_empty() {
     assert!(secret.len() >= 32, "{settings}");
 
     // Weak secrets are refused and change nothing.
-    for weak in [json!(""), json!("short-secret"), json!(null), json!(42)] {
+    let spaces = " ".repeat(40);
+    let repeated = "ab".repeat(20);
+    for weak in [
+        json!(""),
+        json!("short-secret"),
+        json!(null),
+        json!(42),
+        json!(spaces),
+        json!(repeated),
+    ] {
         let (st, v) = admin.call(
             "PUT",
             "/api/v1/settings",
