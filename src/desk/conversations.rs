@@ -2,7 +2,8 @@
 
 use super::{check_len, Actor, Desk, Role};
 use crate::error::{Error, Result};
-use crate::store::conversations::{self as convs, Conversation, Filter, NewConversation};
+use crate::store::conversations::{self as convs, NewConversation};
+pub use crate::store::conversations::{Conversation, Filter, STATUS_NAMES};
 use crate::store::events::Audience;
 use crate::store::{departments, users};
 use serde::Deserialize;
@@ -172,6 +173,15 @@ impl Desk {
         Ok((conv, msg))
     }
 
+    /// The agent (or admin) who last wrote in the conversation, if any.
+    /// Ratings count for the assigned agent, else this one (both read
+    /// `store::messages::LAST_STAFF_SENDER`).
+    pub fn last_agent(&self, actor: &Actor, id: i64) -> Result<Option<i64>> {
+        self.conversation(actor, id)?;
+        self.store
+            .read(|c| crate::store::messages::last_staff_sender(c, id))
+    }
+
     pub fn list_conversations(
         &self,
         actor: &Actor,
@@ -309,7 +319,7 @@ impl Desk {
         let rows = self.store.read(|c| convs::participants(c, id))?;
         let mut out = Vec::new();
         for (uid, flags, last_read) in rows {
-            if let Ok(u) = self.user(uid) {
+            if let Ok(u) = self.user_by_id(uid) {
                 let mut v = if actor.is_staff() {
                     u.to_json()
                 } else {

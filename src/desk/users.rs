@@ -3,7 +3,9 @@
 use super::{check_len, Actor, Desk, Role};
 use crate::error::{Error, Result};
 use crate::store::events::Audience;
-use crate::store::users::{self, ListQuery, User, UserFields, TYPES};
+use crate::store::users::{self, TYPES};
+/// The user records adapters read and write.
+pub use crate::store::users::{ListQuery, User, UserFields};
 use crate::store::Store;
 use serde_json::{json, Map};
 
@@ -204,7 +206,7 @@ impl Desk {
     pub fn update_user(&self, actor: &Actor, id: i64, mut fields: UserFields) -> Result<User> {
         actor.require_staff()?;
         validate_fields(&mut fields)?;
-        let target = self.user(id)?;
+        let target = self.user_by_id(id)?;
         let becomes_staff = fields
             .user_type
             .as_deref()
@@ -281,7 +283,7 @@ impl Desk {
 
     pub fn delete_user(&self, actor: &Actor, id: i64) -> Result<()> {
         actor.require_staff()?;
-        let target = self.user(id)?;
+        let target = self.user_by_id(id)?;
         if target.is_staff() {
             actor.require_admin()?;
             if id == actor.user_id {
@@ -330,9 +332,22 @@ impl Desk {
         })
     }
 
-    pub fn get_user(&self, actor: &Actor, id: i64) -> Result<User> {
+    /// The one way adapters fetch a user: staff only; `None` when there
+    /// is no such user.
+    pub fn find_user(&self, actor: &Actor, id: i64) -> Result<Option<User>> {
         actor.require_staff()?;
-        self.user(id)
+        self.store.read(|c| users::find(c, id))
+    }
+
+    /// Whether an admin account exists (the first start creates one).
+    pub fn has_admin(&self) -> Result<bool> {
+        Ok(self.store.read(|c| users::count_by_type(c, "admin"))? > 0)
+    }
+
+    /// `find_user`, with 404 for a missing user.
+    pub fn user(&self, actor: &Actor, id: i64) -> Result<User> {
+        self.find_user(actor, id)?
+            .ok_or_else(|| Error::not_found("user"))
     }
 
     pub fn list_users(

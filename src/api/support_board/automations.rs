@@ -41,10 +41,13 @@ fn automations_save(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     ok(Value::Bool(true))
 }
 
-fn automations_validate(app: &App, _actor: &Actor, a: &Args) -> Result<Value> {
+fn automations_validate(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let auto = automation_arg(a)?;
-    let user = a.id("user_id")?.map(|id| desk.user(id)).transpose()?;
+    let user = a
+        .id("user_id")?
+        .map(|id| desk.user(actor, id))
+        .transpose()?;
     match desk.validate_automation(&auto, user.as_ref())? {
         Some(later) => ok(json!({ "conditions": later, "repeat_id": "" })),
         None => ok(Value::Bool(false)),

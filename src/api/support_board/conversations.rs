@@ -4,11 +4,11 @@ use super::records::*;
 use super::transport::Args;
 use super::Function;
 use crate::app::App;
+use crate::desk::conversations::{Conversation, Filter};
 use crate::desk::conversations::{ConversationInput, ConversationPatch};
 use crate::desk::messages::{MessageEdit, MessageInput};
 use crate::desk::Actor;
 use crate::error::{Error, Kind, Result};
-use crate::store::conversations::{Conversation, Filter};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
 
@@ -50,7 +50,7 @@ fn get_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     });
     match found {
         Ok(c) => {
-            let u = desk.user(c.user_id)?;
+            let u = desk.user(actor, c.user_id)?;
             let msgs = desk.all_messages(actor, id)?;
             ok(json!({
                 "messages": msgs.iter().map(|m| message_record(&desk.links, m)).collect::<Vec<_>>(),
@@ -214,11 +214,7 @@ fn count_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 fn new_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let user_id = a.need_id("user_id", "user-not-found")?;
-    if desk
-        .store
-        .read(|c| crate::store::users::find(c, user_id))?
-        .is_none()
-    {
+    if desk.find_user(actor, user_id)?.is_none() {
         return Err(Error::not_found("user").with_code("user-not-found"));
     }
     let status = match a
@@ -241,7 +237,7 @@ fn new_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         message: None,
     };
     let (c, _) = desk.create_conversation(actor, input)?;
-    let u = desk.user(c.user_id)?;
+    let u = desk.user(actor, c.user_id)?;
     ok(json!({ "messages": [], "details": conversation_details(&c, &u) }))
 }
 
@@ -303,21 +299,13 @@ fn get_user_from_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Valu
         a.need_id("conversation_id", "missing-conversation-id")?,
     )?;
     let id = if a.flag("agent") {
-        let msgs = desk.all_messages(actor, c.id)?;
-        msgs.iter()
-            .rev()
-            .find(|m| {
-                m.sender
-                    .as_ref()
-                    .is_some_and(|(t, ..)| t == "agent" || t == "admin")
-            })
-            .and_then(|m| m.user_id)
+        desk.last_agent(actor, c.id)?
     } else {
         Some(c.user_id)
     };
     match id {
         Some(id) => {
-            let u = desk.user(id)?;
+            let u = desk.user(actor, id)?;
             ok(json!({ "id": s(u.id), "email": u.email.unwrap_or_default() }))
         }
         None => ok(Value::Bool(false)),
@@ -465,7 +453,7 @@ pub(super) fn conversation_rows(
 ) -> Result<Value> {
     let mut out = Vec::new();
     for c in convs {
-        let u = app.desk.user(c.user_id)?;
+        let u = app.desk.user(actor, c.user_id)?;
         let last = app.desk.history(actor, c.id, None, 1)?;
         let mut rec = match last.first() {
             Some(m) => message_record(&app.desk.links, m),

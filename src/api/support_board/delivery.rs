@@ -7,7 +7,6 @@ use super::Function;
 use crate::app::App;
 use crate::desk::Actor;
 use crate::error::{Error, Kind, Result};
-use crate::store::users::User;
 use serde_json::Value;
 
 /// Each function, the channel it would deliver through and the arguments
@@ -52,7 +51,7 @@ pub(super) const FUNCTIONS: &[(&str, Function)] = &[
 
 /// `send-email` checks its recipient and sender first, with the seed's own
 /// codes.
-fn send_email(app: &App, _: &Actor, a: &Args) -> Result<Value> {
+fn send_email(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let (Some(to), Some(_)) = (
         a.id("recipient_id")?,
@@ -63,11 +62,9 @@ fn send_email(app: &App, _: &Actor, a: &Args) -> Result<Value> {
             "recipient_id and message are required",
         ));
     };
-    let exists =
-        |id: i64| -> Result<Option<User>> { desk.store.read(|c| crate::store::users::find(c, id)) };
-    let recipient = exists(to)?;
+    let recipient = desk.find_user(actor, to)?;
     let sender_ok = match a.id("sender_id")? {
-        Some(id) => exists(id)?.is_some(),
+        Some(id) => desk.find_user(actor, id)?.is_some(),
         None => true,
     };
     let Some(recipient) = recipient.filter(|_| sender_ok) else {

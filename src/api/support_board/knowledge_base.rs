@@ -4,10 +4,10 @@ use super::records::*;
 use super::transport::Args;
 use super::Function;
 use crate::app::App;
+use crate::desk::articles::Article;
 use crate::desk::articles::Language;
 use crate::desk::Actor;
 use crate::error::{Error, Kind, Result};
-use crate::store::articles::Article;
 use serde_json::{json, Value};
 
 pub(super) const FUNCTIONS: &[(&str, Function)] = &[

@@ -4,11 +4,11 @@ use super::records::*;
 use super::transport::Args;
 use super::Function;
 use crate::app::App;
+use crate::desk::messages::Message;
 use crate::desk::messages::{MessageEdit, MessageInput};
 use crate::desk::Actor;
 use crate::desk::Role;
 use crate::error::{Error, Result};
-use crate::store::messages::Message;
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
 
@@ -81,11 +81,7 @@ fn send_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     // translations; Frontporch keeps messages as written, so it is
     // only checked. There is no queue: `queue` is always false.
     if let Some(rid) = a.id("recipient_id")? {
-        if desk
-            .store
-            .read(|c| crate::store::users::find(c, rid))?
-            .is_none()
-        {
+        if desk.find_user(actor, rid)?.is_none() {
             return Err(Error::not_found("user").with_code("user-not-found"));
         }
     }
@@ -179,7 +175,7 @@ fn delete_note(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn set_typing(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let user = desk.user(a.need_id("user_id", "missing-user-id")?)?;
+    let user = desk.user(actor, a.need_id("user_id", "missing-user-id")?)?;
     let conversation = a.need_id("conversation_id", "missing-conversation-id")?;
     // Typing is said on behalf of that user, with their own scope.
     let who = Actor {
@@ -213,7 +209,7 @@ fn is_agent_typing(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     )?;
     match now.iter().find(|(_, staff)| *staff) {
         Some((id, _)) => {
-            let u = desk.user(*id)?;
+            let u = desk.user(actor, *id)?;
             ok(json!({ "id": s(u.id), "first_name": u.first_name, "last_name": u.last_name }))
         }
         // The seed: "Return false if no agents are typing."

@@ -3,11 +3,11 @@
 
 use super::transport::Args;
 use crate::app::App;
+use crate::desk::conversations::Conversation;
 use crate::desk::messages::Attachment;
+use crate::desk::messages::Message;
+use crate::desk::users::{User, UserFields};
 use crate::error::{Error, Result};
-use crate::store::conversations::Conversation;
-use crate::store::messages::Message;
-use crate::store::users::{User, UserFields};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
 

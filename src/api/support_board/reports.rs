@@ -26,7 +26,7 @@ fn reports(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 fn reports_update(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let text = |k: &str| a.str(k).filter(|v| !v.is_empty() && v != "false");
-    let row = crate::store::reports::Row {
+    let row = crate::desk::reports::Row {
         name: a.str("name").unwrap_or_default(),
         value: text("value"),
         external_id: text("external_id"),

@@ -4,9 +4,9 @@ use super::records::*;
 use super::transport::Args;
 use super::Function;
 use crate::app::App;
+use crate::desk::users::{User, UserFields};
 use crate::desk::Actor;
 use crate::error::{Error, Kind, Result};
-use crate::store::users::{User, UserFields};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
 
@@ -38,23 +38,17 @@ pub(super) const FUNCTIONS: &[(&str, Function)] = &[
     ("get-avatar", get_avatar),
 ];
 
-fn get_user(app: &App, _actor: &Actor, a: &Args) -> Result<Value> {
+fn get_user(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    match desk
-        .store
-        .read(|c| crate::store::users::find(c, a.need_id("user_id", "missing-user-id")?))?
-    {
+    match desk.find_user(actor, a.need_id("user_id", "missing-user-id")?)? {
         Some(u) => ok(user_record(&u, a.flag("extra"))),
         None => ok(Value::Bool(false)),
     }
 }
 
-fn get_user_extra(app: &App, _actor: &Actor, a: &Args) -> Result<Value> {
+fn get_user_extra(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    match desk
-        .store
-        .read(|c| crate::store::users::find(c, a.need_id("user_id", "missing-user-id")?))?
-    {
+    match desk.find_user(actor, a.need_id("user_id", "missing-user-id")?)? {
         Some(u) => {
             let all = details(&u);
             match a.str("slug").filter(|s| !s.is_empty() && s != "false") {
@@ -89,7 +83,7 @@ fn get_users(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         .filter(|_| a.str("user_ids").as_deref() != Some("false"));
     let sorting = sorting(a)?;
     let search = a.str("search");
-    let q = crate::store::users::ListQuery {
+    let q = crate::desk::users::ListQuery {
         types: &types,
         search: search.as_deref(),
         search_details: true,
@@ -122,9 +116,9 @@ fn count_users(app: &App, actor: &Actor, _a: &Args) -> Result<Value> {
     ok(Value::Object(counts))
 }
 
-fn get_user_language(app: &App, _actor: &Actor, a: &Args) -> Result<Value> {
+fn get_user_language(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let u = desk.user(a.need_id("user_id", "missing-user-id")?)?;
+    let u = desk.user(actor, a.need_id("user_id", "missing-user-id")?)?;
     ok(u.language
         .filter(|l| l != "en" && !l.is_empty())
         .map_or(Value::Bool(false), Value::String))
@@ -146,7 +140,7 @@ fn current_url(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
             ok(Value::Bool(true))
         }
         None => ok(desk
-            .user(id)?
+            .user(actor, id)?
             .current_url
             .map_or(Value::Bool(false), Value::String)),
     }
@@ -166,12 +160,9 @@ fn update_user_to_lead(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     ok(Value::Bool(true))
 }
 
-fn get_agent(app: &App, _actor: &Actor, a: &Args) -> Result<Value> {
+fn get_agent(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    match desk
-        .store
-        .read(|c| crate::store::users::find(c, a.need_id("agent_id", "missing-agent-id")?))?
-    {
+    match desk.find_user(actor, a.need_id("agent_id", "missing-agent-id")?)? {
         Some(u) if matches!(u.user_type.as_str(), "agent" | "admin") => ok(user_record(&u, false)),
         _ => ok(Value::Bool(false)),
     }
@@ -246,7 +237,7 @@ fn delete_users(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 fn is_online(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let id = a.need_id("user_id", "missing-user-id")?;
-    desk.user(id)?;
+    desk.user(actor, id)?;
     let online = desk.online_users(actor, false, None)?;
     ok(Value::Bool(online.iter().any(|u| u.id == id)))
 }
@@ -358,7 +349,7 @@ fn update_login(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         .login_user(&login)?
         .ok_or_else(|| Error::bad("invalid-login", "login is not a valid login"))?;
     let text = |k: &str| Some(a.str(k).unwrap_or_default());
-    let fields = crate::store::users::UserFields {
+    let fields = crate::desk::users::UserFields {
         first_name: text("first_name"),
         last_name: text("last_name"),
         email: text("email"),
@@ -403,7 +394,7 @@ fn login(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         },
         (None, None, Some(id)) => desk
             .contact_token(id, via)
-            .and_then(|t| Ok((t, desk.user(id)?))),
+            .and_then(|t| Ok((t, desk.user(actor, id)?))),
         _ => {
             return Err(Error::bad(
                 "missing-arguments",
