@@ -5,8 +5,8 @@ use super::auth::{Caller, SESSION_COOKIE};
 use super::Reply;
 use crate::app::App;
 use crate::desk::auth::SESSION_DAYS;
-use crate::desk::conversations::Filter;
 use crate::desk::conversations::{ConversationInput, ConversationPatch};
+use crate::desk::conversations::{Filter, Status};
 use crate::desk::messages::MessageInput;
 use crate::desk::users::UserFields;
 use crate::desk::Role;
@@ -190,22 +190,19 @@ pub fn delete_user(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<R
 
 /// `status` accepts numbers, names, or `inbox` (live + both waiting states).
 fn parse_statuses(v: Option<&str>) -> Result<Vec<i64>> {
-    let Some(v) = v else { return Ok(vec![0, 1, 2]) };
+    let Some(v) = v else {
+        return Ok(Status::inbox_codes());
+    };
     let mut out = Vec::new();
     for part in v.split(',') {
         match part {
             "all" => return Ok(vec![]),
-            "inbox" => out.extend([0, 1, 2]),
+            "inbox" => out.extend(Status::inbox_codes()),
             p => {
                 let n = p
                     .parse::<i64>()
                     .ok()
-                    .or_else(|| {
-                        crate::desk::conversations::STATUS_NAMES
-                            .iter()
-                            .position(|n| *n == p)
-                            .map(|i| i as i64)
-                    })
+                    .or_else(|| Status::from_name(p).map(Status::code))
                     .ok_or_else(|| Error::bad("invalid_status", format!("unknown status {p:?}")))?;
                 out.push(n);
             }

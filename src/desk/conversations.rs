@@ -9,12 +9,60 @@ use crate::store::{departments, users};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// Support Board's status numbers.
-pub const LIVE: i64 = 0;
-pub const WAITING_FOR_USER: i64 = 1;
-pub const WAITING_FOR_AGENT: i64 = 2;
-pub const ARCHIVE: i64 = 3;
-pub const TRASH: i64 = 4;
+/// A conversation's status. The numbers are the ones the database stores
+/// (Support Board's); surfaces map them to their own spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i64)]
+pub enum Status {
+    Live = 0,
+    WaitingForUser = 1,
+    WaitingForAgent = 2,
+    Archive = 3,
+    Trash = 4,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Live,
+        Status::WaitingForUser,
+        Status::WaitingForAgent,
+        Status::Archive,
+        Status::Trash,
+    ];
+    /// The inbox: live and both waiting states (the default of every list).
+    pub const INBOX: [Status; 3] = [
+        Status::Live,
+        Status::WaitingForUser,
+        Status::WaitingForAgent,
+    ];
+
+    pub fn from_code(code: i64) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.code() == code)
+    }
+    /// A number given as text (`"2"`).
+    pub fn parse_code(text: &str) -> Option<Status> {
+        text.parse().ok().and_then(Status::from_code)
+    }
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.name() == name)
+    }
+    pub fn code(self) -> i64 {
+        self as i64
+    }
+    pub fn name(self) -> &'static str {
+        STATUS_NAMES[self as usize]
+    }
+    /// The inbox's codes, as list filters take them.
+    pub fn inbox_codes() -> Vec<i64> {
+        Status::INBOX.iter().map(|s| s.code()).collect()
+    }
+}
+
+pub const LIVE: i64 = Status::Live as i64;
+pub const WAITING_FOR_USER: i64 = Status::WaitingForUser as i64;
+pub const WAITING_FOR_AGENT: i64 = Status::WaitingForAgent as i64;
+pub const ARCHIVE: i64 = Status::Archive as i64;
+pub const TRASH: i64 = Status::Trash as i64;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +99,7 @@ pub fn double_option<'de, D: serde::Deserializer<'de>>(
 }
 
 pub fn check_status(status: i64) -> Result<()> {
-    if !(LIVE..=TRASH).contains(&status) {
+    if Status::from_code(status).is_none() {
         return Err(Error::bad(
             "invalid_status",
             "status must be 0 (live), 1, 2, 3 (archive) or 4 (trash)",

@@ -5,7 +5,7 @@ use super::transport::Args;
 use super::Function;
 use crate::app::App;
 use crate::desk::conversations::{Conversation, Filter};
-use crate::desk::conversations::{ConversationInput, ConversationPatch};
+use crate::desk::conversations::{ConversationInput, ConversationPatch, Status};
 use crate::desk::messages::{MessageEdit, MessageInput};
 use crate::desk::Actor;
 use crate::error::{Error, Kind, Result};
@@ -244,10 +244,9 @@ fn new_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 fn update_conversation_status(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let id = a.need_id("conversation_id", "missing-conversation-id")?;
-    let status: i64 = a
+    let status = a
         .str("status_code")
-        .and_then(|v| v.parse().ok())
-        .filter(|v| (0..=4).contains(v))
+        .and_then(|v| status_code(&v))
         .ok_or_else(|| Error::bad("invalid-status-code", "status_code must be 0 to 4"))?;
     desk.update_conversation(
         actor,
@@ -404,14 +403,10 @@ pub(super) fn statuses(a: &Args) -> Result<Vec<i64>> {
         .str("status_code")
         .filter(|v| !v.is_empty() && v != "false")
     {
-        Some(code) => Ok(vec![code
-            .parse()
-            .ok()
-            .filter(|v| (0..=4).contains(v))
-            .ok_or_else(|| {
-                Error::bad("invalid-status-code", "status_code must be 0 to 4")
-            })?]),
-        None => Ok(vec![0, 1, 2]),
+        Some(code) => Ok(vec![status_code(&code).ok_or_else(|| {
+            Error::bad("invalid-status-code", "status_code must be 0 to 4")
+        })?]),
+        None => Ok(Status::inbox_codes()),
     }
 }
 

@@ -65,17 +65,12 @@ fn send_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     }
     let status = match a.str("conversation_status_code").as_deref() {
         None | Some("") | Some("false") | Some("skip") => None,
-        Some(code) => Some(
-            code.parse()
-                .ok()
-                .filter(|v| (0..=4).contains(v))
-                .ok_or_else(|| {
-                    Error::bad(
-                        "invalid-status-code",
-                        "conversation_status_code must be 0 to 4 or skip",
-                    )
-                })?,
-        ),
+        Some(code) => Some(status_code(code).ok_or_else(|| {
+            Error::bad(
+                "invalid-status-code",
+                "conversation_status_code must be 0 to 4 or skip",
+            )
+        })?),
     };
     // recipient_id picks the language of Support Board's
     // translations; Frontporch keeps messages as written, so it is

@@ -233,3 +233,8 @@ pub(super) fn absolute_url(app: &App, path: &str) -> Value {
 pub(super) fn file_url(app: &App, file: &Value) -> Value {
     absolute_url(app, file["url"].as_str().unwrap_or(""))
 }
+
+/// A `status_code` argument: one of the desk's statuses, as its number.
+pub(super) fn status_code(text: &str) -> Option<i64> {
+    crate::desk::conversations::Status::parse_code(text).map(|s| s.code())
+}
