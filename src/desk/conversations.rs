@@ -110,7 +110,7 @@ pub fn check_status(status: i64) -> Result<()> {
 
 fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
     match users::find(conn, agent_id)? {
-        Some(u) if matches!(u.user_type.as_str(), "agent" | "admin") && !u.disabled => Ok(()),
+        Some(u) if u.kind().is_agent() && !u.disabled => Ok(()),
         _ => Err(Error::bad(
             "invalid_agent",
             "agent_id is not an active agent or admin",

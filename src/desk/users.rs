@@ -6,6 +6,45 @@ use crate::store::events::Audience;
 use crate::store::users::{self, TYPES};
 /// The user records adapters read and write.
 pub use crate::store::users::{ListQuery, User, UserFields};
+
+/// A user's type. The database stores the names (Support Board's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserType {
+    Visitor,
+    Lead,
+    User,
+    Agent,
+    Admin,
+    Bot,
+}
+
+impl UserType {
+    const ALL: [UserType; 6] = [
+        UserType::Visitor,
+        UserType::Lead,
+        UserType::User,
+        UserType::Agent,
+        UserType::Admin,
+        UserType::Bot,
+    ];
+    pub fn parse(name: &str) -> Option<UserType> {
+        UserType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+    pub fn as_str(self) -> &'static str {
+        TYPES[self as usize]
+    }
+    /// Agents and admins: who can be assigned and who replies as staff.
+    pub fn is_agent(self) -> bool {
+        matches!(self, UserType::Agent | UserType::Admin)
+    }
+}
+
+impl User {
+    /// The type, typed; an unknown name reads as a visitor.
+    pub fn kind(&self) -> UserType {
+        UserType::parse(&self.user_type).unwrap_or(UserType::Visitor)
+    }
+}
 use crate::store::Store;
 use serde_json::{json, Map};
 
@@ -461,5 +500,18 @@ impl Desk {
             )?;
             Ok(user)
         })
+    }
+}
+
+#[cfg(test)]
+mod user_type_tests {
+    use super::*;
+
+    #[test]
+    fn every_stored_type_name_round_trips() {
+        for name in TYPES {
+            assert_eq!(UserType::parse(name).map(UserType::as_str), Some(*name));
+        }
+        assert!(UserType::parse("owner").is_none());
     }
 }

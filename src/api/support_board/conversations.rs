@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::desk::conversations::{Conversation, Filter};
 use crate::desk::conversations::{ConversationInput, ConversationPatch, Status};
 use crate::desk::messages::{MessageEdit, MessageInput};
+use crate::desk::users::UserType;
 use crate::desk::Actor;
 use crate::error::{Error, Kind, Result};
 use crate::util::sql_datetime;
@@ -324,7 +325,8 @@ fn get_agents_in_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Valu
             let Some((t, first, last, avatar)) = &m.sender else {
                 continue;
             };
-            if (t == "agent" || t == "admin") && !agents.iter().any(|x| x["id"] == json!(m.user_id))
+            if UserType::parse(t).is_some_and(UserType::is_agent)
+                && !agents.iter().any(|x| x["id"] == json!(m.user_id))
             {
                 agents.push(json!({ "id": m.user_id, "first_name": first, "last_name": last,
                             "profile_image": avatar.clone().unwrap_or_default(), "conversation_id": id }));

@@ -163,7 +163,7 @@ fn update_user_to_lead(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 fn get_agent(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     match desk.find_user(actor, a.need_id("agent_id", "missing-agent-id")?)? {
-        Some(u) if matches!(u.user_type.as_str(), "agent" | "admin") => ok(user_record(&u, false)),
+        Some(u) if u.kind().is_agent() => ok(user_record(&u, false)),
         _ => ok(Value::Bool(false)),
     }
 }
