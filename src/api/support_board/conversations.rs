@@ -150,33 +150,27 @@ fn get_new_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 }
 
 fn search_user_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    let desk = &app.desk;
     let user_id = a.need_id("id", "missing-user-id")?;
-    let q = a.str("search").unwrap_or_default();
-    if q.trim().is_empty() {
-        return ok(json!([]));
-    }
-    let filter = Filter {
-        user_id: Some(user_id),
-        search: Some(q),
-        limit: 100,
-        ..Default::default()
-    };
-    conversation_rows(app, actor, desk.list_conversations(actor, filter)?)
+    search(app, actor, a, Some(user_id))
 }
 
 fn search_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    let desk = &app.desk;
+    search(app, actor, a, None)
+}
+
+/// `search` over every conversation, or one user's; nothing for no words.
+fn search(app: &App, actor: &Actor, a: &Args, user_id: Option<i64>) -> Result<Value> {
     let q = a.str("search").unwrap_or_default();
     if q.trim().is_empty() {
         return ok(json!([]));
     }
     let filter = Filter {
+        user_id,
         search: Some(q),
         limit: 100,
         ..Default::default()
     };
-    conversation_rows(app, actor, desk.list_conversations(actor, filter)?)
+    conversation_rows(app, actor, app.desk.list_conversations(actor, filter)?)
 }
 
 fn check_conversations_assignment(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
@@ -261,34 +255,33 @@ fn update_conversation_status(app: &App, actor: &Actor, a: &Args) -> Result<Valu
 }
 
 fn update_conversation_department(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    let desk = &app.desk;
     let id = a.need_id("conversation_id", "missing-conversation-id")?;
-    let dept = a.id("department")?;
-    desk.update_conversation(
-        actor,
-        id,
-        ConversationPatch {
-            department_id: Some(dept),
-            ..Default::default()
-        },
-    )?;
-    note_for_agents(desk, actor, id, a.str("message"))?;
-    ok(Value::Bool(true))
+    let patch = ConversationPatch {
+        department_id: Some(a.id("department")?),
+        ..Default::default()
+    };
+    reassign(app, actor, a, id, patch)
 }
 
 fn update_conversation_agent(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    let desk = &app.desk;
     let id = a.need_id("conversation_id", "missing-conversation-id")?;
-    let agent = a.id("agent_id")?;
-    desk.update_conversation(
-        actor,
-        id,
-        ConversationPatch {
-            agent_id: Some(agent),
-            ..Default::default()
-        },
-    )?;
-    note_for_agents(desk, actor, id, a.str("message"))?;
+    let patch = ConversationPatch {
+        agent_id: Some(a.id("agent_id")?),
+        ..Default::default()
+    };
+    reassign(app, actor, a, id, patch)
+}
+
+/// A new department or agent, and the `message` that goes with it.
+fn reassign(
+    app: &App,
+    actor: &Actor,
+    a: &Args,
+    id: i64,
+    patch: ConversationPatch,
+) -> Result<Value> {
+    app.desk.update_conversation(actor, id, patch)?;
+    note_for_agents(&app.desk, actor, id, a.str("message"))?;
     ok(Value::Bool(true))
 }
 
@@ -314,10 +307,7 @@ fn get_user_from_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Valu
 
 fn get_agents_in_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let ids = a
-        .ids("conversation_id")
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| Error::bad("missing-conversation-id", "conversation_id is required"))?;
+    let ids = a.need_ids("conversation_id", "missing-conversation-id")?;
     let mut out = Map::new();
     for id in ids {
         let mut agents: Vec<Value> = Vec::new();

@@ -114,10 +114,7 @@ fn delete_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn update_messages_status(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let ids = a
-        .ids("message_ids")
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| Error::bad("missing-message-ids", "message_ids is required"))?;
+    let ids = a.need_ids("message_ids", "missing-message-ids")?;
     let mut upto: std::collections::BTreeMap<i64, i64> = Default::default();
     for id in ids {
         let m = desk.message(actor, id)?;

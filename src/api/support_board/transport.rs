@@ -75,6 +75,24 @@ impl Args {
         }
     }
 
+    /// A list of ids that must not be empty; `missing` names the error.
+    pub(super) fn need_ids(&self, k: &str, missing: &'static str) -> Result<Vec<i64>> {
+        self.ids(k)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::bad(missing, format!("{k} is required")))
+    }
+
+    /// A list of strings (non-strings skipped); empty when absent.
+    pub(super) fn strings(&self, k: &str) -> Vec<String> {
+        match self.json(k) {
+            Some(Value::Array(v)) => v
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
+            _ => vec![],
+        }
+    }
+
     /// A JSON value given either as nested form fields or as a JSON string.
     pub(super) fn json(&self, k: &str) -> Option<Value> {
         match self.0.get(k)? {

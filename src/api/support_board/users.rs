@@ -70,13 +70,7 @@ fn get_user_extra(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn get_users(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let types: Vec<String> = a
-        .json("user_types")
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| v.as_str().map(String::from))
-        .collect();
+    let types: Vec<String> = a.strings("user_types");
     let page = a.id("pagination")?.unwrap_or(1).max(1);
     let ids = a
         .ids("user_ids")
@@ -224,10 +218,7 @@ fn delete_user(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn delete_users(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let ids = a
-        .ids("user_ids")
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| Error::bad("missing-user-ids", "user_ids is required"))?;
+    let ids = a.need_ids("user_ids", "missing-user-ids")?;
     for id in ids {
         desk.delete_user(actor, id)?;
     }
@@ -292,13 +283,7 @@ fn delete_leads(app: &App, actor: &Actor, _a: &Args) -> Result<Value> {
 
 fn get_users_with_details(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let wanted: Vec<String> = a
-        .json("details")
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| v.as_str().map(String::from))
-        .collect();
+    let wanted: Vec<String> = a.strings("details");
     let only: Option<Vec<i64>> = match a.str("user_ids").as_deref() {
         Some("all") | Some("false") | Some("") => None,
         _ => a.ids("user_ids"),
