@@ -167,7 +167,7 @@ fn run(args: Args) -> Result<(), String> {
             };
             let u = desk.create_user(None, f).map_err(|e| e.to_string())?;
             println!("created {role} {} (id {})", email, u.id);
-            desk.store.shutdown();
+            desk.shutdown();
             Ok(())
         }
         ["admin", "reset-password"] => {
@@ -187,7 +187,7 @@ fn run(args: Args) -> Result<(), String> {
             } else {
                 println!("password changed for {email}");
             }
-            desk.store.shutdown();
+            desk.shutdown();
             Ok(())
         }
         ["token", "create"] => {
@@ -202,7 +202,7 @@ fn run(args: Args) -> Result<(), String> {
                 .create_token(None, name, args.flag("role").unwrap_or("agent"))
                 .map_err(|e| e.to_string())?;
             println!("{token}");
-            desk.store.shutdown();
+            desk.shutdown();
             Ok(())
         }
         ["backup", file] => {
@@ -382,11 +382,7 @@ fn serve(c: Config) -> Result<(), String> {
 /// On the very first start: the first admin, from the environment or with a
 /// generated password printed once.
 fn first_admin(desk: &desk::Desk, c: &Config) -> Result<(), String> {
-    let admins = desk
-        .store
-        .read(|conn| store::users::count_by_type(conn, "admin"))
-        .map_err(|e| e.to_string())?;
-    if admins > 0 {
+    if desk.has_admin().map_err(|e| e.to_string())? {
         return Ok(());
     }
     let email = c

@@ -5,11 +5,11 @@ use super::auth::Caller;
 use super::rest::ok;
 use super::Reply;
 use crate::app::App;
+use crate::desk::articles::Article;
 use crate::desk::articles::Language;
 use crate::error::{Error, Result};
 use crate::http::ratelimit;
 use crate::http::request::Ctx;
-use crate::store::articles::Article;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

@@ -2,10 +2,10 @@
 //! check on writes), a visitor token, or nobody.
 
 use crate::app::App;
+use crate::desk::users::User;
 use crate::desk::{Actor, Role};
 use crate::error::{Error, Result};
 use crate::http::request::Ctx;
-use crate::store::users::User;
 
 pub const SESSION_COOKIE: &str = "fp_session";
 

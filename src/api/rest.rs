@@ -6,15 +6,15 @@ use super::Reply;
 use crate::app::App;
 use crate::desk::auth::SESSION_DAYS;
 use crate::desk::conversations::{ConversationInput, ConversationPatch};
+use crate::desk::conversations::{Filter, Status};
 use crate::desk::messages::MessageInput;
+use crate::desk::users::UserFields;
 use crate::desk::Role;
 use crate::error::{Error, Result};
 use crate::http::ratelimit;
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
 use crate::realtime::{Credential, Viewer};
-use crate::store::conversations::Filter;
-use crate::store::users::UserFields;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -28,7 +28,7 @@ pub fn created(v: Value) -> Result<Reply> {
 
 /// A message as its reader gets it: attachment links signed for the frames
 /// (fresh on every read; `links` explains why).
-pub fn message_json(app: &App, m: &crate::store::messages::Message) -> Value {
+pub fn message_json(app: &App, m: &crate::desk::messages::Message) -> Value {
     let mut v = m.to_json();
     sign_message(app, &mut v);
     v
@@ -96,7 +96,7 @@ pub fn logout(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
 
 pub fn me(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let actor = caller.actor()?;
-    let user = app.desk.user(actor.user_id)?;
+    let user = app.desk.user(actor, actor.user_id)?;
     let csrf = match caller {
         Caller::Staff {
             session: Some(_), ..
@@ -149,7 +149,7 @@ pub fn create_user(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<R
 }
 
 pub fn get_user(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
-    let user = app.desk.get_user(caller.actor()?, ids[0])?;
+    let user = app.desk.user(caller.actor()?, ids[0])?;
     ok(json!({ "user": user.to_json() }))
 }
 
@@ -170,7 +170,7 @@ pub fn update_user(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result
     // `{"disabled": ...}` alone is no field edit (and no user.updated
     // event before the one that disables).
     let mut user = if only_disabled {
-        app.desk.get_user(actor, ids[0])?
+        app.desk.user(actor, ids[0])?
     } else {
         app.desk.update_user(actor, ids[0], fields)?
     };
@@ -190,22 +190,19 @@ pub fn delete_user(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<R
 
 /// `status` accepts numbers, names, or `inbox` (live + both waiting states).
 fn parse_statuses(v: Option<&str>) -> Result<Vec<i64>> {
-    let Some(v) = v else { return Ok(vec![0, 1, 2]) };
+    let Some(v) = v else {
+        return Ok(Status::inbox_codes());
+    };
     let mut out = Vec::new();
     for part in v.split(',') {
         match part {
             "all" => return Ok(vec![]),
-            "inbox" => out.extend([0, 1, 2]),
+            "inbox" => out.extend(Status::inbox_codes()),
             p => {
                 let n = p
                     .parse::<i64>()
                     .ok()
-                    .or_else(|| {
-                        crate::store::conversations::STATUS_NAMES
-                            .iter()
-                            .position(|n| *n == p)
-                            .map(|i| i as i64)
-                    })
+                    .or_else(|| Status::from_name(p).map(Status::code))
                     .ok_or_else(|| Error::bad("invalid_status", format!("unknown status {p:?}")))?;
                 out.push(n);
             }
@@ -250,7 +247,7 @@ pub fn get_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> R
     let c = app.desk.conversation(actor, ids[0])?;
     let limit = ctx.q_i64("limit")?.unwrap_or(50).clamp(1, 200);
     let messages = app.desk.history(actor, ids[0], None, limit)?;
-    let user = app.desk.user(c.user_id)?;
+    let user = app.desk.user(actor, c.user_id)?;
     ok(json!({
         "conversation": c.to_json(),
         "user": user.to_json(),

@@ -6,17 +6,17 @@ use super::rest::{created, ok, ReadMark, Typing};
 use super::Reply;
 use crate::app::App;
 use crate::desk::conversations::ConversationInput;
+use crate::desk::conversations::Filter;
 use crate::desk::messages::MessageInput;
+use crate::desk::users::UserFields;
 use crate::error::{Error, Result};
 use crate::http::ratelimit;
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
-use crate::store::conversations::Filter;
-use crate::store::users::UserFields;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-fn visitor(caller: &Caller) -> Result<(&crate::desk::Actor, &crate::store::users::User, &str)> {
+fn visitor(caller: &Caller) -> Result<(&crate::desk::Actor, &crate::desk::users::User, &str)> {
     match caller {
         Caller::Visitor { actor, user, token } => Ok((actor, user, token)),
         _ => Err(Error::forbidden("visitor token required")),

@@ -3,7 +3,8 @@
 
 use super::{check_len, Actor, Desk};
 use crate::error::{Error, Result};
-use crate::store::articles::{self, Article};
+use crate::store::articles;
+pub use crate::store::articles::Article;
 use crate::store::events::Audience;
 use serde_json::json;
 use std::collections::HashSet;

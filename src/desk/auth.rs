@@ -225,7 +225,7 @@ impl Desk {
     /// A new visitor token for the contact `user_id` (an admin logging a
     /// contact in from their own back end, with the API token `via_token`).
     pub fn contact_token(&self, user_id: i64, via_token: Option<i64>) -> Result<String> {
-        let user = self.user(user_id)?;
+        let user = self.user_by_id(user_id)?;
         if user.is_staff() {
             return Err(
                 Error::forbidden("staff log in with their password").with_code("staff_account")

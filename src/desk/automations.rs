@@ -393,7 +393,7 @@ impl Desk {
         validate: bool,
     ) -> Result<bool> {
         actor.require_staff()?;
-        let user = self.user(user_id)?;
+        let user = self.user_by_id(user_id)?;
         let given_id = automation.get("id").and_then(Value::as_str).unwrap_or("");
         let a = match self.saved_automation(given_id, user.language.as_deref())? {
             Some(saved) => saved,
@@ -472,7 +472,7 @@ impl Desk {
     /// must finish: pending conditions, pop-ups and designs, each with its type.
     pub fn run_all_automations(&self, actor: &Actor, user_id: Option<i64>) -> Result<Vec<Value>> {
         actor.require_staff()?;
-        let user = user_id.map(|id| self.user(id)).transpose()?;
+        let user = user_id.map(|id| self.user_by_id(id)).transpose()?;
         let lang = user.as_ref().and_then(|u| u.language.clone());
         let (main, _) = self.automations(actor)?;
         let mut out = Vec::new();

@@ -2,18 +2,67 @@
 
 use super::{check_len, Actor, Desk, Role};
 use crate::error::{Error, Result};
-use crate::store::conversations::{self as convs, Conversation, Filter, NewConversation};
+use crate::store::conversations::{self as convs, NewConversation};
+pub use crate::store::conversations::{Conversation, Filter, STATUS_NAMES};
 use crate::store::events::Audience;
 use crate::store::{departments, users};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// Support Board's status numbers.
-pub const LIVE: i64 = 0;
-pub const WAITING_FOR_USER: i64 = 1;
-pub const WAITING_FOR_AGENT: i64 = 2;
-pub const ARCHIVE: i64 = 3;
-pub const TRASH: i64 = 4;
+/// A conversation's status. The numbers are the ones the database stores
+/// (Support Board's); surfaces map them to their own spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i64)]
+pub enum Status {
+    Live = 0,
+    WaitingForUser = 1,
+    WaitingForAgent = 2,
+    Archive = 3,
+    Trash = 4,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Live,
+        Status::WaitingForUser,
+        Status::WaitingForAgent,
+        Status::Archive,
+        Status::Trash,
+    ];
+    /// The inbox: live and both waiting states (the default of every list).
+    pub const INBOX: [Status; 3] = [
+        Status::Live,
+        Status::WaitingForUser,
+        Status::WaitingForAgent,
+    ];
+
+    pub fn from_code(code: i64) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.code() == code)
+    }
+    /// A number given as text (`"2"`).
+    pub fn parse_code(text: &str) -> Option<Status> {
+        text.parse().ok().and_then(Status::from_code)
+    }
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.name() == name)
+    }
+    pub fn code(self) -> i64 {
+        self as i64
+    }
+    pub fn name(self) -> &'static str {
+        STATUS_NAMES[self as usize]
+    }
+    /// The inbox's codes, as list filters take them.
+    pub fn inbox_codes() -> Vec<i64> {
+        Status::INBOX.iter().map(|s| s.code()).collect()
+    }
+}
+
+pub const LIVE: i64 = Status::Live as i64;
+pub const WAITING_FOR_USER: i64 = Status::WaitingForUser as i64;
+pub const WAITING_FOR_AGENT: i64 = Status::WaitingForAgent as i64;
+pub const ARCHIVE: i64 = Status::Archive as i64;
+pub const TRASH: i64 = Status::Trash as i64;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,7 +99,7 @@ pub fn double_option<'de, D: serde::Deserializer<'de>>(
 }
 
 pub fn check_status(status: i64) -> Result<()> {
-    if !(LIVE..=TRASH).contains(&status) {
+    if Status::from_code(status).is_none() {
         return Err(Error::bad(
             "invalid_status",
             "status must be 0 (live), 1, 2, 3 (archive) or 4 (trash)",
@@ -61,7 +110,7 @@ pub fn check_status(status: i64) -> Result<()> {
 
 fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
     match users::find(conn, agent_id)? {
-        Some(u) if matches!(u.user_type.as_str(), "agent" | "admin") && !u.disabled => Ok(()),
+        Some(u) if u.kind().is_agent() && !u.disabled => Ok(()),
         _ => Err(Error::bad(
             "invalid_agent",
             "agent_id is not an active agent or admin",
@@ -169,6 +218,15 @@ impl Desk {
             Ok((convs::get(tx.conn, id)?, msg))
         })?;
         Ok((conv, msg))
+    }
+
+    /// The agent (or admin) who last wrote in the conversation, if any.
+    /// Ratings count for the assigned agent, else this one (both read
+    /// `store::messages::LAST_STAFF_SENDER`).
+    pub fn last_agent(&self, actor: &Actor, id: i64) -> Result<Option<i64>> {
+        self.conversation(actor, id)?;
+        self.store
+            .read(|c| crate::store::messages::last_staff_sender(c, id))
     }
 
     pub fn list_conversations(
@@ -308,7 +366,7 @@ impl Desk {
         let rows = self.store.read(|c| convs::participants(c, id))?;
         let mut out = Vec::new();
         for (uid, flags, last_read) in rows {
-            if let Ok(u) = self.user(uid) {
+            if let Ok(u) = self.user_by_id(uid) {
                 let mut v = if actor.is_staff() {
                     u.to_json()
                 } else {

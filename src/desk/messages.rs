@@ -7,7 +7,8 @@ use super::{check_len, Actor, Desk, Role};
 use crate::error::{Error, Result};
 use crate::store::conversations::{self as convs, Filter, Head};
 use crate::store::events::Audience;
-use crate::store::messages::{self, Message, NewMessage};
+pub use crate::store::messages::Message;
+use crate::store::messages::{self, NewMessage};
 use crate::store::{users, Tx};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -200,7 +201,7 @@ impl Desk {
     ) -> Result<()> {
         actor.require_staff()?;
         for &id in user_ids {
-            self.user(id)?;
+            self.user_by_id(id)?;
         }
         for &id in user_ids {
             self.message_user(actor, id, message.to_string(), subject.clone())?;
@@ -402,7 +403,7 @@ impl Desk {
     pub fn typing(&self, actor: &Actor, conversation_id: i64, typing: bool) -> Result<()> {
         let c = self.conversation(actor, conversation_id)?;
         let name = self
-            .user(actor.user_id)
+            .user_by_id(actor.user_id)
             .map(|u| u.name())
             .unwrap_or_default();
         {

@@ -97,7 +97,7 @@ struct TypingMark {
 }
 
 pub struct Desk {
-    pub store: Store,
+    store: Store,
     pub hub: Arc<Hub>,
     bcrypt_cost: u32,
     hashing: Semaphore,
@@ -161,8 +161,19 @@ impl Desk {
         })
     }
 
-    pub fn user(&self, id: i64) -> Result<User> {
+    /// Any user, unscoped: for verbs that have checked their actor.
+    fn user_by_id(&self, id: i64) -> Result<User> {
         self.store.read(|c| crate::store::users::get(c, id))
+    }
+
+    /// The id of the newest event (a read that proves the database answers).
+    pub fn last_event_id(&self) -> Result<i64> {
+        self.store.read(crate::store::events::max_id)
+    }
+
+    /// Stops the writer after the jobs queued so far (CLI commands).
+    pub fn shutdown(&self) {
+        self.store.shutdown();
     }
 }
 

@@ -5,6 +5,8 @@
 
 use super::{Actor, Desk};
 use crate::error::{Error, Result};
+/// A row of `reports` (what no table records).
+pub use crate::store::reports::Row;
 use crate::store::reports::{self, Span};
 use crate::tz::Zone;
 use serde_json::{json, Map, Value};
@@ -584,7 +586,7 @@ impl Desk {
     }
 
     fn agent_name(&self, id: i64) -> String {
-        match self.user(id) {
+        match self.user_by_id(id) {
             Ok(u) => format!("{} {}", u.first_name, u.last_name)
                 .trim()
                 .to_string(),

@@ -3,7 +3,48 @@
 use super::{check_len, Actor, Desk, Role};
 use crate::error::{Error, Result};
 use crate::store::events::Audience;
-use crate::store::users::{self, ListQuery, User, UserFields, TYPES};
+use crate::store::users::{self, TYPES};
+/// The user records adapters read and write.
+pub use crate::store::users::{ListQuery, User, UserFields};
+
+/// A user's type. The database stores the names (Support Board's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserType {
+    Visitor,
+    Lead,
+    User,
+    Agent,
+    Admin,
+    Bot,
+}
+
+impl UserType {
+    const ALL: [UserType; 6] = [
+        UserType::Visitor,
+        UserType::Lead,
+        UserType::User,
+        UserType::Agent,
+        UserType::Admin,
+        UserType::Bot,
+    ];
+    pub fn parse(name: &str) -> Option<UserType> {
+        UserType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+    pub fn as_str(self) -> &'static str {
+        TYPES[self as usize]
+    }
+    /// Agents and admins: who can be assigned and who replies as staff.
+    pub fn is_agent(self) -> bool {
+        matches!(self, UserType::Agent | UserType::Admin)
+    }
+}
+
+impl User {
+    /// The type, typed; an unknown name reads as a visitor.
+    pub fn kind(&self) -> UserType {
+        UserType::parse(&self.user_type).unwrap_or(UserType::Visitor)
+    }
+}
 use crate::store::Store;
 use serde_json::{json, Map};
 
@@ -223,7 +264,7 @@ impl Desk {
     pub fn update_user(&self, actor: &Actor, id: i64, mut fields: UserFields) -> Result<User> {
         actor.require_staff()?;
         validate_fields(&mut fields)?;
-        let target = self.user(id)?;
+        let target = self.user_by_id(id)?;
         let becomes_staff = fields
             .user_type
             .as_deref()
@@ -300,7 +341,7 @@ impl Desk {
 
     pub fn delete_user(&self, actor: &Actor, id: i64) -> Result<()> {
         actor.require_staff()?;
-        let target = self.user(id)?;
+        let target = self.user_by_id(id)?;
         if target.is_staff() {
             actor.require_admin()?;
             if id == actor.user_id {
@@ -349,9 +390,22 @@ impl Desk {
         })
     }
 
-    pub fn get_user(&self, actor: &Actor, id: i64) -> Result<User> {
+    /// The one way adapters fetch a user: staff only; `None` when there
+    /// is no such user.
+    pub fn find_user(&self, actor: &Actor, id: i64) -> Result<Option<User>> {
         actor.require_staff()?;
-        self.user(id)
+        self.store.read(|c| users::find(c, id))
+    }
+
+    /// Whether an admin account exists (the first start creates one).
+    pub fn has_admin(&self) -> Result<bool> {
+        Ok(self.store.read(|c| users::count_by_type(c, "admin"))? > 0)
+    }
+
+    /// `find_user`, with 404 for a missing user.
+    pub fn user(&self, actor: &Actor, id: i64) -> Result<User> {
+        self.find_user(actor, id)?
+            .ok_or_else(|| Error::not_found("user"))
     }
 
     pub fn list_users(
@@ -465,5 +519,18 @@ impl Desk {
             )?;
             Ok(user)
         })
+    }
+}
+
+#[cfg(test)]
+mod user_type_tests {
+    use super::*;
+
+    #[test]
+    fn every_stored_type_name_round_trips() {
+        for name in TYPES {
+            assert_eq!(UserType::parse(name).map(UserType::as_str), Some(*name));
+        }
+        assert!(UserType::parse("owner").is_none());
     }
 }

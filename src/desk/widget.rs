@@ -216,7 +216,7 @@ impl Desk {
         email: Option<String>,
     ) -> Result<Value> {
         let c = self.conversation(actor, id)?;
-        let mut contact = self.user(c.user_id)?;
+        let mut contact = self.user_by_id(c.user_id)?;
         let given = email
             .map(|e| e.trim().to_string())
             .filter(|e| !e.is_empty());

@@ -4,7 +4,7 @@ use super::found;
 use super::json_col;
 use super::writer::Tx;
 use crate::error::Result;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone)]
@@ -191,4 +191,22 @@ pub fn set_last_read(tx: &Tx, conversation_id: i64, user_id: i64, up_to: i64) ->
         params![conversation_id, user_id, up_to],
     )?;
     Ok(())
+}
+
+/// The staff member (agent or admin) who last wrote in the conversation
+/// `c`: an SQL expression over a `conversations c` row. The one definition
+/// of a conversation's last agent, for `last_staff_sender` and the ratings.
+pub const LAST_STAFF_SENDER: &str =
+    "(SELECT m.user_id FROM messages m JOIN users u ON u.id = m.user_id
+      WHERE m.conversation_id = c.id AND u.user_type IN ('agent', 'admin')
+      ORDER BY m.id DESC LIMIT 1)";
+
+pub fn last_staff_sender(conn: &Connection, conversation_id: i64) -> Result<Option<i64>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {LAST_STAFF_SENDER} FROM conversations c WHERE c.id = ?1"
+    ))?;
+    Ok(st
+        .query_row([conversation_id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }

@@ -1,6 +1,7 @@
 //! Report rows that no other table records: article searches and views,
 //! automation runs, direct messages, and rows added through `reports-update`.
 
+use super::messages::LAST_STAFF_SENDER;
 use super::writer::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection};
@@ -176,14 +177,13 @@ pub fn conversation_ratings(
     from: i64,
     to: i64,
 ) -> Result<Vec<(Option<i64>, i64)>> {
-    let mut st = conn.prepare_cached(
-        "SELECT coalesce(c.agent_id, (SELECT m.user_id FROM messages m JOIN users u ON u.id = m.user_id
-                                      WHERE m.conversation_id = c.id AND u.user_type IN ('agent', 'admin')
-                                      ORDER BY m.id DESC LIMIT 1)),
+    // The assigned agent, else the last one who wrote.
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT coalesce(c.agent_id, {LAST_STAFF_SENDER}),
                 json_extract(c.extra, '$.rating.rating') AS r
          FROM conversations c
-         WHERE c.created_at >= ?1 AND c.created_at < ?2 AND r IS NOT NULL",
-    )?;
+         WHERE c.created_at >= ?1 AND c.created_at < ?2 AND r IS NOT NULL"
+    ))?;
     let rows = st.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -1,7 +1,7 @@
 //! Users of every type: visitors, leads, contacts, agents, admins, bots.
 
+use super::json_col;
 use super::writer::Tx;
-use super::{found, json_col};
 use crate::error::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Deserialize;
@@ -197,11 +197,7 @@ pub fn update(tx: &Tx, id: i64, f: &UserFields, password_hash: Option<&str>) -> 
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<User> {
-    found(
-        conn.prepare_cached(&format!("SELECT {COLS} FROM users WHERE id = ?1"))?
-            .query_row([id], from_row),
-        "user",
-    )
+    find(conn, id)?.ok_or_else(|| Error::not_found("user"))
 }
 
 pub fn find(conn: &Connection, id: i64) -> Result<Option<User>> {

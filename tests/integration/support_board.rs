@@ -34,6 +34,43 @@ pub fn succeed(s: &Server, token: &str, pairs: &[(&str, &str)]) -> Value {
     v["response"].clone()
 }
 
+/// The setup every Support Board test shares: a server and an admin API
+/// token. Derefs to the `Server`.
+pub struct Sb {
+    server: Server,
+    token: String,
+}
+
+impl Sb {
+    pub fn start(env: &[(&str, &str)]) -> Sb {
+        let server = Server::start_with(env);
+        let token = server.admin_token();
+        Sb { server, token }
+    }
+
+    /// The admin token.
+    pub fn t(&self) -> &str {
+        &self.token
+    }
+
+    /// One function that must succeed; its `response`.
+    pub fn call(&self, pairs: &[(&str, &str)]) -> Value {
+        succeed(&self.server, &self.token, pairs)
+    }
+
+    /// One function, the whole envelope.
+    pub fn raw(&self, pairs: &[(&str, &str)]) -> Value {
+        sb_with(&self.server, &self.token, pairs)
+    }
+}
+
+impl std::ops::Deref for Sb {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.server
+    }
+}
+
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -46,9 +83,8 @@ fn enc(s: &str) -> String {
 
 #[test]
 fn users_conversations_and_messages_through_api_php() {
-    let s = Server::start_with(&[("FRONTPORCH_POLL_SECONDS", "20")]);
-    let token = s.admin_token();
-    let t = token.as_str();
+    let s = Sb::start(&[("FRONTPORCH_POLL_SECONDS", "20")]);
+    let t = s.t();
     let rest = s.client(t);
 
     // Security and unknown functions.
@@ -297,7 +333,7 @@ fn users_conversations_and_messages_through_api_php() {
 
     // More of the user and conversation functions.
     let u = uid.to_string();
-    let call = |pairs: &[(&str, &str)]| sb_with(&s, t, pairs)["response"].clone();
+    let call = |pairs: &[(&str, &str)]| s.raw(pairs)["response"].clone();
     assert_eq!(call(&[("function", "count-users")])["user"], "1");
     assert_eq!(
         call(&[
@@ -385,16 +421,12 @@ fn users_conversations_and_messages_through_api_php() {
     ]);
     let m = &rest.get(&format!("/api/v1/conversations/{cid}/messages"))["messages"][0];
     assert_eq!(m["attachments"][0]["name"], "parcel.jpg");
-    let v = sb_with(
-        &s,
-        t,
-        &[
-            ("function", "update-message"),
-            ("message_id", &first_id),
-            ("message", "x"),
-            ("attachments", r#"[["a", "javascript:alert(1)"]]"#),
-        ],
-    );
+    let v = s.raw(&[
+        ("function", "update-message"),
+        ("message_id", &first_id),
+        ("message", "x"),
+        ("attachments", r#"[["a", "javascript:alert(1)"]]"#),
+    ]);
     assert_eq!(v["response"], "invalid-attachment");
     assert_eq!(
         call(&[("function", "delete-message"), ("message_id", &first_id)]),
@@ -482,28 +514,27 @@ fn users_conversations_and_messages_through_api_php() {
 
 #[test]
 fn ratings_settings_replies_read_marks_and_typing() {
-    let s = Server::start_with(&[("FRONTPORCH_POLL_SECONDS", "20")]);
-    let token = s.admin_token();
-    let t = token.as_str();
+    let s = Sb::start(&[("FRONTPORCH_POLL_SECONDS", "20")]);
+    let t = s.t();
     let rest = s.client(t);
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
-    let uid = call(&[
-        ("function", "add-user"),
-        ("first_name", "Lea"),
-        ("user_type", "lead"),
-    ])
-    .as_i64()
-    .unwrap()
-    .to_string();
-    let cid = call(&[("function", "new-conversation"), ("user_id", &uid)])["details"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let admin_id = call(&[("function", "get-agents-ids")])[0]
+    let uid = s
+        .call(&[
+            ("function", "add-user"),
+            ("first_name", "Lea"),
+            ("user_type", "lead"),
+        ])
         .as_i64()
         .unwrap()
         .to_string();
-    call(&[
+    let cid = s.call(&[("function", "new-conversation"), ("user_id", &uid)])["details"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admin_id = s.call(&[("function", "get-agents-ids")])[0]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    s.call(&[
         ("function", "update-conversation-agent"),
         ("conversation_id", &cid),
         ("agent_id", &admin_id),
@@ -512,17 +543,17 @@ fn ratings_settings_replies_read_marks_and_typing() {
     // Ratings, counted per agent.
     let settings = format!(r#"{{"settings":{{"conversation_id":"{cid}","rating":"1"}}}}"#);
     assert_eq!(
-        call(&[("function", "set-rating"), ("settings", &settings)]),
+        s.call(&[("function", "set-rating"), ("settings", &settings)]),
         true
     );
     assert_eq!(
-        call(&[("function", "get-rating"), ("user_id", &admin_id)]),
+        s.call(&[("function", "get-rating"), ("user_id", &admin_id)]),
         serde_json::json!([1, 0])
     );
 
     // Settings and saved replies.
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "save-settings"),
             (
                 "settings",
@@ -532,20 +563,20 @@ fn ratings_settings_replies_read_marks_and_typing() {
         true
     );
     assert_eq!(
-        call(&[("function", "get-setting"), ("setting", "chat-greeting")]),
+        s.call(&[("function", "get-setting"), ("setting", "chat-greeting")]),
         "Hi!"
     );
     assert_eq!(
-        call(&[("function", "get-settings")])["chat-greeting"],
+        s.call(&[("function", "get-settings")])["chat-greeting"],
         "Hi!"
     );
     assert_eq!(
-        call(&[("function", "saved-replies")]),
+        s.call(&[("function", "saved-replies")]),
         serde_json::json!([{"reply-name": "hello", "reply-text": "Hello! How can I help?"}])
     );
 
     // Read marks from message ids.
-    let mid = call(&[
+    let mid = s.call(&[
         ("function", "send-message"),
         ("user_id", &uid),
         ("conversation_id", &cid),
@@ -556,7 +587,7 @@ fn ratings_settings_replies_read_marks_and_typing() {
         rest.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["unread"],
         1
     );
-    call(&[
+    s.call(&[
         ("function", "update-messages-status"),
         ("message_ids", &format!("[{mid}]")),
     ]);
@@ -571,7 +602,7 @@ fn ratings_settings_replies_read_marks_and_typing() {
         .unwrap();
     let waiter = rest.poll_events(cursor);
     std::thread::sleep(std::time::Duration::from_millis(200));
-    call(&[
+    s.call(&[
         ("function", "set-typing"),
         ("user_id", &uid),
         ("conversation_id", &cid),
@@ -579,64 +610,66 @@ fn ratings_settings_replies_read_marks_and_typing() {
     assert_eq!(waiter.join().unwrap()["events"][0]["kind"], "typing");
 
     // New users since an id; deleting leads.
-    assert!(call(&[("function", "get-new-users"), ("datetime", "0")])
+    assert!(s
+        .call(&[("function", "get-new-users"), ("datetime", "0")])
         .as_array()
         .unwrap()
         .iter()
         .any(|u| u["id"] == uid.as_str()));
-    assert_eq!(call(&[("function", "delete-leads")]), true);
-    assert_eq!(call(&[("function", "get-user"), ("user_id", &uid)]), false);
+    assert_eq!(s.call(&[("function", "delete-leads")]), true);
+    assert_eq!(
+        s.call(&[("function", "get-user"), ("user_id", &uid)]),
+        false
+    );
 }
 
 #[test]
 fn notes_agents_in_conversation_and_user_details() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
-    let uid = call(&[
-        ("function", "add-user"),
-        ("first_name", "Nina"),
-        ("email", "nina@example.com"),
-        ("extra[phone][0]", "555-1234"),
-        ("extra[phone][1]", "Phone"),
-    ])
-    .as_i64()
-    .unwrap()
-    .to_string();
-    let cid = call(&[("function", "new-conversation"), ("user_id", &uid)])["details"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let admin_id = call(&[("function", "get-agents-ids")])[0]
+    let s = Sb::start(&[]);
+    let uid = s
+        .call(&[
+            ("function", "add-user"),
+            ("first_name", "Nina"),
+            ("email", "nina@example.com"),
+            ("extra[phone][0]", "555-1234"),
+            ("extra[phone][1]", "Phone"),
+        ])
         .as_i64()
         .unwrap()
         .to_string();
-    call(&[
+    let cid = s.call(&[("function", "new-conversation"), ("user_id", &uid)])["details"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admin_id = s.call(&[("function", "get-agents-ids")])[0]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    s.call(&[
         ("function", "send-message"),
         ("user_id", &admin_id),
         ("conversation_id", &cid),
         ("message", "Hi Nina"),
     ]);
-    let agents = call(&[
+    let agents = s.call(&[
         ("function", "get-agents-in-conversation"),
         ("conversation_id", &cid),
     ]);
     assert_eq!(agents[&cid][0]["id"].to_string(), admin_id);
 
-    let note = call(&[
+    let note = s.call(&[
         ("function", "add-note"),
         ("conversation_id", &cid),
         ("user_id", &admin_id),
         ("name", "VIP"),
         ("message", "Call back Friday"),
     ]);
-    let notes = call(&[("function", "get-notes"), ("conversation_id", &cid)]);
+    let notes = s.call(&[("function", "get-notes"), ("conversation_id", &cid)]);
     assert_eq!(notes[0]["name"], "VIP");
     assert_eq!(notes[0]["message"], "Call back Friday");
     // Notes stay internal: the conversation's history through get-conversation as a visitor would not show them.
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "delete-note"),
             ("conversation_id", &cid),
             ("note_id", &note.to_string())
@@ -644,11 +677,11 @@ fn notes_agents_in_conversation_and_user_details() {
         true
     );
     assert_eq!(
-        call(&[("function", "get-notes"), ("conversation_id", &cid)]),
+        s.call(&[("function", "get-notes"), ("conversation_id", &cid)]),
         serde_json::json!([])
     );
 
-    let details = call(&[
+    let details = s.call(&[
         ("function", "get-users-with-details"),
         ("details", r#"["email","phone"]"#),
         ("user_ids", &uid),
@@ -659,21 +692,18 @@ fn notes_agents_in_conversation_and_user_details() {
 
 #[test]
 fn delivery_functions_say_they_are_not_configured() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
-    let with_email = succeed(
-        &s,
-        t,
-        &[
+    let s = Sb::start(&[]);
+    let t = s.t();
+    let with_email = s
+        .call(&[
             ("function", "add-user"),
             ("first_name", "Em"),
             ("email", "em@example.com"),
-        ],
-    )
-    .to_string();
-    let without_email =
-        succeed(&s, t, &[("function", "add-user"), ("first_name", "No")]).to_string();
+        ])
+        .to_string();
+    let without_email = s
+        .call(&[("function", "add-user"), ("first_name", "No")])
+        .to_string();
     for (function, args, code) in [
         (
             "send-email",
@@ -792,29 +822,27 @@ fn delivery_functions_say_they_are_not_configured() {
 
 #[test]
 fn transcripts_direct_messages_and_typing_state() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
-    let uid = call(&[("function", "add-user"), ("first_name", "Tess")])
+    let s = Sb::start(&[]);
+    let uid = s
+        .call(&[("function", "add-user"), ("first_name", "Tess")])
         .as_i64()
         .unwrap()
         .to_string();
     // A direct message opens a conversation for a user who has none.
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "direct-message"),
             ("user_ids", &format!("[{uid}]")),
             ("message", "Your order shipped, \"today\"")
         ]),
         true
     );
-    let convs = call(&[("function", "get-user-conversations"), ("user_id", &uid)]);
+    let convs = s.call(&[("function", "get-user-conversations"), ("user_id", &uid)]);
     let cid = convs[0]["conversation_id"].as_str().unwrap().to_string();
     assert_eq!(convs[0]["message"], "Your order shipped, \"today\"");
 
     // Transcript as CSV, at an unguessable URL, with quotes escaped.
-    let url = call(&[
+    let url = s.call(&[
         ("function", "transcript"),
         ("conversation_id", &cid),
         ("type", "csv"),
@@ -843,26 +871,26 @@ fn transcripts_direct_messages_and_typing_state() {
         "{body}"
     );
     assert_eq!(
-        call(&[("function", "transcript"), ("conversation_id", "999999")]),
+        s.call(&[("function", "transcript"), ("conversation_id", "999999")]),
         false
     );
 
     // Typing state.
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "is-typing"),
             ("user_id", &uid),
             ("conversation_id", &cid)
         ]),
         false
     );
-    call(&[
+    s.call(&[
         ("function", "set-typing"),
         ("user_id", &uid),
         ("conversation_id", &cid),
     ]);
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "is-typing"),
             ("user_id", &uid),
             ("conversation_id", &cid)
@@ -870,20 +898,20 @@ fn transcripts_direct_messages_and_typing_state() {
         true
     );
     assert_eq!(
-        call(&[("function", "is-agent-typing"), ("conversation_id", &cid)]),
+        s.call(&[("function", "is-agent-typing"), ("conversation_id", &cid)]),
         false
     );
-    let admin_id = call(&[("function", "get-agents-ids")])[0]
+    let admin_id = s.call(&[("function", "get-agents-ids")])[0]
         .as_i64()
         .unwrap()
         .to_string();
-    call(&[
+    s.call(&[
         ("function", "set-typing"),
         ("user_id", &admin_id),
         ("conversation_id", &cid),
     ]);
     assert_eq!(
-        call(&[("function", "is-agent-typing"), ("conversation_id", &cid)])["id"],
+        s.call(&[("function", "is-agent-typing"), ("conversation_id", &cid)])["id"],
         admin_id.as_str()
     );
 }

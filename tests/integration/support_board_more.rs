@@ -3,7 +3,7 @@
 //! formatting, realtime triggers and housekeeping.
 
 use crate::harness::*;
-use crate::support_board::{sb_with, succeed};
+use crate::support_board::{sb_with, Sb};
 use serde_json::{json, Value};
 
 /// Fails unless the call answers `{"success": false, "response": code}`.
@@ -34,12 +34,10 @@ fn fetch(s: &Server, url: &str) -> (u16, String, String) {
 
 #[test]
 fn articles_categories_translations_search_and_ratings() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    let s = Sb::start(&[]);
+    let t = s.t();
 
-    assert_eq!(call(&[("function", "get-articles")]), json!([]));
+    assert_eq!(s.call(&[("function", "get-articles")]), json!([]));
     let long = "The API V2 is the new iteration of our developer API. ".repeat(4);
     let articles = json!([
         {"id": "6P2Oq", "title": "What's new with the API V2?", "content": long, "link": "https://example.com/v2", "categories": ["K92kl"]},
@@ -47,14 +45,14 @@ fn articles_categories_translations_search_and_ratings() {
     ]);
     let translations = json!({"fr": [{"id": "6P2Oq", "title": "Quoi de neuf avec l'API V2 ?", "content": "L'API V2 est la nouvelle version.", "link": "", "categories": ["K92kl"]}]});
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "save-articles"),
             ("articles", &articles.to_string()),
             ("translations", &translations.to_string()),
         ]),
         true
     );
-    let list = call(&[("function", "get-articles")]);
+    let list = s.call(&[("function", "get-articles")]);
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
     assert_eq!(list[0]["id"], "6P2Oq");
     assert_eq!(list[0]["link"], "https://example.com/v2");
@@ -66,68 +64,68 @@ fn articles_categories_translations_search_and_ratings() {
     );
     let new_id = list[1]["id"].as_str().unwrap().to_string();
     assert_eq!(new_id.len(), 5, "an id is made for a new article");
-    let full = call(&[("function", "get-articles"), ("full", "true")]);
+    let full = s.call(&[("function", "get-articles"), ("full", "true")]);
     assert_eq!(full[0]["content"], long.as_str());
-    let one = call(&[("function", "get-articles"), ("id", "6P2Oq")]);
+    let one = s.call(&[("function", "get-articles"), ("id", "6P2Oq")]);
     assert_eq!(one["title"], "What's new with the API V2?");
     assert_eq!(one["content"], long.as_str());
     assert_eq!(
-        call(&[("function", "get-articles"), ("id", "nope1")]),
+        s.call(&[("function", "get-articles"), ("id", "nope1")]),
         false
     );
     assert_eq!(
-        call(&[("function", "get-articles"), ("count", "1")])
+        s.call(&[("function", "get-articles"), ("count", "1")])
             .as_array()
             .unwrap()
             .len(),
         1
     );
     // A translation where there is one, the default language elsewhere.
-    let fr = call(&[("function", "get-articles"), ("articles_language", "fr")]);
+    let fr = s.call(&[("function", "get-articles"), ("articles_language", "fr")]);
     assert_eq!(fr[0]["title"], "Quoi de neuf avec l'API V2 ?");
     assert_eq!(fr[1]["title"], "Should I move to the new system?");
-    let all = call(&[("function", "get-articles"), ("articles_language", "all")]);
+    let all = s.call(&[("function", "get-articles"), ("articles_language", "all")]);
     assert_eq!(all.as_array().unwrap().len(), 3);
 
     // Categories, and articles by category.
     let cats = json!([{"id": "K92kl", "title": "Business"}, {"id": "ols85", "title": "Travel And Tourism"}]);
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "save-articles-categories"),
             ("categories", &cats.to_string())
         ]),
         true
     );
-    assert_eq!(call(&[("function", "get-articles-categories")]), cats);
-    let both = call(&[("function", "get-articles"), ("categories", "true")]);
+    assert_eq!(s.call(&[("function", "get-articles-categories")]), cats);
+    let both = s.call(&[("function", "get-articles"), ("categories", "true")]);
     assert_eq!(both[1], cats);
     assert_eq!(both[0].as_array().unwrap().len(), 2);
-    let travel = call(&[("function", "get-articles"), ("categories", "ols85")]);
+    let travel = s.call(&[("function", "get-articles"), ("categories", "ols85")]);
     assert_eq!(travel.as_array().unwrap().len(), 1);
     assert_eq!(travel[0]["id"], new_id.as_str());
 
     // Full-text search over titles and contents, by language.
-    let found = call(&[
+    let found = s.call(&[
         ("function", "search-articles"),
         ("search", "newest actions"),
     ]);
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
     assert_eq!(found[0]["id"], new_id.as_str());
-    let found = call(&[
+    let found = s.call(&[
         ("function", "search-articles"),
         ("search", "nouvelle"),
         ("articles_language", "fr"),
     ]);
     assert_eq!(found[0]["title"], "Quoi de neuf avec l'API V2 ?");
     assert_eq!(
-        call(&[("function", "search-articles"), ("search", "zebra")]),
+        s.call(&[("function", "search-articles"), ("search", "zebra")]),
         json!([])
     );
 
     // Ratings: added, then read back as the seed's JSON string.
     for r in ["1", "0", "1"] {
         assert_eq!(
-            call(&[
+            s.call(&[
                 ("function", "article-ratings"),
                 ("article_id", "6P2Oq"),
                 ("rating", r)
@@ -136,7 +134,7 @@ fn articles_categories_translations_search_and_ratings() {
         );
     }
     assert_eq!(
-        call(&[("function", "article-ratings"), ("article_id", "6P2Oq")]),
+        s.call(&[("function", "article-ratings"), ("article_id", "6P2Oq")]),
         "[1, -1, 1]"
     );
     fails_with(
@@ -179,7 +177,7 @@ fn articles_categories_translations_search_and_ratings() {
         "invalid-articles",
     );
     assert_eq!(
-        call(&[("function", "get-articles")])
+        s.call(&[("function", "get-articles")])
             .as_array()
             .unwrap()
             .len(),
@@ -187,40 +185,38 @@ fn articles_categories_translations_search_and_ratings() {
     );
 
     // Searches and views feed the reports.
-    let searches = call(&[("function", "reports"), ("name", "articles-searches")]);
+    let searches = s.call(&[("function", "reports"), ("name", "articles-searches")]);
     assert_eq!(searches["data"]["newest actions"], json!([1]), "{searches}");
-    let views = call(&[("function", "reports"), ("name", "articles-views-single")]);
+    let views = s.call(&[("function", "reports"), ("name", "articles-views-single")]);
     assert_eq!(
         views["data"]["What's new with the API V2?"],
         json!([1]),
         "{views}"
     );
-    let ratings = call(&[("function", "reports"), ("name", "articles-ratings")]);
+    let ratings = s.call(&[("function", "reports"), ("name", "articles-ratings")]);
     assert_eq!(
         ratings["data"]["What's new with the API V2?"],
         json!([2, 1])
     );
 
     // An id is kept as given (even one containing "null"); a null id gets a new one.
-    call(&[
+    s.call(&[
         ("function", "save-articles-categories"),
         (
             "categories",
             r#"[{"id": "nullable", "title": "Keep"}, {"id": null, "title": "New"}]"#,
         ),
     ]);
-    let cats = call(&[("function", "get-articles-categories")]);
+    let cats = s.call(&[("function", "get-articles-categories")]);
     assert_eq!(cats[0]["id"], "nullable");
     assert_eq!(cats[1]["id"].as_str().unwrap().len(), 5, "{cats}");
 }
 
 #[test]
 fn automations_are_saved_validated_and_run() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
+    let s = Sb::start(&[]);
+    let t = s.t();
     let rest = s.client(t);
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
 
     let automations = json!({
         "messages": [
@@ -236,14 +232,14 @@ fn automations_are_saved_validated_and_run() {
     let translations = json!({"fr": {"messages": [{"id": "y6hNE", "name": "Bienvenue", "message": "Bon retour !",
         "conditions": [["user_type", "is-user"]]}]}});
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "automations-save"),
             ("automations", &automations.to_string()),
             ("translations", &translations.to_string()),
         ]),
         true
     );
-    let got = call(&[("function", "automations-get")]);
+    let got = s.call(&[("function", "automations-get")]);
     assert_eq!(got[0]["messages"][0]["id"], "y6hNE");
     assert_eq!(got[0]["messages"][0]["message"], "Welcome back!");
     assert_eq!(got[0]["sms"], json!([]));
@@ -274,30 +270,32 @@ fn automations_are_saved_validated_and_run() {
         "invalid-automation-type",
     );
     assert_eq!(
-        call(&[("function", "automations-get")])[0]["messages"]
+        s.call(&[("function", "automations-get")])[0]["messages"]
             .as_array()
             .unwrap()
             .len(),
         2
     );
 
-    let user = call(&[
-        ("function", "add-user"),
-        ("first_name", "Ann"),
-        ("email", "ann@example.com"),
-        ("user_type", "user"),
-    ])
-    .as_i64()
-    .unwrap()
-    .to_string();
-    let visitor = call(&[("function", "add-user"), ("first_name", "Vic")])
+    let user = s
+        .call(&[
+            ("function", "add-user"),
+            ("first_name", "Ann"),
+            ("email", "ann@example.com"),
+            ("user_type", "user"),
+        ])
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let visitor = s
+        .call(&[("function", "add-user"), ("first_name", "Vic")])
         .as_i64()
         .unwrap()
         .to_string();
 
     // Validation: client-side conditions come back; failing ones give false.
     let welcome = automations["messages"][0].to_string();
-    let v = call(&[
+    let v = s.call(&[
         ("function", "automations-validate"),
         ("automation", &welcome),
     ]);
@@ -306,14 +304,14 @@ fn automations_are_saved_validated_and_run() {
         json!({"conditions": [["user_type", "is-user"]], "repeat_id": ""}),
         "without a user, the user's type is checked later"
     );
-    let v = call(&[
+    let v = s.call(&[
         ("function", "automations-validate"),
         ("automation", &welcome),
         ("user_id", &user),
     ]);
     assert_eq!(v, json!({"conditions": [], "repeat_id": ""}));
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "automations-validate"),
             ("automation", &welcome),
             ("user_id", &visitor)
@@ -321,7 +319,7 @@ fn automations_are_saved_validated_and_run() {
         false
     );
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "automations-validate"),
             ("automation", &automations["messages"][1].to_string())
         ]),
@@ -330,7 +328,7 @@ fn automations_are_saved_validated_and_run() {
 
     // Running: the message reaches the user's conversation, once.
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "automations-run"),
             ("automation", &welcome),
             ("user_id", &user),
@@ -343,7 +341,7 @@ fn automations_are_saved_validated_and_run() {
     let msgs = rest.get(&format!("/api/v1/conversations/{cid}/messages"));
     assert_eq!(msgs["messages"][0]["body"], "Welcome back!", "{msgs}");
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "automations-validate"),
             ("automation", &welcome),
             ("user_id", &user)
@@ -352,7 +350,7 @@ fn automations_are_saved_validated_and_run() {
         "it already ran for this user"
     );
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "automations-run"),
             ("automation", &welcome),
             ("user_id", &user),
@@ -374,18 +372,19 @@ fn automations_are_saved_validated_and_run() {
 
     // run-all for a French user: the French message runs; the pop-up (and
     // the email waiting for its provider) are returned for later.
-    let fr_user = call(&[
-        ("function", "add-user"),
-        ("first_name", "Élise"),
-        ("email", "elise@example.com"),
-        ("user_type", "user"),
-        ("extra[language][0]", "fr"),
-        ("extra[language][1]", "Language"),
-    ])
-    .as_i64()
-    .unwrap()
-    .to_string();
-    let pending = call(&[("function", "automations-run-all"), ("user_id", &fr_user)]);
+    let fr_user = s
+        .call(&[
+            ("function", "add-user"),
+            ("first_name", "Élise"),
+            ("email", "elise@example.com"),
+            ("user_type", "user"),
+            ("extra[language][0]", "fr"),
+            ("extra[language][1]", "Language"),
+        ])
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let pending = s.call(&[("function", "automations-run-all"), ("user_id", &fr_user)]);
     let types: Vec<&str> = pending
         .as_array()
         .unwrap()
@@ -401,7 +400,7 @@ fn automations_are_saved_validated_and_run() {
     let cid = convs["conversations"][0]["id"].as_i64().unwrap();
     let msgs = rest.get(&format!("/api/v1/conversations/{cid}/messages"));
     assert_eq!(msgs["messages"][0]["body"], "Bon retour !");
-    let report = call(&[("function", "reports"), ("name", "message-automations")]);
+    let report = s.call(&[("function", "reports"), ("name", "message-automations")]);
     let total: i64 = report["data"]
         .as_object()
         .unwrap()
@@ -422,7 +421,7 @@ fn automations_are_saved_validated_and_run() {
                         "conditions": [["repeat", "every-hour"]]})
         .to_string();
     let run = || {
-        call(&[
+        s.call(&[
             ("function", "automations-run"),
             ("automation", &hourly),
             ("user_id", &user),
@@ -483,10 +482,8 @@ fn day_label(rfc3339: &str, shift: i64) -> String {
 
 #[test]
 fn reports_count_real_activity() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    let s = Sb::start(&[]);
+    let t = s.t();
     // The conversation's own creation time names today's bucket, in UTC
     // and in a zone where it is another day (11 hours behind or 14 ahead).
     let (today, zone, zone_day) = {
@@ -519,13 +516,13 @@ fn reports_count_real_activity() {
         &format!("/api/v1/conversations/{cid}/messages"),
         json!({"body": "Hi Sam"}),
     );
-    call(&[
+    s.call(&[
         ("function", "set-rating"),
         ("settings[conversation_id]", &cid.to_string()),
         ("settings[rating]", "1"),
     ]);
 
-    let r = call(&[("function", "reports"), ("name", "conversations")]);
+    let r = s.call(&[("function", "reports"), ("name", "conversations")]);
     assert_eq!(r["title"], "Conversations count");
     assert_eq!(r["table"], json!(["Date", "Count"]));
     assert_eq!(r["chart_type"], "line");
@@ -536,20 +533,20 @@ fn reports_count_real_activity() {
         "in date order, today last"
     );
     assert_eq!(r["data"][&today], json!([2]), "{r}");
-    let r = call(&[("function", "reports"), ("name", "missed-conversations")]);
+    let r = s.call(&[("function", "reports"), ("name", "missed-conversations")]);
     assert_eq!(r["data"][&today], json!([1]));
-    let r = call(&[("function", "reports"), ("name", "visitors")]);
+    let r = s.call(&[("function", "reports"), ("name", "visitors")]);
     assert_eq!(r["data"][&today], json!([2]));
-    let r = call(&[("function", "reports"), ("name", "agents-conversations")]);
+    let r = s.call(&[("function", "reports"), ("name", "agents-conversations")]);
     assert_eq!(
         r["data"].as_object().unwrap().values().next(),
         Some(&json!([1])),
         "{r}"
     );
-    let r = call(&[("function", "reports"), ("name", "agents-response-time")]);
+    let r = s.call(&[("function", "reports"), ("name", "agents-response-time")]);
     assert_eq!(r["label_type"], 2);
     assert_eq!(r["data"].as_object().unwrap().len(), 1);
-    let r = call(&[("function", "reports"), ("name", "agents-ratings")]);
+    let r = s.call(&[("function", "reports"), ("name", "agents-ratings")]);
     let me = agent_session.get("/api/v1/me");
     let name = format!(
         "{} {}",
@@ -564,12 +561,12 @@ fn reports_count_real_activity() {
     // get-rating counts it the same way.
     let admin_id = me["user"]["id"].as_i64().unwrap().to_string();
     assert_eq!(
-        call(&[("function", "get-rating"), ("user_id", &admin_id)]),
+        s.call(&[("function", "get-rating"), ("user_id", &admin_id)]),
         json!([1, 0])
     );
 
     // Days in the caller's time zone.
-    let r = call(&[
+    let r = s.call(&[
         ("function", "reports"),
         ("name", "conversations"),
         ("timezone", zone),
@@ -587,7 +584,7 @@ fn reports_count_real_activity() {
     );
 
     // A range in either date form; months beyond three months.
-    let r = call(&[
+    let r = s.call(&[
         ("function", "reports"),
         ("name", "conversations"),
         ("date_start", "2020-01-01"),
@@ -598,26 +595,27 @@ fn reports_count_real_activity() {
 
     // reports-update rows count in their report.
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "reports-update"),
             ("name", "follow-up"),
             ("value", "ann@example.com")
         ]),
         true
     );
-    let r = call(&[("function", "reports"), ("name", "follow-up")]);
+    let r = s.call(&[("function", "reports"), ("name", "follow-up")]);
     assert_eq!(r["data"][&today], json!([1]));
     // Direct messages are counted too.
-    let uid = call(&[("function", "add-user"), ("first_name", "Dee")])
+    let uid = s
+        .call(&[("function", "add-user"), ("first_name", "Dee")])
         .as_i64()
         .unwrap()
         .to_string();
-    call(&[
+    s.call(&[
         ("function", "direct-message"),
         ("user_ids", &format!("[{uid}]")),
         ("message", "Hello Dee"),
     ]);
-    let r = call(&[("function", "reports"), ("name", "direct-messages")]);
+    let r = s.call(&[("function", "reports"), ("name", "direct-messages")]);
     assert_eq!(r["data"][&today], json!([1]));
 
     fails_with(
@@ -657,35 +655,34 @@ fn reports_count_real_activity() {
 
 #[test]
 fn logins_files_formatting_triggers_and_housekeeping() {
-    let s = Server::start_with(&[
+    let s = Sb::start(&[
         ("FRONTPORCH_PUBLIC_URL", "https://chat.example.com"),
         ("FRONTPORCH_POLL_SECONDS", "5"),
     ]);
-    let token = s.admin_token();
-    let t = token.as_str();
+    let t = s.t();
     let admin = s.client(t);
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
 
     // login with email and password gives a visitor token the widget API takes.
-    let uid = call(&[
-        ("function", "add-user"),
-        ("first_name", "Don"),
-        ("last_name", "John"),
-        ("email", "don@example.com"),
-        ("password", "correct horse"),
-        ("user_type", "user"),
-    ])
-    .as_i64()
-    .unwrap();
+    let uid = s
+        .call(&[
+            ("function", "add-user"),
+            ("first_name", "Don"),
+            ("last_name", "John"),
+            ("email", "don@example.com"),
+            ("password", "correct horse"),
+            ("user_type", "user"),
+        ])
+        .as_i64()
+        .unwrap();
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "login"),
             ("email", "don@example.com"),
             ("password", "wrong password")
         ]),
         false
     );
-    let v = call(&[
+    let v = s.call(&[
         ("function", "login"),
         ("email", "don@example.com"),
         ("password", "correct horse"),
@@ -697,11 +694,11 @@ fn logins_files_formatting_triggers_and_housekeeping() {
     let me = s.client(&login).get("/api/v1/widget/me");
     assert_eq!(me["user"]["id"], uid, "{me}");
     // user_id logins are vouched for by the admin token.
-    let v = call(&[("function", "login"), ("user_id", &uid.to_string())]);
+    let v = s.call(&[("function", "login"), ("user_id", &uid.to_string())]);
     assert_eq!(v[0]["email"], "don@example.com");
     // update-login rewrites the logged-in user's details.
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "update-login"),
             ("login", &login),
             ("first_name", "Donald"),
@@ -710,7 +707,7 @@ fn logins_files_formatting_triggers_and_housekeeping() {
         ]),
         login.as_str()
     );
-    let u = call(&[("function", "get-user"), ("user_id", &uid.to_string())]);
+    let u = s.call(&[("function", "get-user"), ("user_id", &uid.to_string())]);
     assert_eq!(
         (u["first_name"].as_str(), u["email"].as_str()),
         (Some("Donald"), Some("donald@example.com"))
@@ -721,18 +718,18 @@ fn logins_files_formatting_triggers_and_housekeeping() {
         &[("function", "update-login"), ("login", "bogus")],
         "invalid-login",
     );
-    assert_eq!(call(&[("function", "logout"), ("login", &login)]), true);
+    assert_eq!(s.call(&[("function", "logout"), ("login", &login)]), true);
     let (st, _) = s.client(&login).call("GET", "/api/v1/widget/me", None);
     assert_eq!(st, 401, "the login ended");
 
     // csv-users: a file at an unguessable URL, formulas defused.
-    call(&[
+    s.call(&[
         ("function", "add-user"),
         ("first_name", "=HYPERLINK(\"x\")"),
         ("extra[city][0]", "London"),
         ("extra[city][1]", "City"),
     ]);
-    let url = call(&[("function", "csv-users")]);
+    let url = s.call(&[("function", "csv-users")]);
     let url = url.as_str().unwrap();
     assert!(
         url.starts_with("https://chat.example.com/uploads/")
@@ -756,7 +753,7 @@ fn logins_files_formatting_triggers_and_housekeeping() {
         "/api/v1/settings",
         Some(json!({"widget.greeting": "Hello there"})),
     );
-    let url = call(&[("function", "export-settings")]);
+    let url = s.call(&[("function", "export-settings")]);
     let url = url.as_str().unwrap().to_string();
     let (_, _, body) = fetch(&s, &url);
     let doc: Value = serde_json::from_str(&body).unwrap();
@@ -767,11 +764,11 @@ fn logins_files_formatting_triggers_and_housekeeping() {
         Some(json!({"widget.greeting": "Changed"})),
     );
     assert_eq!(
-        call(&[("function", "import-settings"), ("file_url", &url)]),
+        s.call(&[("function", "import-settings"), ("file_url", &url)]),
         true
     );
     assert_eq!(
-        call(&[("function", "get-setting"), ("setting", "widget.greeting")]),
+        s.call(&[("function", "get-setting"), ("setting", "widget.greeting")]),
         "Hello there"
     );
     fails_with(
@@ -787,16 +784,16 @@ fn logins_files_formatting_triggers_and_housekeeping() {
     // Text formatting.
     let m = "Lorem ipsum dolor *sit amet*, _consectetur adipiscing elit_, `sed` do <b>eiusmod</b>.";
     assert_eq!(
-        call(&[("function", "text-formatting-to-html"), ("message", m)]),
+        s.call(&[("function", "text-formatting-to-html"), ("message", m)]),
         "Lorem ipsum dolor <b>sit amet</b>, <i>consectetur adipiscing elit</i>, <code>sed</code> do &lt;b&gt;eiusmod&lt;/b&gt;."
     );
     assert_eq!(
-        call(&[("function", "clear-text-formatting"), ("message", m)]),
+        s.call(&[("function", "clear-text-formatting"), ("message", m)]),
         "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do <b>eiusmod</b>."
     );
 
     // get-avatar: an image drawn from the initials, at a URL that keeps working.
-    let url = call(&[
+    let url = s.call(&[
         ("function", "get-avatar"),
         ("first_name", "don"),
         ("last_name", "<John>"),
@@ -819,7 +816,7 @@ fn logins_files_formatting_triggers_and_housekeeping() {
     let visitor_wait = wait(&visitor);
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "pusher-trigger"),
             ("channel", &format!("private-user-{vid}")),
             ("event", "new-offer"),
@@ -845,17 +842,15 @@ fn logins_files_formatting_triggers_and_housekeeping() {
 
 #[test]
 fn clean_data_removes_only_what_is_stale() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
+    let s = Sb::start(&[]);
+    let t = s.t();
     let admin = s.client(t);
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
     let id = |v: Value| v.as_i64().unwrap();
-    let stale_visitor = id(call(&[("function", "add-user"), ("first_name", "Old")]));
-    let fresh_visitor = id(call(&[("function", "add-user"), ("first_name", "New")]));
-    let talker = id(call(&[("function", "add-user"), ("first_name", "Talker")]));
+    let stale_visitor = id(s.call(&[("function", "add-user"), ("first_name", "Old")]));
+    let fresh_visitor = id(s.call(&[("function", "add-user"), ("first_name", "New")]));
+    let talker = id(s.call(&[("function", "add-user"), ("first_name", "Talker")]));
     let conv = |user: i64| {
-        let v = call(&[
+        let v = s.call(&[
             ("function", "new-conversation"),
             ("user_id", &user.to_string()),
         ]);
@@ -876,7 +871,7 @@ fn clean_data_removes_only_what_is_stale() {
         &format!("/api/v1/conversations/{answered}/messages"),
         json!({"body": "Done?"}),
     );
-    call(&[
+    s.call(&[
         ("function", "send-message"),
         ("user_id", &talker.to_string()),
         ("conversation_id", &waiting.to_string()),
@@ -903,8 +898,8 @@ fn clean_data_removes_only_what_is_stale() {
         )
         .unwrap();
     }
-    assert_eq!(call(&[("function", "clean-data")]), true);
-    let exists = |u: i64| call(&[("function", "get-user"), ("user_id", &u.to_string())]) != false;
+    assert_eq!(s.call(&[("function", "clean-data")]), true);
+    let exists = |u: i64| s.call(&[("function", "get-user"), ("user_id", &u.to_string())]) != false;
     assert!(
         !exists(stale_visitor),
         "an idle visitor without conversations goes"
@@ -931,12 +926,10 @@ fn clean_data_removes_only_what_is_stale() {
 
 #[test]
 fn user_listing_presence_and_conversation_lookups() {
-    let s = Server::start_with(&[("FRONTPORCH_POLL_SECONDS", "2")]);
-    let token = s.admin_token();
-    let t = token.as_str();
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
+    let s = Sb::start(&[("FRONTPORCH_POLL_SECONDS", "2")]);
+    let t = s.t();
     let mk = |first: &str, email: &str| {
-        call(&[
+        s.call(&[
             ("function", "add-user"),
             ("first_name", first),
             ("email", email),
@@ -959,7 +952,7 @@ fn user_listing_presence_and_conversation_lookups() {
             .map(|u| u["first_name"].as_str().unwrap().to_string())
             .collect()
     };
-    let sorted = call(&[
+    let sorted = s.call(&[
         ("function", "get-users"),
         ("sorting[]", "first_name"),
         ("sorting[]", "ASC"),
@@ -967,14 +960,14 @@ fn user_listing_presence_and_conversation_lookups() {
         ("user_types[]", "visitor"),
     ]);
     assert_eq!(names(&sorted), ["Abe", "Bea", "Cy"]);
-    let desc = call(&[
+    let desc = s.call(&[
         ("function", "get-users"),
         ("sorting", r#"["first_name", "DESC"]"#),
         ("user_ids", &format!("[{a}, {c}]")),
     ]);
     assert_eq!(names(&desc), ["Cy", "Abe"]);
     // extra as a list of slugs: only those details.
-    let with = call(&[
+    let with = s.call(&[
         ("function", "get-users"),
         ("user_ids", &format!("[{b}]")),
         ("extra", r#"["city"]"#),
@@ -983,7 +976,7 @@ fn user_listing_presence_and_conversation_lookups() {
         with[0]["details"],
         json!([{"slug": "city", "name": "City", "value": "Oslo"}])
     );
-    let with = call(&[
+    let with = s.call(&[
         ("function", "get-users"),
         ("user_ids", &format!("[{b}]")),
         ("extra", "true"),
@@ -1002,7 +995,7 @@ fn user_listing_presence_and_conversation_lookups() {
     // Presence: a visitor whose widget listens is online.
     let (visitor, vid) = s.visitor("Olive");
     assert_eq!(
-        call(&[("function", "is-online"), ("user_id", &vid.to_string())]),
+        s.call(&[("function", "is-online"), ("user_id", &vid.to_string())]),
         false
     );
     let listening = {
@@ -1011,14 +1004,14 @@ fn user_listing_presence_and_conversation_lookups() {
     };
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(
-        call(&[("function", "is-online"), ("user_id", &vid.to_string())]),
+        s.call(&[("function", "is-online"), ("user_id", &vid.to_string())]),
         true
     );
-    let online = call(&[("function", "get-online-users")]);
+    let online = s.call(&[("function", "get-online-users")]);
     assert!(names(&online).contains(&"Olive".to_string()), "{online}");
-    let agents = call(&[("function", "get-online-users"), ("agents", "true")]);
+    let agents = s.call(&[("function", "get-online-users"), ("agents", "true")]);
     assert!(!names(&agents).contains(&"Olive".to_string()));
-    let excluded = call(&[
+    let excluded = s.call(&[
         ("function", "get-online-users"),
         ("exclude_id", &format!("[{vid}]")),
     ]);
@@ -1027,12 +1020,12 @@ fn user_listing_presence_and_conversation_lookups() {
 
     // get-new-user-conversations, search-user-conversations, assignment.
     let conv = |user: i64, text: &str| {
-        let v = call(&[
+        let v = s.call(&[
             ("function", "new-conversation"),
             ("user_id", &user.to_string()),
         ]);
         let id = v["details"]["id"].as_str().unwrap().to_string();
-        call(&[
+        s.call(&[
             ("function", "send-message"),
             ("user_id", &user.to_string()),
             ("conversation_id", &id),
@@ -1042,7 +1035,7 @@ fn user_listing_presence_and_conversation_lookups() {
     };
     let first = conv(a, "My invoice is wrong");
     let second = conv(a, "Shipping question");
-    let newer = call(&[
+    let newer = s.call(&[
         ("function", "get-new-user-conversations"),
         ("user_id", &a.to_string()),
         ("datetime", &first),
@@ -1050,13 +1043,13 @@ fn user_listing_presence_and_conversation_lookups() {
     assert_eq!(newer.as_array().unwrap().len(), 1, "{newer}");
     assert_eq!(newer[0]["conversation_id"], second.as_str());
     assert_eq!(newer[0]["message"], "Shipping question");
-    let since_2000 = call(&[
+    let since_2000 = s.call(&[
         ("function", "get-new-user-conversations"),
         ("user_id", &a.to_string()),
         ("datetime", "2000-01-01"),
     ]);
     assert_eq!(since_2000.as_array().unwrap().len(), 2);
-    let found = call(&[
+    let found = s.call(&[
         ("function", "search-user-conversations"),
         ("id", &a.to_string()),
         ("search", "invoice"),
@@ -1064,23 +1057,23 @@ fn user_listing_presence_and_conversation_lookups() {
     assert_eq!(found.as_array().unwrap().len(), 1);
     assert_eq!(found[0]["conversation_id"], first.as_str());
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "search-user-conversations"),
             ("id", &b.to_string()),
             ("search", "invoice"),
         ]),
         json!([])
     );
-    let admin_id = call(&[("function", "get-agents-ids")])[0]
+    let admin_id = s.call(&[("function", "get-agents-ids")])[0]
         .as_i64()
         .unwrap()
         .to_string();
-    call(&[
+    s.call(&[
         ("function", "update-conversation-agent"),
         ("conversation_id", &first),
         ("agent_id", &admin_id),
     ]);
-    let mine = call(&[
+    let mine = s.call(&[
         ("function", "check-conversations-assignment"),
         ("conversation_ids", &format!("[{first}, {second}, 999999]")),
         ("agent_id", &admin_id),
@@ -1100,16 +1093,12 @@ fn user_listing_presence_and_conversation_lookups() {
         ids
     };
     assert_eq!(
-        ids(call(&[("function", "get-conversations")])),
+        ids(s.call(&[("function", "get-conversations")])),
         [first.clone(), second.clone()]
     );
-    assert!(ids(call(&[
-        ("function", "get-conversations"),
-        ("routing", "true")
-    ]))
-    .is_empty());
+    assert!(ids(s.call(&[("function", "get-conversations"), ("routing", "true")])).is_empty());
     assert_eq!(
-        ids(call(&[
+        ids(s.call(&[
             ("function", "get-conversations"),
             ("routing", "true"),
             ("routing_unassigned", "true")
@@ -1120,33 +1109,32 @@ fn user_listing_presence_and_conversation_lookups() {
 
 #[test]
 fn user_details_updates_searches_and_lists() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
+    let s = Sb::start(&[]);
+    let t = s.t();
     let admin = s.client(t);
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
-    let id = call(&[
-        ("function", "add-user"),
-        ("first_name", "Don"),
-        ("email", "don@example.com"),
-        ("extra[browser][0]", "Chrome"),
-        ("extra[browser][1]", "Browser"),
-        ("extra[phone][0]", "3203057977"),
-        ("extra[phone][1]", "Phone"),
-    ])
-    .as_i64()
-    .unwrap()
-    .to_string();
+    let id = s
+        .call(&[
+            ("function", "add-user"),
+            ("first_name", "Don"),
+            ("email", "don@example.com"),
+            ("extra[browser][0]", "Chrome"),
+            ("extra[browser][1]", "Browser"),
+            ("extra[phone][0]", "3203057977"),
+            ("extra[phone][1]", "Phone"),
+        ])
+        .as_i64()
+        .unwrap()
+        .to_string();
 
     // get-user-extra: all details, one by slug, or the default.
-    let all = call(&[("function", "get-user-extra"), ("user_id", &id)]);
+    let all = s.call(&[("function", "get-user-extra"), ("user_id", &id)]);
     assert_eq!(
         all,
         json!([{"slug": "browser", "name": "Browser", "value": "Chrome"},
                {"slug": "phone", "name": "Phone", "value": "3203057977"}])
     );
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "get-user-extra"),
             ("user_id", &id),
             ("slug", "browser")
@@ -1154,7 +1142,7 @@ fn user_details_updates_searches_and_lists() {
         "Chrome"
     );
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "get-user-extra"),
             ("user_id", &id),
             ("slug", "os"),
@@ -1163,24 +1151,24 @@ fn user_details_updates_searches_and_lists() {
         "unknown"
     );
     assert_eq!(
-        call(&[("function", "get-user-extra"), ("user_id", "999999")]),
+        s.call(&[("function", "get-user-extra"), ("user_id", "999999")]),
         json!([])
     );
 
     // search-users matches names, and the additional details too.
     for q in ["don", "chrome", "3057"] {
-        let found = call(&[("function", "search-users"), ("search", q)]);
+        let found = s.call(&[("function", "search-users"), ("search", q)]);
         assert_eq!(found.as_array().unwrap().len(), 1, "{q}: {found}");
         assert_eq!(found[0]["id"], id.as_str());
     }
     assert_eq!(
-        call(&[("function", "search-users"), ("search", "firefox")]),
+        s.call(&[("function", "search-users"), ("search", "firefox")]),
         json!([])
     );
 
     // update-user: fields, settings_extra, NULL deletes the email.
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "update-user"),
             ("user_id", &id),
             ("last_name", "John"),
@@ -1190,7 +1178,7 @@ fn user_details_updates_searches_and_lists() {
         ]),
         true
     );
-    let u = call(&[
+    let u = s.call(&[
         ("function", "get-user"),
         ("user_id", &id),
         ("extra", "true"),
@@ -1208,7 +1196,7 @@ fn user_details_updates_searches_and_lists() {
             .contains(&json!({"slug": "city", "name": "City", "value": "London"})),
         "{u}"
     );
-    call(&[
+    s.call(&[
         ("function", "add-user"),
         ("first_name", "Other"),
         ("email", "taken@example.com"),
@@ -1246,14 +1234,14 @@ fn user_details_updates_searches_and_lists() {
 
     // get-new-conversations: after an id, or a date.
     let conv = |user: &str| {
-        call(&[("function", "new-conversation"), ("user_id", user)])["details"]["id"]
+        s.call(&[("function", "new-conversation"), ("user_id", user)])["details"]["id"]
             .as_str()
             .unwrap()
             .to_string()
     };
     let first = conv(&id);
     let second = conv(&id);
-    let sent = call(&[
+    let sent = s.call(&[
         ("function", "send-message"),
         ("user_id", &id),
         ("conversation_id", &first),
@@ -1276,12 +1264,12 @@ fn user_details_updates_searches_and_lists() {
         ],
         "user-not-found",
     );
-    let newer = call(&[("function", "get-new-conversations"), ("datetime", &first)]);
+    let newer = s.call(&[("function", "get-new-conversations"), ("datetime", &first)]);
     assert_eq!(newer.as_array().unwrap().len(), 1, "{newer}");
     assert_eq!(newer[0]["conversation_id"], second.as_str());
     assert_eq!(newer[0]["conversation_status_code"], "0");
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "get-new-conversations"),
             ("datetime", "2999-01-01")
         ]),
@@ -1289,18 +1277,19 @@ fn user_details_updates_searches_and_lists() {
     );
 
     // delete-users removes them and their conversations.
-    let other = call(&[("function", "add-user"), ("first_name", "Gone")])
+    let other = s
+        .call(&[("function", "add-user"), ("first_name", "Gone")])
         .as_i64()
         .unwrap();
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "delete-users"),
             ("user_ids[]", &id),
             ("user_ids[]", &other.to_string()),
         ]),
         true
     );
-    assert_eq!(call(&[("function", "get-user"), ("user_id", &id)]), false);
+    assert_eq!(s.call(&[("function", "get-user"), ("user_id", &id)]), false);
     let (st, _) = admin.call("GET", &format!("/api/v1/conversations/{first}"), None);
     assert_eq!(st, 404);
 
@@ -1311,7 +1300,7 @@ fn user_details_updates_searches_and_lists() {
     );
     let did = d["department"]["id"].as_i64().unwrap().to_string();
     assert_eq!(
-        call(&[("function", "get-departments")]),
+        s.call(&[("function", "get-departments")]),
         json!({ did: {"name": "Sales", "color": "yellow", "image": ""} })
     );
 
@@ -1329,9 +1318,7 @@ fn user_details_updates_searches_and_lists() {
 /// envelope, never a server error or a success that did nothing.
 #[test]
 fn every_function_checks_its_token_and_arguments() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
+    let s = Sb::start(&[]);
     let functions = [
         "get-user",
         "get-user-extra",
@@ -1467,7 +1454,7 @@ fn every_function_checks_its_token_and_arguments() {
             json!({"success": false, "response": "security-error"}),
             "{f}"
         );
-        let v = sb_with(&s, t, &[("function", f)]);
+        let v = s.raw(&[("function", f)]);
         assert!(v["success"].is_boolean(), "{f}: {v}");
         if v["success"] == false {
             let code = v["response"].as_str().unwrap_or("");
@@ -1481,42 +1468,38 @@ fn every_function_checks_its_token_and_arguments() {
                 "{f} succeeded without arguments: {v}"
             );
         }
-        let v = sb_with(
-            &s,
-            t,
-            &[
-                ("function", f),
-                ("user_id", "abc"),
-                ("conversation_id", "[1"),
-                ("message_id", "-5x"),
-            ],
-        );
+        let v = s.raw(&[
+            ("function", f),
+            ("user_id", "abc"),
+            ("conversation_id", "[1"),
+            ("message_id", "-5x"),
+        ]);
         assert!(v["success"].is_boolean(), "{f}: {v}");
     }
     // A saved-articles call with no arguments clears nothing it was not given.
-    assert_eq!(succeed(&s, t, &[("function", "get-articles")]), json!([]));
+    assert_eq!(s.call(&[("function", "get-articles")]), json!([]));
 }
 
 #[test]
 fn the_other_documented_arguments() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
+    let s = Sb::start(&[]);
+    let t = s.t();
     let admin = s.client(t);
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
-    let uid = call(&[("function", "add-user"), ("first_name", "Ola")])
+    let uid = s
+        .call(&[("function", "add-user"), ("first_name", "Ola")])
         .as_i64()
         .unwrap()
         .to_string();
-    let other = call(&[("function", "add-user"), ("first_name", "Per")])
+    let other = s
+        .call(&[("function", "add-user"), ("first_name", "Per")])
         .as_i64()
         .unwrap()
         .to_string();
-    let cid = call(&[("function", "new-conversation"), ("user_id", &uid)])["details"]["id"]
+    let cid = s.call(&[("function", "new-conversation"), ("user_id", &uid)])["details"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let mid = call(&[
+    let mid = s.call(&[
         ("function", "send-message"),
         ("user_id", &uid),
         ("conversation_id", &cid),
@@ -1526,7 +1509,7 @@ fn the_other_documented_arguments() {
 
     // user_id scopes get-conversation and get-new-messages.
     let get = |user: &str| {
-        call(&[
+        s.call(&[
             ("function", "get-conversation"),
             ("conversation_id", &cid),
             ("user_id", user),
@@ -1535,7 +1518,7 @@ fn the_other_documented_arguments() {
     assert_eq!(get(&uid)["details"]["user_id"], uid.as_str());
     assert_eq!(get(&other), json!({"messages": [], "details": ""}));
     let new = |user: &str| {
-        call(&[
+        s.call(&[
             ("function", "get-new-messages"),
             ("conversation_id", &cid),
             ("user_id", user),
@@ -1546,11 +1529,11 @@ fn the_other_documented_arguments() {
     assert_eq!(new(&other), json!([]));
 
     // A reassignment's message reaches the agents as an internal note.
-    let admin_id = call(&[("function", "get-agents-ids")])[0]
+    let admin_id = s.call(&[("function", "get-agents-ids")])[0]
         .as_i64()
         .unwrap()
         .to_string();
-    call(&[
+    s.call(&[
         ("function", "update-conversation-agent"),
         ("conversation_id", &cid),
         ("agent_id", &admin_id),
@@ -1565,7 +1548,7 @@ fn the_other_documented_arguments() {
         .unwrap_or_else(|| panic!("{msgs}"));
     assert_eq!(note["private"], true);
     // agents=true: the conversations assigned to that agent.
-    let mine = call(&[
+    let mine = s.call(&[
         ("function", "get-user-conversations"),
         ("user_id", &admin_id),
         ("agents", "true"),
@@ -1573,7 +1556,7 @@ fn the_other_documented_arguments() {
     assert_eq!(mine[0]["conversation_id"], cid.as_str());
 
     // set-rating may rewrite the rating message and its payload.
-    call(&[
+    s.call(&[
         ("function", "set-rating"),
         ("settings[settings][conversation_id]", &cid),
         ("settings[settings][rating]", "1"),
@@ -1588,13 +1571,13 @@ fn the_other_documented_arguments() {
     );
 
     // external_settings are kept and read back.
-    call(&[
+    s.call(&[
         ("function", "save-settings"),
         ("settings", r#"{"widget.greeting": "Hej"}"#),
         ("external_settings", r#"{"crm-key": "abc"}"#),
     ]);
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "get-setting"),
             ("setting", "external_settings")
         ]),
@@ -1603,7 +1586,7 @@ fn the_other_documented_arguments() {
 
     // routing in get-new-conversations: the token's user (the bot) has none.
     assert_eq!(
-        call(&[
+        s.call(&[
             ("function", "get-new-conversations"),
             ("datetime", "0"),
             ("routing", "true")
@@ -1611,7 +1594,7 @@ fn the_other_documented_arguments() {
         json!([])
     );
     assert_eq!(
-        call(&[("function", "get-new-conversations"), ("datetime", "0")])
+        s.call(&[("function", "get-new-conversations"), ("datetime", "0")])
             .as_array()
             .unwrap()
             .len(),
@@ -1623,11 +1606,8 @@ fn the_other_documented_arguments() {
 /// duration reports count what was made.
 #[test]
 fn every_report_name_answers_from_real_rows() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
-    call(&[
+    let s = Sb::start(&[]);
+    s.call(&[
         ("function", "add-user"),
         ("first_name", "Lea"),
         ("email", "lea@example.com"),
@@ -1641,7 +1621,7 @@ fn every_report_name_answers_from_real_rows() {
         ("extra[os][0]", "Linux"),
         ("extra[os][1]", "OS"),
     ]);
-    call(&[
+    s.call(&[
         ("function", "add-user"),
         ("first_name", "Uma"),
         ("email", "uma@example.com"),
@@ -1696,7 +1676,7 @@ fn every_report_name_answers_from_real_rows() {
         "direct-emails",
         "direct-messages",
     ] {
-        let r = call(&[("function", "reports"), ("name", name)]);
+        let r = s.call(&[("function", "reports"), ("name", name)]);
         assert!(
             r["title"].as_str().is_some_and(|t| !t.is_empty()),
             "{name}: {r}"
@@ -1724,24 +1704,23 @@ fn every_report_name_answers_from_real_rows() {
             assert_eq!(total(&r), n, "{name}: {r}");
         }
     }
-    let r = call(&[("function", "reports"), ("name", "languages")]);
+    let r = s.call(&[("function", "reports"), ("name", "languages")]);
     assert_eq!(r["data"], json!({"fr": [1]}));
-    let r = call(&[("function", "reports"), ("name", "countries")]);
+    let r = s.call(&[("function", "reports"), ("name", "countries")]);
     assert_eq!(r["data"], json!({"France": [1]}));
 }
 
 /// Whole-conversation reads are not cut at a page: 510 messages.
 #[test]
 fn long_conversations_are_read_whole() {
-    let s = Server::start();
-    let token = s.admin_token();
-    let t = token.as_str();
+    let s = Sb::start(&[]);
+    let t = s.t();
     let admin = s.client(t);
-    let call = |pairs: &[(&str, &str)]| succeed(&s, t, pairs);
-    let uid = call(&[("function", "add-user"), ("first_name", "Long")])
+    let uid = s
+        .call(&[("function", "add-user"), ("first_name", "Long")])
         .as_i64()
         .unwrap();
-    let cid = call(&[
+    let cid = s.call(&[
         ("function", "new-conversation"),
         ("user_id", &uid.to_string()),
     ])["details"]["id"]
@@ -1754,14 +1733,14 @@ fn long_conversations_are_read_whole() {
             json!({"body": format!("line {i}"), "user_id": uid}),
         );
     }
-    let conv = call(&[("function", "get-conversation"), ("conversation_id", &cid)]);
+    let conv = s.call(&[("function", "get-conversation"), ("conversation_id", &cid)]);
     let msgs = conv["messages"].as_array().unwrap();
     assert_eq!(msgs.len(), 510);
     assert_eq!(
         (msgs[0]["message"].as_str(), msgs[509]["message"].as_str()),
         (Some("line 0"), Some("line 509"))
     );
-    let url = call(&[("function", "transcript"), ("conversation_id", &cid)]);
+    let url = s.call(&[("function", "transcript"), ("conversation_id", &cid)]);
     let text = agent()
         .get(s.url(url.as_str().unwrap()))
         .call()
