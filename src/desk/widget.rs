@@ -87,6 +87,9 @@ impl Desk {
                 config.insert((*key).to_string(), v.clone());
             }
         }
+        // An uploaded logo is shown to every visitor: signed like any link.
+        self.links
+            .sign_field(config.get_mut("logo"), self.links.frame_exp());
         let online = !self.online_staff()?.is_empty();
         let identity_required = all
             .get("identity.required")
