@@ -271,6 +271,18 @@ mod tests {
     }
 
     #[test]
+    fn frame_links_expire_on_whole_buckets_at_least_a_ttl_away() {
+        let b = FRAME_BUCKET_SECS;
+        for now in [0, 1, b - FRAME_TTL_SECS % b, 1_796_000_123] {
+            let exp = frame_exp_at(now);
+            assert_eq!(exp % b, 0);
+            assert!(exp >= now + FRAME_TTL_SECS && exp < now + FRAME_TTL_SECS + b);
+        }
+        // Reads within one bucket share the link.
+        assert_eq!(frame_exp_at(b * 1000 + 1), frame_exp_at(b * 1001 - 1));
+    }
+
+    #[test]
     fn signs_message_attachments_but_not_payloads() {
         let l = links();
         let mut m = json!({
@@ -284,6 +296,14 @@ mod tests {
             .contains("sig="));
         assert_eq!(m["payload"]["attachments"][0]["url"], "/uploads/t2/b");
         let mut sb = json!({"attachments": "[[\"a\",\"/uploads/t1/a\"]]"});
+        // The sender's avatar too, and a document's message by pointer.
+        let event = json!({"data": {"message": {"sender": {"avatar": "/uploads/t3/me.png"}}}});
+        let signed = l.sign_at(&event.to_string(), "/data/message", now_secs() + 60);
+        assert!(signed.unwrap().contains("/uploads/t3/me.png?exp="));
+        assert_eq!(
+            l.sign_at("{\"a\":\"/uploads/t3/x\"}", "/data/message", 1),
+            None
+        );
         l.sign_message(&mut sb, now_secs() + 60);
         assert!(sb["attachments"].as_str().unwrap().contains("sig="));
     }
