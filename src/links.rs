@@ -17,13 +17,26 @@ use sha2::Sha256;
 use std::io::Write;
 use std::path::Path;
 
-/// Links shown in the widget and the inbox: they are issued again on every
-/// read, so they can be short.
-pub const FRAME_TTL_SECS: i64 = 3600;
+/// Links shown in the widget and the inbox live at least a day: a frame
+/// draws a link once and an `<img>` cannot send credentials, so the link
+/// must outlive a long chat (and the frames fetch fresh ones when one has
+/// expired anyway).
+pub const FRAME_TTL_SECS: i64 = 24 * 3600;
+/// Frame links expire at the next multiple of this past `FRAME_TTL_SECS`:
+/// every read within the same six hours hands out the same URL, so
+/// browser caches hit.
+const FRAME_BUCKET_SECS: i64 = 6 * 3600;
 /// Links that leave for mail, webhooks and messaging platforms.
 pub const MAIL_TTL_SECS: i64 = 7 * 24 * 3600;
 /// No valid link lives longer than this (a bound on what a key signed).
 const MAX_TTL_SECS: i64 = MAIL_TTL_SECS + 3600;
+
+/// The expiry of a frame link issued at `now`: `FRAME_TTL_SECS` rounded up
+/// to a whole bucket.
+fn frame_exp_at(now: i64) -> i64 {
+    let t = now + FRAME_TTL_SECS;
+    t + (FRAME_BUCKET_SECS - t.rem_euclid(FRAME_BUCKET_SECS)) % FRAME_BUCKET_SECS
+}
 
 pub struct Links {
     key: Vec<u8>,
@@ -114,6 +127,11 @@ impl Links {
         format!("{prefix}{path}?exp={exp}&sig={}", self.mac(token, exp))
     }
 
+    /// The expiry of links handed to the widget and the inbox now.
+    pub fn frame_exp(&self) -> i64 {
+        frame_exp_at(now_secs())
+    }
+
     /// Whether `exp` and `sig` (from the query) make a live link to `token`.
     pub fn verify(&self, token: &str, exp: Option<&str>, sig: Option<&str>) -> bool {
         let (Some(exp), Some(sig)) = (exp.and_then(|e| e.parse::<i64>().ok()), sig) else {
@@ -125,10 +143,11 @@ impl Links {
             && crate::util::ct_eq(self.mac(token, exp).as_bytes(), sig.as_bytes())
     }
 
-    /// Signs the attachments of one message as rendered for a reader: the
-    /// REST/widget shape (`[{"name","url",...}]`) or Support Board's (a JSON
-    /// string of `[["name","url"]]`). Only the message's own `attachments`
-    /// field is touched, never its payload or anything a sender could nest.
+    /// Signs the links of one message as rendered for a reader: its
+    /// attachments, in the REST/widget shape (`[{"name","url",...}]`) or
+    /// Support Board's (a JSON string of `[["name","url"]]`), and its
+    /// sender's avatar. Only those fields are touched, never the payload
+    /// or anything a sender could nest.
     pub fn sign_message(&self, message: &mut Value, exp: i64) {
         match message.get_mut("attachments") {
             Some(Value::String(s)) if !s.is_empty() => {
@@ -139,6 +158,15 @@ impl Links {
             }
             Some(list) => self.sign_list(list, exp),
             None => {}
+        }
+        self.sign_field(message.pointer_mut("/sender/avatar"), exp);
+    }
+
+    /// Signs one string field in place, if it is a link to our uploads
+    /// (an avatar, a logo); anything else is left as it is.
+    pub fn sign_field(&self, field: Option<&mut Value>, exp: i64) {
+        if let Some(Value::String(u)) = field {
+            *u = self.sign(u, exp);
         }
     }
 
@@ -156,17 +184,17 @@ impl Links {
         }
     }
 
-    /// A realtime event as rendered for delivery now: events in the ring are
-    /// shared and long-lived, so they hold canonical links and each copy
-    /// handed to a client is signed as it leaves. Events without an upload
-    /// link are passed through without parsing.
-    pub fn sign_event(&self, json: &str, exp: i64) -> Option<String> {
+    /// A JSON document with the message at `pointer` signed until `exp`
+    /// (`sign_message`): realtime events (`/data/message`; the ring is
+    /// shared and long-lived, so it holds canonical links and each copy is
+    /// signed as it leaves) and webhook bodies. None when the document
+    /// holds no upload link or no message there, so most pass unparsed.
+    pub fn sign_at(&self, json: &str, pointer: &str, exp: i64) -> Option<String> {
         if !json.contains("/uploads/") {
             return None;
         }
         let mut v: Value = serde_json::from_str(json).ok()?;
-        let m = v.get_mut("data")?.get_mut("message")?;
-        self.sign_message(m, exp);
+        self.sign_message(v.pointer_mut(pointer)?, exp);
         Some(v.to_string())
     }
 }
@@ -243,6 +271,18 @@ mod tests {
     }
 
     #[test]
+    fn frame_links_expire_on_whole_buckets_at_least_a_ttl_away() {
+        let b = FRAME_BUCKET_SECS;
+        for now in [0, 1, b - FRAME_TTL_SECS % b, 1_796_000_123] {
+            let exp = frame_exp_at(now);
+            assert_eq!(exp % b, 0);
+            assert!(exp >= now + FRAME_TTL_SECS && exp < now + FRAME_TTL_SECS + b);
+        }
+        // Reads within one bucket share the link.
+        assert_eq!(frame_exp_at(b * 1000 + 1), frame_exp_at(b * 1001 - 1));
+    }
+
+    #[test]
     fn signs_message_attachments_but_not_payloads() {
         let l = links();
         let mut m = json!({
@@ -256,6 +296,14 @@ mod tests {
             .contains("sig="));
         assert_eq!(m["payload"]["attachments"][0]["url"], "/uploads/t2/b");
         let mut sb = json!({"attachments": "[[\"a\",\"/uploads/t1/a\"]]"});
+        // The sender's avatar too, and a document's message by pointer.
+        let event = json!({"data": {"message": {"sender": {"avatar": "/uploads/t3/me.png"}}}});
+        let signed = l.sign_at(&event.to_string(), "/data/message", now_secs() + 60);
+        assert!(signed.unwrap().contains("/uploads/t3/me.png?exp="));
+        assert_eq!(
+            l.sign_at("{\"a\":\"/uploads/t3/x\"}", "/data/message", 1),
+            None
+        );
         l.sign_message(&mut sb, now_secs() + 60);
         assert!(sb["attachments"].as_str().unwrap().contains("sig="));
     }

@@ -228,6 +228,12 @@ function renderHead(c) {
   $("assign-dept").value = c.department_id == null ? "" : String(c.department_id);
 }
 
+/** Whether a signed upload link has expired (or is about to). */
+function linkExpired(url) {
+  const m = /[?&]exp=(\d+)/.exec(url || "");
+  return Boolean(m) && Number(m[1]) * 1000 < Date.now() + 10000;
+}
+
 function addMessage(m) {
   if (document.querySelector(`#messages [data-id="${Number(m.id)}"]`)) return;
   const c = state.conversations.get(state.current);
@@ -238,9 +244,14 @@ function addMessage(m) {
   for (const a of m.attachments || []) {
     const link = el("a", "attachment", "📎 " + (a.name || "file"));
     link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
+    // Signed links expire (after a day or more); staff read the bare link
+    // with their session cookie, so a dead one falls back to it.
+    const bare = String(a.url).split("?")[0];
+    link.addEventListener("click", () => { if (linkExpired(link.href)) link.href = bare; });
     if (/^image\/(png|jpeg|gif|webp)$/.test(a.type || "")) {
       const img = el("img");
       img.src = a.url; img.alt = a.name || "";
+      img.addEventListener("error", () => { img.src = bare; }, { once: true });
       link.replaceChildren(img);
     }
     bubble.append(el("br"), link);

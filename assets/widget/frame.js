@@ -356,14 +356,44 @@ function attachment(a) {
   const link = document.createElement("a");
   link.className = "attachment";
   link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
-  if (/^image\/(png|jpeg|gif|webp)$/.test(a.type || "")) {
+  const image = /^image\/(png|jpeg|gif|webp)$/.test(a.type || "");
+  if (image) {
     const img = document.createElement("img");
     img.src = a.url; img.alt = a.name || "";
+    // A dead link (expired, or the key changed): once, the file itself.
+    img.addEventListener("error", () => viaToken(a.url).then((u) => { img.src = u; }, report), { once: true });
     link.append(img);
   } else {
     link.textContent = "📎 " + (a.name || "file");
   }
+  link.addEventListener("click", (e) => {
+    if (!expired(link.href)) return;
+    e.preventDefault();
+    viaToken(a.url).then((u) => {
+      link.href = u;
+      // Only images open in a tab; the rest download, as the server's link would.
+      if (!image) link.download = a.name || "file";
+      link.click();
+    }, report);
+  });
   return link;
+}
+
+/** Whether a signed upload link has expired (or is about to). Links live a
+ * day or more, but a chat may stay open longer, and an <img> or <a> cannot
+ * send the visitor's token. */
+function expired(url) {
+  const m = /[?&]exp=(\d+)/.exec(url || "");
+  return Boolean(m) && Number(m[1]) * 1000 < Date.now() + 10000;
+}
+
+/** The file behind an upload link, fetched with the visitor's token (which
+ * reads the conversation's files without a signature), as a blob: URL. */
+async function viaToken(url) {
+  if (!state.token) throw new Error("no visitor token");
+  const res = await fetch(String(url).split("?")[0], { headers: { Authorization: "Bearer " + state.token } });
+  if (!res.ok) throw new ApiError(res.status, null);
+  return URL.createObjectURL(await res.blob());
 }
 
 function scrollDown() { const b = $("body"); b.scrollTop = b.scrollHeight; }

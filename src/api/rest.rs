@@ -36,8 +36,8 @@ pub fn message_json(app: &App, m: &crate::desk::messages::Message) -> Value {
 
 /// Signs an already rendered message (or leaves `null` alone).
 pub fn sign_message(app: &App, v: &mut Value) {
-    let exp = crate::links::now_secs() + crate::links::FRAME_TTL_SECS;
-    app.desk.links.sign_message(v, exp);
+    let links = &app.desk.links;
+    links.sign_message(v, links.frame_exp());
 }
 
 fn list<T>(items: &[T], f: impl Fn(&T) -> Value) -> Value {

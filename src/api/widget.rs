@@ -23,6 +23,15 @@ fn visitor(caller: &Caller) -> Result<(&crate::desk::Actor, &crate::desk::users:
     }
 }
 
+/// A user record as a visitor's frame gets it: an uploaded avatar signed,
+/// since an `<img>` cannot send the visitor's token (staff read the bare
+/// link with their session cookie).
+fn signed_avatar(app: &App, mut user: Value) -> Value {
+    let links = &app.desk.links;
+    links.sign_field(user.get_mut("avatar"), links.frame_exp());
+    user
+}
+
 pub fn session(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let fields: UserFields = ctx.json()?;
     app.limits.check(
@@ -30,7 +39,7 @@ pub fn session(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
         ratelimit::VISITOR_SESSION_PER_IP,
     )?;
     let (token, user) = app.desk.create_visitor(fields)?;
-    created(json!({ "token": token, "user": user.to_json() }))
+    created(json!({ "token": token, "user": signed_avatar(app, user.to_json()) }))
 }
 
 pub fn end_session(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
@@ -39,23 +48,23 @@ pub fn end_session(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Rep
     Ok(Resp::empty().into())
 }
 
-pub fn me(_: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+pub fn me(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (_, user, _) = visitor(caller)?;
-    ok(json!({ "user": user.to_json() }))
+    ok(json!({ "user": signed_avatar(app, user.to_json()) }))
 }
 
 pub fn update_me(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (_, user, _) = visitor(caller)?;
     let fields: UserFields = ctx.json()?;
     let user = app.desk.update_self_visitor(user, fields)?;
-    ok(json!({ "user": user.to_json() }))
+    ok(json!({ "user": signed_avatar(app, user.to_json()) }))
 }
 
 /// Whether anyone is there to answer (the widget shows the offline form if not).
 pub fn status(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let staff = app.desk.online_staff()?;
     ok(
-        json!({ "online": !staff.is_empty(), "agents": staff.iter().map(|u| u.public_json()).collect::<Vec<_>>() }),
+        json!({ "online": !staff.is_empty(), "agents": staff.iter().map(|u| signed_avatar(app, u.public_json())).collect::<Vec<_>>() }),
     )
 }
 
@@ -69,7 +78,7 @@ pub fn identify(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Repl
     let (_, user, token) = visitor(caller)?;
     let input: crate::desk::widget::Identify = ctx.json()?;
     let (user, merged) = app.desk.identify_visitor(user, token, input)?;
-    ok(json!({ "user": user.to_json(), "merged": merged }))
+    ok(json!({ "user": signed_avatar(app, user.to_json()), "merged": merged }))
 }
 
 pub fn conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
@@ -130,7 +139,7 @@ pub fn conversation(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<
     let messages = app.desk.history(actor, ids[0], None, 50)?;
     ok(json!({
         "conversation": c.visitor_json(),
-        "participants": app.desk.participants(actor, ids[0])?,
+        "participants": app.desk.participants(actor, ids[0])?.into_iter().map(|u| signed_avatar(app, u)).collect::<Vec<_>>(),
         "messages": messages.iter().map(|m| super::rest::message_json(app, m)).collect::<Vec<Value>>(),
     }))
 }

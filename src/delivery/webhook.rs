@@ -50,23 +50,6 @@ pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &str) -> String {
     )
 }
 
-/// A Standard Webhooks body with its message's attachment links signed.
-fn signed_body(links: &crate::links::Links, body: &str, exp: i64) -> String {
-    if !body.contains("/uploads/") {
-        return body.to_string();
-    }
-    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(body) else {
-        return body.to_string();
-    };
-    match v.pointer_mut("/data/data/message") {
-        Some(m) => {
-            links.sign_message(m, exp);
-            v.to_string()
-        }
-        None => body.to_string(),
-    }
-}
-
 /// The result of one attempt, recorded later together with others.
 pub struct Finished {
     pub id: i64,
@@ -87,10 +70,9 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
     let exp = due.created_at / 1000 + crate::links::MAIL_TTL_SECS;
     let body = match (due.format.as_str(), &due.event) {
         ("support_board", Some((_, payload, conversation, owner))) => {
-            let mut data: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
-            if let Some(m) = data.get_mut("message") {
-                settings.links.sign_message(m, exp);
-            }
+            let signed = settings.links.sign_at(payload, "/message", exp);
+            let data: serde_json::Value =
+                serde_json::from_str(signed.as_deref().unwrap_or(payload)).unwrap_or_default();
             let user = |id: i64| {
                 store.read(|c| crate::store::users::find(c, id)).ok().flatten().map(|u| {
                     serde_json::json!({ "first_name": u.first_name, "last_name": u.last_name,
@@ -110,7 +92,11 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
             )
             .unwrap_or_default()
         }
-        _ => signed_body(&settings.links, &due.payload, exp),
+        // A Standard Webhooks body: the event is its `data`.
+        _ => settings
+            .links
+            .sign_at(&due.payload, "/data/data/message", exp)
+            .unwrap_or_else(|| due.payload.clone()),
     };
     let msg_id = format!("msg_{}", due.id);
     let ts = crate::util::now_ms() / 1000;

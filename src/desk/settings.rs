@@ -157,10 +157,16 @@ impl Desk {
         })
     }
 
-    /// Every setting as one JSON document, saved as a file for download.
+    /// Every setting but the secrets as one JSON document, saved as a file
+    /// for download: any staff credential may read an upload, and an
+    /// import keeps the secrets a document does not name.
     pub fn export_settings(&self, actor: &Actor) -> Result<Value> {
         actor.require_admin()?;
-        let doc = json!({ "frontporch_settings": 1, "settings": self.settings(actor)? });
+        let mut settings = self.settings(actor)?;
+        for k in ADMIN_ONLY {
+            settings.remove(*k);
+        }
+        let doc = json!({ "frontporch_settings": 1, "settings": settings });
         let name = format!("settings_{}.json", crate::util::random_below(1_000_000_000));
         self.save_upload(
             actor,

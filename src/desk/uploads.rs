@@ -228,9 +228,8 @@ impl Desk {
         // Handed to the uploader (a preview in the frame, or an admin's
         // download): signed like any link a reader gets.
         let url = format!("/uploads/{}/{}", u.token, u.name);
-        let exp = crate::links::now_secs() + crate::links::FRAME_TTL_SECS;
         Ok(json!({
-            "name": u.name, "url": self.links.sign(&url, exp),
+            "name": u.name, "url": self.links.sign(&url, self.links.frame_exp()),
             "type": u.content_type, "size": u.size,
         }))
     }

@@ -3,7 +3,7 @@
 
 use super::Desk;
 use crate::error::{Error, Result};
-use crate::store::events::Audience;
+use crate::store::events::{self, Audience};
 use crate::store::users::{self, User, UserFields};
 use crate::store::{auth, conversations, settings};
 use crate::util::{ct_eq, sha256_hex};
@@ -12,8 +12,26 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-/// Transcript emails a conversation may send per hour.
+/// Transcript emails per hour for one contact (all their conversations),
+/// and for one recipient address (from any contact).
 pub const TRANSCRIPTS_PER_HOUR: i64 = 3;
+
+/// Refuses a transcript over either hourly cap, with the wait until the
+/// oldest counted request leaves the hour.
+fn transcript_cap(conn: &rusqlite::Connection, contact: i64, to: &str, now: i64) -> Result<()> {
+    let hour_ago = now - 3_600_000;
+    let [by_contact, by_address] = events::transcripts_since(conn, contact, to, hour_ago)?;
+    for (per, (sent, oldest)) in [("contact", by_contact), ("address", by_address)] {
+        if sent >= TRANSCRIPTS_PER_HOUR {
+            let wait_ms = oldest.unwrap_or(now) - hour_ago;
+            let mut e =
+                Error::rate_limited((wait_ms / 1000 + 1) as u64).with_code("transcript_limit");
+            e.message = format!("at most {TRANSCRIPTS_PER_HOUR} transcripts per {per} per hour");
+            return Err(e);
+        }
+    }
+    Ok(())
+}
 
 /// Widget settings a visitor's browser may read (`widget.<key>`).
 const PUBLIC_KEYS: &[&str] = &[
@@ -69,6 +87,9 @@ impl Desk {
                 config.insert((*key).to_string(), v.clone());
             }
         }
+        // An uploaded logo is shown to every visitor: signed like any link.
+        self.links
+            .sign_field(config.get_mut("logo"), self.links.frame_exp());
         let online = !self.online_staff()?.is_empty();
         let identity_required = all
             .get("identity.required")
@@ -207,8 +228,9 @@ impl Desk {
     /// only) in the outbox; it leaves once an email provider is configured.
     /// It goes only to the contact's own address: a visitor without one may
     /// name it here, and it is saved on their record first (as the details
-    /// form would). At most `TRANSCRIPTS_PER_HOUR` per conversation, counted
-    /// from the event log, so a restart does not reset the count.
+    /// form would). Capped per contact and per recipient address
+    /// (`transcript_cap`), counted from the event log, so neither a visitor
+    /// with many conversations nor a restart gets past the cap.
     pub fn request_transcript(
         &self,
         actor: &super::Actor,
@@ -233,6 +255,14 @@ impl Desk {
                 return Err(Error::bad("missing_email", "an email address is required"))
             }
             (None, Some(g)) if actor.user_id == contact.id => {
+                // A refused request must not save the address either.
+                let now = crate::util::now_ms();
+                self.store.read(|conn| {
+                    if users::by_email(conn, &g)?.is_some_and(|(u, _)| u.id != contact.id) {
+                        return Err(refused());
+                    }
+                    transcript_cap(conn, contact.id, &g, now)
+                })?;
                 let fields = UserFields {
                     email: Some(g.clone()),
                     ..Default::default()
@@ -243,22 +273,14 @@ impl Desk {
             }
             (None, Some(_)) => return Err(refused()),
         };
-        let text = self.transcript(actor, id, false)?;
+        // The outbox keeps links canonical (invariant 6): the email sender
+        // signs them when it sends.
+        let text = self.transcript_text(actor, id, false, None)?;
         let payload =
             json!({ "to": to, "subject": format!("Your conversation #{}", c.id), "text": text });
-        let uid = actor.user_id;
+        let (uid, contact_id) = (actor.user_id, contact.id);
         self.store.write(move |tx| {
-            let hour_ago = tx.now - 3_600_000;
-            let (sent, oldest) =
-                tx.count_since("conversation.transcript_requested", id, hour_ago)?;
-            if sent >= TRANSCRIPTS_PER_HOUR {
-                let wait_ms = oldest.unwrap_or(tx.now) - hour_ago;
-                let mut e =
-                    Error::rate_limited((wait_ms / 1000 + 1) as u64).with_code("transcript_limit");
-                e.message =
-                    format!("at most {TRANSCRIPTS_PER_HOUR} transcripts per conversation per hour");
-                return Err(e);
-            }
+            transcript_cap(tx.conn, contact_id, &to, tx.now)?;
             let outbox_id =
                 crate::store::outbox::insert(tx, "email", None, None, &payload.to_string())?;
             tx.emit(
@@ -274,7 +296,21 @@ impl Desk {
 
     /// A conversation as the customer saw it (no internal notes, no deleted
     /// messages): plain text, or CSV (`date,user,message,attachments`).
+    /// Attachment links are signed for days: the file is kept and shared.
     pub fn transcript(&self, actor: &super::Actor, id: i64, csv: bool) -> Result<String> {
+        let exp = crate::links::now_secs() + crate::links::MAIL_TTL_SECS;
+        self.transcript_text(actor, id, csv, Some(exp))
+    }
+
+    /// A transcript with its attachment links signed until `exp`, or left
+    /// canonical without one.
+    fn transcript_text(
+        &self,
+        actor: &super::Actor,
+        id: i64,
+        csv: bool,
+        exp: Option<i64>,
+    ) -> Result<String> {
         let c = self.conversation(actor, id)?;
         let mut out = if csv {
             String::from("date,user,message,attachments\r\n")
@@ -296,15 +332,16 @@ impl Desk {
                 .map(|(_, f, l, _)| format!("{f} {l}").trim().to_string())
                 .unwrap_or_default();
             let when = crate::util::sql_datetime(m.created_at);
-            // A transcript is kept and mailed: its links last days, not for ever.
-            let exp = crate::links::now_secs() + crate::links::MAIL_TTL_SECS;
             let files: Vec<String> = m
                 .attachments
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(|x| x["url"].as_str())
-                .map(|u| self.links.sign(u, exp))
+                .map(|u| match exp {
+                    Some(exp) => self.links.sign(u, exp),
+                    None => u.to_string(),
+                })
                 .collect();
             if csv {
                 let q = crate::util::csv_cell;

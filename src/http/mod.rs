@@ -463,8 +463,7 @@ impl SseBody {
 /// upload links, and each delivery signs them afresh (`links`), so a cached
 /// event never hands out a stale link. None when it holds no upload link.
 fn signed_event(links: &crate::links::Links, json: &str) -> Option<String> {
-    let exp = crate::links::now_secs() + crate::links::FRAME_TTL_SECS;
-    links.sign_event(json, exp)
+    links.sign_at(json, "/data/message", links.frame_exp())
 }
 
 /// Server-sent events: a small thread per stream writes events as the hub

@@ -57,6 +57,29 @@ pub fn max_id(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
 }
 
+/// Transcript requests since `since` (unix ms): for the conversations
+/// of `contact`, and to the address `to` from anyone, each as (count,
+/// oldest created_at). Both read the partial index of transcript events.
+pub fn transcripts_since(
+    conn: &Connection,
+    contact: i64,
+    to: &str,
+    since: i64,
+) -> Result<[(i64, Option<i64>); 2]> {
+    const RECENT: &str = "SELECT count(*), min(created_at) FROM events
+         WHERE kind = 'conversation.transcript_requested' AND created_at >= ?1";
+    let pair = |r: &Row| Ok((r.get(0)?, r.get(1)?));
+    let by_contact = conn
+        .prepare_cached(&format!("{RECENT} AND visitor_id = ?2"))?
+        .query_row(params![since, contact], pair)?;
+    let by_address = conn
+        .prepare_cached(&format!(
+            "{RECENT} AND json_extract(payload, '$.to') = ?2 COLLATE NOCASE"
+        ))?
+        .query_row(params![since, to], pair)?;
+    Ok([by_contact, by_address])
+}
+
 /// Events after `after`, oldest first.
 pub fn since(conn: &Connection, after: i64, limit: i64) -> Result<Vec<Event>> {
     let mut st = conn.prepare_cached(&format!(
@@ -85,24 +108,6 @@ impl Tx<'_> {
     /// How many `kind` events a conversation had since `since` (ms), and
     /// when the oldest of them was; found through its owner's events
     /// (indexed), which rate limits keep few.
-    pub fn count_since(
-        &self,
-        kind: &str,
-        conversation_id: i64,
-        since: i64,
-    ) -> Result<(i64, Option<i64>)> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT count(*), min(created_at) FROM events
-                 WHERE visitor_id = (SELECT user_id FROM conversations WHERE id = ?2)
-                   AND conversation_id = ?2 AND kind = ?1 AND created_at >= ?3",
-            )?
-            .query_row(params![kind, conversation_id, since], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?)
-    }
-
     pub fn emit(
         &mut self,
         kind: &str,

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/002_articles_automations_reports.sql"),
     include_str!("../../migrations/003_token_logins.sql"),
     include_str!("../../migrations/004_webhook_disabled_at.sql"),
+    include_str!("../../migrations/005_transcript_events.sql"),
 ];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");

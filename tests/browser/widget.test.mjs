@@ -152,6 +152,45 @@ test("an attachment goes from the widget to the inbox", async () => {
   site.close();
 });
 
+test("dead attachment links recover: the widget with its token, the inbox with its cookie", async () => {
+  await server.presence(true);
+  const site = await startHostSite(server.base);
+  const { page, frame } = await visitorPage(site);
+  // Every signed link is refused, as it would be once expired (a chat open
+  // longer than the links live).
+  const dead = (url) => url.pathname.startsWith("/uploads/") && url.searchParams.has("sig");
+  const refuse = (route) => route.fulfill({ status: 403, contentType: "application/json", body: '{"error":{"code":"invalid_link","message":"expired"}}' });
+  await page.context().route(dead, refuse);
+  await frame.click("#launcher");
+  const png = Buffer.from(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
+    "1f15c4890000000a49444154789c6300010000050001" + "0d0a2db40000000049454e44ae426082", "hex");
+  await frame.setInputFiles("#file", { name: "late.png", mimeType: "image/png", buffer: png });
+  await frame.waitForFunction(() => {
+    const img = document.querySelector(".msg.mine .bubble img[alt='late.png']");
+    return img && img.naturalWidth === 1 && img.src.startsWith("blob:");
+  }, null, { timeout: 20000 });
+
+  const agent = await loginAgent(browser, server);
+  await agent.context().route(dead, refuse);
+  await agent.click("#list li:has-text('late.png'), #list li >> nth=0");
+  await agent.waitForFunction(() => {
+    const img = document.querySelector("#messages img[alt='late.png']");
+    return img && img.naturalWidth === 1 && !img.src.includes("sig=");
+  }, null, { timeout: 20000 });
+
+  // A download drawn long ago: its link has expired when clicked.
+  await agent.setInputFiles("#file", { name: "old.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 test") });
+  const link = await frame.waitForSelector(".msg:not(.mine) .attachment:has-text('old.pdf')");
+  await link.evaluate((a) => { a.href = a.href.replace(/exp=\d+/, "exp=1000"); });
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 20000 }), link.click()]);
+  assert.equal(download.suggestedFilename(), "old.pdf");
+  await agent.context().close();
+  await page.context().close();
+  await server.presence(false);
+  site.close();
+});
+
 test("the visitor rates a closed conversation and asks for the transcript", async () => {
   await server.presence(true);
   const site = await startHostSite(server.base);

@@ -360,3 +360,177 @@ fn webhooks_carry_week_long_links_identical_across_retries() {
     );
     assert_eq!(fetch(&s, url, None), (200, PNG.to_vec()));
 }
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn exp_of(url: &str) -> i64 {
+    let q = url.split_once("exp=").expect(url).1;
+    q.split('&').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn frame_links_last_a_day_and_repeat_within_six_hours() {
+    let s = Server::start();
+    let (visitor, _) = s.visitor("Long");
+    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, up) = upload(&s, &bearer(&visitor), "cat.png", "image/png", PNG);
+    visitor.post(
+        &format!("/api/v1/widget/conversations/{cid}/messages"),
+        json!({"attachments": [up["attachment"]]}),
+    );
+    let read = || {
+        visitor.get(&format!("/api/v1/widget/conversations/{cid}"))["messages"][0]["attachments"][0]
+            ["url"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Two reads a moment apart (unless a six-hour boundary falls between).
+    let (first, second) = (read(), read());
+    let exp = exp_of(&first);
+    assert!(first == second || exp_of(&second) > exp, "{first} {second}");
+    let now = now_secs();
+    assert_eq!(exp % (6 * 3600), 0, "{first}");
+    assert!(exp >= now + 24 * 3600 - 5, "lives a day: {exp} vs {now}");
+    assert!(exp <= now + 30 * 3600 + 5, "{exp} vs {now}");
+    assert_eq!(fetch(&s, &first, None), (200, PNG.to_vec()));
+}
+
+#[test]
+fn uploaded_logos_and_avatars_reach_visitors_signed() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    let resp = agent()
+        .post(s.url("/api/v1/uploads?name=logo.png"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "image/png")
+        .send(PNG)
+        .unwrap();
+    let up: Value = serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    let canonical = path_of(up["attachment"]["url"].as_str().unwrap()).to_string();
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({"widget.logo": canonical})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let me = admin.get("/api/v1/me")["user"]["id"].as_i64().unwrap();
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{me}"),
+        Some(json!({"avatar": canonical})),
+    );
+    assert_eq!(st, 200, "{v}");
+
+    // The logo, as any visitor's frame reads it.
+    let logo = s.anon().get("/api/v1/widget/config")["config"]["logo"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The agent's avatar on their message, as the visitor reads it.
+    let (visitor, _) = s.visitor("Val");
+    let cid = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "hi"}}),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({"body": "hello"}),
+    );
+    let conv = visitor.get(&format!("/api/v1/widget/conversations/{cid}"));
+    let avatar = conv["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|m| m["sender"]["avatar"].as_str().filter(|a| !a.is_empty()))
+        .unwrap_or_else(|| panic!("{conv}"))
+        .to_string();
+    for url in [&logo, &avatar] {
+        assert!(url.starts_with(&canonical) && url.contains("sig="), "{url}");
+        assert_eq!(fetch(&s, url, None), (200, PNG.to_vec()), "{url}");
+    }
+    // Stored canonical.
+    assert_eq!(
+        admin.get(&format!("/api/v1/users/{me}"))["user"]["avatar"],
+        canonical.as_str()
+    );
+}
+
+#[test]
+fn transcript_mail_in_the_outbox_keeps_links_canonical() {
+    let s = Server::start();
+    let (visitor, _) = s.visitor("Tara");
+    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, up) = upload(&s, &bearer(&visitor), "cat.png", "image/png", PNG);
+    let canonical = path_of(up["attachment"]["url"].as_str().unwrap()).to_string();
+    visitor.post(
+        &format!("/api/v1/widget/conversations/{cid}/messages"),
+        json!({"attachments": [up["attachment"]]}),
+    );
+    let (st, v) = visitor.call(
+        "POST",
+        &format!("/api/v1/widget/conversations/{cid}/transcript"),
+        Some(json!({"email": "tara@example.com"})),
+    );
+    assert_eq!(st, 202, "{v}");
+    let db = rusqlite::Connection::open(s.data.join("frontporch.db")).unwrap();
+    let payload: String = db
+        .query_row(
+            "SELECT payload FROM outbox WHERE channel = 'email'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let text = serde_json::from_str::<Value>(&payload).unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains(&format!("attachment: {canonical}\n")),
+        "{text}"
+    );
+    assert!(!text.contains("sig="), "{text}");
+}
+
+#[test]
+fn settings_exports_leave_the_identity_secret_out() {
+    let s = Server::start();
+    let admin = s.admin_token();
+    let secret = s.client(&admin).get("/api/v1/settings")["settings"]["identity.secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = succeed(&s, &admin, &[("function", "export-settings")])
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = &url[url.find("/uploads/").unwrap()..];
+    // Any staff credential reads an upload: the file holds no secret.
+    let (st, body) = fetch(&s, path, None);
+    assert_eq!(st, 200);
+    let body = String::from_utf8(body).unwrap();
+    assert!(!body.contains(&secret), "{body}");
+    assert!(!body.contains("identity.secret"), "{body}");
+    // Importing it keeps the install's secret.
+    succeed(
+        &s,
+        &admin,
+        &[("function", "import-settings"), ("file_url", &url)],
+    );
+    assert_eq!(
+        s.client(&admin).get("/api/v1/settings")["settings"]["identity.secret"],
+        secret.as_str()
+    );
+}

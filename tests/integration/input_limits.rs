@@ -425,3 +425,66 @@ fn transcripts_go_only_to_the_contact_and_at_most_three_an_hour() {
         "{v}"
     );
 }
+
+/// Opens a conversation for `c` and returns its id.
+fn open(c: &Client) -> i64 {
+    c.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "hello"}}),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[test]
+fn transcripts_are_capped_per_contact_and_per_recipient_address() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    // One visitor, four conversations: the cap counts all of them.
+    let (vic, vid) = s.visitor("Vic");
+    let convs: Vec<i64> = (0..4).map(|_| open(&vic)).collect();
+    for (i, cid) in convs[..3].iter().enumerate() {
+        let email = (i == 0).then_some("victim@example.org");
+        let (st, _, v) = transcript(&vic, *cid, email);
+        assert_eq!(st, 202, "{v}");
+    }
+    let (st, h, v) = transcript(&vic, convs[3], None);
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (429, Some("transcript_limit")),
+        "{v}"
+    );
+    assert!(header(&h, "retry-after").is_some());
+
+    // The address is given up and claimed by another visitor: the address
+    // has had its three this hour, and the refused request saves nothing.
+    let (st, v) = vic.call(
+        "PATCH",
+        "/api/v1/widget/me",
+        Some(json!({"email": "vic@example.net"})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (mal, mid) = s.visitor("Mal");
+    let cid = open(&mal);
+    let (st, _, v) = transcript(&mal, cid, Some("VICTIM@example.org"));
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (429, Some("transcript_limit")),
+        "{v}"
+    );
+    assert!(v["error"]["message"].as_str().unwrap().contains("address"));
+    assert_eq!(
+        admin.get(&format!("/api/v1/users/{mid}"))["user"]["email"],
+        Value::Null
+    );
+    // Another address of a fresh contact is not held up by either count.
+    let (st, _, v) = transcript(&mal, cid, Some("mal@example.net"));
+    assert_eq!(st, 202, "{v}");
+
+    let events = admin.get("/api/v1/events?after=0").to_string();
+    assert_eq!(
+        events.matches("conversation.transcript_requested").count(),
+        4,
+        "{vid}"
+    );
+}

@@ -150,7 +150,7 @@ pub(super) fn conversation_details(c: &Conversation, u: &User) -> Value {
 /// the reader (see `links`).
 pub(super) fn message_record(links: &crate::links::Links, m: &Message) -> Value {
     let (utype, first, last, avatar) = m.sender.clone().unwrap_or_default();
-    let exp = crate::links::now_secs() + crate::links::FRAME_TTL_SECS;
+    let exp = links.frame_exp();
     let attachments: Vec<Value> = m
         .attachments
         .as_array()
@@ -165,7 +165,7 @@ pub(super) fn message_record(links: &crate::links::Links, m: &Message) -> Value 
         "status_code": if m.read_at.is_some() { "2" } else { "0" },
         "payload": if m.payload.as_object().is_none_or(|o| o.is_empty()) { String::new() } else { m.payload.to_string() },
         "conversation_id": s(m.conversation_id), "first_name": first, "last_name": last,
-        "profile_image": avatar.unwrap_or_default(), "user_type": utype,
+        "profile_image": avatar.map(|a| links.sign(&a, exp)).unwrap_or_default(), "user_type": utype,
     })
 }
 
