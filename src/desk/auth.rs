@@ -166,8 +166,7 @@ impl Desk {
     /// Starts an anonymous (or self-described) visitor and returns its token.
     pub fn create_visitor(&self, fields: UserFields) -> Result<(String, User)> {
         let mut fields = fields;
-        super::users::reject_privileged(&fields, "visitors")?;
-        super::users::validate_fields(&mut fields)?;
+        self.visitor_fields(None, &mut fields, "visitors")?;
         let user_type = if fields.email.is_some() {
             "lead"
         } else {

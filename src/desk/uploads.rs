@@ -253,21 +253,33 @@ impl Desk {
         list: &mut [super::messages::Attachment],
     ) -> Result<()> {
         for a in list {
-            a.url = self.links.canonical(&a.url);
-            let path = a
-                .url
-                .strip_prefix(self.links.public_url())
-                .unwrap_or(&a.url);
-            if let Some(token) = crate::links::upload_token(path) {
-                if !self.may_read_upload(actor, token)? {
-                    return Err(Error::bad(
-                        "invalid_attachment",
-                        "an attachment links to a file that is not yours",
-                    ));
-                }
-            }
+            a.url = self.own_link(Some(actor), &a.url, "invalid_attachment")?;
         }
         Ok(())
+    }
+
+    /// `url` made canonical, refused (with `code`) when it links to one of
+    /// our uploads that `actor` may not read (a visitor not yet created may
+    /// read none): every link we store is signed again for its readers, so
+    /// storing someone else's would renew a stale or forwarded link.
+    pub(super) fn own_link(
+        &self,
+        actor: Option<&Actor>,
+        url: &str,
+        code: &'static str,
+    ) -> Result<String> {
+        let url = self.links.canonical(url);
+        let path = url.strip_prefix(self.links.public_url()).unwrap_or(&url);
+        if let Some(token) = crate::links::upload_token(path) {
+            let ours = match actor {
+                Some(a) => self.may_read_upload(a, token)?,
+                None => false,
+            };
+            if !ours {
+                return Err(Error::bad(code, "that links to a file that is not yours"));
+            }
+        }
+        Ok(url)
     }
 
     /// An upload's metadata and where its bytes are.

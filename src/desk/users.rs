@@ -320,10 +320,31 @@ impl Desk {
         })
     }
 
+    /// Checks what a visitor (`visitor_id`, or one not created yet) says of
+    /// themselves: no privileged fields, the shapes of `validate_fields`, and
+    /// an avatar among our uploads only if it is theirs.
+    pub(super) fn visitor_fields(
+        &self,
+        visitor_id: Option<i64>,
+        fields: &mut UserFields,
+        what: &str,
+    ) -> Result<()> {
+        reject_privileged(fields, what)?;
+        validate_fields(fields)?;
+        if let Some(avatar) = &fields.avatar {
+            let actor = visitor_id.map(|user_id| Actor {
+                role: super::Role::Visitor,
+                user_id,
+                token_id: None,
+            });
+            fields.avatar = Some(self.own_link(actor.as_ref(), avatar, "invalid_avatar")?);
+        }
+        Ok(())
+    }
+
     /// A visitor describing themselves (name, email, custom fields, page URL).
     pub fn update_self_visitor(&self, visitor: &User, mut fields: UserFields) -> Result<User> {
-        reject_privileged(&fields, "visitors")?;
-        validate_fields(&mut fields)?;
+        self.visitor_fields(Some(visitor.id), &mut fields, "visitors")?;
         let id = visitor.id;
         let promote = visitor.user_type == "visitor"
             && fields.email.as_deref().is_some_and(|e| !e.is_empty());

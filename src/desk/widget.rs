@@ -114,8 +114,7 @@ impl Desk {
             hash,
             mut fields,
         } = input;
-        super::users::reject_privileged(&fields, "identify")?;
-        super::users::validate_fields(&mut fields)?;
+        self.visitor_fields(Some(visitor.id), &mut fields, "identify")?;
         super::check_len("id", &id, 200)?;
         // A weak secret counts as none: verification is off, not open.
         let secret = self

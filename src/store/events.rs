@@ -105,9 +105,6 @@ pub fn since_for_visitor(
 
 impl Tx<'_> {
     /// Appends an event (and the outbox rows of the webhooks that want it).
-    /// How many `kind` events a conversation had since `since` (ms), and
-    /// when the oldest of them was; found through its owner's events
-    /// (indexed), which rate limits keep few.
     pub fn emit(
         &mut self,
         kind: &str,

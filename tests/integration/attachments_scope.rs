@@ -268,6 +268,44 @@ fn a_visitor_cannot_get_a_link_to_a_file_not_theirs() {
         &format!("/api/v1/widget/conversations/{eid}/messages"),
         json!({"attachments": [mine["attachment"]]}),
     );
+
+    // An avatar is signed for its readers too: not someone else's file,
+    // whichever way a visitor describes themselves.
+    for (path, body) in [
+        ("/api/v1/widget/me", json!({"avatar": leaked})),
+        (
+            "/api/v1/widget/identify",
+            json!({"id": "eve-1", "avatar": path_of(&leaked)}),
+        ),
+    ] {
+        let method = if path.ends_with("/me") {
+            "PATCH"
+        } else {
+            "POST"
+        };
+        let (st, v) = eve.call(method, path, Some(body));
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (400, Some("invalid_avatar")),
+            "{path}: {v}"
+        );
+    }
+    let (st, v) = s.anon().call(
+        "POST",
+        "/api/v1/widget/session",
+        Some(json!({"avatar": path_of(&leaked)})),
+    );
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_avatar")),
+        "{v}"
+    );
+    let (st, v) = eve.call(
+        "PATCH",
+        "/api/v1/widget/me",
+        Some(json!({"avatar": mine["attachment"]["url"]})),
+    );
+    assert_eq!(st, 200, "{v}");
 }
 
 #[test]
