@@ -508,3 +508,39 @@ fn refused_requests_are_read_by_clients_that_write_everything_first() {
     assert!(status_line(&resp).starts_with("HTTP/1.1 431"), "{resp:?}");
     assert!(healthz_ok(&s));
 }
+
+/// H1: a body read before the handler may come after `100 Continue` or in
+/// chunks; both still reach the handler whole.
+#[test]
+fn continue_and_chunked_bodies_are_read_before_the_handler() {
+    let s = Server::start();
+    let body = format!(r#"{{"first_name":"{}"}}"#, "C".repeat(40));
+    let mut t = connect(&s);
+    let head = format!(
+        "POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    t.write_all(head.as_bytes()).unwrap();
+    let cont = read_response(&mut t);
+    assert!(status_line(&cont).starts_with("HTTP/1.1 100"), "{cont:?}");
+    t.write_all(body.as_bytes()).unwrap();
+    let resp = read_response(&mut t);
+    assert!(status_line(&resp).starts_with("HTTP/1.1 201"), "{resp}");
+
+    let (a, b) = body.split_at(10);
+    let chunked = format!(
+        "POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n",
+        a.len(),
+        b.len()
+    );
+    let resp = exchange(&s, chunked.as_bytes());
+    assert!(status_line(&resp).starts_with("HTTP/1.1 201"), "{resp}");
+    assert!(resp.contains(&"C".repeat(40)), "{resp}");
+
+    let broken = "POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\n\
+                  Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
+    let resp = exchange(&s, broken.as_bytes());
+    assert!(status_line(&resp).starts_with("HTTP/1.1 400"), "{resp}");
+}
