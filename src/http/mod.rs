@@ -14,6 +14,9 @@
 //! - It spawns a thread per connection (up to the connection cap): we raise
 //!   the open-file limit and make those threads' stacks small (RUST_MIN_STACK,
 //!   in main).
+//! - Bodies up to FRONTPORCH_MAX_BODY arrive whole on tiny_http's connection
+//!   thread before a worker sees the request; only larger (upload) bodies are
+//!   read by a worker, a quarter of the workers at most (`Streaming`).
 //! - Bodies are read under a size limit (413); long-poll requests are parked
 //!   in the realtime hub, not on a worker thread; SSE gets its own small thread.
 

@@ -213,20 +213,17 @@ where
                 continue_sent = true;
             }
 
-            let mut buffer = vec![0; content_length];
-            let mut offset = 0;
-
-            while offset != content_length {
-                let read = source_data.read(&mut buffer[offset..])?;
-                if read == 0 {
-                    // the socket returned EOF, but we were before the expected content-length
-                    // aborting
-                    let info = "Connection has been closed before we received enough data";
-                    let err = IoError::new(ErrorKind::ConnectionAborted, info);
-                    return Err(RequestCreationError::CreationIoError(err));
-                }
-
-                offset += read;
+            // grown as bytes arrive: a connection that declares a large
+            // body but sends little holds little memory
+            let mut buffer = Vec::new();
+            (&mut source_data)
+                .take(content_length as u64)
+                .read_to_end(&mut buffer)?;
+            if buffer.len() != content_length {
+                // the socket returned EOF, but we were before the expected content-length
+                let info = "Connection has been closed before we received enough data";
+                let err = IoError::new(ErrorKind::ConnectionAborted, info);
+                return Err(RequestCreationError::CreationIoError(err));
             }
 
             Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>
