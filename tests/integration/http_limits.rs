@@ -358,7 +358,10 @@ fn trickle(
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                         done[i] = c.write(b" ").is_err();
                     }
-                    Err(_) => done[i] = true,
+                    Err(e) => {
+                        answers[i].extend_from_slice(format!("error: {e}").as_bytes());
+                        done[i] = true;
+                    }
                 }
             }
             std::thread::sleep(Duration::from_millis(500));
