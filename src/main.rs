@@ -268,8 +268,14 @@ fn open_desk(c: &Config) -> Result<desk::Desk, String> {
     let last = store::events::max_id(&conn).map_err(|e| e.to_string())?;
     drop(conn);
     let hub = realtime::Hub::new(last, 1, std::time::Duration::from_secs(1));
-    let store = store::Store::open(&c.db_path(), c.durability, c.checkpoints, Box::new(|_| {}))
-        .map_err(|e| e.to_string())?;
+    let store = store::Store::open(
+        &c.db_path(),
+        c.durability,
+        c.checkpoints,
+        Box::new(|_| {}),
+        webhook_formats::fan_out,
+    )
+    .map_err(|e| e.to_string())?;
     desk::Desk::new(store, hub, c.bcrypt_cost, c.data_dir.clone(), &c.public_url)
         .map_err(|e| e.to_string())
 }
@@ -323,8 +329,14 @@ fn serve(c: Config) -> Result<(), String> {
             }
         })
     };
-    let store =
-        store::Store::open(&path, c.durability, c.checkpoints, hook).map_err(|e| e.to_string())?;
+    let store = store::Store::open(
+        &path,
+        c.durability,
+        c.checkpoints,
+        hook,
+        webhook_formats::fan_out,
+    )
+    .map_err(|e| e.to_string())?;
     let desk = Arc::new(
         desk::Desk::new(
             store.clone(),

@@ -557,17 +557,18 @@ pub fn event_stream(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<
 }
 
 /// `GET /reports?name=&date_start=&date_end=&timezone=`: one of the named
-/// reports (Support Board's names).
+/// reports (Support Board's names), presented as Support Board presents it.
 pub fn report(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let name = ctx
         .q("name")
         .ok_or_else(|| Error::bad("missing_name", "name is required"))?;
-    let r = app.desk.report(
+    let data = app.desk.report(
         caller.actor()?,
         name,
         ctx.q("date_start"),
         ctx.q("date_end"),
         ctx.q("timezone"),
     )?;
+    let r = super::support_board::reports::present(name, data);
     ok(json!({ "report": r }))
 }

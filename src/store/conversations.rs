@@ -1,6 +1,6 @@
 //! Conversations and their participants.
 
-use super::writer::Tx;
+use super::tx::Tx;
 use super::{found, json_col};
 use crate::error::Result;
 use rusqlite::{params, Connection, Row};

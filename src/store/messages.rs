@@ -2,7 +2,7 @@
 
 use super::found;
 use super::json_col;
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! Users of every type: visitors, leads, contacts, agents, admins, bots.
 
 use super::json_col;
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Deserialize;

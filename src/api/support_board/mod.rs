@@ -19,7 +19,7 @@ mod delivery;
 mod knowledge_base;
 mod messages;
 mod records;
-mod reports;
+pub(crate) mod reports;
 mod transport;
 mod users;
 
