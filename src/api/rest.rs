@@ -10,7 +10,7 @@ use crate::desk::conversations::{ConversationInput, ConversationPatch};
 use crate::desk::conversations::{Filter, Status};
 use crate::desk::messages::MessageInput;
 use crate::desk::users::UserFields;
-use crate::desk::Role;
+use crate::desk::{check_status, Role, Sent};
 use crate::error::{Error, Result};
 use crate::http::ratelimit;
 use crate::http::request::Ctx;
@@ -276,20 +276,23 @@ pub fn delete_user(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<R
 }
 
 /// `status` accepts numbers, names, or `inbox` (live + both waiting states).
-fn parse_statuses(v: Option<&str>) -> Result<Vec<i64>> {
+/// Numbers that are no status are refused by `check_status`, after the
+/// other parameters.
+fn parse_statuses(v: Option<&str>) -> Result<Vec<Sent<Status>>> {
     let Some(v) = v else {
-        return Ok(Status::inbox_codes());
+        return Ok(Status::INBOX.map(Sent::from).to_vec());
     };
     let mut out = Vec::new();
     for part in v.split(',') {
         match part {
             "all" => return Ok(vec![]),
-            "inbox" => out.extend(Status::inbox_codes()),
+            "inbox" => out.extend(Status::INBOX.map(Sent::from)),
             p => {
                 let n = p
                     .parse::<i64>()
                     .ok()
-                    .or_else(|| Status::from_name(p).map(Status::code))
+                    .map(Sent::read)
+                    .or_else(|| Status::from_name(p).map(Sent::from))
                     .ok_or_else(|| Error::bad("invalid_status", format!("unknown status {p:?}")))?;
                 out.push(n);
             }
@@ -301,8 +304,8 @@ fn parse_statuses(v: Option<&str>) -> Result<Vec<i64>> {
 pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (limit, offset) = ctx.page(50, 100)?;
     let agent = ctx.q("agent_id");
-    let filter = Filter {
-        statuses: parse_statuses(ctx.q("status"))?,
+    let statuses = parse_statuses(ctx.q("status"))?;
+    let mut filter = Filter {
         department_id: ctx.q_i64("department_id")?,
         agent_id: if agent == Some("none") {
             None
@@ -315,7 +318,9 @@ pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> R
         search: ctx.q("search").map(String::from),
         limit,
         offset,
+        ..Default::default()
     };
+    filter.statuses = statuses.iter().map(check_status).collect::<Result<_>>()?;
     let convs = app.desk.list_conversations(caller.actor()?, filter)?;
     ok(json!({ "conversations": list(&convs, |c| c.to_json()), "limit": limit, "offset": offset }))
 }
