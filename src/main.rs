@@ -6,6 +6,7 @@ mod app;
 mod config;
 mod delivery;
 mod desk;
+mod domain;
 mod error;
 mod http;
 mod links;
@@ -158,7 +159,7 @@ fn run(args: Args) -> Result<(), String> {
             }
             let (first, last) = split_name(args.flag("name").unwrap_or(""));
             let f = store::users::UserFields {
-                user_type: Some(role.into()),
+                user_type: Some(desk::Sent::read(role.into())),
                 email: Some(email.into()),
                 password: Some(password.into()),
                 first_name: Some(first),
@@ -407,7 +408,7 @@ fn first_admin(desk: &desk::Desk, c: &Config) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| generated.clone());
     let f = store::users::UserFields {
-        user_type: Some("admin".into()),
+        user_type: Some(desk::users::UserType::Admin.into()),
         email: Some(email.clone()),
         password: Some(password.clone()),
         first_name: Some("Admin".into()),

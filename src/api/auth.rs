@@ -78,7 +78,7 @@ pub fn caller(app: &App, ctx: &Ctx) -> Result<Caller> {
                     .with_code("csrf_failed"));
             }
         }
-        let role = if user.user_type == "admin" {
+        let role = if user.user_type == crate::desk::users::UserType::Admin {
             Role::Admin
         } else {
             Role::Agent

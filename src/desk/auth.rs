@@ -1,5 +1,6 @@
 //! Logging in and out, sessions, API tokens and visitor tokens.
 
+use super::users::UserType;
 use super::{Actor, Desk, Role};
 use crate::error::{Error, Result};
 use crate::realtime::{Credential, Revoked};
@@ -26,7 +27,7 @@ impl Desk {
         let denied =
             || Error::unauthorized("wrong email or password").with_code("invalid_credentials");
         let (user, hash) = match found {
-            Some((u, Some(h))) if u.is_staff() && u.user_type != "bot" => (u, h),
+            Some((u, Some(h))) if u.user_type.is_agent() => (u, h),
             _ => {
                 // Spend the same time as a wrong password would.
                 self.verify_password(password, self.dummy_hash());
@@ -168,9 +169,9 @@ impl Desk {
         let mut fields = fields;
         self.visitor_fields(None, &mut fields, "visitors")?;
         let user_type = if fields.email.is_some() {
-            "lead"
+            UserType::Lead
         } else {
-            "visitor"
+            UserType::Visitor
         };
         if fields.email.as_deref() == Some("") {
             fields.email = None;

@@ -17,6 +17,9 @@ pub mod users;
 pub mod webhooks;
 pub mod widget;
 
+/// A domain value as a client sent it (the desk's JSON inputs hold them).
+pub use crate::domain::Sent;
+use crate::domain::Status;
 use crate::error::{Error, Result};
 use crate::realtime::Hub;
 use crate::store::users::User;
@@ -202,6 +205,16 @@ pub fn check_len(field: &str, value: &str, max: usize) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A status as sent, or `invalid_status`.
+pub fn check_status(status: &Sent<Status>) -> Result<Status> {
+    status.known().ok_or_else(|| {
+        Error::bad(
+            "invalid_status",
+            "status must be 0 (live), 1, 2, 3 (archive) or 4 (trash)",
+        )
+    })
 }
 
 /// Events as (id, JSON) and the cursor they lead to.
