@@ -1,7 +1,7 @@
 //! Conversations: open, list, read, change status, assign, retitle, delete.
 
 use super::{check_len, Actor, Desk, Role};
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use crate::store::conversations::{self as convs, NewConversation};
 pub use crate::store::conversations::{Conversation, Filter, STATUS_NAMES};
 use crate::store::events::Audience;
@@ -100,10 +100,7 @@ pub fn double_option<'de, D: serde::Deserializer<'de>>(
 
 pub fn check_status(status: i64) -> Result<()> {
     if Status::from_code(status).is_none() {
-        return Err(Error::bad(
-            "invalid_status",
-            "status must be 0 (live), 1, 2, 3 (archive) or 4 (trash)",
-        ));
+        return Err(error::INVALID_STATUS.err());
     }
     Ok(())
 }
@@ -111,10 +108,7 @@ pub fn check_status(status: i64) -> Result<()> {
 fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
     match users::find(conn, agent_id)? {
         Some(u) if u.kind().is_agent() && !u.disabled => Ok(()),
-        _ => Err(Error::bad(
-            "invalid_agent",
-            "agent_id is not an active agent or admin",
-        )),
+        _ => Err(error::INVALID_AGENT.err()),
     }
 }
 
@@ -146,9 +140,7 @@ impl Desk {
             ));
         }
         let user_id = if staff {
-            input
-                .user_id
-                .ok_or_else(|| Error::bad("missing_user_id", "user_id is required"))?
+            input.user_id.ok_or_else(|| error::MISSING_USER_ID.err())?
         } else {
             actor.user_id
         };
@@ -164,7 +156,7 @@ impl Desk {
         check_len("source", &source, 40)?;
         let extra = Value::Object(input.extra.unwrap_or_default());
         if extra.to_string().len() > 16_384 {
-            return Err(Error::bad("too_large", "extra is limited to 16 KiB"));
+            return Err(error::TOO_LARGE.with("extra is limited to 16 KiB"));
         }
         let message = match input.message {
             Some(m) => Some(self.prepare_message(actor, m)?),
@@ -172,11 +164,9 @@ impl Desk {
         };
         let (dept, agent, actor_id) = (input.department_id, input.agent_id, actor.user_id);
         let (conv, msg) = self.store.write(move |tx| {
-            users::find(tx.conn, user_id)?
-                .ok_or_else(|| Error::bad("invalid_user", "user_id does not exist"))?;
+            users::find(tx.conn, user_id)?.ok_or_else(|| error::INVALID_USER.err())?;
             if let Some(d) = dept {
-                departments::get(tx.conn, d)
-                    .map_err(|_| Error::bad("invalid_department", "department does not exist"))?;
+                departments::get(tx.conn, d).map_err(|_| error::INVALID_DEPARTMENT.err())?;
             }
             if let Some(a) = agent {
                 check_agent(tx.conn, a)?;
@@ -289,9 +279,7 @@ impl Desk {
             }
             if let Some(dept) = patch.department_id.filter(|d| *d != before.department_id) {
                 if let Some(d) = dept {
-                    departments::get(tx.conn, d).map_err(|_| {
-                        Error::bad("invalid_department", "department does not exist")
-                    })?;
+                    departments::get(tx.conn, d).map_err(|_| error::INVALID_DEPARTMENT.err())?;
                 }
                 convs::set_department(tx, id, dept)?;
                 tx.emit(
@@ -323,7 +311,7 @@ impl Desk {
                 }
                 let merged = Value::Object(merged);
                 if merged.to_string().len() > 16_384 {
-                    return Err(Error::bad("too_large", "extra is limited to 16 KiB"));
+                    return Err(error::TOO_LARGE.with("extra is limited to 16 KiB"));
                 }
                 convs::set_extra(tx, id, &merged)?;
                 tx.emit(

@@ -17,7 +17,7 @@ pub mod users;
 pub mod webhooks;
 pub mod widget;
 
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use crate::realtime::Hub;
 use crate::store::users::User;
 use crate::store::Store;
@@ -179,16 +179,10 @@ impl Desk {
 
 pub fn validate_password(password: &str) -> Result<()> {
     if password.chars().count() < 8 {
-        return Err(Error::bad(
-            "weak_password",
-            "password must have at least 8 characters",
-        ));
+        return Err(error::WEAK_PASSWORD.err());
     }
     if password.len() > 72 {
-        return Err(Error::bad(
-            "password_too_long",
-            "password must be at most 72 bytes",
-        ));
+        return Err(error::PASSWORD_TOO_LONG.err());
     }
     Ok(())
 }
@@ -196,10 +190,7 @@ pub fn validate_password(password: &str) -> Result<()> {
 /// Rejects strings longer than `max` characters, naming the field.
 pub fn check_len(field: &str, value: &str, max: usize) -> Result<()> {
     if value.chars().count() > max {
-        return Err(Error::bad(
-            "too_long",
-            format!("{field} must be at most {max} characters"),
-        ));
+        return Err(error::TOO_LONG.with(format!("{field} must be at most {max} characters")));
     }
     Ok(())
 }

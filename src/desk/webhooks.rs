@@ -1,7 +1,7 @@
 //! Webhook endpoints and their delivery log.
 
 use super::{Actor, Desk};
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::store::events::Audience;
 use crate::store::outbox;
 use crate::store::webhooks::{self, Endpoint};
@@ -47,24 +47,16 @@ impl Desk {
                     .iter()
                     .find(|k| *k != "*" && !names.contains(&k.as_str()))
                 {
-                    return Err(Error::bad(
-                        "invalid_event_kind",
-                        format!(
-                            "{k} is not a Support Board webhook Frontporch sends ({})",
-                            names.join(", ")
-                        ),
-                    ));
+                    return Err(error::INVALID_EVENT_KIND.with(format!(
+                        "{k} is not a Support Board webhook Frontporch sends ({})",
+                        names.join(", ")
+                    )));
                 }
                 let key = key.unwrap_or_else(|| crate::util::random_token("", 18));
                 super::check_len("secret", &key, 200)?;
                 key
             }
-            _ => {
-                return Err(Error::bad(
-                    "invalid_format",
-                    "format must be standard or support_board",
-                ))
-            }
+            _ => return Err(error::INVALID_FORMAT.err()),
         };
         let (s, uid, format) = (secret.clone(), actor.user_id, format.to_string());
         let ep = self.store.write(move |tx| {
@@ -152,10 +144,7 @@ impl Desk {
             let d = outbox::get(tx.conn, id)?;
             if let Some(ep) = d["endpoint_id"].as_i64() {
                 if !webhooks::get(tx.conn, ep)?.active {
-                    return Err(Error::conflict(
-                        "endpoint_disabled",
-                        "the endpoint is disabled; enable it first",
-                    ));
+                    return Err(error::ENDPOINT_DISABLED.err());
                 }
             }
             outbox::replay(tx, id)?;
@@ -178,7 +167,7 @@ fn check_kinds(kinds: Vec<String>) -> Result<Vec<String>> {
         kinds
     };
     if kinds.len() > 100 {
-        return Err(Error::bad("too_many", "at most 100 event kinds"));
+        return Err(error::TOO_MANY.with("at most 100 event kinds"));
     }
     for k in &kinds {
         if k.is_empty()
@@ -187,10 +176,7 @@ fn check_kinds(kinds: Vec<String>) -> Result<Vec<String>> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._*-".contains(c))
         {
-            return Err(Error::bad(
-                "invalid_event_kind",
-                format!("invalid event kind {k:?}"),
-            ));
+            return Err(error::INVALID_EVENT_KIND.with(format!("invalid event kind {k:?}")));
         }
     }
     Ok(kinds)

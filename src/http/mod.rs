@@ -23,7 +23,7 @@ pub mod response;
 
 use crate::api::{self, Reply};
 use crate::app::App;
-use crate::error::Error;
+use crate::error::{self, Error};
 use crate::metrics::METRICS;
 use crate::realtime::{Batch, Credential, Poll, Viewer};
 use request::Ctx;
@@ -359,13 +359,7 @@ fn handle(app: &Arc<App>, mut rq: tiny_http::Request) {
 }
 
 fn busy() -> Error {
-    let mut e = Error::new(
-        crate::error::Kind::Unavailable,
-        "too_many_waiters",
-        "too many clients are waiting; retry shortly",
-    );
-    e.retry_after = Some(2);
-    e
+    error::TOO_MANY_WAITERS.err().retry_in(2)
 }
 
 /// Long-poll: answered now if events are there, else parked in the hub.
@@ -385,8 +379,7 @@ fn poll(
     let links = app.desk.links.clone();
     let mut reply: crate::realtime::Reply = Box::new(move |mut batch: Batch| {
         if batch.revoked {
-            let e = Error::unauthorized("the credential of this request was revoked")
-                .with_code("revoked");
+            let e = error::REVOKED.err();
             return respond(rq, Resp::error(&e));
         }
         for e in &mut batch.events {

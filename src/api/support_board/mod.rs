@@ -27,14 +27,15 @@ use super::auth::Caller;
 use super::Reply;
 use crate::app::App;
 use crate::desk::{Actor, Role};
-use crate::error::{Error, Kind, Result};
+use crate::error::{self, Kind, Result};
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
 use serde_json::{json, Value};
 use transport::Args;
 
 /// One Support Board function: its arguments in, its `response` out; an
-/// `Err` becomes `{"success": false, "response": code}`.
+/// `Err` becomes `{"success": false, "response": code}`, the code spelled
+/// by `transport::code`.
 type Function = fn(&App, &Actor, &Args) -> Result<Value>;
 
 /// Every file's table, joined.
@@ -64,7 +65,7 @@ pub fn handle(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     };
     let a = match Args::parse(ctx) {
         Ok(a) => a,
-        Err(e) => return envelope(false, Value::String(e.code.into())),
+        Err(e) => return envelope(false, json!(transport::code(&e))),
     };
     let actor = match a.str("token") {
         Some(t) if !t.is_empty() => match app.desk.api_token(&t)? {
@@ -78,26 +79,15 @@ pub fn handle(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     };
     let result = match function(&name) {
         Some(f) => f(app, &actor, &a),
-        None => Err(Error::bad(
-            "function-not-supported",
-            format!("{name} is not a Support Board function Frontporch answers"),
-        )),
+        None => Err(error::FUNCTION_NOT_SUPPORTED.with(format!(
+            "{name} is not a Support Board function Frontporch answers"
+        ))),
     };
     match result {
         Ok(v) => envelope(true, v),
         // Disk full too: a 507 the client can retry, not a failed call.
         Err(e) if matches!(e.kind, Kind::Internal | Kind::InsufficientStorage) => Err(e),
-        Err(e) => envelope(false, Value::String(sb_code(&e))),
-    }
-}
-
-/// Our error codes in Support Board's spelling (kebab case).
-fn sb_code(e: &Error) -> String {
-    match e.code {
-        "email_taken" => "duplicate-email".into(),
-        "invalid_type" => "invalid-user-type".into(),
-        "invalid_status" => "invalid-status-code".into(),
-        c => c.replace('_', "-"),
+        Err(e) => envelope(false, json!(transport::code(&e))),
     }
 }
 
