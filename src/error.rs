@@ -15,10 +15,13 @@ pub enum Kind {
     Forbidden,
     NotFound,
     MethodNotAllowed,
+    RequestTimeout,
     Conflict,
     TooLarge,
+    UriTooLong,
     UnsupportedMediaType,
     RateLimited,
+    HeadersTooLarge,
     Unavailable,
     /// The disk is full: writes are refused (507), reads still work.
     InsufficientStorage,
@@ -82,7 +85,15 @@ catalogue! {
     /// A file the command line would overwrite (backup).
     EXISTS: Conflict, "exists", "the file already exists";
 
-    // The request
+    // The request (the first five answered by tiny_http itself, before a handler)
+    MALFORMED_REQUEST: BadRequest, "bad_request",
+        "malformed request line or header (only ASCII is allowed)";
+    REQUEST_TIMEOUT: RequestTimeout, "request_timeout", "the request head did not arrive in time";
+    URI_TOO_LONG: UriTooLong, "uri_too_long", "the request line is too long";
+    HEADERS_TOO_LARGE: HeadersTooLarge, "headers_too_large",
+        "the request headers are too large or too many";
+    TOO_MANY_CONNECTIONS: Unavailable, "too_many_connections",
+        "too many open connections; retry shortly";
     BODY_TOO_LARGE: TooLarge, "body_too_large", "the request body is too large";
     READ_ERROR: BadRequest, "read_error", "cannot read the body";
     INVALID_UTF8: BadRequest, "invalid_utf8", "the body is not valid UTF-8";

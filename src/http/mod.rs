@@ -144,24 +144,14 @@ fn limits(c: &crate::config::Config) -> tiny_http::Limits {
 /// The JSON error body for what tiny_http answers by itself, before a
 /// request reaches a handler.
 fn early_error(status: tiny_http::StatusCode) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let (code, message) = match status.0 {
-        408 => ("request_timeout", "the request head did not arrive in time"),
-        414 => ("uri_too_long", "the request line is too long"),
-        431 => (
-            "headers_too_large",
-            "the request headers are too large or too many",
-        ),
-        503 => (
-            "too_many_connections",
-            "too many open connections; retry shortly",
-        ),
-        _ => (
-            "bad_request",
-            "malformed request line or header (only ASCII is allowed)",
-        ),
+    let entry = match status.0 {
+        408 => error::REQUEST_TIMEOUT,
+        414 => error::URI_TOO_LONG,
+        431 => error::HEADERS_TOO_LARGE,
+        503 => error::TOO_MANY_CONNECTIONS,
+        _ => error::MALFORMED_REQUEST,
     };
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
-    Resp::json(status.0, &body).into_tiny()
+    Resp::json(status.0, &response::error_body(&entry.err())).into_tiny()
 }
 
 impl Supervisor {
