@@ -223,6 +223,8 @@ catalogue! {
     INVALID_REPORT: BadRequest, "invalid_report", "not a report name";
 
     // The arguments of Support Board functions (only that surface raises these)
+    SECURITY_ERROR: Forbidden, "security_error", "an admin API token is required";
+    MISSING_FUNCTION: BadRequest, "missing_function", "function is required";
     FUNCTION_NOT_SUPPORTED: BadRequest, "function_not_supported",
         "not a Support Board function Frontporch answers";
     INVALID_ARGUMENTS: BadRequest, "invalid_arguments", "the arguments are not valid";

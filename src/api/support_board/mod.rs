@@ -60,34 +60,31 @@ fn function(name: &str) -> Option<Function> {
 
 /// `POST /script/include/api.php` and `/api.php`.
 pub fn handle(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
-    let envelope = |success: bool, response: Value| {
-        Ok(Resp::json(200, &json!({ "success": success, "response": response })).into())
+    let (success, response) = match Args::parse(ctx).and_then(|a| call(app, &a)) {
+        Ok(v) => (true, v),
+        // Disk full too: a 507 the client can retry, not a failed call.
+        Err(e) if matches!(e.kind, Kind::Internal | Kind::InsufficientStorage) => return Err(e),
+        Err(e) => (false, json!(transport::code(&e))),
     };
-    let a = match Args::parse(ctx) {
-        Ok(a) => a,
-        Err(e) => return envelope(false, json!(transport::code(&e))),
-    };
+    Ok(Resp::json(200, &json!({ "success": success, "response": response })).into())
+}
+
+/// One call: an admin token, then the function it names.
+fn call(app: &App, a: &Args) -> Result<Value> {
     let actor = match a.str("token") {
-        Some(t) if !t.is_empty() => match app.desk.api_token(&t)? {
-            Some(actor) if actor.role == Role::Admin => actor,
-            _ => return envelope(false, json!("security-error")),
-        },
-        _ => return envelope(false, json!("security-error")),
-    };
-    let Some(name) = a.str("function") else {
-        return envelope(false, json!("missing-function"));
-    };
-    let result = match function(&name) {
-        Some(f) => f(app, &actor, &a),
+        Some(t) if !t.is_empty() => app.desk.api_token(&t)?,
+        _ => None,
+    }
+    .filter(|actor| actor.role == Role::Admin)
+    .ok_or_else(|| error::SECURITY_ERROR.err())?;
+    let name = a
+        .str("function")
+        .ok_or_else(|| error::MISSING_FUNCTION.err())?;
+    match function(&name) {
+        Some(f) => f(app, &actor, a),
         None => Err(error::FUNCTION_NOT_SUPPORTED.with(format!(
             "{name} is not a Support Board function Frontporch answers"
         ))),
-    };
-    match result {
-        Ok(v) => envelope(true, v),
-        // Disk full too: a 507 the client can retry, not a failed call.
-        Err(e) if matches!(e.kind, Kind::Internal | Kind::InsufficientStorage) => Err(e),
-        Err(e) => envelope(false, json!(transport::code(&e))),
     }
 }
 
