@@ -81,14 +81,16 @@ catalogue! {
     SHUTTING_DOWN: Unavailable, "shutting_down", "server is shutting down";
     TOO_MANY_WAITERS: Unavailable, "too_many_waiters",
         "too many clients are waiting; retry shortly";
+    TOO_MANY_UPLOADS: Unavailable, "too_many_uploads",
+        "too many uploads are arriving at once; retry shortly";
     METHOD_NOT_ALLOWED: MethodNotAllowed, "method_not_allowed", "method not allowed here";
     /// A file the command line would overwrite (backup).
     EXISTS: Conflict, "exists", "the file already exists";
 
     // The request (the first five answered by tiny_http itself, before a handler)
     MALFORMED_REQUEST: BadRequest, "bad_request",
-        "malformed request line or header (only ASCII is allowed)";
-    REQUEST_TIMEOUT: RequestTimeout, "request_timeout", "the request head did not arrive in time";
+        "malformed request line, header (only ASCII is allowed) or chunked body";
+    REQUEST_TIMEOUT: RequestTimeout, "request_timeout", "the request did not arrive in time";
     URI_TOO_LONG: UriTooLong, "uri_too_long", "the request line is too long";
     HEADERS_TOO_LARGE: HeadersTooLarge, "headers_too_large",
         "the request headers are too large or too many";

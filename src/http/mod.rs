@@ -14,6 +14,9 @@
 //! - It spawns a thread per connection (up to the connection cap): we raise
 //!   the open-file limit and make those threads' stacks small (RUST_MIN_STACK,
 //!   in main).
+//! - Bodies up to FRONTPORCH_MAX_BODY arrive whole on tiny_http's connection
+//!   thread before a worker sees the request; only larger (upload) bodies are
+//!   read by a worker, a quarter of the workers at most (`Streaming`).
 //! - Bodies are read under a size limit (413); long-poll requests are parked
 //!   in the realtime hub, not on a worker thread; SSE gets its own small thread.
 
@@ -136,6 +139,9 @@ fn limits(c: &crate::config::Config) -> tiny_http::Limits {
         body_timeout: secs(c.body_timeout * 4),
         write_timeout: secs(c.write_timeout),
         max_head_bytes: c.max_header_bytes,
+        // Bodies a handler accepts, but for uploads, arrive whole before a
+        // handler thread sees the request: a slow client holds none.
+        max_buffered_body: c.max_body,
         error_response: early_error,
         ..tiny_http::Limits::default()
     }
@@ -213,8 +219,10 @@ impl Supervisor {
     /// Probes the server over loopback every two seconds, at once after any
     /// panic (unpatched tiny_http's accept thread panicked when it could not
     /// clone an accepted socket under EMFILE; kept for anything like it).
-    /// Two failures in a row, or one right
-    /// after a panic, mean nobody is accepting: start a new accept loop.
+    /// Two failures in a row, or one right after a panic, while no connection
+    /// was accepted during the probe, mean nobody is accepting: start a new
+    /// accept loop. (A probe that was accepted but not answered means busy
+    /// handlers; a new server each time would only pile up threads.)
     fn watch(self: Arc<Self>, addr: SocketAddr, stopping: Arc<AtomicBool>) {
         let mut target = addr;
         if target.ip().is_unspecified() {
@@ -236,7 +244,13 @@ impl Supervisor {
                 return;
             }
             let after_panic = PANICKED.swap(false, Ordering::Relaxed);
+            let accepted = self.limits.accepted.load(Ordering::Relaxed);
             if probe(target) {
+                failures = 0;
+            } else if self.limits.accepted.load(Ordering::Relaxed) != accepted {
+                // Connections (the probe's among them) are being accepted:
+                // the handlers are busy, and another server would not help.
+                log::warn!("the health probe was accepted but not answered in time: handlers busy");
                 failures = 0;
             } else {
                 failures += 1;
@@ -315,10 +329,24 @@ fn handle(app: &Arc<App>, mut rq: tiny_http::Request) {
     } else {
         app.config.max_body
     };
+    // Only a body larger than FRONTPORCH_MAX_BODY (an upload) is still on
+    // the wire here; a quarter of the handlers at most wait on one.
+    let streaming = if rq.body_streamed() && rq.body_length().is_none_or(|n| n <= limit) {
+        match Streaming::enter(app.config.http_workers) {
+            Some(s) => Some(s),
+            None => {
+                let busy = Resp::error(&busy_uploads()).with_header("Connection", "close");
+                return respond(rq, busy);
+            }
+        }
+    } else {
+        None
+    };
     let ctx = match Ctx::read(&mut rq, limit, app.config.trust_proxy) {
         Ok(c) => c,
         Err(e) => return respond(rq, Resp::error(&e).with_header("Connection", "close")),
     };
+    drop(streaming);
     if let Some(page) = api::pages::serve(app, &ctx) {
         return respond(rq, page);
     }
@@ -346,6 +374,35 @@ fn handle(app: &Arc<App>, mut rq: tiny_http::Request) {
         }) => stream(app, rq, viewer, me, &cred, after),
         Err(e) => respond(rq, Resp::error(&e)),
     }
+}
+
+/// Handlers reading a request body from the client right now.
+static STREAMING: AtomicUsize = AtomicUsize::new(0);
+
+/// One handler's turn at reading a body from the client (`STREAMING`).
+struct Streaming;
+
+impl Streaming {
+    /// A turn, unless a quarter of the `workers` hold one.
+    fn enter(workers: usize) -> Option<Streaming> {
+        let max = (workers / 4).max(1);
+        STREAMING
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Streaming)
+    }
+}
+
+impl Drop for Streaming {
+    fn drop(&mut self) {
+        STREAMING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn busy_uploads() -> Error {
+    error::TOO_MANY_UPLOADS.err().retry_in(2)
 }
 
 fn busy() -> Error {

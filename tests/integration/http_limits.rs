@@ -310,3 +310,240 @@ fn invalid_utf8_in_path_or_header_gets_400() {
     assert!(resp.contains("\"error\""), "{resp}");
     assert!(healthz_ok(&s));
 }
+
+/// Sends `request` on a new connection and reads the answer, waiting at most
+/// `bound` for it (empty when none came).
+fn exchange_within(s: &Server, request: &[u8], bound: Duration) -> String {
+    let mut t = connect(s);
+    t.set_read_timeout(Some(bound)).unwrap();
+    let _ = t.write_all(request);
+    read_response(&mut t)
+}
+
+fn metric(s: &Server, name: &str) -> f64 {
+    let resp = exchange(
+        s,
+        b"GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    resp.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {resp}"))
+}
+
+/// Connections that each sent a request head and then trickle their body, a
+/// byte at a time every 500 ms, until the server answers or `stop` is set.
+/// The join handle gives back what each one was answered.
+fn trickle(
+    conns: Vec<TcpStream>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<Vec<String>> {
+    std::thread::spawn(move || {
+        let mut answers = vec![Vec::new(); conns.len()];
+        let mut done = vec![false; conns.len()];
+        for c in &conns {
+            c.set_nonblocking(true).unwrap();
+        }
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            for (i, mut c) in conns.iter().enumerate() {
+                if done[i] {
+                    continue;
+                }
+                let mut buf = [0u8; 4096];
+                match c.read(&mut buf) {
+                    Ok(0) => done[i] = true,
+                    Ok(n) => {
+                        answers[i].extend_from_slice(&buf[..n]);
+                        done[i] = true;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        done[i] = c.write(b" ").is_err();
+                    }
+                    Err(e) => {
+                        answers[i].extend_from_slice(format!("error: {e}").as_bytes());
+                        done[i] = true;
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        answers
+            .into_iter()
+            .map(|a| String::from_utf8_lossy(&a).into_owned())
+            .collect()
+    })
+}
+
+/// H1: 70 request bodies trickled a byte at a time (more than the 64 handler
+/// threads) and 20 trickled uploads must not stop the server: bodies up to
+/// FRONTPORCH_MAX_BODY are read before a handler is involved, and only a
+/// quarter of the handlers may wait on an upload's body (503 beyond). The
+/// watchdog must not take busy clients for a dead accept loop either.
+#[test]
+fn slow_bodies_and_uploads_do_not_take_the_handlers() {
+    let s = Server::start();
+    let open = |path: &str, len: usize| {
+        let mut t = connect(&s);
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+             Content-Length: {len}\r\n\r\n{{"
+        );
+        t.write_all(head.as_bytes()).unwrap();
+        t
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let bodies: Vec<TcpStream> = (0..70)
+        .map(|_| open("/api/v1/widget/session", 5000))
+        .collect();
+    let uploads: Vec<TcpStream> = (0..20)
+        .map(|_| open("/api/v1/widget/uploads", 2 << 20))
+        .collect();
+    let bodies = trickle(bodies, stop.clone());
+    let uploads = trickle(uploads, stop.clone());
+    std::thread::sleep(Duration::from_secs(1));
+
+    let bound = Duration::from_secs(5);
+    let health = exchange_within(
+        &s,
+        b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        bound,
+    );
+    assert!(
+        status_line(&health).starts_with("HTTP/1.1 200"),
+        "/healthz: {health:?}"
+    );
+    let session = exchange_within(
+        &s,
+        b"POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+          Content-Length: 22\r\nConnection: close\r\n\r\n{\"first_name\":\"Quick\"}",
+        bound,
+    );
+    assert!(
+        status_line(&session).starts_with("HTTP/1.1 201"),
+        "session: {session:?}"
+    );
+
+    // Long enough for the watchdog to probe a few times.
+    std::thread::sleep(Duration::from_secs(7));
+    assert_eq!(metric(&s, "frontporch_accept_restarts_total"), 0.0);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let bodies = bodies.join().unwrap();
+    let uploads = uploads.join().unwrap();
+    assert!(
+        bodies.iter().all(String::is_empty),
+        "a trickled body was answered: {bodies:?}"
+    );
+    // 64 handlers: 16 may wait on upload bodies, the other 4 get 503.
+    let refused: Vec<&String> = uploads
+        .iter()
+        .filter(|a| status_line(a).starts_with("HTTP/1.1 503"))
+        .collect();
+    assert_eq!(refused.len(), 4, "{uploads:?}");
+    for a in refused {
+        assert!(a.to_ascii_lowercase().contains("retry-after:"), "{a}");
+        assert!(a.contains("\"error\""), "{a}");
+    }
+    assert!(healthz_ok(&s));
+}
+
+/// H1: when every handler is busy (here: two handlers, each hashing a
+/// password slowly), the watchdog's probe goes unanswered, but the accept
+/// loop is alive: it must not start another tiny_http server each time.
+#[test]
+fn busy_handlers_are_not_a_dead_accept_loop() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_HTTP_WORKERS", "2"),
+        ("FRONTPORCH_BCRYPT_COST", "13"),
+        ("FRONTPORCH_RATE_LIMITS", "off"),
+    ]);
+    let body = r#"{"email":"nobody@example.com","password":"xyz"}"#;
+    let login = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let started = Instant::now();
+    let logins: Vec<_> = (0..40)
+        .map(|_| {
+            let mut t = connect(&s);
+            t.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+            t.write_all(login.as_bytes()).unwrap();
+            std::thread::spawn(move || read_response(&mut t))
+        })
+        .collect();
+    for l in logins {
+        let resp = l.join().unwrap();
+        assert!(status_line(&resp).starts_with("HTTP/1.1 401"), "{resp:?}");
+    }
+    // The handlers were busy long enough for two probes in a row to fail.
+    assert!(
+        started.elapsed() > Duration::from_secs(6),
+        "the hashes were too fast to keep the handlers busy"
+    );
+    assert_eq!(metric(&s, "frontporch_accept_restarts_total"), 0.0);
+}
+
+/// Lingering close: a client that writes its whole (oversized) request before
+/// reading must get the 413 or 431, not a reset connection.
+#[test]
+fn refused_requests_are_read_by_clients_that_write_everything_first() {
+    let s = Server::start();
+    let body = vec![b'y'; 8 << 20];
+    let mut t = connect(&s);
+    let head = format!(
+        "POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    t.write_all(head.as_bytes()).unwrap();
+    t.write_all(&body).expect("the server reset the connection");
+    let resp = read_response(&mut t);
+    assert!(status_line(&resp).starts_with("HTTP/1.1 413"), "{resp:?}");
+    assert!(resp.contains("body_too_large"), "{resp}");
+
+    let mut t = connect(&s);
+    let head = format!(
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(4 << 20)
+    );
+    t.write_all(head.as_bytes())
+        .expect("the server reset the connection");
+    let resp = read_response(&mut t);
+    assert!(status_line(&resp).starts_with("HTTP/1.1 431"), "{resp:?}");
+    assert!(healthz_ok(&s));
+}
+
+/// H1: a body read before the handler may come after `100 Continue` or in
+/// chunks; both still reach the handler whole.
+#[test]
+fn continue_and_chunked_bodies_are_read_before_the_handler() {
+    let s = Server::start();
+    let body = format!(r#"{{"first_name":"{}"}}"#, "C".repeat(40));
+    let mut t = connect(&s);
+    let head = format!(
+        "POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    t.write_all(head.as_bytes()).unwrap();
+    let cont = read_response(&mut t);
+    assert!(status_line(&cont).starts_with("HTTP/1.1 100"), "{cont:?}");
+    t.write_all(body.as_bytes()).unwrap();
+    let resp = read_response(&mut t);
+    assert!(status_line(&resp).starts_with("HTTP/1.1 201"), "{resp}");
+
+    let (a, b) = body.split_at(10);
+    let chunked = format!(
+        "POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n",
+        a.len(),
+        b.len()
+    );
+    let resp = exchange(&s, chunked.as_bytes());
+    assert!(status_line(&resp).starts_with("HTTP/1.1 201"), "{resp}");
+    assert!(resp.contains(&"C".repeat(40)), "{resp}");
+
+    let broken = "POST /api/v1/widget/session HTTP/1.1\r\nHost: t\r\n\
+                  Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
+    let resp = exchange(&s, broken.as_bytes());
+    assert!(status_line(&resp).starts_with("HTTP/1.1 400"), "{resp}");
+}

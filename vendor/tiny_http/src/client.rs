@@ -2,12 +2,13 @@ use ascii::AsciiString;
 
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufRead, BufReader, BufWriter, ErrorKind, Read};
+use std::io::{BufRead, BufReader, BufWriter, ErrorKind, Read, Write};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::common::{HTTPVersion, Header, Method, StatusCode};
 use crate::limits::Limits;
@@ -42,7 +43,14 @@ pub struct ClientConnection {
 
     // set when a request body was left unread: the connection then closes
     abandoned: Arc<AtomicBool>,
+
+    // set when the connection closes with input possibly unread: see `linger`
+    linger: bool,
 }
+
+/// How long, and how many bytes, a lingering close reads and discards.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 16 << 20;
 
 /// Error that can happen when reading a request.
 #[derive(Debug)]
@@ -81,6 +89,7 @@ impl ClientConnection {
             secure,
             limits,
             abandoned: Arc::default(),
+            linger: false,
         }
     }
 
@@ -136,6 +145,7 @@ impl ClientConnection {
         loop {
             let source = self.next_header_source.wait_turn();
             if self.abandoned.load(Ordering::Acquire) {
+                self.linger = true;
                 return Err(ReadError::Closed);
             }
             source.get_mut().limit_reads(idle, None);
@@ -223,10 +233,17 @@ impl ClientConnection {
             data_source,
             writer,
             self.abandoned.clone(),
+            limits.max_buffered_body,
         )
         .map_err(|e| {
             use crate::request;
             match e {
+                // a malformed chunked body
+                request::RequestCreationError::CreationIoError(e)
+                    if matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::InvalidData) =>
+                {
+                    ReadError::WrongHeader(version.clone())
+                }
                 request::RequestCreationError::CreationIoError(e) => ReadError::ReadIoError(e),
                 request::RequestCreationError::ExpectationFailed => {
                     ReadError::ExpectationFailed(version)
@@ -284,6 +301,7 @@ impl Iterator for ClientConnection {
                     let writer = self.sink.next().unwrap();
                     let response = Response::new_empty(StatusCode(417));
                     response.raw_print(writer, ver, &[], true, None).ok();
+                    self.linger = true;
                     return None; // TODO: should be recoverable, but needs handling in case of body
                 }
 
@@ -339,6 +357,44 @@ impl ClientConnection {
         let close = Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap();
         let response = (self.limits.error_response)(status).with_header(close);
         response.raw_print(writer, version, &[], false, None).ok();
+        self.linger = true;
+    }
+
+    /// A lingering close (as nginx's `lingering_close`). Closing a socket
+    /// with unread input makes the kernel send RST, and a client still
+    /// writing its request then sees a reset instead of the answer already
+    /// sent (a 413, a 431). So: wait until every response on the connection
+    /// is flushed, send FIN (shut down the write half), and read and discard
+    /// what the client still sends, at most `LINGER_BYTES` for `LINGER_TIME`,
+    /// before the socket is closed.
+    fn linger(&mut self) {
+        let mut last = self.sink.next().unwrap();
+        if last.flush().is_err() {
+            return;
+        }
+        drop(last);
+        let source = self.next_header_source.wait_turn();
+        let socket = source.get_mut();
+        if socket.shutdown_write().is_err() {
+            return;
+        }
+        socket.limit_reads(LINGER_TIME, Some(LINGER_TIME));
+        let mut buf = [0u8; 4096];
+        let mut left = LINGER_BYTES;
+        while left > 0 {
+            match source.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    }
+}
+
+impl Drop for ClientConnection {
+    fn drop(&mut self) {
+        if self.linger {
+            self.linger();
+        }
     }
 }
 

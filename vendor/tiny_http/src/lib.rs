@@ -307,6 +307,7 @@ impl Server {
                 let new_client = match server.accept() {
                     Ok((sock, _)) => {
                         use util::RefinedTcpStream;
+                        limits.accepted.fetch_add(1, Relaxed);
                         let max = limits.max_connections;
                         let Some(slot) = limits::Slot::take(&limits.open_connections, max) else {
                             if ssl.is_none() {

@@ -30,12 +30,20 @@ pub struct Limits {
     pub max_head_bytes: usize,
     /// Header fields (431 beyond).
     pub max_headers: usize,
+    /// Bodies up to this size (with a `Content-Length`, or chunked) are read
+    /// whole on the connection's own thread, under the body timeouts, before
+    /// the request is handed over: a slow client then holds no handler.
+    /// Larger bodies are read by the handler (`Request::body_streamed`).
+    pub max_buffered_body: usize,
     /// The response for errors the server answers itself (400, 408, 414,
     /// 431, 503); the default has an empty body.
     pub error_response: fn(StatusCode) -> Response<Cursor<Vec<u8>>>,
     /// Open connections; shared by every `Server` built with clones of these
     /// limits, so servers restarted on the same listener share the cap.
     pub open_connections: Arc<AtomicUsize>,
+    /// Connections accepted so far, shared like `open_connections`: when it
+    /// moves, an accept loop is alive (even if no handler is free to answer).
+    pub accepted: Arc<AtomicUsize>,
 }
 
 impl Default for Limits {
@@ -49,8 +57,10 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(30),
             max_head_bytes: 32 * 1024,
             max_headers: 100,
+            max_buffered_body: 1024,
             error_response: |status| Response::from_data(Vec::new()).with_status_code(status),
             open_connections: Arc::new(AtomicUsize::new(0)),
+            accepted: Arc::new(AtomicUsize::new(0)),
         }
     }
 }

@@ -74,6 +74,10 @@ pub struct Request {
     // true if a `100 Continue` response must be sent when `as_reader()` is called
     must_send_continue: bool,
 
+    // true if reading the body waits on the client (it was too large to be
+    // read before the request was handed over)
+    body_streamed: bool,
+
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
 }
@@ -129,6 +133,9 @@ impl From<IoError> for RequestCreationError {
 /// The `Write` object will be used by the `Request` to write the response.
 ///
 /// `abandoned` is set when the body is left unread beyond what is drained.
+///
+/// Bodies up to `max_buffered` bytes are read here, before the request is
+/// returned (a `100 Continue` is sent first if the client waits for one).
 #[allow(clippy::too_many_arguments)]
 pub fn new_request<R, W>(
     secure: bool,
@@ -138,8 +145,9 @@ pub fn new_request<R, W>(
     headers: Vec<Header>,
     remote_addr: Option<SocketAddr>,
     mut source_data: R,
-    writer: W,
+    mut writer: W,
     abandoned: Arc<AtomicBool>,
+    max_buffered: usize,
 ) -> Result<Request, RequestCreationError>
 where
     R: Read + Send + 'static,
@@ -190,40 +198,60 @@ where
 
     // we wrap `source_data` around a reading whose nature depends on the transfer-encoding and
     // content-length headers
+    let mut streamed = false;
+    let mut continue_sent = false;
     let reader = if connection_upgrade {
         // if we have a `Connection: upgrade`, always keeping the whole reader
         Box::new(source_data) as Box<dyn Read + Send + 'static>
     } else if let Some(content_length) = content_length {
         if content_length == 0 {
             Box::new(io::empty()) as Box<dyn Read + Send + 'static>
-        } else if content_length <= 1024 && !expects_continue {
+        } else if content_length <= max_buffered {
             // if the content-length is small enough, we just read everything into a buffer
+            if expects_continue {
+                send_continue(&mut writer, &version, &headers)?;
+                continue_sent = true;
+            }
 
-            let mut buffer = vec![0; content_length];
-            let mut offset = 0;
-
-            while offset != content_length {
-                let read = source_data.read(&mut buffer[offset..])?;
-                if read == 0 {
-                    // the socket returned EOF, but we were before the expected content-length
-                    // aborting
-                    let info = "Connection has been closed before we received enough data";
-                    let err = IoError::new(ErrorKind::ConnectionAborted, info);
-                    return Err(RequestCreationError::CreationIoError(err));
-                }
-
-                offset += read;
+            // grown as bytes arrive: a connection that declares a large
+            // body but sends little holds little memory
+            let mut buffer = Vec::new();
+            (&mut source_data)
+                .take(content_length as u64)
+                .read_to_end(&mut buffer)?;
+            if buffer.len() != content_length {
+                // the socket returned EOF, but we were before the expected content-length
+                let info = "Connection has been closed before we received enough data";
+                let err = IoError::new(ErrorKind::ConnectionAborted, info);
+                return Err(RequestCreationError::CreationIoError(err));
             }
 
             Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>
         } else {
+            streamed = true;
             let data_reader = EqualReader::new(source_data, content_length, abandoned);
             Box::new(FusedReader::new(data_reader)) as Box<dyn Read + Send + 'static>
         }
     } else if transfer_encoding.is_some() {
         // if a transfer-encoding was specified, then "chunked" is ALWAYS applied
         // over the message (RFC2616 #3.6)
-        Box::new(FusedReader::new(Decoder::new(source_data))) as Box<dyn Read + Send + 'static>
+        if expects_continue {
+            send_continue(&mut writer, &version, &headers)?;
+            continue_sent = true;
+        }
+        // Read up to the bound here; a longer body goes on from the handler.
+        let mut decoder = Decoder::new(source_data);
+        let mut buffer = Vec::new();
+        (&mut decoder)
+            .take(max_buffered as u64 + 1)
+            .read_to_end(&mut buffer)?;
+        if buffer.len() <= max_buffered {
+            Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>
+        } else {
+            streamed = true;
+            let rest = Cursor::new(buffer).chain(decoder);
+            Box::new(FusedReader::new(rest)) as Box<dyn Read + Send + 'static>
+        }
     } else {
         // if we have neither a Content-Length nor a Transfer-Encoding,
         // assuming that we have no data
@@ -241,9 +269,21 @@ where
         http_version: version,
         headers,
         body_length: content_length,
-        must_send_continue: expects_continue,
+        must_send_continue: expects_continue && !continue_sent,
+        body_streamed: streamed,
         notify_when_responded: None,
     })
+}
+
+/// Tells a client that waits (`Expect: 100-continue`) to send its body.
+fn send_continue<W: Write>(
+    writer: &mut W,
+    version: &HTTPVersion,
+    headers: &[Header],
+) -> io::Result<()> {
+    let msg = Response::new_empty(StatusCode(100));
+    msg.raw_print(writer.by_ref(), version.clone(), headers, true, None)?;
+    writer.flush()
 }
 
 impl Request {
@@ -293,6 +333,14 @@ impl Request {
     /// Note that this is gathered from the socket. If you receive the request from a proxy,
     /// this function will return the address of the proxy and not the address of the actual
     /// user.
+    /// True if reading the body waits on the client: it was larger than
+    /// `Limits::max_buffered_body`, so it was not read before the request was
+    /// handed over (smaller bodies are already in memory).
+    #[inline]
+    pub fn body_streamed(&self) -> bool {
+        self.body_streamed
+    }
+
     #[inline]
     pub fn remote_addr(&self) -> Option<&SocketAddr> {
         self.remote_addr.as_ref()

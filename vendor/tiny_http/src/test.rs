@@ -74,6 +74,7 @@ impl From<TestRequest> for Request {
             mock.body.as_bytes(),
             std::io::sink(),
             Default::default(),
+            1024, // tiny_http's own bound for bodies read before handing over
         )
         .unwrap()
     }

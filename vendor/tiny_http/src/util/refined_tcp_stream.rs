@@ -165,6 +165,11 @@ impl RefinedTcpStream {
         self._slot = Some(slot);
     }
 
+    /// Sends FIN; reading goes on (a lingering close).
+    pub(crate) fn shutdown_write(&mut self) -> IoResult<()> {
+        self.stream.shutdown(Shutdown::Write)
+    }
+
     pub(crate) fn set_write_timeout(&mut self, t: Duration) -> IoResult<()> {
         self.stream.set_write_timeout(t)
     }
