@@ -6,6 +6,7 @@ mod app;
 mod config;
 mod delivery;
 mod desk;
+mod domain;
 mod error;
 mod http;
 mod links;
@@ -158,7 +159,7 @@ fn run(args: Args) -> Result<(), String> {
             }
             let (first, last) = split_name(args.flag("name").unwrap_or(""));
             let f = store::users::UserFields {
-                user_type: Some(role.into()),
+                user_type: Some(desk::Sent::read(role.into())),
                 email: Some(email.into()),
                 password: Some(password.into()),
                 first_name: Some(first),
@@ -268,8 +269,14 @@ fn open_desk(c: &Config) -> Result<desk::Desk, String> {
     let last = store::events::max_id(&conn).map_err(|e| e.to_string())?;
     drop(conn);
     let hub = realtime::Hub::new(last, 1, std::time::Duration::from_secs(1));
-    let store = store::Store::open(&c.db_path(), c.durability, c.checkpoints, Box::new(|_| {}))
-        .map_err(|e| e.to_string())?;
+    let store = store::Store::open(
+        &c.db_path(),
+        c.durability,
+        c.checkpoints,
+        Box::new(|_| {}),
+        webhook_formats::fan_out,
+    )
+    .map_err(|e| e.to_string())?;
     desk::Desk::new(store, hub, c.bcrypt_cost, c.data_dir.clone(), &c.public_url)
         .map_err(|e| e.to_string())
 }
@@ -323,8 +330,14 @@ fn serve(c: Config) -> Result<(), String> {
             }
         })
     };
-    let store =
-        store::Store::open(&path, c.durability, c.checkpoints, hook).map_err(|e| e.to_string())?;
+    let store = store::Store::open(
+        &path,
+        c.durability,
+        c.checkpoints,
+        hook,
+        webhook_formats::fan_out,
+    )
+    .map_err(|e| e.to_string())?;
     let desk = Arc::new(
         desk::Desk::new(
             store.clone(),
@@ -395,7 +408,7 @@ fn first_admin(desk: &desk::Desk, c: &Config) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| generated.clone());
     let f = store::users::UserFields {
-        user_type: Some("admin".into()),
+        user_type: Some(desk::users::UserType::Admin.into()),
         email: Some(email.clone()),
         password: Some(password.clone()),
         first_name: Some("Admin".into()),

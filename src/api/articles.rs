@@ -4,6 +4,7 @@
 use super::auth::Caller;
 use super::rest::ok;
 use super::Reply;
+use super::{r, Access::*, Route};
 use crate::app::App;
 use crate::desk::articles::Article;
 use crate::desk::articles::Language;
@@ -12,6 +13,16 @@ use crate::http::ratelimit;
 use crate::http::request::Ctx;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// The routes of this file, joined in `api::TABLES`.
+pub(super) const ROUTES: &[Route] = &[
+    r("GET", "/api/v1/articles", Public, articles),
+    r("PUT", "/api/v1/articles", Admin, save_articles),
+    r("GET", "/api/v1/articles/search", Public, search),
+    r("POST", "/api/v1/articles/ratings", Any, rate),
+    r("GET", "/api/v1/article-categories", Public, categories),
+    r("PUT", "/api/v1/article-categories", Admin, save_categories),
+];
 
 fn language(ctx: &Ctx) -> Language {
     Language::parse(ctx.q("language"))

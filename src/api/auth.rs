@@ -77,7 +77,7 @@ pub fn caller(app: &App, ctx: &Ctx) -> Result<Caller> {
                 return Err(error::CSRF_FAILED.err());
             }
         }
-        let role = if user.user_type == "admin" {
+        let role = if user.user_type == crate::desk::users::UserType::Admin {
             Role::Admin
         } else {
             Role::Agent

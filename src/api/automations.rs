@@ -3,11 +3,18 @@
 use super::auth::Caller;
 use super::rest::ok;
 use super::Reply;
+use super::{r, Access::*, Route};
 use crate::app::App;
 use crate::error::Result;
 use crate::http::request::Ctx;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// The routes of this file, joined in `api::TABLES`.
+pub(super) const ROUTES: &[Route] = &[
+    r("GET", "/api/v1/automations", Staff, automations),
+    r("PUT", "/api/v1/automations", Admin, save_automations),
+];
 
 /// `GET /automations`: by type, and the translations by language.
 pub fn automations(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {

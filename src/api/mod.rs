@@ -1,6 +1,7 @@
 //! API surfaces: each module is a thin adapter that parses a request,
 //! authorises the caller, calls desk verbs and shapes the response.
-//! `ROUTES` is the whole routing table of the JSON APIs.
+//! Each module registers its routes in its own `ROUTES` table, beside its
+//! handlers; `TABLES` joins them into the routing table of the JSON APIs.
 
 pub mod articles;
 pub mod auth;
@@ -76,257 +77,21 @@ const fn r(method: &'static str, path: &'static str, access: Access, handler: Ha
 
 use Access::*;
 
-pub static ROUTES: &[Route] = &[
-    r(
-        "POST",
-        "/script/include/api.php",
-        Public,
-        support_board::handle,
-    ),
-    r("POST", "/api.php", Public, support_board::handle),
-    r("GET", "/healthz", Public, ops::healthz),
-    r("GET", "/metrics", Public, ops::metrics),
-    r("GET", "/api/v1/openapi.json", Public, ops::openapi),
-    r("POST", "/api/v1/auth/login", Public, rest::login),
-    r("POST", "/api/v1/auth/logout", Staff, rest::logout),
-    r("GET", "/api/v1/me", Staff, rest::me),
-    r("PUT", "/api/v1/me/presence", Staff, rest::set_presence),
-    r("GET", "/api/v1/presence", Staff, rest::presence),
-    r("GET", "/api/v1/users", Staff, rest::list_users),
-    r("POST", "/api/v1/users", Staff, rest::create_user),
-    r("GET", "/api/v1/users/{id}", Staff, rest::get_user),
-    r("PATCH", "/api/v1/users/{id}", Staff, rest::update_user),
-    r("DELETE", "/api/v1/users/{id}", Staff, rest::delete_user),
-    r(
-        "GET",
-        "/api/v1/conversations",
-        Staff,
-        rest::list_conversations,
-    ),
-    r(
-        "POST",
-        "/api/v1/conversations",
-        Staff,
-        rest::create_conversation,
-    ),
-    r(
-        "GET",
-        "/api/v1/conversations/{id}",
-        Staff,
-        rest::get_conversation,
-    ),
-    r(
-        "PATCH",
-        "/api/v1/conversations/{id}",
-        Staff,
-        rest::update_conversation,
-    ),
-    r(
-        "DELETE",
-        "/api/v1/conversations/{id}",
-        Staff,
-        rest::delete_conversation,
-    ),
-    r(
-        "GET",
-        "/api/v1/conversations/{id}/messages",
-        Staff,
-        rest::history,
-    ),
-    r(
-        "POST",
-        "/api/v1/conversations/{id}/messages",
-        Staff,
-        rest::post_message,
-    ),
-    r(
-        "PATCH",
-        "/api/v1/conversations/{id}/messages/{id}",
-        Staff,
-        rest::edit_message,
-    ),
-    r(
-        "DELETE",
-        "/api/v1/conversations/{id}/messages/{id}",
-        Staff,
-        rest::delete_message,
-    ),
-    r(
-        "POST",
-        "/api/v1/conversations/{id}/read",
-        Staff,
-        rest::mark_read,
-    ),
-    r(
-        "POST",
-        "/api/v1/conversations/{id}/typing",
-        Staff,
-        rest::typing,
-    ),
-    r("GET", "/api/v1/search", Staff, rest::search),
-    r("POST", "/api/v1/uploads", Staff, rest::upload),
-    r("GET", "/api/v1/departments", Staff, rest::departments),
-    r(
-        "POST",
-        "/api/v1/departments",
-        Admin,
-        rest::create_department,
-    ),
-    r(
-        "PATCH",
-        "/api/v1/departments/{id}",
-        Admin,
-        rest::update_department,
-    ),
-    r(
-        "DELETE",
-        "/api/v1/departments/{id}",
-        Admin,
-        rest::delete_department,
-    ),
-    r("GET", "/api/v1/articles", Public, articles::articles),
-    r("PUT", "/api/v1/articles", Admin, articles::save_articles),
-    r("GET", "/api/v1/articles/search", Public, articles::search),
-    r("POST", "/api/v1/articles/ratings", Any, articles::rate),
-    r(
-        "GET",
-        "/api/v1/article-categories",
-        Public,
-        articles::categories,
-    ),
-    r(
-        "PUT",
-        "/api/v1/article-categories",
-        Admin,
-        articles::save_categories,
-    ),
-    r(
-        "GET",
-        "/api/v1/automations",
-        Staff,
-        automations::automations,
-    ),
-    r(
-        "PUT",
-        "/api/v1/automations",
-        Admin,
-        automations::save_automations,
-    ),
-    r("GET", "/api/v1/reports", Staff, rest::report),
-    r(
-        "GET",
-        "/api/v1/widget/automations",
-        Public,
-        widget::automations,
-    ),
-    r(
-        "POST",
-        "/api/v1/widget/automations/run",
-        Visitor,
-        widget::run_automation,
-    ),
-    r("GET", "/api/v1/settings", Staff, rest::settings),
-    r("PUT", "/api/v1/settings", Admin, rest::save_settings),
-    r("GET", "/api/v1/webhooks", Admin, rest::webhooks),
-    r("POST", "/api/v1/webhooks", Admin, rest::create_webhook),
-    r(
-        "PATCH",
-        "/api/v1/webhooks/{id}",
-        Admin,
-        rest::update_webhook,
-    ),
-    r(
-        "DELETE",
-        "/api/v1/webhooks/{id}",
-        Admin,
-        rest::delete_webhook,
-    ),
-    r(
-        "GET",
-        "/api/v1/webhooks/{id}/deliveries",
-        Admin,
-        rest::deliveries,
-    ),
-    r("GET", "/api/v1/deliveries/{id}", Admin, rest::delivery),
-    r(
-        "POST",
-        "/api/v1/deliveries/{id}/replay",
-        Admin,
-        rest::replay_delivery,
-    ),
-    r("GET", "/api/v1/tokens", Admin, rest::tokens),
-    r("POST", "/api/v1/tokens", Admin, rest::create_token),
-    r("DELETE", "/api/v1/tokens/{id}", Admin, rest::revoke_token),
-    r("GET", "/api/v1/events", Any, rest::events),
-    r("GET", "/api/v1/events/stream", Any, rest::event_stream),
-    r("POST", "/api/v1/widget/session", Public, widget::session),
-    r(
-        "DELETE",
-        "/api/v1/widget/session",
-        Visitor,
-        widget::end_session,
-    ),
-    r("GET", "/api/v1/widget/me", Visitor, widget::me),
-    r("PATCH", "/api/v1/widget/me", Visitor, widget::update_me),
-    r("GET", "/api/v1/widget/status", Public, widget::status),
-    r("GET", "/api/v1/widget/config", Public, widget::config),
-    r("POST", "/api/v1/widget/identify", Visitor, widget::identify),
-    r("POST", "/api/v1/widget/uploads", Visitor, rest::upload),
-    r(
-        "GET",
-        "/api/v1/widget/conversations",
-        Visitor,
-        widget::conversations,
-    ),
-    r(
-        "POST",
-        "/api/v1/widget/conversations",
-        Visitor,
-        widget::open_conversation,
-    ),
-    r(
-        "GET",
-        "/api/v1/widget/conversations/{id}",
-        Visitor,
-        widget::conversation,
-    ),
-    r(
-        "GET",
-        "/api/v1/widget/conversations/{id}/messages",
-        Visitor,
-        widget::history,
-    ),
-    r(
-        "POST",
-        "/api/v1/widget/conversations/{id}/messages",
-        Visitor,
-        widget::post_message,
-    ),
-    r(
-        "POST",
-        "/api/v1/widget/conversations/{id}/read",
-        Visitor,
-        widget::mark_read,
-    ),
-    r(
-        "POST",
-        "/api/v1/widget/conversations/{id}/typing",
-        Visitor,
-        widget::typing,
-    ),
-    r(
-        "POST",
-        "/api/v1/widget/conversations/{id}/rating",
-        Visitor,
-        widget::rate,
-    ),
-    r(
-        "POST",
-        "/api/v1/widget/conversations/{id}/transcript",
-        Visitor,
-        widget::transcript,
-    ),
+/// Every file's route table, joined: the whole routing table of the JSON
+/// APIs. Each surface registers its routes beside its handlers.
+static TABLES: &[&[Route]] = &[
+    support_board::ROUTES,
+    ops::ROUTES,
+    rest::ROUTES,
+    articles::ROUTES,
+    automations::ROUTES,
+    widget::ROUTES,
 ];
+
+/// Every route, in table order.
+fn routes() -> impl Iterator<Item = &'static Route> {
+    TABLES.iter().flat_map(|t| t.iter())
+}
 
 /// Matches `path` against a route pattern; `{id}` takes a positive integer.
 fn matches(pattern: &str, path: &str) -> Option<Vec<i64>> {
@@ -346,7 +111,7 @@ fn matches(pattern: &str, path: &str) -> Option<Vec<i64>> {
 /// Finds the route, checks access, runs the handler.
 pub fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
     let mut path_matched = false;
-    for route in ROUTES {
+    for route in routes() {
         let Some(ids) = matches(route.path, &ctx.path) else {
             continue;
         };
@@ -408,6 +173,20 @@ mod tests {
         assert_eq!(matches("/a", "/a/b"), None);
     }
 
+    /// No route is registered twice (in one table or in two).
+    #[test]
+    fn no_route_twice() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in routes() {
+            assert!(
+                seen.insert((r.method, r.path)),
+                "{} {} twice",
+                r.method,
+                r.path
+            );
+        }
+    }
+
     /// The OpenAPI document lists exactly the routes of the table.
     #[test]
     fn openapi_matches_routes() {
@@ -425,8 +204,7 @@ mod tests {
                 }
             }
         }
-        let routed: std::collections::BTreeSet<_> = ROUTES
-            .iter()
+        let routed: std::collections::BTreeSet<_> = routes()
             .filter(|r| r.path.starts_with("/api/v1/"))
             .map(|r| {
                 (

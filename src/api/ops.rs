@@ -2,12 +2,20 @@
 
 use super::auth::Caller;
 use super::Reply;
+use super::{r, Access::*, Route};
 use crate::app::App;
 use crate::error::Result;
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
 use crate::metrics::METRICS;
 use serde_json::json;
+
+/// The routes of this file, joined in `api::TABLES`.
+pub(super) const ROUTES: &[Route] = &[
+    r("GET", "/healthz", Public, healthz),
+    r("GET", "/metrics", Public, metrics),
+    r("GET", "/api/v1/openapi.json", Public, openapi),
+];
 
 pub const OPENAPI: &str = include_str!("openapi.json");
 

@@ -3,13 +3,14 @@
 
 use super::auth::{Caller, SESSION_COOKIE};
 use super::Reply;
+use super::{r, Access::*, Route};
 use crate::app::App;
 use crate::desk::auth::SESSION_DAYS;
 use crate::desk::conversations::{ConversationInput, ConversationPatch};
 use crate::desk::conversations::{Filter, Status};
 use crate::desk::messages::MessageInput;
 use crate::desk::users::UserFields;
-use crate::desk::Role;
+use crate::desk::{check_status, Role, Sent};
 use crate::error::{self, Result};
 use crate::http::ratelimit;
 use crate::http::request::Ctx;
@@ -17,6 +18,92 @@ use crate::http::response::Resp;
 use crate::realtime::{Credential, Viewer};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// The routes of this file, joined in `api::TABLES`.
+pub(super) const ROUTES: &[Route] = &[
+    r("POST", "/api/v1/auth/login", Public, login),
+    r("POST", "/api/v1/auth/logout", Staff, logout),
+    r("GET", "/api/v1/me", Staff, me),
+    r("PUT", "/api/v1/me/presence", Staff, set_presence),
+    r("GET", "/api/v1/presence", Staff, presence),
+    r("GET", "/api/v1/users", Staff, list_users),
+    r("POST", "/api/v1/users", Staff, create_user),
+    r("GET", "/api/v1/users/{id}", Staff, get_user),
+    r("PATCH", "/api/v1/users/{id}", Staff, update_user),
+    r("DELETE", "/api/v1/users/{id}", Staff, delete_user),
+    r("GET", "/api/v1/conversations", Staff, list_conversations),
+    r("POST", "/api/v1/conversations", Staff, create_conversation),
+    r("GET", "/api/v1/conversations/{id}", Staff, get_conversation),
+    r(
+        "PATCH",
+        "/api/v1/conversations/{id}",
+        Staff,
+        update_conversation,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/conversations/{id}",
+        Staff,
+        delete_conversation,
+    ),
+    r("GET", "/api/v1/conversations/{id}/messages", Staff, history),
+    r(
+        "POST",
+        "/api/v1/conversations/{id}/messages",
+        Staff,
+        post_message,
+    ),
+    r(
+        "PATCH",
+        "/api/v1/conversations/{id}/messages/{id}",
+        Staff,
+        edit_message,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/conversations/{id}/messages/{id}",
+        Staff,
+        delete_message,
+    ),
+    r("POST", "/api/v1/conversations/{id}/read", Staff, mark_read),
+    r("POST", "/api/v1/conversations/{id}/typing", Staff, typing),
+    r("GET", "/api/v1/search", Staff, search),
+    r("POST", "/api/v1/uploads", Staff, upload),
+    r("GET", "/api/v1/departments", Staff, departments),
+    r("POST", "/api/v1/departments", Admin, create_department),
+    r(
+        "PATCH",
+        "/api/v1/departments/{id}",
+        Admin,
+        update_department,
+    ),
+    r(
+        "DELETE",
+        "/api/v1/departments/{id}",
+        Admin,
+        delete_department,
+    ),
+    r("GET", "/api/v1/reports", Staff, report),
+    r("GET", "/api/v1/settings", Staff, settings),
+    r("PUT", "/api/v1/settings", Admin, save_settings),
+    r("GET", "/api/v1/webhooks", Admin, webhooks),
+    r("POST", "/api/v1/webhooks", Admin, create_webhook),
+    r("PATCH", "/api/v1/webhooks/{id}", Admin, update_webhook),
+    r("DELETE", "/api/v1/webhooks/{id}", Admin, delete_webhook),
+    r("GET", "/api/v1/webhooks/{id}/deliveries", Admin, deliveries),
+    r("GET", "/api/v1/deliveries/{id}", Admin, delivery),
+    r(
+        "POST",
+        "/api/v1/deliveries/{id}/replay",
+        Admin,
+        replay_delivery,
+    ),
+    r("GET", "/api/v1/tokens", Admin, tokens),
+    r("POST", "/api/v1/tokens", Admin, create_token),
+    r("DELETE", "/api/v1/tokens/{id}", Admin, revoke_token),
+    r("GET", "/api/v1/events", Any, events),
+    r("GET", "/api/v1/events/stream", Any, event_stream),
+];
 
 pub fn ok(v: Value) -> Result<Reply> {
     Ok(Resp::json(200, &v).into())
@@ -189,20 +276,23 @@ pub fn delete_user(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<R
 }
 
 /// `status` accepts numbers, names, or `inbox` (live + both waiting states).
-fn parse_statuses(v: Option<&str>) -> Result<Vec<i64>> {
+/// Numbers that are no status are refused by `check_status`, after the
+/// other parameters.
+fn parse_statuses(v: Option<&str>) -> Result<Vec<Sent<Status>>> {
     let Some(v) = v else {
-        return Ok(Status::inbox_codes());
+        return Ok(Status::INBOX.map(Sent::from).to_vec());
     };
     let mut out = Vec::new();
     for part in v.split(',') {
         match part {
             "all" => return Ok(vec![]),
-            "inbox" => out.extend(Status::inbox_codes()),
+            "inbox" => out.extend(Status::INBOX.map(Sent::from)),
             p => {
                 let n = p
                     .parse::<i64>()
                     .ok()
-                    .or_else(|| Status::from_name(p).map(Status::code))
+                    .map(Sent::read)
+                    .or_else(|| Status::from_name(p).map(Sent::from))
                     .ok_or_else(|| error::INVALID_STATUS.with(format!("unknown status {p:?}")))?;
                 out.push(n);
             }
@@ -214,8 +304,8 @@ fn parse_statuses(v: Option<&str>) -> Result<Vec<i64>> {
 pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (limit, offset) = ctx.page(50, 100)?;
     let agent = ctx.q("agent_id");
-    let filter = Filter {
-        statuses: parse_statuses(ctx.q("status"))?,
+    let statuses = parse_statuses(ctx.q("status"))?;
+    let mut filter = Filter {
         department_id: ctx.q_i64("department_id")?,
         agent_id: if agent == Some("none") {
             None
@@ -228,7 +318,9 @@ pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> R
         search: ctx.q("search").map(String::from),
         limit,
         offset,
+        ..Default::default()
     };
+    filter.statuses = statuses.iter().map(check_status).collect::<Result<_>>()?;
     let convs = app.desk.list_conversations(caller.actor()?, filter)?;
     ok(json!({ "conversations": list(&convs, |c| c.to_json()), "limit": limit, "offset": offset }))
 }
@@ -553,15 +645,16 @@ pub fn event_stream(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<
 }
 
 /// `GET /reports?name=&date_start=&date_end=&timezone=`: one of the named
-/// reports (Support Board's names).
+/// reports (Support Board's names), presented as Support Board presents it.
 pub fn report(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let name = ctx.q("name").ok_or_else(|| error::MISSING_NAME.err())?;
-    let r = app.desk.report(
+    let data = app.desk.report(
         caller.actor()?,
         name,
         ctx.q("date_start"),
         ctx.q("date_end"),
         ctx.q("timezone"),
     )?;
+    let r = super::support_board::reports::present(name, data);
     ok(json!({ "report": r }))
 }

@@ -4,6 +4,7 @@
 use super::auth::Caller;
 use super::rest::{created, ok, ReadMark, Typing};
 use super::Reply;
+use super::{r, Access::*, Route};
 use crate::app::App;
 use crate::desk::conversations::ConversationInput;
 use crate::desk::conversations::Filter;
@@ -15,6 +16,84 @@ use crate::http::request::Ctx;
 use crate::http::response::Resp;
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+/// The routes of this file, joined in `api::TABLES`.
+pub(super) const ROUTES: &[Route] = &[
+    r("GET", "/api/v1/widget/automations", Public, automations),
+    r(
+        "POST",
+        "/api/v1/widget/automations/run",
+        Visitor,
+        run_automation,
+    ),
+    r("POST", "/api/v1/widget/session", Public, session),
+    r("DELETE", "/api/v1/widget/session", Visitor, end_session),
+    r("GET", "/api/v1/widget/me", Visitor, me),
+    r("PATCH", "/api/v1/widget/me", Visitor, update_me),
+    r("GET", "/api/v1/widget/status", Public, status),
+    r("GET", "/api/v1/widget/config", Public, config),
+    r("POST", "/api/v1/widget/identify", Visitor, identify),
+    r(
+        "POST",
+        "/api/v1/widget/uploads",
+        Visitor,
+        super::rest::upload,
+    ),
+    r(
+        "GET",
+        "/api/v1/widget/conversations",
+        Visitor,
+        conversations,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations",
+        Visitor,
+        open_conversation,
+    ),
+    r(
+        "GET",
+        "/api/v1/widget/conversations/{id}",
+        Visitor,
+        conversation,
+    ),
+    r(
+        "GET",
+        "/api/v1/widget/conversations/{id}/messages",
+        Visitor,
+        history,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/messages",
+        Visitor,
+        post_message,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/read",
+        Visitor,
+        mark_read,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/typing",
+        Visitor,
+        typing,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/rating",
+        Visitor,
+        rate,
+    ),
+    r(
+        "POST",
+        "/api/v1/widget/conversations/{id}/transcript",
+        Visitor,
+        transcript,
+    ),
+];
 
 fn visitor(caller: &Caller) -> Result<(&crate::desk::Actor, &crate::desk::users::User, &str)> {
     match caller {

@@ -68,36 +68,22 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
     // Attachment links leave for another platform: signed for days, with an
     // expiry fixed by the row, so that every retry sends the same bytes.
     let exp = due.created_at / 1000 + crate::links::MAIL_TTL_SECS;
-    let body = match (due.format.as_str(), &due.event) {
-        ("support_board", Some((_, payload, conversation, owner))) => {
-            let signed = settings.links.sign_at(payload, "/message", exp);
-            let data: serde_json::Value =
-                serde_json::from_str(signed.as_deref().unwrap_or(payload)).unwrap_or_default();
-            let user = |id: i64| {
-                store.read(|c| crate::store::users::find(c, id)).ok().flatten().map(|u| {
-                    serde_json::json!({ "first_name": u.first_name, "last_name": u.last_name,
-                        "email": u.email.unwrap_or_default(),
-                        "profile_image": u.profile_image.unwrap_or_default(), "user_type": u.user_type })
-                })
-            };
-            // A Support Board row keeps its webhook name in its payload.
-            crate::webhook_formats::support_board_body(
-                &due.payload,
-                &data,
-                *conversation,
-                *owner,
-                &due.secret,
-                &settings.sender_url,
-                &user,
-            )
-            .unwrap_or_default()
-        }
-        // A Standard Webhooks body: the event is its `data`.
-        _ => settings
-            .links
-            .sign_at(&due.payload, "/data/data/message", exp)
-            .unwrap_or_else(|| due.payload.clone()),
-    };
+    let body = crate::webhook_formats::body(
+        &due.format,
+        &crate::webhook_formats::Outgoing {
+            payload: &due.payload,
+            event: due.event.as_ref(),
+            secret: &due.secret,
+            sender_url: &settings.sender_url,
+            sign: &|json, pointer| settings.links.sign_at(json, pointer, exp),
+            user: &|id| {
+                store
+                    .read(|c| crate::store::users::find(c, id))
+                    .ok()
+                    .flatten()
+            },
+        },
+    );
     let msg_id = format!("msg_{}", due.id);
     let ts = crate::util::now_ms() / 1000;
     let signature = sign(&due.secret, &msg_id, ts, &body);

@@ -1,5 +1,6 @@
 //! Logging in and out, sessions, API tokens and visitor tokens.
 
+use super::users::UserType;
 use super::{Actor, Desk, Role};
 use crate::error::{self, Result};
 use crate::realtime::{Credential, Revoked};
@@ -25,7 +26,7 @@ impl Desk {
         let found = self.store.read(|c| users::by_email(c, email.trim()))?;
         let denied = || error::INVALID_CREDENTIALS.err();
         let (user, hash) = match found {
-            Some((u, Some(h))) if u.is_staff() && u.user_type != "bot" => (u, h),
+            Some((u, Some(h))) if u.user_type.is_agent() => (u, h),
             _ => {
                 // Spend the same time as a wrong password would.
                 self.verify_password(password, self.dummy_hash());
@@ -167,9 +168,9 @@ impl Desk {
         let mut fields = fields;
         self.visitor_fields(None, &mut fields, "visitors")?;
         let user_type = if fields.email.is_some() {
-            "lead"
+            UserType::Lead
         } else {
-            "visitor"
+            UserType::Visitor
         };
         if fields.email.as_deref() == Some("") {
             fields.email = None;

@@ -171,7 +171,7 @@ fn check(cond: &[String], user: Option<&User>, now: i64) -> Result<Check> {
                 criterion
             };
             match wanted.strip_prefix("is-not-") {
-                Some(t) => pass(u.user_type != t),
+                Some(t) => pass(u.user_type.as_str() != t),
                 None => pass(wanted.strip_prefix("is-") == Some(u.user_type.as_str())),
             }
         }
@@ -539,7 +539,7 @@ mod tests {
 
     fn user(kind: &str, lang: &str) -> User {
         User {
-            user_type: kind.into(),
+            user_type: crate::desk::users::UserType::parse(kind).unwrap(),
             language: Some(lang.into()),
             ..Default::default()
         }

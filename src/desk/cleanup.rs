@@ -1,7 +1,7 @@
 //! Housekeeping an admin can run (Support Board's `clean-data`) and the
 //! contact export.
 
-use super::conversations::ConversationPatch;
+use super::conversations::{ConversationPatch, Status};
 use super::{Actor, Desk};
 use crate::error::Result;
 use crate::store::{conversations, users};
@@ -34,7 +34,7 @@ impl Desk {
             .read(|c| conversations::answered_before(c, now - 24 * HOUR))?;
         for &id in &answered {
             let patch = ConversationPatch {
-                status: Some(3),
+                status: Some(Status::Archive.into()),
                 ..Default::default()
             };
             self.update_conversation(actor, id, patch)?;
@@ -83,7 +83,7 @@ impl Desk {
                 u.first_name.clone(),
                 u.last_name.clone(),
                 u.email.clone().unwrap_or_default(),
-                u.user_type.clone(),
+                u.user_type.as_str().to_string(),
                 u.phone.clone().unwrap_or_default(),
                 u.language.clone().unwrap_or_default(),
                 u.department_id.map(|d| d.to_string()).unwrap_or_default(),

@@ -1,88 +1,38 @@
 //! Conversations: open, list, read, change status, assign, retitle, delete.
 
-use super::{check_len, Actor, Desk, Role};
+use super::messages::MessageInput;
+use super::{check_len, check_status, Actor, Desk, Role};
+use crate::domain::Sent;
+/// A conversation's status: its numbers are the database's (Support
+/// Board's); surfaces map them to their own spelling.
+pub use crate::domain::Status;
 use crate::error::{self, Error, Result};
 use crate::store::conversations::{self as convs, NewConversation};
-pub use crate::store::conversations::{Conversation, Filter, STATUS_NAMES};
+pub use crate::store::conversations::{Conversation, Filter};
 use crate::store::events::Audience;
 use crate::store::{departments, users};
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-/// A conversation's status. The numbers are the ones the database stores
-/// (Support Board's); surfaces map them to their own spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(i64)]
-pub enum Status {
-    Live = 0,
-    WaitingForUser = 1,
-    WaitingForAgent = 2,
-    Archive = 3,
-    Trash = 4,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Live,
-        Status::WaitingForUser,
-        Status::WaitingForAgent,
-        Status::Archive,
-        Status::Trash,
-    ];
-    /// The inbox: live and both waiting states (the default of every list).
-    pub const INBOX: [Status; 3] = [
-        Status::Live,
-        Status::WaitingForUser,
-        Status::WaitingForAgent,
-    ];
-
-    pub fn from_code(code: i64) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.code() == code)
-    }
-    /// A number given as text (`"2"`).
-    pub fn parse_code(text: &str) -> Option<Status> {
-        text.parse().ok().and_then(Status::from_code)
-    }
-    pub fn from_name(name: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.name() == name)
-    }
-    pub fn code(self) -> i64 {
-        self as i64
-    }
-    pub fn name(self) -> &'static str {
-        STATUS_NAMES[self as usize]
-    }
-    /// The inbox's codes, as list filters take them.
-    pub fn inbox_codes() -> Vec<i64> {
-        Status::INBOX.iter().map(|s| s.code()).collect()
-    }
-}
-
-pub const LIVE: i64 = Status::Live as i64;
-pub const WAITING_FOR_USER: i64 = Status::WaitingForUser as i64;
-pub const WAITING_FOR_AGENT: i64 = Status::WaitingForAgent as i64;
-pub const ARCHIVE: i64 = Status::Archive as i64;
-pub const TRASH: i64 = Status::Trash as i64;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationInput {
     pub user_id: Option<i64>,
     pub title: Option<String>,
-    pub status: Option<i64>,
+    pub status: Option<Sent<Status>>,
     pub department_id: Option<i64>,
     pub agent_id: Option<i64>,
     pub source: Option<String>,
     pub extra: Option<serde_json::Map<String, Value>>,
     /// An optional first message, posted in the same transaction.
-    pub message: Option<super::messages::MessageInput>,
+    pub message: Option<MessageInput>,
 }
 
 /// A change to a conversation. `Some(None)` clears agent or department.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationPatch {
-    pub status: Option<i64>,
+    pub status: Option<Sent<Status>>,
     #[serde(default, deserialize_with = "double_option")]
     pub agent_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -98,16 +48,9 @@ pub fn double_option<'de, D: serde::Deserializer<'de>>(
     Option::<i64>::deserialize(d).map(Some)
 }
 
-pub fn check_status(status: i64) -> Result<()> {
-    if Status::from_code(status).is_none() {
-        return Err(error::INVALID_STATUS.err());
-    }
-    Ok(())
-}
-
 fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
     match users::find(conn, agent_id)? {
-        Some(u) if u.kind().is_agent() && !u.disabled => Ok(()),
+        Some(u) if u.user_type.is_agent() && !u.disabled => Ok(()),
         _ => Err(error::INVALID_AGENT.err()),
     }
 }
@@ -144,12 +87,11 @@ impl Desk {
         } else {
             actor.user_id
         };
-        let status = input.status.unwrap_or(if staff && input.message.is_some() {
-            WAITING_FOR_USER
-        } else {
-            WAITING_FOR_AGENT
-        });
-        check_status(status)?;
+        let status = match &input.status {
+            Some(s) => check_status(s)?,
+            None if staff && input.message.is_some() => Status::WaitingForUser,
+            None => Status::WaitingForAgent,
+        };
         let title = super::text::clean_label("title", &input.title.unwrap_or_default())?;
         check_len("title", &title, 300)?;
         let source = input.source.unwrap_or_default();
@@ -219,6 +161,42 @@ impl Desk {
             .read(|c| crate::store::messages::last_staff_sender(c, id))
     }
 
+    /// Posts `message` as `actor` into the user's latest conversation, or
+    /// starts one (with `title`); returns the conversation's id. Direct
+    /// messages and chat-message automations go this way.
+    pub fn message_user(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        message: String,
+        title: Option<String>,
+    ) -> Result<i64> {
+        let latest = self.list_conversations(
+            actor,
+            Filter {
+                user_id: Some(user_id),
+                limit: 1,
+                ..Default::default()
+            },
+        )?;
+        let input = MessageInput {
+            body: message,
+            ..Default::default()
+        };
+        match latest.first() {
+            Some(c) => Ok(self.post_message(actor, c.id, input)?.conversation_id),
+            None => {
+                let conv = ConversationInput {
+                    user_id: Some(user_id),
+                    title,
+                    message: Some(input),
+                    ..Default::default()
+                };
+                Ok(self.create_conversation(actor, conv)?.0.id)
+            }
+        }
+    }
+
     pub fn list_conversations(
         &self,
         actor: &Actor,
@@ -226,11 +204,8 @@ impl Desk {
     ) -> Result<Vec<Conversation>> {
         if actor.role == Role::Visitor {
             filter.user_id = Some(actor.user_id);
-            filter.statuses = vec![LIVE, WAITING_FOR_USER, WAITING_FOR_AGENT, ARCHIVE];
+            filter.statuses = [&Status::INBOX[..], &[Status::Archive]].concat();
             filter.search = None;
-        }
-        for s in &filter.statuses {
-            check_status(*s)?;
         }
         self.store.read(|c| convs::list(c, &filter))
     }
@@ -243,9 +218,7 @@ impl Desk {
         mut patch: ConversationPatch,
     ) -> Result<Conversation> {
         actor.require_staff()?;
-        if let Some(s) = patch.status {
-            check_status(s)?;
-        }
+        let status = patch.status.as_ref().map(check_status).transpose()?;
         if let Some(t) = &mut patch.title {
             *t = super::text::clean_label("title", t)?;
             check_len("title", t, 300)?;
@@ -253,7 +226,7 @@ impl Desk {
         let actor_id = actor.user_id;
         self.store.write(move |tx| {
             let before = convs::get(tx.conn, id)?;
-            if let Some(s) = patch.status.filter(|s| *s != before.status) {
+            if let Some(s) = status.filter(|s| *s != before.status) {
                 convs::set_status(tx, id, s)?;
                 tx.emit(
                     "conversation.status",
@@ -326,7 +299,7 @@ impl Desk {
         })
     }
 
-    pub fn count_conversations(&self, actor: &Actor, statuses: &[i64]) -> Result<i64> {
+    pub fn count_conversations(&self, actor: &Actor, statuses: &[Status]) -> Result<i64> {
         actor.require_staff()?;
         self.store.read(|c| convs::count(c, statuses))
     }

@@ -1,11 +1,9 @@
 //! Messages: post, edit, delete, read marks, history, typing.
 
-use super::conversations::{
-    ConversationInput, ARCHIVE, TRASH, WAITING_FOR_AGENT, WAITING_FOR_USER,
-};
-use super::{check_len, Actor, Desk, Role};
+use super::{check_len, check_status, Actor, Desk, Role};
+use crate::domain::{Sent, Status};
 use crate::error::{self, Error, Result};
-use crate::store::conversations::{self as convs, Filter, Head};
+use crate::store::conversations::{self as convs, Head};
 use crate::store::events::Audience;
 pub use crate::store::messages::Message;
 use crate::store::messages::{self, NewMessage};
@@ -29,7 +27,7 @@ pub struct MessageInput {
     /// Staff and API tokens may post on behalf of another user.
     pub user_id: Option<i64>,
     /// Support Board's `conversation_status_code`: the status to set, if any.
-    pub status: Option<i64>,
+    pub status: Option<Sent<Status>>,
     /// Leave the conversation's status as it is (Support Board's `skip`);
     /// not part of the JSON APIs.
     #[serde(skip)]
@@ -83,6 +81,8 @@ fn check_payload(p: Option<&Map<String, Value>>) -> Result<()> {
 pub struct Prepared {
     input: MessageInput,
     sender: i64,
+    /// The status to set, checked.
+    status: Option<Status>,
 }
 
 impl Desk {
@@ -100,9 +100,7 @@ impl Desk {
         check_attachments(&input.attachments)?;
         self.own_attachments(actor, &mut input.attachments)?;
         check_payload(input.payload.as_ref())?;
-        if let Some(s) = input.status {
-            super::conversations::check_status(s)?;
-        }
+        let status = input.status.as_ref().map(check_status).transpose()?;
         let sender = match (actor.role, input.user_id) {
             (Role::Visitor, Some(_)) => {
                 return Err(Error::forbidden("visitors cannot post as someone else"))
@@ -122,7 +120,11 @@ impl Desk {
                 "visitors cannot post notes or set a status",
             ));
         }
-        Ok(Prepared { input, sender })
+        Ok(Prepared {
+            input,
+            sender,
+            status,
+        })
     }
 
     pub fn post_message(
@@ -142,42 +144,6 @@ impl Desk {
             }
             insert_message(tx, &conv, actor_id, staff, prepared)
         })
-    }
-
-    /// Posts `message` as `actor` into the user's latest conversation, or
-    /// starts one (with `title`); returns the conversation's id. Direct
-    /// messages and chat-message automations go this way.
-    pub fn message_user(
-        &self,
-        actor: &Actor,
-        user_id: i64,
-        message: String,
-        title: Option<String>,
-    ) -> Result<i64> {
-        let latest = self.list_conversations(
-            actor,
-            Filter {
-                user_id: Some(user_id),
-                limit: 1,
-                ..Default::default()
-            },
-        )?;
-        let input = MessageInput {
-            body: message,
-            ..Default::default()
-        };
-        match latest.first() {
-            Some(c) => Ok(self.post_message(actor, c.id, input)?.conversation_id),
-            None => {
-                let conv = ConversationInput {
-                    user_id: Some(user_id),
-                    title,
-                    message: Some(input),
-                    ..Default::default()
-                };
-                Ok(self.create_conversation(actor, conv)?.0.id)
-            }
-        }
     }
 
     /// A direct message from staff to each of `user_ids` (all must exist):
@@ -469,14 +435,14 @@ pub(super) fn insert_message(
         audience(m.private),
         json!({ "message": m.to_json() }),
     )?;
-    let next = match p.input.status {
+    let next = match p.status {
         _ if p.input.keep_status => None,
         Some(s) => Some(s),
         None if m.private => None,
-        None if sender.id == conv.user_id || !sender.is_staff() => Some(WAITING_FOR_AGENT),
+        None if sender.id == conv.user_id || !sender.is_staff() => Some(Status::WaitingForAgent),
         None if staff || sender.is_staff() => {
             // An answer does not pull a conversation out of the archive or trash.
-            (conv.status != ARCHIVE && conv.status != TRASH).then_some(WAITING_FOR_USER)
+            (!conv.status.is_closed()).then_some(Status::WaitingForUser)
         }
         None => None,
     };

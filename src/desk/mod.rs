@@ -17,6 +17,9 @@ pub mod users;
 pub mod webhooks;
 pub mod widget;
 
+/// A domain value as a client sent it (the desk's JSON inputs hold them).
+pub use crate::domain::Sent;
+use crate::domain::Status;
 use crate::error::{self, Error, Result};
 use crate::realtime::Hub;
 use crate::store::users::User;
@@ -193,6 +196,11 @@ pub fn check_len(field: &str, value: &str, max: usize) -> Result<()> {
         return Err(error::TOO_LONG.with(format!("{field} must be at most {max} characters")));
     }
     Ok(())
+}
+
+/// A status as sent, or `invalid_status`.
+pub fn check_status(status: &Sent<Status>) -> Result<Status> {
+    status.known().ok_or_else(|| error::INVALID_STATUS.err())
 }
 
 /// Events as (id, JSON) and the cursor they lead to.

@@ -1,7 +1,8 @@
 //! Reports: Support Board's named reports, computed from conversations,
 //! messages, contacts, ratings and the `reports` rows the desk records
 //! (article searches and views, automation runs, direct messages).
-//! Days are those of the caller's time zone (UTC by default).
+//! Days are those of the caller's time zone (UTC by default). The desk
+//! computes the data; titles and charts are the surface's.
 
 use super::{Actor, Desk};
 use crate::error::{self, Result};
@@ -147,211 +148,6 @@ impl Range {
     }
 }
 
-/// How a report reads: its title, description and how to chart it.
-struct Shape {
-    title: &'static str,
-    description: &'static str,
-    table: [&'static str; 2],
-    /// 1 counts, 2 durations in seconds.
-    label_type: i64,
-    chart: &'static str,
-}
-
-fn shape(name: &str) -> Shape {
-    let s = |title, description, table, label_type, chart| Shape {
-        title,
-        description,
-        table,
-        label_type,
-        chart,
-    };
-    match name {
-        "conversations" => s(
-            "Conversations count",
-            "Count of new conversations started by users.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "missed-conversations" => s(
-            "Missed conversations",
-            "Conversations that no agent replied to.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "conversations-time" => s(
-            "Average conversation duration",
-            "Seconds from the first message to the last, on average.",
-            ["Date", "Time"],
-            2,
-            "line",
-        ),
-        "visitors" => s("Visitors", "New visitors.", ["Date", "Count"], 1, "line"),
-        "leads" => s(
-            "Leads",
-            "New leads: visitors who left an email address.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "users" => s(
-            "Users",
-            "New registered users.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "registrations" => s(
-            "Registrations",
-            "Users registered by the host site (identified contacts of type user).",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "agents-response-time" => s(
-            "Agent response time",
-            "Seconds from a user's first message to the agent's first reply, on average.",
-            ["Agent name", "Time"],
-            2,
-            "bar",
-        ),
-        "agents-conversations" => s(
-            "Agent conversations",
-            "Conversations each agent replied to.",
-            ["Agent name", "Count"],
-            1,
-            "bar",
-        ),
-        "agents-conversations-time" => s(
-            "Agent conversation duration",
-            "Average duration, in seconds, of the conversations each agent replied to.",
-            ["Agent name", "Time"],
-            2,
-            "bar",
-        ),
-        "agents-ratings" => s(
-            "Agent ratings",
-            "Positive and negative ratings of each agent's conversations.",
-            ["Agent name", "Ratings"],
-            1,
-            "bar",
-        ),
-        "countries" => s(
-            "Countries",
-            "Countries of new contacts.",
-            ["Country", "Count"],
-            1,
-            "pie",
-        ),
-        "languages" => s(
-            "Languages",
-            "Languages of new contacts.",
-            ["Language", "Count"],
-            1,
-            "pie",
-        ),
-        "browsers" => s(
-            "Browsers",
-            "Browsers of new contacts.",
-            ["Browser", "Count"],
-            1,
-            "pie",
-        ),
-        "os" => s(
-            "Operating systems",
-            "Operating systems of new contacts.",
-            ["Operating system", "Count"],
-            1,
-            "pie",
-        ),
-        "subscribe" => s(
-            "Subscriptions",
-            "Subscribe-message sign-ups.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "follow-up" => s(
-            "Follow-up emails",
-            "Emails left through the follow-up message.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "articles-searches" => s(
-            "Article searches",
-            "What users searched in the articles, by count.",
-            ["Search", "Count"],
-            1,
-            "bar",
-        ),
-        "articles-ratings" => s(
-            "Article ratings",
-            "Positive and negative ratings of each article.",
-            ["Article", "Ratings"],
-            1,
-            "bar",
-        ),
-        "articles-views-single" => s(
-            "Article views by article",
-            "Views of each article.",
-            ["Article", "Count"],
-            1,
-            "bar",
-        ),
-        "articles-views" => s(
-            "Article views",
-            "Views of all articles.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "sms-automations" => s(
-            "Text message automations",
-            "Text messages sent by automations.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "email-automations" => s(
-            "Email automations",
-            "Emails sent by automations.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "message-automations" => s(
-            "Message automations",
-            "Chat messages sent by automations.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "direct-sms" => s(
-            "Direct text messages",
-            "Text messages sent directly to users.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        "direct-emails" => s(
-            "Direct emails",
-            "Emails sent directly to users.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-        _ => s(
-            "Direct messages",
-            "Chat messages sent directly to users.",
-            ["Date", "Count"],
-            1,
-            "line",
-        ),
-    }
-}
-
 fn duration(s: &Span) -> i64 {
     (s.last_at - s.first_at) / 1000
 }
@@ -365,9 +161,11 @@ fn average(v: &[i64]) -> i64 {
 }
 
 impl Desk {
-    /// The report `name` over `[start, end]` (dates as `dd/mm/yyyy` or
-    /// `yyyy-mm-dd`), in the days of `timezone` (an IANA name; UTC when
-    /// not given).
+    /// The data of report `name` over `[start, end]` (dates as
+    /// `dd/mm/yyyy` or `yyyy-mm-dd`), in the days of `timezone` (an IANA
+    /// name; UTC when not given): each label (a day, month, agent, country,
+    /// article...) with its values, in order. Titles and charts are the
+    /// surface's (`api::support_board::reports::present`).
     pub fn report(
         &self,
         actor: &Actor,
@@ -375,7 +173,7 @@ impl Desk {
         start: Option<&str>,
         end: Option<&str>,
         timezone: Option<&str>,
-    ) -> Result<Value> {
+    ) -> Result<Map<String, Value>> {
         actor.require_staff()?;
         if !NAMES.contains(&name) {
             return Err(error::INVALID_REPORT.with(format!("{name:?} is not a report name")));
@@ -383,7 +181,6 @@ impl Desk {
         let zone = Zone::named(given(timezone).unwrap_or(""))?;
         let range = Range::new(start, end, zone)?;
         let (from, to) = (range.start_ms(), range.end_ms());
-        let sh = shape(name);
         // Series: (time, value) pairs, bucketed by day or month.
         let series = |points: Vec<(i64, i64)>, avg: bool| {
             let mut b = range.buckets();
@@ -409,7 +206,7 @@ impl Desk {
         };
         let spans = || self.store.read(|c| reports::spans(c, from, to));
 
-        let data: Map<String, Value> = match name {
+        Ok(match name {
             "conversations" => counts(
                 self.store
                     .read(|c| reports::conversations(c, from, to))?
@@ -551,12 +348,7 @@ impl Desk {
             }
             // Counted from the rows the desk (or reports-update) recorded.
             _ => counts(rows(name)?.into_iter().map(|r| r.created_at).collect()),
-        };
-        Ok(json!({
-            "title": sh.title, "description": sh.description, "data": data,
-            "table": sh.table, "table-inverse": sh.chart == "line",
-            "label_type": sh.label_type, "chart_type": sh.chart,
-        }))
+        })
     }
 
     /// An agent's (positive, negative) conversation ratings, ever: the

@@ -1,52 +1,22 @@
 //! Users and contacts: create, edit, delete, list, presence.
 
 use super::{check_len, Actor, Desk, Role};
+use crate::domain::Sent;
+/// A user's type: the database stores the names (Support Board's).
+pub use crate::domain::UserType;
 use crate::error::{self, Error, Result};
 use crate::store::events::Audience;
-use crate::store::users::{self, TYPES};
+use crate::store::users;
 /// The user records adapters read and write.
 pub use crate::store::users::{ListQuery, User, UserFields};
 
-/// A user's type. The database stores the names (Support Board's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserType {
-    Visitor,
-    Lead,
-    User,
-    Agent,
-    Admin,
-    Bot,
-}
-
-impl UserType {
-    const ALL: [UserType; 6] = [
-        UserType::Visitor,
-        UserType::Lead,
-        UserType::User,
-        UserType::Agent,
-        UserType::Admin,
-        UserType::Bot,
-    ];
-    pub fn parse(name: &str) -> Option<UserType> {
-        UserType::ALL.into_iter().find(|t| t.as_str() == name)
-    }
-    pub fn as_str(self) -> &'static str {
-        TYPES[self as usize]
-    }
-    /// Agents and admins: who can be assigned and who replies as staff.
-    pub fn is_agent(self) -> bool {
-        matches!(self, UserType::Agent | UserType::Admin)
-    }
-}
-
-impl User {
-    /// The type, typed; an unknown name reads as a visitor.
-    pub fn kind(&self) -> UserType {
-        UserType::parse(&self.user_type).unwrap_or(UserType::Visitor)
-    }
-}
 use crate::store::Store;
 use serde_json::{json, Map};
+
+/// Every type's name, in order.
+fn type_names() -> Vec<&'static str> {
+    UserType::ALL.map(UserType::as_str).to_vec()
+}
 
 /// Cleans the names (every path that stores a name comes here: see
 /// `text::clean_name`), then checks the shape of user fields (lengths,
@@ -85,12 +55,10 @@ pub fn validate_fields(f: &mut UserFields) -> Result<()> {
             return Err(error::INVALID_EMAIL.err());
         }
     }
-    if let Some(t) = &f.user_type {
-        if !TYPES.contains(&t.as_str()) {
-            return Err(
-                error::INVALID_TYPE.with(format!("type must be one of {}", TYPES.join(", ")))
-            );
-        }
+    if let Some(Sent::Unknown(_)) = &f.user_type {
+        return Err(
+            error::INVALID_TYPE.with(format!("type must be one of {}", type_names().join(", ")))
+        );
     }
     if let Some(c) = &mut f.custom {
         clean_custom(c)?;
@@ -213,7 +181,7 @@ pub fn ensure_bot(store: &Store) -> Result<i64> {
             external_id: Some("frontporch:bot".into()),
             ..Default::default()
         };
-        let u = users::insert(tx, &f, "bot", None)?;
+        let u = users::insert(tx, &f, UserType::Bot, None)?;
         Ok(u.id)
     })
 }
@@ -222,17 +190,15 @@ impl Desk {
     /// Creates a user. Agents may create contacts; only admins create staff.
     pub fn create_user(&self, actor: Option<&Actor>, mut fields: UserFields) -> Result<User> {
         validate_fields(&mut fields)?;
-        let user_type = fields.user_type.clone().unwrap_or_else(|| "user".into());
+        let user_type = fields.user_type.as_ref().and_then(Sent::known);
+        let user_type = user_type.unwrap_or(UserType::User);
         if let Some(a) = actor {
             a.require_staff()?;
-            if users::is_staff_type(&user_type) {
+            if user_type.is_staff() {
                 a.require_admin()?;
             }
         }
-        if users::is_staff_type(&user_type)
-            && user_type != "bot"
-            && fields.email.as_deref().unwrap_or("").is_empty()
-        {
+        if user_type.is_agent() && fields.email.as_deref().unwrap_or("").is_empty() {
             return Err(error::MISSING_EMAIL.with("agents and admins need an email to log in"));
         }
         let hash = match &fields.password {
@@ -241,7 +207,7 @@ impl Desk {
         };
         let actor_id = actor.map(|a| a.user_id);
         self.store.write(move |tx| {
-            let user = users::insert(tx, &fields, &user_type, hash.as_deref())?;
+            let user = users::insert(tx, &fields, user_type, hash.as_deref())?;
             tx.emit(
                 "user.created",
                 None,
@@ -259,8 +225,9 @@ impl Desk {
         let target = self.user_by_id(id)?;
         let becomes_staff = fields
             .user_type
-            .as_deref()
-            .is_some_and(users::is_staff_type);
+            .as_ref()
+            .and_then(Sent::known)
+            .is_some_and(UserType::is_staff);
         let admin = actor.role == Role::Admin;
         if (target.is_staff() || becomes_staff || fields.password.is_some())
             && !admin
@@ -336,12 +303,12 @@ impl Desk {
     pub fn update_self_visitor(&self, visitor: &User, mut fields: UserFields) -> Result<User> {
         self.visitor_fields(Some(visitor.id), &mut fields, "visitors")?;
         let id = visitor.id;
-        let promote = visitor.user_type == "visitor"
+        let promote = visitor.user_type == UserType::Visitor
             && fields.email.as_deref().is_some_and(|e| !e.is_empty());
         self.store.write(move |tx| {
             drop_taken_email(tx.conn, &mut fields, Some(id))?;
             if promote && fields.email.is_some() {
-                fields.user_type = Some("lead".into());
+                fields.user_type = Some(UserType::Lead.into());
             }
             let user = users::update(tx, id, &fields, None)?;
             emit_updated(tx, Some(id), &user)?;
@@ -432,7 +399,7 @@ impl Desk {
     pub fn find_users(&self, actor: &Actor, mut q: ListQuery) -> Result<Vec<User>> {
         actor.require_staff()?;
         for t in q.types {
-            if !TYPES.contains(&t.as_str()) {
+            if UserType::parse(t).is_none() {
                 return Err(error::INVALID_TYPE.with(format!("unknown user type {t:?}")));
             }
         }
@@ -517,18 +484,5 @@ impl Desk {
             )?;
             Ok(user)
         })
-    }
-}
-
-#[cfg(test)]
-mod user_type_tests {
-    use super::*;
-
-    #[test]
-    fn every_stored_type_name_round_trips() {
-        for name in TYPES {
-            assert_eq!(UserType::parse(name).map(UserType::as_str), Some(*name));
-        }
-        assert!(UserType::parse("owner").is_none());
     }
 }

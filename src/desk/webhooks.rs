@@ -14,9 +14,10 @@ impl Desk {
     }
 
     /// Adds an endpoint; returns it with its signing secret (shown once).
-    /// `format` is `standard` (Standard Webhooks, a generated signing
-    /// secret) or `support_board` (its body format; `key` is the admin's
-    /// secret key, and `kinds` are Support Board webhook names).
+    /// `format` is one of `webhook_formats::FORMATS`: `standard` (Standard
+    /// Webhooks, a generated signing secret) or `support_board` (its body
+    /// format; `key` is the admin's secret key, and `kinds` are Support
+    /// Board webhook names).
     pub fn create_webhook(
         &self,
         actor: &Actor,
@@ -29,35 +30,18 @@ impl Desk {
         actor.require_admin()?;
         crate::delivery::check_url(&url, allow_private)?;
         let kinds = check_kinds(kinds)?;
-        let secret = match format {
-            "standard" => format!(
-                "whsec_{}",
-                base64::Engine::encode(
-                    &base64::engine::general_purpose::STANDARD,
-                    crate::util::random_bytes(24)
-                )
-            ),
-            "support_board" => {
-                let mut names: Vec<&str> = crate::webhook_formats::SUPPORT_BOARD
-                    .iter()
-                    .map(|(_, n)| *n)
-                    .collect();
-                names.dedup();
-                if let Some(k) = kinds
-                    .iter()
-                    .find(|k| *k != "*" && !names.contains(&k.as_str()))
-                {
-                    return Err(error::INVALID_EVENT_KIND.with(format!(
-                        "{k} is not a Support Board webhook Frontporch sends ({})",
-                        names.join(", ")
-                    )));
-                }
-                let key = key.unwrap_or_else(|| crate::util::random_token("", 18));
-                super::check_len("secret", &key, 200)?;
-                key
-            }
-            _ => return Err(error::INVALID_FORMAT.err()),
+        let Some(f) = crate::webhook_formats::find(format) else {
+            let names: Vec<&str> = crate::webhook_formats::FORMATS
+                .iter()
+                .map(|f| f.name)
+                .collect();
+            return Err(
+                error::INVALID_FORMAT.with(format!("format must be {}", names.join(" or ")))
+            );
         };
+        (f.check_kinds)(&kinds)?;
+        let secret = (f.secret)(key);
+        super::check_len("secret", &secret, 200)?;
         let (s, uid, format) = (secret.clone(), actor.user_id, format.to_string());
         let ep = self.store.write(move |tx| {
             let ep = webhooks::insert(tx, &url, &s, &kinds, &format)?;

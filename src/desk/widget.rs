@@ -1,6 +1,7 @@
 //! What the chat widget needs beyond messages: its public configuration and
 //! identifying a visitor as a known contact.
 
+use super::users::UserType;
 use super::Desk;
 use crate::error::{self, Result};
 use crate::store::events::{self, Audience};
@@ -157,7 +158,7 @@ impl Desk {
                     conversations::move_owner(tx, visitor_id, contact.id)?;
                     auth::repoint_visitor_token(tx, &th, contact.id)?;
                     // The anonymous record is now empty; keep contacts that had details.
-                    if users::get(tx.conn, visitor_id)?.user_type == "visitor" {
+                    if users::get(tx.conn, visitor_id)?.user_type == UserType::Visitor {
                         users::delete(tx, visitor_id)?;
                     }
                     super::users::drop_taken_email(tx.conn, &mut fields, Some(contact.id))?;
@@ -166,7 +167,7 @@ impl Desk {
                 _ => {
                     fields.external_id = Some(id.clone());
                     super::users::drop_taken_email(tx.conn, &mut fields, Some(visitor_id))?;
-                    fields.user_type = Some("user".into());
+                    fields.user_type = Some(UserType::User.into());
                     (users::update(tx, visitor_id, &fields, None)?, false)
                 }
             };

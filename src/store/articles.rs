@@ -1,7 +1,7 @@
 //! Knowledge-base articles (one row per article and language), their
 //! categories and ratings.
 
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection, Row};
 

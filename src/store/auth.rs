@@ -1,8 +1,8 @@
 //! Credentials: API tokens, agent sessions and visitor tokens. Only SHA-256
 //! hashes of the secrets are stored.
 
+use super::tx::Tx;
 use super::users::{self, User};
-use super::writer::Tx;
 use crate::error::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! Automations (one row per automation and language) and who each one
 //! already ran for.
 
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;

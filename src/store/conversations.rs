@@ -1,24 +1,17 @@
 //! Conversations and their participants.
 
-use super::writer::Tx;
+use super::tx::Tx;
 use super::{found, json_col};
+use crate::domain::Status;
 use crate::error::Result;
 use rusqlite::{params, Connection, Row};
 use serde_json::{json, Value};
-
-pub const STATUS_NAMES: [&str; 5] = [
-    "live",
-    "waiting_for_user",
-    "waiting_for_agent",
-    "archive",
-    "trash",
-];
 
 #[derive(Debug, Clone)]
 pub struct Conversation {
     pub id: i64,
     pub user_id: i64,
-    pub status: i64,
+    pub status: Status,
     pub title: String,
     pub department_id: Option<i64>,
     pub agent_id: Option<i64>,
@@ -36,7 +29,7 @@ impl Conversation {
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id, "user_id": self.user_id, "status": self.status,
-            "status_name": STATUS_NAMES.get(self.status as usize).copied().unwrap_or("live"),
+            "status_name": self.status.name(),
             "title": self.title, "department_id": self.department_id, "agent_id": self.agent_id,
             "source": self.source, "extra": self.extra,
             "created_at": crate::util::rfc3339(self.created_at),
@@ -92,7 +85,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
 pub struct Head {
     pub id: i64,
     pub user_id: i64,
-    pub status: i64,
+    pub status: Status,
 }
 
 pub fn head(conn: &Connection, id: i64) -> Result<Head> {
@@ -119,7 +112,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Conversation> {
 
 pub struct NewConversation<'a> {
     pub user_id: i64,
-    pub status: i64,
+    pub status: Status,
     pub title: &'a str,
     pub department_id: Option<i64>,
     pub agent_id: Option<i64>,
@@ -157,7 +150,7 @@ pub fn participants(conn: &Connection, conversation_id: i64) -> Result<Vec<(i64,
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn set_status(tx: &Tx, id: i64, status: i64) -> Result<()> {
+pub fn set_status(tx: &Tx, id: i64, status: Status) -> Result<()> {
     tx.conn
         .prepare_cached("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![id, status, tx.now])?;
@@ -211,7 +204,8 @@ pub fn delete(tx: &Tx, id: i64) -> Result<()> {
 
 #[derive(Debug, Default)]
 pub struct Filter {
-    pub statuses: Vec<i64>,
+    /// Any of these; all when empty.
+    pub statuses: Vec<Status>,
     pub department_id: Option<i64>,
     pub agent_id: Option<i64>,
     /// Unassigned conversations only, or with `agent_id`: theirs and the
@@ -288,7 +282,7 @@ pub fn move_owner(tx: &Tx, from: i64, to: i64) -> Result<()> {
 }
 
 /// How many conversations have one of `statuses` (all when empty).
-pub fn count(conn: &Connection, statuses: &[i64]) -> Result<i64> {
+pub fn count(conn: &Connection, statuses: &[Status]) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT count(*) FROM conversations WHERE ?1 = '[]' OR status IN (SELECT value FROM json_each(?1))",
         [serde_json::to_string(statuses)?],
@@ -299,8 +293,8 @@ pub fn count(conn: &Connection, statuses: &[i64]) -> Result<i64> {
 /// Conversations in the trash since before `before`.
 pub fn trashed_before(conn: &Connection, before: i64) -> Result<Vec<i64>> {
     let mut st =
-        conn.prepare_cached("SELECT id FROM conversations WHERE status = 4 AND updated_at < ?1")?;
-    let rows = st.query_map([before], |r| r.get(0))?;
+        conn.prepare_cached("SELECT id FROM conversations WHERE status = ?2 AND updated_at < ?1")?;
+    let rows = st.query_map(params![before, Status::Trash], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -312,8 +306,10 @@ pub fn answered_before(conn: &Connection, before: i64) -> Result<Vec<i64>> {
          JOIN messages m ON m.id = (SELECT max(id) FROM messages
                                     WHERE conversation_id = c.id AND private = 0 AND deleted_at IS NULL)
          JOIN users u ON u.id = m.user_id
-         WHERE c.status IN (0, 1, 2) AND u.user_type IN ('agent', 'admin', 'bot') AND m.created_at < ?1",
+         WHERE c.status IN (SELECT value FROM json_each(?2))
+           AND u.user_type IN ('agent', 'admin', 'bot') AND m.created_at < ?1",
     )?;
-    let rows = st.query_map([before], |r| r.get(0))?;
+    let inbox = serde_json::to_string(&Status::INBOX)?;
+    let rows = st.query_map(params![before, inbox], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -1,7 +1,7 @@
 //! Departments.
 
 use super::found;
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::{self, Error, Result};
 use rusqlite::{params, Connection, Row};
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
 //! The event log: every state change appends a row in its own transaction.
 
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
@@ -129,7 +129,7 @@ impl Tx<'_> {
             )?
             .execute(params![kind, conversation_id, visitor_id, actor_id, audience as i64, payload, self.now])?;
         let id = self.conn.last_insert_rowid();
-        super::webhooks::fan_out(self, id, kind, &data)?;
+        super::webhooks::queue(self, id, kind, &data)?;
         Ok(id)
     }
 }

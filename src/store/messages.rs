@@ -2,7 +2,8 @@
 
 use super::found;
 use super::json_col;
-use super::writer::Tx;
+use super::tx::Tx;
+use crate::domain::UserType;
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
@@ -21,7 +22,7 @@ pub struct Message {
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     /// Sender's (type, first name, last name, avatar).
-    pub sender: Option<(String, String, String, Option<String>)>,
+    pub sender: Option<(UserType, String, String, Option<String>)>,
 }
 
 impl Message {
@@ -46,7 +47,7 @@ const SELECT: &str = "SELECT m.id, m.conversation_id, m.user_id, m.body, m.attac
     FROM messages m LEFT JOIN users u ON u.id = m.user_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<Message> {
-    let utype: Option<String> = r.get(11)?;
+    let utype: Option<UserType> = r.get(11)?;
     Ok(Message {
         id: r.get(0)?,
         conversation_id: r.get(1)?,
@@ -108,7 +109,7 @@ pub fn insert(tx: &Tx, m: &NewMessage) -> Result<Message> {
         edited_at: None,
         deleted_at: None,
         sender: Some((
-            s.user_type.clone(),
+            s.user_type,
             s.first_name.clone(),
             s.last_name.clone(),
             s.profile_image.clone(),

@@ -5,6 +5,7 @@
 pub mod install;
 mod migrate;
 mod readers;
+mod tx;
 mod writer;
 
 pub mod articles;
@@ -29,11 +30,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use events::Event;
-pub use writer::Tx;
-
-/// Called on the writer thread after each commit with the events it made
-/// visible (in id order) and whether any outbox rows may be due.
-pub type CommitHook = Box<dyn Fn(&[Arc<Event>]) + Send>;
+pub use tx::{FanOut, Tx};
+pub use writer::CommitHook;
 
 #[derive(Clone)]
 pub struct Store {
@@ -66,17 +64,19 @@ pub fn open_rw(path: &Path, durability: Durability) -> rusqlite::Result<Connecti
 impl Store {
     /// Opens (creating and migrating as needed) and starts the writer thread
     /// (and the checkpointer, unless another process checkpoints).
+    /// `fan_out` decides the webhook outbox rows of every event.
     pub fn open(
         path: &Path,
         durability: Durability,
         checkpoints: Checkpoints,
         on_commit: CommitHook,
+        fan_out: FanOut,
     ) -> Result<Store> {
         let conn = Store::open_migrated(path, durability)?;
         if checkpoints == Checkpoints::Own {
             start_checkpointer(path, durability)?;
         }
-        let writer = writer::start(conn, on_commit, checkpoints == Checkpoints::Own)?;
+        let writer = writer::start(conn, on_commit, fan_out, checkpoints == Checkpoints::Own)?;
         let readers = Arc::new(readers::ReaderPool::open(path, 4)?);
         Ok(Store { writer, readers })
     }

@@ -1,7 +1,7 @@
 //! The outbox: rows that must leave the box, and the record of each attempt.
 
 use super::found;
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection, Row};
 use serde_json::{json, Value};

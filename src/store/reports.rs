@@ -2,7 +2,7 @@
 //! automation runs, direct messages, and rows added through `reports-update`.
 
 use super::messages::LAST_STAFF_SENDER;
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection};
 

@@ -1,6 +1,6 @@
 //! Key/value settings with JSON values.
 
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection};
 use serde_json::{Map, Value};

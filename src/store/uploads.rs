@@ -1,6 +1,6 @@
 //! Metadata of uploaded files (the bytes are files on disk).
 
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension};
 

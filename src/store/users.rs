@@ -1,22 +1,17 @@
 //! Users of every type: visitors, leads, contacts, agents, admins, bots.
 
 use super::json_col;
-use super::writer::Tx;
+use super::tx::Tx;
+use crate::domain::{Sent, UserType};
 use crate::error::{self, Error, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-pub const TYPES: &[&str] = &["visitor", "lead", "user", "agent", "admin", "bot"];
-
-pub fn is_staff_type(t: &str) -> bool {
-    matches!(t, "agent" | "admin" | "bot")
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct User {
     pub id: i64,
-    pub user_type: String,
+    pub user_type: UserType,
     pub first_name: String,
     pub last_name: String,
     pub email: Option<String>,
@@ -35,7 +30,7 @@ pub struct User {
 
 impl User {
     pub fn is_staff(&self) -> bool {
-        is_staff_type(&self.user_type)
+        self.user_type.is_staff()
     }
     pub fn name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
@@ -68,7 +63,7 @@ impl User {
 #[serde(deny_unknown_fields)]
 pub struct UserFields {
     #[serde(rename = "type")]
-    pub user_type: Option<String>,
+    pub user_type: Option<Sent<UserType>>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub email: Option<String>,
@@ -122,7 +117,7 @@ fn unique_violation(e: rusqlite::Error) -> Error {
 pub fn insert(
     tx: &Tx,
     f: &UserFields,
-    user_type: &str,
+    user_type: UserType,
     password_hash: Option<&str>,
 ) -> Result<User> {
     let custom = Value::Object(f.custom.clone().unwrap_or_default()).to_string();
@@ -176,7 +171,7 @@ pub fn update(tx: &Tx, id: i64, f: &UserFields, password_hash: Option<&str>) -> 
         )?
         .execute(params![
             id,
-            f.user_type,
+            f.user_type.as_ref().and_then(Sent::known),
             f.first_name,
             f.last_name,
             f.email,

@@ -1,6 +1,6 @@
-//! Webhook endpoints, and the fan-out of events into their outbox rows.
+//! Webhook endpoints, and writing the outbox rows events make for them.
 
-use super::writer::Tx;
+use super::tx::Tx;
 use super::{found, json_col};
 use crate::error::Result;
 use rusqlite::{params, Connection, Row};
@@ -154,19 +154,12 @@ pub fn failing_since(conn: &Connection, endpoint_id: i64, dead_id: i64) -> Resul
     Ok(!alive)
 }
 
-fn wants(kinds: &str, kind: &str) -> bool {
-    let kinds: Vec<String> = serde_json::from_str(kinds).unwrap_or_default();
-    kinds.iter().any(|k| {
-        k == "*"
-            || k == kind
-            || k.strip_suffix(".*")
-                .is_some_and(|p| kind.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
-    })
-}
-
-/// Writes one outbox row per active endpoint that subscribes to `kind`, in
-/// the transaction of the event itself (the transactional outbox).
-pub fn fan_out(tx: &Tx, event_id: i64, kind: &str, data: &serde_json::Value) -> Result<()> {
+/// Writes the outbox rows of event `event_id` for every active endpoint,
+/// as the store's fan-out decides them (`Tx::fan_out`), in the transaction
+/// of the event itself (the transactional outbox). The body is rendered
+/// from the event when it is sent (`outbox::BODY`), so the hot path writes
+/// no second copy of the payload.
+pub fn queue(tx: &Tx, event_id: i64, kind: &str, data: &Value) -> Result<()> {
     let endpoints: Vec<(i64, String, String)> = {
         let mut st = tx
             .conn
@@ -174,38 +167,11 @@ pub fn fan_out(tx: &Tx, event_id: i64, kind: &str, data: &serde_json::Value) -> 
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    // Support Board endpoints subscribe by its webhook names; an event may
-    // fire several, one row each, the name kept in the row's payload.
-    let sb_names = crate::webhook_formats::support_board_names(kind, data);
-    // The body is rendered from the event when it is sent (outbox::BODY), so
-    // the hot path writes no second copy of the payload.
-    for (endpoint, k, format) in endpoints {
-        if format == "support_board" {
-            for name in sb_names.iter().filter(|n| wants(&k, n)) {
-                super::outbox::insert(tx, "webhook", Some(endpoint), Some(event_id), name)?;
-            }
-        } else if wants(&k, kind) {
-            super::outbox::insert(tx, "webhook", Some(endpoint), Some(event_id), "")?;
+    for (endpoint, kinds, format) in endpoints {
+        let kinds: Vec<String> = serde_json::from_str(&kinds).unwrap_or_default();
+        for payload in (tx.fan_out)(kind, data, &format, &kinds) {
+            super::outbox::insert(tx, "webhook", Some(endpoint), Some(event_id), &payload)?;
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn kind_matching() {
-        assert!(super::wants(r#"["*"]"#, "message.created"));
-        assert!(super::wants(r#"["message.*"]"#, "message.created"));
-        assert!(!super::wants(r#"["message.*"]"#, "messages.x"));
-        assert!(super::wants(
-            r#"["conversation.status"]"#,
-            "conversation.status"
-        ));
-        assert!(!super::wants(
-            r#"["conversation.status"]"#,
-            "message.created"
-        ));
-        assert!(!super::wants("[]", "message.created"));
-    }
 }

@@ -4,19 +4,16 @@
 //! jobs and publishes the new events.
 
 use super::events::{self, Event};
-use super::CommitHook;
+use super::tx::{FanOut, Tx};
 use crate::error::{self, Error, Result};
 use rusqlite::Connection;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// What a job hands to its closure: the open transaction plus helpers that
-/// keep invariants (every change appends an event, webhooks go to the outbox).
-pub struct Tx<'c> {
-    pub conn: &'c Connection,
-    pub now: i64,
-}
+/// Called on the writer thread after each commit with the events it made
+/// visible (in id order).
+pub type CommitHook = Box<dyn Fn(&[Arc<Event>]) + Send>;
 
 type Reply = Box<dyn FnOnce(Result<()>) + Send>;
 type Job = Box<dyn FnOnce(&mut Tx) -> (bool, Reply) + Send>;
@@ -37,12 +34,17 @@ const MAX_BATCH: usize = 1024;
 /// `truncate_on_stop`: whether a graceful stop folds the WAL into the
 /// database; not when another process (Litestream) owns checkpoints, since a
 /// truncated WAL would force it to start a new generation.
-pub fn start(conn: Connection, on_commit: CommitHook, truncate_on_stop: bool) -> Result<Handle> {
+pub fn start(
+    conn: Connection,
+    on_commit: CommitHook,
+    fan_out: FanOut,
+    truncate_on_stop: bool,
+) -> Result<Handle> {
     let (tx, rx) = mpsc::channel();
     let last = events::max_id(&conn)?;
     std::thread::Builder::new()
         .name("store-writer".into())
-        .spawn(move || run(conn, rx, on_commit, last, truncate_on_stop))
+        .spawn(move || run(conn, rx, on_commit, fan_out, last, truncate_on_stop))
         .map_err(|e| Error::internal(format!("cannot start writer: {e}")))?;
     Ok(Handle {
         tx: Arc::new(Mutex::new(Some(tx))),
@@ -119,6 +121,7 @@ fn run(
     conn: Connection,
     rx: Receiver<Msg>,
     on_commit: CommitHook,
+    fan_out: FanOut,
     mut last_published: i64,
     truncate_on_stop: bool,
 ) {
@@ -165,6 +168,7 @@ fn run(
                 &conn,
                 std::mem::take(&mut batch),
                 &on_commit,
+                fan_out,
                 &mut last_published,
             );
         } else {
@@ -180,7 +184,7 @@ fn run(
                 })
                 .collect();
             if !rest.is_empty() {
-                commit_batch(&conn, rest, &on_commit, &mut last_published);
+                commit_batch(&conn, rest, &on_commit, fan_out, &mut last_published);
             }
             if truncate_on_stop {
                 let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -198,6 +202,7 @@ fn commit_batch(
     conn: &Connection,
     jobs: Vec<Job>,
     on_commit: &CommitHook,
+    fan_out: FanOut,
     last_published: &mut i64,
 ) {
     let started = std::time::Instant::now();
@@ -215,7 +220,7 @@ fn commit_batch(
             log::error!("savepoint failed: {e}");
         }
         let changes_before = conn.total_changes();
-        let mut tx = Tx { conn, now };
+        let mut tx = Tx { conn, now, fan_out };
         let (ok, reply) =
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {
                 Ok(r) => r,

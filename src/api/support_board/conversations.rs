@@ -7,8 +7,7 @@ use crate::app::App;
 use crate::desk::conversations::{Conversation, Filter};
 use crate::desk::conversations::{ConversationInput, ConversationPatch, Status};
 use crate::desk::messages::{MessageEdit, MessageInput};
-use crate::desk::users::UserType;
-use crate::desk::Actor;
+use crate::desk::{Actor, Sent};
 use crate::error::{self, Error, Kind, Result};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
@@ -216,10 +215,11 @@ fn new_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         .str("status_code")
         .filter(|v| !v.is_empty() && v != "false")
     {
-        Some(code) => code
-            .parse()
-            .map_err(|_| error::INVALID_STATUS.with("bad status_code"))?,
-        None => 0,
+        Some(code) => Sent::read(
+            code.parse()
+                .map_err(|_| error::INVALID_STATUS.with("bad status_code"))?,
+        ),
+        None => Status::Live.into(),
     };
     let input = ConversationInput {
         user_id: Some(user_id),
@@ -247,7 +247,7 @@ fn update_conversation_status(app: &App, actor: &Actor, a: &Args) -> Result<Valu
         actor,
         id,
         ConversationPatch {
-            status: Some(status),
+            status: Some(status.into()),
             ..Default::default()
         },
     )?;
@@ -315,9 +315,7 @@ fn get_agents_in_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Valu
             let Some((t, first, last, avatar)) = &m.sender else {
                 continue;
             };
-            if UserType::parse(t).is_some_and(UserType::is_agent)
-                && !agents.iter().any(|x| x["id"] == json!(m.user_id))
-            {
+            if t.is_agent() && !agents.iter().any(|x| x["id"] == json!(m.user_id)) {
                 agents.push(json!({ "id": m.user_id, "first_name": first, "last_name": last,
                             "profile_image": avatar.clone().unwrap_or_default(), "conversation_id": id }));
             }
@@ -385,7 +383,7 @@ fn transcript(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 }
 
 /// `status_code`: one status, or the inbox (live and both waiting states).
-pub(super) fn statuses(a: &Args) -> Result<Vec<i64>> {
+pub(super) fn statuses(a: &Args) -> Result<Vec<Status>> {
     match a
         .str("status_code")
         .filter(|v| !v.is_empty() && v != "false")
@@ -393,7 +391,7 @@ pub(super) fn statuses(a: &Args) -> Result<Vec<i64>> {
         Some(code) => Ok(vec![status_code(&code).ok_or_else(|| {
             error::INVALID_STATUS.with("status_code must be 0 to 4")
         })?]),
-        None => Ok(Status::inbox_codes()),
+        None => Ok(Status::INBOX.to_vec()),
     }
 }
 
@@ -444,14 +442,11 @@ pub(super) fn conversation_rows(
                 "attachments": "", "status_code": "0", "payload": "", "conversation_id": s(c.id) })
             }
         };
-        rec["message_user_type"] = rec
-            .get("user_type")
-            .cloned()
-            .unwrap_or(Value::String(u.user_type.clone()));
+        rec["message_user_type"] = rec.get("user_type").cloned().unwrap_or(json!(u.user_type));
         rec["first_name"] = json!(u.first_name);
         rec["last_name"] = json!(u.last_name);
         rec["profile_image"] = json!(u.profile_image.clone().unwrap_or_default());
-        rec["conversation_status_code"] = s(c.status);
+        rec["conversation_status_code"] = s(c.status.code());
         rec["user_type"] = json!(u.user_type);
         out.push(rec);
     }

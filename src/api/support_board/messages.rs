@@ -6,8 +6,8 @@ use super::Function;
 use crate::app::App;
 use crate::desk::messages::Message;
 use crate::desk::messages::{MessageEdit, MessageInput};
-use crate::desk::Actor;
 use crate::desk::Role;
+use crate::desk::{Actor, Sent};
 use crate::error::{self, Result};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
@@ -80,7 +80,7 @@ fn send_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         payload: a.json("payload").and_then(|v| v.as_object().cloned()),
         private: false,
         user_id: Some(user_id),
-        status,
+        status: status.map(Sent::from),
         keep_status: a.str("conversation_status_code").as_deref() == Some("skip"),
     };
     let m = desk.post_message(actor, conversation_id, input)?;

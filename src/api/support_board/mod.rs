@@ -19,12 +19,13 @@ mod delivery;
 mod knowledge_base;
 mod messages;
 mod records;
-mod reports;
+pub(crate) mod reports;
 mod transport;
 mod users;
 
 use super::auth::Caller;
 use super::Reply;
+use super::{r, Access::*, Route};
 use crate::app::App;
 use crate::desk::{Actor, Role};
 use crate::error::{self, Kind, Result};
@@ -32,6 +33,12 @@ use crate::http::request::Ctx;
 use crate::http::response::Resp;
 use serde_json::{json, Value};
 use transport::Args;
+
+/// The routes of this file, joined in `api::TABLES`.
+pub(super) const ROUTES: &[Route] = &[
+    r("POST", "/script/include/api.php", Public, handle),
+    r("POST", "/api.php", Public, handle),
+];
 
 /// One Support Board function: its arguments in, its `response` out; an
 /// `Err` becomes `{"success": false, "response": code}`, the code spelled

@@ -3,10 +3,11 @@
 
 use super::transport::Args;
 use crate::app::App;
-use crate::desk::conversations::Conversation;
+use crate::desk::conversations::{Conversation, Status};
 use crate::desk::messages::Attachment;
 use crate::desk::messages::Message;
 use crate::desk::users::{User, UserFields};
+use crate::desk::Sent;
 use crate::error::{self, Result};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
@@ -142,14 +143,17 @@ pub(super) fn conversation_details(c: &Conversation, u: &User) -> Value {
         "user_id": s(c.user_id), "first_name": u.first_name, "last_name": u.last_name,
         "profile_image": u.profile_image.clone().unwrap_or_default(), "user_type": u.user_type,
         "id": s(c.id), "title": c.title, "conversation_time": sql_datetime(c.created_at),
-        "conversation_status_code": s(c.status), "department": opt_s(c.department_id),
+        "conversation_status_code": s(c.status.code()), "department": opt_s(c.department_id),
     })
 }
 
 /// A message as Support Board renders it, its attachment links signed for
 /// the reader (see `links`).
 pub(super) fn message_record(links: &crate::links::Links, m: &Message) -> Value {
-    let (utype, first, last, avatar) = m.sender.clone().unwrap_or_default();
+    let (utype, first, last, avatar) = match m.sender.clone() {
+        Some((t, f, l, a)) => (t.as_str(), f, l, a),
+        None => Default::default(),
+    };
     let exp = links.frame_exp();
     let attachments: Vec<Value> = m
         .attachments
@@ -208,7 +212,7 @@ pub(super) fn user_fields(a: &Args) -> UserFields {
             .map(|e| if e == "NULL" { String::new() } else { e }),
         avatar: a.str("profile_image").filter(|v| !v.is_empty()),
         password: a.str("password").filter(|v| !v.is_empty()),
-        user_type: a.str("user_type").filter(|v| !v.is_empty()),
+        user_type: a.str("user_type").filter(|v| !v.is_empty()).map(Sent::read),
         department_id: a.id("department").ok().flatten(),
         ..Default::default()
     };
@@ -235,6 +239,6 @@ pub(super) fn file_url(app: &App, file: &Value) -> Value {
 }
 
 /// A `status_code` argument: one of the desk's statuses, as its number.
-pub(super) fn status_code(text: &str) -> Option<i64> {
-    crate::desk::conversations::Status::parse_code(text).map(|s| s.code())
+pub(super) fn status_code(text: &str) -> Option<Status> {
+    Status::parse_code(text)
 }

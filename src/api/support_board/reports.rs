@@ -1,4 +1,6 @@
-//! Support Board's reports: the named reports, and rows for what no table records.
+//! Support Board's reports: the named reports, and rows for what no table
+//! records. The desk computes each report's data; this file presents it
+//! (title, description, table headings, chart), for the REST API too.
 
 use super::records::*;
 use super::transport::Args;
@@ -6,7 +8,7 @@ use super::Function;
 use crate::app::App;
 use crate::desk::Actor;
 use crate::error::Result;
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
 pub(super) const FUNCTIONS: &[(&str, Function)] =
     &[("reports", reports), ("reports-update", reports_update)];
@@ -14,13 +16,24 @@ pub(super) const FUNCTIONS: &[(&str, Function)] =
 fn reports(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let name = a.str("name").unwrap_or_default();
-    ok(desk.report(
+    let data = desk.report(
         actor,
         &name,
         a.str("date_start").as_deref(),
         a.str("date_end").as_deref(),
         a.str("timezone").as_deref(),
-    )?)
+    )?;
+    ok(present(&name, data))
+}
+
+/// Report `name`'s data as Support Board shows a report.
+pub(crate) fn present(name: &str, data: Map<String, Value>) -> Value {
+    let sh = shape(name);
+    json!({
+        "title": sh.title, "description": sh.description, "data": data,
+        "table": sh.table, "table-inverse": sh.chart == "line",
+        "label_type": sh.label_type, "chart_type": sh.chart,
+    })
 }
 
 fn reports_update(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
@@ -35,4 +48,209 @@ fn reports_update(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     };
     desk.add_report_row(actor, row)?;
     ok(Value::Bool(true))
+}
+
+/// How a report reads: its title, description and how to chart it.
+struct Shape {
+    title: &'static str,
+    description: &'static str,
+    table: [&'static str; 2],
+    /// 1 counts, 2 durations in seconds.
+    label_type: i64,
+    chart: &'static str,
+}
+
+fn shape(name: &str) -> Shape {
+    let s = |title, description, table, label_type, chart| Shape {
+        title,
+        description,
+        table,
+        label_type,
+        chart,
+    };
+    match name {
+        "conversations" => s(
+            "Conversations count",
+            "Count of new conversations started by users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "missed-conversations" => s(
+            "Missed conversations",
+            "Conversations that no agent replied to.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "conversations-time" => s(
+            "Average conversation duration",
+            "Seconds from the first message to the last, on average.",
+            ["Date", "Time"],
+            2,
+            "line",
+        ),
+        "visitors" => s("Visitors", "New visitors.", ["Date", "Count"], 1, "line"),
+        "leads" => s(
+            "Leads",
+            "New leads: visitors who left an email address.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "users" => s(
+            "Users",
+            "New registered users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "registrations" => s(
+            "Registrations",
+            "Users registered by the host site (identified contacts of type user).",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "agents-response-time" => s(
+            "Agent response time",
+            "Seconds from a user's first message to the agent's first reply, on average.",
+            ["Agent name", "Time"],
+            2,
+            "bar",
+        ),
+        "agents-conversations" => s(
+            "Agent conversations",
+            "Conversations each agent replied to.",
+            ["Agent name", "Count"],
+            1,
+            "bar",
+        ),
+        "agents-conversations-time" => s(
+            "Agent conversation duration",
+            "Average duration, in seconds, of the conversations each agent replied to.",
+            ["Agent name", "Time"],
+            2,
+            "bar",
+        ),
+        "agents-ratings" => s(
+            "Agent ratings",
+            "Positive and negative ratings of each agent's conversations.",
+            ["Agent name", "Ratings"],
+            1,
+            "bar",
+        ),
+        "countries" => s(
+            "Countries",
+            "Countries of new contacts.",
+            ["Country", "Count"],
+            1,
+            "pie",
+        ),
+        "languages" => s(
+            "Languages",
+            "Languages of new contacts.",
+            ["Language", "Count"],
+            1,
+            "pie",
+        ),
+        "browsers" => s(
+            "Browsers",
+            "Browsers of new contacts.",
+            ["Browser", "Count"],
+            1,
+            "pie",
+        ),
+        "os" => s(
+            "Operating systems",
+            "Operating systems of new contacts.",
+            ["Operating system", "Count"],
+            1,
+            "pie",
+        ),
+        "subscribe" => s(
+            "Subscriptions",
+            "Subscribe-message sign-ups.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "follow-up" => s(
+            "Follow-up emails",
+            "Emails left through the follow-up message.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "articles-searches" => s(
+            "Article searches",
+            "What users searched in the articles, by count.",
+            ["Search", "Count"],
+            1,
+            "bar",
+        ),
+        "articles-ratings" => s(
+            "Article ratings",
+            "Positive and negative ratings of each article.",
+            ["Article", "Ratings"],
+            1,
+            "bar",
+        ),
+        "articles-views-single" => s(
+            "Article views by article",
+            "Views of each article.",
+            ["Article", "Count"],
+            1,
+            "bar",
+        ),
+        "articles-views" => s(
+            "Article views",
+            "Views of all articles.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "sms-automations" => s(
+            "Text message automations",
+            "Text messages sent by automations.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "email-automations" => s(
+            "Email automations",
+            "Emails sent by automations.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "message-automations" => s(
+            "Message automations",
+            "Chat messages sent by automations.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "direct-sms" => s(
+            "Direct text messages",
+            "Text messages sent directly to users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        "direct-emails" => s(
+            "Direct emails",
+            "Emails sent directly to users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+        _ => s(
+            "Direct messages",
+            "Chat messages sent directly to users.",
+            ["Date", "Count"],
+            1,
+            "line",
+        ),
+    }
 }

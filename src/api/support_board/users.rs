@@ -4,7 +4,7 @@ use super::records::*;
 use super::transport::Args;
 use super::Function;
 use crate::app::App;
-use crate::desk::users::{User, UserFields};
+use crate::desk::users::{User, UserFields, UserType};
 use crate::desk::Actor;
 use crate::error::{self, Kind, Result};
 use crate::util::sql_datetime;
@@ -147,7 +147,7 @@ fn update_user_to_lead(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         actor,
         id,
         UserFields {
-            user_type: Some("lead".into()),
+            user_type: Some(UserType::Lead.into()),
             ..Default::default()
         },
     )?;
@@ -157,7 +157,7 @@ fn update_user_to_lead(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 fn get_agent(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     match desk.find_user(actor, a.need_id("agent_id", &error::MISSING_AGENT_ID)?)? {
-        Some(u) if u.kind().is_agent() => ok(user_record(&u, false)),
+        Some(u) if u.user_type.is_agent() => ok(user_record(&u, false)),
         _ => ok(Value::Bool(false)),
     }
 }
@@ -189,9 +189,9 @@ fn add_user(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     if f.user_type.is_none() {
         f.user_type = Some(
             if f.email.as_deref().unwrap_or("").is_empty() {
-                "visitor"
+                UserType::Visitor
             } else {
-                "user"
+                UserType::User
             }
             .into(),
         );

@@ -1,11 +1,76 @@
-//! Webhook body formats other than Standard Webhooks. Pure functions: the
-//! store asks which events a format carries, the delivery workers render
-//! the bodies when they send.
-//!
-//! Support Board (GB Talk): `{"function": NAME, "key": SECRET, "sender-url":
+//! Support Board (GB Talk) webhooks: endpoints subscribe to its webhook
+//! names; an event fires several (one row each, the name as the row's
+//! payload), each sent as `{"function": NAME, "key": SECRET, "sender-url":
 //! URL, "data": ...}` with the payloads its documentation gives.
 
+use super::{wants, Format, Outgoing};
+use crate::error::{self, Result};
 use serde_json::{json, Value};
+
+pub const FORMAT: Format = Format {
+    name: "support_board",
+    check_kinds,
+    secret,
+    rows,
+    body,
+};
+
+/// Only the names Frontporch sends, or `*`.
+fn check_kinds(kinds: &[String]) -> Result<()> {
+    let mut names: Vec<&str> = SUPPORT_BOARD.iter().map(|(_, n)| *n).collect();
+    names.dedup();
+    match kinds
+        .iter()
+        .find(|k| *k != "*" && !names.contains(&k.as_str()))
+    {
+        Some(k) => Err(error::INVALID_EVENT_KIND.with(format!(
+            "{k} is not a Support Board webhook Frontporch sends ({})",
+            names.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The admin's secret key, or a generated one.
+fn secret(key: Option<String>) -> String {
+    key.unwrap_or_else(|| crate::util::random_token("", 18))
+}
+
+fn rows(kind: &str, data: &Value, kinds: &[String]) -> Vec<String> {
+    support_board_names(kind, data)
+        .into_iter()
+        .filter(|n| wants(kinds, n))
+        .map(String::from)
+        .collect()
+}
+
+/// The row's webhook, rendered from its event with the message links
+/// signed (a row without its event is sent as the store renders it).
+fn body(o: &Outgoing) -> String {
+    let Some((_, payload, conversation, owner)) = o.event else {
+        return super::standard::body(o);
+    };
+    let signed = (o.sign)(payload, "/message");
+    let data: Value =
+        serde_json::from_str(signed.as_deref().unwrap_or(payload)).unwrap_or_default();
+    let user = |id: i64| {
+        (o.user)(id).map(|u| {
+            json!({ "first_name": u.first_name, "last_name": u.last_name,
+                "email": u.email.unwrap_or_default(),
+                "profile_image": u.profile_image.unwrap_or_default(), "user_type": u.user_type })
+        })
+    };
+    support_board_body(
+        o.payload,
+        &data,
+        *conversation,
+        *owner,
+        o.secret,
+        o.sender_url,
+        &user,
+    )
+    .unwrap_or_default()
+}
 
 /// The Support Board webhook names, and the event each comes from.
 /// `email-sent` and `sms-sent` come from deliveries of the email and text
