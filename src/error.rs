@@ -1,5 +1,10 @@
-//! One error type for store, desk and the API adapters. It carries a stable
-//! machine code and a human message; the HTTP layer maps the kind to a status.
+//! One error type for store, desk and the API adapters, and the catalogue
+//! of every error they raise (kept the way ntfy's `server/errors.go` keeps
+//! its errors: one named entry each). An entry is a stable code, a kind
+//! (which the HTTP layer maps to a status) and a default message; a call
+//! site may say more in the message, never invent a code. Each surface
+//! spells the code its own way at its edge: the REST API as it is,
+//! Support Board through its table in `api/support_board/transport.rs`.
 
 use std::fmt;
 
@@ -10,14 +15,246 @@ pub enum Kind {
     Forbidden,
     NotFound,
     MethodNotAllowed,
+    RequestTimeout,
     Conflict,
     TooLarge,
+    UriTooLong,
     UnsupportedMediaType,
     RateLimited,
+    HeadersTooLarge,
     Unavailable,
     /// The disk is full: writes are refused (507), reads still work.
     InsufficientStorage,
     Internal,
+}
+
+/// One catalogue entry: what a client can count on for an error.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: Kind,
+    /// The stable code, as the REST API sends it.
+    pub code: &'static str,
+    /// The message when the call site has nothing to add.
+    pub message: &'static str,
+}
+
+impl Entry {
+    /// This error, with its default message.
+    pub fn err(&self) -> Error {
+        self.with(self.message)
+    }
+    /// This error, with a message saying more.
+    pub fn with(&self, message: impl Into<String>) -> Error {
+        Error {
+            kind: self.kind,
+            code: self.code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+/// Declares the entries and `CATALOGUE`, the list of them all.
+macro_rules! catalogue {
+    ($($(#[$doc:meta])* $name:ident: $kind:ident, $code:literal, $message:literal;)*) => {
+        $($(#[$doc])* pub const $name: Entry = Entry {
+            kind: Kind::$kind,
+            code: $code,
+            message: $message,
+        };)*
+        /// Every entry.
+        #[cfg(test)]
+        const CATALOGUE: &[&Entry] = &[$(&$name),*];
+    };
+}
+
+catalogue! {
+    // Anywhere
+    NOT_FOUND: NotFound, "not_found", "not found";
+    FORBIDDEN: Forbidden, "forbidden", "not allowed";
+    UNAUTHORIZED: Unauthorized, "unauthorized", "authentication required";
+    CONFLICT: Conflict, "conflict", "constraint violated";
+    INTERNAL: Internal, "internal", "internal error";
+    RATE_LIMITED: RateLimited, "rate_limited", "too many requests, try again later";
+    DISK_FULL: InsufficientStorage, "disk_full",
+        "the server's disk is full; writes are refused until space is freed";
+    SHUTTING_DOWN: Unavailable, "shutting_down", "server is shutting down";
+    TOO_MANY_WAITERS: Unavailable, "too_many_waiters",
+        "too many clients are waiting; retry shortly";
+    TOO_MANY_UPLOADS: Unavailable, "too_many_uploads",
+        "too many uploads are arriving at once; retry shortly";
+    METHOD_NOT_ALLOWED: MethodNotAllowed, "method_not_allowed", "method not allowed here";
+    /// A file the command line would overwrite (backup).
+    EXISTS: Conflict, "exists", "the file already exists";
+
+    // The request (the first five answered by tiny_http itself, before a handler)
+    MALFORMED_REQUEST: BadRequest, "bad_request",
+        "malformed request line, header (only ASCII is allowed) or chunked body";
+    REQUEST_TIMEOUT: RequestTimeout, "request_timeout", "the request did not arrive in time";
+    URI_TOO_LONG: UriTooLong, "uri_too_long", "the request line is too long";
+    HEADERS_TOO_LARGE: HeadersTooLarge, "headers_too_large",
+        "the request headers are too large or too many";
+    TOO_MANY_CONNECTIONS: Unavailable, "too_many_connections",
+        "too many open connections; retry shortly";
+    BODY_TOO_LARGE: TooLarge, "body_too_large", "the request body is too large";
+    READ_ERROR: BadRequest, "read_error", "cannot read the body";
+    INVALID_UTF8: BadRequest, "invalid_utf8", "the body is not valid UTF-8";
+    INVALID_JSON: BadRequest, "invalid_json", "the body is not valid JSON";
+    INVALID_FIELD: BadRequest, "invalid_field", "a field is not valid here";
+    UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaType, "unsupported_media_type",
+        "send Content-Type: application/json";
+    INVALID_PARAMETER: BadRequest, "invalid_parameter", "a query parameter is not valid";
+    MISSING_NAME: BadRequest, "missing_name", "name is required";
+    MISSING_URL: BadRequest, "missing_url", "url is required";
+    MISSING_QUERY: BadRequest, "missing_query", "q is required";
+
+    // Fields
+    TOO_LONG: BadRequest, "too_long", "a field is too long";
+    TOO_LARGE: BadRequest, "too_large", "a field is too large";
+    TOO_MANY: BadRequest, "too_many", "too many items";
+    INVALID_CHARACTERS: BadRequest, "invalid_characters",
+        "a field must not contain control characters";
+    DUPLICATE_ID: BadRequest, "duplicate_id", "an id is used twice";
+    INVALID_ID: BadRequest, "invalid_id", "not a valid id (letters, digits, - and _)";
+    INVALID_LANGUAGE: BadRequest, "invalid_language", "not a language code";
+    INVALID_TIMEZONE: BadRequest, "invalid_timezone", "unknown time zone";
+
+    // Credentials
+    INVALID_CREDENTIALS: Unauthorized, "invalid_credentials", "wrong email or password";
+    REVOKED: Unauthorized, "revoked", "the credential of this request was revoked";
+    CSRF_FAILED: Forbidden, "csrf_failed", "missing or wrong X-CSRF-Token header";
+    STAFF_ACCOUNT: Forbidden, "staff_account", "staff log in with their password";
+    INVALID_ROLE: BadRequest, "invalid_role", "role must be admin or agent";
+    WEAK_PASSWORD: BadRequest, "weak_password", "password must have at least 8 characters";
+    PASSWORD_TOO_LONG: BadRequest, "password_too_long", "password must be at most 72 bytes";
+
+    // Users
+    EMAIL_TAKEN: Conflict, "email_taken", "a user with this email already exists";
+    EXTERNAL_ID_TAKEN: Conflict, "external_id_taken",
+        "a user with this external id already exists";
+    INVALID_EMAIL: BadRequest, "invalid_email", "email is not a valid address";
+    INVALID_TYPE: BadRequest, "invalid_type", "unknown user type";
+    MISSING_EMAIL: BadRequest, "missing_email", "an email address is required";
+    BOT_USER: Conflict, "bot_user", "the bot user cannot be changed";
+    SELF_DELETE: Conflict, "self_delete", "you cannot delete your own account";
+    SELF_DISABLE: Conflict, "self_disable", "you cannot disable your own account";
+    INVALID_SORTING: BadRequest, "invalid_sorting", "users cannot be sorted that way";
+
+    // Conversations and messages
+    INVALID_STATUS: BadRequest, "invalid_status",
+        "status must be 0 (live), 1, 2, 3 (archive) or 4 (trash)";
+    INVALID_AGENT: BadRequest, "invalid_agent", "agent_id is not an active agent or admin";
+    INVALID_USER: BadRequest, "invalid_user", "user_id does not exist";
+    INVALID_DEPARTMENT: BadRequest, "invalid_department", "department does not exist";
+    MISSING_USER_ID: BadRequest, "missing_user_id", "user_id is required";
+    NAME_TAKEN: Conflict, "name_taken", "a department with this name exists";
+    EMPTY_MESSAGE: BadRequest, "empty_message", "a message needs a body or an attachment";
+    TOO_MANY_ATTACHMENTS: BadRequest, "too_many_attachments",
+        "at most 10 attachments per message";
+    INVALID_ATTACHMENT: BadRequest, "invalid_attachment",
+        "attachment url must be http(s) or a path on this server";
+    INVALID_AVATAR: BadRequest, "invalid_avatar", "that links to a file that is not yours";
+    DELETED: Conflict, "deleted", "the message was deleted";
+
+    // Uploads
+    EMPTY_FILE: BadRequest, "empty_file", "the file is empty";
+    FILE_TOO_LARGE: TooLarge, "file_too_large", "the file is too large";
+    FILE_TYPE_NOT_ALLOWED: UnsupportedMediaType, "file_type_not_allowed",
+        "files of this type are not accepted";
+    UPLOAD_TYPE_MISMATCH: UnsupportedMediaType, "upload_type_mismatch",
+        "the file is not of the type it claims";
+    /// An upload link without a valid signature, for someone outside the conversation.
+    UNSIGNED_LINK: Forbidden, "invalid_link",
+        "this link is not signed or has expired; open the conversation again for a fresh one";
+
+    // The widget
+    IDENTITY_INVALID: Forbidden, "identity_invalid", "the identity hash does not match";
+    IDENTITY_REQUIRED: Forbidden, "identity_required", "this site requires a verified identity";
+    EMAIL_NOT_ALLOWED: Forbidden, "email_not_allowed",
+        "a transcript goes only to the contact's own email address";
+    INVALID_RATING: BadRequest, "invalid_rating", "rating must be 1 or -1";
+    TRANSCRIPT_LIMIT: RateLimited, "transcript_limit", "too many transcripts, try again later";
+
+    // The knowledge base
+    /// Kebab case: the REST API has answered it so from the start.
+    ARTICLE_NOT_FOUND: NotFound, "article-not-found", "article not found";
+    MISSING_TITLE: BadRequest, "missing_title", "every article needs a title";
+    INVALID_LINK: BadRequest, "invalid_link", "link must be an http(s) URL";
+
+    // Automations
+    INVALID_AUTOMATION: BadRequest, "invalid_automation", "automations are objects";
+    INVALID_AUTOMATION_TYPE: BadRequest, "invalid_automation_type",
+        "not an automation type";
+    INVALID_CONDITIONS: BadRequest, "invalid_conditions", "conditions must be an array";
+    INVALID_CONDITION: BadRequest, "invalid_condition", "not a valid condition";
+    INVALID_TRANSLATIONS: BadRequest, "invalid_translations",
+        "translations are {language: {type: [...]}}";
+    MISSING_MESSAGE: BadRequest, "missing_message", "the automation has no message";
+    NOT_APPLICABLE: Conflict, "not_applicable",
+        "this automation does not apply to you now (or already ran)";
+
+    // Delivery channels without a provider
+    EMAIL_NOT_CONFIGURED: Conflict, "email_not_configured", "no email provider is configured";
+    SMS_NOT_CONFIGURED: Conflict, "sms_not_configured", "no sms provider is configured";
+    PUSH_NOT_CONFIGURED: Conflict, "push_not_configured", "no push provider is configured";
+    WHATSAPP_NOT_CONFIGURED: Conflict, "whatsapp_not_configured",
+        "no whatsapp provider is configured";
+    MESSENGER_NOT_CONFIGURED: Conflict, "messenger_not_configured",
+        "no messenger provider is configured";
+    TELEGRAM_NOT_CONFIGURED: Conflict, "telegram_not_configured",
+        "no telegram provider is configured";
+    VIBER_NOT_CONFIGURED: Conflict, "viber_not_configured", "no viber provider is configured";
+    LINE_NOT_CONFIGURED: Conflict, "line_not_configured", "no line provider is configured";
+    WECHAT_NOT_CONFIGURED: Conflict, "wechat_not_configured", "no wechat provider is configured";
+    MESSAGING_PLATFORM_NOT_CONFIGURED: Conflict, "messaging_platform_not_configured",
+        "no messaging platform provider is configured";
+
+    // Settings, webhooks, reports
+    INVALID_KEY: BadRequest, "invalid_key", "invalid setting name";
+    WEAK_SECRET: BadRequest, "weak_secret", "the identity secret is too weak";
+    INVALID_SETTINGS: BadRequest, "invalid_settings", "the file is not a JSON object";
+    FETCH_FAILED: BadRequest, "fetch_failed", "cannot fetch the file";
+    /// A file fetched for an import, larger than allowed.
+    FETCH_TOO_LARGE: TooLarge, "too_large", "the file is too large";
+    INVALID_EVENT_KIND: BadRequest, "invalid_event_kind", "invalid event kind";
+    INVALID_FORMAT: BadRequest, "invalid_format", "format must be standard or support_board";
+    ENDPOINT_DISABLED: Conflict, "endpoint_disabled", "the endpoint is disabled; enable it first";
+    INVALID_URL: BadRequest, "invalid_url", "not a valid URL";
+    PRIVATE_ADDRESS: BadRequest, "private_address", "url resolves to a private address";
+    INVALID_DATE: BadRequest, "invalid_date", "not a date (dd/mm/yyyy or yyyy-mm-dd)";
+    INVALID_REPORT: BadRequest, "invalid_report", "not a report name";
+
+    // The arguments of Support Board functions (only that surface raises these)
+    SECURITY_ERROR: Forbidden, "security_error", "an admin API token is required";
+    MISSING_FUNCTION: BadRequest, "missing_function", "function is required";
+    FUNCTION_NOT_SUPPORTED: BadRequest, "function_not_supported",
+        "not a Support Board function Frontporch answers";
+    INVALID_ARGUMENTS: BadRequest, "invalid_arguments", "the arguments are not valid";
+    INVALID_ARTICLES: BadRequest, "invalid_articles", "articles must be an array";
+    INVALID_AUTOMATIONS: BadRequest, "invalid_automations",
+        "automations must be an object of arrays by type";
+    INVALID_CATEGORIES: BadRequest, "invalid_categories", "categories must be an array";
+    INVALID_LOGIN: BadRequest, "invalid_login", "login is not a valid login";
+    MISSING_ARGUMENTS: BadRequest, "missing_arguments", "an argument is missing";
+    MISSING_ARTICLE_ID: BadRequest, "missing_article_id", "article_id is required";
+    MISSING_ARTICLES: BadRequest, "missing_articles",
+        "articles is required (an empty JSON array clears them)";
+    MISSING_CONVERSATION_ID: BadRequest, "missing_conversation_id",
+        "settings.conversation_id is required";
+    MISSING_FILE_URL: BadRequest, "missing_file_url", "file_url is required";
+    MISSING_LOGIN: BadRequest, "missing_login", "login (the value login returned) is required";
+    MISSING_AGENT_ID: BadRequest, "missing_agent_id", "agent_id is required";
+    MISSING_MESSAGE_ID: BadRequest, "missing_message_id", "message_id is required";
+    MISSING_MESSAGE_IDS: BadRequest, "missing_message_ids", "message_ids is required";
+    MISSING_NOTE_ID: BadRequest, "missing_note_id", "note_id is required";
+    MISSING_SETTING: BadRequest, "missing_setting", "setting is required";
+    MISSING_USER_ID_OR_MESSAGE: BadRequest, "missing_user_id_or_message",
+        "a user id and a message are required";
+    MISSING_USER_IDS: BadRequest, "missing_user_ids", "user_ids is required";
+    USER_EMAIL_NOT_FOUND: BadRequest, "user_email_not_found", "the user has no email address";
+    USER_NOT_FOUND: NotFound, "user_not_found", "user not found";
+    USER_OR_SENDER_NOT_FOUND: NotFound, "user_or_sender_not_found", "user not found";
+    NOTE_NOT_FOUND: NotFound, "note_not_found", "note not found";
 }
 
 #[derive(Debug, Clone)]
@@ -35,42 +272,32 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub const DISK_FULL_RETRY_AFTER: u64 = 30;
 
 impl Error {
-    pub fn new(kind: Kind, code: &'static str, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            code,
-            message: message.into(),
-            retry_after: None,
-        }
+    /// Whether this is the catalogue's `entry`.
+    pub fn is(&self, entry: &Entry) -> bool {
+        self.kind == entry.kind && self.code == entry.code
     }
-    pub fn bad(code: &'static str, message: impl Into<String>) -> Error {
-        Error::new(Kind::BadRequest, code, message)
+    /// Tells the client to wait `seconds` (at least one) before retrying.
+    pub fn retry_in(mut self, seconds: u64) -> Error {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
     pub fn not_found(what: &str) -> Error {
-        Error::new(Kind::NotFound, "not_found", format!("{what} not found"))
+        NOT_FOUND.with(format!("{what} not found"))
     }
     pub fn forbidden(message: impl Into<String>) -> Error {
-        Error::new(Kind::Forbidden, "forbidden", message)
+        FORBIDDEN.with(message)
     }
     pub fn unauthorized(message: impl Into<String>) -> Error {
-        Error::new(Kind::Unauthorized, "unauthorized", message)
-    }
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Error {
-        Error::new(Kind::Conflict, code, message)
+        UNAUTHORIZED.with(message)
     }
     pub fn internal(message: impl Into<String>) -> Error {
-        Error::new(Kind::Internal, "internal", message)
+        INTERNAL.with(message)
     }
     /// A write refused because the disk (or file system) is full. Marks the
     /// store degraded; the next successful commit clears it.
     pub fn disk_full() -> Error {
         crate::metrics::set_disk_full(true);
-        Error {
-            kind: Kind::InsufficientStorage,
-            code: "disk_full",
-            message: "the server's disk is full; writes are refused until space is freed".into(),
-            retry_after: Some(DISK_FULL_RETRY_AFTER),
-        }
+        DISK_FULL.err().retry_in(DISK_FULL_RETRY_AFTER)
     }
     pub fn is_disk_full(&self) -> bool {
         self.kind == Kind::InsufficientStorage
@@ -87,12 +314,7 @@ impl Error {
         Error::internal(format!("{what}: {e}"))
     }
     pub fn rate_limited(retry_after: u64) -> Error {
-        Error {
-            kind: Kind::RateLimited,
-            code: "rate_limited",
-            message: "too many requests, try again later".into(),
-            retry_after: Some(retry_after.max(1)),
-        }
+        RATE_LIMITED.err().retry_in(retry_after)
     }
 }
 
@@ -108,7 +330,7 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
             if f.code == rusqlite::ErrorCode::ConstraintViolation {
-                return Error::conflict("conflict", format!("constraint violated: {e}"));
+                return CONFLICT.with(format!("constraint violated: {e}"));
             }
             // SQLITE_FULL: logged once by the disk-full state, not per request.
             if f.code == rusqlite::ErrorCode::DiskFull {
@@ -122,6 +344,20 @@ impl From<rusqlite::Error> for Error {
 
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Error {
-        Error::bad("invalid_json", e.to_string())
+        INVALID_JSON.with(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_and_kind_name_one_entry() {
+        let mut seen: Vec<(Kind, &str)> = CATALOGUE.iter().map(|e| (e.kind, e.code)).collect();
+        let all = seen.len();
+        seen.sort_unstable_by_key(|(k, c)| (*c, *k as u8));
+        seen.dedup();
+        assert_eq!(seen.len(), all, "two entries share a code and kind");
     }
 }

@@ -2,7 +2,7 @@
 //! database (`/usr/share/zoneinfo`, or `$TZDIR`): the TZif files' offsets
 //! and transitions. Used where a caller names its zone (reports' days).
 
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 
 /// A zone's UTC offsets over time.
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ impl Zone {
         if name.is_empty() || name.eq_ignore_ascii_case("utc") || name == "Etc/UTC" {
             return Ok(Zone::utc());
         }
-        let bad = || Error::bad("invalid_timezone", format!("unknown time zone {name:?}"));
+        let bad = || error::INVALID_TIMEZONE.with(format!("unknown time zone {name:?}"));
         let safe = name.len() <= 64
             && !name.starts_with('/')
             && !name.split('/').any(|p| p.is_empty() || p.starts_with('.'))

@@ -8,7 +8,7 @@ use super::{r, Access::*, Route};
 use crate::app::App;
 use crate::desk::articles::Article;
 use crate::desk::articles::Language;
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::http::ratelimit;
 use crate::http::request::Ctx;
 use serde::Deserialize;
@@ -76,7 +76,7 @@ pub fn save_articles(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result
     let mut translations = Vec::new();
     for (code, items) in body.translations {
         let items: Vec<Article> = serde_json::from_value(items)
-            .map_err(|e| Error::bad("invalid_json", format!("translations.{code}: {e}")))?;
+            .map_err(|e| error::INVALID_JSON.with(format!("translations.{code}: {e}")))?;
         translations.push((code, items));
     }
     let actor = caller.actor()?;
@@ -87,9 +87,7 @@ pub fn save_articles(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result
 /// `GET /articles/search?q=`: full-text search of titles and contents;
 /// `record=0` leaves it out of the reports (searching as one types).
 pub fn search(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
-    let q = ctx
-        .q("q")
-        .ok_or_else(|| Error::bad("missing_query", "q is required"))?;
+    let q = ctx.q("q").ok_or_else(|| error::MISSING_QUERY.err())?;
     let record = !matches!(ctx.q("record"), Some("0" | "false")) && counts(app, ctx);
     let found = app.desk.search_articles(q, &language(ctx), record)?;
     ok(json!({ "articles": list(&found) }))

@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::desk::users::User;
 use crate::desk::{Actor, Role};
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use crate::http::request::Ctx;
 
 pub const SESSION_COOKIE: &str = "fp_session";
@@ -74,8 +74,7 @@ pub fn caller(app: &App, ctx: &Ctx) -> Result<Caller> {
         if !safe_method(&ctx.method) {
             let sent = ctx.header("x-csrf-token").unwrap_or("");
             if !crate::util::ct_eq(sent.as_bytes(), csrf.as_bytes()) {
-                return Err(Error::forbidden("missing or wrong X-CSRF-Token header")
-                    .with_code("csrf_failed"));
+                return Err(error::CSRF_FAILED.err());
             }
         }
         let role = if user.user_type == crate::desk::users::UserType::Admin {

@@ -13,7 +13,7 @@ pub mod support_board;
 pub mod widget;
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
 use crate::realtime::{Credential, Viewer};
@@ -148,11 +148,7 @@ pub fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
         return (route.handler)(app, ctx, &caller, &ids);
     }
     if path_matched {
-        return Err(Error::new(
-            crate::error::Kind::MethodNotAllowed,
-            "method_not_allowed",
-            format!("{} is not allowed here", ctx.method),
-        ));
+        return Err(error::METHOD_NOT_ALLOWED.with(format!("{} is not allowed here", ctx.method)));
     }
     Err(Error::not_found("route"))
 }

@@ -4,7 +4,7 @@
 
 use super::auth::Caller;
 use crate::app::App;
-use crate::error::{Error, Kind};
+use crate::error;
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
 use rust_embed::RustEmbed;
@@ -178,11 +178,7 @@ fn upload_allowed(app: &App, ctx: &Ctx, token: &str) -> Result<bool, Resp> {
         Ok(Caller::Staff { actor, .. } | Caller::Visitor { actor, .. }) => {
             Ok(app.desk.may_read_upload(&actor, token).unwrap_or(false))
         }
-        _ => Err(Resp::error(&Error::new(
-            Kind::Forbidden,
-            "invalid_link",
-            "this link is not signed or has expired; open the conversation again for a fresh one",
-        ))),
+        _ => Err(Resp::error(&error::UNSIGNED_LINK.err())),
     }
 }
 

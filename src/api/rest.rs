@@ -11,7 +11,7 @@ use crate::desk::conversations::{Filter, Status};
 use crate::desk::messages::MessageInput;
 use crate::desk::users::UserFields;
 use crate::desk::{check_status, Role, Sent};
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::http::ratelimit;
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
@@ -252,7 +252,7 @@ pub fn update_user(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result
     let disabled = patch.fields.remove("disabled");
     let only_disabled = patch.fields.is_empty() && disabled.is_some();
     let fields: UserFields = serde_json::from_value(Value::Object(patch.fields))
-        .map_err(|e| Error::bad("invalid_field", e.to_string()))?;
+        .map_err(|e| error::INVALID_FIELD.with(e.to_string()))?;
     let actor = caller.actor()?;
     // `{"disabled": ...}` alone is no field edit (and no user.updated
     // event before the one that disables).
@@ -264,7 +264,7 @@ pub fn update_user(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result
     if let Some(d) = disabled {
         let d = d
             .as_bool()
-            .ok_or_else(|| Error::bad("invalid_field", "disabled must be a boolean"))?;
+            .ok_or_else(|| error::INVALID_FIELD.with("disabled must be a boolean"))?;
         user = app.desk.set_disabled(actor, ids[0], d)?;
     }
     ok(json!({ "user": user.to_json() }))
@@ -293,7 +293,7 @@ fn parse_statuses(v: Option<&str>) -> Result<Vec<Sent<Status>>> {
                     .ok()
                     .map(Sent::read)
                     .or_else(|| Status::from_name(p).map(Sent::from))
-                    .ok_or_else(|| Error::bad("invalid_status", format!("unknown status {p:?}")))?;
+                    .ok_or_else(|| error::INVALID_STATUS.with(format!("unknown status {p:?}")))?;
                 out.push(n);
             }
         }
@@ -365,7 +365,7 @@ pub fn delete_conversation(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> 
 pub fn history(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let limit = ctx.q_i64("limit")?.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(Error::bad("invalid_parameter", "limit must be 1..200"));
+        return Err(error::INVALID_PARAMETER.with("limit must be 1..200"));
     }
     let messages = app
         .desk
@@ -470,9 +470,7 @@ struct Department {
 
 pub fn create_department(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let d: Department = ctx.json()?;
-    let name = d
-        .name
-        .ok_or_else(|| Error::bad("missing_name", "name is required"))?;
+    let name = d.name.ok_or_else(|| error::MISSING_NAME.err())?;
     created(json!({ "department": app.desk.create_department(caller.actor()?, name, d.color)? }))
 }
 
@@ -516,9 +514,7 @@ struct WebhookInput {
 
 pub fn create_webhook(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let w: WebhookInput = ctx.json()?;
-    let url = w
-        .url
-        .ok_or_else(|| Error::bad("missing_url", "url is required"))?;
+    let url = w.url.ok_or_else(|| error::MISSING_URL.err())?;
     let (ep, secret) = app.desk.create_webhook(
         caller.actor()?,
         url,
@@ -618,12 +614,12 @@ fn events_target(app: &App, ctx: &Ctx, caller: &Caller) -> Result<(Viewer, i64, 
             Some(v) => v
                 .trim()
                 .parse()
-                .map_err(|_| Error::bad("invalid_parameter", "Last-Event-ID must be an integer"))?,
+                .map_err(|_| error::INVALID_PARAMETER.with("Last-Event-ID must be an integer"))?,
             None => app.desk.hub.last_id(),
         },
     };
     if after < 0 {
-        return Err(Error::bad("invalid_parameter", "after must be >= 0"));
+        return Err(error::INVALID_PARAMETER.with("after must be >= 0"));
     }
     Ok((viewer, actor.user_id, cred, after))
 }
@@ -651,9 +647,7 @@ pub fn event_stream(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<
 /// `GET /reports?name=&date_start=&date_end=&timezone=`: one of the named
 /// reports (Support Board's names), presented as Support Board presents it.
 pub fn report(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
-    let name = ctx
-        .q("name")
-        .ok_or_else(|| Error::bad("missing_name", "name is required"))?;
+    let name = ctx.q("name").ok_or_else(|| error::MISSING_NAME.err())?;
     let data = app.desk.report(
         caller.actor()?,
         name,

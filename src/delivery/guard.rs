@@ -4,7 +4,7 @@
 //! Checked when an endpoint is saved and again at connect time, after DNS,
 //! so a name cannot be re-pointed later.
 
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 
@@ -192,7 +192,7 @@ pub fn is_private(ip: IpAddr) -> bool {
 /// Checks an endpoint URL: http(s), a host, and (unless allowed) no address
 /// in a private range.
 pub fn check_url(url: &str, allow_private: bool) -> Result<()> {
-    let bad = |m: &str| Error::bad("invalid_url", m.to_string());
+    let bad = |m: &str| error::INVALID_URL.with(m.to_string());
     if url.len() > 2000 {
         return Err(bad("url is longer than 2000 characters"));
     }
@@ -229,10 +229,7 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<()> {
     // still reaches fe80::1), a name without its root dot ("localhost.").
     let host = host.split('%').next().unwrap_or(host).trim_end_matches('.');
     let refused = |what: &str| {
-        Error::bad(
-            "private_address",
-            format!("url resolves to {what}, not a public address (set FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS=1 to allow)"),
-        )
+        error::PRIVATE_ADDRESS.with(format!("url resolves to {what}, not a public address (set FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS=1 to allow)"))
     };
     if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
         return Err(refused("localhost"));

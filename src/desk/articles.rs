@@ -2,7 +2,7 @@
 //! search, ratings and views (the last three feed the reports).
 
 use super::{check_len, Actor, Desk};
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::store::articles;
 pub use crate::store::articles::Article;
 use crate::store::events::Audience;
@@ -50,10 +50,9 @@ pub fn check_short_id(id: &str) -> Result<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(Error::bad(
-            "invalid_id",
-            format!("{id:?} is not a valid id (letters, digits, - and _)"),
-        ));
+        return Err(error::INVALID_ID.with(format!(
+            "{id:?} is not a valid id (letters, digits, - and _)"
+        )));
     }
     Ok(id.to_string())
 }
@@ -64,10 +63,7 @@ fn check_language(code: &str) -> Result<()> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !ok {
-        return Err(Error::bad(
-            "invalid_language",
-            format!("{code:?} is not a language code"),
-        ));
+        return Err(error::INVALID_LANGUAGE.with(format!("{code:?} is not a language code")));
     }
     Ok(())
 }
@@ -75,14 +71,14 @@ fn check_language(code: &str) -> Result<()> {
 fn check_article(a: &mut Article) -> Result<()> {
     a.id = check_short_id(&a.id)?;
     if a.title.trim().is_empty() {
-        return Err(Error::bad("missing_title", "every article needs a title"));
+        return Err(error::MISSING_TITLE.err());
     }
     check_len("title", &a.title, 300)?;
     check_len("content", &a.content, 100_000)?;
     check_len("link", &a.link, 2_000)?;
     let link = a.link.trim().to_ascii_lowercase();
     if !link.is_empty() && !link.starts_with("https://") && !link.starts_with("http://") {
-        return Err(Error::bad("invalid_link", "link must be an http(s) URL"));
+        return Err(error::INVALID_LINK.err());
     }
     for c in &mut a.categories {
         *c = check_short_id(c)?;
@@ -119,7 +115,7 @@ impl Desk {
             .articles(lang)?
             .into_iter()
             .find(|a| a.id == id)
-            .ok_or_else(|| Error::not_found("article").with_code("article-not-found"))?;
+            .ok_or_else(|| error::ARTICLE_NOT_FOUND.err())?;
         if record {
             self.record("articles-views", None, Some(a.id.clone()))?;
         }
@@ -149,14 +145,11 @@ impl Desk {
             }
         }
         if list.len() > 5_000 {
-            return Err(Error::bad("too_many", "at most 5,000 articles"));
+            return Err(error::TOO_MANY.with("at most 5,000 articles"));
         }
         for a in &list {
             if !seen.insert((a.id.clone(), a.language.clone())) {
-                return Err(Error::bad(
-                    "duplicate_id",
-                    format!("article id {} is used twice", a.id),
-                ));
+                return Err(error::DUPLICATE_ID.with(format!("article id {} is used twice", a.id)));
             }
         }
         let uid = actor.user_id;
@@ -219,19 +212,16 @@ impl Desk {
         for (id, title) in cats {
             let id = check_short_id(&id)?;
             if title.trim().is_empty() {
-                return Err(Error::bad("missing_title", "every category needs a title"));
+                return Err(error::MISSING_TITLE.with("every category needs a title"));
             }
             check_len("title", &title, 200)?;
             if !seen.insert(id.clone()) {
-                return Err(Error::bad(
-                    "duplicate_id",
-                    format!("category id {id} is used twice"),
-                ));
+                return Err(error::DUPLICATE_ID.with(format!("category id {id} is used twice")));
             }
             checked.push((id, title.trim().to_string()));
         }
         if checked.len() > 500 {
-            return Err(Error::bad("too_many", "at most 500 categories"));
+            return Err(error::TOO_MANY.with("at most 500 categories"));
         }
         let uid = actor.user_id;
         self.store.write(move |tx| {
@@ -250,7 +240,7 @@ impl Desk {
     /// Adds a helpful (`true`) or unhelpful rating to an existing article.
     pub fn rate_article(&self, id: &str, helpful: bool) -> Result<()> {
         if !self.articles(&Language::All)?.iter().any(|a| a.id == id) {
-            return Err(Error::not_found("article").with_code("article-not-found"));
+            return Err(error::ARTICLE_NOT_FOUND.err());
         }
         let id = id.to_string();
         self.store

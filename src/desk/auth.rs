@@ -2,7 +2,7 @@
 
 use super::users::UserType;
 use super::{Actor, Desk, Role};
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::realtime::{Credential, Revoked};
 use crate::store::events::Audience;
 use crate::store::users::{User, UserFields};
@@ -24,8 +24,7 @@ impl Desk {
     /// (api.php), whose revocation ends the session.
     pub fn login(&self, email: &str, password: &str, via_token: Option<i64>) -> Result<Session> {
         let found = self.store.read(|c| users::by_email(c, email.trim()))?;
-        let denied =
-            || Error::unauthorized("wrong email or password").with_code("invalid_credentials");
+        let denied = || error::INVALID_CREDENTIALS.err();
         let (user, hash) = match found {
             Some((u, Some(h))) if u.user_type.is_agent() => (u, h),
             _ => {
@@ -120,10 +119,10 @@ impl Desk {
             a.require_admin()?;
         }
         if !matches!(role, "admin" | "agent") {
-            return Err(Error::bad("invalid_role", "role must be admin or agent"));
+            return Err(error::INVALID_ROLE.err());
         }
         if name.trim().is_empty() {
-            return Err(Error::bad("missing_name", "a token needs a name"));
+            return Err(error::MISSING_NAME.with("a token needs a name"));
         }
         super::check_len("name", name, 200)?;
         let token = random_token("fp_", 32);
@@ -207,8 +206,7 @@ impl Desk {
         via_token: Option<i64>,
     ) -> Result<(String, User)> {
         let found = self.store.read(|c| users::by_email(c, email.trim()))?;
-        let denied =
-            || Error::unauthorized("wrong email or password").with_code("invalid_credentials");
+        let denied = || error::INVALID_CREDENTIALS.err();
         let (user, hash) = match found {
             Some((u, Some(h))) if !u.is_staff() => (u, h),
             _ => {
@@ -227,9 +225,7 @@ impl Desk {
     pub fn contact_token(&self, user_id: i64, via_token: Option<i64>) -> Result<String> {
         let user = self.user_by_id(user_id)?;
         if user.is_staff() {
-            return Err(
-                Error::forbidden("staff log in with their password").with_code("staff_account")
-            );
+            return Err(error::STAFF_ACCOUNT.err());
         }
         let token = random_token("fpv_", 24);
         let th = sha256_hex(token.as_bytes());
@@ -269,12 +265,5 @@ impl Desk {
             .write(move |tx| auth::delete_visitor_token(tx, &key))?;
         self.hub.revoke(&Revoked::Login(th));
         Ok(())
-    }
-}
-
-impl Error {
-    pub fn with_code(mut self, code: &'static str) -> Error {
-        self.code = code;
-        self
     }
 }

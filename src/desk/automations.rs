@@ -12,7 +12,7 @@
 
 use super::articles::check_short_id;
 use super::{Actor, Desk, Role};
-use crate::error::{Error, Kind, Result};
+use crate::error::{self, Error, Kind, Result};
 use crate::store::automations::{self, Automation};
 use crate::store::events::Audience;
 use crate::store::users::User;
@@ -78,31 +78,20 @@ fn check_conditions(data: &Value) -> Result<()> {
         return Ok(());
     };
     let Some(list) = conds.as_array() else {
-        return Err(Error::bad(
-            "invalid_conditions",
-            "conditions must be an array",
-        ));
+        return Err(error::INVALID_CONDITIONS.err());
     };
     for c in list {
         let parts = strings(c);
         let name = parts.first().map(String::as_str).unwrap_or("");
         if !SERVER_SIDE.contains(&name) && !CLIENT_SIDE.contains(&name) {
-            return Err(Error::bad(
-                "invalid_condition",
-                format!("unknown condition {name:?}"),
-            ));
+            return Err(error::INVALID_CONDITION.with(format!("unknown condition {name:?}")));
         }
         if parts.len() < 2 {
-            return Err(Error::bad(
-                "invalid_condition",
-                format!("condition {name} needs a value"),
-            ));
+            return Err(error::INVALID_CONDITION.with(format!("condition {name} needs a value")));
         }
         if name == "repeat" && repeat_period(parts.last().map_or("", String::as_str)).is_none() {
-            return Err(Error::bad(
-                "invalid_condition",
-                "repeat is every-hour, every-day, every-week, every-month or every-year",
-            ));
+            return Err(error::INVALID_CONDITION
+                .with("repeat is every-hour, every-day, every-week, every-month or every-year"));
         }
     }
     Ok(())
@@ -118,10 +107,7 @@ fn day_matches(criterion: &str, value: &str, ms: i64) -> Result<bool> {
     Ok(match criterion {
         "is-between" => {
             let (a, b) = value.split_once(" - ").ok_or_else(|| {
-                Error::bad(
-                    "invalid_condition",
-                    "is-between needs \"dd/mm/yyyy - dd/mm/yyyy\"",
-                )
+                error::INVALID_CONDITION.with("is-between needs \"dd/mm/yyyy - dd/mm/yyyy\"")
             })?;
             date(a)? <= day && day <= date(b)?
         }
@@ -129,10 +115,7 @@ fn day_matches(criterion: &str, value: &str, ms: i64) -> Result<bool> {
         "is-before" => day < date(value)?,
         "is-after" => day > date(value)?,
         other => {
-            return Err(Error::bad(
-                "invalid_condition",
-                format!("unknown date criterion {other:?}"),
-            ))
+            return Err(error::INVALID_CONDITION.with(format!("unknown date criterion {other:?}")))
         }
     })
 }
@@ -256,14 +239,14 @@ impl Desk {
         let mut add = |language: &str, by_type: &Map<String, Value>| -> Result<()> {
             for (kind, items) in by_type {
                 if !TYPES.contains(&kind.as_str()) {
-                    return Err(Error::bad(
-                        "invalid_automation_type",
-                        format!("{kind:?} is not an automation type ({})", TYPES.join(", ")),
-                    ));
+                    return Err(error::INVALID_AUTOMATION_TYPE.with(format!(
+                        "{kind:?} is not an automation type ({})",
+                        TYPES.join(", ")
+                    )));
                 }
                 for item in items.as_array().into_iter().flatten() {
                     let Some(obj) = item.as_object() else {
-                        return Err(Error::bad("invalid_automation", "automations are objects"));
+                        return Err(error::INVALID_AUTOMATION.err());
                     };
                     let mut data = Value::Object(obj.clone());
                     check_conditions(&data)?;
@@ -273,16 +256,12 @@ impl Desk {
                         m.remove("type");
                     }
                     if data.to_string().len() > 20_000 {
-                        return Err(Error::bad(
-                            "too_large",
-                            "an automation is larger than 20 KB",
-                        ));
+                        return Err(error::TOO_LARGE.with("an automation is larger than 20 KB"));
                     }
                     if list.iter().any(|a| a.id == id && a.language == language) {
-                        return Err(Error::bad(
-                            "duplicate_id",
-                            format!("automation id {id} is used twice"),
-                        ));
+                        return Err(
+                            error::DUPLICATE_ID.with(format!("automation id {id} is used twice"))
+                        );
                     }
                     list.push(Automation {
                         id,
@@ -297,21 +276,17 @@ impl Desk {
         add("", &main)?;
         for (lang, by_type) in &translations {
             let Some(by_type) = by_type.as_object() else {
-                return Err(Error::bad(
-                    "invalid_translations",
-                    "translations are {language: {type: [...]}}",
-                ));
+                return Err(error::INVALID_TRANSLATIONS.err());
             };
             if lang.is_empty() || lang.len() > 10 {
-                return Err(Error::bad(
-                    "invalid_language",
-                    format!("{lang:?} is not a language code"),
-                ));
+                return Err(
+                    error::INVALID_LANGUAGE.with(format!("{lang:?} is not a language code"))
+                );
             }
             add(&lang.to_ascii_lowercase(), by_type)?;
         }
         if list.len() > 1_000 {
-            return Err(Error::bad("too_many", "at most 1,000 automations"));
+            return Err(error::TOO_MANY.with("at most 1,000 automations"));
         }
         let uid = actor.user_id;
         self.store.write(move |tx| {
@@ -401,10 +376,10 @@ impl Desk {
         };
         let kind = a.get("type").and_then(Value::as_str).unwrap_or("");
         if !TYPES.contains(&kind) {
-            return Err(Error::bad(
-                "invalid_automation_type",
-                format!("automation type must be one of {}", TYPES.join(", ")),
-            ));
+            return Err(error::INVALID_AUTOMATION_TYPE.with(format!(
+                "automation type must be one of {}",
+                TYPES.join(", ")
+            )));
         }
         if validate
             && self
@@ -419,16 +394,11 @@ impl Desk {
                 return Ok(true);
             }
             "emails" | "sms" => {
-                let channel = if kind == "emails" { "email" } else { "sms" };
-                return Err(Error::new(
-                    Kind::Conflict,
-                    if kind == "emails" {
-                        "email_not_configured"
-                    } else {
-                        "sms_not_configured"
-                    },
-                    format!("no {channel} provider is configured"),
-                ));
+                return Err(if kind == "emails" {
+                    error::EMAIL_NOT_CONFIGURED.err()
+                } else {
+                    error::SMS_NOT_CONFIGURED.err()
+                });
             }
             _ => {}
         }
@@ -452,10 +422,7 @@ impl Desk {
     fn send_automation_message(&self, actor: &Actor, a: &Value, user_id: i64) -> Result<i64> {
         let message = a["message"].as_str().unwrap_or("").to_string();
         if message.trim().is_empty() {
-            return Err(Error::bad(
-                "missing_message",
-                "the automation has no message",
-            ));
+            return Err(error::MISSING_MESSAGE.err());
         }
         let conversation = self.message_user(actor, user_id, message, None)?;
         self.mark_ran(a, user_id)?;
@@ -551,16 +518,11 @@ impl Desk {
             .saved_automation(id, visitor.language.as_deref())?
             .ok_or_else(|| Error::not_found("automation"))?;
         if a["type"] != "messages" {
-            return Err(Error::bad(
-                "invalid_automation_type",
-                "the widget runs chat-message automations only",
-            ));
+            return Err(error::INVALID_AUTOMATION_TYPE
+                .with("the widget runs chat-message automations only"));
         }
         if self.validate_automation(&a, Some(visitor))?.is_none() {
-            return Err(Error::conflict(
-                "not_applicable",
-                "this automation does not apply to you now (or already ran)",
-            ));
+            return Err(error::NOT_APPLICABLE.err());
         }
         let bot = Actor {
             role: Role::Admin,

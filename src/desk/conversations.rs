@@ -6,7 +6,7 @@ use crate::domain::Sent;
 /// A conversation's status: its numbers are the database's (Support
 /// Board's); surfaces map them to their own spelling.
 pub use crate::domain::Status;
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use crate::store::conversations::{self as convs, NewConversation};
 pub use crate::store::conversations::{Conversation, Filter};
 use crate::store::events::Audience;
@@ -51,10 +51,7 @@ pub fn double_option<'de, D: serde::Deserializer<'de>>(
 fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
     match users::find(conn, agent_id)? {
         Some(u) if u.user_type.is_agent() && !u.disabled => Ok(()),
-        _ => Err(Error::bad(
-            "invalid_agent",
-            "agent_id is not an active agent or admin",
-        )),
+        _ => Err(error::INVALID_AGENT.err()),
     }
 }
 
@@ -86,9 +83,7 @@ impl Desk {
             ));
         }
         let user_id = if staff {
-            input
-                .user_id
-                .ok_or_else(|| Error::bad("missing_user_id", "user_id is required"))?
+            input.user_id.ok_or_else(|| error::MISSING_USER_ID.err())?
         } else {
             actor.user_id
         };
@@ -103,7 +98,7 @@ impl Desk {
         check_len("source", &source, 40)?;
         let extra = Value::Object(input.extra.unwrap_or_default());
         if extra.to_string().len() > 16_384 {
-            return Err(Error::bad("too_large", "extra is limited to 16 KiB"));
+            return Err(error::TOO_LARGE.with("extra is limited to 16 KiB"));
         }
         let message = match input.message {
             Some(m) => Some(self.prepare_message(actor, m)?),
@@ -111,11 +106,9 @@ impl Desk {
         };
         let (dept, agent, actor_id) = (input.department_id, input.agent_id, actor.user_id);
         let (conv, msg) = self.store.write(move |tx| {
-            users::find(tx.conn, user_id)?
-                .ok_or_else(|| Error::bad("invalid_user", "user_id does not exist"))?;
+            users::find(tx.conn, user_id)?.ok_or_else(|| error::INVALID_USER.err())?;
             if let Some(d) = dept {
-                departments::get(tx.conn, d)
-                    .map_err(|_| Error::bad("invalid_department", "department does not exist"))?;
+                departments::get(tx.conn, d).map_err(|_| error::INVALID_DEPARTMENT.err())?;
             }
             if let Some(a) = agent {
                 check_agent(tx.conn, a)?;
@@ -259,9 +252,7 @@ impl Desk {
             }
             if let Some(dept) = patch.department_id.filter(|d| *d != before.department_id) {
                 if let Some(d) = dept {
-                    departments::get(tx.conn, d).map_err(|_| {
-                        Error::bad("invalid_department", "department does not exist")
-                    })?;
+                    departments::get(tx.conn, d).map_err(|_| error::INVALID_DEPARTMENT.err())?;
                 }
                 convs::set_department(tx, id, dept)?;
                 tx.emit(
@@ -293,7 +284,7 @@ impl Desk {
                 }
                 let merged = Value::Object(merged);
                 if merged.to_string().len() > 16_384 {
-                    return Err(Error::bad("too_large", "extra is limited to 16 KiB"));
+                    return Err(error::TOO_LARGE.with("extra is limited to 16 KiB"));
                 }
                 convs::set_extra(tx, id, &merged)?;
                 tx.emit(

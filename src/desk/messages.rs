@@ -2,7 +2,7 @@
 
 use super::{check_len, check_status, Actor, Desk, Role};
 use crate::domain::{Sent, Status};
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use crate::store::conversations::{self as convs, Head};
 use crate::store::events::Audience;
 pub use crate::store::messages::Message;
@@ -55,20 +55,14 @@ pub struct MessageEdit {
 
 fn check_attachments(list: &[Attachment]) -> Result<()> {
     if list.len() > 10 {
-        return Err(Error::bad(
-            "too_many_attachments",
-            "at most 10 attachments per message",
-        ));
+        return Err(error::TOO_MANY_ATTACHMENTS.err());
     }
     for a in list {
         check_len("attachment name", &a.name, 255)?;
         check_len("attachment url", &a.url, 2000)?;
         let url = a.url.to_ascii_lowercase();
         if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) {
-            return Err(Error::bad(
-                "invalid_attachment",
-                "attachment url must be http(s) or a path on this server",
-            ));
+            return Err(error::INVALID_ATTACHMENT.err());
         }
     }
     Ok(())
@@ -77,7 +71,7 @@ fn check_attachments(list: &[Attachment]) -> Result<()> {
 fn check_payload(p: Option<&Map<String, Value>>) -> Result<()> {
     if let Some(p) = p {
         if serde_json::to_string(p)?.len() > 16_384 {
-            return Err(Error::bad("too_large", "payload is limited to 16 KiB"));
+            return Err(error::TOO_LARGE.with("payload is limited to 16 KiB"));
         }
     }
     Ok(())
@@ -101,10 +95,7 @@ impl Desk {
         input.body = super::text::clean_body(&input.body);
         check_len("body", &input.body, MAX_BODY_CHARS)?;
         if input.body.trim().is_empty() && input.attachments.is_empty() {
-            return Err(Error::bad(
-                "empty_message",
-                "a message needs a body or an attachment",
-            ));
+            return Err(error::EMPTY_MESSAGE.err());
         }
         check_attachments(&input.attachments)?;
         self.own_attachments(actor, &mut input.attachments)?;
@@ -225,7 +216,7 @@ impl Desk {
             return Err(Error::not_found("message"));
         }
         if m.deleted_at.is_some() {
-            return Err(Error::conflict("deleted", "the message was deleted"));
+            return Err(error::DELETED.err());
         }
         let own = m.user_id == Some(actor.user_id);
         if !(own
@@ -255,10 +246,7 @@ impl Desk {
             None => m.attachments.as_array().is_some_and(|a| !a.is_empty()),
         };
         if edit.body.trim().is_empty() && !has_files {
-            return Err(Error::bad(
-                "empty_message",
-                "a message needs a body or an attachment",
-            ));
+            return Err(error::EMPTY_MESSAGE.err());
         }
         let (actor_id, aud) = (actor.user_id, audience(m.private));
         let attachments = edit
@@ -351,7 +339,7 @@ impl Desk {
         super::check_len("channel", channel, 200)?;
         super::check_len("event", event, 200)?;
         if data.to_string().len() > 10_000 {
-            return Err(Error::bad("too_large", "data is larger than 10 KB"));
+            return Err(error::TOO_LARGE.with("data is larger than 10 KB"));
         }
         let visitor = channel
             .strip_prefix("private-user-")
@@ -416,8 +404,7 @@ pub(super) fn insert_message(
     staff: bool,
     p: Prepared,
 ) -> Result<Message> {
-    let sender = users::find(tx.conn, p.sender)?
-        .ok_or_else(|| Error::bad("invalid_user", "user_id does not exist"))?;
+    let sender = users::find(tx.conn, p.sender)?.ok_or_else(|| error::INVALID_USER.err())?;
     let attachments = serde_json::to_value(&p.input.attachments)?;
     let payload = Value::Object(p.input.payload.clone().unwrap_or_default());
     let m = messages::insert(

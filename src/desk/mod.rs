@@ -20,7 +20,7 @@ pub mod widget;
 /// A domain value as a client sent it (the desk's JSON inputs hold them).
 pub use crate::domain::Sent;
 use crate::domain::Status;
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use crate::realtime::Hub;
 use crate::store::users::User;
 use crate::store::Store;
@@ -182,16 +182,10 @@ impl Desk {
 
 pub fn validate_password(password: &str) -> Result<()> {
     if password.chars().count() < 8 {
-        return Err(Error::bad(
-            "weak_password",
-            "password must have at least 8 characters",
-        ));
+        return Err(error::WEAK_PASSWORD.err());
     }
     if password.len() > 72 {
-        return Err(Error::bad(
-            "password_too_long",
-            "password must be at most 72 bytes",
-        ));
+        return Err(error::PASSWORD_TOO_LONG.err());
     }
     Ok(())
 }
@@ -199,22 +193,14 @@ pub fn validate_password(password: &str) -> Result<()> {
 /// Rejects strings longer than `max` characters, naming the field.
 pub fn check_len(field: &str, value: &str, max: usize) -> Result<()> {
     if value.chars().count() > max {
-        return Err(Error::bad(
-            "too_long",
-            format!("{field} must be at most {max} characters"),
-        ));
+        return Err(error::TOO_LONG.with(format!("{field} must be at most {max} characters")));
     }
     Ok(())
 }
 
 /// A status as sent, or `invalid_status`.
 pub fn check_status(status: &Sent<Status>) -> Result<Status> {
-    status.known().ok_or_else(|| {
-        Error::bad(
-            "invalid_status",
-            "status must be 0 (live), 1, 2, 3 (archive) or 4 (trash)",
-        )
-    })
+    status.known().ok_or_else(|| error::INVALID_STATUS.err())
 }
 
 /// Events as (id, JSON) and the cursor they lead to.

@@ -5,7 +5,7 @@
 //! computes the data; titles and charts are the surface's.
 
 use super::{Actor, Desk};
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 /// A row of `reports` (what no table records).
 pub use crate::store::reports::Row;
 use crate::store::reports::{self, Span};
@@ -48,12 +48,8 @@ const DAY: i64 = 86_400_000;
 
 /// `dd/mm/yyyy` or `yyyy-mm-dd` to days since 1970-01-01.
 pub fn parse_day(s: &str) -> Result<i64> {
-    let bad = || {
-        Error::bad(
-            "invalid_date",
-            format!("{s:?} is not a date (dd/mm/yyyy or yyyy-mm-dd)"),
-        )
-    };
+    let bad =
+        || error::INVALID_DATE.with(format!("{s:?} is not a date (dd/mm/yyyy or yyyy-mm-dd)"));
     let nums: Vec<i64> = s
         .trim()
         .split(['/', '-'])
@@ -102,13 +98,10 @@ impl Range {
             None => last - 29,
         };
         if first > last {
-            return Err(Error::bad("invalid_date", "date_start is after date_end"));
+            return Err(error::INVALID_DATE.with("date_start is after date_end"));
         }
         if last - first > 3_660 {
-            return Err(Error::bad(
-                "invalid_date",
-                "a report covers at most ten years",
-            ));
+            return Err(error::INVALID_DATE.with("a report covers at most ten years"));
         }
         Ok(Range { first, last, zone })
     }
@@ -183,10 +176,7 @@ impl Desk {
     ) -> Result<Map<String, Value>> {
         actor.require_staff()?;
         if !NAMES.contains(&name) {
-            return Err(Error::bad(
-                "invalid_report",
-                format!("{name:?} is not a report name"),
-            ));
+            return Err(error::INVALID_REPORT.with(format!("{name:?} is not a report name")));
         }
         let zone = Zone::named(given(timezone).unwrap_or(""))?;
         let range = Range::new(start, end, zone)?;
@@ -390,10 +380,7 @@ impl Desk {
     pub fn add_report_row(&self, actor: &Actor, row: reports::Row) -> Result<()> {
         actor.require_admin()?;
         if !NAMES.contains(&row.name.as_str()) {
-            return Err(Error::bad(
-                "invalid_report",
-                format!("{:?} is not a report name", row.name),
-            ));
+            return Err(error::INVALID_REPORT.with(format!("{:?} is not a report name", row.name)));
         }
         for v in [&row.value, &row.external_id, &row.extra]
             .into_iter()

@@ -1,7 +1,7 @@
 //! Departments, settings and search.
 
 use super::{check_len, Actor, Desk, Role};
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use crate::store::events::Audience;
 use crate::store::{departments, search, settings};
 use serde_json::{json, Map, Value};
@@ -110,7 +110,7 @@ impl Desk {
     ) -> Result<Map<String, Value>> {
         actor.require_admin()?;
         if values.len() > 200 {
-            return Err(Error::bad("too_many", "at most 200 settings at once"));
+            return Err(error::TOO_MANY.with("at most 200 settings at once"));
         }
         for (k, v) in &values {
             if k.is_empty()
@@ -119,25 +119,16 @@ impl Desk {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
             {
-                return Err(Error::bad(
-                    "invalid_key",
-                    format!("invalid setting name {k:?}"),
-                ));
+                return Err(error::INVALID_KEY.with(format!("invalid setting name {k:?}")));
             }
             if k == IDENTITY_SECRET && !strong_secret(v) {
-                return Err(Error::bad(
-                    "weak_secret",
-                    format!(
-                        "{IDENTITY_SECRET} must be a string of at least {MIN_SECRET} characters, \
+                return Err(error::WEAK_SECRET.with(format!(
+                    "{IDENTITY_SECRET} must be a string of at least {MIN_SECRET} characters, \
                          {MIN_DISTINCT} of them different"
-                    ),
-                ));
+                )));
             }
             if v.to_string().len() > 65_536 {
-                return Err(Error::bad(
-                    "too_large",
-                    format!("setting {k} is larger than 64 KiB"),
-                ));
+                return Err(error::TOO_LARGE.with(format!("setting {k} is larger than 64 KiB")));
             }
         }
         let uid = actor.user_id;
@@ -186,12 +177,7 @@ impl Desk {
                 .and_then(|v| v.as_object().cloned())
                 .unwrap_or_default(),
             Value::Object(m) => m,
-            _ => {
-                return Err(Error::bad(
-                    "invalid_settings",
-                    "the file is not a JSON object",
-                ))
-            }
+            _ => return Err(error::INVALID_SETTINGS.err()),
         };
         self.save_settings(actor, values)
     }
@@ -199,13 +185,8 @@ impl Desk {
     /// The bytes behind `url`: one of our own uploads (read from disk), or
     /// a public http(s) URL (fetched through the same guard as webhooks).
     pub fn fetch_file(&self, url: &str, allow_private: bool, max: u64) -> Result<Vec<u8>> {
-        let too_large = || {
-            Error::new(
-                crate::error::Kind::TooLarge,
-                "too_large",
-                format!("the file is larger than {max} bytes"),
-            )
-        };
+        let too_large =
+            || error::FETCH_TOO_LARGE.with(format!("the file is larger than {max} bytes"));
         let path = url
             .split_once("://")
             .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
@@ -226,12 +207,9 @@ impl Desk {
         let mut resp = agent
             .get(url)
             .call()
-            .map_err(|e| Error::bad("fetch_failed", format!("cannot fetch {url}: {e}")))?;
+            .map_err(|e| error::FETCH_FAILED.with(format!("cannot fetch {url}: {e}")))?;
         if resp.status() != 200 {
-            return Err(Error::bad(
-                "fetch_failed",
-                format!("{url} answered {}", resp.status()),
-            ));
+            return Err(error::FETCH_FAILED.with(format!("{url} answered {}", resp.status())));
         }
         let bytes = resp
             .body_mut()
@@ -246,7 +224,7 @@ impl Desk {
     pub fn search(&self, actor: &Actor, q: &str, limit: i64) -> Result<Value> {
         actor.require_staff()?;
         if q.trim().is_empty() {
-            return Err(Error::bad("missing_query", "q is required"));
+            return Err(error::MISSING_QUERY.err());
         }
         check_len("q", q, 200)?;
         let messages = self.store.read(|c| search::messages(c, q, true, limit))?;
@@ -283,7 +261,7 @@ pub fn strong_secret(v: &Value) -> bool {
 
 fn check_department(name: &str, color: Option<&str>) -> Result<()> {
     if name.trim().is_empty() {
-        return Err(Error::bad("missing_name", "a department needs a name"));
+        return Err(error::MISSING_NAME.with("a department needs a name"));
     }
     check_len("name", name, 100)?;
     if let Some(c) = color {

@@ -3,7 +3,7 @@
 //! characters except newline and tab, and single-line fields that must be
 //! exact (emails, titles) refuse control characters outright.
 
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 
 /// Characters that reorder or hide text without showing themselves:
 /// Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt:
@@ -50,10 +50,9 @@ pub fn clean_label(field: &str, s: &str) -> Result<String> {
 /// Refuses a single-line field that holds any control character.
 pub fn refuse_controls(field: &str, value: &str) -> Result<()> {
     if value.chars().any(char::is_control) {
-        return Err(Error::bad(
-            "invalid_characters",
-            format!("{field} must not contain control characters"),
-        ));
+        return Err(
+            error::INVALID_CHARACTERS.with(format!("{field} must not contain control characters"))
+        );
     }
     Ok(())
 }

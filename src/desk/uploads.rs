@@ -2,7 +2,7 @@
 //! unguessable token, and served so that a browser never runs them.
 
 use super::{Actor, Desk};
-use crate::error::{Error, Kind, Result};
+use crate::error::{self, Error, Result};
 use crate::store::uploads::{self, Upload};
 use serde_json::{json, Value};
 use std::io::Write;
@@ -62,11 +62,8 @@ fn magic_allows(declared: &str, detected: &str) -> bool {
 /// the magic bytes are the file's.
 fn check_content(content_type: &str, bytes: &[u8]) -> Result<()> {
     let mismatch = |why: &str| {
-        Err(Error::new(
-            Kind::UnsupportedMediaType,
-            "upload_type_mismatch",
-            format!("the file is not a valid {content_type}: {why}"),
-        ))
+        Err(error::UPLOAD_TYPE_MISMATCH
+            .with(format!("the file is not a valid {content_type}: {why}")))
     };
     let detected = infer::get(bytes);
     let executable = bytes.starts_with(b"#!")
@@ -173,21 +170,14 @@ impl Desk {
     ) -> Result<Value> {
         let content_type = media_type(content_type);
         if !TYPES.iter().any(|(t, _)| *t == content_type) {
-            return Err(Error::new(
-                Kind::UnsupportedMediaType,
-                "file_type_not_allowed",
-                format!("files of type {content_type:?} are not accepted"),
-            ));
+            return Err(error::FILE_TYPE_NOT_ALLOWED
+                .with(format!("files of type {content_type:?} are not accepted")));
         }
         if bytes.is_empty() {
-            return Err(Error::bad("empty_file", "the file is empty"));
+            return Err(error::EMPTY_FILE.err());
         }
         if bytes.len() > max {
-            return Err(Error::new(
-                Kind::TooLarge,
-                "file_too_large",
-                format!("files are limited to {max} bytes"),
-            ));
+            return Err(error::FILE_TOO_LARGE.with(format!("files are limited to {max} bytes")));
         }
         check_content(&content_type, bytes)?;
         let u = Upload {
@@ -253,12 +243,12 @@ impl Desk {
         list: &mut [super::messages::Attachment],
     ) -> Result<()> {
         for a in list {
-            a.url = self.own_link(Some(actor), &a.url, "invalid_attachment")?;
+            a.url = self.own_link(Some(actor), &a.url, &error::INVALID_ATTACHMENT)?;
         }
         Ok(())
     }
 
-    /// `url` made canonical, refused (with `code`) when it links to one of
+    /// `url` made canonical, refused (as `refused`) when it links to one of
     /// our uploads that `actor` may not read (a visitor not yet created may
     /// read none): every link we store is signed again for its readers, so
     /// storing someone else's would renew a stale or forwarded link.
@@ -266,7 +256,7 @@ impl Desk {
         &self,
         actor: Option<&Actor>,
         url: &str,
-        code: &'static str,
+        refused: &error::Entry,
     ) -> Result<String> {
         let url = self.links.canonical(url);
         let path = url.strip_prefix(self.links.public_url()).unwrap_or(&url);
@@ -276,7 +266,7 @@ impl Desk {
                 None => false,
             };
             if !ours {
-                return Err(Error::bad(code, "that links to a file that is not yours"));
+                return Err(refused.with("that links to a file that is not yours"));
             }
         }
         Ok(url)

@@ -4,7 +4,7 @@ use super::{check_len, Actor, Desk, Role};
 use crate::domain::Sent;
 /// A user's type: the database stores the names (Support Board's).
 pub use crate::domain::UserType;
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use crate::store::events::Audience;
 use crate::store::users;
 /// The user records adapters read and write.
@@ -52,22 +52,18 @@ pub fn validate_fields(f: &mut UserFields) -> Result<()> {
                 && !e.contains(char::is_whitespace)
         };
         if !ok {
-            return Err(Error::bad("invalid_email", "email is not a valid address"));
+            return Err(error::INVALID_EMAIL.err());
         }
     }
     if let Some(Sent::Unknown(_)) = &f.user_type {
-        return Err(Error::bad(
-            "invalid_type",
-            format!("type must be one of {}", type_names().join(", ")),
-        ));
+        return Err(
+            error::INVALID_TYPE.with(format!("type must be one of {}", type_names().join(", ")))
+        );
     }
     if let Some(c) = &mut f.custom {
         clean_custom(c)?;
         if c.len() > 100 || serde_json::to_string(c)?.len() > 16_384 {
-            return Err(Error::bad(
-                "too_large",
-                "custom fields are limited to 100 keys and 16 KiB",
-            ));
+            return Err(error::TOO_LARGE.with("custom fields are limited to 100 keys and 16 KiB"));
         }
     }
     Ok(())
@@ -98,10 +94,9 @@ pub fn reject_privileged(f: &UserFields, what: &str) -> Result<()> {
         || f.external_id.is_some()
         || f.department_id.is_some()
     {
-        return Err(Error::bad(
-            "invalid_field",
-            format!("{what} cannot set password, type, department or external_id"),
-        ));
+        return Err(error::INVALID_FIELD.with(format!(
+            "{what} cannot set password, type, department or external_id"
+        )));
     }
     Ok(())
 }
@@ -204,10 +199,7 @@ impl Desk {
             }
         }
         if user_type.is_agent() && fields.email.as_deref().unwrap_or("").is_empty() {
-            return Err(Error::bad(
-                "missing_email",
-                "agents and admins need an email to log in",
-            ));
+            return Err(error::MISSING_EMAIL.with("agents and admins need an email to log in"));
         }
         let hash = match &fields.password {
             Some(p) => Some(self.hash_password(p)?),
@@ -256,10 +248,8 @@ impl Desk {
         if id == self.bot_id
             && (fields.password.is_some() || fields.email.is_some() || fields.user_type.is_some())
         {
-            return Err(Error::conflict(
-                "bot_user",
-                "the bot user has no login: its email, password and type are fixed",
-            ));
+            return Err(error::BOT_USER
+                .with("the bot user has no login: its email, password and type are fixed"));
         }
         if actor.is_self(id) && !admin && fields.user_type.is_some() {
             return Err(Error::forbidden("you cannot change your own role"));
@@ -304,7 +294,7 @@ impl Desk {
                 user_id,
                 token_id: None,
             });
-            fields.avatar = Some(self.own_link(actor.as_ref(), avatar, "invalid_avatar")?);
+            fields.avatar = Some(self.own_link(actor.as_ref(), avatar, &error::INVALID_AVATAR)?);
         }
         Ok(())
     }
@@ -333,16 +323,10 @@ impl Desk {
         if target.is_staff() {
             actor.require_admin()?;
             if id == actor.user_id {
-                return Err(Error::conflict(
-                    "self_delete",
-                    "you cannot delete your own account",
-                ));
+                return Err(error::SELF_DELETE.err());
             }
             if id == self.bot_id {
-                return Err(Error::conflict(
-                    "bot_user",
-                    "the bot user cannot be deleted",
-                ));
+                return Err(error::BOT_USER.with("the bot user cannot be deleted"));
             }
         }
         let actor_id = actor.user_id;
@@ -363,10 +347,7 @@ impl Desk {
     pub fn set_disabled(&self, actor: &Actor, id: i64, disabled: bool) -> Result<User> {
         actor.require_admin()?;
         if id == actor.user_id && disabled {
-            return Err(Error::conflict(
-                "self_disable",
-                "you cannot disable your own account",
-            ));
+            return Err(error::SELF_DISABLE.err());
         }
         let actor_id = actor.user_id;
         self.store.write(move |tx| {
@@ -419,18 +400,14 @@ impl Desk {
         actor.require_staff()?;
         for t in q.types {
             if UserType::parse(t).is_none() {
-                return Err(Error::bad(
-                    "invalid_type",
-                    format!("unknown user type {t:?}"),
-                ));
+                return Err(error::INVALID_TYPE.with(format!("unknown user type {t:?}")));
             }
         }
         if let Some((column, _)) = q.sort {
             if !users::SORT_COLUMNS.iter().any(|(c, _)| *c == column) {
-                return Err(Error::bad(
-                    "invalid_sorting",
-                    format!("users cannot be sorted by {column:?}"),
-                ));
+                return Err(
+                    error::INVALID_SORTING.with(format!("users cannot be sorted by {column:?}"))
+                );
             }
         }
         q.search = q.search.filter(|s| !s.trim().is_empty());

@@ -1,7 +1,7 @@
 //! Webhook endpoints and their delivery log.
 
 use super::{Actor, Desk};
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::store::events::Audience;
 use crate::store::outbox;
 use crate::store::webhooks::{self, Endpoint};
@@ -35,10 +35,9 @@ impl Desk {
                 .iter()
                 .map(|f| f.name)
                 .collect();
-            return Err(Error::bad(
-                "invalid_format",
-                format!("format must be {}", names.join(" or ")),
-            ));
+            return Err(
+                error::INVALID_FORMAT.with(format!("format must be {}", names.join(" or ")))
+            );
         };
         (f.check_kinds)(&kinds)?;
         let secret = (f.secret)(key);
@@ -129,10 +128,7 @@ impl Desk {
             let d = outbox::get(tx.conn, id)?;
             if let Some(ep) = d["endpoint_id"].as_i64() {
                 if !webhooks::get(tx.conn, ep)?.active {
-                    return Err(Error::conflict(
-                        "endpoint_disabled",
-                        "the endpoint is disabled; enable it first",
-                    ));
+                    return Err(error::ENDPOINT_DISABLED.err());
                 }
             }
             outbox::replay(tx, id)?;
@@ -155,7 +151,7 @@ fn check_kinds(kinds: Vec<String>) -> Result<Vec<String>> {
         kinds
     };
     if kinds.len() > 100 {
-        return Err(Error::bad("too_many", "at most 100 event kinds"));
+        return Err(error::TOO_MANY.with("at most 100 event kinds"));
     }
     for k in &kinds {
         if k.is_empty()
@@ -164,10 +160,7 @@ fn check_kinds(kinds: Vec<String>) -> Result<Vec<String>> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._*-".contains(c))
         {
-            return Err(Error::bad(
-                "invalid_event_kind",
-                format!("invalid event kind {k:?}"),
-            ));
+            return Err(error::INVALID_EVENT_KIND.with(format!("invalid event kind {k:?}")));
         }
     }
     Ok(kinds)

@@ -3,7 +3,7 @@
 
 use super::users::UserType;
 use super::Desk;
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::store::events::{self, Audience};
 use crate::store::users::{self, User, UserFields};
 use crate::store::{auth, conversations, settings};
@@ -25,10 +25,11 @@ fn transcript_cap(conn: &rusqlite::Connection, contact: i64, to: &str, now: i64)
     for (per, (sent, oldest)) in [("contact", by_contact), ("address", by_address)] {
         if sent >= TRANSCRIPTS_PER_HOUR {
             let wait_ms = oldest.unwrap_or(now) - hour_ago;
-            let mut e =
-                Error::rate_limited((wait_ms / 1000 + 1) as u64).with_code("transcript_limit");
-            e.message = format!("at most {TRANSCRIPTS_PER_HOUR} transcripts per {per} per hour");
-            return Err(e);
+            return Err(error::TRANSCRIPT_LIMIT
+                .with(format!(
+                    "at most {TRANSCRIPTS_PER_HOUR} transcripts per {per} per hour"
+                ))
+                .retry_in((wait_ms / 1000 + 1) as u64));
         }
     }
     Ok(())
@@ -132,19 +133,14 @@ impl Desk {
                     identity_hash(s, &id).as_bytes(),
                     h.to_ascii_lowercase().as_bytes(),
                 ) {
-                    return Err(Error::forbidden("the identity hash does not match")
-                        .with_code("identity_invalid"));
+                    return Err(error::IDENTITY_INVALID.err());
                 }
                 true
             }
             (None, Some(_)) => {
-                return Err(Error::forbidden("identity verification is not set up")
-                    .with_code("identity_invalid"))
+                return Err(error::IDENTITY_INVALID.with("identity verification is not set up"))
             }
-            (_, None) if required => {
-                return Err(Error::forbidden("this site requires a verified identity")
-                    .with_code("identity_required"))
-            }
+            (_, None) if required => return Err(error::IDENTITY_REQUIRED.err()),
             (_, None) => false,
         };
         if !verified {
@@ -157,7 +153,7 @@ impl Desk {
             let (user, merged) = match existing {
                 Some(contact) if contact.id != visitor_id => {
                     if contact.is_staff() {
-                        return Err(Error::forbidden("that id belongs to a staff account").with_code("identity_invalid"));
+                        return Err(error::IDENTITY_INVALID.with("that id belongs to a staff account"));
                     }
                     conversations::move_owner(tx, visitor_id, contact.id)?;
                     auth::repoint_visitor_token(tx, &th, contact.id)?;
@@ -206,7 +202,7 @@ impl Desk {
     /// The visitor rates their conversation (again, if they change their mind).
     pub fn rate_conversation(&self, actor: &super::Actor, id: i64, r: Rating) -> Result<Value> {
         if r.rating != 1 && r.rating != -1 {
-            return Err(Error::bad("invalid_rating", "rating must be 1 or -1"));
+            return Err(error::INVALID_RATING.err());
         }
         if let Some(c) = &r.comment {
             super::check_len("comment", c, 2000)?;
@@ -243,17 +239,12 @@ impl Desk {
             .map(|e| e.trim().to_string())
             .filter(|e| !e.is_empty());
         let on_record = contact.email.clone().filter(|e| !e.is_empty());
-        let refused = || {
-            Error::forbidden("a transcript goes only to the contact's own email address")
-                .with_code("email_not_allowed")
-        };
+        let refused = || error::EMAIL_NOT_ALLOWED.err();
         let to = match (on_record, given) {
             (Some(mine), None) => mine,
             (Some(mine), Some(g)) if mine.eq_ignore_ascii_case(&g) => mine,
             (Some(_), Some(_)) => return Err(refused()),
-            (None, None) => {
-                return Err(Error::bad("missing_email", "an email address is required"))
-            }
+            (None, None) => return Err(error::MISSING_EMAIL.err()),
             (None, Some(g)) if actor.user_id == contact.id => {
                 // A refused request must not save the address either.
                 let now = crate::util::now_ms();

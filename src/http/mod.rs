@@ -26,7 +26,7 @@ pub mod response;
 
 use crate::api::{self, Reply};
 use crate::app::App;
-use crate::error::Error;
+use crate::error::{self, Error};
 use crate::metrics::METRICS;
 use crate::realtime::{Batch, Credential, Poll, Viewer};
 use request::Ctx;
@@ -150,24 +150,14 @@ fn limits(c: &crate::config::Config) -> tiny_http::Limits {
 /// The JSON error body for what tiny_http answers by itself, before a
 /// request reaches a handler.
 fn early_error(status: tiny_http::StatusCode) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let (code, message) = match status.0 {
-        408 => ("request_timeout", "the request did not arrive in time"),
-        414 => ("uri_too_long", "the request line is too long"),
-        431 => (
-            "headers_too_large",
-            "the request headers are too large or too many",
-        ),
-        503 => (
-            "too_many_connections",
-            "too many open connections; retry shortly",
-        ),
-        _ => (
-            "bad_request",
-            "malformed request line, header (only ASCII is allowed) or chunked body",
-        ),
+    let entry = match status.0 {
+        408 => error::REQUEST_TIMEOUT,
+        414 => error::URI_TOO_LONG,
+        431 => error::HEADERS_TOO_LARGE,
+        503 => error::TOO_MANY_CONNECTIONS,
+        _ => error::MALFORMED_REQUEST,
     };
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
-    Resp::json(status.0, &body).into_tiny()
+    Resp::json(status.0, &response::error_body(&entry.err())).into_tiny()
 }
 
 impl Supervisor {
@@ -412,23 +402,11 @@ impl Drop for Streaming {
 }
 
 fn busy_uploads() -> Error {
-    let mut e = Error::new(
-        crate::error::Kind::Unavailable,
-        "too_many_uploads",
-        "too many uploads are arriving at once; retry shortly",
-    );
-    e.retry_after = Some(2);
-    e
+    error::TOO_MANY_UPLOADS.err().retry_in(2)
 }
 
 fn busy() -> Error {
-    let mut e = Error::new(
-        crate::error::Kind::Unavailable,
-        "too_many_waiters",
-        "too many clients are waiting; retry shortly",
-    );
-    e.retry_after = Some(2);
-    e
+    error::TOO_MANY_WAITERS.err().retry_in(2)
 }
 
 /// Long-poll: answered now if events are there, else parked in the hub.
@@ -448,8 +426,7 @@ fn poll(
     let links = app.desk.links.clone();
     let mut reply: crate::realtime::Reply = Box::new(move |mut batch: Batch| {
         if batch.revoked {
-            let e = Error::unauthorized("the credential of this request was revoked")
-                .with_code("revoked");
+            let e = error::REVOKED.err();
             return respond(rq, Resp::error(&e));
         }
         for e in &mut batch.events {

@@ -1,7 +1,7 @@
 //! The parsed request a handler sees: method, path, query, headers, the
 //! caller's IP, and the body read under a size limit.
 
-use crate::error::{Error, Kind, Result};
+use crate::error::{self, Result};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::io::Read;
@@ -47,20 +47,15 @@ impl Ctx {
             ip,
             body: Vec::new(),
         };
-        let too_large = || {
-            Error::new(
-                Kind::TooLarge,
-                "body_too_large",
-                format!("request body is larger than {max_body} bytes"),
-            )
-        };
+        let too_large =
+            || error::BODY_TOO_LARGE.with(format!("request body is larger than {max_body} bytes"));
         if rq.body_length().is_some_and(|n| n > max_body) {
             return Err(too_large());
         }
         rq.as_reader()
             .take(max_body as u64 + 1)
             .read_to_end(&mut ctx.body)
-            .map_err(|e| Error::bad("read_error", format!("cannot read the body: {e}")))?;
+            .map_err(|e| error::READ_ERROR.with(format!("cannot read the body: {e}")))?;
         if ctx.body.len() > max_body {
             return Err(too_large());
         }
@@ -92,7 +87,7 @@ impl Ctx {
             Some(v) => v
                 .parse()
                 .map(Some)
-                .map_err(|_| Error::bad("invalid_parameter", format!("{name} must be an integer"))),
+                .map_err(|_| error::INVALID_PARAMETER.with(format!("{name} must be an integer"))),
         }
     }
 
@@ -101,39 +96,33 @@ impl Ctx {
         let limit = self.q_i64("limit")?.unwrap_or(default);
         let offset = self.q_i64("offset")?.unwrap_or(0);
         if !(1..=max).contains(&limit) || offset < 0 {
-            return Err(Error::bad(
-                "invalid_parameter",
-                format!("limit must be 1..{max} and offset >= 0"),
-            ));
+            return Err(
+                error::INVALID_PARAMETER.with(format!("limit must be 1..{max} and offset >= 0"))
+            );
         }
         Ok((limit, offset))
     }
 
     fn body_str(&self) -> Result<&str> {
-        std::str::from_utf8(&self.body)
-            .map_err(|_| Error::bad("invalid_utf8", "the body is not valid UTF-8"))
+        std::str::from_utf8(&self.body).map_err(|_| error::INVALID_UTF8.err())
     }
 
     /// The body as JSON into `T`, with clear errors for every way it can be wrong.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         if let Some(ct) = self.header("content-type") {
             if !ct.to_ascii_lowercase().starts_with("application/json") {
-                return Err(Error::new(
-                    Kind::UnsupportedMediaType,
-                    "unsupported_media_type",
-                    "send Content-Type: application/json",
-                ));
+                return Err(error::UNSUPPORTED_MEDIA_TYPE.err());
             }
         }
         let text = self.body_str()?;
         let text = if text.trim().is_empty() { "{}" } else { text };
         serde_json::from_str(text).map_err(|e| {
-            let code = if e.is_data() {
-                "invalid_field"
+            let entry = if e.is_data() {
+                error::INVALID_FIELD
             } else {
-                "invalid_json"
+                error::INVALID_JSON
             };
-            Error::bad(code, e.to_string())
+            entry.with(e.to_string())
         })
     }
 }
@@ -214,13 +203,14 @@ mod fuzz {
     fn check<T: DeserializeOwned>(c: &Ctx) -> std::result::Result<(), TestCaseError> {
         if let Err(e) = c.json::<T>() {
             prop_assert!(
-                matches!(
-                    (e.kind, e.code),
-                    (
-                        Kind::BadRequest,
-                        "invalid_json" | "invalid_field" | "invalid_utf8"
-                    ) | (Kind::UnsupportedMediaType, "unsupported_media_type")
-                ),
+                [
+                    error::INVALID_JSON,
+                    error::INVALID_FIELD,
+                    error::INVALID_UTF8,
+                    error::UNSUPPORTED_MEDIA_TYPE
+                ]
+                .iter()
+                .any(|entry| e.is(entry)),
                 "{e:?}"
             );
             prop_assert!(!e.message.is_empty());
@@ -310,6 +300,6 @@ mod fuzz {
         let e = ctx(deep.into_bytes(), None)
             .json::<serde_json::Value>()
             .unwrap_err();
-        assert_eq!((e.kind, e.code), (Kind::BadRequest, "invalid_json"));
+        assert!(e.is(&error::INVALID_JSON), "{e:?}");
     }
 }

@@ -50,10 +50,7 @@ impl Resp {
         if status >= 500 && !e.is_disk_full() {
             log::error!("{e}");
         }
-        let mut r = Resp::json(
-            status,
-            &json!({ "error": { "code": e.code, "message": e.message } }),
-        );
+        let mut r = Resp::json(status, &error_body(e));
         if let Some(s) = e.retry_after {
             r.headers.push(("Retry-After".into(), s.to_string()));
         }
@@ -91,6 +88,11 @@ impl Resp {
     }
 }
 
+/// The JSON error shape every surface but Support Board answers with.
+pub fn error_body(e: &Error) -> Value {
+    json!({ "error": { "code": e.code, "message": e.message } })
+}
+
 pub fn status_of(kind: Kind) -> u16 {
     match kind {
         Kind::BadRequest => 400,
@@ -98,10 +100,13 @@ pub fn status_of(kind: Kind) -> u16 {
         Kind::Forbidden => 403,
         Kind::NotFound => 404,
         Kind::MethodNotAllowed => 405,
+        Kind::RequestTimeout => 408,
         Kind::Conflict => 409,
         Kind::TooLarge => 413,
+        Kind::UriTooLong => 414,
         Kind::UnsupportedMediaType => 415,
         Kind::RateLimited => 429,
+        Kind::HeadersTooLarge => 431,
         Kind::Unavailable => 503,
         Kind::InsufficientStorage => 507,
         Kind::Internal => 500,

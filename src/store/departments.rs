@@ -2,7 +2,7 @@
 
 use super::found;
 use super::tx::Tx;
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use rusqlite::{params, Connection, Row};
 use serde_json::{json, Value};
 
@@ -15,9 +15,7 @@ fn to_json(r: &Row) -> rusqlite::Result<Value> {
 
 fn taken(e: rusqlite::Error) -> Error {
     match Error::from(e) {
-        err if err.code == "conflict" => {
-            Error::conflict("name_taken", "a department with this name exists")
-        }
+        err if err.is(&error::CONFLICT) => error::NAME_TAKEN.err(),
         err => err,
     }
 }

@@ -24,7 +24,7 @@ pub mod users;
 pub mod webhooks;
 
 use crate::config::{Checkpoints, Durability};
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::Arc;
@@ -151,10 +151,7 @@ fn start_checkpointer(path: &Path, durability: Durability) -> Result<()> {
 /// Writes a consistent copy of the database to `dest` while others use it.
 pub fn backup(conn: &Connection, dest: &Path) -> Result<()> {
     if dest.exists() {
-        return Err(Error::conflict(
-            "exists",
-            format!("{} already exists", dest.display()),
-        ));
+        return Err(error::EXISTS.with(format!("{} already exists", dest.display())));
     }
     conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()])?;
     Ok(())

@@ -3,7 +3,7 @@
 use super::json_col;
 use super::tx::Tx;
 use crate::domain::{Sent, UserType};
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -105,12 +105,9 @@ pub fn from_row(r: &Row) -> rusqlite::Result<User> {
 fn unique_violation(e: rusqlite::Error) -> Error {
     let text = e.to_string();
     if text.contains("users.email") {
-        Error::conflict("email_taken", "a user with this email already exists")
+        error::EMAIL_TAKEN.err()
     } else if text.contains("users.external_id") {
-        Error::conflict(
-            "external_id_taken",
-            "a user with this external id already exists",
-        )
+        error::EXTERNAL_ID_TAKEN.err()
     } else {
         e.into()
     }

@@ -5,7 +5,7 @@
 
 use super::events::{self, Event};
 use super::tx::{FanOut, Tx};
-use crate::error::{Error, Result};
+use crate::error::{self, Error, Result};
 use rusqlite::Connection;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -68,13 +68,7 @@ impl Handle {
         let sender = self.tx.lock().unwrap().clone();
         match sender {
             Some(s) if s.send(Msg::Job(job)).is_ok() => {}
-            _ => {
-                return Err(Error::new(
-                    crate::error::Kind::Unavailable,
-                    "shutting_down",
-                    "server is shutting down",
-                ))
-            }
+            _ => return Err(error::SHUTTING_DOWN.err()),
         }
         let result = reply_rx
             .recv()

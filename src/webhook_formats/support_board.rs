@@ -4,7 +4,7 @@
 //! URL, "data": ...}` with the payloads its documentation gives.
 
 use super::{wants, Format, Outgoing};
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use serde_json::{json, Value};
 
 pub const FORMAT: Format = Format {
@@ -23,13 +23,10 @@ fn check_kinds(kinds: &[String]) -> Result<()> {
         .iter()
         .find(|k| *k != "*" && !names.contains(&k.as_str()))
     {
-        Some(k) => Err(Error::bad(
-            "invalid_event_kind",
-            format!(
-                "{k} is not a Support Board webhook Frontporch sends ({})",
-                names.join(", ")
-            ),
-        )),
+        Some(k) => Err(error::INVALID_EVENT_KIND.with(format!(
+            "{k} is not a Support Board webhook Frontporch sends ({})",
+            names.join(", ")
+        ))),
         None => Ok(()),
     }
 }

@@ -5,7 +5,7 @@ use super::transport::Args;
 use super::Function;
 use crate::app::App;
 use crate::desk::Actor;
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use serde_json::{json, Map, Value};
 
 pub(super) const FUNCTIONS: &[(&str, Function)] = &[
@@ -32,7 +32,7 @@ fn get_setting(app: &App, _actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let key = a
         .str("setting")
-        .ok_or_else(|| Error::bad("missing-setting", "setting is required"))?;
+        .ok_or_else(|| error::MISSING_SETTING.err())?;
     ok(desk.public_setting(&key)?.unwrap_or(Value::Bool(false)))
 }
 
@@ -41,7 +41,7 @@ fn save_settings(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let values = a
         .json("settings")
         .and_then(|v| v.as_object().cloned())
-        .ok_or_else(|| Error::bad("invalid-settings", "settings must be a JSON object"))?;
+        .ok_or_else(|| error::INVALID_SETTINGS.with("settings must be a JSON object"))?;
     let mut values = values;
     // Support Board keeps these in rows of their own; here they are
     // two settings, read back with get-setting.
@@ -95,10 +95,10 @@ fn import_settings(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let url = a
         .str("file_url")
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| Error::bad("missing-file-url", "file_url is required"))?;
+        .ok_or_else(|| error::MISSING_FILE_URL.err())?;
     let bytes = desk.fetch_file(&url, app.config.allow_private_webhooks, 1 << 20)?;
     let doc: Value = serde_json::from_slice(&bytes)
-        .map_err(|_| Error::bad("invalid-settings", "the file is not JSON"))?;
+        .map_err(|_| error::INVALID_SETTINGS.with("the file is not JSON"))?;
     desk.import_settings(actor, doc)?;
     ok(Value::Bool(true))
 }
@@ -126,10 +126,7 @@ fn pusher_trigger(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let channel = a.str("channel").filter(|v| !v.is_empty());
     let event = a.str("event").filter(|v| !v.is_empty());
     let (Some(channel), Some(event)) = (channel, event) else {
-        return Err(Error::bad(
-            "missing-arguments",
-            "channel and event are required",
-        ));
+        return Err(error::MISSING_ARGUMENTS.with("channel and event are required"));
     };
     desk.trigger(
         actor,

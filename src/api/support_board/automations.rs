@@ -5,7 +5,7 @@ use super::transport::Args;
 use super::Function;
 use crate::app::App;
 use crate::desk::Actor;
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use serde_json::{json, Value};
 
 pub(super) const FUNCTIONS: &[(&str, Function)] = &[
@@ -27,12 +27,7 @@ fn automations_save(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let main = a
         .json("automations")
         .and_then(|v| v.as_object().cloned())
-        .ok_or_else(|| {
-            Error::bad(
-                "invalid-automations",
-                "automations must be an object of arrays by type",
-            )
-        })?;
+        .ok_or_else(|| error::INVALID_AUTOMATIONS.err())?;
     let translations = a
         .json("translations")
         .and_then(|v| v.as_object().cloned())
@@ -64,7 +59,7 @@ fn automations_run_all(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 fn automations_run(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let auto = automation_arg(a)?;
-    let user = a.need_id("user_id", "missing-user-id")?;
+    let user = a.need_id("user_id", &error::MISSING_USER_ID)?;
     ok(Value::Bool(desk.run_automation(
         actor,
         &auto,
@@ -76,5 +71,5 @@ fn automations_run(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 fn automation_arg(a: &Args) -> Result<Value> {
     a.json("automation")
         .filter(Value::is_object)
-        .ok_or_else(|| Error::bad("invalid-automation", "automation must be an object"))
+        .ok_or_else(|| error::INVALID_AUTOMATION.with("automation must be an object"))
 }

@@ -8,7 +8,7 @@ use crate::desk::conversations::{Conversation, Filter};
 use crate::desk::conversations::{ConversationInput, ConversationPatch, Status};
 use crate::desk::messages::{MessageEdit, MessageInput};
 use crate::desk::{Actor, Sent};
-use crate::error::{Error, Kind, Result};
+use crate::error::{self, Error, Kind, Result};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
 
@@ -41,7 +41,7 @@ pub(super) const FUNCTIONS: &[(&str, Function)] = &[
 
 fn get_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("conversation_id", "missing-conversation-id")?;
+    let id = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     // With user_id, only that user's conversation is found.
     let owner = a.id("user_id")?;
     let found = desk.conversation(actor, id).and_then(|c| match owner {
@@ -83,7 +83,7 @@ fn get_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn get_user_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let user_id = a.need_id("user_id", "missing-user-id")?;
+    let user_id = a.need_id("user_id", &error::MISSING_USER_ID)?;
     let exclude = a.id("exclude_id")?;
     // `agents`: the user is staff; their conversations are the ones
     // assigned to them.
@@ -110,7 +110,7 @@ fn get_user_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn get_new_user_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let user_id = a.need_id("user_id", "missing-user-id")?;
+    let user_id = a.need_id("user_id", &error::MISSING_USER_ID)?;
     let since = a.str("datetime").unwrap_or_default();
     let filter = Filter {
         user_id: Some(user_id),
@@ -149,7 +149,7 @@ fn get_new_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 }
 
 fn search_user_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    let user_id = a.need_id("id", "missing-user-id")?;
+    let user_id = a.need_id("id", &error::MISSING_USER_ID)?;
     search(app, actor, a, Some(user_id))
 }
 
@@ -207,9 +207,9 @@ fn count_conversations(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn new_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let user_id = a.need_id("user_id", "user-not-found")?;
+    let user_id = a.need_id("user_id", &error::USER_NOT_FOUND)?;
     if desk.find_user(actor, user_id)?.is_none() {
-        return Err(Error::not_found("user").with_code("user-not-found"));
+        return Err(error::USER_NOT_FOUND.err());
     }
     let status = match a
         .str("status_code")
@@ -217,7 +217,7 @@ fn new_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     {
         Some(code) => Sent::read(
             code.parse()
-                .map_err(|_| Error::bad("invalid-status-code", "bad status_code"))?,
+                .map_err(|_| error::INVALID_STATUS.with("bad status_code"))?,
         ),
         None => Status::Live.into(),
     };
@@ -238,11 +238,11 @@ fn new_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn update_conversation_status(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("conversation_id", "missing-conversation-id")?;
+    let id = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     let status = a
         .str("status_code")
         .and_then(|v| status_code(&v))
-        .ok_or_else(|| Error::bad("invalid-status-code", "status_code must be 0 to 4"))?;
+        .ok_or_else(|| error::INVALID_STATUS.with("status_code must be 0 to 4"))?;
     desk.update_conversation(
         actor,
         id,
@@ -255,7 +255,7 @@ fn update_conversation_status(app: &App, actor: &Actor, a: &Args) -> Result<Valu
 }
 
 fn update_conversation_department(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    let id = a.need_id("conversation_id", "missing-conversation-id")?;
+    let id = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     let patch = ConversationPatch {
         department_id: Some(a.id("department")?),
         ..Default::default()
@@ -264,7 +264,7 @@ fn update_conversation_department(app: &App, actor: &Actor, a: &Args) -> Result<
 }
 
 fn update_conversation_agent(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    let id = a.need_id("conversation_id", "missing-conversation-id")?;
+    let id = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     let patch = ConversationPatch {
         agent_id: Some(a.id("agent_id")?),
         ..Default::default()
@@ -289,7 +289,7 @@ fn get_user_from_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Valu
     let desk = &app.desk;
     let c = desk.conversation(
         actor,
-        a.need_id("conversation_id", "missing-conversation-id")?,
+        a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?,
     )?;
     let id = if a.flag("agent") {
         desk.last_agent(actor, c.id)?
@@ -307,7 +307,7 @@ fn get_user_from_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Valu
 
 fn get_agents_in_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let ids = a.need_ids("conversation_id", "missing-conversation-id")?;
+    let ids = a.need_ids("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     let mut out = Map::new();
     for id in ids {
         let mut agents: Vec<Value> = Vec::new();
@@ -327,7 +327,7 @@ fn get_agents_in_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Valu
 
 fn get_rating(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let agent = a.need_id("user_id", "missing-user-id")?;
+    let agent = a.need_id("user_id", &error::MISSING_USER_ID)?;
     let (positive, negative) = desk.agent_ratings(actor, agent)?;
     ok(json!([positive, negative]))
 }
@@ -340,16 +340,11 @@ fn set_rating(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         v.as_i64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
     };
-    let id = num(&inner["conversation_id"]).ok_or_else(|| {
-        Error::bad(
-            "missing-conversation-id",
-            "settings.conversation_id is required",
-        )
-    })?;
+    let id = num(&inner["conversation_id"]).ok_or_else(|| error::MISSING_CONVERSATION_ID.err())?;
     let rating = match num(&inner["rating"]) {
         Some(r) if r > 0 => 1,
         Some(_) => -1,
-        None => return Err(Error::bad("invalid-rating", "settings.rating is required")),
+        None => return Err(error::INVALID_RATING.with("settings.rating is required")),
     };
     desk.rate_conversation(
         actor,
@@ -372,7 +367,7 @@ fn set_rating(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn transcript(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("conversation_id", "missing-conversation-id")?;
+    let id = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     let Ok(c) = desk.conversation(actor, id) else {
         return ok(Value::Bool(false));
     };
@@ -394,7 +389,7 @@ pub(super) fn statuses(a: &Args) -> Result<Vec<Status>> {
         .filter(|v| !v.is_empty() && v != "false")
     {
         Some(code) => Ok(vec![status_code(&code).ok_or_else(|| {
-            Error::bad("invalid-status-code", "status_code must be 0 to 4")
+            error::INVALID_STATUS.with("status_code must be 0 to 4")
         })?]),
         None => Ok(Status::INBOX.to_vec()),
     }

@@ -6,7 +6,7 @@ use super::transport::Args;
 use super::Function;
 use crate::app::App;
 use crate::desk::Actor;
-use crate::error::{Error, Kind, Result};
+use crate::error::{self, Entry, Result};
 use serde_json::Value;
 
 /// Each function, the channel it would deliver through and the arguments
@@ -14,38 +14,52 @@ use serde_json::Value;
 pub(super) const FUNCTIONS: &[(&str, Function)] = &[
     ("send-email", send_email),
     ("send-custom-email", |_, _, a| {
-        not_configured(a, "email", &["to", "subject", "message"])
+        not_configured(
+            a,
+            &error::EMAIL_NOT_CONFIGURED,
+            &["to", "subject", "message"],
+        )
     }),
-    ("email-piping", |_, _, a| not_configured(a, "email", &[])),
+    ("email-piping", |_, _, a| {
+        not_configured(a, &error::EMAIL_NOT_CONFIGURED, &[])
+    }),
     ("send-sms", |_, _, a| {
-        not_configured(a, "sms", &["to", "message"])
+        not_configured(a, &error::SMS_NOT_CONFIGURED, &["to", "message"])
     }),
     ("push-notification", |_, _, a| {
-        not_configured(a, "push", &["title", "message"])
+        not_configured(a, &error::PUSH_NOT_CONFIGURED, &["title", "message"])
     }),
     ("messaging-platforms-send-message", |_, _, a| {
-        not_configured(a, "messaging-platform", &["conversation_id", "message"])
+        not_configured(
+            a,
+            &error::MESSAGING_PLATFORM_NOT_CONFIGURED,
+            &["conversation_id", "message"],
+        )
     }),
     ("whatsapp-send-message", |_, _, a| {
-        not_configured(a, "whatsapp", &["to", "message"])
+        not_configured(a, &error::WHATSAPP_NOT_CONFIGURED, &["to", "message"])
     }),
     ("whatsapp-send-template", |_, _, a| {
-        not_configured(a, "whatsapp", &["to", "template_name"])
+        not_configured(a, &error::WHATSAPP_NOT_CONFIGURED, &["to", "template_name"])
     }),
     ("messenger-send-message", |_, _, a| {
-        not_configured(a, "messenger", &["psid", "facebook_page_id", "message"])
+        not_configured(
+            a,
+            &error::MESSENGER_NOT_CONFIGURED,
+            &["psid", "facebook_page_id", "message"],
+        )
     }),
     ("telegram-send-message", |_, _, a| {
-        not_configured(a, "telegram", &["chat_id", "message"])
+        not_configured(a, &error::TELEGRAM_NOT_CONFIGURED, &["chat_id", "message"])
     }),
     ("viber-send-message", |_, _, a| {
-        not_configured(a, "viber", &["viber_id", "message"])
+        not_configured(a, &error::VIBER_NOT_CONFIGURED, &["viber_id", "message"])
     }),
     ("line-send-message", |_, _, a| {
-        not_configured(a, "line", &["line_id", "message"])
+        not_configured(a, &error::LINE_NOT_CONFIGURED, &["line_id", "message"])
     }),
     ("wechat-send-message", |_, _, a| {
-        not_configured(a, "wechat", &["open_id", "message"])
+        not_configured(a, &error::WECHAT_NOT_CONFIGURED, &["open_id", "message"])
     }),
 ];
 
@@ -57,10 +71,7 @@ fn send_email(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         a.id("recipient_id")?,
         a.str("message").filter(|m| !m.trim().is_empty()),
     ) else {
-        return Err(Error::bad(
-            "missing-user-id-or-message",
-            "recipient_id and message are required",
-        ));
+        return Err(error::MISSING_USER_ID_OR_MESSAGE.with("recipient_id and message are required"));
     };
     let recipient = desk.find_user(actor, to)?;
     let sender_ok = match a.id("sender_id")? {
@@ -68,45 +79,23 @@ fn send_email(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         None => true,
     };
     let Some(recipient) = recipient.filter(|_| sender_ok) else {
-        return Err(Error::not_found("user").with_code("user-or-sender-not-found"));
+        return Err(error::USER_OR_SENDER_NOT_FOUND.err());
     };
     if recipient.email.as_deref().unwrap_or("").is_empty() {
-        return Err(Error::bad(
-            "user-email-not-found",
-            "the user has no email address",
-        ));
+        return Err(error::USER_EMAIL_NOT_FOUND.err());
     }
-    not_configured(a, "email", &["recipient_id", "message"])
+    not_configured(
+        a,
+        &error::EMAIL_NOT_CONFIGURED,
+        &["recipient_id", "message"],
+    )
 }
 
 /// The answer of a channel with no provider: the missing argument first,
-/// else `<channel>-not-configured`.
-fn not_configured(a: &Args, channel: &str, need: &[&str]) -> Result<Value> {
+/// else that the channel is not configured.
+fn not_configured(a: &Args, channel: &Entry, need: &[&str]) -> Result<Value> {
     if let Some(missing) = need.iter().find(|k| a.str(k).is_none_or(|v| v.is_empty())) {
-        return Err(Error::bad(
-            "missing-arguments",
-            format!("{missing} is required"),
-        ));
+        return Err(error::MISSING_ARGUMENTS.with(format!("{missing} is required")));
     }
-    Err(Error::new(
-        Kind::Conflict,
-        not_configured_code(channel),
-        format!("no {channel} provider is configured"),
-    ))
-}
-
-/// The `<channel>-not-configured` code for a delivery channel.
-fn not_configured_code(channel: &str) -> &'static str {
-    match channel {
-        "email" => "email-not-configured",
-        "sms" => "sms-not-configured",
-        "push" => "push-not-configured",
-        "whatsapp" => "whatsapp-not-configured",
-        "messenger" => "messenger-not-configured",
-        "telegram" => "telegram-not-configured",
-        "viber" => "viber-not-configured",
-        "line" => "line-not-configured",
-        "wechat" => "wechat-not-configured",
-        _ => "messaging-platform-not-configured",
-    }
+    Err(channel.err())
 }

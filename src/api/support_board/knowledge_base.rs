@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::desk::articles::Article;
 use crate::desk::articles::Language;
 use crate::desk::Actor;
-use crate::error::{Error, Kind, Result};
+use crate::error::{self, Kind, Result};
 use serde_json::{json, Value};
 
 pub(super) const FUNCTIONS: &[(&str, Function)] = &[
@@ -56,19 +56,15 @@ fn save_articles(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     // Saving replaces every article: an explicit list (even empty)
     // is required, so a forgotten argument never wipes the base.
     if a.json("articles").is_none() {
-        return Err(Error::bad(
-            "missing-articles",
-            "articles is required (an empty JSON array clears them)",
-        ));
+        return Err(error::MISSING_ARTICLES.err());
     }
     let list = articles_arg(a.json("articles"))?;
     let mut translations = Vec::new();
     if let Some(t) = a.json("translations") {
         let Value::Object(m) = t else {
-            return Err(Error::bad(
-                "invalid-translations",
-                "translations must be an object of arrays",
-            ));
+            return Err(
+                error::INVALID_TRANSLATIONS.with("translations must be an object of arrays")
+            );
         };
         for (code, items) in m {
             translations.push((code, articles_arg(Some(items))?));
@@ -97,15 +93,12 @@ fn save_articles_categories(app: &App, actor: &Actor, a: &Args) -> Result<Value>
     let list = a
         .json("categories")
         .and_then(|v| v.as_array().cloned())
-        .ok_or_else(|| Error::bad("invalid-categories", "categories must be an array"))?;
+        .ok_or_else(|| error::INVALID_CATEGORIES.err())?;
     let cats = list
         .iter()
         .map(|c| match c.is_object() {
             true => Ok((text(c, "id"), text(c, "title"))),
-            false => Err(Error::bad(
-                "invalid-categories",
-                "each category is {id, title}",
-            )),
+            false => Err(error::INVALID_CATEGORIES.with("each category is {id, title}")),
         })
         .collect::<Result<Vec<_>>>()?;
     desk.save_article_categories(actor, cats)?;
@@ -117,13 +110,13 @@ fn article_ratings(app: &App, _actor: &Actor, a: &Args) -> Result<Value> {
     let id = a
         .str("article_id")
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| Error::bad("missing-article-id", "article_id is required"))?;
+        .ok_or_else(|| error::MISSING_ARTICLE_ID.err())?;
     match a.str("rating").filter(|v| !v.is_empty() && v != "false") {
         Some(r) => {
             let helpful = match r.as_str() {
                 "1" => true,
                 "0" | "-1" => false,
-                _ => return Err(Error::bad("invalid-rating", "rating is 1 or 0")),
+                _ => return Err(error::INVALID_RATING.with("rating is 1 or 0")),
             };
             desk.rate_article(&id, helpful)?;
             ok(Value::Bool(true))
@@ -179,12 +172,12 @@ fn articles_arg(v: Option<Value>) -> Result<Vec<Article>> {
                 _ => vec![],
             }
         }
-        Some(_) => return Err(Error::bad("invalid-articles", "articles must be an array")),
+        Some(_) => return Err(error::INVALID_ARTICLES.err()),
     };
     list.iter()
         .map(|v| {
             if !v.is_object() {
-                return Err(Error::bad("invalid-articles", "each article is an object"));
+                return Err(error::INVALID_ARTICLES.with("each article is an object"));
             }
             Ok(Article {
                 id: text(v, "id"),

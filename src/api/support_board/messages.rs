@@ -8,7 +8,7 @@ use crate::desk::messages::Message;
 use crate::desk::messages::{MessageEdit, MessageInput};
 use crate::desk::Role;
 use crate::desk::{Actor, Sent};
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
 
@@ -29,7 +29,7 @@ pub(super) const FUNCTIONS: &[(&str, Function)] = &[
 
 fn get_new_messages(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("conversation_id", "missing-conversation-id")?;
+    let id = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     let c = desk.conversation(actor, id)?;
     if a.id("user_id")?.is_some_and(|u| u != c.user_id) {
         return ok(json!([]));
@@ -50,26 +50,20 @@ fn get_new_messages(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn send_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let conversation_id = a.need_id("conversation_id", "missing-user-id-or-message")?;
-    let user_id = a.need_id("user_id", "missing-user-id-or-message")?;
+    let conversation_id = a.need_id("conversation_id", &error::MISSING_USER_ID_OR_MESSAGE)?;
+    let user_id = a.need_id("user_id", &error::MISSING_USER_ID_OR_MESSAGE)?;
     let body = a.str("message").unwrap_or_default();
     let attachments = a
         .json("attachments")
         .map(|v| attachments_arg(&v))
         .unwrap_or_default();
     if body.trim().is_empty() && attachments.is_empty() {
-        return Err(Error::bad(
-            "missing-user-id-or-message",
-            "message is required",
-        ));
+        return Err(error::MISSING_USER_ID_OR_MESSAGE.with("message is required"));
     }
     let status = match a.str("conversation_status_code").as_deref() {
         None | Some("") | Some("false") | Some("skip") => None,
         Some(code) => Some(status_code(code).ok_or_else(|| {
-            Error::bad(
-                "invalid-status-code",
-                "conversation_status_code must be 0 to 4 or skip",
-            )
+            error::INVALID_STATUS.with("conversation_status_code must be 0 to 4 or skip")
         })?),
     };
     // recipient_id picks the language of Support Board's
@@ -77,7 +71,7 @@ fn send_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     // only checked. There is no queue: `queue` is always false.
     if let Some(rid) = a.id("recipient_id")? {
         if desk.find_user(actor, rid)?.is_none() {
-            return Err(Error::not_found("user").with_code("user-not-found"));
+            return Err(error::USER_NOT_FOUND.err());
         }
     }
     let input = MessageInput {
@@ -95,7 +89,7 @@ fn send_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn update_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let m = desk.message(actor, a.need_id("message_id", "missing-message-id")?)?;
+    let m = desk.message(actor, a.need_id("message_id", &error::MISSING_MESSAGE_ID)?)?;
     let edit = MessageEdit {
         body: a.str("message").unwrap_or_default(),
         attachments: a.json("attachments").map(|v| attachments_arg(&v)),
@@ -107,14 +101,14 @@ fn update_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn delete_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let m = desk.message(actor, a.need_id("message_id", "missing-message-id")?)?;
+    let m = desk.message(actor, a.need_id("message_id", &error::MISSING_MESSAGE_ID)?)?;
     desk.delete_message(actor, m.conversation_id, m.id)?;
     ok(Value::Bool(true))
 }
 
 fn update_messages_status(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let ids = a.need_ids("message_ids", "missing-message-ids")?;
+    let ids = a.need_ids("message_ids", &error::MISSING_MESSAGE_IDS)?;
     let mut upto: std::collections::BTreeMap<i64, i64> = Default::default();
     for id in ids {
         let m = desk.message(actor, id)?;
@@ -131,7 +125,7 @@ fn update_messages_status(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 /// rides in the payload.
 fn get_notes(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("conversation_id", "missing-conversation-id")?;
+    let id = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     let notes: Vec<Value> = desk.all_messages(actor, id)?.iter()
                 .filter(|m| m.private && m.deleted_at.is_none())
                 .map(|m| json!({ "id": m.id, "user_id": opt_s(m.user_id), "name": m.payload["note_name"].as_str().unwrap_or(""), "message": m.body }))
@@ -141,7 +135,7 @@ fn get_notes(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn add_note(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("conversation_id", "missing-conversation-id")?;
+    let id = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     let mut payload = Map::new();
     payload.insert("note_name".into(), json!(a.str("name").unwrap_or_default()));
     let input = MessageInput {
@@ -156,10 +150,10 @@ fn add_note(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn delete_note(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("conversation_id", "missing-conversation-id")?;
-    let note = desk.message(actor, a.need_id("note_id", "missing-note-id")?)?;
+    let id = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
+    let note = desk.message(actor, a.need_id("note_id", &error::MISSING_NOTE_ID)?)?;
     if note.conversation_id != id || !note.private {
-        return Err(Error::not_found("note").with_code("note-not-found"));
+        return Err(error::NOTE_NOT_FOUND.err());
     }
     desk.delete_message(actor, id, note.id)?;
     ok(Value::Bool(true))
@@ -167,8 +161,8 @@ fn delete_note(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn set_typing(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let user = desk.user(actor, a.need_id("user_id", "missing-user-id")?)?;
-    let conversation = a.need_id("conversation_id", "missing-conversation-id")?;
+    let user = desk.user(actor, a.need_id("user_id", &error::MISSING_USER_ID)?)?;
+    let conversation = a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?;
     // Typing is said on behalf of that user, with their own scope.
     let who = Actor {
         role: if user.is_staff() {
@@ -185,10 +179,10 @@ fn set_typing(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn is_typing(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let user = a.need_id("user_id", "missing-user-id")?;
+    let user = a.need_id("user_id", &error::MISSING_USER_ID)?;
     let now = desk.typing_now(
         actor,
-        a.need_id("conversation_id", "missing-conversation-id")?,
+        a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?,
     )?;
     ok(Value::Bool(now.iter().any(|(u, _)| *u == user)))
 }
@@ -197,7 +191,7 @@ fn is_agent_typing(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     let now = desk.typing_now(
         actor,
-        a.need_id("conversation_id", "missing-conversation-id")?,
+        a.need_id("conversation_id", &error::MISSING_CONVERSATION_ID)?,
     )?;
     match now.iter().find(|(_, staff)| *staff) {
         Some((id, _)) => {
@@ -214,10 +208,10 @@ fn direct_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let message = a
         .str("message")
         .filter(|m| !m.trim().is_empty())
-        .ok_or_else(|| Error::bad("missing-arguments", "message is required"))?;
+        .ok_or_else(|| error::MISSING_ARGUMENTS.with("message is required"))?;
     let ids = a.ids("user_ids").unwrap_or_default();
     if ids.is_empty() {
-        return Err(Error::bad("missing-user-ids", "user_ids is required"));
+        return Err(error::MISSING_USER_IDS.err());
     }
     let subject = a.str("subject").filter(|v| v != "false");
     desk.direct_message(actor, &ids, &message, subject)?;

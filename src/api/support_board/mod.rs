@@ -28,7 +28,7 @@ use super::Reply;
 use super::{r, Access::*, Route};
 use crate::app::App;
 use crate::desk::{Actor, Role};
-use crate::error::{Error, Kind, Result};
+use crate::error::{self, Kind, Result};
 use crate::http::request::Ctx;
 use crate::http::response::Resp;
 use serde_json::{json, Value};
@@ -41,7 +41,8 @@ pub(super) const ROUTES: &[Route] = &[
 ];
 
 /// One Support Board function: its arguments in, its `response` out; an
-/// `Err` becomes `{"success": false, "response": code}`.
+/// `Err` becomes `{"success": false, "response": code}`, the code spelled
+/// by `transport::code`.
 type Function = fn(&App, &Actor, &Args) -> Result<Value>;
 
 /// Every file's table, joined.
@@ -66,45 +67,31 @@ fn function(name: &str) -> Option<Function> {
 
 /// `POST /script/include/api.php` and `/api.php`.
 pub fn handle(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
-    let envelope = |success: bool, response: Value| {
-        Ok(Resp::json(200, &json!({ "success": success, "response": response })).into())
-    };
-    let a = match Args::parse(ctx) {
-        Ok(a) => a,
-        Err(e) => return envelope(false, Value::String(e.code.into())),
-    };
-    let actor = match a.str("token") {
-        Some(t) if !t.is_empty() => match app.desk.api_token(&t)? {
-            Some(actor) if actor.role == Role::Admin => actor,
-            _ => return envelope(false, json!("security-error")),
-        },
-        _ => return envelope(false, json!("security-error")),
-    };
-    let Some(name) = a.str("function") else {
-        return envelope(false, json!("missing-function"));
-    };
-    let result = match function(&name) {
-        Some(f) => f(app, &actor, &a),
-        None => Err(Error::bad(
-            "function-not-supported",
-            format!("{name} is not a Support Board function Frontporch answers"),
-        )),
-    };
-    match result {
-        Ok(v) => envelope(true, v),
+    let (success, response) = match Args::parse(ctx).and_then(|a| call(app, &a)) {
+        Ok(v) => (true, v),
         // Disk full too: a 507 the client can retry, not a failed call.
-        Err(e) if matches!(e.kind, Kind::Internal | Kind::InsufficientStorage) => Err(e),
-        Err(e) => envelope(false, Value::String(sb_code(&e))),
-    }
+        Err(e) if matches!(e.kind, Kind::Internal | Kind::InsufficientStorage) => return Err(e),
+        Err(e) => (false, json!(transport::code(&e))),
+    };
+    Ok(Resp::json(200, &json!({ "success": success, "response": response })).into())
 }
 
-/// Our error codes in Support Board's spelling (kebab case).
-fn sb_code(e: &Error) -> String {
-    match e.code {
-        "email_taken" => "duplicate-email".into(),
-        "invalid_type" => "invalid-user-type".into(),
-        "invalid_status" => "invalid-status-code".into(),
-        c => c.replace('_', "-"),
+/// One call: an admin token, then the function it names.
+fn call(app: &App, a: &Args) -> Result<Value> {
+    let actor = match a.str("token") {
+        Some(t) if !t.is_empty() => app.desk.api_token(&t)?,
+        _ => None,
+    }
+    .filter(|actor| actor.role == Role::Admin)
+    .ok_or_else(|| error::SECURITY_ERROR.err())?;
+    let name = a
+        .str("function")
+        .ok_or_else(|| error::MISSING_FUNCTION.err())?;
+    match function(&name) {
+        Some(f) => f(app, &actor, a),
+        None => Err(error::FUNCTION_NOT_SUPPORTED.with(format!(
+            "{name} is not a Support Board function Frontporch answers"
+        ))),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::desk::messages::Attachment;
 use crate::desk::messages::Message;
 use crate::desk::users::{User, UserFields};
 use crate::desk::Sent;
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
 
@@ -107,7 +107,7 @@ pub(super) fn sorting(a: &Args) -> Result<Option<(String, bool)>> {
     let desc = match parts.get(1).map(|d| d.to_ascii_uppercase()).as_deref() {
         None | Some("DESC") => true,
         Some("ASC") => false,
-        Some(_) => return Err(Error::bad("invalid-sorting", "the order is ASC or DESC")),
+        Some(_) => return Err(error::INVALID_SORTING.with("the order is ASC or DESC")),
     };
     Ok(Some((column, desc)))
 }

@@ -1,9 +1,28 @@
 //! The transport: a call's arguments, form encoded the way PHP's
 //! `http_build_query` sends them (arrays included) or as JSON.
 
-use crate::error::{Error, Result};
+use crate::error::{self, Entry, Error, Result};
 use crate::http::request::{parse_form_pairs, Ctx};
 use serde_json::{Map, Value};
+
+/// The catalogue entries Support Board spells otherwise than as their code
+/// in kebab case (`missing_user_ids` is `missing-user-ids`).
+const SPELLINGS: &[(&Entry, &str)] = &[
+    (&error::EMAIL_TAKEN, "duplicate-email"),
+    (&error::INVALID_TYPE, "invalid-user-type"),
+    (&error::INVALID_STATUS, "invalid-status-code"),
+    // A JSON body that cannot be read: the HTTP layer's code, as it is.
+    (&error::INVALID_JSON, "invalid_json"),
+    (&error::INVALID_UTF8, "invalid_utf8"),
+];
+
+/// An error's code as Support Board spells it, in `"response"`.
+pub(super) fn code(e: &Error) -> String {
+    match SPELLINGS.iter().find(|(entry, _)| e.is(entry)) {
+        Some((_, spelled)) => spelled.to_string(),
+        None => e.code.replace('_', "-"),
+    }
+}
 
 /// The arguments of one call, whatever encoding they came in.
 pub(super) struct Args(pub(super) Map<String, Value>);
@@ -18,14 +37,11 @@ impl Args {
             let v: Value = ctx.json()?;
             return match v {
                 Value::Object(m) => Ok(Args(m)),
-                _ => Err(Error::bad(
-                    "invalid-arguments",
-                    "the body must be a JSON object",
-                )),
+                _ => Err(error::INVALID_ARGUMENTS.with("the body must be a JSON object")),
             };
         }
         let text = std::str::from_utf8(&ctx.body)
-            .map_err(|_| Error::bad("invalid-arguments", "the body is not UTF-8"))?;
+            .map_err(|_| error::INVALID_ARGUMENTS.with("the body is not UTF-8"))?;
         Ok(Args(nest(parse_form_pairs(text))))
     }
 
@@ -45,13 +61,13 @@ impl Args {
             Some(s) => s
                 .parse()
                 .map(Some)
-                .map_err(|_| Error::bad("invalid-arguments", format!("{k} must be an id"))),
+                .map_err(|_| error::INVALID_ARGUMENTS.with(format!("{k} must be an id"))),
         }
     }
 
-    pub(super) fn need_id(&self, k: &str, missing: &'static str) -> Result<i64> {
+    pub(super) fn need_id(&self, k: &str, missing: &Entry) -> Result<i64> {
         self.id(k)?
-            .ok_or_else(|| Error::bad(missing, format!("{k} is required")))
+            .ok_or_else(|| missing.with(format!("{k} is required")))
     }
 
     pub(super) fn flag(&self, k: &str) -> bool {
@@ -76,10 +92,10 @@ impl Args {
     }
 
     /// A list of ids that must not be empty; `missing` names the error.
-    pub(super) fn need_ids(&self, k: &str, missing: &'static str) -> Result<Vec<i64>> {
+    pub(super) fn need_ids(&self, k: &str, missing: &Entry) -> Result<Vec<i64>> {
         self.ids(k)
             .filter(|v| !v.is_empty())
-            .ok_or_else(|| Error::bad(missing, format!("{k} is required")))
+            .ok_or_else(|| missing.with(format!("{k} is required")))
     }
 
     /// A list of strings (non-strings skipped); empty when absent.

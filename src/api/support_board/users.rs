@@ -6,7 +6,7 @@ use super::Function;
 use crate::app::App;
 use crate::desk::users::{User, UserFields, UserType};
 use crate::desk::Actor;
-use crate::error::{Error, Kind, Result};
+use crate::error::{self, Kind, Result};
 use crate::util::sql_datetime;
 use serde_json::{json, Map, Value};
 
@@ -40,7 +40,7 @@ pub(super) const FUNCTIONS: &[(&str, Function)] = &[
 
 fn get_user(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    match desk.find_user(actor, a.need_id("user_id", "missing-user-id")?)? {
+    match desk.find_user(actor, a.need_id("user_id", &error::MISSING_USER_ID)?)? {
         Some(u) => ok(user_record(&u, a.flag("extra"))),
         None => ok(Value::Bool(false)),
     }
@@ -48,7 +48,7 @@ fn get_user(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn get_user_extra(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    match desk.find_user(actor, a.need_id("user_id", "missing-user-id")?)? {
+    match desk.find_user(actor, a.need_id("user_id", &error::MISSING_USER_ID)?)? {
         Some(u) => {
             let all = details(&u);
             match a.str("slug").filter(|s| !s.is_empty() && s != "false") {
@@ -112,7 +112,7 @@ fn count_users(app: &App, actor: &Actor, _a: &Args) -> Result<Value> {
 
 fn get_user_language(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let u = desk.user(actor, a.need_id("user_id", "missing-user-id")?)?;
+    let u = desk.user(actor, a.need_id("user_id", &error::MISSING_USER_ID)?)?;
     ok(u.language
         .filter(|l| l != "en" && !l.is_empty())
         .map_or(Value::Bool(false), Value::String))
@@ -120,7 +120,7 @@ fn get_user_language(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn current_url(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("user_id", "missing-user-id")?;
+    let id = a.need_id("user_id", &error::MISSING_USER_ID)?;
     match a.str("url").filter(|u| !u.is_empty()) {
         Some(url) => {
             desk.update_user(
@@ -142,7 +142,7 @@ fn current_url(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn update_user_to_lead(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("user_id", "missing-user-id")?;
+    let id = a.need_id("user_id", &error::MISSING_USER_ID)?;
     desk.update_user(
         actor,
         id,
@@ -156,7 +156,7 @@ fn update_user_to_lead(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn get_agent(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    match desk.find_user(actor, a.need_id("agent_id", "missing-agent-id")?)? {
+    match desk.find_user(actor, a.need_id("agent_id", &error::MISSING_AGENT_ID)?)? {
         Some(u) if u.user_type.is_agent() => ok(user_record(&u, false)),
         _ => ok(Value::Bool(false)),
     }
@@ -205,20 +205,20 @@ fn add_user(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn update_user(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("user_id", "missing-user-id")?;
+    let id = a.need_id("user_id", &error::MISSING_USER_ID)?;
     desk.update_user(actor, id, user_fields(a))?;
     ok(Value::Bool(true))
 }
 
 fn delete_user(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    desk.delete_user(actor, a.need_id("user_id", "missing-user-id")?)?;
+    desk.delete_user(actor, a.need_id("user_id", &error::MISSING_USER_ID)?)?;
     ok(Value::Bool(true))
 }
 
 fn delete_users(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let ids = a.need_ids("user_ids", "missing-user-ids")?;
+    let ids = a.need_ids("user_ids", &error::MISSING_USER_IDS)?;
     for id in ids {
         desk.delete_user(actor, id)?;
     }
@@ -227,7 +227,7 @@ fn delete_users(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 fn is_online(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let id = a.need_id("user_id", "missing-user-id")?;
+    let id = a.need_id("user_id", &error::MISSING_USER_ID)?;
     desk.user(actor, id)?;
     let online = desk.online_users(actor, false, None)?;
     ok(Value::Bool(online.iter().any(|u| u.id == id)))
@@ -324,15 +324,13 @@ fn logout(app: &App, _actor: &Actor, a: &Args) -> Result<Value> {
 
 fn update_login(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
-    let login = a.str("login").filter(|v| !v.is_empty()).ok_or_else(|| {
-        Error::bad(
-            "missing-login",
-            "login (the value login returned) is required",
-        )
-    })?;
+    let login = a
+        .str("login")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| error::MISSING_LOGIN.err())?;
     let user = desk
         .login_user(&login)?
-        .ok_or_else(|| Error::bad("invalid-login", "login is not a valid login"))?;
+        .ok_or_else(|| error::INVALID_LOGIN.err())?;
     let text = |k: &str| Some(a.str(k).unwrap_or_default());
     let fields = crate::desk::users::UserFields {
         first_name: text("first_name"),
@@ -381,10 +379,9 @@ fn login(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
             .contact_token(id, via)
             .and_then(|t| Ok((t, desk.user(actor, id)?))),
         _ => {
-            return Err(Error::bad(
-                "missing-arguments",
-                "email and password, or user_id, are required",
-            ))
+            return Err(
+                error::MISSING_ARGUMENTS.with("email and password, or user_id, are required")
+            )
         }
     };
     match result {
