@@ -23,7 +23,7 @@ pub enum Language {
 impl Language {
     pub fn parse(v: Option<&str>) -> Language {
         match v.map(str::trim) {
-            None | Some("" | "false") => Language::Default,
+            None | Some("") => Language::Default,
             Some("all") => Language::All,
             Some(code) => Language::Code(code.to_ascii_lowercase()),
         }

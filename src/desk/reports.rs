@@ -81,7 +81,7 @@ struct Range {
 }
 
 fn given(v: Option<&str>) -> Option<&str> {
-    v.map(str::trim).filter(|v| !v.is_empty() && *v != "false")
+    v.map(str::trim).filter(|v| !v.is_empty())
 }
 
 impl Range {

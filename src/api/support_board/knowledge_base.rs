@@ -206,5 +206,5 @@ fn categories(list: Vec<(String, String)>) -> Value {
 
 /// `articles_language`: the translation asked for.
 fn language(a: &Args) -> Language {
-    Language::parse(a.str("articles_language").as_deref())
+    Language::parse(a.given("articles_language").as_deref())
 }

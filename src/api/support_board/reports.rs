@@ -19,9 +19,9 @@ fn reports(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let data = desk.report(
         actor,
         &name,
-        a.str("date_start").as_deref(),
-        a.str("date_end").as_deref(),
-        a.str("timezone").as_deref(),
+        a.given("date_start").as_deref(),
+        a.given("date_end").as_deref(),
+        a.given("timezone").as_deref(),
     )?;
     ok(present(&name, data))
 }

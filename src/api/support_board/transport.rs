@@ -54,6 +54,12 @@ impl Args {
         }
     }
 
+    /// An optional argument: PHP clients send "false" (or "") for "not given".
+    pub(super) fn given(&self, k: &str) -> Option<String> {
+        self.str(k)
+            .filter(|s| !s.trim().is_empty() && s.trim() != "false")
+    }
+
     pub(super) fn id(&self, k: &str) -> Result<Option<i64>> {
         match self.str(k) {
             None => Ok(None),
