@@ -86,6 +86,10 @@ fn articles_categories_translations_search_and_ratings() {
     assert_eq!(fr[1]["title"], "Should I move to the new system?");
     let all = s.call(&[("function", "get-articles"), ("articles_language", "all")]);
     assert_eq!(all.as_array().unwrap().len(), 3);
+    // PHP's false is "not given": the default language.
+    let default = s.call(&[("function", "get-articles"), ("articles_language", "false")]);
+    assert_eq!(default.as_array().unwrap().len(), 2);
+    assert_eq!(default[1]["title"], "Should I move to the new system?");
 
     // Categories, and articles by category.
     let cats = json!([{"id": "K92kl", "title": "Business"}, {"id": "ols85", "title": "Travel And Tourism"}]);
