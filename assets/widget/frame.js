@@ -721,8 +721,12 @@ async function start() {
     popup: showPopup, design: applyDesign, report,
   });
   if (state.token) {
-    // Cursor first, then history: nothing falls between the two.
-    try { await syncCursor(); await loadConversation(); } catch (e) { report(e); }
+    // Who the saved visitor is (their own messages are drawn as theirs),
+    // then the cursor, then history: nothing falls between the two.
+    try {
+      state.me = (await api("GET", "/widget/me")).user;
+      await syncCursor(); await loadConversation();
+    } catch (e) { report(e); }
     render();
     poll();
   }
