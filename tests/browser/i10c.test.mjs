@@ -56,3 +56,73 @@ test("bug 5: emoji fonts are named, and icon buttons are legible without one", a
   assert.deepEqual(await agent.evaluate(emojiOnly, "button"), []);
   await agent.context().close();
 });
+
+test("bug 6: every widget string is in Arabic, and the send arrow points the Arabic way", async () => {
+  // No offline form: the composer shows while nobody is online.
+  await server.api("PUT", "/settings", { "widget.offline_form": false }, server.token);
+  const site = await startHostSite(server.base);
+  const { page, frame } = await visitorPage(site, { locale: "ar" });
+  await frame.click("#launcher");
+  await frame.waitForSelector("#panel:not([hidden])");
+  assert.equal(await frame.getAttribute("html", "dir"), "rtl");
+  // Every table has every English key.
+  const missing = await frame.evaluate(async () => {
+    const m = await import("/assets/widget/i18n.js");
+    const en = Object.keys(m.table("en"));
+    return Object.fromEntries(m.languages.map((l) => [l, en.filter((k) => !(k in m.table(l)))]));
+  });
+  assert.deepEqual(missing, { en: [], fr: [], ar: [] });
+  // No English left on the page: texts (the rating and transcript forms too) and labels.
+  const latin = await frame.evaluate(() => {
+    const out = [];
+    for (const e of document.querySelectorAll("#panel [data-i18n], #rating p, #transcript-form span")) if (/[A-Za-z]/.test(e.textContent)) out.push(e.textContent);
+    for (const e of document.querySelectorAll("[aria-label]")) if (/[A-Za-z]/.test(e.getAttribute("aria-label"))) out.push(e.getAttribute("aria-label"));
+    for (const e of document.querySelectorAll("[placeholder]")) if (/[A-Za-z]/.test(e.placeholder)) out.push(e.placeholder);
+    return out;
+  });
+  assert.deepEqual(latin, []);
+  // The arrow is mirrored: drawn pointing left.
+  const transform = await frame.evaluate(() => getComputedStyle(document.querySelector("#send svg")).transform);
+  assert.equal(transform, "matrix(-1, 0, 0, 1, 0, 0)");
+  await page.context().close();
+  site.close();
+  await server.api("PUT", "/settings", { "widget.offline_form": null }, server.token);
+});
+
+test("bug 6: admins give the widget texts per language; visitors read their language's", async () => {
+  const admin = await loginAgent(browser, server);
+  await admin.click("#settings-button");
+  await admin.click("#settings-tabs button:text('Widget')");
+  await admin.fill('#settings-body input[name="title"]', "Chat with ACME");
+  await admin.fill('#settings-body input[name="away"]', "Back soon");
+  await admin.click("#settings-body details[data-lang=fr] summary");
+  await admin.fill('#settings-body input[name="text_fr_title"]', "Discutez avec ACME");
+  await admin.fill('#settings-body input[name="text_fr_away_message"]', "De retour bientôt");
+  await admin.click('#settings-body button[type="submit"]');
+  await admin.waitForSelector("#settings-flash:text('Widget saved.')");
+  const s = await server.api("GET", "/settings", undefined, server.token);
+  assert.deepEqual(s.body.settings["widget.texts"], { fr: { title: "Discutez avec ACME", away_message: "De retour bientôt" } });
+  // Shown again when the screen is opened again.
+  await admin.click("#settings-tabs button:text('Agents')");
+  await admin.click("#settings-tabs button:text('Widget')");
+  assert.equal(await admin.inputValue('#settings-body input[name="text_fr_title"]'), "Discutez avec ACME");
+  await admin.context().close();
+
+  const site = await startHostSite(server.base);
+  const fr = await visitorPage(site, { locale: "fr-FR" });
+  await fr.frame.click("#launcher");
+  await fr.frame.waitForSelector("#title:text('Discutez avec ACME')");
+  assert.equal(await fr.frame.textContent("#subtitle"), "De retour bientôt");
+  await fr.page.context().close();
+
+  const en = await visitorPage(site, { locale: "en-GB" });
+  await en.frame.click("#launcher");
+  await en.frame.waitForSelector("#title:text('Chat with ACME')");
+  assert.equal(await en.frame.textContent("#subtitle"), "Back soon");
+  // Switching language from the host page brings that language's texts.
+  await en.page.evaluate(() => window.frontporch("language", "fr"));
+  await en.frame.waitForSelector("#title:text('Discutez avec ACME')");
+  await en.frame.waitForSelector("#subtitle:text('De retour bientôt')");
+  await en.page.context().close();
+  site.close();
+});
