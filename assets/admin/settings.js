@@ -72,7 +72,7 @@ const sections = {
         replies.push({ shortcut: f.shortcut.value.trim().replace(/^#/, ""), text: f.text.value });
         await api("PUT", "/settings", { saved_replies: replies });
         render("Saved replies");
-      }, field("Shortcut", el("input", { name: "shortcut", required: true, pattern: "#?[A-Za-z0-9_-]+" })),
+      }, field("Shortcut", el("input", { name: "shortcut", required: true, pattern: "#?[A-Za-z0-9_\\-]+" })),
       field("Text", el("textarea", { name: "text", rows: 3, required: true }))));
   },
 

@@ -362,6 +362,7 @@ function addMessage(m) {
   const bubble = document.createElement("div");
   bubble.className = "bubble";
   linkify(bubble, m.deleted ? t.deleted : m.body || "");
+  if (!bubble.textContent) bubble.classList.add("files");
   for (const a of m.attachments || []) bubble.append(attachment(a));
   const meta = document.createElement("div");
   meta.className = "meta";

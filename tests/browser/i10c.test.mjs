@@ -126,3 +126,90 @@ test("bug 6: admins give the widget texts per language; visitors read their lang
   await en.page.context().close();
   site.close();
 });
+
+// A 1×1 PNG.
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+
+test("bug 7: an image alone has a preview in the list and no blank line above it", async () => {
+  const site = await startHostSite(server.base);
+  const { page, frame } = await visitorPage(site);
+  await frame.click("#launcher");
+  await frame.setInputFiles("#file", { name: "photo.png", mimeType: "image/png", buffer: PNG });
+  await frame.waitForSelector(".msg.mine .bubble img");
+  const widgetGap = await frame.evaluate(() => {
+    const img = document.querySelector(".msg.mine .bubble img");
+    return img.getBoundingClientRect().top - img.closest(".bubble").getBoundingClientRect().top;
+  });
+  assert.ok(widgetGap <= 10, "widget: image " + widgetGap + "px below the bubble's top");
+
+  const agent = await loginAgent(browser, server);
+  const item = await agent.waitForSelector("#list li:has-text('photo.png')");
+  assert.equal((await item.$eval(".preview", (e) => e.textContent)).trim(), "📎 photo.png");
+  await item.click();
+  await agent.waitForSelector("#messages .bubble img");
+  const inboxGap = await agent.evaluate(() => {
+    const img = document.querySelector("#messages .bubble img");
+    const bubble = img.closest(".bubble");
+    return img.getBoundingClientRect().top - bubble.getBoundingClientRect().top - parseFloat(getComputedStyle(bubble).paddingTop);
+  });
+  assert.ok(inboxGap <= 8, "inbox: image " + inboxGap + "px below the bubble's padding");
+  await agent.context().close();
+  await page.context().close();
+  site.close();
+});
+
+test("bug 7: the shortcut pattern is valid, the filters are not cut off, and there is a favicon", async () => {
+  const agent = await loginAgent(browser, server);
+  const errors = [];
+  agent.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  const missing = [];
+  agent.on("response", (r) => { if (r.status() === 404) missing.push(r.url()); });
+  await agent.reload();
+  await agent.waitForSelector("#app:not([hidden])");
+  // Every filter menu is as wide as its longest option.
+  const cut = await agent.evaluate(() => [...document.querySelectorAll(".filters select")].flatMap((s) => {
+    const probe = s.cloneNode(true);
+    probe.style.cssText = "position:absolute;visibility:hidden;width:auto;min-width:0;max-width:none;flex:none";
+    document.body.append(probe);
+    const natural = probe.getBoundingClientRect().width;
+    probe.remove();
+    const width = s.getBoundingClientRect().width;
+    return width + 0.5 < natural ? [`${s.id}: ${width} < ${natural}`] : [];
+  }));
+  assert.deepEqual(cut, []);
+  // The saved-reply shortcut's pattern compiles (Chromium's v flag) and checks.
+  await agent.click("#settings-button");
+  await agent.click("#settings-tabs button:text('Saved replies')");
+  const shortcut = await agent.waitForSelector('#settings-body input[name="shortcut"]');
+  await shortcut.fill("bad shortcut!");
+  assert.equal(await shortcut.evaluate((i) => i.validity.patternMismatch), true);
+  await shortcut.fill("#opening-hours_2");
+  assert.equal(await shortcut.evaluate((i) => i.checkValidity()), true);
+  assert.deepEqual(errors.filter((e) => /pattern/i.test(e)), []);
+  // The favicon: served, and linked from the inbox and the widget frame.
+  const res = await fetch(server.base + "/favicon.ico");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "image/x-icon");
+  assert.deepEqual([...new Uint8Array(await res.arrayBuffer()).slice(0, 4)], [0, 0, 1, 0]);
+  assert.equal(await agent.getAttribute("link[rel=icon]", "href"), "/favicon.ico");
+  assert.deepEqual(missing, []);
+  await agent.context().close();
+  const frame = await (await browser.newContext()).newPage();
+  await frame.goto(server.base + "/widget/frame");
+  assert.equal(await frame.getAttribute("link[rel=icon]", "href"), "/favicon.ico");
+  await frame.context().close();
+});
+
+test("bug 7: the greeting bubble keeps its distance from the Start chat button", async () => {
+  await server.api("PUT", "/settings", { "widget.offline_form": false, "widget.prechat": { enabled: true } }, server.token);
+  const site = await startHostSite(server.base);
+  const { page, frame } = await visitorPage(site);
+  await frame.click("#launcher");
+  await frame.waitForSelector(".greeting .bubble");
+  const gap = await frame.evaluate(() =>
+    document.querySelector(".greeting .bubble").getBoundingClientRect().top - document.querySelector("#prechat button[type=submit]").getBoundingClientRect().bottom);
+  assert.ok(gap >= 10, "gap " + gap + "px");
+  await page.context().close();
+  site.close();
+  await server.api("PUT", "/settings", { "widget.offline_form": null, "widget.prechat": null }, server.token);
+});
