@@ -127,6 +127,19 @@ test("bug 6: admins give the widget texts per language; visitors read their lang
   site.close();
 });
 
+/** Menus narrower than their options (a clone without width limits measures them). */
+function cutSelects(selector) {
+  return [...document.querySelectorAll(selector)].flatMap((s) => {
+    const probe = s.cloneNode(true);
+    probe.style.cssText = "position:absolute;visibility:hidden;width:auto;min-width:0;max-width:none;flex:none";
+    document.body.append(probe);
+    const natural = probe.getBoundingClientRect().width;
+    probe.remove();
+    const width = s.getBoundingClientRect().width;
+    return width + 0.5 < natural ? [`${s.id}: ${width} < ${natural}`] : [];
+  });
+}
+
 // A 1×1 PNG.
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
 
@@ -153,6 +166,8 @@ test("bug 7: an image alone has a preview in the list and no blank line above it
     return img.getBoundingClientRect().top - bubble.getBoundingClientRect().top - parseFloat(getComputedStyle(bubble).paddingTop);
   });
   assert.ok(inboxGap <= 8, "inbox: image " + inboxGap + "px below the bubble's padding");
+  // The thread's menus are not cut off either.
+  assert.deepEqual(await agent.evaluate(cutSelects, ".actions select"), []);
   await agent.context().close();
   await page.context().close();
   site.close();
@@ -167,16 +182,7 @@ test("bug 7: the shortcut pattern is valid, the filters are not cut off, and the
   await agent.reload();
   await agent.waitForSelector("#app:not([hidden])");
   // Every filter menu is as wide as its longest option.
-  const cut = await agent.evaluate(() => [...document.querySelectorAll(".filters select")].flatMap((s) => {
-    const probe = s.cloneNode(true);
-    probe.style.cssText = "position:absolute;visibility:hidden;width:auto;min-width:0;max-width:none;flex:none";
-    document.body.append(probe);
-    const natural = probe.getBoundingClientRect().width;
-    probe.remove();
-    const width = s.getBoundingClientRect().width;
-    return width + 0.5 < natural ? [`${s.id}: ${width} < ${natural}`] : [];
-  }));
-  assert.deepEqual(cut, []);
+  assert.deepEqual(await agent.evaluate(cutSelects, ".filters select"), []);
   // The saved-reply shortcut's pattern compiles (Chromium's v flag) and checks.
   await agent.click("#settings-button");
   await agent.click("#settings-tabs button:text('Saved replies')");
