@@ -174,7 +174,7 @@ function renderList() {
     const badge = el("span", "unread", String(c.unread || ""));
     badge.hidden = !c.unread;
     li.append(badge);
-    li.append(el("span", "preview", c.last_message ? c.last_message.body : ""));
+    li.append(el("span", "preview", preview(c.last_message)));
     if (rated(c)) li.append(el("span", "rating", ratingText(rated(c))));
     li.addEventListener("click", () => open(c.id));
     li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(c.id); });
@@ -262,6 +262,13 @@ function linkExpired(url) {
   return Boolean(m) && Number(m[1]) * 1000 < Date.now() + 10000;
 }
 
+/** A conversation's last message in the list: its text, else its first file. */
+function preview(m) {
+  if (!m) return "";
+  const a = (m.attachments || [])[0];
+  return m.body || (a ? "📎 " + (a.name || (/^image\//.test(a.type || "") ? "Image" : "File")) : "");
+}
+
 function addMessage(m) {
   if (document.querySelector(`#messages [data-id="${Number(m.id)}"]`)) return;
   const c = state.conversations.get(state.current);
@@ -282,7 +289,9 @@ function addMessage(m) {
       img.addEventListener("error", () => { img.src = bare; }, { once: true });
       link.replaceChildren(img);
     }
-    bubble.append(el("br"), link);
+    // A new line between the text (or the file before) and this file, not above a file alone.
+    if (bubble.textContent || bubble.querySelector("a")) bubble.append(el("br"));
+    bubble.append(link);
   }
   const who = (m.sender && m.sender.name) || "";
   li.append(bubble, el("div", "meta", [who, fmtTime(m.created_at), m.private ? "internal note" : "", staff && m.read ? "read" : ""].filter(Boolean).join(" · ")));

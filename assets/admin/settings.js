@@ -72,7 +72,7 @@ const sections = {
         replies.push({ shortcut: f.shortcut.value.trim().replace(/^#/, ""), text: f.text.value });
         await api("PUT", "/settings", { saved_replies: replies });
         render("Saved replies");
-      }, field("Shortcut", el("input", { name: "shortcut", required: true, pattern: "#?[A-Za-z0-9_-]+" })),
+      }, field("Shortcut", el("input", { name: "shortcut", required: true, pattern: "#?[A-Za-z0-9_\\-]+" })),
       field("Text", el("textarea", { name: "text", rows: 3, required: true }))));
   },
 
@@ -84,6 +84,23 @@ const sections = {
     const lang = el("select", { name: "language" }, ...["", "en", "fr", "ar"].map((c) => el("option", { value: c, text: c || "Visitor's browser" })));
     lang.value = v("language");
     const prechat = v("prechat", {});
+    // Texts per language (widget.texts): a visitor in that language reads
+    // them instead of the ones above; empty ones fall back to those.
+    const texts = v("texts", {}) || {};
+    const langs = [["en", "English"], ["fr", "French"], ["ar", "Arabic"]];
+    const textKeys = [["title", "Title"], ["subtitle", "Subtitle"], ["greeting", "Greeting"], ["away_message", "Away message"], ["offline_message", "Offline form text"]];
+    const perLanguage = langs.map(([l, name]) => el("details", { class: "texts", "data-lang": l, open: texts[l] ? true : undefined },
+      el("summary", { text: `Texts in ${name} (${l})` }),
+      ...textKeys.map(([k, label]) => field(label, el("input", { name: `text_${l}_${k}`, dir: "auto", value: (texts[l] || {})[k] || "" })))));
+    const textsValue = (f) => {
+      const out = { ...texts };
+      for (const [l] of langs) {
+        const o = { ...(texts[l] || {}) };
+        for (const [k] of textKeys) { const x = f[`text_${l}_${k}`].value.trim(); if (x) o[k] = x; else delete o[k]; }
+        if (Object.keys(o).length) out[l] = o; else delete out[l];
+      }
+      return Object.keys(out).length ? out : null;
+    };
     const preview = el("iframe", { class: "widget-preview", title: "Widget preview", src: "/widget/frame" });
     const snippet = el("textarea", { readonly: true, rows: 2, class: "snippet", "aria-label": "Embed snippet" });
     snippet.value = `<script src="${location.origin}/widget.js" async></script>`;
@@ -94,6 +111,7 @@ const sections = {
           "widget.color": f.color.value, "widget.position": f.position.value, "widget.language": f.language.value || null,
           "widget.logo": f.logo.value || null, "widget.offline_message": f.offline.value || null, "widget.away_message": f.away.value || null,
           "widget.prechat": { enabled: f.prechat.checked, required: f.prechat_required.checked },
+          "widget.texts": textsValue(f),
         });
         preview.src = "/widget/frame?" + Date.now();
         flash("Widget saved.");
@@ -103,7 +121,9 @@ const sections = {
       field("Position", pos), field("Language", lang), field("Logo URL", el("input", { name: "logo", type: "url", value: v("logo") })),
       field("Offline form text", el("input", { name: "offline", value: v("offline_message") })), field("Away message", el("input", { name: "away", value: v("away_message") })),
       field("Ask name and email first (pre-chat form)", el("input", { name: "prechat", type: "checkbox", checked: Boolean(prechat.enabled) })),
-      field("…and require them", el("input", { name: "prechat_required", type: "checkbox", checked: Boolean(prechat.required) }))),
+      field("…and require them", el("input", { name: "prechat_required", type: "checkbox", checked: Boolean(prechat.required) })),
+      el("p", { class: "hint", text: "Texts per language: a visitor whose language is one of these reads its texts; an empty one falls back to the text above." }),
+      ...perLanguage),
       el("div", {}, el("h3", { text: "Preview" }), preview, el("h3", { text: "Embed snippet" }), snippet,
         el("button", { type: "button", text: "Copy snippet", onclick: () => { snippet.select(); navigator.clipboard?.writeText(snippet.value); } }))));
   },

@@ -191,12 +191,32 @@ function setLanguage(code) {
   document.documentElement.lang = code;
   document.documentElement.dir = isRtl(code) ? "rtl" : "ltr";
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t[el.dataset.i18n] || el.textContent;
+  for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t[el.dataset.i18nLabel] || el.getAttribute("aria-label"));
   $("launcher").setAttribute("aria-label", t.open);
   $("close").setAttribute("aria-label", t.close);
   $("input").placeholder = t.placeholder;
   $("input").setAttribute("aria-label", t.message);
   $("send").setAttribute("aria-label", t.send);
   if (help) { help.translate(); help.load(); }
+  // The admin's texts for this language (widget.texts), once the config is in.
+  if (textsLang !== null && textsLang !== code) loadTexts().catch(report);
+  render();
+}
+
+/** The texts an admin can give per language (`widget.texts`), which the
+ * public config serves for the visitor's language over the default ones. */
+const TEXT_KEYS = ["title", "subtitle", "greeting", "away_message", "offline_message", "prechat_message"];
+let textsLang = null;
+function configPath() {
+  return "/widget/config" + (/^[A-Za-z0-9_-]{2,10}$/.test(state.lang) ? "?lang=" + encodeURIComponent(state.lang) : "");
+}
+async function loadTexts() {
+  textsLang = state.lang;
+  const cfg = await api("GET", configPath());
+  if (textsLang !== state.lang) return;
+  for (const k of TEXT_KEYS) {
+    if (cfg.config && cfg.config[k] != null) state.config[k] = cfg.config[k]; else delete state.config[k];
+  }
   render();
 }
 
@@ -282,6 +302,7 @@ function render() {
   $("prechat-intro").textContent = c.prechat_message || t.prechatIntro;
   if (needPrechat) buildPrechat();
   if (!talking && !offline && !$("messages").children.length && (c.greeting || t.greeting)) greet();
+  for (const g of document.querySelectorAll(".greeting .bubble")) g.textContent = c.greeting || t.greeting;
 }
 
 function buildPrechat() {
@@ -349,6 +370,7 @@ function addMessage(m) {
   const bubble = document.createElement("div");
   bubble.className = "bubble";
   linkify(bubble, m.deleted ? t.deleted : m.body || "");
+  if (!bubble.textContent) bubble.classList.add("files");
   for (const a of m.attachments || []) bubble.append(attachment(a));
   const meta = document.createElement("div");
   meta.className = "meta";
@@ -372,7 +394,7 @@ function attachment(a) {
     img.addEventListener("error", () => viaToken(a.url).then((u) => { img.src = u; }, report), { once: true });
     link.append(img);
   } else {
-    link.textContent = "📎 " + (a.name || "file");
+    link.textContent = "📎 " + (a.name || t.file);
   }
   link.addEventListener("click", (e) => {
     if (!expired(link.href)) return;
@@ -716,7 +738,8 @@ async function start() {
   state.token = store.get("token");
   state.conversation = Number(store.get("conversation")) || null;
   try {
-    const cfg = await api("GET", "/widget/config");
+    textsLang = state.lang;
+    const cfg = await api("GET", configPath());
     state.config = cfg.config || {};
     state.online = Boolean(cfg.online);
     const root = document.documentElement.style;

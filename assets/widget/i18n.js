@@ -12,6 +12,8 @@ const tables = {
     rateIntro: "How was this conversation?", comment: "Comment (optional)", thanksRating: "Thanks for your feedback!",
     help: "Help articles", searchArticles: "Search articles…", noArticles: "No articles found.", back: "Back",
     readMore: "Read more", helpful: "Was this helpful?", backToChat: "Chat with us",
+    transcript: "Email me the transcript", good: "Good", bad: "Bad", yes: "Yes", no: "No", emoji: "Emoji",
+    attach: "Attach a file", messages: "Messages", dismiss: "Close", file: "file", image: "Image",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -24,6 +26,8 @@ const tables = {
     rateIntro: "Comment s'est passée cette conversation ?", comment: "Commentaire (facultatif)", thanksRating: "Merci pour votre avis !",
     help: "Articles d'aide", searchArticles: "Rechercher dans les articles…", noArticles: "Aucun article trouvé.", back: "Retour",
     readMore: "En savoir plus", helpful: "Cet article vous a-t-il aidé ?", backToChat: "Discuter avec nous",
+    transcript: "Recevoir la transcription par e-mail", good: "Bien", bad: "Pas bien", yes: "Oui", no: "Non", emoji: "Émoji",
+    attach: "Joindre un fichier", messages: "Messages", dismiss: "Fermer", file: "fichier", image: "Image",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
@@ -33,12 +37,21 @@ const tables = {
     name: "الاسم", email: "البريد الإلكتروني", typing: "يكتب…", agent: "وكيل", read: "مقروءة", deleted: "رسالة محذوفة",
     help: "مقالات المساعدة", searchArticles: "ابحث في المقالات…", noArticles: "لا توجد مقالات.", back: "رجوع",
     readMore: "اقرأ المزيد", helpful: "هل كان هذا مفيداً؟", backToChat: "تحدث معنا",
+    transcriptTo: "أرسل نص المحادثة إلى", transcriptSent: "نص المحادثة في الطريق إلى",
+    rateIntro: "كيف كانت هذه المحادثة؟", comment: "تعليق (اختياري)", thanksRating: "شكراً على رأيك!",
+    transcript: "أرسل لي نص المحادثة بالبريد", good: "جيدة", bad: "سيئة", yes: "نعم", no: "لا", emoji: "رموز تعبيرية",
+    attach: "أرفق ملفاً", messages: "الرسائل", dismiss: "إغلاق", file: "ملف", image: "صورة",
   },
 };
 
 export function strings(code) {
   return { ...tables.en, ...(tables[code] || {}) };
 }
+
+/** The languages the widget has a table for (every key of each is checked
+ * against English by the browser tests). */
+export const languages = Object.keys(tables);
+export function table(code) { return tables[code] || {}; }
 
 export function isRtl(code) {
   return ["ar", "he", "fa", "ur"].includes(code);

@@ -79,6 +79,9 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
             r.with_header("Content-Security-Policy", csp(&format!("'self' {allowed}")))
         }),
         "/" => Some(Resp::text(302, "text/plain", "").with_header("Location", "/admin")),
+        "/favicon.ico" => {
+            file("favicon.ico").map(|r| r.with_header("Cache-Control", "public, max-age=86400"))
+        }
         "/admin" | "/admin/" | "/admin/chat" => {
             // The Chat2Desk embed modes may be framed by the origins the admin allows.
             let embed = ctx.q("minifiedView").is_some();

@@ -149,8 +149,10 @@ pub fn status(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
 
 /// Colours, titles, forms and whether anyone is online: everything the
 /// widget draws before the visitor types.
-pub fn config(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
-    ok(app.desk.widget_config()?)
+pub fn config(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
+    ok(app
+        .desk
+        .widget_config(ctx.q("lang").filter(|l| !l.is_empty()))?)
 }
 
 pub fn identify(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {

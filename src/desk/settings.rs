@@ -127,6 +127,9 @@ impl Desk {
                          {MIN_DISTINCT} of them different"
                 )));
             }
+            if k == "widget.texts" && !v.is_null() {
+                super::widget::check_texts(v)?;
+            }
             if v.to_string().len() > 65_536 {
                 return Err(error::TOO_LARGE.with(format!("setting {k} is larger than 64 KiB")));
             }

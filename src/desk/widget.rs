@@ -53,6 +53,70 @@ const PUBLIC_KEYS: &[&str] = &[
     "hours",
 ];
 
+/// The texts an admin may give per language in `widget.texts`
+/// (`{"fr": {"title": ..., ...}}`), laid over the default ones for a
+/// visitor whose language matches.
+pub const TEXT_KEYS: &[&str] = &[
+    "title",
+    "subtitle",
+    "greeting",
+    "away_message",
+    "offline_message",
+    "prechat_message",
+];
+
+/// A language code as the widget sends it (`fr`, `pt-BR`): 2 to 10
+/// letters, digits, `-` or `_`.
+fn language_code(code: &str) -> Result<()> {
+    let ok = (2..=10).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        return Err(error::INVALID_LANGUAGE.with(format!("{code:?} is not a language code")));
+    }
+    Ok(())
+}
+
+/// Checks a `widget.texts` value before it is saved: an object of language
+/// codes, each an object of the keys of `TEXT_KEYS` with string (or null)
+/// values of at most 2,000 characters.
+pub fn check_texts(v: &Value) -> Result<()> {
+    let Some(langs) = v.as_object() else {
+        return Err(error::INVALID_FIELD.with(
+            "widget.texts must be an object of languages, e.g. {\"fr\": {\"title\": \"...\"}}",
+        ));
+    };
+    for (lang, texts) in langs {
+        language_code(lang)?;
+        let Some(texts) = texts.as_object() else {
+            return Err(error::INVALID_FIELD.with(format!("widget.texts.{lang} must be an object")));
+        };
+        for (k, t) in texts {
+            if !TEXT_KEYS.contains(&k.as_str()) {
+                return Err(error::INVALID_FIELD.with(format!(
+                    "widget.texts.{lang}.{k} is not a widget text (one of {})",
+                    TEXT_KEYS.join(", ")
+                )));
+            }
+            match t {
+                Value::Null => {}
+                Value::String(t) if t.chars().count() <= 2_000 => {}
+                Value::String(_) => {
+                    return Err(error::TOO_LARGE.with(format!(
+                        "widget.texts.{lang}.{k} is longer than 2,000 characters"
+                    )))
+                }
+                _ => {
+                    return Err(error::INVALID_FIELD
+                        .with(format!("widget.texts.{lang}.{k} must be a string")))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Identify {
@@ -81,12 +145,35 @@ impl Desk {
     }
 
     /// The widget's public configuration, and whether anyone is online.
-    pub fn widget_config(&self) -> Result<Value> {
+    /// With the visitor's language (`fr`, or `fr-CA` falling back to `fr`),
+    /// the texts an admin gave for it in `widget.texts` replace the default
+    /// ones.
+    pub fn widget_config(&self, lang: Option<&str>) -> Result<Value> {
+        if let Some(lang) = lang {
+            language_code(lang)?;
+        }
         let all = self.store.read(settings::all)?;
         let mut config = Map::new();
         for key in PUBLIC_KEYS {
             if let Some(v) = all.get(&format!("widget.{key}")) {
                 config.insert((*key).to_string(), v.clone());
+            }
+        }
+        if let (Some(lang), Some(Value::Object(texts))) = (lang, all.get("widget.texts")) {
+            let lang = lang.to_ascii_lowercase().replace('_', "-");
+            let base = lang.split('-').next().unwrap_or_default();
+            let own = texts
+                .iter()
+                .find(|(k, _)| k.to_ascii_lowercase().replace('_', "-") == lang)
+                .or_else(|| texts.iter().find(|(k, _)| k.to_ascii_lowercase() == base));
+            if let Some((_, Value::Object(own))) = own {
+                for key in TEXT_KEYS {
+                    if let Some(Value::String(t)) = own.get(*key) {
+                        if !t.trim().is_empty() {
+                            config.insert((*key).to_string(), Value::String(t.clone()));
+                        }
+                    }
+                }
             }
         }
         // An uploaded logo is shown to every visitor: signed like any link.

@@ -19,8 +19,11 @@ pub struct Conversation {
     pub extra: Value,
     pub created_at: i64,
     pub updated_at: i64,
-    /// The newest visible message: (id, user_id, body, created_at).
+    /// The newest visible message: (id, user_id, body, created_at), and
+    /// the name and type of each of its attachments (no links: a list
+    /// preview needs none, and links leave signed).
     pub last_message: Option<(i64, Option<i64>, String, i64)>,
+    pub last_files: Vec<Value>,
     /// Messages from the conversation's user that staff have not read.
     pub unread: i64,
 }
@@ -37,6 +40,7 @@ impl Conversation {
             "unread": self.unread,
             "last_message": self.last_message.as_ref().map(|(id, uid, body, at)| json!({
                 "id": id, "user_id": uid, "body": body, "created_at": crate::util::rfc3339(*at),
+                "attachments": self.last_files,
             })),
         })
     }
@@ -55,7 +59,8 @@ const SELECT: &str =
     "SELECT c.id, c.user_id, c.status, c.title, c.department_id, c.agent_id, c.source, c.extra,
         c.created_at, c.updated_at, m.id, m.user_id, m.body, m.created_at,
         (SELECT count(*) FROM messages u WHERE u.conversation_id = c.id
-            AND u.by_owner = 1 AND u.read_at IS NULL AND u.deleted_at IS NULL)
+            AND u.by_owner = 1 AND u.read_at IS NULL AND u.deleted_at IS NULL),
+        m.attachments
     FROM conversations c
     LEFT JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = c.id
         AND private = 0 AND deleted_at IS NULL ORDER BY id DESC LIMIT 1)";
@@ -78,6 +83,13 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
             None => None,
         },
         unread: r.get(14)?,
+        last_files: match r.get::<_, Option<String>>(15)?.map(json_col) {
+            Some(Value::Array(files)) => files
+                .iter()
+                .map(|f| json!({ "name": f.get("name"), "type": f.get("type") }))
+                .collect(),
+            _ => Vec::new(),
+        },
     })
 }
 

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod crash;
 mod faults;
+mod first_customer;
 mod harness;
 mod http_limits;
 mod input_limits;
