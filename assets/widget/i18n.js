@@ -12,6 +12,7 @@ const tables = {
     rateIntro: "How was this conversation?", comment: "Comment (optional)", thanksRating: "Thanks for your feedback!",
     help: "Help articles", searchArticles: "Search articles…", noArticles: "No articles found.", back: "Back",
     readMore: "Read more", helpful: "Was this helpful?", backToChat: "Chat with us",
+    sending: "Sending…", failed: "Not sent", retry: "Retry",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -24,6 +25,7 @@ const tables = {
     rateIntro: "Comment s'est passée cette conversation ?", comment: "Commentaire (facultatif)", thanksRating: "Merci pour votre avis !",
     help: "Articles d'aide", searchArticles: "Rechercher dans les articles…", noArticles: "Aucun article trouvé.", back: "Retour",
     readMore: "En savoir plus", helpful: "Cet article vous a-t-il aidé ?", backToChat: "Discuter avec nous",
+    sending: "Envoi…", failed: "Non envoyé", retry: "Réessayer",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
@@ -33,6 +35,7 @@ const tables = {
     name: "الاسم", email: "البريد الإلكتروني", typing: "يكتب…", agent: "وكيل", read: "مقروءة", deleted: "رسالة محذوفة",
     help: "مقالات المساعدة", searchArticles: "ابحث في المقالات…", noArticles: "لا توجد مقالات.", back: "رجوع",
     readMore: "اقرأ المزيد", helpful: "هل كان هذا مفيداً؟", backToChat: "تحدث معنا",
+    sending: "جارٍ الإرسال…", failed: "لم تُرسل", retry: "أعد المحاولة",
   },
 };
 

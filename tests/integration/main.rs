@@ -8,6 +8,7 @@ mod crash;
 mod faults;
 mod harness;
 mod http_limits;
+mod idempotency;
 mod input_limits;
 mod litestream;
 mod ops;
