@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startHostSite, launch, forbidDialogs } from "./harness.mjs";
+import { startServer, startHostSite, launch, forbidDialogs, loginAgent } from "./harness.mjs";
 
 let server, browser;
 before(async () => {
@@ -134,5 +134,53 @@ test("a refused message is shown as not sent, with a retry button that sends it"
   assert.equal(await frame.locator(".msg.failed, .msg.pending").count(), 0);
   assert.deepEqual(await stored(cid), ["First words", "Refused once"]);
   site.close();
+  await ctx.close();
+});
+
+/** A visitor's conversation made through the API; returns its id. */
+async function visitorConversation(text) {
+  const session = await server.api("POST", "/widget/session", { first_name: "Queue" });
+  const r = await server.api("POST", "/widget/conversations", { message: { body: text } }, session.body.token);
+  assert.equal(r.status, 201);
+  return r.body.conversation.id;
+}
+
+test("inbox: replies typed offline are queued and arrive once each, in order; a refused one can be retried", async () => {
+  const cid = await visitorConversation("Inbox queue, please answer");
+  const agent = await loginAgent(browser, server);
+  const ctx = agent.context();
+  await agent.click("#list li:has-text('Inbox queue, please answer')");
+  await agent.waitForSelector("#messages .bubble:text('Inbox queue, please answer')");
+
+  await ctx.setOffline(true);
+  for (const text of ["Agent offline, one", "Agent offline, two"]) {
+    await agent.fill("#input", text);
+    await agent.press("#input", "Enter");
+  }
+  assert.equal(await agent.inputValue("#input"), "");
+  await agent.waitForSelector("#messages .msg.pending .bubble:text('Agent offline, two')");
+  assert.deepEqual(await agent.$$eval("#messages .msg.pending .meta", (els) => els.map((e) => e.textContent)), ["sending…", "sending…"]);
+  await agent.waitForTimeout(2500);
+  await ctx.setOffline(false);
+  await agent.waitForSelector("#messages .msg.pending", { state: "detached", timeout: 40000 });
+  assert.deepEqual(await agent.$$eval("#messages .msg.staff .bubble", (els) => els.map((e) => e.textContent)), ["Agent offline, one", "Agent offline, two"]);
+  assert.deepEqual(await stored(cid), ["Inbox queue, please answer", "Agent offline, one", "Agent offline, two"]);
+
+  // Refused once (a 4xx): shown as not sent; Retry sends it.
+  let refused = 0;
+  await ctx.route(`**/api/v1/conversations/${cid}/messages`, async (route) => {
+    if (route.request().method() === "POST" && refused++ === 0) {
+      return route.fulfill({ status: 400, contentType: "application/json", body: JSON.stringify({ error: { code: "bad_request", message: "refused for the test" } }) });
+    }
+    return route.continue();
+  });
+  await agent.fill("#input", "Refused reply");
+  await agent.press("#input", "Enter");
+  await agent.waitForSelector("#messages .msg.failed .bubble:text('Refused reply')");
+  assert.match(await agent.textContent("#messages .msg.failed .meta"), /not sent/);
+  await agent.click("#messages .msg.failed button.retry");
+  await agent.waitForSelector("#messages .msg.staff[data-id] .bubble:text('Refused reply')");
+  assert.equal(await agent.locator("#messages .msg.failed, #messages .msg.pending").count(), 0);
+  assert.deepEqual(await stored(cid), ["Inbox queue, please answer", "Agent offline, one", "Agent offline, two", "Refused reply"]);
   await ctx.close();
 });
