@@ -370,7 +370,8 @@ function clientId() {
 /** A queued message's bubble: "sending", or "not sent" with a retry button. */
 function drawQueued(q) {
   const li = document.createElement("li");
-  li.className = "msg mine pending" + (q.failed ? " failed" : "");
+  // Not "mine" yet: that is a message the server has.
+  li.className = "msg pending" + (q.failed ? " failed" : "");
   li.dataset.client = q.client_id;
   const wrap = document.createElement("div");
   const bubble = document.createElement("div");
