@@ -415,9 +415,6 @@ fn audience(private: bool) -> Audience {
     }
 }
 
-/// Inserts a prepared message into `conv` and moves the conversation's status
-/// the way Support Board does: the user writing means it waits for an agent,
-/// staff answering means it waits for the user.
 /// A client id: 1 to 64 letters, digits, `-` and `_` (a UUID fits).
 fn check_client_id(id: &str) -> Result<()> {
     let ok = (1..=64).contains(&id.len())
@@ -448,6 +445,9 @@ impl Prepared {
     }
 }
 
+/// Inserts a prepared message into `conv` and moves the conversation's status
+/// the way Support Board does: the user writing means it waits for an agent,
+/// staff answering means it waits for the user.
 pub(super) fn insert_message(
     tx: &mut Tx,
     conv: &Head,
