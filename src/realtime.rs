@@ -23,12 +23,17 @@ pub enum Viewer {
     Visitor(i64),
 }
 
+/// `Audience::Public`: an event every listener sees, visitors included.
+const PUBLIC: i64 = crate::store::events::Audience::Public as i64;
+
 impl Viewer {
     pub fn sees(&self, audience: i64, visitor_id: Option<i64>) -> bool {
         match self {
             Viewer::Admin => true,
-            Viewer::Agent => audience <= 1,
-            Viewer::Visitor(uid) => audience == 0 && visitor_id == Some(*uid),
+            Viewer::Agent => audience <= 1 || audience == PUBLIC,
+            Viewer::Visitor(uid) => {
+                audience == PUBLIC || (audience == 0 && visitor_id == Some(*uid))
+            }
         }
     }
 }
@@ -428,12 +433,17 @@ impl Hub {
                     ));
                 }
             }
-            // Visitor waiters: only the owners of the touched conversations.
-            let mut owners: Vec<i64> = events
-                .iter()
-                .filter(|e| e.audience == 0)
-                .filter_map(|e| e.visitor_id)
-                .collect();
+            // Visitor waiters: only the owners of the touched conversations,
+            // or all of them for a public event.
+            let mut owners: Vec<i64> = if events.iter().any(|e| e.audience == PUBLIC) {
+                s.visitor_waiters.keys().copied().collect()
+            } else {
+                events
+                    .iter()
+                    .filter(|e| e.audience == 0)
+                    .filter_map(|e| e.visitor_id)
+                    .collect()
+            };
             owners.dedup();
             for uid in owners {
                 if let Some(ws) = s.visitor_waiters.remove(&uid) {

@@ -175,6 +175,7 @@ function renderList() {
     badge.hidden = !c.unread;
     li.append(badge);
     li.append(el("span", "preview", c.last_message ? c.last_message.body : ""));
+    if (rated(c)) li.append(el("span", "rating", ratingText(rated(c))));
     li.addEventListener("click", () => open(c.id));
     li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(c.id); });
     list.append(li);
@@ -210,6 +211,7 @@ async function open(id) {
   const list = $("messages");
   list.replaceChildren();
   for (const m of r.messages) addMessage(m);
+  renderRating(r.conversation, r.messages);
   // Replies still queued for this conversation, after its history.
   for (const q of outbox) if (q.conv === id) { q.li = null; drawQueued(q); }
   renderContact(r.user);
@@ -228,6 +230,32 @@ function renderHead(c) {
   document.querySelector('[data-action="delete"]').hidden = c.status !== 4;
   $("assign-agent").value = c.agent_id == null ? "" : String(c.agent_id);
   $("assign-dept").value = c.department_id == null ? "" : String(c.department_id);
+}
+
+/** The visitor's rating of a conversation ({rating, comment, at}), if any. */
+function rated(c) {
+  const r = c && c.extra && c.extra.rating;
+  return r && (r.rating === 1 || r.rating === -1) ? r : null;
+}
+
+/** "👍 Good — comment", as text (the comment is the visitor's). */
+function ratingText(r, withComment) {
+  const word = (r.rating > 0 ? "👍 Good" : "👎 Bad");
+  return withComment && r.comment ? word + " — " + r.comment : word;
+}
+
+/** The rating as a timeline event in the thread, where it happened among
+ * the messages (`messages`: the ones just loaded; without them, at the end). */
+function renderRating(c, messages) {
+  for (const old of document.querySelectorAll("#messages .event.rating")) old.remove();
+  const r = rated(c);
+  if (!r || c.id !== state.current) return;
+  const li = el("li", "event rating");
+  li.append(el("span", "", "Rated " + ratingText(r, true)), el("span", "meta", " · " + fmtTime(r.at)));
+  const after = (messages || []).find((m) => m.created_at > r.at);
+  const next = after && document.querySelector(`#messages [data-id="${Number(after.id)}"]`);
+  $("messages").insertBefore(li, next || null);
+  if (!next) $("messages").scrollTop = $("messages").scrollHeight;
 }
 
 /** Whether a signed upload link has expired (or is about to). */
@@ -347,7 +375,7 @@ async function renderHistory(u) {
   ul.replaceChildren();
   const r = await api("GET", `/conversations?status=all&user_id=${u.id}&limit=20`);
   for (const c of r.conversations) {
-    const li = el("li", "", `${c.title || "#" + c.id} · ${STATUS[c.status]} · ${fmtTime(c.updated_at)}`);
+    const li = el("li", "", [c.title || "#" + c.id, STATUS[c.status], fmtTime(c.updated_at), rated(c) ? ratingText(rated(c)) : ""].filter(Boolean).join(" · "));
     li.addEventListener("click", () => open(c.id));
     if (c.id === state.current) li.setAttribute("aria-current", "true");
     ul.append(li);
@@ -361,6 +389,8 @@ function renderContact(u) {
   const dl = $("contact-details");
   dl.replaceChildren();
   const rows = [["Email", u.email], ["Phone", u.phone], ["Language", u.language], ["Page", u.current_url], ["Type", u.type]];
+  const c = state.conversations.get(state.current);
+  if (rated(c) && c.user_id === u.id) rows.push(["Rating", ratingText(rated(c), true)]);
   for (const [k, v] of Object.entries(u.custom || {})) rows.push([k, typeof v === "string" ? v : JSON.stringify(v)]);
   for (const [k, v] of rows) {
     if (!v) continue;
@@ -552,7 +582,7 @@ async function onEvent(ev) {
     const r = await api("GET", `/conversations/${ev.conversation_id}?limit=1`);
     state.conversations.set(r.conversation.id, r.conversation);
     state.users.set(r.user.id, r.user);
-    if (r.conversation.id === state.current) { renderHead(r.conversation); renderContact(r.user); markRead(); }
+    if (r.conversation.id === state.current) { renderHead(r.conversation); renderRating(r.conversation); renderContact(r.user); markRead(); }
     renderList();
   } catch { /* gone or not visible */ }
 }

@@ -209,6 +209,12 @@ function setOpen(open) {
   layout();
   emit(open ? "open" : "close", {});
   if (open) {
+    // No visitor yet, so no event stream: ask whether anyone is there now.
+    if (!state.token) {
+      api("GET", "/widget/status").then((r) => {
+        if (Boolean(r.online) !== state.online) { state.online = Boolean(r.online); render(); }
+      }, report);
+    }
     state.unread = 0; badge();
     markRead();
     // Not when shown directly (the settings preview): focus would scroll the page.
@@ -268,6 +274,8 @@ function render() {
   const offline = !available() && !talking && c.offline_form !== false;
   const needPrechat = !offline && !talking && !state.token && prechatFields().length > 0;
   $("offline").hidden = !offline;
+  // "We will reply by email" no longer holds once someone is there.
+  if (available()) $("offline-done").hidden = true;
   $("prechat").hidden = !needPrechat;
   $("composer").hidden = offline || needPrechat;
   $("offline-intro").textContent = c.offline_message || t.offlineIntro;
@@ -585,6 +593,8 @@ function showTyping(d) {
 function onEvent(e) {
   const d = e.data || {};
   if (e.kind === "typing") return d.staff ? showTyping(d) : undefined;
+  // An agent came online or went away: whether anyone is there to answer.
+  if (e.kind === "presence" && typeof d.available === "boolean") { state.online = d.available; render(); }
   if (e.kind === "conversation.created" && !state.conversation && d.conversation) {
     state.conversation = d.conversation.id; store.set("conversation", d.conversation.id); render();
   }
@@ -818,8 +828,12 @@ async function start() {
     popup: showPopup, design: applyDesign, report,
   });
   if (state.token) {
-    // Cursor first, then history: nothing falls between the two.
-    try { await syncCursor(); await loadConversation(); } catch (e) { report(e); }
+    // Who the saved visitor is (their own messages are drawn as theirs),
+    // then the cursor, then history: nothing falls between the two.
+    try {
+      state.me = (await api("GET", "/widget/me")).user;
+      await syncCursor(); await loadConversation();
+    } catch (e) { report(e); }
     render();
     poll();
   }

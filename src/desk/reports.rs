@@ -13,36 +13,60 @@ use crate::tz::Zone;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// Every report name, as the seed lists them.
-pub const NAMES: &[&str] = &[
-    "conversations",
-    "missed-conversations",
-    "conversations-time",
-    "visitors",
-    "leads",
-    "users",
-    "agents-response-time",
-    "agents-conversations",
-    "agents-conversations-time",
-    "agents-ratings",
-    "countries",
-    "languages",
-    "browsers",
-    "os",
-    "subscribe",
-    "follow-up",
-    "registrations",
-    "articles-searches",
-    "articles-ratings",
-    "articles-views-single",
-    "articles-views",
-    "sms-automations",
-    "email-automations",
-    "message-automations",
-    "direct-sms",
-    "direct-emails",
-    "direct-messages",
+/// A report: its data, from the checked request.
+type Report = fn(&Ctx<'_>) -> Result<Map<String, Value>>;
+
+/// Every report, by name, in the seed's order.
+const REPORTS: &[(&str, Report)] = &[
+    ("conversations", |x| x.conversations()),
+    ("missed-conversations", |x| x.missed_conversations()),
+    ("conversations-time", |x| x.conversations_time()),
+    ("visitors", |x| x.users("visitor")),
+    ("leads", |x| x.users("lead")),
+    ("users", |x| x.users("user")),
+    ("agents-response-time", |x| {
+        Ok(x.per_agent(x.response_times()?, false))
+    }),
+    ("agents-conversations", |x| {
+        Ok(x.per_agent(x.agent_lengths()?, true))
+    }),
+    ("agents-conversations-time", |x| {
+        Ok(x.per_agent(x.agent_lengths()?, false))
+    }),
+    ("agents-ratings", |x| x.agents_ratings()),
+    ("countries", |x| x.attribute("country")),
+    ("languages", |x| x.attribute("language")),
+    ("browsers", |x| x.attribute("browser")),
+    ("os", |x| x.attribute("os")),
+    ("subscribe", |x| x.recorded()),
+    ("follow-up", |x| x.recorded()),
+    ("registrations", |x| x.users("user")),
+    ("articles-searches", |x| x.articles_searches()),
+    ("articles-ratings", |x| {
+        x.by_article(x.article_ratings()?, true)
+    }),
+    ("articles-views-single", |x| {
+        x.by_article(x.article_views()?, false)
+    }),
+    ("articles-views", |x| x.recorded()),
+    ("sms-automations", |x| x.recorded()),
+    ("email-automations", |x| x.recorded()),
+    ("message-automations", |x| x.recorded()),
+    ("direct-sms", |x| x.recorded()),
+    ("direct-emails", |x| x.recorded()),
+    ("direct-messages", |x| x.recorded()),
 ];
+
+/// Every report name, as the seed lists them.
+pub const NAMES: &[&str] = &{
+    let mut names = [""; REPORTS.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = REPORTS[i].0;
+        i += 1;
+    }
+    names
+};
 
 const DAY: i64 = 86_400_000;
 
@@ -160,6 +184,233 @@ fn average(v: &[i64]) -> i64 {
     }
 }
 
+/// A report being computed: the desk, the report's name, and its days
+/// (the caller is staff, the name known, the range and zone valid), with
+/// the range's UTC instants, `[from, to)`.
+struct Ctx<'a> {
+    desk: &'a Desk,
+    name: &'a str,
+    range: Range,
+    from: i64,
+    to: i64,
+}
+
+impl Ctx<'_> {
+    /// Series: (time, value) pairs, bucketed by day or month, summed or
+    /// averaged.
+    fn series(&self, points: Vec<(i64, i64)>, avg: bool) -> Map<String, Value> {
+        let mut b = self.range.buckets();
+        for (at, v) in points {
+            if let Some(slot) = b.get_mut(&self.range.key(at)) {
+                slot.1.push(v);
+            }
+        }
+        let mut data = Map::new();
+        for (_, (label, vals)) in b {
+            let v = if avg {
+                average(&vals)
+            } else {
+                vals.iter().sum()
+            };
+            data.insert(label, json!([v]));
+        }
+        data
+    }
+    /// How many times fall in each bucket.
+    fn counts(&self, times: Vec<i64>) -> Map<String, Value> {
+        self.series(times.into_iter().map(|t| (t, 1)).collect(), false)
+    }
+    /// The `reports` rows named `n` in the range.
+    fn rows(&self, n: &str) -> Result<Vec<reports::Row>> {
+        let (from, to) = (self.from, self.to);
+        self.desk.store.read(|c| reports::between(c, n, from, to))
+    }
+    fn spans(&self) -> Result<Vec<Span>> {
+        let (from, to) = (self.from, self.to);
+        self.desk.store.read(|c| reports::spans(c, from, to))
+    }
+    /// The conversations started in the range: (id, created at).
+    fn started(&self) -> Result<Vec<(i64, i64)>> {
+        let (from, to) = (self.from, self.to);
+        self.desk
+            .store
+            .read(|c| reports::conversations(c, from, to))
+    }
+
+    fn conversations(&self) -> Result<Map<String, Value>> {
+        Ok(self.counts(self.started()?.into_iter().map(|(_, at)| at).collect()))
+    }
+    /// Conversations with no message at all count as missed too.
+    fn missed_conversations(&self) -> Result<Map<String, Value>> {
+        let answered: std::collections::HashSet<i64> = self
+            .spans()?
+            .iter()
+            .filter(|s| s.answered)
+            .map(|s| s.conversation_id)
+            .collect();
+        Ok(self.counts(
+            self.started()?
+                .into_iter()
+                .filter(|(id, _)| !answered.contains(id))
+                .map(|(_, at)| at)
+                .collect(),
+        ))
+    }
+    fn conversations_time(&self) -> Result<Map<String, Value>> {
+        let points = self
+            .spans()?
+            .iter()
+            .map(|s| (s.conversation_at, duration(s)))
+            .collect();
+        Ok(self.series(points, true))
+    }
+    /// Users of type `t` created in the range.
+    fn users(&self, t: &str) -> Result<Map<String, Value>> {
+        let (from, to) = (self.from, self.to);
+        let times = self
+            .desk
+            .store
+            .read(|c| reports::user_times(c, t, from, to))?;
+        Ok(self.counts(times))
+    }
+
+    /// Per agent, their first reply times (in seconds): the first agent
+    /// reply after the contact's first message.
+    fn response_times(&self) -> Result<BTreeMap<i64, Vec<i64>>> {
+        let mut per: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for span in self.spans()? {
+            if let (Some(asked), Some((agent, at))) = (span.first_owner_at, span.first_reply) {
+                per.entry(agent).or_default().push((at - asked) / 1000);
+            }
+        }
+        Ok(per)
+    }
+    /// Per agent, the lengths (in seconds) of the conversations they were in.
+    fn agent_lengths(&self) -> Result<BTreeMap<i64, Vec<i64>>> {
+        let (from, to) = (self.from, self.to);
+        let lengths: std::collections::HashMap<i64, i64> = self
+            .spans()?
+            .iter()
+            .map(|s| (s.conversation_id, duration(s)))
+            .collect();
+        let who = self
+            .desk
+            .store
+            .read(|c| reports::staff_in_conversations(c, from, to))?;
+        let mut per: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for (conversation, agent) in who {
+            per.entry(agent)
+                .or_default()
+                .push(lengths.get(&conversation).copied().unwrap_or(0));
+        }
+        Ok(per)
+    }
+    /// Each agent by name, with how many values (`count`) or their average.
+    fn per_agent(&self, per: BTreeMap<i64, Vec<i64>>, count: bool) -> Map<String, Value> {
+        let mut data = Map::new();
+        for (agent, vals) in per {
+            let v = if count {
+                vals.len() as i64
+            } else {
+                average(&vals)
+            };
+            data.insert(self.desk.agent_name(agent), json!([v]));
+        }
+        data
+    }
+    fn agents_ratings(&self) -> Result<Map<String, Value>> {
+        let (from, to) = (self.from, self.to);
+        let mut per: BTreeMap<Option<i64>, [i64; 2]> = BTreeMap::new();
+        for (agent, r) in self
+            .desk
+            .store
+            .read(|c| reports::conversation_ratings(c, from, to))?
+        {
+            per.entry(agent).or_default()[usize::from(r < 0)] += 1;
+        }
+        Ok(per
+            .into_iter()
+            .map(|(a, [p, n])| {
+                let who = a.map_or("Unassigned".to_string(), |a| self.desk.agent_name(a));
+                (who, json!([p, n]))
+            })
+            .collect())
+    }
+    /// The contacts of the range, by the value of `attr`.
+    fn attribute(&self, attr: &str) -> Result<Map<String, Value>> {
+        let (from, to) = (self.from, self.to);
+        Ok(self
+            .desk
+            .store
+            .read(|c| reports::contact_attribute(c, attr, from, to))?
+            .into_iter()
+            .map(|(k, n)| (k, json!([n])))
+            .collect())
+    }
+
+    fn articles_searches(&self) -> Result<Map<String, Value>> {
+        let mut per: BTreeMap<String, i64> = BTreeMap::new();
+        for r in self.rows(self.name)? {
+            *per.entry(r.value.unwrap_or_default().to_lowercase())
+                .or_default() += 1;
+        }
+        let mut v: Vec<_> = per.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(v.into_iter().map(|(k, n)| (k, json!([n]))).collect())
+    }
+    /// Per article id, its (positive, negative) ratings.
+    fn article_ratings(&self) -> Result<BTreeMap<String, [i64; 2]>> {
+        let (from, to) = (self.from, self.to);
+        let mut per: BTreeMap<String, [i64; 2]> = BTreeMap::new();
+        for (id, r) in self
+            .desk
+            .store
+            .read(|c| reports::article_ratings(c, from, to))?
+        {
+            per.entry(id).or_default()[usize::from(r < 0)] += 1;
+        }
+        Ok(per)
+    }
+    /// Per article id, its views (and a 0 unused).
+    fn article_views(&self) -> Result<BTreeMap<String, [i64; 2]>> {
+        let mut per: BTreeMap<String, [i64; 2]> = BTreeMap::new();
+        for r in self.rows("articles-views")? {
+            per.entry(r.external_id.unwrap_or_default()).or_default()[0] += 1;
+        }
+        Ok(per)
+    }
+    /// Each article by title (its id when it is gone), with both values
+    /// (`both`) or the first.
+    fn by_article(
+        &self,
+        per: BTreeMap<String, [i64; 2]>,
+        both: bool,
+    ) -> Result<Map<String, Value>> {
+        let titles = self.desk.articles(&super::articles::Language::Default)?;
+        Ok(per
+            .into_iter()
+            .map(|(id, [a, b])| {
+                let title = titles
+                    .iter()
+                    .find(|t| t.id == id)
+                    .map_or(id.clone(), |t| t.title.clone());
+                let v = if both { json!([a, b]) } else { json!([a]) };
+                (title, v)
+            })
+            .collect())
+    }
+
+    /// Counted from the rows the desk (or reports-update) recorded.
+    fn recorded(&self) -> Result<Map<String, Value>> {
+        Ok(self.counts(
+            self.rows(self.name)?
+                .into_iter()
+                .map(|r| r.created_at)
+                .collect(),
+        ))
+    }
+}
+
 impl Desk {
     /// The data of report `name` over `[start, end]` (dates as
     /// `dd/mm/yyyy` or `yyyy-mm-dd`), in the days of `timezone` (an IANA
@@ -175,179 +426,18 @@ impl Desk {
         timezone: Option<&str>,
     ) -> Result<Map<String, Value>> {
         actor.require_staff()?;
-        if !NAMES.contains(&name) {
+        let Some((name, report)) = REPORTS.iter().find(|(n, _)| *n == name) else {
             return Err(error::INVALID_REPORT.with(format!("{name:?} is not a report name")));
-        }
+        };
         let zone = Zone::named(given(timezone).unwrap_or(""))?;
         let range = Range::new(start, end, zone)?;
         let (from, to) = (range.start_ms(), range.end_ms());
-        // Series: (time, value) pairs, bucketed by day or month.
-        let series = |points: Vec<(i64, i64)>, avg: bool| {
-            let mut b = range.buckets();
-            for (at, v) in points {
-                if let Some(slot) = b.get_mut(&range.key(at)) {
-                    slot.1.push(v);
-                }
-            }
-            let mut data = Map::new();
-            for (_, (label, vals)) in b {
-                let v = if avg {
-                    average(&vals)
-                } else {
-                    vals.iter().sum()
-                };
-                data.insert(label, json!([v]));
-            }
-            data
-        };
-        let counts = |times: Vec<i64>| series(times.into_iter().map(|t| (t, 1)).collect(), false);
-        let rows = |n: &str| -> Result<Vec<reports::Row>> {
-            self.store.read(|c| reports::between(c, n, from, to))
-        };
-        let spans = || self.store.read(|c| reports::spans(c, from, to));
-
-        Ok(match name {
-            "conversations" => counts(
-                self.store
-                    .read(|c| reports::conversations(c, from, to))?
-                    .into_iter()
-                    .map(|(_, at)| at)
-                    .collect(),
-            ),
-            // Conversations with no message at all count as missed too.
-            "missed-conversations" => {
-                let answered: std::collections::HashSet<i64> = spans()?
-                    .iter()
-                    .filter(|s| s.answered)
-                    .map(|s| s.conversation_id)
-                    .collect();
-                counts(
-                    self.store
-                        .read(|c| reports::conversations(c, from, to))?
-                        .into_iter()
-                        .filter(|(id, _)| !answered.contains(id))
-                        .map(|(_, at)| at)
-                        .collect(),
-                )
-            }
-            "conversations-time" => series(
-                spans()?
-                    .iter()
-                    .map(|s| (s.conversation_at, duration(s)))
-                    .collect(),
-                true,
-            ),
-            "visitors" | "leads" | "users" | "registrations" => {
-                let t = match name {
-                    "visitors" => "visitor",
-                    "leads" => "lead",
-                    _ => "user",
-                };
-                counts(self.store.read(|c| reports::user_times(c, t, from, to))?)
-            }
-            "agents-response-time" | "agents-conversations" | "agents-conversations-time" => {
-                let mut per: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-                if name == "agents-response-time" {
-                    // The first agent reply after the contact's first message.
-                    for span in spans()? {
-                        if let (Some(asked), Some((agent, at))) =
-                            (span.first_owner_at, span.first_reply)
-                        {
-                            per.entry(agent).or_default().push((at - asked) / 1000);
-                        }
-                    }
-                } else {
-                    let lengths: std::collections::HashMap<i64, i64> = spans()?
-                        .iter()
-                        .map(|s| (s.conversation_id, duration(s)))
-                        .collect();
-                    let who = self
-                        .store
-                        .read(|c| reports::staff_in_conversations(c, from, to))?;
-                    for (conversation, agent) in who {
-                        per.entry(agent)
-                            .or_default()
-                            .push(lengths.get(&conversation).copied().unwrap_or(0));
-                    }
-                }
-                let mut data = Map::new();
-                for (agent, vals) in per {
-                    let v = if name == "agents-conversations" {
-                        vals.len() as i64
-                    } else {
-                        average(&vals)
-                    };
-                    data.insert(self.agent_name(agent), json!([v]));
-                }
-                data
-            }
-            "agents-ratings" => {
-                let mut per: BTreeMap<Option<i64>, [i64; 2]> = BTreeMap::new();
-                for (agent, r) in self
-                    .store
-                    .read(|c| reports::conversation_ratings(c, from, to))?
-                {
-                    per.entry(agent).or_default()[usize::from(r < 0)] += 1;
-                }
-                per.into_iter()
-                    .map(|(a, [p, n])| {
-                        let who = a.map_or("Unassigned".to_string(), |a| self.agent_name(a));
-                        (who, json!([p, n]))
-                    })
-                    .collect()
-            }
-            "countries" | "languages" | "browsers" | "os" => {
-                let attr = match name {
-                    "countries" => "country",
-                    "languages" => "language",
-                    "browsers" => "browser",
-                    _ => "os",
-                };
-                self.store
-                    .read(|c| reports::contact_attribute(c, attr, from, to))?
-                    .into_iter()
-                    .map(|(k, n)| (k, json!([n])))
-                    .collect()
-            }
-            "articles-searches" => {
-                let mut per: BTreeMap<String, i64> = BTreeMap::new();
-                for r in rows(name)? {
-                    *per.entry(r.value.unwrap_or_default().to_lowercase())
-                        .or_default() += 1;
-                }
-                let mut v: Vec<_> = per.into_iter().collect();
-                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                v.into_iter().map(|(k, n)| (k, json!([n]))).collect()
-            }
-            "articles-ratings" | "articles-views-single" => {
-                let mut per: BTreeMap<String, [i64; 2]> = BTreeMap::new();
-                if name == "articles-ratings" {
-                    for (id, r) in self.store.read(|c| reports::article_ratings(c, from, to))? {
-                        per.entry(id).or_default()[usize::from(r < 0)] += 1;
-                    }
-                } else {
-                    for r in rows("articles-views")? {
-                        per.entry(r.external_id.unwrap_or_default()).or_default()[0] += 1;
-                    }
-                }
-                let titles = self.articles(&super::articles::Language::Default)?;
-                per.into_iter()
-                    .map(|(id, [a, b])| {
-                        let title = titles
-                            .iter()
-                            .find(|t| t.id == id)
-                            .map_or(id.clone(), |t| t.title.clone());
-                        let v = if name == "articles-ratings" {
-                            json!([a, b])
-                        } else {
-                            json!([a])
-                        };
-                        (title, v)
-                    })
-                    .collect()
-            }
-            // Counted from the rows the desk (or reports-update) recorded.
-            _ => counts(rows(name)?.into_iter().map(|r| r.created_at).collect()),
+        report(&Ctx {
+            desk: self,
+            name,
+            range,
+            from,
+            to,
         })
     }
 

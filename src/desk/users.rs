@@ -420,7 +420,9 @@ impl Desk {
         self.store.read(users::counts)
     }
 
-    /// A staff member's own online/away toggle.
+    /// A staff member's own online/away toggle. The `presence` event is
+    /// public: open widgets learn from it whether anyone is there to answer
+    /// (`available`), live.
     pub fn set_presence(&self, actor: &Actor, online: bool) -> Result<()> {
         actor.require_staff()?;
         let id = actor.user_id;
@@ -428,12 +430,13 @@ impl Desk {
             let before = users::get(tx.conn, id)?;
             users::set_online(tx, id, online)?;
             if before.online != online {
+                let available = !users::online_staff(tx.conn)?.is_empty();
                 tx.emit(
                     "presence",
                     None,
                     Some(id),
-                    Audience::Everyone,
-                    json!({ "user_id": id, "online": online }),
+                    Audience::Public,
+                    json!({ "user_id": id, "online": online, "available": available }),
                 )?;
             }
             Ok(())

@@ -14,6 +14,9 @@ pub enum Audience {
     Staff = 1,
     /// Admins only (settings, tokens, webhooks).
     Admins = 2,
+    /// Every listener, every visitor included, whatever their
+    /// conversations: only what the widget shows anyone (staff presence).
+    Public = 3,
 }
 
 /// A committed event, with the JSON clients receive already rendered.
@@ -89,7 +92,8 @@ pub fn since(conn: &Connection, after: i64, limit: i64) -> Result<Vec<Event>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Events after `after` that the owner of `visitor_id`'s conversations may see.
+/// Events after `after` that the owner of `visitor_id`'s conversations may
+/// see: theirs, and the public ones.
 pub fn since_for_visitor(
     conn: &Connection,
     visitor_id: i64,
@@ -97,7 +101,9 @@ pub fn since_for_visitor(
     limit: i64,
 ) -> Result<Vec<Event>> {
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM events WHERE visitor_id = ?1 AND id > ?2 AND audience = 0 ORDER BY id LIMIT ?3"
+        "SELECT {COLS} FROM events WHERE visitor_id = ?1 AND id > ?2 AND audience = 0
+         UNION ALL SELECT {COLS} FROM events WHERE id > ?2 AND audience = 3
+         ORDER BY id LIMIT ?3"
     ))?;
     let rows = st.query_map(params![visitor_id, after, limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -374,7 +374,13 @@ test("admin: knowledge base (category, translation), an automation, and reports"
   await admin.fill('#settings-body input[name="title"]', "15% off today");
   await admin.click('#settings-body form:has(input[name="name"]) button[type="submit"]');
   await admin.waitForSelector("#settings-flash:text('Automations saved.')");
-  const again = (await server.api("GET", "/automations", undefined, server.token)).body.automations;
+  // The first save's flash may still be showing: wait (bounded) for the edit itself.
+  let again;
+  for (let i = 0; i < 50; i++) {
+    again = (await server.api("GET", "/automations", undefined, server.token)).body.automations;
+    if (again.popups[0]?.title === "15% off today") break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.deepEqual([again.popups.length, again.popups[0].title, again.popups[0].id], [1, "15% off today", autos.popups[0].id]);
   await server.api("PUT", "/automations", { automations: {} }, server.token);
 

@@ -212,23 +212,46 @@ fn attachment_links_are_signed_expire_and_stay_in_scope() {
     assert_eq!(fetch(&s, &canonical, Some(&bearer(&other))).0, 404);
 }
 
+/// Opens a conversation for `visitor`, uploads a file through the widget and
+/// posts it there as an attachment: (conversation id, the upload's answer).
+fn post_attachment(
+    s: &Server,
+    visitor: &Client,
+    name: &str,
+    ct: &str,
+    bytes: &[u8],
+) -> (i64, Value) {
+    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, up) = upload(s, &bearer(visitor), name, ct, bytes);
+    visitor.post(
+        &format!("/api/v1/widget/conversations/{cid}/messages"),
+        json!({"attachments": [up["attachment"]]}),
+    );
+    (cid, up)
+}
+
+/// Sends a request that must be refused: 400 with this error code.
+fn refused(c: &Client, method: &str, path: &str, body: Value, code: &str) {
+    let (st, v) = c.call(method, path, Some(body));
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some(code)),
+        "{method} {path}: {v}"
+    );
+}
+
 #[test]
 fn a_visitor_cannot_get_a_link_to_a_file_not_theirs() {
     let s = Server::start();
     let (alice, _) = s.visitor("Alice");
-    let cid = alice.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
-        .as_i64()
-        .unwrap();
-    let (_, up) = upload(
+    let (cid, up) = post_attachment(
         &s,
-        &bearer(&alice),
+        &alice,
         "secret.pdf",
         "application/pdf",
         b"%PDF-1.4 secret",
-    );
-    alice.post(
-        &format!("/api/v1/widget/conversations/{cid}/messages"),
-        json!({"attachments": [up["attachment"]]}),
     );
     let leaked = up["attachment"]["url"].as_str().unwrap().to_string();
 
@@ -239,15 +262,12 @@ fn a_visitor_cannot_get_a_link_to_a_file_not_theirs() {
         .as_i64()
         .unwrap();
     for url in [leaked.clone(), path_of(&leaked).to_string()] {
-        let (st, v) = eve.call(
+        refused(
+            &eve,
             "POST",
             &format!("/api/v1/widget/conversations/{eid}/messages"),
-            Some(json!({"attachments": [{"name": "x.pdf", "url": url}]})),
-        );
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (400, Some("invalid_attachment")),
-            "{v}"
+            json!({"attachments": [{"name": "x.pdf", "url": url}]}),
+            "invalid_attachment",
         );
     }
     // Nor through a new conversation's first message.
@@ -283,22 +303,14 @@ fn a_visitor_cannot_get_a_link_to_a_file_not_theirs() {
         } else {
             "POST"
         };
-        let (st, v) = eve.call(method, path, Some(body));
-        assert_eq!(
-            (st, v["error"]["code"].as_str()),
-            (400, Some("invalid_avatar")),
-            "{path}: {v}"
-        );
+        refused(&eve, method, path, body, "invalid_avatar");
     }
-    let (st, v) = s.anon().call(
+    refused(
+        &s.anon(),
         "POST",
         "/api/v1/widget/session",
-        Some(json!({"avatar": path_of(&leaked)})),
-    );
-    assert_eq!(
-        (st, v["error"]["code"].as_str()),
-        (400, Some("invalid_avatar")),
-        "{v}"
+        json!({"avatar": path_of(&leaked)}),
+        "invalid_avatar",
     );
     let (st, v) = eve.call(
         "PATCH",
@@ -361,14 +373,7 @@ fn webhooks_carry_week_long_links_identical_across_retries() {
     );
     assert_eq!(st, 201, "{w}");
     let (visitor, _) = s.visitor("Hook");
-    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
-        .as_i64()
-        .unwrap();
-    let (_, up) = upload(&s, &bearer(&visitor), "cat.png", "image/png", PNG);
-    visitor.post(
-        &format!("/api/v1/widget/conversations/{cid}/messages"),
-        json!({"attachments": [up["attachment"]]}),
-    );
+    post_attachment(&s, &visitor, "cat.png", "image/png", PNG);
     let wait = std::time::Duration::from_secs(60);
     let (first, retry) = (
         rx.recv_timeout(wait).unwrap(),
@@ -415,14 +420,7 @@ fn exp_of(url: &str) -> i64 {
 fn frame_links_last_a_day_and_repeat_within_six_hours() {
     let s = Server::start();
     let (visitor, _) = s.visitor("Long");
-    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
-        .as_i64()
-        .unwrap();
-    let (_, up) = upload(&s, &bearer(&visitor), "cat.png", "image/png", PNG);
-    visitor.post(
-        &format!("/api/v1/widget/conversations/{cid}/messages"),
-        json!({"attachments": [up["attachment"]]}),
-    );
+    let (cid, _) = post_attachment(&s, &visitor, "cat.png", "image/png", PNG);
     let read = || {
         visitor.get(&format!("/api/v1/widget/conversations/{cid}"))["messages"][0]["attachments"][0]
             ["url"]
@@ -508,15 +506,8 @@ fn uploaded_logos_and_avatars_reach_visitors_signed() {
 fn transcript_mail_in_the_outbox_keeps_links_canonical() {
     let s = Server::start();
     let (visitor, _) = s.visitor("Tara");
-    let cid = visitor.post("/api/v1/widget/conversations", json!({}))["conversation"]["id"]
-        .as_i64()
-        .unwrap();
-    let (_, up) = upload(&s, &bearer(&visitor), "cat.png", "image/png", PNG);
+    let (cid, up) = post_attachment(&s, &visitor, "cat.png", "image/png", PNG);
     let canonical = path_of(up["attachment"]["url"].as_str().unwrap()).to_string();
-    visitor.post(
-        &format!("/api/v1/widget/conversations/{cid}/messages"),
-        json!({"attachments": [up["attachment"]]}),
-    );
     let (st, v) = visitor.call(
         "POST",
         &format!("/api/v1/widget/conversations/{cid}/transcript"),

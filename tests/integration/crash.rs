@@ -54,23 +54,7 @@ fn kill_9_loses_no_acknowledged_message() {
     );
     s.kill_and_restart();
     let admin = s.client(&token);
-    let mut stored = std::collections::HashSet::new();
-    let mut before = None::<i64>;
-    loop {
-        let path = match before {
-            Some(b) => format!("/api/v1/conversations/{cid}/messages?limit=200&before={b}"),
-            None => format!("/api/v1/conversations/{cid}/messages?limit=200"),
-        };
-        let page = admin.get(&path);
-        let msgs = page["messages"].as_array().unwrap();
-        if msgs.is_empty() {
-            break;
-        }
-        for m in msgs {
-            stored.insert(m["body"].as_str().unwrap().to_string());
-        }
-        before = msgs[0]["id"].as_i64();
-    }
+    let stored = message_bodies(&admin, cid);
     let lost: Vec<&String> = acked.iter().filter(|b| !stored.contains(*b)).collect();
     assert!(
         lost.is_empty(),

@@ -298,6 +298,52 @@ impl Client {
     }
 }
 
+/// Every message body of a conversation, through the API (paged back with
+/// `before=` until a page comes back empty).
+pub fn message_bodies(admin: &Client, cid: i64) -> std::collections::HashSet<String> {
+    let mut stored = std::collections::HashSet::new();
+    let mut before = None::<i64>;
+    loop {
+        let path = match before {
+            Some(b) => format!("/api/v1/conversations/{cid}/messages?limit=200&before={b}"),
+            None => format!("/api/v1/conversations/{cid}/messages?limit=200"),
+        };
+        let page = admin.get(&path);
+        let msgs = page["messages"].as_array().unwrap();
+        if msgs.is_empty() {
+            return stored;
+        }
+        for m in msgs {
+            stored.insert(m["body"].as_str().unwrap().to_string());
+        }
+        before = msgs[0]["id"].as_i64();
+    }
+}
+
+/// True once a connection has ended: `read` makes one bounded read and says
+/// whether it saw the end (EOF, or an end marker such as a last chunk); an
+/// error other than the read timing out counts as the end too (a reset).
+/// Anything else read is ignored. Gives up (false) once `waiting` says so;
+/// it is asked before every read.
+pub fn ends_while(
+    mut waiting: impl FnMut() -> bool,
+    mut read: impl FnMut() -> std::io::Result<bool>,
+) -> bool {
+    while waiting() {
+        match read() {
+            Ok(true) => return true,
+            Ok(false) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
 pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()

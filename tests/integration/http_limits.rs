@@ -1,7 +1,7 @@
 //! Issue 8, items 1–3: no request can stop the server or hold it forever.
 //! Raw TcpStreams against the real binary; every wait is bounded.
 
-use crate::harness::Server;
+use crate::harness::{ends_while, Server};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -60,19 +60,10 @@ fn closed_within(t: &mut TcpStream, bound: Duration) -> bool {
     t.set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
     let mut buf = [0u8; 4096];
-    while Instant::now() < deadline {
-        match t.read(&mut buf) {
-            Ok(0) => return true,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => return true,
-        }
-    }
-    false
+    ends_while(
+        || Instant::now() < deadline,
+        || t.read(&mut buf).map(|n| n == 0),
+    )
 }
 
 fn status_line(resp: &str) -> &str {

@@ -154,27 +154,6 @@ fn has_snapshot(replica: &Path) -> bool {
     })
 }
 
-/// Every message body of a conversation, through the API.
-fn bodies(admin: &Client, cid: i64) -> std::collections::HashSet<String> {
-    let mut stored = std::collections::HashSet::new();
-    let mut before = None::<i64>;
-    loop {
-        let path = match before {
-            Some(b) => format!("/api/v1/conversations/{cid}/messages?limit=200&before={b}"),
-            None => format!("/api/v1/conversations/{cid}/messages?limit=200"),
-        };
-        let page = admin.get(&path);
-        let msgs = page["messages"].as_array().unwrap();
-        if msgs.is_empty() {
-            return stored;
-        }
-        for m in msgs {
-            stored.insert(m["body"].as_str().unwrap().to_string());
-        }
-        before = msgs[0]["id"].as_i64();
-    }
-}
-
 /// The drill: Frontporch under load with Litestream replicating to a file
 /// replica; the box is lost (both killed -9 at once); the replica is restored
 /// into a new directory and Frontporch starts on it. Every message
@@ -324,7 +303,7 @@ fn litestream_replica_restores_every_message_older_than_the_sync_interval() {
     let admin2 = s2.client(&token);
     let mut stored = std::collections::HashSet::new();
     for cid in &cids {
-        stored.extend(bodies(&admin2, *cid).into_iter().map(|b| (*cid, b)));
+        stored.extend(message_bodies(&admin2, *cid).into_iter().map(|b| (*cid, b)));
     }
     let lost: Vec<&String> = must_have
         .iter()

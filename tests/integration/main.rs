@@ -19,3 +19,4 @@ mod support_board_more;
 mod tokens;
 mod uploads;
 mod webhooks;
+mod widget_presence;

@@ -1,7 +1,7 @@
 //! Issue 8, items 4-6: API tokens act as themselves, revocation reaches open
 //! streams and parked polls, and the identity secret is strong and admin-only.
 
-use crate::harness::{Auth, Client, Server, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::harness::{ends_while, Auth, Client, Server, ADMIN_EMAIL, ADMIN_PASSWORD};
 use crate::support_board::{sb_with, succeed};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -197,21 +197,14 @@ fn closes(r: &mut BufReader<TcpStream>) -> bool {
         .set_read_timeout(Some(Duration::from_secs(1)))
         .unwrap();
     let mut line = String::new();
-    for _ in 0..20 {
-        line.clear();
-        match r.read_line(&mut line) {
-            Ok(0) => return true,
-            Ok(_) if line == "0\r\n" => return true,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => return true,
-        }
-    }
-    false
+    let mut tries = 0..20;
+    ends_while(
+        || tries.next().is_some(),
+        || {
+            line.clear();
+            r.read_line(&mut line).map(|n| n == 0 || line == "0\r\n")
+        },
+    )
 }
 
 fn auth_header(c: &Client) -> String {
