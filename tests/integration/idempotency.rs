@@ -93,6 +93,23 @@ fn a_repeated_client_id_answers_the_first_message() {
 }
 
 #[test]
+fn staff_opening_a_conversation_twice_with_one_client_id_opens_one() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (_, uid) = s.visitor("V");
+    let body =
+        json!({"user_id": uid, "message": {"body": "we wrote first", "client_id": "open-1"}});
+    let (st, a) = admin.call("POST", "/api/v1/conversations", Some(body.clone()));
+    assert_eq!(st, 201, "{a}");
+    let (st, b) = admin.call("POST", "/api/v1/conversations", Some(body));
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(a["conversation"]["id"], b["conversation"]["id"]);
+    assert_eq!(a["message"]["id"], b["message"]["id"]);
+    let list = admin.get(&format!("/api/v1/conversations?status=all&user_id={uid}"));
+    assert_eq!(list["conversations"].as_array().unwrap().len(), 1, "{list}");
+}
+
+#[test]
 fn a_bad_client_id_is_refused() {
     let s = Server::start();
     let (visitor, _) = s.visitor("V");
