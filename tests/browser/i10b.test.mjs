@@ -77,6 +77,23 @@ test("messages typed offline are queued, shown as sending, and arrive once each,
   await ctx.close();
 });
 
+test("a new visitor's first messages, typed offline, open one conversation when the connection returns", async () => {
+  const site = await startHostSite(server.base);
+  const { ctx, page, frame } = await openWidget(site);
+  await ctx.setOffline(true);
+  await say(frame, "First ever, offline");
+  await say(frame, "Second ever, offline");
+  await frame.waitForSelector(".msg.pending .bubble:text('Second ever, offline')");
+  const opened = page.waitForResponse((r) => r.url().endsWith("/api/v1/widget/conversations") && r.request().method() === "POST");
+  await ctx.setOffline(false);
+  const cid = (await (await opened).json()).conversation.id;
+  await frame.waitForSelector(".msg.pending", { state: "detached", timeout: 40000 });
+  assert.deepEqual(await frame.$$eval(".msg.mine .bubble", (els) => els.map((e) => e.textContent)), ["First ever, offline", "Second ever, offline"]);
+  assert.deepEqual(await stored(cid), ["First ever, offline", "Second ever, offline"]);
+  site.close();
+  await ctx.close();
+});
+
 test("a send whose answer is lost is retried without posting twice", async () => {
   const site = await startHostSite(server.base);
   // The event stream can be held back, so the message can only come back
