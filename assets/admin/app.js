@@ -212,6 +212,8 @@ async function open(id) {
   list.replaceChildren();
   for (const m of r.messages) addMessage(m);
   renderRating(r.conversation, r.messages);
+  // Replies still queued for this conversation, after its history.
+  for (const q of outbox) if (q.conv === id) { q.li = null; drawQueued(q); }
   renderContact(r.user);
   renderList();
   markRead();
@@ -271,6 +273,8 @@ function preview(m) {
 
 function addMessage(m) {
   if (document.querySelector(`#messages [data-id="${Number(m.id)}"]`)) return;
+  // One of ours that was queued: it takes the place of its "sending" bubble.
+  const queued = m.client_id ? outbox.find((q) => q.client_id === m.client_id && q.conv === m.conversation_id) : null;
   const c = state.conversations.get(state.current);
   const staff = c && m.user_id !== c.user_id;
   const li = el("li", "msg" + (staff ? " staff" : "") + (m.private ? " private" : ""));
@@ -295,9 +299,85 @@ function addMessage(m) {
   }
   const who = (m.sender && m.sender.name) || "";
   li.append(bubble, el("div", "meta", [who, fmtTime(m.created_at), m.private ? "internal note" : "", staff && m.read ? "read" : ""].filter(Boolean).join(" · ")));
-  $("messages").append(li);
+  if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else $("messages").append(li);
+  if (queued) { queued.li = null; queued.sent = true; }
   $("messages").scrollTop = $("messages").scrollHeight;
 }
+
+// ------------------------------------------------------------------ outbox
+
+/** Replies not yet accepted by the server, oldest first, each with its own
+ * `client_id`: a retry of one that did arrive gets it back, never a double. */
+const outbox = [];
+
+function clientId() {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** A queued reply's bubble (in its conversation, when open): "sending…",
+ * or "not sent" with a retry button. */
+function drawQueued(q) {
+  if (q.conv !== state.current) { q.li = null; return; }
+  const li = el("li", "msg staff pending" + (q.message.private ? " private" : "") + (q.failed ? " failed" : ""));
+  li.dataset.client = q.client_id;
+  const bubble = el("div", "bubble", q.message.body || "");
+  for (const a of q.message.attachments || []) bubble.append(el("br"), el("span", "attachment", "📎 " + (a.name || "file")));
+  li.append(bubble, el("div", "meta", q.failed ? "not sent" + (q.error ? " · " + q.error : "") : "sending…"));
+  if (q.failed) {
+    const retry = el("button", "retry", "Retry");
+    retry.type = "button";
+    retry.addEventListener("click", () => { q.failed = false; q.error = ""; q.tries = 0; drawQueued(q); flush(); });
+    li.append(retry);
+  }
+  if (q.li && q.li.isConnected) q.li.replaceWith(li); else $("messages").append(li);
+  q.li = li;
+  $("messages").scrollTop = $("messages").scrollHeight;
+}
+
+function enqueue(conv, message) {
+  const q = { client_id: clientId(), conv, message, failed: false, sent: false, error: "", tries: 0, li: null };
+  outbox.push(q);
+  drawQueued(q);
+  flush();
+}
+
+let flushing = false;
+let flushTimer = 0;
+/** Sends the queue in order, one at a time; waits out a dead connection. */
+async function flush() {
+  if (flushing) return;
+  flushing = true;
+  clearTimeout(flushTimer);
+  try {
+    for (;;) {
+      const q = outbox.find((x) => !x.failed);
+      if (!q) break;
+      // Seen arriving by the event stream: nothing left to send.
+      if (q.sent) { outbox.splice(outbox.indexOf(q), 1); continue; }
+      try {
+        const r = await api("POST", `/conversations/${q.conv}/messages`, { ...q.message, client_id: q.client_id });
+        outbox.splice(outbox.indexOf(q), 1);
+        if (q.conv === state.current) addMessage(r.message);
+        if (q.li) { q.li.remove(); q.li = null; }
+      } catch (err) {
+        if (q.sent) continue;
+        q.tries += 1;
+        // The network, or an overloaded or restarting server: again later.
+        const transient = !(err instanceof ApiError) || err.status === 408 || err.status === 429 || err.status >= 500;
+        if (transient && (!(err instanceof ApiError) || q.tries < 5)) {
+          flushTimer = setTimeout(flush, Math.min(1000 * 2 ** q.tries, 30000));
+          break;
+        }
+        q.failed = true;
+        q.error = err.message;
+        drawQueued(q);
+      }
+    }
+  } finally {
+    flushing = false;
+  }
+}
+window.addEventListener("online", () => { for (const q of outbox) q.tries = 0; flush(); });
 
 async function renderHistory(u) {
   const ul = $("contact-history");
@@ -371,14 +451,8 @@ $("composer").addEventListener("submit", async (e) => {
   const body = input.value.trim();
   if (!body || !state.current) return;
   input.value = "";
-  try {
-    const r = await api("POST", `/conversations/${state.current}/messages`, { body, private: $("note").checked });
-    addMessage(r.message);
-    $("note").checked = false;
-  } catch (err) {
-    input.value = body;
-    alert(err.message);
-  }
+  enqueue(state.current, { body, private: $("note").checked });
+  $("note").checked = false;
 });
 
 const EMOJI = ["😀", "😊", "😉", "🙂", "😅", "🙏", "👍", "👋", "🎉", "✅", "❤️", "🔥", "💡", "📦", "🚚", "⏰"];
@@ -400,8 +474,7 @@ $("file").addEventListener("change", async (e) => {
     });
     const up = await res.json();
     if (!res.ok) throw new Error(up.error ? up.error.message : "upload failed");
-    const r = await api("POST", `/conversations/${state.current}/messages`, { body: "", attachments: [up.attachment], private: $("note").checked });
-    addMessage(r.message);
+    enqueue(state.current, { body: "", attachments: [up.attachment], private: $("note").checked });
   } catch (err) {
     alert(err.message);
   }

@@ -354,6 +354,8 @@ function timeText(iso) {
 function addMessage(m) {
   if (!m || state.seen.has(m.id) || m.private) return;
   state.seen.add(m.id);
+  // One of ours that was queued: it takes the place of its "sending" bubble.
+  const queued = m.client_id ? outbox.find((q) => q.client_id === m.client_id) : null;
   for (const g of document.querySelectorAll(".greeting")) g.remove();
   const mine = state.me && m.user_id === state.me.id;
   const li = document.createElement("li");
@@ -377,10 +379,103 @@ function addMessage(m) {
   meta.textContent = [mine ? "" : (m.sender && m.sender.name) || "", timeText(m.created_at), mine && m.read ? t.read : ""].filter(Boolean).join(" · ");
   wrap.append(bubble, meta);
   li.append(wrap);
-  $("messages").append(li);
+  if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else $("messages").append(li);
+  if (queued) { queued.li = null; queued.sent = true; }
   scrollDown();
   return mine;
 }
+
+// ------------------------------------------------------------------ outbox
+
+/** Messages not yet accepted by the server, oldest first. Each has an id
+ * of its own (`client_id`), so a retry of one that did arrive (the answer
+ * got lost) gets the same message back, never a second one. */
+const outbox = [];
+
+function clientId() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** A queued message's bubble: "sending", or "not sent" with a retry button. */
+function drawQueued(q) {
+  const li = document.createElement("li");
+  // Not "mine" yet: that is a message the server has.
+  li.className = "msg pending" + (q.failed ? " failed" : "");
+  li.dataset.client = q.client_id;
+  const wrap = document.createElement("div");
+  const bubble = document.createElement("div");
+  bubble.className = "bubble";
+  linkify(bubble, q.message.body || "");
+  for (const a of q.message.attachments || []) bubble.append(attachment(a));
+  const meta = document.createElement("div");
+  meta.className = "meta";
+  meta.setAttribute("role", "status");
+  meta.textContent = q.failed ? t.failed + (q.error ? " · " + q.error : "") : t.sending;
+  wrap.append(bubble, meta);
+  if (q.failed) {
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "retry";
+    retry.textContent = t.retry;
+    retry.addEventListener("click", () => { q.failed = false; q.error = ""; drawQueued(q); flush(); });
+    wrap.append(retry);
+  }
+  li.append(wrap);
+  if (q.li && q.li.isConnected) q.li.replaceWith(li); else $("messages").append(li);
+  q.li = li;
+  scrollDown();
+}
+
+function enqueue(message) {
+  const q = { client_id: clientId(), message, failed: false, sent: false, error: "", tries: 0, li: null };
+  outbox.push(q);
+  drawQueued(q);
+  flush();
+}
+
+/** Whether an error is worth waiting out (the network, an overloaded or
+ * restarting server) rather than showing the message as not sent. */
+function transient(err) {
+  return !(err instanceof ApiError) || err.status === 408 || err.status === 429 || err.status >= 500;
+}
+
+let flushing = false;
+let flushTimer = 0;
+/** Sends the queue in order, one at a time; waits out a dead connection. */
+async function flush() {
+  if (flushing) return;
+  flushing = true;
+  clearTimeout(flushTimer);
+  try {
+    for (;;) {
+      const q = outbox.find((x) => !x.failed);
+      if (!q) break;
+      // Seen arriving by the event stream: nothing left to send.
+      if (q.sent) { outbox.splice(outbox.indexOf(q), 1); continue; }
+      try {
+        await sendMessage({ ...q.message, client_id: q.client_id }, q);
+        outbox.splice(outbox.indexOf(q), 1);
+        poll();
+      } catch (err) {
+        report(err);
+        if (q.sent) continue;
+        q.tries += 1;
+        if (transient(err) && (!(err instanceof ApiError) || q.tries < 5)) {
+          // Again when the browser is back online, or after a while.
+          flushTimer = setTimeout(flush, Math.min(1000 * 2 ** q.tries, 30000));
+          break;
+        }
+        q.failed = true;
+        q.error = err instanceof ApiError ? err.message : "";
+        drawQueued(q);
+      }
+    }
+  } finally {
+    flushing = false;
+  }
+}
+window.addEventListener("online", () => { for (const q of outbox) q.tries = 0; flush(); });
 
 function attachment(a) {
   const link = document.createElement("a");
@@ -451,10 +546,10 @@ async function send(text) {
   text = text.trim();
   if (!text) return;
   $("emoji").hidden = true;
-  await sendMessage({ body: text });
+  enqueue({ body: text });
 }
 
-async function sendMessage(message) {
+async function sendMessage(message, queued) {
   await ensureVisitor();
   let m;
   if (state.conversation) {
@@ -465,6 +560,8 @@ async function sendMessage(message) {
     m = r.message;
   }
   addMessage(m);
+  // Already shown (it came back by the event stream first): drop the placeholder.
+  if (queued && queued.li) { queued.li.remove(); queued.li = null; }
   render();
   emit("message:sent", { id: m.id, body: m.body });
   typing(false);
@@ -628,7 +725,7 @@ $("file").addEventListener("change", async (e) => {
   try {
     await ensureVisitor();
     const r = await api("POST", "/widget/uploads?name=" + encodeURIComponent(file.name), file, true, file.type || "application/octet-stream");
-    await sendMessage({ body: "", attachments: [r.attachment] });
+    enqueue({ body: "", attachments: [r.attachment] });
   } catch (err) {
     report(err);
     note(err.message);
@@ -652,7 +749,7 @@ $("composer").addEventListener("submit", (e) => {
   const input = $("input");
   const text = input.value;
   input.value = "";
-  send(text).catch((err) => { input.value = text; report(err); });
+  send(text).catch(report);
 });
 $("input").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("composer").requestSubmit(); }

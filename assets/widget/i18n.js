@@ -14,6 +14,7 @@ const tables = {
     readMore: "Read more", helpful: "Was this helpful?", backToChat: "Chat with us",
     transcript: "Email me the transcript", good: "Good", bad: "Bad", yes: "Yes", no: "No", emoji: "Emoji",
     attach: "Attach a file", messages: "Messages", dismiss: "Close", file: "file", image: "Image",
+    sending: "Sending…", failed: "Not sent", retry: "Retry",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -28,6 +29,7 @@ const tables = {
     readMore: "En savoir plus", helpful: "Cet article vous a-t-il aidé ?", backToChat: "Discuter avec nous",
     transcript: "Recevoir la transcription par e-mail", good: "Bien", bad: "Pas bien", yes: "Oui", no: "Non", emoji: "Émoji",
     attach: "Joindre un fichier", messages: "Messages", dismiss: "Fermer", file: "fichier", image: "Image",
+    sending: "Envoi…", failed: "Non envoyé", retry: "Réessayer",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
@@ -41,6 +43,7 @@ const tables = {
     rateIntro: "كيف كانت هذه المحادثة؟", comment: "تعليق (اختياري)", thanksRating: "شكراً على رأيك!",
     transcript: "أرسل لي نص المحادثة بالبريد", good: "جيدة", bad: "سيئة", yes: "نعم", no: "لا", emoji: "رموز تعبيرية",
     attach: "أرفق ملفاً", messages: "الرسائل", dismiss: "إغلاق", file: "ملف", image: "صورة",
+    sending: "جارٍ الإرسال…", failed: "لم تُرسل", retry: "أعد المحاولة",
   },
 };
 

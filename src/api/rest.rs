@@ -327,11 +327,16 @@ pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> R
 
 pub fn create_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let input: ConversationInput = ctx.json()?;
-    let (c, mut msg) = app.desk.create_conversation(caller.actor()?, input)?;
+    let (c, mut msg, new) = app.desk.create_conversation_once(caller.actor()?, input)?;
     if let Some(m) = &mut msg {
         sign_message(app, m);
     }
-    created(json!({ "conversation": c.to_json(), "message": msg }))
+    let body = json!({ "conversation": c.to_json(), "message": msg });
+    if new {
+        created(body)
+    } else {
+        ok(body)
+    }
 }
 
 pub fn get_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
@@ -376,8 +381,13 @@ pub fn history(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Rep
 
 pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let input: MessageInput = ctx.json()?;
-    let m = app.desk.post_message(caller.actor()?, ids[0], input)?;
-    created(json!({ "message": message_json(app, &m) }))
+    let (m, new) = app.desk.post_message_once(caller.actor()?, ids[0], input)?;
+    let body = json!({ "message": message_json(app, &m) });
+    if new {
+        created(body)
+    } else {
+        ok(body)
+    }
 }
 
 #[derive(Deserialize)]

@@ -207,11 +207,16 @@ pub fn open_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Re
         message: o.message,
         ..Default::default()
     };
-    let (c, mut m) = app.desk.create_conversation(actor, input)?;
+    let (c, mut m, new) = app.desk.create_conversation_once(actor, input)?;
     if let Some(m) = &mut m {
         super::rest::sign_message(app, m);
     }
-    created(json!({ "conversation": c.visitor_json(), "message": m }))
+    let body = json!({ "conversation": c.visitor_json(), "message": m });
+    if new {
+        created(body)
+    } else {
+        ok(body)
+    }
 }
 
 pub fn conversation(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
@@ -237,8 +242,13 @@ pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Resul
         &format!("visitor-msg:{}", actor.user_id),
         ratelimit::VISITOR_MESSAGE,
     )?;
-    let m = app.desk.post_message(actor, ids[0], input)?;
-    created(json!({ "message": super::rest::message_json(app, &m) }))
+    let (m, new) = app.desk.post_message_once(actor, ids[0], input)?;
+    let body = json!({ "message": super::rest::message_json(app, &m) });
+    if new {
+        created(body)
+    } else {
+        ok(body)
+    }
 }
 
 pub fn mark_read(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {

@@ -71,6 +71,18 @@ impl Desk {
         actor: &Actor,
         input: ConversationInput,
     ) -> Result<(Conversation, Option<Value>)> {
+        let (conv, msg, _) = self.create_conversation_once(actor, input)?;
+        Ok((conv, msg))
+    }
+
+    /// Opens a conversation, or, when its first message repeats a
+    /// `client_id` its sender used in one of the user's conversations,
+    /// answers that conversation and message; the flag says whether it is new.
+    pub fn create_conversation_once(
+        &self,
+        actor: &Actor,
+        input: ConversationInput,
+    ) -> Result<(Conversation, Option<Value>, bool)> {
         let staff = actor.is_staff();
         if !staff
             && (input.user_id.is_some_and(|u| u != actor.user_id)
@@ -105,8 +117,14 @@ impl Desk {
             None => None,
         };
         let (dept, agent, actor_id) = (input.department_id, input.agent_id, actor.user_id);
-        let (conv, msg) = self.store.write(move |tx| {
+        self.store.write(move |tx| {
             users::find(tx.conn, user_id)?.ok_or_else(|| error::INVALID_USER.err())?;
+            if let Some(first) = message.as_ref().map(|m| m.repeat(tx, None, user_id)) {
+                if let Some(first) = first? {
+                    let conv = convs::get(tx.conn, first.conversation_id)?;
+                    return Ok((conv, Some(first.to_json()), false));
+                }
+            }
             if let Some(d) = dept {
                 departments::get(tx.conn, d).map_err(|_| error::INVALID_DEPARTMENT.err())?;
             }
@@ -147,9 +165,8 @@ impl Desk {
                 ),
                 None => None,
             };
-            Ok((convs::get(tx.conn, id)?, msg))
-        })?;
-        Ok((conv, msg))
+            Ok((convs::get(tx.conn, id)?, msg, true))
+        })
     }
 
     /// The agent (or admin) who last wrote in the conversation, if any.

@@ -28,6 +28,10 @@ pub struct MessageInput {
     pub user_id: Option<i64>,
     /// Support Board's `conversation_status_code`: the status to set, if any.
     pub status: Option<Sent<Status>>,
+    /// An id the client chose (idempotency key): a repeat with the same id
+    /// from the same sender in the same conversation answers the first message.
+    #[serde(default)]
+    pub client_id: Option<String>,
     /// Leave the conversation's status as it is (Support Board's `skip`);
     /// not part of the JSON APIs.
     #[serde(skip)]
@@ -100,6 +104,9 @@ impl Desk {
         check_attachments(&input.attachments)?;
         self.own_attachments(actor, &mut input.attachments)?;
         check_payload(input.payload.as_ref())?;
+        if let Some(id) = &input.client_id {
+            check_client_id(id)?;
+        }
         let status = input.status.as_ref().map(check_status).transpose()?;
         let sender = match (actor.role, input.user_id) {
             (Role::Visitor, Some(_)) => {
@@ -133,6 +140,17 @@ impl Desk {
         conversation_id: i64,
         input: MessageInput,
     ) -> Result<Message> {
+        Ok(self.post_message_once(actor, conversation_id, input)?.0)
+    }
+
+    /// Posts a message, or (a repeat of its `client_id`) answers the one
+    /// posted before; the flag says whether it is new.
+    pub fn post_message_once(
+        &self,
+        actor: &Actor,
+        conversation_id: i64,
+        input: MessageInput,
+    ) -> Result<(Message, bool)> {
         let prepared = self.prepare_message(actor, input)?;
         let staff = actor.is_staff();
         let (actor_id, visitor) = (actor.user_id, (!staff).then_some(actor.user_id));
@@ -142,7 +160,10 @@ impl Desk {
             if visitor.is_some_and(|v| v != conv.user_id) {
                 return Err(Error::not_found("conversation"));
             }
-            insert_message(tx, &conv, actor_id, staff, prepared)
+            if let Some(first) = prepared.repeat(tx, conv.id, conv.user_id)? {
+                return Ok((first, false));
+            }
+            Ok((insert_message(tx, &conv, actor_id, staff, prepared)?, true))
         })
     }
 
@@ -394,6 +415,36 @@ fn audience(private: bool) -> Audience {
     }
 }
 
+/// A client id: 1 to 64 letters, digits, `-` and `_` (a UUID fits).
+fn check_client_id(id: &str) -> Result<()> {
+    let ok = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        return Err(error::INVALID_ID.with("client_id must be 1 to 64 letters, digits, - and _"));
+    }
+    Ok(())
+}
+
+impl Prepared {
+    /// The message this one repeats (same sender and client id), in
+    /// `conversation_id`, or (None) in any conversation of `owner`.
+    pub(super) fn repeat(
+        &self,
+        tx: &Tx,
+        conversation_id: impl Into<Option<i64>>,
+        owner: i64,
+    ) -> Result<Option<Message>> {
+        match &self.input.client_id {
+            Some(cid) => {
+                messages::by_client_id(tx.conn, self.sender, cid, conversation_id.into(), owner)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
 /// Inserts a prepared message into `conv` and moves the conversation's status
 /// the way Support Board does: the user writing means it waits for an agent,
 /// staff answering means it waits for the user.
@@ -417,6 +468,7 @@ pub(super) fn insert_message(
             attachments: &attachments,
             payload: &payload,
             private: p.input.private,
+            client_id: p.input.client_id.as_deref(),
         },
     )?;
     if sender.id != conv.user_id {

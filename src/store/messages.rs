@@ -23,6 +23,8 @@ pub struct Message {
     pub deleted_at: Option<i64>,
     /// Sender's (type, first name, last name, avatar).
     pub sender: Option<(UserType, String, String, Option<String>)>,
+    /// The id its sender's client chose (idempotency key), if any.
+    pub client_id: Option<String>,
 }
 
 impl Message {
@@ -38,12 +40,14 @@ impl Message {
             "created_at": crate::util::rfc3339(self.created_at),
             "edited_at": self.edited_at.map(crate::util::rfc3339),
             "deleted": self.deleted_at.is_some(),
+            "client_id": self.client_id,
         })
     }
 }
 
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.user_id, m.body, m.attachments, m.payload, m.private,
-        m.read_at, m.created_at, m.edited_at, m.deleted_at, u.user_type, u.first_name, u.last_name, u.profile_image
+        m.read_at, m.created_at, m.edited_at, m.deleted_at, u.user_type, u.first_name, u.last_name, u.profile_image,
+        m.client_id
     FROM messages m LEFT JOIN users u ON u.id = m.user_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<Message> {
@@ -64,6 +68,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Message> {
             Some(t) => Some((t, r.get(12)?, r.get(13)?, r.get(14)?)),
             None => None,
         },
+        client_id: r.get(15)?,
     })
 }
 
@@ -76,13 +81,14 @@ pub struct NewMessage<'a> {
     pub attachments: &'a Value,
     pub payload: &'a Value,
     pub private: bool,
+    pub client_id: Option<&'a str>,
 }
 
 pub fn insert(tx: &Tx, m: &NewMessage) -> Result<Message> {
     tx.conn
         .prepare_cached(
-            "INSERT INTO messages (conversation_id, user_id, body, attachments, payload, private, by_owner, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO messages (conversation_id, user_id, body, attachments, payload, private, by_owner, created_at, client_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
             m.conversation_id,
@@ -92,7 +98,8 @@ pub fn insert(tx: &Tx, m: &NewMessage) -> Result<Message> {
             m.payload.to_string(),
             m.private,
             m.by_owner,
-            tx.now
+            tx.now,
+            m.client_id
         ])?;
     // Built from what we just wrote rather than read back: this is the hot path.
     let s = m.sender;
@@ -114,7 +121,27 @@ pub fn insert(tx: &Tx, m: &NewMessage) -> Result<Message> {
             s.last_name.clone(),
             s.profile_image.clone(),
         )),
+        client_id: m.client_id.map(str::to_string),
     })
+}
+
+/// The message `user_id` sent with the client id `client_id`: in
+/// `conversation_id`, or (None) in any conversation owned by `owner`.
+pub fn by_client_id(
+    conn: &Connection,
+    user_id: i64,
+    client_id: &str,
+    conversation_id: Option<i64>,
+    owner: i64,
+) -> Result<Option<Message>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "{SELECT} WHERE m.user_id = ?1 AND m.client_id = ?2 AND (?3 IS NULL OR m.conversation_id = ?3)
+               AND (SELECT c.user_id FROM conversations c WHERE c.id = m.conversation_id) = ?4
+             ORDER BY m.id LIMIT 1"
+        ))?
+        .query_row(params![user_id, client_id, conversation_id, owner], from_row)
+        .optional()?)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Message> {

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/003_token_logins.sql"),
     include_str!("../../migrations/004_webhook_disabled_at.sql"),
     include_str!("../../migrations/005_transcript_events.sql"),
+    include_str!("../../migrations/006_message_client_id.sql"),
 ];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");

@@ -9,6 +9,7 @@ mod faults;
 mod first_customer;
 mod harness;
 mod http_limits;
+mod idempotency;
 mod input_limits;
 mod litestream;
 mod ops;

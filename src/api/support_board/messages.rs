@@ -82,6 +82,7 @@ fn send_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         user_id: Some(user_id),
         status: status.map(Sent::from),
         keep_status: a.str("conversation_status_code").as_deref() == Some("skip"),
+        client_id: None,
     };
     let m = desk.post_message(actor, conversation_id, input)?;
     ok(json!({ "status": "success", "message-id": m.id, "queue": false, "notifications": [] }))
