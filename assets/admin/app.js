@@ -2,7 +2,7 @@
 // contact wrote is inserted with textContent, never as HTML.
 
 import { emojiPicker } from "../shared/emoji.js";
-import { formatInto } from "../shared/format.js";
+import { formatInto, plainText } from "../shared/format.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -269,7 +269,7 @@ function linkExpired(url) {
 function preview(m) {
   if (!m) return "";
   const a = (m.attachments || [])[0];
-  return m.body || (a ? "📎 " + (a.name || (/^image\//.test(a.type || "") ? "Image" : "File")) : "");
+  return plainText(m.body) || (a ? "📎 " + (a.name || (/^image\//.test(a.type || "") ? "Image" : "File")) : "");
 }
 
 function addMessage(m) {

@@ -84,6 +84,9 @@ test("formatting, links and inert payloads: widget and inbox", async () => {
   await agent.waitForSelector("#messages .bubble");
   await agent.waitForFunction(() => [...document.querySelectorAll("#messages .bubble")].some((b) => b.textContent.startsWith("Hello ")));
   check(await agent.evaluate(describe, "#messages .bubble"), "inbox");
+  // The list shows the first line's text without its markers.
+  const item = agent.locator(`#list li[data-id="${c.id}"] .preview`);
+  assert.ok((await item.textContent()).startsWith("Hello bold and italic and gone and co*d*e"), "list preview without markers");
 
   // The agent's reply, formatted the same on both sides (sent and live).
   await agent.fill("#input", "Hello _there_, *see* https://example.org/x");
