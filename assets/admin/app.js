@@ -2,6 +2,7 @@
 // contact wrote is inserted with textContent, never as HTML.
 
 import { emojiPicker } from "../shared/emoji.js";
+import { formatInto, plainText } from "../shared/format.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -268,7 +269,7 @@ function linkExpired(url) {
 function preview(m) {
   if (!m) return "";
   const a = (m.attachments || [])[0];
-  return m.body || (a ? "📎 " + (a.name || (/^image\//.test(a.type || "") ? "Image" : "File")) : "");
+  return plainText(m.body) || (a ? "📎 " + (a.name || (/^image\//.test(a.type || "") ? "Image" : "File")) : "");
 }
 
 function addMessage(m) {
@@ -279,7 +280,7 @@ function addMessage(m) {
   const staff = c && m.user_id !== c.user_id;
   const li = el("li", "msg" + (staff ? " staff" : "") + (m.private ? " private" : ""));
   li.dataset.id = m.id;
-  const bubble = el("div", "bubble", m.deleted ? "Message deleted" : m.body);
+  const bubble = m.deleted ? el("div", "bubble", "Message deleted") : formatInto(el("div", "bubble"), m.body || "");
   for (const a of m.attachments || []) {
     const link = el("a", "attachment", "📎 " + (a.name || "file"));
     link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
@@ -320,7 +321,7 @@ function drawQueued(q) {
   if (q.conv !== state.current) { q.li = null; return; }
   const li = el("li", "msg staff pending" + (q.message.private ? " private" : "") + (q.failed ? " failed" : ""));
   li.dataset.client = q.client_id;
-  const bubble = el("div", "bubble", q.message.body || "");
+  const bubble = formatInto(el("div", "bubble"), q.message.body || "");
   for (const a of q.message.attachments || []) bubble.append(el("br"), el("span", "attachment", "📎 " + (a.name || "file")));
   li.append(bubble, el("div", "meta", q.failed ? "not sent" + (q.error ? " · " + q.error : "") : "sending…"));
   if (q.failed) {

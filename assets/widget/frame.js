@@ -5,6 +5,7 @@
 // wrote is put on the page with textContent, never as HTML.
 
 import { emojiPicker } from "../shared/emoji.js";
+import { formatInto } from "../shared/format.js";
 import { strings, isRtl } from "./i18n.js";
 import { setupHelp } from "./help.js";
 import { setupAutomations } from "./automations.js";
@@ -332,21 +333,6 @@ function greet() {
 
 function clearMessages() { $("messages").replaceChildren(); state.seen.clear(); }
 
-const URL_RE = /\bhttps?:\/\/[^\s<>"']+/g;
-
-/** Text with http(s) links made clickable, built from text nodes only. */
-function linkify(el, text) {
-  let last = 0;
-  for (const m of text.matchAll(URL_RE)) {
-    el.append(document.createTextNode(text.slice(last, m.index)));
-    const a = document.createElement("a");
-    a.href = m[0]; a.textContent = m[0]; a.target = "_blank"; a.rel = "noopener noreferrer nofollow";
-    el.append(a);
-    last = m.index + m[0].length;
-  }
-  el.append(document.createTextNode(text.slice(last)));
-}
-
 function timeText(iso) {
   try { return new Date(iso).toLocaleTimeString(state.lang, { hour: "2-digit", minute: "2-digit" }); } catch { return ""; }
 }
@@ -371,7 +357,7 @@ function addMessage(m) {
   const wrap = document.createElement("div");
   const bubble = document.createElement("div");
   bubble.className = "bubble";
-  linkify(bubble, m.deleted ? t.deleted : m.body || "");
+  formatInto(bubble, m.deleted ? t.deleted : m.body || "");
   if (!bubble.textContent) bubble.classList.add("files");
   for (const a of m.attachments || []) bubble.append(attachment(a));
   const meta = document.createElement("div");
@@ -406,7 +392,7 @@ function drawQueued(q) {
   const wrap = document.createElement("div");
   const bubble = document.createElement("div");
   bubble.className = "bubble";
-  linkify(bubble, q.message.body || "");
+  formatInto(bubble, q.message.body || "");
   for (const a of q.message.attachments || []) bubble.append(attachment(a));
   const meta = document.createElement("div");
   meta.className = "meta";

@@ -608,10 +608,11 @@ test("visitor-supplied names and messages render as inert text everywhere", asyn
   assert.equal(await agent.textContent("#contact-name"), `${XSS[0]} ${XSS[1]}`);
   assert.equal(await agent.locator("#messages img, #messages svg, #messages script, #list img").count(), 0);
 
-  // The same payloads typed into the widget.
+  // The same payloads typed into the widget (one a line: on one line the
+  // "_" of one payload and the next would make an _italic_ span).
   const { page, frame, dialogs: vdialogs } = await visitorPage(site);
   await frame.click("#launcher");
-  await frame.fill("#input", XSS.join(" "));
+  await frame.fill("#input", XSS.join("\n"));
   await frame.press("#input", "Enter");
   await frame.waitForSelector(".msg.mine .bubble");
   assert.ok((await frame.textContent(".msg.mine .bubble")).includes(XSS[2]));
