@@ -171,3 +171,21 @@ test("a page without those globals does not load the shims", async () => {
   assert.equal(await page.evaluate(() => typeof window.Intercom), "undefined");
   await done();
 });
+
+test("frontporch identify then set land on one visitor (commands run in order)", async () => {
+  for (let n = 0; n < 5; n++) {
+    const email = `ordered${n}@example.com`;
+    const { frame, done } = await hostPage(`<script>
+      window.frontporch = function () { (frontporch.q = frontporch.q || []).push(arguments) };
+      frontporch("on", "ready", function () {
+        frontporch("language", "fr");
+        frontporch("identify", { id: "ord-${n}", email: "${email}", name: "Ora Order" });
+        frontporch("set", { plan: "first" });
+        frontporch("open");
+      });
+    </script>`);
+    await waitOpen(frame, true);
+    assert.equal(await customOf(email, "plan"), "first");
+    await done();
+  }
+});
