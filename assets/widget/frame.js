@@ -68,6 +68,7 @@ function layout() {
   document.body.classList.toggle("left", state.config.position === "left");
 }
 
+let commandsDone = Promise.resolve();
 window.addEventListener("message", (e) => {
   if (!embedded || e.source !== window.parent || e.origin !== host) return;
   const m = e.data;
@@ -84,8 +85,9 @@ window.addEventListener("message", (e) => {
     state.page.referrer = String(m.referrer || "");
     state.page.scroll = Number(m.scroll) || 0;
   }
-  // Commands wait until the saved visitor (if any) is back.
-  if (m.type === "frontporch:command") started.then(() => command(m.command, m.arg)).catch(report);
+  // Commands wait until the saved visitor (if any) is back, and run one at a
+  // time in order (an identify and a set must not start two visitors).
+  if (m.type === "frontporch:command") commandsDone = commandsDone.then(() => started).then(() => command(m.command, m.arg)).catch(report);
 });
 
 async function command(name, arg) {

@@ -142,6 +142,14 @@
   window.frontporch = frontporch;
   for (var i = 0; i < queued.length; i++) frontporch.apply(null, queued[i]);
 
+  // A site switching from Talkus, Crisp, Intercom or Chatwoot keeps its
+  // calls: their shims (shims.js) load only where the page defines a global.
+  if (window.talkus || window.$crisp || window.Intercom || window.intercomSettings || window.$chatwoot || window.chatwootSettings) {
+    var shims = document.createElement("script");
+    shims.src = origin + "/assets/widget/shims.js";
+    (document.head || document.documentElement).appendChild(shims);
+  }
+
   function mount() { document.body.appendChild(frame); }
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
