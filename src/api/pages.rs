@@ -37,9 +37,141 @@ fn csp(frame_ancestors: &str) -> String {
     )
 }
 
-fn file(path: &str) -> Option<Resp> {
+/// An embedded file's version: the start of its SHA-256, in hex. It is the
+/// `?v=` of content-hashed URLs and the ETag.
+fn version(path: &str) -> Option<String> {
     let f = Assets::get(path)?;
-    Some(Resp::text(200, content_type(path), f.data.into_owned()))
+    Some(
+        f.metadata.sha256_hash()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+/// A page with `/assets/...` references made content-hashed
+/// (`/assets/widget/frame.js?v=<hash>`), so they may be cached for good.
+fn page(path: &str) -> Option<(Vec<u8>, String)> {
+    let f = Assets::get(path)?;
+    let html = String::from_utf8_lossy(&f.data);
+    let mut out = String::with_capacity(html.len() + 128);
+    let mut tag = version(path)?;
+    let mut rest: &str = &html;
+    while let Some(i) = rest.find("=\"/assets/") {
+        let start = i + 2;
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        let url = &rest[..end];
+        out.push_str(url);
+        if let Some(v) = url.strip_prefix("/assets/").and_then(version) {
+            out.push_str("?v=");
+            out.push_str(&v);
+            tag.push_str(&v[..4]);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    Some((out.into_bytes(), tag))
+}
+
+/// Types worth compressing.
+fn compressible(path: &str) -> bool {
+    matches!(
+        path.rsplit('.').next().unwrap_or(""),
+        "html" | "js" | "mjs" | "css" | "svg" | "json" | "ico"
+    )
+}
+
+/// Whether `Accept-Encoding` takes gzip (`gzip`, `x-gzip` or `*`, not at q=0).
+fn accepts_gzip(ctx: &Ctx) -> bool {
+    let Some(list) = ctx.header("accept-encoding") else {
+        return false;
+    };
+    let mut gzip = None;
+    let mut any = None;
+    for item in list.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .filter_map(|q| q.trim().parse::<f32>().ok())
+            .next()
+            .unwrap_or(1.0);
+        match name.as_str() {
+            "gzip" | "x-gzip" => gzip = Some(q > 0.0),
+            "*" => any = Some(q > 0.0),
+            _ => {}
+        }
+    }
+    gzip.or(any).unwrap_or(false)
+}
+
+/// Gzipped bodies, made once per path and version and kept in memory.
+fn gzipped(key: &str, tag: &str, body: &[u8]) -> Option<std::sync::Arc<Vec<u8>>> {
+    use std::collections::HashMap;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<HashMap<String, (String, Option<Arc<Vec<u8>>>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((t, gz)) = cache.lock().ok()?.get(key) {
+        if t == tag {
+            return gz.clone();
+        }
+    }
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(body).ok()?;
+    let gz = enc.finish().ok()?;
+    // Tiny files may grow: those are sent as they are.
+    let gz = (gz.len() < body.len()).then(|| Arc::new(gz));
+    cache
+        .lock()
+        .ok()?
+        .insert(key.to_string(), (tag.to_string(), gz.clone()));
+    gz
+}
+
+/// An asset's response: `304` when `If-None-Match` names its version, else
+/// the body, gzipped when the client takes it, with its ETag and
+/// `Vary: Accept-Encoding`.
+fn asset(ctx: &Ctx, key: &str, ctype: &str, body: Vec<u8>, tag: &str) -> Resp {
+    let gzip = compressible(key) && accepts_gzip(ctx);
+    let gz = if gzip { gzipped(key, tag, &body) } else { None };
+    let etag = if gz.is_some() {
+        format!("\"{tag}-gz\"")
+    } else {
+        format!("\"{tag}\"")
+    };
+    let matched = ctx.header("if-none-match").is_some_and(|list| {
+        list.split(',').any(|t| {
+            let t = t.trim();
+            let t = t.strip_prefix("W/").unwrap_or(t).trim_matches('"');
+            t == "*" || t == tag || t.strip_suffix("-gz") == Some(tag)
+        })
+    });
+    let r = if matched {
+        Resp::text(304, ctype, Vec::new())
+    } else if let Some(gz) = &gz {
+        Resp::text(200, ctype, gz.as_slice()).with_header("Content-Encoding", "gzip")
+    } else {
+        Resp::text(200, ctype, body)
+    };
+    r.with_header("ETag", etag)
+        .with_header("Vary", "Accept-Encoding")
+}
+
+/// An embedded file as an asset (see `asset`).
+fn cached(ctx: &Ctx, path: &str) -> Option<Resp> {
+    let f = Assets::get(path)?;
+    let tag = version(path)?;
+    Some(asset(
+        ctx,
+        path,
+        content_type(path),
+        f.data.into_owned(),
+        &tag,
+    ))
 }
 
 /// Origins allowed to frame a page, from a settings list; empty means `empty`.
@@ -68,20 +200,21 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
     }
     let path = ctx.path.as_str();
     match path {
-        "/widget.js" => file("widget/loader.js").map(|r| {
+        "/widget.js" => cached(ctx, "widget/loader.js").map(|r| {
             r.with_header("Cache-Control", "public, max-age=300")
                 .with_header("Cross-Origin-Resource-Policy", "cross-origin")
                 .with_header("Content-Security-Policy", "default-src 'none'")
         }),
-        "/widget/frame" => file("widget/frame.html").map(|r| {
+        "/widget/frame" => page("widget/frame.html").map(|(body, tag)| {
             // 'self' keeps the live preview in the inbox's settings working.
             let allowed = ancestors(app, "widget.allowed_domains", "*");
-            r.with_header("Content-Security-Policy", csp(&format!("'self' {allowed}")))
+            asset(ctx, "widget/frame.html", content_type(".html"), body, &tag)
+                .with_header("Cache-Control", "no-cache")
+                .with_header("Content-Security-Policy", csp(&format!("'self' {allowed}")))
         }),
         "/" => Some(Resp::text(302, "text/plain", "").with_header("Location", "/admin")),
-        "/favicon.ico" => {
-            file("favicon.ico").map(|r| r.with_header("Cache-Control", "public, max-age=86400"))
-        }
+        "/favicon.ico" => cached(ctx, "favicon.ico")
+            .map(|r| r.with_header("Cache-Control", "public, max-age=86400")),
         "/admin" | "/admin/" | "/admin/chat" => {
             // The Chat2Desk embed modes may be framed by the origins the admin allows.
             let embed = ctx.q("minifiedView").is_some();
@@ -90,8 +223,11 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
             } else {
                 "'none'".into()
             };
-            file("admin/index.html")
-                .map(|r| r.with_header("Content-Security-Policy", csp(&allowed)))
+            page("admin/index.html").map(|(body, tag)| {
+                asset(ctx, "admin/index.html", content_type(".html"), body, &tag)
+                    .with_header("Cache-Control", "no-cache")
+                    .with_header("Content-Security-Policy", csp(&allowed))
+            })
         }
         _ if path.starts_with("/uploads/") => upload(app, ctx),
         _ if path.starts_with("/avatars/") => avatar(path),
@@ -100,8 +236,20 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
             if rest.split('/').any(|seg| seg.is_empty() || seg == "..") {
                 return None;
             }
-            file(rest).map(|r| {
-                r.with_header("Cache-Control", "no-cache").with_header(
+            // Long caching only under the URL that names this very version.
+            let immutable = ctx
+                .q("v")
+                .is_some_and(|v| Some(v) == version(rest).as_deref());
+            cached(ctx, rest).map(|r| {
+                r.with_header(
+                    "Cache-Control",
+                    if immutable {
+                        "public, max-age=31536000, immutable"
+                    } else {
+                        "no-cache"
+                    },
+                )
+                .with_header(
                     "Content-Security-Policy",
                     "default-src 'none'; frame-ancestors 'none'",
                 )
