@@ -37,16 +37,119 @@ fn csp(frame_ancestors: &str) -> String {
     )
 }
 
-/// An embedded file's version: the start of its SHA-256, in hex. It is the
-/// `?v=` of content-hashed URLs and the ETag.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An embedded file's version, the `?v=` of content-hashed URLs and the
+/// ETag: the start of its SHA-256, and for a script with relative imports a
+/// hash of that and of its imports' versions (which its body names).
 fn version(path: &str) -> Option<String> {
+    Some(served(path)?.1)
+}
+
+/// A script's relative module imports (`import ... from "./x.js";` lines):
+/// the byte range of each specifier and the asset it names.
+fn imports(path: &str, js: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let dir: Vec<&str> = path.split('/').collect();
+    let dir = &dir[..dir.len() - 1];
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in js.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        if !line.starts_with("import ") {
+            continue;
+        }
+        let t = line.trim_end();
+        let Some(close) = t.rfind('"') else { continue };
+        let Some(open) = t[..close].rfind('"') else {
+            continue;
+        };
+        let spec = &t[open + 1..close];
+        if !(spec.starts_with("./") || spec.starts_with("../"))
+            || !spec.ends_with(".js")
+            || spec.contains(['?', '#', '\\'])
+        {
+            continue;
+        }
+        let mut segs: Vec<&str> = dir.to_vec();
+        let mut ok = true;
+        for seg in spec.split('/') {
+            match seg {
+                "." => {}
+                ".." => ok &= segs.pop().is_some(),
+                _ => segs.push(seg),
+            }
+        }
+        let target = segs.join("/");
+        if ok && Assets::get(&target).is_some() {
+            out.push((start + open + 1..start + close, target));
+        }
+    }
+    out
+}
+
+/// Whether scripts' imports may be versioned: only when no module imports
+/// itself through others (a cycle has no content hash), checked once.
+fn versioned_imports() -> bool {
+    static OK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OK.get_or_init(|| {
+        use std::collections::HashMap;
+        let mut graph: HashMap<String, Vec<String>> = HashMap::new();
+        for path in Assets::iter().filter(|p| p.ends_with(".js")) {
+            let f = Assets::get(&path);
+            let js = f.as_ref().and_then(|f| std::str::from_utf8(&f.data).ok());
+            let deps = js.map(|js| imports(&path, js)).unwrap_or_default();
+            graph.insert(path.to_string(), deps.into_iter().map(|d| d.1).collect());
+        }
+        // Depth-first, 1 = on the path, 2 = done.
+        fn cyclic(n: &str, g: &HashMap<String, Vec<String>>, st: &mut HashMap<String, u8>) -> bool {
+            match st.get(n) {
+                Some(1) => return true,
+                Some(_) => return false,
+                None => {}
+            }
+            st.insert(n.to_string(), 1);
+            let found = g.get(n).into_iter().flatten().any(|d| cyclic(d, g, st));
+            st.insert(n.to_string(), 2);
+            found
+        }
+        let mut st = HashMap::new();
+        !graph.keys().any(|n| cyclic(n, &graph, &mut st))
+    })
+}
+
+/// An embedded file as served, and its version: a script's relative imports
+/// get their own `?v=`, so the whole module graph is content-hashed.
+fn served(path: &str) -> Option<(Vec<u8>, String)> {
+    use std::hash::{Hash, Hasher};
     let f = Assets::get(path)?;
-    Some(
-        f.metadata.sha256_hash()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    )
+    let own = hex(&f.metadata.sha256_hash()[..8]);
+    if !path.ends_with(".js") || !versioned_imports() {
+        return Some((f.data.into_owned(), own));
+    }
+    let Ok(js) = std::str::from_utf8(&f.data) else {
+        return Some((f.data.to_vec(), own));
+    };
+    let found = imports(path, js);
+    if found.is_empty() {
+        return Some((f.data.to_vec(), own));
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    own.hash(&mut h);
+    let mut out = String::with_capacity(js.len() + 32 * found.len());
+    let mut last = 0;
+    for (range, dep) in found {
+        let v = version(&dep)?;
+        out.push_str(&js[last..range.end]);
+        out.push_str("?v=");
+        out.push_str(&v);
+        last = range.end;
+        v.hash(&mut h);
+    }
+    out.push_str(&js[last..]);
+    Some((out.into_bytes(), format!("{:016x}", h.finish())))
 }
 
 /// A page with `/assets/...` references made content-hashed
@@ -163,15 +266,8 @@ fn asset(ctx: &Ctx, key: &str, ctype: &str, body: Vec<u8>, tag: &str) -> Resp {
 
 /// An embedded file as an asset (see `asset`).
 fn cached(ctx: &Ctx, path: &str) -> Option<Resp> {
-    let f = Assets::get(path)?;
-    let tag = version(path)?;
-    Some(asset(
-        ctx,
-        path,
-        content_type(path),
-        f.data.into_owned(),
-        &tag,
-    ))
+    let (body, tag) = served(path)?;
+    Some(asset(ctx, path, content_type(path), body, &tag))
 }
 
 /// Origins allowed to frame a page, from a settings list; empty means `empty`.

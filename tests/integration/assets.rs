@@ -120,6 +120,18 @@ fn only_content_hashed_urls_are_cached_for_good() {
     // The ETag is the hash in the URL.
     let v = url.rsplit("?v=").next().unwrap();
     assert_eq!(header(&h, "etag"), Some(format!("\"{v}\"").as_str()));
+    // The modules it imports are named by content hash too, and the script's
+    // version covers theirs.
+    let (_, _, js) = get(&s, &url, &[]);
+    let js = String::from_utf8(js).unwrap();
+    let at = js.find("from \"./i18n.js?v=").expect("versioned import");
+    let dep: String = js[at + 6..].chars().take_while(|c| *c != '"').collect();
+    let (st, h, _) = get(&s, &format!("/assets/widget/{}", &dep[2..]), &[]);
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&h, "cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
     // The inbox page too.
     let (_, _, admin) = get(&s, "/admin", &[]);
     assert!(String::from_utf8(admin)
