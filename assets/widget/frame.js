@@ -813,7 +813,7 @@ function applyDesign(a) {
 // ------------------------------------------------------------------ start
 
 async function start() {
-  help = setupHelp({ api, lang: () => state.lang, strings: () => t, ensureVisitor, report });
+  help = setupHelp({ api, lang: () => state.lang, strings: () => t, ensureVisitor, report, available: () => state.articles === true });
   setLanguage((navigator.language || "en").slice(0, 2));
   if (embedded) {
     toHost("ready", {});
@@ -827,6 +827,7 @@ async function start() {
     const cfg = await api("GET", configPath());
     state.config = cfg.config || {};
     state.online = Boolean(cfg.online);
+    state.articles = cfg.articles !== false;
     const root = document.documentElement.style;
     if (state.config.color) root.setProperty("--accent", state.config.color);
     if (state.config.language && !state.settings.language) setLanguage(state.config.language);

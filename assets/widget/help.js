@@ -9,7 +9,7 @@ const $ = (id) => document.getElementById(id);
  * language; `strings()` its current texts; `ensureVisitor()` starts a
  * visitor (ratings come from someone).
  */
-export function setupHelp({ api, lang, strings, ensureVisitor, report }) {
+export function setupHelp({ api, lang, strings, ensureVisitor, report, available = () => true }) {
   let all = [];
   let loaded = null;
   let current = null;
@@ -94,6 +94,8 @@ export function setupHelp({ api, lang, strings, ensureVisitor, report }) {
   return {
     /** Loads the articles; the help button shows only when there are some. */
     async load() {
+      // Nothing to ask for until the config says there are articles.
+      if (!available()) { $("help-button").hidden = true; return; }
       if (loaded === lang()) return;
       loaded = lang();
       try {

@@ -184,7 +184,16 @@ impl Desk {
             .get("identity.required")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        Ok(json!({ "config": config, "online": online, "identity_required": identity_required }))
+        // Whether the widget has a knowledge base to ask for.
+        let articles = !self
+            .articles(&super::articles::Language::Default)?
+            .is_empty();
+        Ok(json!({
+            "config": config,
+            "online": online,
+            "identity_required": identity_required,
+            "articles": articles,
+        }))
     }
 
     /// Identifies the visitor behind `token` as the host site's user `id`.

@@ -1,6 +1,7 @@
 //! Integration tests: every one starts the real binary (see harness.rs).
 
 mod api;
+mod assets;
 mod attachments_scope;
 mod bad_input;
 mod cli;
