@@ -3,6 +3,7 @@
 
 import { emojiPicker } from "../shared/emoji.js";
 import { formatInto, plainText } from "../shared/format.js";
+import { createOutbox } from "../shared/outbox.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -214,7 +215,7 @@ async function open(id) {
   for (const m of r.messages) addMessage(m);
   renderRating(r.conversation, r.messages);
   // Replies still queued for this conversation, after its history.
-  for (const q of outbox) if (q.conv === id) { q.li = null; drawQueued(q); }
+  for (const q of outbox.items) if (q.conv === id) { q.li = null; drawQueued(q); }
   renderContact(r.user);
   renderList();
   markRead();
@@ -275,7 +276,7 @@ function preview(m) {
 function addMessage(m) {
   if (document.querySelector(`#messages [data-id="${Number(m.id)}"]`)) return;
   // One of ours that was queued: it takes the place of its "sending" bubble.
-  const queued = m.client_id ? outbox.find((q) => q.client_id === m.client_id && q.conv === m.conversation_id) : null;
+  const queued = m.client_id ? outbox.items.find((q) => q.client_id === m.client_id && q.conv === m.conversation_id) : null;
   const c = state.conversations.get(state.current);
   const staff = c && m.user_id !== c.user_id;
   const li = el("li", "msg" + (staff ? " staff" : "") + (m.private ? " private" : ""));
@@ -307,13 +308,15 @@ function addMessage(m) {
 
 // ------------------------------------------------------------------ outbox
 
-/** Replies not yet accepted by the server, oldest first, each with its own
- * `client_id`: a retry of one that did arrive gets it back, never a double. */
-const outbox = [];
-
-function clientId() {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((x) => x.toString(16).padStart(2, "0")).join("");
-}
+/** Replies not yet accepted by the server (`shared/outbox.js`). */
+const outbox = createOutbox({
+  send: async (q) => {
+    const r = await api("POST", `/conversations/${q.conv}/messages`, { ...q.message, client_id: q.client_id });
+    if (q.conv === state.current) addMessage(r.message);
+    if (q.li) { q.li.remove(); q.li = null; }
+  },
+  draw: drawQueued,
+});
 
 /** A queued reply's bubble (in its conversation, when open): "sending…",
  * or "not sent" with a retry button. */
@@ -327,7 +330,7 @@ function drawQueued(q) {
   if (q.failed) {
     const retry = el("button", "retry", "Retry");
     retry.type = "button";
-    retry.addEventListener("click", () => { q.failed = false; q.error = ""; q.tries = 0; drawQueued(q); flush(); });
+    retry.addEventListener("click", () => outbox.retry(q));
     li.append(retry);
   }
   if (q.li && q.li.isConnected) q.li.replaceWith(li); else $("messages").append(li);
@@ -336,49 +339,8 @@ function drawQueued(q) {
 }
 
 function enqueue(conv, message) {
-  const q = { client_id: clientId(), conv, message, failed: false, sent: false, error: "", tries: 0, li: null };
-  outbox.push(q);
-  drawQueued(q);
-  flush();
+  outbox.add({ conv, message });
 }
-
-let flushing = false;
-let flushTimer = 0;
-/** Sends the queue in order, one at a time; waits out a dead connection. */
-async function flush() {
-  if (flushing) return;
-  flushing = true;
-  clearTimeout(flushTimer);
-  try {
-    for (;;) {
-      const q = outbox.find((x) => !x.failed);
-      if (!q) break;
-      // Seen arriving by the event stream: nothing left to send.
-      if (q.sent) { outbox.splice(outbox.indexOf(q), 1); continue; }
-      try {
-        const r = await api("POST", `/conversations/${q.conv}/messages`, { ...q.message, client_id: q.client_id });
-        outbox.splice(outbox.indexOf(q), 1);
-        if (q.conv === state.current) addMessage(r.message);
-        if (q.li) { q.li.remove(); q.li = null; }
-      } catch (err) {
-        if (q.sent) continue;
-        q.tries += 1;
-        // The network, or an overloaded or restarting server: again later.
-        const transient = !(err instanceof ApiError) || err.status === 408 || err.status === 429 || err.status >= 500;
-        if (transient && (!(err instanceof ApiError) || q.tries < 5)) {
-          flushTimer = setTimeout(flush, Math.min(1000 * 2 ** q.tries, 30000));
-          break;
-        }
-        q.failed = true;
-        q.error = err.message;
-        drawQueued(q);
-      }
-    }
-  } finally {
-    flushing = false;
-  }
-}
-window.addEventListener("online", () => { for (const q of outbox) q.tries = 0; flush(); });
 
 async function renderHistory(u) {
   const ul = $("contact-history");

@@ -6,6 +6,7 @@
 
 import { emojiPicker } from "../shared/emoji.js";
 import { formatInto } from "../shared/format.js";
+import { createOutbox } from "../shared/outbox.js";
 import { strings, isRtl } from "./i18n.js";
 import { setupHelp } from "./help.js";
 import { setupAutomations } from "./automations.js";
@@ -343,7 +344,7 @@ function addMessage(m) {
   if (!m || state.seen.has(m.id) || m.private) return;
   state.seen.add(m.id);
   // One of ours that was queued: it takes the place of its "sending" bubble.
-  const queued = m.client_id ? outbox.find((q) => q.client_id === m.client_id) : null;
+  const queued = m.client_id ? outbox.items.find((q) => q.client_id === m.client_id) : null;
   for (const g of document.querySelectorAll(".greeting")) g.remove();
   const mine = state.me && m.user_id === state.me.id;
   const li = document.createElement("li");
@@ -375,15 +376,12 @@ function addMessage(m) {
 
 // ------------------------------------------------------------------ outbox
 
-/** Messages not yet accepted by the server, oldest first. Each has an id
- * of its own (`client_id`), so a retry of one that did arrive (the answer
- * got lost) gets the same message back, never a second one. */
-const outbox = [];
-
-function clientId() {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-}
+/** Messages not yet accepted by the server (`shared/outbox.js`). */
+const outbox = createOutbox({
+  send: async (q) => { await sendMessage({ ...q.message, client_id: q.client_id }, q); poll(); },
+  draw: drawQueued,
+  report,
+});
 
 /** A queued message's bubble: "sending", or "not sent" with a retry button. */
 function drawQueued(q) {
@@ -406,7 +404,7 @@ function drawQueued(q) {
     retry.type = "button";
     retry.className = "retry";
     retry.textContent = t.retry;
-    retry.addEventListener("click", () => { q.failed = false; q.error = ""; drawQueued(q); flush(); });
+    retry.addEventListener("click", () => outbox.retry(q));
     wrap.append(retry);
   }
   li.append(wrap);
@@ -416,54 +414,8 @@ function drawQueued(q) {
 }
 
 function enqueue(message) {
-  const q = { client_id: clientId(), message, failed: false, sent: false, error: "", tries: 0, li: null };
-  outbox.push(q);
-  drawQueued(q);
-  flush();
+  outbox.add({ message });
 }
-
-/** Whether an error is worth waiting out (the network, an overloaded or
- * restarting server) rather than showing the message as not sent. */
-function transient(err) {
-  return !(err instanceof ApiError) || err.status === 408 || err.status === 429 || err.status >= 500;
-}
-
-let flushing = false;
-let flushTimer = 0;
-/** Sends the queue in order, one at a time; waits out a dead connection. */
-async function flush() {
-  if (flushing) return;
-  flushing = true;
-  clearTimeout(flushTimer);
-  try {
-    for (;;) {
-      const q = outbox.find((x) => !x.failed);
-      if (!q) break;
-      // Seen arriving by the event stream: nothing left to send.
-      if (q.sent) { outbox.splice(outbox.indexOf(q), 1); continue; }
-      try {
-        await sendMessage({ ...q.message, client_id: q.client_id }, q);
-        outbox.splice(outbox.indexOf(q), 1);
-        poll();
-      } catch (err) {
-        report(err);
-        if (q.sent) continue;
-        q.tries += 1;
-        if (transient(err) && (!(err instanceof ApiError) || q.tries < 5)) {
-          // Again when the browser is back online, or after a while.
-          flushTimer = setTimeout(flush, Math.min(1000 * 2 ** q.tries, 30000));
-          break;
-        }
-        q.failed = true;
-        q.error = err instanceof ApiError ? err.message : "";
-        drawQueued(q);
-      }
-    }
-  } finally {
-    flushing = false;
-  }
-}
-window.addEventListener("online", () => { for (const q of outbox) q.tries = 0; flush(); });
 
 function attachment(a) {
   const link = document.createElement("a");
