@@ -57,7 +57,9 @@ pub fn check_short_id(id: &str) -> Result<String> {
     Ok(id.to_string())
 }
 
-fn check_language(code: &str) -> Result<()> {
+/// A language code as clients send it (`fr`, `pt-BR`): 2 to 10 letters,
+/// digits, `-` or `_`.
+pub(super) fn check_language(code: &str) -> Result<()> {
     let ok = (2..=10).contains(&code.len())
         && code
             .chars()

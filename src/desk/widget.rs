@@ -65,19 +65,6 @@ pub const TEXT_KEYS: &[&str] = &[
     "prechat_message",
 ];
 
-/// A language code as the widget sends it (`fr`, `pt-BR`): 2 to 10
-/// letters, digits, `-` or `_`.
-fn language_code(code: &str) -> Result<()> {
-    let ok = (2..=10).contains(&code.len())
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !ok {
-        return Err(error::INVALID_LANGUAGE.with(format!("{code:?} is not a language code")));
-    }
-    Ok(())
-}
-
 /// Checks a `widget.texts` value before it is saved: an object of language
 /// codes, each an object of the keys of `TEXT_KEYS` with string (or null)
 /// values of at most 2,000 characters.
@@ -88,7 +75,7 @@ pub fn check_texts(v: &Value) -> Result<()> {
         ));
     };
     for (lang, texts) in langs {
-        language_code(lang)?;
+        super::articles::check_language(lang)?;
         let Some(texts) = texts.as_object() else {
             return Err(error::INVALID_FIELD.with(format!("widget.texts.{lang} must be an object")));
         };
@@ -150,7 +137,7 @@ impl Desk {
     /// ones.
     pub fn widget_config(&self, lang: Option<&str>) -> Result<Value> {
         if let Some(lang) = lang {
-            language_code(lang)?;
+            super::articles::check_language(lang)?;
         }
         let all = self.store.read(settings::all)?;
         let mut config = Map::new();
