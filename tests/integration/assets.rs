@@ -8,21 +8,7 @@ use std::io::Read;
 
 /// GET `path` with `headers`: status, headers (lower-case), raw body.
 fn get(s: &Server, path: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let mut rb = ureq::http::Request::builder()
-        .method("GET")
-        .uri(s.url(path));
-    for (k, v) in headers {
-        rb = rb.header(*k, *v);
-    }
-    let resp = agent().run(rb.body(()).unwrap()).unwrap();
-    let status = resp.status().as_u16();
-    let hs = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-        .collect();
-    let body = resp.into_body().read_to_vec().unwrap_or_default();
-    (status, hs, body)
+    s.anon().raw_bytes("GET", path, None, headers)
 }
 
 fn gunzip(b: &[u8]) -> Vec<u8> {

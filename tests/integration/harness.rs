@@ -267,6 +267,18 @@ impl Client {
         body: Option<String>,
         headers: &[(&str, &str)],
     ) -> (u16, Vec<(String, String)>, String) {
+        let (status, hs, bytes) = self.raw_bytes(method, path, body, headers);
+        (status, hs, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// `raw`, with the body as bytes (a compressed or binary answer).
+    pub fn raw_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let uri = format!("{}{}", self.base, path);
         let mut rb = ureq::http::Request::builder().method(method).uri(&uri);
         match &self.auth {
@@ -293,8 +305,8 @@ impl Client {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
-        let text = resp.into_body().read_to_string().unwrap_or_default();
-        (status, hs, text)
+        let bytes = resp.into_body().read_to_vec().unwrap_or_default();
+        (status, hs, bytes)
     }
 }
 
