@@ -443,6 +443,7 @@ wireFiles({
   labels: () => FILE_LABELS,
   ready: () => Boolean(state.current),
   start: async (file, onProgress) => {
+    if (!state.current) throw Object.assign(new Error("no conversation"), { cancelled: true });
     // The file goes to the conversation that was open when it was dropped.
     const conv = state.current;
     const up = upload("/api/v1/uploads?name=" + encodeURIComponent(file.name), file,

@@ -150,11 +150,11 @@ function progressRow(file, before, labels, cancel) {
  *   start(file, onProgress) → { done: Promise<attachment>, cancel }
  *   sent(attachment)        → puts it in a message
  *   failed(text)            → shows an error
- *   ready()                 → false while files cannot be sent (no thread)
+ *   ready()                 → false while drops and pastes are not taken
+ *                             (no thread, or a form shown instead of it)
  */
 export function wireFiles({ zone, picker, before, labels, start, sent, failed, ready = () => true }) {
   async function send(file) {
-    if (!ready()) return;
     let up = null;
     const ui = progressRow(file, before(), labels(), () => up && up.cancel());
     try {
@@ -188,6 +188,7 @@ export function wireFiles({ zone, picker, before, labels, start, sent, failed, r
     zone.classList.remove("dropping");
     if (!e.dataTransfer || !e.dataTransfer.files.length) return;
     e.preventDefault();
+    if (!ready()) return;
     sendAll(e.dataTransfer.files);
   });
   zone.addEventListener("paste", (e) => {
@@ -195,6 +196,7 @@ export function wireFiles({ zone, picker, before, labels, start, sent, failed, r
     // Pasted text stays text.
     if (!files.length) return;
     e.preventDefault();
+    if (!ready()) return;
     sendAll(files);
   });
   return { send: sendAll };
