@@ -51,7 +51,7 @@
 
   // Whether the chat fills the screen (a phone) or floats as a card: the
   // frame cannot tell from its own size, so it is told, and again on resize.
-  var lastState = {};
+  var lastState = null;
   var lastSmall = null;
   function small() { return window.innerWidth < 600; }
   function tellSize() {
@@ -59,7 +59,11 @@
     lastSmall = small();
     post({ type: "frontporch:viewport", small: lastSmall });
   }
-  window.addEventListener("resize", function () { tellSize(); place(lastState); });
+  window.addEventListener("resize", function () {
+    if (!ready) return;
+    tellSize();
+    if (lastState) place(lastState);
+  });
 
   function place(state) {
     lastState = state;

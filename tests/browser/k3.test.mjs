@@ -116,6 +116,19 @@ test("widget: a pasted PDF shows as a file card (name as text, size, type); a ca
   await give(frame, "drop", "#messages", [{ name: "fake.png", type: "image/png", text: "not a png at all" }]);
   await frame.waitForSelector(".error-note:text('This type of file cannot be sent.')", { timeout: 20000 });
   assert.equal(await frame.locator(".file-name:text('never.pdf')").count(), 0);
+  // The other refusals, as the server words them by status.
+  const said = {
+    413: "This file is too large.", 429: "Too many uploads right now; try again in a moment.",
+    503: "Too many uploads right now; try again in a moment.", 507: "The server has no room for files right now.",
+  };
+  for (const [status, text] of Object.entries(said)) {
+    const refuse = (route) => route.fulfill({ status: Number(status), contentType: "application/json", body: '{"error":{"code":"x","message":"x"}}' });
+    await ctx.route("**/api/v1/widget/uploads*", refuse);
+    await frame.evaluate(() => document.querySelectorAll(".error-note").forEach((e) => e.remove()));
+    await give(frame, "paste", "#input", [{ ...PDF, name: "refused.pdf" }]);
+    await frame.waitForSelector(`.error-note[role=alert]:text('${text}')`, { timeout: 20000 });
+    await ctx.unroute("**/api/v1/widget/uploads*", refuse);
+  }
   assert.equal(await frame.locator(".msg.mine[data-id]").count(), 1);
   assert.deepEqual(dialogs, []);
   await ctx.close();
