@@ -31,13 +31,27 @@ export function typeLabel(a) {
   return sub.slice(0, 12).toUpperCase();
 }
 
+/** A page with a folded corner (an SVG: no emoji font is needed). */
+function docIcon() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "file-icon");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M6 2.5h8l5 5v14H6zM14 2.5v5h5M9 12.5h7M9 16h7");
+  path.setAttribute("fill", "none");
+  path.setAttribute("stroke", "currentColor");
+  path.setAttribute("stroke-width", "1.8");
+  path.setAttribute("stroke-linejoin", "round");
+  svg.append(path);
+  return svg;
+}
+
 /** Fills `link` (an <a> to the file) with a file card: name, size, type. */
 export function fileCard(link, a, fallbackName) {
   link.classList.add("file-card");
-  const icon = document.createElement("span");
-  icon.className = "file-icon";
-  icon.setAttribute("aria-hidden", "true");
-  icon.textContent = "📄";
+  const icon = docIcon();
   const name = document.createElement("span");
   name.className = "file-name";
   name.textContent = (a && a.name) || fallbackName || "file";

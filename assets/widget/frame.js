@@ -677,7 +677,8 @@ wireFiles({
   },
   sent: (r) => enqueue({ body: "", attachments: [r.attachment] }),
   failed: (text) => note(text),
-  ready: () => !$("composer").hidden && !$("panel").hidden,
+  // Not while a form, the help panel or nothing is shown instead of the chat.
+  ready: () => $("composer").getClientRects().length > 0,
 });
 
 function note(text, kind) {

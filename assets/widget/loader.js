@@ -72,7 +72,8 @@
     style.right = left ? "auto" : "0";
     style.display = state.hidden ? "none" : "block";
     if (state.open) {
-      style.width = small() ? "100%" : "420px";
+      // A 388 px card and room for its shadow.
+      style.width = small() ? "100%" : "428px";
       style.height = small() ? "100%" : "min(720px, 100%)";
     } else if (state.popup) {
       style.width = "min(360px, 100%)";
