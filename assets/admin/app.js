@@ -448,7 +448,8 @@ wireFiles({
     const conv = state.current;
     const up = upload("/api/v1/uploads?name=" + encodeURIComponent(file.name), file,
       { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": state.csrf }, onProgress);
-    return { cancel: up.cancel, done: up.done.then((r) => ({ conv, attachment: r.attachment })) };
+    const done = up.done.then((r) => ({ conv, attachment: r.attachment }), (err) => { if (err.status === 401) showLogin(); throw err; });
+    return { cancel: up.cancel, done };
   },
   sent: (r) => enqueue(r.conv, { body: "", attachments: [r.attachment], private: $("note").checked }),
   failed: (text) => {

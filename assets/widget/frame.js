@@ -673,7 +673,9 @@ wireFiles({
   start: async (file, onProgress) => {
     await ensureVisitor();
     const headers = { Authorization: "Bearer " + state.token, "Content-Type": file.type || "application/octet-stream" };
-    return upload("/api/v1/widget/uploads?name=" + encodeURIComponent(file.name), file, headers, onProgress);
+    const up = upload("/api/v1/widget/uploads?name=" + encodeURIComponent(file.name), file, headers, onProgress);
+    // A token the server no longer knows is forgotten, as api() does.
+    return { cancel: up.cancel, done: up.done.catch((err) => { if (err.status === 401) forgetVisitor(); throw err; }) };
   },
   sent: (r) => enqueue({ body: "", attachments: [r.attachment] }),
   failed: (text) => note(text),
