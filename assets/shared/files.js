@@ -65,9 +65,10 @@ export function fileCard(link, a, fallbackName) {
   return link;
 }
 
-/** Opens `src` full size over the page; Esc, the close button or a click
- * outside the image close it, and focus goes back where it was. */
-export function openLightbox(src, name, labels) {
+/** Opens `src` full size over `over` (the page, or the widget's card); Esc,
+ * the close button or a click outside the image close it, and focus goes
+ * back where it was. */
+export function openLightbox(src, name, labels, over = document.body) {
   const opener = document.activeElement;
   const box = document.createElement("div");
   box.className = "lightbox";
@@ -94,7 +95,8 @@ export function openLightbox(src, name, labels) {
     if (e.key === "Escape") { e.stopPropagation(); e.preventDefault(); done(); }
     else if (e.key === "Tab") { e.preventDefault(); close.focus(); }
   });
-  document.body.append(box);
+  if (over !== document.body) box.classList.add("inside");
+  over.append(box);
   close.focus();
   return { close: done, element: box };
 }

@@ -437,7 +437,7 @@ function attachment(a) {
   }
   link.addEventListener("click", (e) => {
     // Images open over the chat; the lightbox shows what the thumbnail loaded.
-    if (image) { e.preventDefault(); openLightbox(link.querySelector("img").src, a.name, t); return; }
+    if (image) { e.preventDefault(); openLightbox(link.querySelector("img").src, a.name, t, $("panel")); return; }
     if (!expired(link.href)) return;
     e.preventDefault();
     viaToken(a.url).then((u) => {

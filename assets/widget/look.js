@@ -14,6 +14,8 @@ export function showPanel(open, then) {
   const panel = document.getElementById("panel");
   clearTimeout(closing);
   panel.classList.remove("closing");
+  // An image left open does not outlive the chat.
+  if (!open) for (const box of panel.querySelectorAll(".lightbox")) box.remove();
   if (open || matchMedia("(prefers-reduced-motion: reduce)").matches || panel.hidden) {
     panel.hidden = !open;
     then();
