@@ -4,6 +4,7 @@
 import { emojiPicker } from "../shared/emoji.js";
 import { formatInto, plainText } from "../shared/format.js";
 import { createOutbox } from "../shared/outbox.js";
+import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -283,17 +284,19 @@ function addMessage(m) {
   li.dataset.id = m.id;
   const bubble = m.deleted ? el("div", "bubble", "Message deleted") : formatInto(el("div", "bubble"), m.body || "");
   for (const a of m.attachments || []) {
-    const link = el("a", "attachment", "📎 " + (a.name || "file"));
+    const link = fileCard(el("a", "attachment"), a, "file");
     link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
     // Signed links expire (after a day or more); staff read the bare link
     // with their session cookie, so a dead one falls back to it.
     const bare = String(a.url).split("?")[0];
     link.addEventListener("click", () => { if (linkExpired(link.href)) link.href = bare; });
-    if (/^image\/(png|jpeg|gif|webp)$/.test(a.type || "")) {
+    if (isImage(a)) {
       const img = el("img");
       img.src = a.url; img.alt = a.name || "";
       img.addEventListener("error", () => { img.src = bare; }, { once: true });
+      link.classList.remove("file-card");
       link.replaceChildren(img);
+      link.addEventListener("click", (e) => { e.preventDefault(); openLightbox(img.src, a.name, FILE_LABELS); });
     }
     // A new line between the text (or the file before) and this file, not above a file alone.
     if (bubble.textContent || bubble.querySelector("a")) bubble.append(el("br"));
@@ -425,22 +428,36 @@ emojiPicker($("emoji-button"), $("emoji"), $("input"), EMOJI);
 $("sound").checked = localStorage.getItem("frontporch.sound") !== "off";
 $("sound").addEventListener("change", (e) => localStorage.setItem("frontporch.sound", e.target.checked ? "on" : "off"));
 
+// Files: picked, dropped on the thread or pasted into it (shared/files.js).
+const FILE_LABELS = {
+  uploading: "Uploading", cancel: "Cancel", closeImage: "Close image", image: "Image",
+  fileTooLarge: "This file is too large.", fileType: "This type of file cannot be sent.",
+  tooManyUploads: "Too many uploads right now; try again in a moment.", diskFull: "The server's disk is full: files cannot be stored.",
+  uploadFailed: "The file could not be uploaded.", emptyFile: "This file is empty.",
+};
 $("attach").addEventListener("click", () => $("file").click());
-$("file").addEventListener("change", async (e) => {
-  const file = e.target.files[0];
-  e.target.value = "";
-  if (!file || !state.current) return;
-  try {
-    const res = await fetch("/api/v1/uploads?name=" + encodeURIComponent(file.name), {
-      method: "POST", credentials: "same-origin", body: file,
-      headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": state.csrf },
-    });
-    const up = await res.json();
-    if (!res.ok) throw new Error(up.error ? up.error.message : "upload failed");
-    enqueue(state.current, { body: "", attachments: [up.attachment], private: $("note").checked });
-  } catch (err) {
-    alert(err.message);
-  }
+wireFiles({
+  zone: $("thread"),
+  picker: $("file"),
+  before: () => $("composer"),
+  labels: () => FILE_LABELS,
+  ready: () => Boolean(state.current),
+  start: async (file, onProgress) => {
+    if (!state.current) throw Object.assign(new Error("no conversation"), { cancelled: true });
+    // The file goes to the conversation that was open when it was dropped.
+    const conv = state.current;
+    const up = upload("/api/v1/uploads?name=" + encodeURIComponent(file.name), file,
+      { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": state.csrf }, onProgress);
+    const done = up.done.then((r) => ({ conv, attachment: r.attachment }), (err) => { if (err.status === 401) showLogin(); throw err; });
+    return { cancel: up.cancel, done };
+  },
+  sent: (r) => enqueue(r.conv, { body: "", attachments: [r.attachment], private: $("note").checked }),
+  failed: (text) => {
+    const p = el("p", "error upload-error", text);
+    p.setAttribute("role", "alert");
+    $("composer").before(p);
+    setTimeout(() => p.remove(), 8000);
+  },
 });
 
 // Saved replies: "#short" in the reply box suggests them; Enter or Tab inserts.

@@ -7,9 +7,11 @@
 import { emojiPicker } from "../shared/emoji.js";
 import { formatInto } from "../shared/format.js";
 import { createOutbox } from "../shared/outbox.js";
+import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
 import { strings, isRtl } from "./i18n.js";
 import { setupHelp } from "./help.js";
 import { setupAutomations } from "./automations.js";
+import { showPanel, setPhone } from "./look.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -81,6 +83,7 @@ window.addEventListener("message", (e) => {
     hostHandoff();
     applySettings(m.settings || {});
   }
+  if (m.type === "frontporch:viewport") setPhone(Boolean(m.small));
   if (m.type === "frontporch:page") {
     state.page.url = String(m.url || "");
     state.page.referrer = String(m.referrer || "");
@@ -196,7 +199,7 @@ function setLanguage(code) {
   document.documentElement.dir = isRtl(code) ? "rtl" : "ltr";
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t[el.dataset.i18n] || el.textContent;
   for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t[el.dataset.i18nLabel] || el.getAttribute("aria-label"));
-  $("launcher").setAttribute("aria-label", t.open);
+  $("launcher").setAttribute("aria-label", state.open ? t.close : t.open);
   $("close").setAttribute("aria-label", t.close);
   $("input").placeholder = t.placeholder;
   $("input").setAttribute("aria-label", t.message);
@@ -228,9 +231,10 @@ function setOpen(open) {
   if (open) $("popup").hidden = true;
   if (state.open === open) return;
   state.open = open;
-  $("panel").hidden = !open;
+  showPanel(open, layout);
   $("launcher").setAttribute("aria-expanded", String(open));
-  layout();
+  // The launcher stays on screen while open, as the close button.
+  $("launcher").setAttribute("aria-label", open ? t.close : t.open);
   emit(open ? "open" : "close", {});
   if (open) {
     // No visitor yet, so no event stream: ask whether anyone is there now.
@@ -421,7 +425,7 @@ function attachment(a) {
   const link = document.createElement("a");
   link.className = "attachment";
   link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
-  const image = /^image\/(png|jpeg|gif|webp)$/.test(a.type || "");
+  const image = isImage(a);
   if (image) {
     const img = document.createElement("img");
     img.src = a.url; img.alt = a.name || "";
@@ -429,9 +433,11 @@ function attachment(a) {
     img.addEventListener("error", () => viaToken(a.url).then((u) => { img.src = u; }, report), { once: true });
     link.append(img);
   } else {
-    link.textContent = "📎 " + (a.name || t.file);
+    fileCard(link, a, t.file);
   }
   link.addEventListener("click", (e) => {
+    // Images open over the chat; the lightbox shows what the thumbnail loaded.
+    if (image) { e.preventDefault(); openLightbox(link.querySelector("img").src, a.name, t, $("panel")); return; }
     if (!expired(link.href)) return;
     e.preventDefault();
     viaToken(a.url).then((u) => {
@@ -656,20 +662,25 @@ function formValues(form) {
   return out;
 }
 
-// Attachments: upload the file, then send it as a message.
+// Attachments (picked, dropped on the chat or pasted): upload the file,
+// then send it as a message.
 $("attach").addEventListener("click", () => $("file").click());
-$("file").addEventListener("change", async (e) => {
-  const file = e.target.files[0];
-  e.target.value = "";
-  if (!file) return;
-  try {
+wireFiles({
+  zone: $("panel"),
+  picker: $("file"),
+  before: () => $("composer"),
+  labels: () => t,
+  start: async (file, onProgress) => {
     await ensureVisitor();
-    const r = await api("POST", "/widget/uploads?name=" + encodeURIComponent(file.name), file, true, file.type || "application/octet-stream");
-    enqueue({ body: "", attachments: [r.attachment] });
-  } catch (err) {
-    report(err);
-    note(err.message);
-  }
+    const headers = { Authorization: "Bearer " + state.token, "Content-Type": file.type || "application/octet-stream" };
+    const up = upload("/api/v1/widget/uploads?name=" + encodeURIComponent(file.name), file, headers, onProgress);
+    // A token the server no longer knows is forgotten, as api() does.
+    return { cancel: up.cancel, done: up.done.catch((err) => { if (err.status === 401) forgetVisitor(); throw err; }) };
+  },
+  sent: (r) => enqueue({ body: "", attachments: [r.attachment] }),
+  failed: (text) => note(text),
+  // Not while a form, the help panel or nothing is shown instead of the chat.
+  ready: () => $("composer").getClientRects().length > 0,
 });
 
 function note(text, kind) {
@@ -695,7 +706,7 @@ $("input").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("composer").requestSubmit(); }
 });
 $("input").addEventListener("input", () => typing(true));
-$("launcher").addEventListener("click", () => setOpen(true));
+$("launcher").addEventListener("click", () => setOpen(!state.open));
 $("close").addEventListener("click", () => setOpen(false));
 document.addEventListener("keydown", (e) => { if (e.key === "Escape" && state.open) setOpen(false); });
 

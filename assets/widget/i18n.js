@@ -15,6 +15,9 @@ const tables = {
     transcript: "Email me the transcript", good: "Good", bad: "Bad", yes: "Yes", no: "No", emoji: "Emoji",
     attach: "Attach a file", messages: "Messages", dismiss: "Close", file: "file", image: "Image",
     sending: "Sending…", failed: "Not sent", retry: "Retry",
+    uploading: "Uploading", cancel: "Cancel", closeImage: "Close image", fileTooLarge: "This file is too large.",
+    fileType: "This type of file cannot be sent.", tooManyUploads: "Too many uploads right now; try again in a moment.",
+    diskFull: "The server has no room for files right now.", uploadFailed: "The file could not be sent.", emptyFile: "This file is empty.",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -30,6 +33,9 @@ const tables = {
     transcript: "Recevoir la transcription par e-mail", good: "Bien", bad: "Pas bien", yes: "Oui", no: "Non", emoji: "Émoji",
     attach: "Joindre un fichier", messages: "Messages", dismiss: "Fermer", file: "fichier", image: "Image",
     sending: "Envoi…", failed: "Non envoyé", retry: "Réessayer",
+    uploading: "Envoi de", cancel: "Annuler", closeImage: "Fermer l'image", fileTooLarge: "Ce fichier est trop volumineux.",
+    fileType: "Ce type de fichier ne peut pas être envoyé.", tooManyUploads: "Trop d'envois en ce moment ; réessayez dans un instant.",
+    diskFull: "Le serveur n'a plus de place pour les fichiers.", uploadFailed: "Le fichier n'a pas pu être envoyé.", emptyFile: "Ce fichier est vide.",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
@@ -44,6 +50,9 @@ const tables = {
     transcript: "أرسل لي نص المحادثة بالبريد", good: "جيدة", bad: "سيئة", yes: "نعم", no: "لا", emoji: "رموز تعبيرية",
     attach: "أرفق ملفاً", messages: "الرسائل", dismiss: "إغلاق", file: "ملف", image: "صورة",
     sending: "جارٍ الإرسال…", failed: "لم تُرسل", retry: "أعد المحاولة",
+    uploading: "جارٍ رفع", cancel: "إلغاء", closeImage: "أغلق الصورة", fileTooLarge: "هذا الملف كبير جداً.",
+    fileType: "لا يمكن إرسال هذا النوع من الملفات.", tooManyUploads: "عمليات رفع كثيرة الآن؛ حاول بعد قليل.",
+    diskFull: "لا توجد مساحة للملفات على الخادم الآن.", uploadFailed: "تعذّر إرسال الملف.", emptyFile: "هذا الملف فارغ.",
   },
 };
 

@@ -49,15 +49,32 @@
   style.maxHeight = "100%";
   style.maxWidth = "100%";
 
+  // Whether the chat fills the screen (a phone) or floats as a card: the
+  // frame cannot tell from its own size, so it is told, and again on resize.
+  var lastState = null;
+  var lastSmall = null;
+  function small() { return window.innerWidth < 600; }
+  function tellSize() {
+    if (small() === lastSmall) return;
+    lastSmall = small();
+    post({ type: "frontporch:viewport", small: lastSmall });
+  }
+  window.addEventListener("resize", function () {
+    if (!ready) return;
+    tellSize();
+    if (lastState) place(lastState);
+  });
+
   function place(state) {
+    lastState = state;
     var left = state.position === "left";
     style.left = left ? "0" : "auto";
     style.right = left ? "auto" : "0";
     style.display = state.hidden ? "none" : "block";
     if (state.open) {
-      var small = window.innerWidth < 600;
-      style.width = small ? "100%" : "420px";
-      style.height = small ? "100%" : "min(720px, 100%)";
+      // A 388 px card and room for its shadow.
+      style.width = small() ? "100%" : "428px";
+      style.height = small() ? "100%" : "min(720px, 100%)";
     } else if (state.popup) {
       style.width = "min(360px, 100%)";
       style.height = "300px";
@@ -89,6 +106,7 @@
       // browser blocks storage for third-party frames, it keeps it here.
       post({ type: "frontporch:settings", settings: settings, stored: hostStore.get() });
       outbox.splice(0).forEach(post);
+      tellSize();
       page();
       emit("ready", {});
     } else if (type === "store") {
