@@ -15,6 +15,8 @@ const tables = {
     transcript: "Email me the transcript", good: "Good", bad: "Bad", yes: "Yes", no: "No", emoji: "Emoji",
     attach: "Attach a file", messages: "Messages", dismiss: "Close", file: "file", image: "Image",
     sending: "Sending…", failed: "Not sent", retry: "Retry",
+    replyMinutes: "Typically replies in a few minutes", replyHour: "Typically replies in under an hour",
+    replyHours: "Typically replies in a few hours", replyDay: "Typically replies in a day",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -30,6 +32,8 @@ const tables = {
     transcript: "Recevoir la transcription par e-mail", good: "Bien", bad: "Pas bien", yes: "Oui", no: "Non", emoji: "Émoji",
     attach: "Joindre un fichier", messages: "Messages", dismiss: "Fermer", file: "fichier", image: "Image",
     sending: "Envoi…", failed: "Non envoyé", retry: "Réessayer",
+    replyMinutes: "Répond généralement en quelques minutes", replyHour: "Répond généralement en moins d'une heure",
+    replyHours: "Répond généralement en quelques heures", replyDay: "Répond généralement en un jour",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
@@ -44,6 +48,8 @@ const tables = {
     transcript: "أرسل لي نص المحادثة بالبريد", good: "جيدة", bad: "سيئة", yes: "نعم", no: "لا", emoji: "رموز تعبيرية",
     attach: "أرفق ملفاً", messages: "الرسائل", dismiss: "إغلاق", file: "ملف", image: "صورة",
     sending: "جارٍ الإرسال…", failed: "لم تُرسل", retry: "أعد المحاولة",
+    replyMinutes: "يرد عادةً خلال بضع دقائق", replyHour: "يرد عادةً خلال أقل من ساعة",
+    replyHours: "يرد عادةً خلال بضع ساعات", replyDay: "يرد عادةً خلال يوم",
   },
 };
 
