@@ -283,7 +283,7 @@ function addMessage(m) {
   const staff = c && m.user_id !== c.user_id;
   const li = el("li", "msg" + (staff ? " staff" : "") + (m.private ? " private" : ""));
   li.dataset.id = m.id;
-  if (m.sender) li.append(avatarNode(m.sender));
+  if (m.sender) li.append(avatarNode({ ...m.sender, name: displayName(m.sender) }));
   const bubble = m.deleted ? el("div", "bubble", "Message deleted") : formatInto(el("div", "bubble"), m.body || "");
   for (const a of m.attachments || []) {
     const link = el("a", "attachment", "📎 " + (a.name || "file"));

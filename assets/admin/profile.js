@@ -64,7 +64,9 @@ function open({ api, csrf, me, saved, button }) {
   const dialog = el("dialog", { class: "profile", "aria-label": "Your profile" }, form);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const body = { first_name: first.value, last_name: last.value, color: color.value };
+    const body = { first_name: first.value, last_name: last.value };
+    // The colour only once picked: until then it stays the one derived from the id.
+    if (color.value !== draft.color) body.color = color.value;
     if (draft.changed) body.avatar = draft.avatar;
     try {
       const r = await api("PATCH", "/me", body);
