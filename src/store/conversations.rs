@@ -347,8 +347,11 @@ pub fn first_response_times(conn: &Connection, since: i64, limit: i64) -> Result
                     AND u.user_type IN ('agent','admin')
                   ORDER BY r.id LIMIT 1) - m.created_at AS waited
            FROM recent JOIN messages m ON m.id = recent.asked
-          WHERE m.created_at >= ?1 AND waited IS NOT NULL",
+          WHERE m.created_at >= ?1",
     )?;
-    let rows = st.query_map(params![since, limit], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    // Unanswered ones come back null (filtered here: in SQL the reply
+    // subquery would run twice).
+    let rows = st.query_map(params![since, limit], |r| r.get::<_, Option<i64>>(0))?;
+    let waits: Vec<Option<i64>> = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(waits.into_iter().flatten().collect())
 }
