@@ -154,6 +154,7 @@ catalogue! {
     INVALID_ATTACHMENT: BadRequest, "invalid_attachment",
         "attachment url must be http(s) or a path on this server";
     INVALID_AVATAR: BadRequest, "invalid_avatar", "that links to a file that is not yours";
+    INVALID_COLOR: BadRequest, "invalid_color", "color must be #rrggbb";
     DELETED: Conflict, "deleted", "the message was deleted";
 
     // Uploads

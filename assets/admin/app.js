@@ -6,6 +6,8 @@ import { formatInto, plainText } from "../shared/format.js";
 import { createOutbox } from "../shared/outbox.js";
 import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
+import { setupProfile } from "./profile.js";
+import { avatarNode } from "../shared/avatar.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -282,6 +284,7 @@ function addMessage(m) {
   const staff = c && m.user_id !== c.user_id;
   const li = el("li", "msg" + (staff ? " staff" : "") + (m.private ? " private" : ""));
   li.dataset.id = m.id;
+  if (m.sender) li.append(avatarNode({ ...m.sender, name: displayName(m.sender) }));
   const bubble = m.deleted ? el("div", "bubble", "Message deleted") : formatInto(el("div", "bubble"), m.body || "");
   for (const a of m.attachments || []) {
     const link = fileCard(el("a", "attachment"), a, "file");
@@ -636,6 +639,8 @@ async function boot() {
   if (me.csrf_token) state.csrf = me.csrf_token;
   $("me").textContent = displayName(me.user);
   $("presence").checked = me.user.online;
+  setupProfile({ button: $("profile-button"), api, csrf: () => state.csrf, me: () => state.me,
+    saved: (u) => { state.me = u; $("me").textContent = displayName(u); } });
   $("presence-label").textContent = me.user.online ? "Online" : "Away";
   $("login").hidden = true;
   $("app").hidden = false;

@@ -12,6 +12,8 @@ import { strings, isRtl } from "./i18n.js";
 import { setupHelp } from "./help.js";
 import { setupAutomations } from "./automations.js";
 import { showPanel, setPhone } from "./look.js";
+import { drawTeam, replyText } from "./team.js";
+import { avatarNode } from "../shared/avatar.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -50,6 +52,8 @@ const state = {
   seen: new Set(),
   lang: "en",
   settings: {},
+  // Who answers and how soon (widget config; `team.js`).
+  team: { agents: [], reply: null },
   // The host page, as the loader reports it (automations' conditions).
   page: { url: embedded ? "" : location.href, referrer: embedded ? "" : document.referrer, scroll: 0, since: Date.now() },
 };
@@ -295,7 +299,8 @@ function available() {
 function render() {
   const c = state.config;
   $("title").textContent = c.title || t.title;
-  $("subtitle").textContent = available() ? (c.subtitle || t.online) : (c.away_message || t.away);
+  $("subtitle").textContent = available() ? (c.subtitle || replyText(t, state.team.reply) || t.online) : (c.away_message || t.away);
+  drawTeam($("team"), state.team.agents);
   if (c.logo) { $("logo").src = c.logo; $("logo").hidden = false; }
   const talking = Boolean(state.conversation);
   $("transcript").hidden = !talking;
@@ -355,11 +360,7 @@ function addMessage(m) {
   li.className = "msg" + (mine ? " mine" : "");
   li.dataset.id = m.id;
   if (!mine) {
-    const av = m.sender && m.sender.avatar && /^https?:\/\//.test(m.sender.avatar) ? document.createElement("img") : document.createElement("span");
-    av.className = "avatar";
-    if (av.tagName === "IMG") { av.src = m.sender.avatar; av.alt = ""; }
-    else av.textContent = ((m.sender && m.sender.name) || "?").slice(0, 1).toUpperCase();
-    li.append(av);
+    li.append(avatarNode(m.sender));
   }
   const wrap = document.createElement("div");
   const bubble = document.createElement("div");
@@ -791,6 +792,7 @@ async function start() {
     state.config = cfg.config || {};
     state.online = Boolean(cfg.online);
     state.articles = cfg.articles !== false;
+    state.team = { agents: cfg.agents || [], reply: cfg.reply_time || null };
     const root = document.documentElement.style;
     if (state.config.color) root.setProperty("--accent", state.config.color);
     if (state.config.language && !state.settings.language) setLanguage(state.config.language);

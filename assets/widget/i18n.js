@@ -18,6 +18,8 @@ const tables = {
     uploading: "Uploading", cancel: "Cancel", closeImage: "Close image", fileTooLarge: "This file is too large.",
     fileType: "This type of file cannot be sent.", tooManyUploads: "Too many uploads right now; try again in a moment.",
     diskFull: "The server has no room for files right now.", uploadFailed: "The file could not be sent.", emptyFile: "This file is empty.",
+    replyMinutes: "Typically replies in a few minutes", replyHour: "Typically replies in under an hour",
+    replyHours: "Typically replies in a few hours", replyDay: "Typically replies in a day",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -36,6 +38,8 @@ const tables = {
     uploading: "Envoi de", cancel: "Annuler", closeImage: "Fermer l'image", fileTooLarge: "Ce fichier est trop volumineux.",
     fileType: "Ce type de fichier ne peut pas être envoyé.", tooManyUploads: "Trop d'envois en ce moment ; réessayez dans un instant.",
     diskFull: "Le serveur n'a plus de place pour les fichiers.", uploadFailed: "Le fichier n'a pas pu être envoyé.", emptyFile: "Ce fichier est vide.",
+    replyMinutes: "Répond généralement en quelques minutes", replyHour: "Répond généralement en moins d'une heure",
+    replyHours: "Répond généralement en quelques heures", replyDay: "Répond généralement en un jour",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
@@ -53,6 +57,8 @@ const tables = {
     uploading: "جارٍ رفع", cancel: "إلغاء", closeImage: "أغلق الصورة", fileTooLarge: "هذا الملف كبير جداً.",
     fileType: "لا يمكن إرسال هذا النوع من الملفات.", tooManyUploads: "عمليات رفع كثيرة الآن؛ حاول بعد قليل.",
     diskFull: "لا توجد مساحة للملفات على الخادم الآن.", uploadFailed: "تعذّر إرسال الملف.", emptyFile: "هذا الملف فارغ.",
+    replyMinutes: "يرد عادةً خلال بضع دقائق", replyHour: "يرد عادةً خلال أقل من ساعة",
+    replyHours: "يرد عادةً خلال بضع ساعات", replyDay: "يرد عادةً خلال يوم",
   },
 };
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod automations;
 pub mod ops;
 pub mod pages;
+pub mod profile;
 pub mod rest;
 pub mod support_board;
 pub mod widget;
@@ -86,6 +87,7 @@ static TABLES: &[&[Route]] = &[
     articles::ROUTES,
     automations::ROUTES,
     widget::ROUTES,
+    profile::ROUTES,
 ];
 
 /// Every route, in table order.

@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod messages;
 pub mod reports;
 pub mod settings;
+pub mod team;
 pub mod text;
 pub mod uploads;
 pub mod users;

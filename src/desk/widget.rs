@@ -180,6 +180,9 @@ impl Desk {
             "online": online,
             "identity_required": identity_required,
             "articles": articles,
+            // Who answers and how soon (`team.rs`), for the header.
+            "agents": self.widget_team()?,
+            "reply_time": self.reply_time()?,
         }))
     }
 

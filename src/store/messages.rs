@@ -25,6 +25,8 @@ pub struct Message {
     pub sender: Option<(UserType, String, String, Option<String>)>,
     /// The id its sender's client chose (idempotency key), if any.
     pub client_id: Option<String>,
+    /// The colour of the sender's initials avatar (chosen or default).
+    pub sender_color: Option<String>,
 }
 
 impl Message {
@@ -33,6 +35,7 @@ impl Message {
             "id": self.id, "conversation_id": self.conversation_id, "user_id": self.user_id,
             "sender": self.sender.as_ref().map(|(t, f, l, a)| json!({
                 "id": self.user_id, "type": t, "name": format!("{f} {l}").trim(), "avatar": a,
+                "color": self.sender_color,
             })),
             "body": self.body, "attachments": self.attachments, "payload": self.payload,
             "private": self.private, "read": self.read_at.is_some(),
@@ -47,7 +50,7 @@ impl Message {
 
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.user_id, m.body, m.attachments, m.payload, m.private,
         m.read_at, m.created_at, m.edited_at, m.deleted_at, u.user_type, u.first_name, u.last_name, u.profile_image,
-        m.client_id
+        m.client_id, u.avatar_color
     FROM messages m LEFT JOIN users u ON u.id = m.user_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<Message> {
@@ -69,6 +72,13 @@ fn from_row(r: &Row) -> rusqlite::Result<Message> {
             None => None,
         },
         client_id: r.get(15)?,
+        sender_color: match (utype, r.get::<_, Option<i64>>(2)?) {
+            (Some(_), Some(id)) => Some(super::users::avatar_color(
+                id,
+                r.get::<_, Option<String>>(16)?.as_deref(),
+            )),
+            _ => None,
+        },
     })
 }
 
@@ -122,6 +132,7 @@ pub fn insert(tx: &Tx, m: &NewMessage) -> Result<Message> {
             s.profile_image.clone(),
         )),
         client_id: m.client_id.map(str::to_string),
+        sender_color: Some(s.color()),
     })
 }
 

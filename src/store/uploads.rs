@@ -49,3 +49,11 @@ pub fn visible_to_visitor(conn: &Connection, token: &str, user_id: i64) -> Resul
             r.get(0)
         })?)
 }
+
+/// An upload's type and who sent it (an avatar must be one's own image).
+pub fn type_and_owner(conn: &Connection, token: &str) -> Result<Option<(String, Option<i64>)>> {
+    Ok(conn
+        .prepare_cached("SELECT content_type, user_id FROM uploads WHERE token = ?1")?
+        .query_row([token], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}

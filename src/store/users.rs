@@ -26,6 +26,22 @@ pub struct User {
     pub disabled: bool,
     pub created_at: i64,
     pub last_seen: Option<i64>,
+    /// The colour an agent chose for their initials avatar, if any.
+    pub avatar_color: Option<String>,
+}
+
+/// Colours of initials avatars; a user without a chosen one gets the one
+/// their id picks, so it stays the same everywhere.
+pub const AVATAR_COLORS: &[&str] = &[
+    "#1abc9c", "#2e86de", "#8e44ad", "#e67e22", "#e74c3c", "#16a085", "#2c3e50", "#d35400",
+];
+
+/// The colour of a user's initials avatar: the chosen one or the default.
+pub fn avatar_color(id: i64, chosen: Option<&str>) -> String {
+    match chosen {
+        Some(c) if !c.is_empty() => c.to_string(),
+        _ => AVATAR_COLORS[id.rem_euclid(AVATAR_COLORS.len() as i64) as usize].to_string(),
+    }
 }
 
 impl User {
@@ -37,6 +53,9 @@ impl User {
             .trim()
             .to_string()
     }
+    pub fn color(&self) -> String {
+        avatar_color(self.id, self.avatar_color.as_deref())
+    }
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id, "type": self.user_type, "first_name": self.first_name,
@@ -47,6 +66,7 @@ impl User {
             "online": self.online, "disabled": self.disabled,
             "created_at": crate::util::rfc3339(self.created_at),
             "last_seen": self.last_seen.map(crate::util::rfc3339),
+            "color": self.color(),
         })
     }
     /// What a visitor may learn about someone in their conversation.
@@ -54,6 +74,7 @@ impl User {
         json!({
             "id": self.id, "type": self.user_type, "name": self.name(),
             "first_name": self.first_name, "avatar": self.profile_image,
+            "color": self.color(),
         })
     }
 }
@@ -79,7 +100,7 @@ pub struct UserFields {
 
 const COLS: &str =
     "id, user_type, first_name, last_name, email, phone, profile_image, language, department_id, \
-                    custom, current_url, external_id, online, disabled, created_at, last_seen";
+                    custom, current_url, external_id, online, disabled, created_at, last_seen, avatar_color";
 
 pub fn from_row(r: &Row) -> rusqlite::Result<User> {
     Ok(User {
@@ -99,6 +120,7 @@ pub fn from_row(r: &Row) -> rusqlite::Result<User> {
         disabled: r.get(13)?,
         created_at: r.get(14)?,
         last_seen: r.get(15)?,
+        avatar_color: r.get(16)?,
     })
 }
 
@@ -205,7 +227,7 @@ pub fn by_email(conn: &Connection, email: &str) -> Result<Option<(User, Option<S
         .prepare_cached(&format!(
             "SELECT {COLS}, password_hash FROM users WHERE email = ?1"
         ))?
-        .query_row([email], |r| Ok((from_row(r)?, r.get(16)?)))
+        .query_row([email], |r| Ok((from_row(r)?, r.get(17)?)))
         .optional()?)
 }
 
@@ -266,6 +288,38 @@ pub fn online_staff(conn: &Connection) -> Result<Vec<User>> {
         "SELECT {COLS} FROM users WHERE user_type IN ('agent','admin') AND online = 1 AND disabled = 0 ORDER BY id"
     ))?;
     let rows = st.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// An agent's own profile: name, avatar (`Some("")` removes it), colour
+/// (`Some("")` back to the default). `None` leaves a field as it is.
+pub fn set_profile(
+    tx: &Tx,
+    id: i64,
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    avatar: Option<&str>,
+    color: Option<&str>,
+) -> Result<User> {
+    tx.conn
+        .prepare_cached(
+            "UPDATE users SET first_name = coalesce(?2, first_name), last_name = coalesce(?3, last_name),
+                profile_image = CASE WHEN ?4 IS NULL THEN profile_image WHEN ?4 = '' THEN NULL ELSE ?4 END,
+                avatar_color = CASE WHEN ?5 IS NULL THEN avatar_color WHEN ?5 = '' THEN NULL ELSE ?5 END
+             WHERE id = ?1",
+        )?
+        .execute(params![id, first_name, last_name, avatar, color])?;
+    get(tx.conn, id)
+}
+
+/// Who answers, for the widget header: enabled agents and admins, those
+/// online first, at most `limit`.
+pub fn team(conn: &Connection, limit: i64) -> Result<Vec<User>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM users WHERE user_type IN ('agent','admin') AND disabled = 0
+         ORDER BY online DESC, id LIMIT ?1"
+    ))?;
+    let rows = st.query_map([limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

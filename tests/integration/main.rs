@@ -1,5 +1,6 @@
 //! Integration tests: every one starts the real binary (see harness.rs).
 
+mod agent_profile;
 mod api;
 mod assets;
 mod attachments_scope;
