@@ -163,6 +163,11 @@ impl Desk {
             if let Some(first) = prepared.repeat(tx, conv.id, conv.user_id)? {
                 return Ok((first, false));
             }
+            // The widget shows a closed conversation as closed, with a button
+            // for a new one; writing into it would silently reopen it.
+            if visitor.is_some() && conv.status.is_closed() {
+                return Err(error::CONVERSATION_CLOSED.err());
+            }
             Ok((insert_message(tx, &conv, actor_id, staff, prepared)?, true))
         })
     }
@@ -330,6 +335,32 @@ impl Desk {
             if !ids.is_empty() {
                 tx.emit("message.read", Some(conversation_id), Some(uid), Audience::Everyone,
                     json!({ "message_ids": ids, "by": if staff { "staff" } else { "visitor" }, "user_id": uid }))?;
+            }
+            Ok(ids)
+        })
+    }
+
+    /// Acknowledges that the actor's client received the other side's
+    /// messages up to `up_to` ("delivered"; read implies delivered).
+    pub fn mark_delivered(
+        &self,
+        actor: &Actor,
+        conversation_id: i64,
+        up_to: i64,
+    ) -> Result<Vec<i64>> {
+        self.conversation(actor, conversation_id)?;
+        let (staff, uid) = (actor.is_staff(), actor.user_id);
+        self.store.write(move |tx| {
+            let ids = messages::mark_delivered(tx, conversation_id, up_to, staff)?;
+            if !ids.is_empty() {
+                let by = if staff { "staff" } else { "visitor" };
+                tx.emit(
+                    "message.delivered",
+                    Some(conversation_id),
+                    Some(uid),
+                    Audience::Everyone,
+                    json!({ "message_ids": ids, "by": by, "user_id": uid }),
+                )?;
             }
             Ok(ids)
         })
