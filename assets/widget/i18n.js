@@ -15,6 +15,9 @@ const tables = {
     transcript: "Email me the transcript", good: "Good", bad: "Bad", yes: "Yes", no: "No", emoji: "Emoji",
     attach: "Attach a file", messages: "Messages", dismiss: "Close", file: "file", image: "Image",
     sending: "Sending…", failed: "Not sent", retry: "Retry",
+    sent: "Sent", delivered: "Delivered", assignedTo: "Assigned to", unassigned: "Unassigned",
+    transferredTo: "Transferred to", closed: "Conversation closed", reopened: "Conversation reopened",
+    rated: "Rated", newConversation: "Start a new conversation",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -30,6 +33,9 @@ const tables = {
     transcript: "Recevoir la transcription par e-mail", good: "Bien", bad: "Pas bien", yes: "Oui", no: "Non", emoji: "Émoji",
     attach: "Joindre un fichier", messages: "Messages", dismiss: "Fermer", file: "fichier", image: "Image",
     sending: "Envoi…", failed: "Non envoyé", retry: "Réessayer",
+    sent: "Envoyé", delivered: "Distribué", assignedTo: "Attribuée à", unassigned: "Non attribuée",
+    transferredTo: "Transférée à", closed: "Conversation fermée", reopened: "Conversation rouverte",
+    rated: "Évaluée", newConversation: "Commencer une nouvelle conversation",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
@@ -44,6 +50,9 @@ const tables = {
     transcript: "أرسل لي نص المحادثة بالبريد", good: "جيدة", bad: "سيئة", yes: "نعم", no: "لا", emoji: "رموز تعبيرية",
     attach: "أرفق ملفاً", messages: "الرسائل", dismiss: "إغلاق", file: "ملف", image: "صورة",
     sending: "جارٍ الإرسال…", failed: "لم تُرسل", retry: "أعد المحاولة",
+    sent: "أُرسلت", delivered: "وصلت", assignedTo: "أُسندت إلى", unassigned: "غير مُسندة",
+    transferredTo: "حُوّلت إلى", closed: "أُغلقت المحادثة", reopened: "أُعيد فتح المحادثة",
+    rated: "قُيّمت", newConversation: "ابدأ محادثة جديدة",
   },
 };
 

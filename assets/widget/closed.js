@@ -1,0 +1,27 @@
+// After closing: the thread stays readable, ends with a "Conversation
+// closed" divider and a button that starts a new conversation (the server
+// refuses a visitor's message into a closed one).
+
+/** Shows the divider at the end of `list` (once); `onNew` starts afresh. */
+export function showClosed(list, t, onNew) {
+  if (list.querySelector(".closed-divider")) return;
+  const li = document.createElement("li");
+  li.className = "closed-divider";
+  li.setAttribute("role", "note");
+  const text = document.createElement("span");
+  text.textContent = t.closed;
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "primary new-conversation";
+  b.textContent = t.newConversation;
+  b.addEventListener("click", onNew);
+  li.append(text, b);
+  list.append(li);
+}
+
+export function hideClosed(list) {
+  for (const d of list.querySelectorAll(".closed-divider")) d.remove();
+}
+
+/** Archive (3) and trash (4) are closed. */
+export const isClosed = (status) => status === 3 || status === 4;
