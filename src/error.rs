@@ -155,10 +155,6 @@ catalogue! {
         "attachment url must be http(s) or a path on this server";
     INVALID_AVATAR: BadRequest, "invalid_avatar", "that links to a file that is not yours";
     DELETED: Conflict, "deleted", "the message was deleted";
-    /// A visitor writing into an archived or trashed conversation: the
-    /// widget starts a new one instead.
-    CONVERSATION_CLOSED: Conflict, "conversation_closed",
-        "the conversation is closed; start a new one";
 
     // Uploads
     EMPTY_FILE: BadRequest, "empty_file", "the file is empty";

@@ -1,6 +1,9 @@
 // After closing: the thread stays readable, ends with a "Conversation
-// closed" divider and a button that starts a new conversation (the server
-// refuses a visitor's message into a closed one).
+// closed" divider and a button that starts a new conversation, in place of
+// the composer. (The server lets a visitor's message reopen a closed
+// conversation, as Support Board does; the widget does not offer it, so a
+// closed conversation is only reopened by staff, or by a message queued
+// before it closed, which the widget then shows as reopened.)
 
 /** Shows the divider at the end of `list` (once); `onNew` starts afresh. */
 export function showClosed(list, t, onNew) {

@@ -503,13 +503,7 @@ async function sendMessage(message, queued) {
   await ensureVisitor();
   let m;
   if (state.conversation) {
-    try {
-      m = (await api("POST", `/widget/conversations/${state.conversation}/messages`, message)).message;
-    } catch (e) {
-      // Closed meanwhile: show it so; "new conversation", then retry, sends it there.
-      if (e.body && e.body.error && e.body.error.code === "conversation_closed") setClosed(true);
-      throw e;
-    }
+    m = (await api("POST", `/widget/conversations/${state.conversation}/messages`, message)).message;
   } else {
     const r = await api("POST", "/widget/conversations", { message });
     state.conversation = r.conversation.id; store.set("conversation", r.conversation.id);

@@ -163,11 +163,6 @@ impl Desk {
             if let Some(first) = prepared.repeat(tx, conv.id, conv.user_id)? {
                 return Ok((first, false));
             }
-            // The widget shows a closed conversation as closed, with a button
-            // for a new one; writing into it would silently reopen it.
-            if visitor.is_some() && conv.status.is_closed() {
-                return Err(error::CONVERSATION_CLOSED.err());
-            }
             Ok((insert_message(tx, &conv, actor_id, staff, prepared)?, true))
         })
     }
