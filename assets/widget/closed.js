@@ -5,9 +5,10 @@
 // closed conversation is only reopened by staff, or by a message queued
 // before it closed, which the widget then shows as reopened.)
 
-/** Shows the divider at the end of `list` (once); `onNew` starts afresh. */
+/** Shows the divider at the end of `list` (once); `onNew` starts afresh.
+ * Returns its button, or null when it was there already. */
 export function showClosed(list, t, onNew) {
-  if (list.querySelector(".closed-divider")) return;
+  if (list.querySelector(".closed-divider")) return null;
   const li = document.createElement("li");
   li.className = "closed-divider";
   li.setAttribute("role", "note");
@@ -20,6 +21,7 @@ export function showClosed(list, t, onNew) {
   b.addEventListener("click", onNew);
   li.append(text, b);
   list.append(li);
+  return b;
 }
 
 export function hideClosed(list) {

@@ -559,7 +559,12 @@ function timeline(ev) {
 
 function setClosed(closed) {
   state.closed = closed;
-  if (closed) showClosed($("messages"), t, newConversation); else hideClosed($("messages"));
+  // The composer goes: a keyboard user typing there lands on the button.
+  const typing = $("composer").contains(document.activeElement);
+  if (closed) {
+    const b = showClosed($("messages"), t, newConversation);
+    if (b && typing) b.focus();
+  } else hideClosed($("messages"));
   render();
 }
 

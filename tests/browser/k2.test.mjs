@@ -166,7 +166,11 @@ test("timeline lines live and after reload; a closed conversation offers a new o
   await w.page.reload();
   w.frame = await (await w.page.waitForSelector("iframe[title=Chat]")).contentFrame();
   await w.frame.click("#launcher");
-  await w.frame.click(".closed-divider button.new-conversation");
+  // By keyboard: the button, Enter, and the composer is back with the focus.
+  await w.frame.focus(".closed-divider button.new-conversation");
+  await w.page.keyboard.press("Enter");
+  await w.frame.waitForSelector("#composer:not([hidden])");
+  assert.equal(await w.frame.evaluate(() => document.activeElement.id), "input");
   await w.frame.waitForSelector("#messages .bubble:text('Timeline please')", { state: "detached" });
   await say(w.frame, "A fresh start");
   const fresh = await conversationWith("A fresh start");
