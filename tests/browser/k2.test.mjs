@@ -183,3 +183,24 @@ test("timeline lines live and after reload; a closed conversation offers a new o
   await ctx.close();
   site.close();
 });
+
+test("in Arabic: ticks' words, timeline lines and the closed divider, right to left", async () => {
+  const site = await startHostSite(server.base);
+  const ctx = await browser.newContext({ locale: "ar" });
+  const { frame } = await widgetIn(ctx, site);
+  await frame.click("#launcher");
+  assert.equal(await frame.getAttribute("html", "dir"), "rtl");
+  await say(frame, "مرحبا");
+  const t = ticksOf(frame, "مرحبا");
+  assert.equal(await t.getAttribute("aria-label"), "أُرسلت");
+  const cid = await conversationWith("مرحبا");
+  await server.api("PATCH", `/conversations/${cid}`, { status: 3 }, server.token);
+  await frame.locator(".event.timeline", { hasText: "أُغلقت المحادثة" }).waitFor();
+  assert.equal(await frame.textContent(".closed-divider button.new-conversation"), "ابدأ محادثة جديدة");
+  // Mirrored: the visitor's own message sits on the left.
+  const box = await frame.locator(".msg.mine").boundingBox();
+  const list = await frame.locator("#messages").boundingBox();
+  assert.ok(box.x - list.x < list.x + list.width - (box.x + box.width), "own message on the left in RTL");
+  await ctx.close();
+  site.close();
+});
