@@ -5,6 +5,7 @@ import { emojiPicker } from "../shared/emoji.js";
 import { formatInto, plainText } from "../shared/format.js";
 import { createOutbox } from "../shared/outbox.js";
 import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
+import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 import { setupProfile } from "./profile.js";
 import { avatarNode } from "../shared/avatar.js";
@@ -216,7 +217,10 @@ async function open(id) {
   const list = $("messages");
   list.replaceChildren();
   for (const m of r.messages) addMessage(m);
+  for (const ev of r.timeline || []) timeline(ev);
   renderRating(r.conversation, r.messages);
+  const lastVisitor = [...r.messages].reverse().find((m) => m.user_id === r.conversation.user_id);
+  if (lastVisitor) ackDelivered(id, lastVisitor.id);
   // Replies still queued for this conversation, after its history.
   for (const q of outbox.items) if (q.conv === id) { q.li = null; drawQueued(q); }
   renderContact(r.user);
@@ -285,6 +289,7 @@ function addMessage(m) {
   const li = el("li", "msg" + (staff ? " staff" : "") + (m.private ? " private" : ""));
   li.dataset.id = m.id;
   if (m.sender) li.append(avatarNode({ ...m.sender, name: displayName(m.sender) }));
+  li.dataset.at = m.created_at;
   const bubble = m.deleted ? el("div", "bubble", "Message deleted") : formatInto(el("div", "bubble"), m.body || "");
   for (const a of m.attachments || []) {
     const link = fileCard(el("a", "attachment"), a, "file");
@@ -306,10 +311,30 @@ function addMessage(m) {
     bubble.append(link);
   }
   const who = (m.sender && m.sender.name) || "";
-  li.append(bubble, el("div", "meta", [who, fmtTime(m.created_at), m.private ? "internal note" : "", staff && m.read ? "read" : ""].filter(Boolean).join(" · ")));
+  const meta = el("div", "meta", [who, fmtTime(m.created_at), m.private ? "internal note" : ""].filter(Boolean).join(" · "));
+  if (staff && !m.private) meta.append(" ", ticks(tickState(m), TICK_WORDS));
+  li.append(bubble, meta);
   if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else $("messages").append(li);
   if (queued) { queued.li = null; queued.sent = true; }
   $("messages").scrollTop = $("messages").scrollHeight;
+}
+
+const TICK_WORDS = { sent: "sent", delivered: "delivered", read: "read" };
+const TIMELINE_WORDS = { assignedTo: "Assigned to", unassigned: "Unassigned", transferredTo: "Transferred to", closed: "Conversation closed", reopened: "Conversation reopened", rated: "Rated" };
+
+/** A timeline line in the open thread (the rating has its own, renderRating). */
+function timeline(ev) {
+  if (ev.kind === "conversation.rated" || ev.conversation_id !== state.current) return;
+  const li = addTimeline($("messages"), ev, timelineText(ev, TIMELINE_WORDS), fmtTime(ev.created_at));
+  if (li && !li.nextSibling) $("messages").scrollTop = $("messages").scrollHeight;
+}
+
+/** Tells the server this inbox received the contact's messages up to `id`. */
+const delivered = new Map();
+function ackDelivered(conv, id) {
+  if ((delivered.get(conv) || 0) >= id) return;
+  delivered.set(conv, id);
+  api("POST", `/conversations/${conv}/delivered`, { message_id: id }).catch(() => {});
 }
 
 // ------------------------------------------------------------------ outbox
@@ -557,13 +582,14 @@ async function onEvent(ev) {
     state.conversations.delete(ev.conversation_id);
     return renderList();
   }
-  if (ev.kind === "message.read" && d.by === "visitor" && ev.conversation_id === state.current) {
-    for (const id of d.message_ids || []) {
-      const meta = document.querySelector(`#messages .msg.staff[data-id="${Number(id)}"] .meta`);
-      if (meta && !meta.textContent.endsWith("read")) meta.textContent += " · read";
-    }
+  if ((ev.kind === "message.read" || ev.kind === "message.delivered") && d.by === "visitor") {
+    if (ev.conversation_id === state.current) markTicks($("messages"), d.message_ids, ev.kind === "message.read" ? "read" : "delivered", TICK_WORDS);
     return;
   }
+  if (ev.kind === "message.delivered") return;
+  if (ev.kind.startsWith("conversation.")) timeline(ev);
+  const sender = d.message && d.message.sender;
+  if (ev.kind === "message.created" && !d.message.private && sender && !["agent", "admin", "bot"].includes(sender.type)) ackDelivered(ev.conversation_id, d.message.id);
   if (ev.kind === "message.created" && ev.conversation_id === state.current) {
     addMessage(d.message);
     $("typing").hidden = true;

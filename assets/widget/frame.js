@@ -14,6 +14,8 @@ import { setupAutomations } from "./automations.js";
 import { showPanel, setPhone } from "./look.js";
 import { drawTeam, replyText } from "./team.js";
 import { avatarNode } from "../shared/avatar.js";
+import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
+import { showClosed, hideClosed, isClosed } from "./closed.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -48,6 +50,8 @@ const state = {
   open: false,
   hidden: false,
   unread: 0,
+  // The conversation was archived or trashed: no composer, a "new" button.
+  closed: false,
   cursor: null,
   seen: new Set(),
   lang: "en",
@@ -190,6 +194,7 @@ async function reset() {
   if (state.token) await api("DELETE", "/widget/session").catch(() => {});
   forgetVisitor();
   clearMessages();
+  state.closed = false; hideClosed($("messages"));
   state.unread = 0; badge();
   render();
 }
@@ -310,7 +315,7 @@ function render() {
   // "We will reply by email" no longer holds once someone is there.
   if (available()) $("offline-done").hidden = true;
   $("prechat").hidden = !needPrechat;
-  $("composer").hidden = offline || needPrechat;
+  $("composer").hidden = offline || needPrechat || state.closed;
   $("offline-intro").textContent = c.offline_message || t.offlineIntro;
   $("prechat-intro").textContent = c.prechat_message || t.prechatIntro;
   if (needPrechat) buildPrechat();
@@ -359,6 +364,7 @@ function addMessage(m) {
   const li = document.createElement("li");
   li.className = "msg" + (mine ? " mine" : "");
   li.dataset.id = m.id;
+  li.dataset.at = m.created_at;
   if (!mine) {
     li.append(avatarNode(m.sender));
   }
@@ -370,7 +376,8 @@ function addMessage(m) {
   for (const a of m.attachments || []) bubble.append(attachment(a));
   const meta = document.createElement("div");
   meta.className = "meta";
-  meta.textContent = [mine ? "" : (m.sender && m.sender.name) || "", timeText(m.created_at), mine && m.read ? t.read : ""].filter(Boolean).join(" · ");
+  meta.textContent = [mine ? "" : (m.sender && m.sender.name) || "", timeText(m.created_at)].filter(Boolean).join(" · ");
+  if (mine) meta.append(" ", ticks(tickState(m), tickWords()));
   wrap.append(bubble, meta);
   li.append(wrap);
   if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else $("messages").append(li);
@@ -483,6 +490,9 @@ async function loadConversation() {
   try {
     const r = await api("GET", "/widget/conversations/" + state.conversation);
     for (const m of r.messages) addMessage(m);
+    for (const ev of r.timeline || []) timeline(ev);
+    setClosed(isClosed(r.conversation.status));
+    ackDelivered();
     if (r.conversation.status === 3) askRating();
   } catch (e) {
     if (e.status === 404) { state.conversation = null; store.set("conversation", null); } else throw e;
@@ -534,6 +544,48 @@ function markRead() {
   }
 }
 
+/** Tells the server this client received staff's messages ("delivered"). */
+let deliveredUpTo = 0;
+function ackDelivered() {
+  if (!state.conversation) return;
+  const items = [...document.querySelectorAll(".msg:not(.mine)[data-id]")];
+  const last = items.length ? Number(items[items.length - 1].dataset.id) : 0;
+  if (last > deliveredUpTo) {
+    deliveredUpTo = last;
+    api("POST", `/widget/conversations/${state.conversation}/delivered`, { message_id: last }).catch(() => {});
+  }
+}
+
+function tickWords() { return { sent: t.sent, delivered: t.delivered, read: t.read }; }
+
+/** A timeline line (assigned, transferred, closed, reopened) in the thread. */
+function timeline(ev) {
+  if (ev.kind === "conversation.rated") return; // the visitor's own: thanked already
+  if (addTimeline($("messages"), ev, timelineText(ev, t), timeText(ev.created_at))) scrollDown();
+}
+
+function setClosed(closed) {
+  state.closed = closed;
+  // The composer goes: a keyboard user typing there lands on the button.
+  const typing = $("composer").contains(document.activeElement);
+  if (closed) {
+    const b = showClosed($("messages"), t, newConversation);
+    if (b && typing) b.focus();
+  } else hideClosed($("messages"));
+  render();
+}
+
+/** Leaves the closed conversation (it stays on the server, readable by
+ * staff and in transcripts) for a fresh one, opened by the next message. */
+function newConversation() {
+  state.conversation = null; store.set("conversation", null);
+  deliveredUpTo = 0; readUpTo = 0;
+  $("rating").hidden = true;
+  clearMessages();
+  setClosed(false);
+  $("input").focus();
+}
+
 /** A short synthesized chime for a reply while the panel is closed. */
 function chime() {
   if (state.config.sound === false || !window.AudioContext) return;
@@ -572,15 +624,15 @@ function onEvent(e) {
     if (mine === false) {
       $("typing").hidden = true;
       emit("message:received", { id: d.message.id, body: d.message.body, sender: d.message.sender && d.message.sender.name });
+      ackDelivered();
       if (!state.open) { state.unread += 1; badge(); chime(); } else markRead();
     }
   }
+  if (e.conversation_id === state.conversation && e.kind.startsWith("conversation.")) timeline(e);
+  if (e.kind === "conversation.status" && e.conversation_id === state.conversation) setClosed(isClosed(d.status));
   if (e.kind === "conversation.status" && e.conversation_id === state.conversation && d.status === 3) askRating();
-  if (e.kind === "message.read" && d.by === "staff") {
-    for (const id of d.message_ids || []) {
-      const meta = document.querySelector(`.msg.mine[data-id="${Number(id)}"] .meta`);
-      if (meta && !meta.textContent.endsWith(t.read)) meta.textContent += " · " + t.read;
-    }
+  if ((e.kind === "message.read" || e.kind === "message.delivered") && d.by === "staff") {
+    markTicks($("messages"), d.message_ids, e.kind === "message.read" ? "read" : "delivered", tickWords());
   }
 }
 

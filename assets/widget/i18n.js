@@ -20,6 +20,9 @@ const tables = {
     diskFull: "The server has no room for files right now.", uploadFailed: "The file could not be sent.", emptyFile: "This file is empty.",
     replyMinutes: "Typically replies in a few minutes", replyHour: "Typically replies in under an hour",
     replyHours: "Typically replies in a few hours", replyDay: "Typically replies in a day",
+    sent: "Sent", delivered: "Delivered", assignedTo: "Assigned to", unassigned: "Unassigned",
+    transferredTo: "Transferred to", closed: "Conversation closed", reopened: "Conversation reopened",
+    rated: "Rated", newConversation: "Start a new conversation",
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
@@ -40,6 +43,9 @@ const tables = {
     diskFull: "Le serveur n'a plus de place pour les fichiers.", uploadFailed: "Le fichier n'a pas pu être envoyé.", emptyFile: "Ce fichier est vide.",
     replyMinutes: "Répond généralement en quelques minutes", replyHour: "Répond généralement en moins d'une heure",
     replyHours: "Répond généralement en quelques heures", replyDay: "Répond généralement en un jour",
+    sent: "Envoyé", delivered: "Distribué", assignedTo: "Attribuée à", unassigned: "Non attribuée",
+    transferredTo: "Transférée à", closed: "Conversation fermée", reopened: "Conversation rouverte",
+    rated: "Évaluée", newConversation: "Commencer une nouvelle conversation",
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
@@ -59,6 +65,9 @@ const tables = {
     diskFull: "لا توجد مساحة للملفات على الخادم الآن.", uploadFailed: "تعذّر إرسال الملف.", emptyFile: "هذا الملف فارغ.",
     replyMinutes: "يرد عادةً خلال بضع دقائق", replyHour: "يرد عادةً خلال أقل من ساعة",
     replyHours: "يرد عادةً خلال بضع ساعات", replyDay: "يرد عادةً خلال يوم",
+    sent: "أُرسلت", delivered: "وصلت", assignedTo: "أُسندت إلى", unassigned: "غير مُسندة",
+    transferredTo: "حُوّلت إلى", closed: "أُغلقت المحادثة", reopened: "أُعيد فتح المحادثة",
+    rated: "قُيّمت", newConversation: "ابدأ محادثة جديدة",
   },
 };
 

@@ -66,6 +66,12 @@ pub(super) const ROUTES: &[Route] = &[
         delete_message,
     ),
     r("POST", "/api/v1/conversations/{id}/read", Staff, mark_read),
+    r(
+        "POST",
+        "/api/v1/conversations/{id}/delivered",
+        Staff,
+        mark_delivered,
+    ),
     r("POST", "/api/v1/conversations/{id}/typing", Staff, typing),
     r("GET", "/api/v1/search", Staff, search),
     r("POST", "/api/v1/uploads", Staff, upload),
@@ -350,6 +356,7 @@ pub fn get_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> R
         "user": user.to_json(),
         "participants": app.desk.participants(actor, ids[0])?,
         "messages": list(&messages, |m| message_json(app, m)),
+        "timeline": app.desk.timeline(actor, ids[0])?,
     }))
 }
 
@@ -427,6 +434,15 @@ pub struct ReadMark {
 pub fn mark_read(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let r: ReadMark = ctx.json()?;
     let marked = app.desk.mark_read(caller.actor()?, ids[0], r.message_id)?;
+    ok(json!({ "marked": marked }))
+}
+
+/// The caller's client received the other side's messages up to `message_id`.
+pub fn mark_delivered(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let r: ReadMark = ctx.json()?;
+    let marked = app
+        .desk
+        .mark_delivered(caller.actor()?, ids[0], r.message_id)?;
     ok(json!({ "marked": marked }))
 }
 

@@ -77,6 +77,12 @@ pub(super) const ROUTES: &[Route] = &[
     ),
     r(
         "POST",
+        "/api/v1/widget/conversations/{id}/delivered",
+        Visitor,
+        mark_delivered,
+    ),
+    r(
+        "POST",
         "/api/v1/widget/conversations/{id}/typing",
         Visitor,
         typing,
@@ -227,6 +233,7 @@ pub fn conversation(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<
         "conversation": c.visitor_json(),
         "participants": app.desk.participants(actor, ids[0])?.into_iter().map(|u| signed_avatar(app, u)).collect::<Vec<_>>(),
         "messages": messages.iter().map(|m| super::rest::message_json(app, m)).collect::<Vec<Value>>(),
+        "timeline": app.desk.timeline(actor, ids[0])?,
     }))
 }
 
@@ -255,6 +262,12 @@ pub fn mark_read(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<R
     let (actor, _, _) = visitor(caller)?;
     let r: ReadMark = ctx.json()?;
     ok(json!({ "marked": app.desk.mark_read(actor, ids[0], r.message_id)? }))
+}
+
+pub fn mark_delivered(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let (actor, _, _) = visitor(caller)?;
+    let r: ReadMark = ctx.json()?;
+    ok(json!({ "marked": app.desk.mark_delivered(actor, ids[0], r.message_id)? }))
 }
 
 pub fn typing(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {

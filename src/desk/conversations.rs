@@ -66,6 +66,20 @@ impl Desk {
         Ok(c)
     }
 
+    /// The stored events a conversation's thread shows between its messages
+    /// (assigned, department, status, rated), the newest 200, oldest first,
+    /// as the event stream renders them.
+    pub fn timeline(&self, actor: &Actor, id: i64) -> Result<Vec<Value>> {
+        let c = self.conversation(actor, id)?;
+        let events = self
+            .store
+            .read(|conn| crate::store::events::timeline(conn, c.user_id, id, 200))?;
+        Ok(events
+            .iter()
+            .filter_map(|e| serde_json::from_str(&e.json).ok())
+            .collect())
+    }
+
     pub fn create_conversation(
         &self,
         actor: &Actor,
@@ -264,7 +278,8 @@ impl Desk {
                     Some(id),
                     Some(actor_id),
                     Audience::Everyone,
-                    json!({ "agent_id": agent, "previous": before.agent_id }),
+                    json!({ "agent_id": agent, "previous": before.agent_id,
+                        "agent_name": agent.map(|a| users::get(tx.conn, a).map(|u| u.name())).transpose()? }),
                 )?;
             }
             if let Some(dept) = patch.department_id.filter(|d| *d != before.department_id) {
@@ -277,7 +292,9 @@ impl Desk {
                     Some(id),
                     Some(actor_id),
                     Audience::Everyone,
-                    json!({ "department_id": dept, "previous": before.department_id }),
+                    json!({ "department_id": dept, "previous": before.department_id,
+                        "department_name": dept.map(|d| departments::get(tx.conn, d)).transpose()?
+                            .and_then(|d| d.get("name").cloned()) }),
                 )?;
             }
             if let Some(t) = patch.title.filter(|t| *t != before.title) {

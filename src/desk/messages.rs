@@ -335,6 +335,32 @@ impl Desk {
         })
     }
 
+    /// Acknowledges that the actor's client received the other side's
+    /// messages up to `up_to` ("delivered"; read implies delivered).
+    pub fn mark_delivered(
+        &self,
+        actor: &Actor,
+        conversation_id: i64,
+        up_to: i64,
+    ) -> Result<Vec<i64>> {
+        self.conversation(actor, conversation_id)?;
+        let (staff, uid) = (actor.is_staff(), actor.user_id);
+        self.store.write(move |tx| {
+            let ids = messages::mark_delivered(tx, conversation_id, up_to, staff)?;
+            if !ids.is_empty() {
+                let by = if staff { "staff" } else { "visitor" };
+                tx.emit(
+                    "message.delivered",
+                    Some(conversation_id),
+                    Some(uid),
+                    Audience::Everyone,
+                    json!({ "message_ids": ids, "by": by, "user_id": uid }),
+                )?;
+            }
+            Ok(ids)
+        })
+    }
+
     /// Who is typing in a conversation now (said so in the last 6 seconds):
     /// (user id, staff?).
     pub fn typing_now(&self, actor: &Actor, conversation_id: i64) -> Result<Vec<(i64, bool)>> {

@@ -109,6 +109,28 @@ pub fn since_for_visitor(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The kinds a conversation's thread shows as timeline lines.
+pub const TIMELINE_KINDS: &str = "'conversation.assigned', 'conversation.department', \
+     'conversation.status', 'conversation.rated'";
+
+/// The newest `limit` timeline events of a conversation, oldest first
+/// (`visitor_id` is its owner: the events index is by owner).
+pub fn timeline(
+    conn: &Connection,
+    visitor_id: i64,
+    conversation_id: i64,
+    limit: i64,
+) -> Result<Vec<Event>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT * FROM (SELECT {COLS} FROM events
+           WHERE visitor_id = ?1 AND conversation_id = ?2 AND audience = 0
+             AND kind IN ({TIMELINE_KINDS})
+           ORDER BY id DESC LIMIT ?3) ORDER BY id"
+    ))?;
+    let rows = st.query_map(params![visitor_id, conversation_id, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 impl Tx<'_> {
     /// Appends an event (and the outbox rows of the webhooks that want it).
     pub fn emit(

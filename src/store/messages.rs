@@ -18,6 +18,8 @@ pub struct Message {
     pub payload: Value,
     pub private: bool,
     pub read_at: Option<i64>,
+    /// When the other side's client acknowledged receiving it.
+    pub delivered_at: Option<i64>,
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
@@ -40,6 +42,8 @@ impl Message {
             "body": self.body, "attachments": self.attachments, "payload": self.payload,
             "private": self.private, "read": self.read_at.is_some(),
             "read_at": self.read_at.map(crate::util::rfc3339),
+            "delivered": self.delivered_at.is_some(),
+            "delivered_at": self.delivered_at.map(crate::util::rfc3339),
             "created_at": crate::util::rfc3339(self.created_at),
             "edited_at": self.edited_at.map(crate::util::rfc3339),
             "deleted": self.deleted_at.is_some(),
@@ -50,7 +54,7 @@ impl Message {
 
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.user_id, m.body, m.attachments, m.payload, m.private,
         m.read_at, m.created_at, m.edited_at, m.deleted_at, u.user_type, u.first_name, u.last_name, u.profile_image,
-        m.client_id, u.avatar_color
+        m.client_id, u.avatar_color, m.delivered_at
     FROM messages m LEFT JOIN users u ON u.id = m.user_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<Message> {
@@ -79,6 +83,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Message> {
             )),
             _ => None,
         },
+        delivered_at: r.get(17)?,
     })
 }
 
@@ -122,6 +127,7 @@ pub fn insert(tx: &Tx, m: &NewMessage) -> Result<Message> {
         payload: m.payload.clone(),
         private: m.private,
         read_at: None,
+        delivered_at: None,
         created_at: tx.now,
         edited_at: None,
         deleted_at: None,
@@ -213,9 +219,30 @@ pub fn delete(tx: &Tx, id: i64) -> Result<()> {
 /// Returns the ids newly marked.
 pub fn mark_read(tx: &Tx, conversation_id: i64, up_to: i64, by_staff: bool) -> Result<Vec<i64>> {
     let mut st = tx.conn.prepare_cached(
-        "UPDATE messages SET read_at = ?3
+        "UPDATE messages SET read_at = ?3, delivered_at = coalesce(delivered_at, ?3)
          WHERE conversation_id = ?1 AND id <= ?2 AND read_at IS NULL AND deleted_at IS NULL AND private = 0
            AND by_owner = ?4
+         RETURNING id",
+    )?;
+    let rows = st.query_map(params![conversation_id, up_to, tx.now, by_staff], |r| {
+        r.get(0)
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks as delivered the other side's messages up to `up_to` (as
+/// `mark_read` picks them): the recipient's client has received them.
+/// Returns the ids newly marked.
+pub fn mark_delivered(
+    tx: &Tx,
+    conversation_id: i64,
+    up_to: i64,
+    by_staff: bool,
+) -> Result<Vec<i64>> {
+    let mut st = tx.conn.prepare_cached(
+        "UPDATE messages SET delivered_at = ?3
+         WHERE conversation_id = ?1 AND id <= ?2 AND delivered_at IS NULL AND read_at IS NULL
+           AND deleted_at IS NULL AND private = 0 AND by_owner = ?4
          RETURNING id",
     )?;
     let rows = st.query_map(params![conversation_id, up_to, tx.now, by_staff], |r| {

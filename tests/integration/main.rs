@@ -14,6 +14,7 @@ mod http_limits;
 mod idempotency;
 mod input_limits;
 mod litestream;
+mod message_states;
 mod ops;
 mod parsers;
 mod realtime;
