@@ -3,7 +3,7 @@
 const tables = {
   en: {
     title: "Chat with us", open: "Open chat", close: "Close chat", message: "Message", send: "Send",
-    placeholder: "Write a message…", online: "We typically reply in a few minutes",
+    placeholder: "Write a message…", online: "We are online",
     away: "We are away right now — leave a message", greeting: "Hi! How can we help?",
     offlineIntro: "We are not online right now. Leave your email and message and we will get back to you.",
     offlineDone: "Thanks! We will reply by email.", prechatIntro: "Tell us who you are and we will be right with you.",
@@ -26,7 +26,7 @@ const tables = {
   },
   fr: {
     title: "Discutons", open: "Ouvrir le chat", close: "Fermer le chat", message: "Message", send: "Envoyer",
-    placeholder: "Écrivez un message…", online: "Nous répondons en quelques minutes",
+    placeholder: "Écrivez un message…", online: "Nous sommes en ligne",
     away: "Nous sommes absents — laissez un message", greeting: "Bonjour ! Comment pouvons-nous aider ?",
     offlineIntro: "Nous ne sommes pas en ligne. Laissez votre e-mail et votre message, nous vous répondrons.",
     offlineDone: "Merci ! Nous vous répondrons par e-mail.", prechatIntro: "Présentez-vous et nous sommes à vous.",
@@ -49,7 +49,7 @@ const tables = {
   },
   ar: {
     title: "تحدث معنا", open: "افتح الدردشة", close: "أغلق الدردشة", message: "رسالة", send: "إرسال",
-    placeholder: "اكتب رسالة…", online: "نرد عادة خلال دقائق", away: "نحن غير متاحين الآن — اترك رسالة",
+    placeholder: "اكتب رسالة…", online: "نحن متصلون الآن", away: "نحن غير متاحين الآن — اترك رسالة",
     greeting: "مرحباً! كيف يمكننا المساعدة؟", offlineIntro: "لسنا متصلين الآن. اترك بريدك ورسالتك وسنعود إليك.",
     offlineDone: "شكراً! سنرد عبر البريد.", prechatIntro: "عرّفنا بنفسك وسنكون معك حالاً.", start: "ابدأ الدردشة",
     name: "الاسم", email: "البريد الإلكتروني", typing: "يكتب…", agent: "وكيل", read: "مقروءة", deleted: "رسالة محذوفة",

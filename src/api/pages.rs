@@ -355,9 +355,7 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
 }
 
 /// Background colours of generated avatars.
-const AVATAR_COLORS: &[&str] = &[
-    "#1abc9c", "#2e86de", "#8e44ad", "#e67e22", "#e74c3c", "#16a085", "#2c3e50", "#d35400",
-];
+use crate::desk::users::AVATAR_COLORS;
 
 /// Where the generated avatar with these initials lives (Support Board's
 /// `get-avatar`). The picture is drawn from its path, so it needs no storage

@@ -4,6 +4,7 @@ use super::{check_len, Actor, Desk, Role};
 use crate::domain::Sent;
 /// A user's type: the database stores the names (Support Board's).
 pub use crate::domain::UserType;
+pub use crate::domain::AVATAR_COLORS;
 use crate::error::{self, Error, Result};
 use crate::store::events::Audience;
 use crate::store::users;

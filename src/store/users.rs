@@ -2,7 +2,7 @@
 
 use super::json_col;
 use super::tx::Tx;
-use crate::domain::{Sent, UserType};
+use crate::domain::{Sent, UserType, AVATAR_COLORS};
 use crate::error::{self, Error, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Deserialize;
@@ -29,12 +29,6 @@ pub struct User {
     /// The colour an agent chose for their initials avatar, if any.
     pub avatar_color: Option<String>,
 }
-
-/// Colours of initials avatars; a user without a chosen one gets the one
-/// their id picks, so it stays the same everywhere.
-pub const AVATAR_COLORS: &[&str] = &[
-    "#1abc9c", "#2e86de", "#8e44ad", "#e67e22", "#e74c3c", "#16a085", "#2c3e50", "#d35400",
-];
 
 /// The colour of a user's initials avatar: the chosen one or the default.
 pub fn avatar_color(id: i64, chosen: Option<&str>) -> String {

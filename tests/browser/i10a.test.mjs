@@ -86,7 +86,7 @@ test("bug 2: an agent coming online (and going away) reaches an open widget", as
 
   // An agent comes online: the widget says so without a reload.
   await server.presence(true);
-  await frame.waitForFunction(() => document.getElementById("subtitle").textContent === "We typically reply in a few minutes", null, { timeout: 10000 });
+  await frame.waitForFunction(() => document.getElementById("subtitle").textContent === "We are online", null, { timeout: 10000 });
   assert.equal(await frame.isVisible("#offline-done"), false, "no 'we will reply by email' under a live chat");
   assert.equal(await frame.isVisible("#composer"), true);
 
