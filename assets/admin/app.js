@@ -164,6 +164,8 @@ function inTab(c) {
 
 function renderList() {
   const list = $("list");
+  // A keyboard user's place in the list survives the redraw.
+  const focused = list.contains(document.activeElement) && document.activeElement.dataset.id;
   list.replaceChildren();
   const rows = [...state.conversations.values()].filter(inTab).sort((a, b) => (b.updated_at > a.updated_at ? 1 : -1));
   const f = state.filters;
@@ -177,7 +179,7 @@ function renderList() {
     const contact = state.users.get(c.user_id);
     const li = renderRow(c, {
       contact, agent: state.agents.find((a) => a.id === c.agent_id), current: state.current, search: state.search,
-      name: c.title || displayName(contact), preview: preview(c.last_message),
+      name: c.title || displayName(contact), preview: state.search && c.match ? plainText(c.match.body) : preview(c.last_message),
     });
     if (rated(c)) li.lastChild.append(el("span", "rating", ratingText(rated(c))));
     li.addEventListener("click", () => open(c.id));
@@ -186,6 +188,7 @@ function renderList() {
     unread += c.my_unread ?? c.unread ?? 0;
   }
   keepTimesCurrent(list);
+  if (focused) list.querySelector(`li[data-id="${Number(focused)}"]`)?.focus();
   document.title = (unread ? `(${unread}) ` : "") + "Frontporch inbox";
 }
 
@@ -560,7 +563,11 @@ async function patchCurrent(patch) {
   renderList();
 }
 // Moving by keys keeps the focus on the list, so the next key moves on.
-const focusRow = () => document.querySelector('#list li[aria-current="true"]')?.focus();
+function focusRow() {
+  const li = document.querySelector('#list li[aria-current="true"]');
+  li?.focus();
+  return li;
+}
 const go = (id) => open(id).then(focusRow);
 setupKeys({
   next: () => { const ids = listed(); if (ids.length) return go(ids[Math.min(ids.indexOf(state.current) + 1, ids.length - 1)]); },

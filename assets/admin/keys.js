@@ -35,7 +35,7 @@ export function setupKeys(actions) {
     const hit = SHORTCUTS.find(([key, , name]) => name && key === e.key);
     if (!hit || !all[hit[2]]) return;
     e.preventDefault();
-    Promise.resolve(all[hit[2]]()).then((said) => { if (said) announce(said); }, (err) => announce(err.message || String(err)));
+    Promise.resolve(all[hit[2]]()).then((said) => { if (typeof said === "string") announce(said); }, (err) => announce(err.message || String(err)));
   });
 }
 

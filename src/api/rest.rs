@@ -330,6 +330,9 @@ pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> R
     let actor = caller.actor()?;
     let mut convs = app.desk.list_conversations(actor, filter)?;
     app.desk.with_agent_view(actor, &mut convs)?;
+    if let Some(q) = ctx.q("search") {
+        app.desk.with_search_matches(actor, q, &mut convs)?;
+    }
     ok(json!({ "conversations": list(&convs, |c| c.to_json()), "limit": limit, "offset": offset }))
 }
 

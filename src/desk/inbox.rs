@@ -29,4 +29,28 @@ impl Desk {
         }
         Ok(())
     }
+
+    /// Adds, for a staff search, the newest message it matched in each
+    /// conversation, so the row can show (and mark) the words found.
+    pub fn with_search_matches(
+        &self,
+        actor: &Actor,
+        search: &str,
+        convs: &mut [Conversation],
+    ) -> Result<()> {
+        if !actor.is_staff() || search.trim().is_empty() || convs.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = convs.iter().take(MAX_ROWS).map(|c| c.id).collect();
+        let search = search.to_string();
+        let found = self
+            .store
+            .read(move |conn| staff_reads::newest_matches(conn, &search, &ids))?;
+        for (conv, id, body) in found {
+            if let Some(c) = convs.iter_mut().find(|c| c.id == conv) {
+                c.matched = Some((id, body));
+            }
+        }
+        Ok(())
+    }
 }

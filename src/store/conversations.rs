@@ -28,6 +28,8 @@ pub struct Conversation {
     pub unread: i64,
     /// The row as the staff member asking sees it, when the desk added it.
     pub agent_view: Option<super::staff_reads::AgentView>,
+    /// The newest message a staff search matched here: (id, body).
+    pub matched: Option<(i64, String)>,
 }
 
 impl Conversation {
@@ -50,6 +52,9 @@ impl Conversation {
             let since = a.waiting_since.map(crate::util::rfc3339);
             o.insert("waiting_since".into(), since.into());
         }
+        if let (Some((id, body)), Some(o)) = (&self.matched, v.as_object_mut()) {
+            o.insert("match".into(), json!({ "id": id, "body": body }));
+        }
         v
     }
     /// What the conversation's own visitor sees.
@@ -60,6 +65,7 @@ impl Conversation {
             o.remove("unread");
             o.remove("my_unread");
             o.remove("waiting_since");
+            o.remove("match");
         }
         v
     }
@@ -101,6 +107,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
             _ => Vec::new(),
         },
         agent_view: None,
+        matched: None,
     })
 }
 

@@ -77,3 +77,33 @@ pub fn view(conn: &Connection, conversation_id: i64, user_id: i64) -> Result<Age
     }
     Ok(v)
 }
+
+/// The newest message matching the search `input` in each of
+/// `conversations` (id, message id, body), among the 2,000 newest matching
+/// messages: the bound the list's search uses. Notes included (staff only).
+pub fn newest_matches(
+    conn: &Connection,
+    input: &str,
+    conversations: &[i64],
+) -> Result<Vec<(i64, i64, String)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT m.conversation_id, m.id, m.body FROM messages m
+         WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1
+                        ORDER BY rowid DESC LIMIT 2000)
+           AND m.conversation_id IN (SELECT value FROM json_each(?2)) AND m.deleted_at IS NULL
+         ORDER BY m.id DESC",
+    )?;
+    let ids = serde_json::to_string(conversations)?;
+    let query = super::search::fts_query(input);
+    let rows = st.query_map(params![query, ids], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    let mut out: Vec<(i64, i64, String)> = Vec::new();
+    for row in rows {
+        let row = row?;
+        if !out.iter().any(|(c, _, _)| *c == row.0) {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}

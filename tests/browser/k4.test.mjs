@@ -118,6 +118,12 @@ test("search marks the matched words in the row, as text", async () => {
   assert.equal(got.text, "My <b>parcel</b> went to PARCELS & co?");
   assert.deepEqual(got.marks, ["parcel", "PARCEL"]);
   assert.deepEqual(got.elements, ["mark", "mark"], "only <mark> elements: the customer's <b> stays text");
+  // A match in an older message: the row shows that message, marked.
+  const older = await visitorConversation("Olga Older", "the parcel never came", "thanks anyway");
+  await page.fill("#search", "never parcel");
+  await page.waitForSelector(row(older) + " .preview mark");
+  assert.deepEqual(await page.$eval(row(older) + " .preview", (p) => [p.textContent, [...p.querySelectorAll("mark")].map((m) => m.textContent)]),
+    ["the parcel never came", ["parcel", "never"]]);
   // No search, no marks.
   await page.fill("#search", "");
   await until(() => page.$$eval("#list mark", (m) => m.length === 0), "the marks to go");

@@ -85,3 +85,30 @@ fn unread_counts_are_per_agent_and_waiting_time_ends_with_an_answer() {
         "{text}"
     );
 }
+
+#[test]
+fn a_search_answers_the_newest_matching_message_of_each_row() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let (visitor, _) = s.visitor("Pat");
+    let first = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "my parcel is late"}}),
+    );
+    let cid = first["conversation"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/widget/conversations/{cid}/messages");
+    let newer = visitor.post(&path, json!({"body": "the parcel number is 42"}));
+    visitor.post(&path, json!({"body": "thanks"}));
+
+    let list = admin.get("/api/v1/conversations?status=inbox&search=parcel");
+    let found = &list["conversations"][0];
+    assert_eq!(found["id"], cid, "{list}");
+    assert_eq!(found["match"]["id"], newer["message"]["id"], "{found}");
+    assert_eq!(found["match"]["body"], "the parcel number is 42");
+    assert_eq!(found["last_message"]["body"], "thanks");
+    // Without a search, no match.
+    assert!(row(&admin, cid).get("match").is_none());
+    // A visitor's own list never carries one.
+    let mine = visitor.get("/api/v1/widget/conversations?search=parcel");
+    assert!(!mine.to_string().contains("\"match\""), "{mine}");
+}
