@@ -562,6 +562,8 @@ async function patchCurrent(patch) {
   renderHead(r.conversation);
   renderList();
 }
+// The read-only view (minifiedView=3) has no reply box or actions.
+const canAct = () => state.current && minified !== 3;
 // Moving by keys keeps the focus on the list, so the next key moves on.
 function focusRow() {
   const li = document.querySelector('#list li[aria-current="true"]');
@@ -580,15 +582,15 @@ setupKeys({
     if (!next) return "No other unanswered conversation";
     return go(next).then(() => "Unanswered conversation opened");
   },
-  reply: () => { if (state.current) { $("note").checked = false; $("input").focus(); } },
-  note: () => { if (!state.current) return; $("note").checked = true; $("input").focus(); return "Writing an internal note"; },
-  assignMe: () => state.current && patchCurrent({ agent_id: state.me.id }).then(() => "Assigned to you"),
-  archive: () => state.current && state.conversations.get(state.current).status !== 3 && patchCurrent({ status: 3 }).then(() => "Archived"),
+  reply: () => { if (canAct()) { $("note").checked = false; $("input").focus(); } },
+  note: () => { if (!canAct()) return; $("note").checked = true; $("input").focus(); return "Writing an internal note"; },
+  assignMe: () => canAct() && patchCurrent({ agent_id: state.me.id }).then(() => "Assigned to you"),
+  archive: () => canAct() && state.conversations.get(state.current).status !== 3 && patchCurrent({ status: 3 }).then(() => "Archived"),
   search: () => $("search").focus(),
   // Esc in the reply box or search goes back to the list (once no
   // suggestion or emoji list is open: those close first).
   leave: (field) => {
-    if (!$("suggest").hidden || !$("emoji").hidden) return;
+    if (!(field.closest("#composer") || field.id === "search") || !$("suggest").hidden || !$("emoji").hidden) return;
     field.blur();
     if (!focusRow()) $("list").focus();
   },
