@@ -112,3 +112,24 @@ fn a_search_answers_the_newest_matching_message_of_each_row() {
     let mine = visitor.get("/api/v1/widget/conversations?search=parcel");
     assert!(!mine.to_string().contains("\"match\""), "{mine}");
 }
+
+#[test]
+fn the_row_facts_stop_at_the_newest_hundred_messages() {
+    let s = Server::start_with(&[("FRONTPORCH_RATE_LIMITS", "off")]);
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let (visitor, _) = s.visitor("Chatty");
+    let first = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "0"}}),
+    );
+    let cid = first["conversation"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/widget/conversations/{cid}/messages");
+    let mut sent = vec![first["message"].clone()];
+    for i in 1..105 {
+        sent.push(visitor.post(&path, json!({"body": i.to_string()}))["message"].clone());
+    }
+    let r = row(&admin, cid);
+    assert_eq!(r["my_unread"], 100, "counted among the newest 100 only");
+    // The wait is measured from the oldest message looked at (a lower bound).
+    assert_eq!(r["waiting_since"], sent[5]["created_at"], "{r}");
+}
