@@ -18,12 +18,24 @@ export function initials(name) {
   return firsts.filter(Boolean).slice(0, 2).join("").toUpperCase() || "U";
 }
 
-/** A picture for a user: their own, else the generated one with initials. */
+/** How many background colours initials pick from (list.css has them: the
+ * palette of the server's generated avatars, picked the same way). */
+const COLORS = 8;
+
+/** A user's picture, else their initials on a colour (no request per row).
+ * Decorative: the name is written beside it. */
 function avatar(user, name, cls) {
-  const img = el("img", "avatar " + cls);
-  img.alt = "";
-  img.src = (user && user.avatar) || "/avatars/" + encodeURIComponent(initials(name)) + ".svg";
-  return img;
+  if (user && user.avatar) {
+    const img = el("img", "avatar " + cls);
+    img.alt = "";
+    img.src = user.avatar;
+    return img;
+  }
+  const letters = initials(name);
+  const span = el("span", "avatar initials " + cls, letters);
+  span.setAttribute("aria-hidden", "true");
+  span.dataset.color = String([...new TextEncoder().encode(letters)].reduce((a, b) => a + b, 0) % COLORS);
+  return span;
 }
 
 /** "now", "5m", "3h", "2d", else the date: short, like other inboxes. */
@@ -111,7 +123,7 @@ export function renderRow(c, view) {
 
   const body = el("div", "row-body");
   body.append(head, highlightInto(el("span", "preview"), view.preview, words), meta);
-  li.append(avatar(view.contact, view.name, "contact"), body);
+  li.append(avatar(view.contact, view.name, "face"), body);
   return li;
 }
 
