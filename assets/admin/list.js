@@ -118,6 +118,7 @@ export function renderRow(c, view) {
   const unread = c.my_unread ?? c.unread ?? 0;
   const badge = el("span", "unread", unread >= 100 ? "99+" : String(unread || ""));
   badge.hidden = !unread;
+  badge.setAttribute("role", "img");
   badge.setAttribute("aria-label", unread + " unread");
   meta.append(badge);
 
