@@ -3,6 +3,8 @@
 // this agent's unread count and, when the customer waits for an answer,
 // for how long. Everything a contact wrote goes in as text nodes.
 
+import { avatarNode } from "../shared/avatar.js";
+
 const STATUS = ["Live", "Waiting for user", "Waiting for agent", "Archive", "Trash"];
 
 function el(tag, cls, text) {
@@ -12,30 +14,10 @@ function el(tag, cls, text) {
   return e;
 }
 
-/** Up to two initials, letters or digits only (what /avatars/ draws). */
-export function initials(name) {
-  const firsts = String(name || "").split(/\s+/).map((w) => [...w].find((ch) => /[\p{L}\p{N}]/u.test(ch)));
-  return firsts.filter(Boolean).slice(0, 2).join("").toUpperCase() || "U";
-}
-
-/** How many background colours initials pick from (list.css has them: the
- * palette of the server's generated avatars, picked the same way). */
-const COLORS = 8;
-
-/** A user's picture, else their initials on a colour (no request per row).
+/** A person's picture, else their initials on their colour (shared/avatar.js).
  * Decorative: the name is written beside it. */
 function avatar(user, name, cls) {
-  if (user && user.avatar) {
-    const img = el("img", "avatar " + cls);
-    img.alt = "";
-    img.src = user.avatar;
-    return img;
-  }
-  const letters = initials(name);
-  const span = el("span", "avatar initials " + cls, letters);
-  span.setAttribute("aria-hidden", "true");
-  span.dataset.color = String([...new TextEncoder().encode(letters)].reduce((a, b) => a + b, 0) % COLORS);
-  return span;
+  return avatarNode({ ...(user || {}), name }, "avatar " + cls);
 }
 
 /** "now", "5m", "3h", "2d", else the date: short, like other inboxes. */
@@ -124,7 +106,7 @@ export function renderRow(c, view) {
 
   const body = el("div", "row-body");
   body.append(head, highlightInto(el("span", "preview"), view.preview, words), meta);
-  li.append(avatar(view.contact, view.name, "face"), body);
+  li.append(avatar(view.contact, (view.contact && (view.contact.name || view.contact.email)) || view.name, "face"), body);
   return li;
 }
 
@@ -135,7 +117,6 @@ function assignee(id, agent) {
   span.title = "Assigned to " + name;
   span.setAttribute("aria-label", "Assigned to " + name);
   span.setAttribute("role", "img");
-  if (agent && agent.avatar) span.append(avatar(agent, name, "small"));
-  else span.textContent = initials(name);
+  span.append(avatar(agent, name, "mini"));
   return span;
 }
