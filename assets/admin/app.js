@@ -9,6 +9,8 @@ import { tickState, ticks, markTicks, timelineText, addTimeline } from "../share
 import { setup as setupSettings, savedReplies } from "./settings.js";
 import { setupProfile } from "./profile.js";
 import { avatarNode } from "../shared/avatar.js";
+import { renderRow, keepTimesCurrent } from "./list.js";
+import { setupKeys } from "./keys.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -162,6 +164,8 @@ function inTab(c) {
 
 function renderList() {
   const list = $("list");
+  // A keyboard user's place in the list survives the redraw.
+  const focused = list.contains(document.activeElement) && document.activeElement.dataset.id;
   list.replaceChildren();
   const rows = [...state.conversations.values()].filter(inTab).sort((a, b) => (b.updated_at > a.updated_at ? 1 : -1));
   const f = state.filters;
@@ -172,21 +176,19 @@ function renderList() {
   rows.push(...shown);
   let unread = 0;
   for (const c of rows) {
-    const li = el("li");
-    li.dataset.id = c.id;
-    li.tabIndex = 0;
-    if (c.id === state.current) li.setAttribute("aria-current", "true");
-    li.append(el("span", "name", c.title || displayName(state.users.get(c.user_id))));
-    const badge = el("span", "unread", String(c.unread || ""));
-    badge.hidden = !c.unread;
-    li.append(badge);
-    li.append(el("span", "preview", preview(c.last_message)));
-    if (rated(c)) li.append(el("span", "rating", ratingText(rated(c))));
+    const contact = state.users.get(c.user_id);
+    const li = renderRow(c, {
+      contact, agent: state.agents.find((a) => a.id === c.agent_id), current: state.current, search: state.search,
+      name: c.title || displayName(contact), preview: state.search && c.match ? plainText(c.match.body) : preview(c.last_message),
+    });
+    if (rated(c)) li.lastChild.append(el("span", "rating", ratingText(rated(c))));
     li.addEventListener("click", () => open(c.id));
     li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(c.id); });
     list.append(li);
-    unread += c.unread || 0;
+    unread += c.my_unread ?? c.unread ?? 0;
   }
+  keepTimesCurrent(list);
+  if (focused) list.querySelector(`li[data-id="${Number(focused)}"]`)?.focus();
   document.title = (unread ? `(${unread}) ` : "") + "Frontporch inbox";
 }
 
@@ -404,9 +406,10 @@ function renderContact(u) {
 async function markRead() {
   const c = state.conversations.get(state.current);
   const last = [...document.querySelectorAll("#messages .msg:not(.staff)")].pop();
-  if (!c || !last || !c.unread) return;
+  if (!c || !last || !(c.my_unread ?? c.unread)) return;
   await api("POST", `/conversations/${c.id}/read`, { message_id: Number(last.dataset.id) }).catch(() => {});
   c.unread = 0;
+  c.my_unread = 0;
   renderList();
 }
 
@@ -551,15 +554,46 @@ $("input").addEventListener("input", () => {
   api("POST", `/conversations/${state.current}/typing`, { typing: true }).catch(() => {});
 });
 
-// Keyboard: j/k next/previous conversation, r focuses the reply box, / searches.
-document.addEventListener("keydown", (e) => {
-  if (e.target.closest("input, textarea") || e.ctrlKey || e.metaKey || e.altKey) return;
-  const ids = [...document.querySelectorAll("#list li")].map((li) => Number(li.dataset.id));
-  const i = ids.indexOf(state.current);
-  if (e.key === "j" && ids.length) open(ids[Math.min(i + 1, ids.length - 1)]);
-  else if (e.key === "k" && ids.length) open(ids[Math.max(i - 1, 0)]);
-  else if (e.key === "r") { e.preventDefault(); $("input").focus(); }
-  else if (e.key === "/") { e.preventDefault(); $("search").focus(); }
+// Keyboard shortcuts (keys.js; `?` lists them).
+const listed = () => [...document.querySelectorAll("#list li")].map((li) => Number(li.dataset.id));
+async function patchCurrent(patch) {
+  const r = await api("PATCH", `/conversations/${state.current}`, patch);
+  state.conversations.set(r.conversation.id, r.conversation);
+  renderHead(r.conversation);
+  renderList();
+}
+// The read-only view (minifiedView=3) has no reply box or actions.
+const canAct = () => state.current && minified !== 3;
+// Moving by keys keeps the focus on the list, so the next key moves on.
+function focusRow() {
+  const li = document.querySelector('#list li[aria-current="true"]');
+  li?.focus();
+  return li;
+}
+const go = (id) => open(id).then(focusRow);
+setupKeys({
+  next: () => { const ids = listed(); if (ids.length) return go(ids[Math.min(ids.indexOf(state.current) + 1, ids.length - 1)]); },
+  previous: () => { const ids = listed(); if (ids.length) return go(ids[Math.max(ids.indexOf(state.current) - 1, 0)]); },
+  nextUnanswered: () => {
+    const ids = listed();
+    const i = ids.indexOf(state.current);
+    const waits = (id) => { const c = state.conversations.get(id); return c && c.status <= 2 && c.waiting_since; };
+    const next = [...ids.slice(i + 1), ...ids.slice(0, i + 1)].find((id) => id !== state.current && waits(id));
+    if (!next) return "No other unanswered conversation";
+    return go(next).then(() => "Unanswered conversation opened");
+  },
+  reply: () => { if (canAct()) { $("note").checked = false; $("input").focus(); } },
+  note: () => { if (!canAct()) return; $("note").checked = true; $("input").focus(); return "Writing an internal note"; },
+  assignMe: () => canAct() && patchCurrent({ agent_id: state.me.id }).then(() => "Assigned to you"),
+  archive: () => canAct() && state.conversations.get(state.current).status !== 3 && patchCurrent({ status: 3 }).then(() => "Archived"),
+  search: () => $("search").focus(),
+  // Esc in the reply box or search goes back to the list (once no
+  // suggestion or emoji list is open: those close first).
+  leave: (field) => {
+    if (!(field.closest("#composer") || field.id === "search") || !$("suggest").hidden || !$("emoji").hidden) return;
+    field.blur();
+    if (!focusRow()) $("list").focus();
+  },
 });
 
 // ------------------------------------------------------------------ realtime

@@ -327,7 +327,12 @@ pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> R
         ..Default::default()
     };
     filter.statuses = statuses.iter().map(check_status).collect::<Result<_>>()?;
-    let convs = app.desk.list_conversations(caller.actor()?, filter)?;
+    let actor = caller.actor()?;
+    let mut convs = app.desk.list_conversations(actor, filter)?;
+    app.desk.with_agent_view(actor, &mut convs)?;
+    if let Some(q) = ctx.q("search") {
+        app.desk.with_search_matches(actor, q, &mut convs)?;
+    }
     ok(json!({ "conversations": list(&convs, |c| c.to_json()), "limit": limit, "offset": offset }))
 }
 
@@ -347,7 +352,9 @@ pub fn create_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> 
 
 pub fn get_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let actor = caller.actor()?;
-    let c = app.desk.conversation(actor, ids[0])?;
+    let mut c = app.desk.conversation(actor, ids[0])?;
+    app.desk
+        .with_agent_view(actor, std::slice::from_mut(&mut c))?;
     let limit = ctx.q_i64("limit")?.unwrap_or(50).clamp(1, 200);
     let messages = app.desk.history(actor, ids[0], None, limit)?;
     let user = app.desk.user(actor, c.user_id)?;
@@ -362,9 +369,10 @@ pub fn get_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> R
 
 pub fn update_conversation(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let patch: ConversationPatch = ctx.json()?;
-    let c = app
-        .desk
-        .update_conversation(caller.actor()?, ids[0], patch)?;
+    let actor = caller.actor()?;
+    let mut c = app.desk.update_conversation(actor, ids[0], patch)?;
+    app.desk
+        .with_agent_view(actor, std::slice::from_mut(&mut c))?;
     ok(json!({ "conversation": c.to_json() }))
 }
 

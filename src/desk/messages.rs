@@ -327,6 +327,9 @@ impl Desk {
         self.store.write(move |tx| {
             let ids = messages::mark_read(tx, conversation_id, up_to, staff)?;
             messages::set_last_read(tx, conversation_id, uid, up_to)?;
+            if staff {
+                crate::store::staff_reads::set(tx, conversation_id, uid, up_to)?;
+            }
             if !ids.is_empty() {
                 tx.emit("message.read", Some(conversation_id), Some(uid), Audience::Everyone,
                     json!({ "message_ids": ids, "by": if staff { "staff" } else { "visitor" }, "user_id": uid }))?;

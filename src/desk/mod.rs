@@ -8,6 +8,7 @@ pub mod auth;
 pub mod automations;
 pub mod cleanup;
 pub mod conversations;
+pub mod inbox;
 pub mod messages;
 pub mod reports;
 pub mod settings;

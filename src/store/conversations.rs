@@ -26,11 +26,15 @@ pub struct Conversation {
     pub last_files: Vec<Value>,
     /// Messages from the conversation's user that staff have not read.
     pub unread: i64,
+    /// The row as the staff member asking sees it, when the desk added it.
+    pub agent_view: Option<super::staff_reads::AgentView>,
+    /// The newest message a staff search matched here: (id, body).
+    pub matched: Option<(i64, String)>,
 }
 
 impl Conversation {
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "id": self.id, "user_id": self.user_id, "status": self.status,
             "status_name": self.status.name(),
             "title": self.title, "department_id": self.department_id, "agent_id": self.agent_id,
@@ -42,7 +46,16 @@ impl Conversation {
                 "id": id, "user_id": uid, "body": body, "created_at": crate::util::rfc3339(*at),
                 "attachments": self.last_files,
             })),
-        })
+        });
+        if let (Some(a), Some(o)) = (self.agent_view, v.as_object_mut()) {
+            o.insert("my_unread".into(), a.unread.into());
+            let since = a.waiting_since.map(crate::util::rfc3339);
+            o.insert("waiting_since".into(), since.into());
+        }
+        if let (Some((id, body)), Some(o)) = (&self.matched, v.as_object_mut()) {
+            o.insert("match".into(), json!({ "id": id, "body": body }));
+        }
+        v
     }
     /// What the conversation's own visitor sees.
     pub fn visitor_json(&self) -> Value {
@@ -50,6 +63,9 @@ impl Conversation {
         if let Some(o) = v.as_object_mut() {
             o.remove("extra");
             o.remove("unread");
+            o.remove("my_unread");
+            o.remove("waiting_since");
+            o.remove("match");
         }
         v
     }
@@ -90,6 +106,8 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
                 .collect(),
             _ => Vec::new(),
         },
+        agent_view: None,
+        matched: None,
     })
 }
 

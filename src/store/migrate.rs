@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/006_message_client_id.sql"),
     include_str!("../../migrations/009_message_delivered.sql"),
     include_str!("../../migrations/010_agent_profile.sql"),
+    include_str!("../../migrations/011_staff_reads.sql"),
 ];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");

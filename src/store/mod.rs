@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod reports;
 pub mod search;
 pub mod settings;
+pub mod staff_reads;
 pub mod uploads;
 pub mod users;
 pub mod webhooks;

@@ -12,6 +12,7 @@ mod first_customer;
 mod harness;
 mod http_limits;
 mod idempotency;
+mod inbox_list;
 mod input_limits;
 mod litestream;
 mod message_states;

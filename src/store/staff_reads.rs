@@ -1,0 +1,109 @@
+//! How far each staff member has read each conversation (`staff_reads`),
+//! and what a conversation's list row shows one agent: their unread count
+//! and how long the customer has waited for an answer.
+
+use super::tx::Tx;
+use crate::error::Result;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// How many of a conversation's newest messages a row looks at: the unread
+/// count stops there (shown as "99+"), and so does the wait (a customer who
+/// wrote more than this in a row has waited at least that long).
+pub const WINDOW: i64 = 100;
+
+/// A conversation's row as one staff member sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgentView {
+    /// The customer's messages newer than both what this staff member
+    /// marked read and their own last message (at most `WINDOW`).
+    pub unread: i64,
+    /// When the customer's first unanswered message was sent: no public
+    /// staff (or bot) message came after it. None when answered.
+    pub waiting_since: Option<i64>,
+}
+
+pub fn set(tx: &Tx, conversation_id: i64, user_id: i64, up_to: i64) -> Result<()> {
+    tx.conn
+        .prepare_cached(
+            "INSERT INTO staff_reads (conversation_id, user_id, last_read_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO UPDATE SET last_read_id = max(last_read_id, excluded.last_read_id)",
+        )?
+        .execute(params![conversation_id, user_id, up_to])?;
+    Ok(())
+}
+
+/// The row facts for `user_id`, from one read of the newest `WINDOW`
+/// messages (an index range on `messages(conversation_id, id)`).
+pub fn view(conn: &Connection, conversation_id: i64, user_id: i64) -> Result<AgentView> {
+    let read: i64 = conn
+        .prepare_cached(
+            "SELECT last_read_id FROM staff_reads WHERE conversation_id = ?1 AND user_id = ?2",
+        )?
+        .query_row([conversation_id, user_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let mut st = conn.prepare_cached(
+        "SELECT id, user_id, by_owner, private, created_at FROM messages
+         WHERE conversation_id = ?1 AND deleted_at IS NULL ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![conversation_id, WINDOW], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<i64>>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, bool>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    let mut v = AgentView::default();
+    let (mut counting, mut waiting) = (true, true);
+    for row in rows {
+        let (id, sender, by_owner, private, at) = row?;
+        // Newest first: counting stops at what this agent read or wrote,
+        // waiting at the newest public answer.
+        counting &= id > read && sender != Some(user_id);
+        if counting && by_owner && !private {
+            v.unread += 1;
+        }
+        if !private {
+            waiting &= by_owner;
+            if waiting {
+                v.waiting_since = Some(at);
+            }
+        }
+        if !counting && !waiting {
+            break;
+        }
+    }
+    Ok(v)
+}
+
+/// The newest message matching the search `input` in each of
+/// `conversations` (id, message id, body), among the 2,000 newest matching
+/// messages: the bound the list's search uses. Notes included (staff only).
+pub fn newest_matches(
+    conn: &Connection,
+    input: &str,
+    conversations: &[i64],
+) -> Result<Vec<(i64, i64, String)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT m.conversation_id, m.id, m.body FROM messages m
+         WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1
+                        ORDER BY rowid DESC LIMIT 2000)
+           AND m.conversation_id IN (SELECT value FROM json_each(?2)) AND m.deleted_at IS NULL
+         ORDER BY m.id DESC",
+    )?;
+    let ids = serde_json::to_string(conversations)?;
+    let query = super::search::fts_query(input);
+    let rows = st.query_map(params![query, ids], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    let mut out: Vec<(i64, i64, String)> = Vec::new();
+    for row in rows {
+        let row = row?;
+        if !out.iter().any(|(c, _, _)| *c == row.0) {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
