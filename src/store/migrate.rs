@@ -14,9 +14,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_webhook_disabled_at.sql"),
     include_str!("../../migrations/005_transcript_events.sql"),
     include_str!("../../migrations/006_message_client_id.sql"),
-    include_str!("../../migrations/009_message_delivered.sql"),
-    include_str!("../../migrations/010_agent_profile.sql"),
-    include_str!("../../migrations/011_staff_reads.sql"),
+    include_str!("../../migrations/007_message_delivered.sql"),
+    include_str!("../../migrations/008_agent_profile.sql"),
+    include_str!("../../migrations/009_staff_reads.sql"),
 ];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");
