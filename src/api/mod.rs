@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod auth;
 pub mod automations;
+pub mod email;
 pub mod ops;
 pub mod pages;
 pub mod rest;
@@ -85,6 +86,7 @@ static TABLES: &[&[Route]] = &[
     rest::ROUTES,
     articles::ROUTES,
     automations::ROUTES,
+    email::ROUTES,
     widget::ROUTES,
 ];
 

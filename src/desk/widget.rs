@@ -128,7 +128,11 @@ pub fn identity_hash(secret: &str, id: &str) -> String {
 
 impl Desk {
     pub fn public_setting(&self, key: &str) -> Result<Option<Value>> {
-        self.store.read(|c| settings::get(c, key))
+        let mut v = self.store.read(|c| settings::get(c, key))?;
+        if let Some(v) = v.as_mut().filter(|_| super::email::has_password(key)) {
+            super::email::redact_value(v);
+        }
+        Ok(v)
     }
 
     /// The widget's public configuration, and whether anyone is online.
