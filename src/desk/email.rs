@@ -186,7 +186,7 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 fn default_template(who: &str) -> (&'static str, &'static str) {
     match who {
         "agent" => (
-            "{subject_prefix}{user_name}: new message",
+            "{user_name}: conversation #{conversation_id}",
             "Hello {recipient_name},\n\n{user_name} wrote:\n\n{message}\n\nAnswer in the inbox: {conversation_url}\n",
         ),
         _ => (
@@ -211,6 +211,12 @@ impl Desk {
         }
         if let Some(t) = values.get(TEMPLATES_KEY).filter(|t| !t.is_null()) {
             check_templates(t)?;
+        }
+        if let Some(n) = values
+            .get(super::notifications::KEY)
+            .filter(|n| !n.is_null())
+        {
+            super::notifications::check(n)?;
         }
         Ok(())
     }
@@ -341,8 +347,35 @@ impl Desk {
         self.store.write(move |tx| queue(tx, payload))
     }
 
-    /// The subject and body of template `who` in `lang` (else the default
-    /// the admin saved, else the built-in one), placeholders filled.
+    /// An email automation (`{subject, message}`) for a user: queued when
+    /// they have an address; false when they have none.
+    pub fn send_automation_email(
+        &self,
+        a: &Value,
+        user: &crate::store::users::User,
+    ) -> Result<bool> {
+        let Some(to) = user.email.clone().filter(|e| !e.is_empty()) else {
+            return Ok(false);
+        };
+        let message = a["message"].as_str().unwrap_or("");
+        if message.trim().is_empty() {
+            return Err(error::MISSING_MESSAGE.err());
+        }
+        let name = user.name();
+        let fields = [
+            ("user_name", name.as_str()),
+            ("recipient_name", name.as_str()),
+        ];
+        let subject = out::one_line(&fill(a["subject"].as_str().unwrap_or(""), &fields));
+        let payload = json!({
+            "kind": "automation", "to": to, "subject": subject,
+            "text": fill(message, &fields), "recipient_id": user.id,
+        });
+        self.store.write(move |tx| queue(tx, payload))?;
+        Ok(true)
+    }
+
+    /// The subject and body of template `who` in `lang`, placeholders filled.
     pub fn render_template(
         &self,
         lang: Option<&str>,
@@ -353,21 +386,33 @@ impl Desk {
             .store
             .read(|c| crate::store::settings::get(c, TEMPLATES_KEY))?
             .unwrap_or(Value::Null);
-        let pick = |field: &str, builtin: &str| -> String {
-            let base = lang.and_then(|l| l.split(['-', '_']).next());
-            [lang, base, Some("default")]
-                .into_iter()
-                .flatten()
-                .find_map(|l| saved[l][who][field].as_str().filter(|s| !s.is_empty()))
-                .unwrap_or(builtin)
-                .to_string()
-        };
-        let (subject, body) = default_template(who);
-        Ok((
-            out::one_line(&fill(&pick("subject", subject), values)),
-            fill(&pick("body", body), values),
-        ))
+        Ok(render_with(&saved, lang, who, values))
     }
+}
+
+/// Template `who` from the saved ones in `lang` (else its base language,
+/// else the saved default, else the built-in one), placeholders filled;
+/// the subject on one line.
+pub fn render_with(
+    saved: &Value,
+    lang: Option<&str>,
+    who: &str,
+    values: &[(&str, &str)],
+) -> (String, String) {
+    let pick = |field: &str, builtin: &str| -> String {
+        let base = lang.and_then(|l| l.split(['-', '_']).next());
+        [lang, base, Some("default")]
+            .into_iter()
+            .flatten()
+            .find_map(|l| saved[l][who][field].as_str().filter(|s| !s.is_empty()))
+            .unwrap_or(builtin)
+            .to_string()
+    };
+    let (subject, body) = default_template(who);
+    (
+        out::one_line(&fill(&pick("subject", subject), values)),
+        fill(&pick("body", body), values),
+    )
 }
 
 /// `email.templates`: languages to {user, agent} to {subject, body}.

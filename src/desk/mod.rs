@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod conversations;
 pub mod email;
 pub mod messages;
+pub mod notifications;
 pub mod reports;
 pub mod settings;
 pub mod text;

@@ -354,8 +354,8 @@ impl Desk {
         // The outbox keeps links canonical (invariant 6): the email sender
         // signs them when it sends.
         let text = self.transcript_text(actor, id, false, None)?;
-        let payload =
-            json!({ "to": to, "subject": format!("Your conversation #{}", c.id), "text": text });
+        let payload = json!({ "kind": "transcript", "to": to, "subject": format!("Your conversation #{}", c.id),
+                    "text": text, "conversation_id": c.id });
         let (uid, contact_id) = (actor.user_id, contact.id);
         self.store.write(move |tx| {
             transcript_cap(tx.conn, contact_id, &to, tx.now)?;

@@ -176,6 +176,23 @@ pub fn list_email(conn: &Connection, before: i64, limit: i64) -> Result<Vec<Valu
     Ok(rows)
 }
 
+/// Whether a notification email for this conversation went to `to`
+/// since `since` (queued, whatever became of it).
+pub fn notified_since(
+    conn: &Connection,
+    conversation_id: i64,
+    to: &str,
+    since: i64,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM outbox WHERE endpoint_id IS NULL AND channel = 'email'
+                AND created_at >= ?3 AND json_extract(payload, '$.kind') = 'notification'
+                AND json_extract(payload, '$.conversation_id') = ?1 AND json_extract(payload, '$.to') = ?2)",
+        )?
+        .query_row(params![conversation_id, to, since], |r| r.get(0))?)
+}
+
 pub struct Attempt {
     pub status_code: Option<u16>,
     pub error: Option<String>,
