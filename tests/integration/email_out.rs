@@ -581,3 +581,109 @@ fn an_email_automation_sends_its_subject_and_message() {
         .unwrap()
         .contains("Thanks for visiting, Cleo."));
 }
+
+/// The smallest valid PNG (1x1, transparent).
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A visitor's upload: its canonical link.
+fn uploaded(s: &Server) -> String {
+    let (visitor, _) = s.visitor("Ula");
+    let token = match &visitor.auth {
+        super::harness::Auth::Bearer(t) => t.clone(),
+        _ => unreachable!(),
+    };
+    let resp = super::harness::agent()
+        .post(s.url("/api/v1/widget/uploads?name=cat.png"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "image/png")
+        .send(PNG)
+        .unwrap();
+    let v: Value = serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    let url = v["attachment"]["url"].as_str().unwrap();
+    let path = url.find("/uploads/").map_or(url, |i| &url[i..]);
+    path.split('?').next().unwrap().to_string()
+}
+
+/// The outbox row interface a reply to an email conversation uses (written
+/// by mail_in): the sender uses the threading headers it is given, keeps
+/// CC, attaches our uploads, signs links in the text, and no subject or
+/// name can add a header or a recipient.
+#[test]
+fn a_threaded_reply_row_is_sent_with_exactly_its_headers_and_recipients() {
+    let smtp = SmtpServer::start();
+    let s = Server::start_with(&[("FRONTPORCH_PUBLIC_URL", "https://chat.example.com")]);
+    let admin = s.client(&s.admin_token());
+    configure(&admin, &smtp);
+    let link = uploaded(&s);
+    let payload = json!({
+        "kind": "reply", "to": ["dan@example.com"], "cc": ["eve@example.com"],
+        "subject": "Re: Broken order\r\nBcc: mallory@evil.example",
+        "text": format!("See the photo: {link}\nThanks"),
+        "from_name": "Ada (Support)\r\nBcc: mallory@evil.example",
+        "reply_to": "support+t0k3n@frontporch.test",
+        "message_id": "<fp.42.reply@frontporch.test>",
+        "in_reply_to": "<orig-2@mail.example.com>",
+        "references": ["<orig-1@mail.example.com>", "<orig-2@mail.example.com>"],
+        "attachments": [link],
+    });
+    let db = rusqlite::Connection::open(s.data.join("frontporch.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(30)).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    db.execute(
+        "INSERT INTO outbox (channel, endpoint_id, event_id, payload, next_attempt_at, created_at)
+         VALUES ('email', NULL, NULL, ?1, ?2, ?2)",
+        rusqlite::params![payload.to_string(), now],
+    )
+    .unwrap();
+    let m = &smtp.wait_for(1)[0];
+    let mut rcpt: Vec<String> = serde_json::from_value(m["rcpt_tos"].clone()).unwrap();
+    rcpt.sort();
+    assert_eq!(rcpt, ["dan@example.com", "eve@example.com"]);
+    assert_eq!(header(m, "To").unwrap(), "dan@example.com");
+    assert_eq!(header(m, "Cc").unwrap(), "eve@example.com");
+    assert_eq!(
+        header(m, "Message-ID").unwrap(),
+        "<fp.42.reply@frontporch.test>"
+    );
+    assert_eq!(
+        header(m, "In-Reply-To").unwrap(),
+        "<orig-2@mail.example.com>"
+    );
+    assert_eq!(
+        header(m, "References").unwrap(),
+        "<orig-1@mail.example.com> <orig-2@mail.example.com>"
+    );
+    assert_eq!(
+        header(m, "Reply-To").unwrap(),
+        "support+t0k3n@frontporch.test"
+    );
+    let subject = header(m, "Subject").unwrap();
+    assert!(subject.starts_with("Re: Broken order"), "{subject}");
+    assert!(!header_names(m).contains(&"bcc".to_string()), "{m}");
+    let raw = m["raw"].as_str().unwrap();
+    assert!(
+        !raw.lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+        "{raw}"
+    );
+    let from = header(m, "From").unwrap();
+    assert!(from.ends_with("<support@frontporch.test>"), "{from}");
+    // Text and escaped HTML, the link signed and absolute, the file attached.
+    let text = part(m, "text/plain").unwrap()["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("https://chat.example.com{link}?exp=")) && text.contains("&sig="),
+        "{text}"
+    );
+    assert!(part(m, "text/html").is_some(), "{m}");
+    let png = part(m, "image/png").expect("the attachment");
+    assert_eq!(png["filename"], "cat.png");
+    assert_eq!(png["size"], PNG.len());
+}
