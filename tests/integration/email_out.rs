@@ -687,3 +687,62 @@ fn a_threaded_reply_row_is_sent_with_exactly_its_headers_and_recipients() {
     assert_eq!(png["filename"], "cat.png");
     assert_eq!(png["size"], PNG.len());
 }
+
+/// Support Board's `email-sent` webhook, with its documented body, once
+/// the SMTP server accepted the email.
+#[test]
+fn a_sent_email_fires_support_boards_email_sent_webhook() {
+    let smtp = SmtpServer::start();
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_PUBLIC_URL", "https://chat.example.com"),
+    ]);
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    configure(&admin, &smtp);
+    let rx = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let port = rx.server_addr().to_ip().unwrap().port();
+    let (st, w) = admin.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(
+            json!({ "url": format!("http://127.0.0.1:{port}/sb"), "format": "support_board",
+                     "secret": "my-key", "events": ["email-sent"] }),
+        ),
+    );
+    assert_eq!(st, 201, "{w}");
+    let id = super::support_board::succeed(
+        &s,
+        &token,
+        &[
+            ("function", "add-user"),
+            ("first_name", "Em"),
+            ("email", "em@example.com"),
+        ],
+    );
+    let r = sb(
+        &s,
+        &token,
+        &[
+            ("function", "send-custom-email"),
+            ("to", "em@example.com"),
+            ("subject", "Hi"),
+            ("message", "Hello! How can I help you?"),
+        ],
+    );
+    assert_eq!(r["success"], true, "{r}");
+    let mut rq = rx
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap()
+        .expect("the email-sent webhook");
+    let mut body = String::new();
+    rq.as_reader().read_to_string(&mut body).unwrap();
+    let _ = rq.respond(tiny_http::Response::from_string("ok"));
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        v,
+        json!({ "function": "email-sent", "key": "my-key", "sender-url": "https://chat.example.com",
+                "data": { "recipient_id": id.to_string(), "message": "Hello! How can I help you?" } })
+    );
+    assert_eq!(smtp.messages().len(), 1);
+}
