@@ -746,3 +746,41 @@ fn a_sent_email_fires_support_boards_email_sent_webhook() {
     );
     assert_eq!(smtp.messages().len(), 1);
 }
+
+/// An SMTP server that is down only delays mail: the attempt is recorded
+/// with the connection error, the email stays pending, and it leaves
+/// once the server is up.
+#[test]
+fn an_smtp_server_that_is_down_only_delays_mail() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let s = Server::start_with(&[("FRONTPORCH_RETRY_BASE_MS", "300")]);
+    let admin = s.client(&s.admin_token());
+    let mut setting = json!({ "host": "127.0.0.1", "port": port, "security": "none",
+        "from_address": "support@frontporch.test", "from_name": "Support" });
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.smtp": setting.take(), "email.notifications": { "agents": false } })),
+    );
+    assert_eq!(st, 200, "{v}");
+    transcript(&s, "tara@example.com");
+    let d = wait_deliveries(&admin, |d| {
+        d.first().is_some_and(|r| r["attempts"].as_i64() >= Some(1))
+    });
+    assert_eq!(d[0]["state"], "pending", "{d:?}");
+    assert!(
+        d[0]["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{d:?}"
+    );
+    // The rest of the server works meanwhile.
+    assert_eq!(s.anon().call("GET", "/healthz", None).0, 200);
+    let smtp = SmtpServer::start_on(port);
+    assert_eq!(smtp.wait_for(1)[0]["rcpt_tos"], json!(["tara@example.com"]));
+    wait_deliveries(&admin, |d| {
+        d.first().is_some_and(|r| r["state"] == "delivered")
+    });
+}

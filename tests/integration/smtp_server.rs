@@ -17,11 +17,17 @@ impl SmtpServer {
     /// Fails (rather than skips) when python3 or aiosmtpd is missing:
     /// tests/run.sh installs them.
     pub fn start() -> SmtpServer {
+        SmtpServer::start_on(0)
+    }
+
+    /// On `port` (0: any free one).
+    pub fn start_on(port: u16) -> SmtpServer {
         let dir = TempDir::new("smtp");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mail/smtp_server.py");
         let mut child = Command::new("python3")
             .arg(script)
             .arg(&dir.0)
+            .arg(port.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for the tests (aiosmtpd), on 127.0.0.1 and a free port.
 
-Usage: smtp_server.py DIR. Prints "port N" once listening. Each message
+Usage: smtp_server.py DIR [PORT]. Prints "port N" once listening. Each message
 received is written to DIR/<n>.json: the envelope (mail_from, rcpt_tos),
 the raw message, and what Python's email package parses from it (headers
 in order, and each leaf part's type, file name and decoded content).
@@ -80,7 +80,7 @@ async def main():
     server = await loop.create_server(
         lambda: SMTP(Handler(), hostname="smtp.test", decode_data=False),
         "127.0.0.1",
-        0,
+        int(sys.argv[2]) if len(sys.argv) > 2 else 0,
     )
     print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
