@@ -1,5 +1,6 @@
 // Settings → Email: the SMTP server (sending) and the IMAP mailbox
-// (receiving), each with its check button, the notification templates, and
+// (receiving), each with its check button, who gets notifications (per
+// agent), the notification templates, and
 // the email delivery log. Passwords are write-only: the API never returns
 // them, so the field stays empty and an empty field keeps the stored one.
 
@@ -69,6 +70,26 @@ export async function emailSettings(box, api, rerender) {
     field("Mailbox", el("input", { name: "mailbox", value: imap.mailbox || "INBOX" })),
     field("Check every (seconds)", el("input", { name: "poll_seconds", type: "number", min: 10, max: 86400, value: imap.poll_seconds ?? 60 })),
   ])), check, checkAnswer);
+
+  const n = s["email.notifications"] || {};
+  const off = new Set(n.agents_off || []);
+  const [agents, admins] = await Promise.all([api("GET", "/users?type=agent&limit=200"), api("GET", "/users?type=admin&limit=200")]);
+  const staff = [...admins.users, ...agents.users];
+  const tick = (name, on, label) => el("label", { class: "check" }, el("input", { type: "checkbox", name, checked: on }), el("span", { text: label }));
+  box.append(el("h3", { text: "Notifications" }),
+    el("p", { class: "hint", text: "Contacts who left the site get agents' replies by email; agents who are not online get new conversations and those assigned to them." }),
+    form(async (f) => {
+      const agentsOff = staff.filter((u) => !f[`agent_${u.id}`].checked).map((u) => u.id);
+      await api("PUT", "/settings", { "email.notifications": {
+        contacts: f.contacts.checked, agents: f.agents.checked, agents_off: agentsOff,
+        every_minutes: f.every_minutes.value ? Number(f.every_minutes.value) : 10,
+      } });
+      flash("Notifications saved.");
+    },
+    tick("contacts", n.contacts !== false, "Email contacts who left the site"),
+    tick("agents", n.agents !== false, "Email agents who are not online"),
+    field("At most one per conversation every (minutes)", el("input", { name: "every_minutes", type: "number", min: 0, max: 10080, value: n.every_minutes ?? 10 })),
+    ...staff.map((u) => tick(`agent_${u.id}`, !off.has(u.id), `${u.name}${u.email ? ` <${u.email}>` : ""}`))));
 
   const templates = s["email.templates"] || {};
   const t = (who, k) => templates.default?.[who]?.[k] || "";

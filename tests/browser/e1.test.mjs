@@ -62,4 +62,13 @@ test("Settings → Email saves SMTP with a write-only password and sends a test 
   const got = JSON.parse(readFileSync(join(smtpDir, files[0]), "utf8"));
   assert.deepEqual(got.rcpt_tos, ["me@example.com"]);
   assert.ok(got.headers.some(([k, v]) => k === "From" && v.includes("ACME Support")));
+
+  // Per-agent notifications: the admin turns their own off.
+  await admin.locator("label.check:has-text('admin@example.com') input").uncheck();
+  await admin.click("#settings-body form:has(input[name=every_minutes]) button[type=submit]");
+  await admin.waitForSelector("#settings-flash:has-text('Notifications saved.')");
+  const me = (await server.api("GET", "/users?type=admin", undefined, server.token)).body.users[0].id;
+  const n = (await server.api("GET", "/settings", undefined, server.token)).body.settings["email.notifications"];
+  assert.deepEqual(n.agents_off, [me]);
+  assert.equal(n.contacts, true);
 });
