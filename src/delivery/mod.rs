@@ -1,6 +1,6 @@
 //! Delivery: a small pool of workers sends outbox rows (webhooks; email
-//! in its own lane, `email.rs`; SMS and platforms join here) with blocking HTTP, retries with
-//! exponential backoff and jitter, and records every attempt.
+//! in its own lane, `email.rs`; SMS and platforms join here), retries
+//! with exponential backoff and jitter, and records every attempt.
 
 pub mod email;
 pub mod guard;
@@ -124,7 +124,7 @@ impl Delivery {
                     .expect("spawn delivery recorder"),
             );
         }
-        let store_for_email = store.clone();
+        let email_store = store.clone();
         let dispatcher = {
             let d = d.clone();
             std::thread::Builder::new()
@@ -134,7 +134,7 @@ impl Delivery {
         };
         handles.push(dispatcher);
         {
-            let (lane, store, settings) = (d.email.clone(), store_for_email, settings.clone());
+            let (lane, store, settings) = (d.email.clone(), email_store, settings.clone());
             handles.push(
                 std::thread::Builder::new()
                     .name("delivery-email".into())

@@ -337,7 +337,6 @@ impl Desk {
                 ("agent_name", &sender_name),
                 ("message", &text),
                 ("conversation_url", ""),
-                ("subject_prefix", ""),
             ],
         )?;
         let payload = json!({

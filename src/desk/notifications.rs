@@ -172,18 +172,18 @@ pub(super) fn contact_reply(
     Ok(())
 }
 
-/// Agents who are offline and want it hear about `agent_ids`' conversation.
+/// Tells `staff` (offline agents) about a conversation, unless they
+/// turned it off.
 fn agents(
     tx: &mut Tx,
     public_url: &str,
     conv: &Conversation,
-    agent_ids: Option<&[i64]>,
+    staff: Vec<User>,
     message: &str,
 ) -> Result<()> {
     let Some(o) = options(tx)?.filter(|o| o.agents) else {
         return Ok(());
     };
-    let staff = users::offline_staff(tx.conn, conv.department_id, MAX_AGENTS as i64 * 4)?;
     let contact = users::find(tx.conn, conv.user_id)?
         .map(|u| u.name())
         .unwrap_or_default();
@@ -191,7 +191,6 @@ fn agents(
     let id = conv.id.to_string();
     let chosen = staff
         .into_iter()
-        .filter(|a| agent_ids.is_none_or(|ids| ids.contains(&a.id)))
         .filter(|a| !o.agents_off.contains(&a.id))
         .take(MAX_AGENTS)
         .collect::<Vec<_>>();
@@ -211,7 +210,6 @@ fn agents(
                 ("message", message),
                 ("conversation_url", &url),
                 ("conversation_id", &id),
-                ("subject_prefix", ""),
             ],
         )?;
     }
@@ -226,7 +224,8 @@ pub(super) fn new_conversation(
     conv: &Conversation,
     message: &str,
 ) -> Result<()> {
-    agents(tx, public_url, conv, None, message)
+    let staff = users::offline_staff(tx.conn, conv.department_id, MAX_AGENTS as i64 * 4)?;
+    agents(tx, public_url, conv, staff, message)
 }
 
 /// A conversation was assigned to `agent_id`: told if offline.
@@ -236,11 +235,9 @@ pub(super) fn assigned(
     conversation_id: i64,
     agent_id: i64,
 ) -> Result<()> {
+    let offline =
+        users::find(tx.conn, agent_id)?.filter(|a| a.is_staff() && !a.online && !a.disabled);
     let conv = crate::store::conversations::get(tx.conn, conversation_id)?;
     let title = conv.title.clone();
-    let conv = Conversation {
-        department_id: None,
-        ..conv
-    };
-    agents(tx, public_url, &conv, Some(&[agent_id]), &title)
+    agents(tx, public_url, &conv, offline.into_iter().collect(), &title)
 }
