@@ -470,6 +470,31 @@ mod tests {
     }
 
     #[test]
+    fn templates_follow_the_language_then_the_default() {
+        let saved = json!({
+            "fr": { "user": { "subject": "Nouveau message de {sender_name}" } },
+            "default": { "user": { "subject": "From {sender_name}\r\nBcc: x@evil.example", "body": "{message}" } },
+        });
+        let v = [("sender_name", "Ada"), ("message", "Hi")];
+        let (s, b) = render_with(&saved, Some("fr-CA"), "user", &v);
+        assert_eq!(s, "Nouveau message de Ada");
+        assert_eq!(b, "Hi", "the body falls back to the default");
+        let (s, _) = render_with(&saved, Some("de"), "user", &v);
+        assert_eq!(s, "From Ada  Bcc: x@evil.example", "on one line");
+        let (s, b) = render_with(
+            &Value::Null,
+            None,
+            "agent",
+            &[("user_name", "Nina"), ("conversation_id", "7")],
+        );
+        assert_eq!(s, "Nina: conversation #7");
+        assert!(
+            b.contains("{conversation_url}"),
+            "unknown placeholders stay: {b}"
+        );
+    }
+
+    #[test]
     fn bad_servers_are_refused() {
         let ok = json!({ "host": "smtp.example", "from_address": "a@b.example" });
         assert!(check_server(SMTP_KEY, &ok, None).is_ok());
