@@ -374,12 +374,17 @@ pub fn one_line(s: &str) -> String {
         .to_string()
 }
 
+/// `name <address>` from parts, or, without a name, a recipient as given
+/// (`a@b.example` or `Name <a@b.example>`); on one line either way.
 fn mailbox(name: Option<&str>, address: &str) -> Result<Mailbox, String> {
-    let email = one_line(address)
-        .parse()
-        .map_err(|e| format!("invalid address {address:?}: {e}"))?;
-    let name = name.map(one_line).filter(|n| !n.is_empty());
-    Ok(Mailbox::new(name, email))
+    let bad = |e: &dyn std::fmt::Display| format!("invalid address {address:?}: {e}");
+    match name.map(one_line).filter(|n| !n.is_empty()) {
+        Some(name) => Ok(Mailbox::new(
+            Some(name),
+            one_line(address).parse().map_err(|e| bad(&e))?,
+        )),
+        None => one_line(address).parse().map_err(|e| bad(&e)),
+    }
 }
 
 /// The row's message: links in its text signed and made absolute, its
@@ -572,6 +577,10 @@ mod tests {
     fn header_values_stay_on_one_line() {
         assert_eq!(one_line("Hi\r\nBcc: x@evil"), "Hi  Bcc: x@evil");
         assert!(mailbox(None, "a@b.c\r\nBcc: x@evil").is_err());
+        assert!(mailbox(None, "a@b.c, x@evil.example").is_err());
+        let m = mailbox(None, "Dan Doe <dan@example.com>").unwrap();
+        assert_eq!(m.email.to_string(), "dan@example.com");
+        assert_eq!(m.name.as_deref(), Some("Dan Doe"));
     }
 
     #[test]
