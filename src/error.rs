@@ -214,6 +214,8 @@ catalogue! {
     INVALID_KEY: BadRequest, "invalid_key", "invalid setting name";
     WEAK_SECRET: BadRequest, "weak_secret", "the identity secret is too weak";
     INVALID_SETTINGS: BadRequest, "invalid_settings", "the file is not a JSON object";
+    INVALID_EMAIL_SETTINGS: BadRequest, "invalid_email_settings",
+        "email.smtp / email.imap / email.templates are not valid";
     FETCH_FAILED: BadRequest, "fetch_failed", "cannot fetch the file";
     /// A file fetched for an import, larger than allowed.
     FETCH_TOO_LARGE: TooLarge, "too_large", "the file is too large";

@@ -358,6 +358,7 @@ fn serve(c: Config) -> Result<(), String> {
             retry_window_ms: c.retry_window_ms,
             sender_url: c.public_url.clone(),
             links: desk.links.clone(),
+            data_dir: c.data_dir.clone(),
         },
     );
     let _ = delivery_slot.set(delivery.clone());

@@ -9,6 +9,7 @@ pub struct Metrics {
     pub messages: AtomicU64,
     pub delivery_failures: AtomicU64,
     pub outbox_depth: AtomicU64,
+    pub email_outbox_depth: AtomicU64,
     pub accept_restarts: AtomicU64,
     pub write_batches: AtomicU64,
     pub write_jobs: AtomicU64,
@@ -25,6 +26,7 @@ pub static METRICS: Metrics = Metrics {
     messages: AtomicU64::new(0),
     delivery_failures: AtomicU64::new(0),
     outbox_depth: AtomicU64::new(0),
+    email_outbox_depth: AtomicU64::new(0),
     accept_restarts: AtomicU64::new(0),
     write_batches: AtomicU64::new(0),
     write_jobs: AtomicU64::new(0),
@@ -55,7 +57,7 @@ impl Metrics {
     /// Renders the counters plus the gauges the caller knows.
     pub fn render(&self, waiting: usize, streams: usize, events_published: u64) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let rows: [(&str, &str, &str, u64); 15] = [
+        let rows: [(&str, &str, &str, u64); 16] = [
             (
                 "frontporch_http_requests_total",
                 "counter",
@@ -101,8 +103,14 @@ impl Metrics {
             (
                 "frontporch_outbox_depth",
                 "gauge",
-                "Outbox rows waiting to be delivered.",
+                "Webhook outbox rows waiting to be delivered.",
                 g(&self.outbox_depth),
+            ),
+            (
+                "frontporch_email_outbox_depth",
+                "gauge",
+                "Emails waiting to be sent (they wait while no SMTP server is configured).",
+                g(&self.email_outbox_depth),
             ),
             (
                 "frontporch_delivery_failures_total",

@@ -29,6 +29,12 @@ if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then
   export FRONTPORCH_REQUIRE_LITESTREAM=1
 fi
 
+# The email tests talk to a real SMTP server (aiosmtpd) on loopback.
+if ! python3 -c "import aiosmtpd" 2>/dev/null; then
+  python3 -m pip install -q aiosmtpd 2>/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq python3-aiosmtpd; }
+fi
+
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked

@@ -1,11 +1,12 @@
 // The admin settings area: agents, departments, saved replies, widget,
-// security, webhooks, API tokens, the knowledge base and reports
+// security, webhooks, email (email_settings.js), API tokens, the knowledge base and reports
 // (content.js) and automations (automations.js). Every value shown comes from the API and
 // is inserted as text.
 
 import { $, el, field, form, flash, once } from "./dom.js";
 import { knowledgeBase, reports } from "./content.js";
 import { automations } from "./automations.js";
+import { emailSettings } from "./email_settings.js";
 
 let api;
 
@@ -240,6 +241,7 @@ const sections = {
 
   "Knowledge base": (box) => knowledgeBase(box, api, () => render("Knowledge base")),
   Automations: (box) => automations(box, api, () => render("Automations")),
+  Email: (box) => emailSettings(box, api, () => render("Email")),
   Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {

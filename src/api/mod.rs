@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod auth;
 pub mod automations;
+pub mod email;
 pub mod ops;
 pub mod pages;
 pub mod profile;
@@ -86,6 +87,7 @@ static TABLES: &[&[Route]] = &[
     rest::ROUTES,
     articles::ROUTES,
     automations::ROUTES,
+    email::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
 ];

@@ -1,7 +1,8 @@
-//! Delivery: a small pool of workers sends outbox rows (webhooks today;
-//! email, SMS and platforms join here) with blocking HTTP, retries with
-//! exponential backoff and jitter, and records every attempt.
+//! Delivery: a small pool of workers sends outbox rows (webhooks; email
+//! in its own lane, `email.rs`; SMS and platforms join here), retries
+//! with exponential backoff and jitter, and records every attempt.
 
+pub mod email;
 pub mod guard;
 pub mod webhook;
 
@@ -30,6 +31,8 @@ pub struct Delivery {
     in_flight: Mutex<HashMap<i64, (i64, bool)>>,
     stopping: std::sync::atomic::AtomicBool,
     workers: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    /// Email rows: a lane of their own (`email.rs`).
+    email: Arc<email::Lane>,
 }
 
 #[derive(Clone)]
@@ -42,6 +45,8 @@ pub struct Settings {
     pub sender_url: String,
     /// Signs the upload links in message events (`links`).
     pub links: Arc<crate::links::Links>,
+    /// Where uploads are read from (email attachments).
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Delivery {
@@ -52,6 +57,7 @@ impl Delivery {
             in_flight: Mutex::new(HashMap::new()),
             stopping: std::sync::atomic::AtomicBool::new(false),
             workers: Mutex::new(Vec::new()),
+            email: Arc::new(email::Lane::new()),
         });
         let agent = webhook::agent(settings.allow_private);
         let (tx, rx) = mpsc::sync_channel::<Due>(settings.workers * 2);
@@ -118,6 +124,7 @@ impl Delivery {
                     .expect("spawn delivery recorder"),
             );
         }
+        let email_store = store.clone();
         let dispatcher = {
             let d = d.clone();
             std::thread::Builder::new()
@@ -126,6 +133,16 @@ impl Delivery {
                 .expect("spawn dispatcher")
         };
         handles.push(dispatcher);
+        {
+            let (lane, store, settings) = (d.email.clone(), email_store, settings.clone());
+            handles.push(
+                std::thread::Builder::new()
+                    .name("delivery-email".into())
+                    .stack_size(512 * 1024)
+                    .spawn(move || lane.run(store, settings))
+                    .expect("spawn email lane"),
+            );
+        }
         *d.workers.lock().unwrap() = handles;
         d
     }
@@ -134,6 +151,7 @@ impl Delivery {
     pub fn notify(&self) {
         *self.wake.lock().unwrap() = true;
         self.cv.notify_one();
+        self.email.notify();
     }
 
     /// Hands due rows to the workers, endpoint by endpoint. A slow or
@@ -146,6 +164,11 @@ impl Delivery {
             if last_count.elapsed() >= Duration::from_secs(1) {
                 if let Ok(n) = store.read(outbox::pending_count) {
                     METRICS.outbox_depth.store(n as u64, Ordering::Relaxed);
+                }
+                if let Ok(n) = store.read(outbox::pending_email_count) {
+                    METRICS
+                        .email_outbox_depth
+                        .store(n as u64, Ordering::Relaxed);
                 }
                 last_count = std::time::Instant::now();
             }
@@ -202,9 +225,12 @@ impl Delivery {
     /// Stops taking new rows and waits (bounded) for sends under way.
     pub fn shutdown(&self) {
         self.stopping.store(true, Ordering::Relaxed);
+        self.email.stop();
         self.notify();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while !self.in_flight.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        while (!self.in_flight.lock().unwrap().is_empty() || self.email.busy())
+            && std::time::Instant::now() < deadline
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
     }

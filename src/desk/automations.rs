@@ -393,6 +393,18 @@ impl Desk {
                 self.send_automation_message(actor, &a, user_id)?;
                 return Ok(true);
             }
+            "emails" if self.email_configured()? => {
+                let ran = self.send_automation_email(&a, &user)?;
+                if ran {
+                    self.mark_ran(&a, user_id)?;
+                    self.record(
+                        "email-automations",
+                        None,
+                        a["id"].as_str().map(String::from),
+                    )?;
+                }
+                return Ok(ran);
+            }
             "emails" | "sms" => {
                 return Err(if kind == "emails" {
                     error::EMAIL_NOT_CONFIGURED.err()

@@ -126,11 +126,17 @@ impl Desk {
         if extra.to_string().len() > 16_384 {
             return Err(error::TOO_LARGE.with("extra is limited to 16 KiB"));
         }
+        let first_body = input
+            .message
+            .as_ref()
+            .map(|m| m.body.clone())
+            .unwrap_or_default();
         let message = match input.message {
             Some(m) => Some(self.prepare_message(actor, m)?),
             None => None,
         };
         let (dept, agent, actor_id) = (input.department_id, input.agent_id, actor.user_id);
+        let public_url = self.links.public_url().to_string();
         self.store.write(move |tx| {
             users::find(tx.conn, user_id)?.ok_or_else(|| error::INVALID_USER.err())?;
             if let Some(first) = message.as_ref().map(|m| m.repeat(tx, None, user_id)) {
@@ -166,6 +172,9 @@ impl Desk {
                 Audience::Everyone,
                 json!({ "conversation": conv.visitor_json() }),
             )?;
+            if !staff {
+                super::notifications::new_conversation(tx, &public_url, &conv, &first_body)?;
+            }
             let msg = match message {
                 Some(m) => Some(
                     super::messages::insert_message(
@@ -255,6 +264,7 @@ impl Desk {
             check_len("title", t, 300)?;
         }
         let actor_id = actor.user_id;
+        let public_url = self.links.public_url().to_string();
         self.store.write(move |tx| {
             let before = convs::get(tx.conn, id)?;
             if let Some(s) = status.filter(|s| *s != before.status) {
@@ -281,6 +291,9 @@ impl Desk {
                     json!({ "agent_id": agent, "previous": before.agent_id,
                         "agent_name": agent.map(|a| users::get(tx.conn, a).map(|u| u.name())).transpose()? }),
                 )?;
+                if let Some(a) = agent.filter(|a| *a != actor_id) {
+                    super::notifications::assigned(tx, &public_url, id, a)?;
+                }
             }
             if let Some(dept) = patch.department_id.filter(|d| *d != before.department_id) {
                 if let Some(d) = dept {

@@ -154,6 +154,8 @@ impl Desk {
         let prepared = self.prepare_message(actor, input)?;
         let staff = actor.is_staff();
         let (actor_id, visitor) = (actor.user_id, (!staff).then_some(actor.user_id));
+        // Whether the contact has left the site: their reply goes by email.
+        let contact_away = staff && self.contact_away(conversation_id);
         self.store.write(move |tx| {
             let conv = convs::head(tx.conn, conversation_id)?;
             // Scope is checked inside the job, so it still holds at commit.
@@ -163,7 +165,11 @@ impl Desk {
             if let Some(first) = prepared.repeat(tx, conv.id, conv.user_id)? {
                 return Ok((first, false));
             }
-            Ok((insert_message(tx, &conv, actor_id, staff, prepared)?, true))
+            let m = insert_message(tx, &conv, actor_id, staff, prepared)?;
+            if staff {
+                super::notifications::contact_reply(tx, contact_away, conv.user_id, &m)?;
+            }
+            Ok((m, true))
         })
     }
 

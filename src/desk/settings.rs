@@ -76,6 +76,7 @@ impl Desk {
     pub fn settings(&self, actor: &Actor) -> Result<Map<String, Value>> {
         actor.require_staff()?;
         let mut all = self.store.read(settings::all)?;
+        super::email::redact(&mut all);
         if actor.role != Role::Admin {
             for k in ADMIN_ONLY {
                 all.remove(*k);
@@ -106,7 +107,7 @@ impl Desk {
     pub fn save_settings(
         &self,
         actor: &Actor,
-        values: Map<String, Value>,
+        mut values: Map<String, Value>,
     ) -> Result<Map<String, Value>> {
         actor.require_admin()?;
         if values.len() > 200 {
@@ -134,6 +135,7 @@ impl Desk {
                 return Err(error::TOO_LARGE.with(format!("setting {k} is larger than 64 KiB")));
             }
         }
+        self.prepare_email_settings(&mut values)?;
         let uid = actor.user_id;
         self.store.write(move |tx| {
             for (k, v) in &values {
@@ -147,7 +149,9 @@ impl Desk {
                 Audience::Staff,
                 json!({ "keys": keys }),
             )?;
-            settings::all(tx.conn)
+            let mut all = settings::all(tx.conn)?;
+            super::email::redact(&mut all);
+            Ok(all)
         })
     }
 

@@ -128,7 +128,11 @@ pub fn identity_hash(secret: &str, id: &str) -> String {
 
 impl Desk {
     pub fn public_setting(&self, key: &str) -> Result<Option<Value>> {
-        self.store.read(|c| settings::get(c, key))
+        let mut v = self.store.read(|c| settings::get(c, key))?;
+        if let Some(v) = v.as_mut().filter(|_| super::email::has_password(key)) {
+            super::email::redact_value(v);
+        }
+        Ok(v)
     }
 
     /// The widget's public configuration, and whether anyone is online.
@@ -353,8 +357,8 @@ impl Desk {
         // The outbox keeps links canonical (invariant 6): the email sender
         // signs them when it sends.
         let text = self.transcript_text(actor, id, false, None)?;
-        let payload =
-            json!({ "to": to, "subject": format!("Your conversation #{}", c.id), "text": text });
+        let payload = json!({ "kind": "transcript", "to": to, "subject": format!("Your conversation #{}", c.id),
+                    "text": text, "conversation_id": c.id });
         let (uid, contact_id) = (actor.user_id, contact.id);
         self.store.write(move |tx| {
             transcript_cap(tx.conn, contact_id, &to, tx.now)?;

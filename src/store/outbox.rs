@@ -3,7 +3,7 @@
 use super::found;
 use super::tx::Tx;
 use crate::error::Result;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 
 /// A row's body: its own payload, or, when empty, the Standard Webhooks
@@ -110,12 +110,87 @@ pub fn pending_endpoints(conn: &Connection) -> Result<Vec<(i64, i64)>> {
     Ok(out)
 }
 
+/// Pending webhook rows (email rows wait for their own lane, and for an
+/// SMTP server to be configured: `pending_email_count`).
 pub fn pending_count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row(
-        "SELECT count(*) FROM outbox WHERE state = 'pending'",
+        "SELECT count(*) FROM outbox WHERE state = 'pending' AND channel <> 'email'",
         [],
         |r| r.get(0),
     )?)
+}
+
+pub fn pending_email_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE state = 'pending' AND endpoint_id IS NULL AND channel = 'email'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// An email row ready to send.
+#[derive(Debug, Clone)]
+pub struct DueEmail {
+    pub id: i64,
+    pub payload: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+/// Up to `limit` pending email rows due by `now`, oldest first.
+pub fn due_email(conn: &Connection, now: i64, limit: usize) -> Result<Vec<DueEmail>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, payload, attempts, created_at FROM outbox
+         WHERE endpoint_id IS NULL AND state = 'pending' AND next_attempt_at <= ?1 AND channel = 'email'
+         ORDER BY next_attempt_at, id LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![now, limit as i64], |r| {
+        Ok(DueEmail {
+            id: r.get(0)?,
+            payload: r.get(1)?,
+            attempts: r.get(2)?,
+            created_at: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Email deliveries, newest first, with ids below `before`, each with the
+/// server's last reply (`reply`).
+pub fn list_email(conn: &Connection, before: i64, limit: i64) -> Result<Vec<Value>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {} WHERE o.endpoint_id IS NULL AND o.channel = 'email' AND o.id < ?1 ORDER BY o.id DESC LIMIT ?2",
+        cols()
+    ))?;
+    let mut rows = st
+        .query_map(params![before, limit], delivery_json)?
+        .collect::<rusqlite::Result<Vec<Value>>>()?;
+    let mut last = conn.prepare_cached(
+        "SELECT response FROM delivery_attempts WHERE outbox_id = ?1 ORDER BY id DESC LIMIT 1",
+    )?;
+    for r in &mut rows {
+        let id = r["id"].as_i64().unwrap_or(0);
+        let reply: Option<Option<String>> = last.query_row([id], |x| x.get(0)).optional()?;
+        r["reply"] = json!(reply.flatten());
+    }
+    Ok(rows)
+}
+
+/// Whether a notification email for this conversation went to `to`
+/// since `since` (queued, whatever became of it).
+pub fn notified_since(
+    conn: &Connection,
+    conversation_id: i64,
+    to: &str,
+    since: i64,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM outbox WHERE endpoint_id IS NULL AND channel = 'email'
+                AND created_at >= ?3 AND json_extract(payload, '$.kind') = 'notification'
+                AND json_extract(payload, '$.conversation_id') = ?1 AND json_extract(payload, '$.to') = ?2)",
+        )?
+        .query_row(params![conversation_id, to, since], |r| r.get(0))?)
 }
 
 pub struct Attempt {

@@ -277,6 +277,18 @@ pub fn set_online(tx: &Tx, id: i64, online: bool) -> Result<()> {
     Ok(())
 }
 
+/// Enabled staff with an email who are not online (of `department` or
+/// of none, when given), at most `limit`: who gets email notifications.
+pub fn offline_staff(conn: &Connection, department: Option<i64>, limit: i64) -> Result<Vec<User>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM users WHERE user_type IN ('agent','admin') AND online = 0 AND disabled = 0
+           AND email IS NOT NULL AND email <> ''
+           AND (?1 IS NULL OR department_id IS NULL OR department_id = ?1) ORDER BY id LIMIT ?2"
+    ))?;
+    let rows = st.query_map(params![department, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn online_staff(conn: &Connection) -> Result<Vec<User>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLS} FROM users WHERE user_type IN ('agent','admin') AND online = 1 AND disabled = 0 ORDER BY id"

@@ -13,13 +13,7 @@ use serde_json::Value;
 /// it needs.
 pub(super) const FUNCTIONS: &[(&str, Function)] = &[
     ("send-email", send_email),
-    ("send-custom-email", |_, _, a| {
-        not_configured(
-            a,
-            &error::EMAIL_NOT_CONFIGURED,
-            &["to", "subject", "message"],
-        )
-    }),
+    ("send-custom-email", send_custom_email),
     ("email-piping", |_, _, a| {
         not_configured(a, &error::EMAIL_NOT_CONFIGURED, &[])
     }),
@@ -84,11 +78,54 @@ fn send_email(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     if recipient.email.as_deref().unwrap_or("").is_empty() {
         return Err(error::USER_EMAIL_NOT_FOUND.err());
     }
-    not_configured(
-        a,
-        &error::EMAIL_NOT_CONFIGURED,
-        &["recipient_id", "message"],
-    )
+    if !desk.email_configured()? {
+        return not_configured(
+            a,
+            &error::EMAIL_NOT_CONFIGURED,
+            &["recipient_id", "message"],
+        );
+    }
+    let sender = match a.id("sender_id")? {
+        Some(id) => desk.find_user(actor, id)?,
+        None => desk.find_user(actor, actor.user_id)?,
+    };
+    // `[["name", "link"], ...]`; anything else is refused.
+    let attachments: Vec<(String, String)> = match a.json("attachments") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => serde_json::from_value(v).map_err(|_| {
+            error::MISSING_ARGUMENTS.with("attachments must be [[\"name\", \"link\"], ...]")
+        })?,
+    };
+    let message = a.str("message").unwrap_or_default();
+    desk.send_user_email(actor, &recipient, sender.as_ref(), &message, &attachments)?;
+    Ok(Value::Bool(true))
+}
+
+/// `send-custom-email`: the seed answers `true`.
+fn send_custom_email(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
+    let desk = &app.desk;
+    if !desk.email_configured()? {
+        return not_configured(
+            a,
+            &error::EMAIL_NOT_CONFIGURED,
+            &["to", "subject", "message"],
+        );
+    }
+    if let Some(missing) = ["to", "subject", "message"]
+        .iter()
+        .find(|k| a.str(k).is_none_or(|v| v.is_empty()))
+    {
+        return Err(error::MISSING_ARGUMENTS.with(format!("{missing} is required")));
+    }
+    let arg = |k: &str| a.str(k).unwrap_or_default();
+    desk.send_custom_email(
+        actor,
+        arg("to").trim(),
+        &arg("subject"),
+        &arg("message"),
+        &arg("sender_suffix"),
+    )?;
+    Ok(Value::Bool(true))
 }
 
 /// The answer of a channel with no provider: the missing argument first,
