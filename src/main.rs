@@ -10,6 +10,7 @@ mod domain;
 mod error;
 mod http;
 mod links;
+mod mail_in;
 mod metrics;
 mod realtime;
 mod store;
@@ -31,6 +32,7 @@ Usage:
   frontporch admin reset-password --email E [--password P]
   frontporch token create --name N [--role admin|agent]
   frontporch backup FILE
+  frontporch mail-in < MESSAGE
   frontporch version
 
 Every command takes --data DIR (or FRONTPORCH_DATA; default ./frontporch-data)
@@ -215,6 +217,14 @@ fn run(args: Args) -> Result<(), String> {
             println!("backup written to {file}");
             Ok(())
         }
+        ["mail-in"] => {
+            if args.help {
+                print!("{HELP_MAIL_IN}");
+                return Ok(());
+            }
+            args.only(&["data"])?;
+            mail_in_command(&args)
+        }
         ["backup"] if args.help => {
             print!("frontporch backup FILE [--data DIR]\n\nWrites a consistent copy of the database (VACUUM INTO), safe while the server runs.\n");
             Ok(())
@@ -279,6 +289,66 @@ fn open_desk(c: &Config) -> Result<desk::Desk, String> {
     .map_err(|e| e.to_string())?;
     desk::Desk::new(store, hub, c.bcrypt_cost, c.data_dir.clone(), &c.public_url)
         .map_err(|e| e.to_string())
+}
+
+const HELP_MAIL_IN: &str = "frontporch mail-in [--data DIR] < MESSAGE
+
+Imports one RFC 5322 message read on stdin (at most 25 MiB) into its
+conversation, while a server runs on the same data or not: for a Postfix or
+Exim alias such as `support: \"| frontporch mail-in --data DIR\"`.
+Exit 0: imported, or logged (auto-replies, repeats; bad mail kept as .eml
+under DIR/mail/failed/). Exit 75 (EX_TEMPFAIL): nothing was recorded, the
+MTA retries (the message is kept as .eml too when possible). Exit 65
+(EX_DATAERR): too large, the MTA bounces it to its sender.
+";
+
+/// `mail-in`: exits with the sysexits code an MTA reads (see HELP_MAIL_IN).
+fn mail_in_command(args: &Args) -> Result<(), String> {
+    use std::io::Read;
+    let max = mail_in::parse::MAX_RAW;
+    let mut raw = Vec::new();
+    if let Err(e) = std::io::stdin()
+        .lock()
+        .take(max as u64 + 1)
+        .read_to_end(&mut raw)
+    {
+        eprintln!("error: cannot read the message: {e}");
+        std::process::exit(75);
+    }
+    if raw.len() > max {
+        eprintln!("error: the message is larger than {max} bytes");
+        std::process::exit(65);
+    }
+    let fail = |e: String, desk: Option<&desk::Desk>| -> ! {
+        let kept = desk.map(|d| d.keep_eml(&raw));
+        match kept {
+            Some(Ok(path)) => eprintln!("error: {e} (message kept as {path}; try again)"),
+            _ => eprintln!("error: {e} (try again)"),
+        }
+        if let Some(d) = desk {
+            d.shutdown();
+        }
+        std::process::exit(75)
+    };
+    let desk = match config(args).and_then(|c| open_desk(&c).map(|d| (d, c))) {
+        Ok(d) => d,
+        Err(e) => fail(e, None),
+    };
+    let (desk, c) = desk;
+    match desk.import_mail(&raw, "pipe", c.max_upload) {
+        Ok(r) => {
+            match r.outcome {
+                "imported" => println!(
+                    "imported into conversation {}",
+                    r.conversation_id.unwrap_or(0)
+                ),
+                o => println!("{o}: {}", r.reason),
+            }
+            desk.shutdown();
+            Ok(())
+        }
+        Err(e) => fail(e.to_string(), Some(&desk)),
+    }
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -361,6 +431,7 @@ fn serve(c: Config) -> Result<(), String> {
         },
     );
     let _ = delivery_slot.set(delivery.clone());
+    mail_in::poller::start(desk.clone(), c.max_upload, &STOP);
     let listener = std::net::TcpListener::bind(&c.addr)
         .map_err(|e| format!("cannot listen on {}: {e}", c.addr))?;
     let app = Arc::new(app::App {

@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod auth;
 pub mod automations;
+pub mod mail_in;
 pub mod ops;
 pub mod pages;
 pub mod rest;
@@ -86,6 +87,7 @@ static TABLES: &[&[Route]] = &[
     articles::ROUTES,
     automations::ROUTES,
     widget::ROUTES,
+    mail_in::ROUTES,
 ];
 
 /// Every route, in table order.

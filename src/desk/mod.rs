@@ -8,6 +8,7 @@ pub mod auth;
 pub mod automations;
 pub mod cleanup;
 pub mod conversations;
+pub mod mail_in;
 pub mod messages;
 pub mod reports;
 pub mod settings;

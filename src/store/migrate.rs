@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_webhook_disabled_at.sql"),
     include_str!("../../migrations/005_transcript_events.sql"),
     include_str!("../../migrations/006_message_client_id.sql"),
+    include_str!("../../migrations/007_email_in.sql"),
 ];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");
