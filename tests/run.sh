@@ -29,6 +29,12 @@ if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then
   export FRONTPORCH_REQUIRE_LITESTREAM=1
 fi
 
+# Email in: the tests run a real IMAP server (Dovecot) and must not skip.
+if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
+  apt-get update -qq && apt-get install -y -qq dovecot-imapd
+fi
+export FRONTPORCH_REQUIRE_DOVECOT=1
+
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
