@@ -219,11 +219,14 @@ fn run(args: Args) -> Result<(), String> {
         }
         ["mail-in"] => {
             if args.help {
-                print!("{HELP_MAIL_IN}");
+                print!("{}", mail_in::cli::HELP);
                 return Ok(());
             }
             args.only(&["data"])?;
-            mail_in_command(&args)
+            mail_in::cli::run(|| {
+                let c = config(&args)?;
+                Ok((open_desk(&c)?, c.max_upload))
+            })
         }
         ["backup"] if args.help => {
             print!("frontporch backup FILE [--data DIR]\n\nWrites a consistent copy of the database (VACUUM INTO), safe while the server runs.\n");
@@ -289,66 +292,6 @@ fn open_desk(c: &Config) -> Result<desk::Desk, String> {
     .map_err(|e| e.to_string())?;
     desk::Desk::new(store, hub, c.bcrypt_cost, c.data_dir.clone(), &c.public_url)
         .map_err(|e| e.to_string())
-}
-
-const HELP_MAIL_IN: &str = "frontporch mail-in [--data DIR] < MESSAGE
-
-Imports one RFC 5322 message read on stdin (at most 25 MiB) into its
-conversation, while a server runs on the same data or not: for a Postfix or
-Exim alias such as `support: \"| frontporch mail-in --data DIR\"`.
-Exit 0: imported, or logged (auto-replies, repeats; bad mail kept as .eml
-under DIR/mail/failed/). Exit 75 (EX_TEMPFAIL): nothing was recorded, the
-MTA retries (the message is kept as .eml too when possible). Exit 65
-(EX_DATAERR): too large, the MTA bounces it to its sender.
-";
-
-/// `mail-in`: exits with the sysexits code an MTA reads (see HELP_MAIL_IN).
-fn mail_in_command(args: &Args) -> Result<(), String> {
-    use std::io::Read;
-    let max = mail_in::parse::MAX_RAW;
-    let mut raw = Vec::new();
-    if let Err(e) = std::io::stdin()
-        .lock()
-        .take(max as u64 + 1)
-        .read_to_end(&mut raw)
-    {
-        eprintln!("error: cannot read the message: {e}");
-        std::process::exit(75);
-    }
-    if raw.len() > max {
-        eprintln!("error: the message is larger than {max} bytes");
-        std::process::exit(65);
-    }
-    let fail = |e: String, desk: Option<&desk::Desk>| -> ! {
-        let kept = desk.map(|d| d.keep_eml(&raw));
-        match kept {
-            Some(Ok(path)) => eprintln!("error: {e} (message kept as {path}; try again)"),
-            _ => eprintln!("error: {e} (try again)"),
-        }
-        if let Some(d) = desk {
-            d.shutdown();
-        }
-        std::process::exit(75)
-    };
-    let desk = match config(args).and_then(|c| open_desk(&c).map(|d| (d, c))) {
-        Ok(d) => d,
-        Err(e) => fail(e, None),
-    };
-    let (desk, c) = desk;
-    match desk.import_mail(&raw, "pipe", c.max_upload) {
-        Ok(r) => {
-            match r.outcome {
-                "imported" => println!(
-                    "imported into conversation {}",
-                    r.conversation_id.unwrap_or(0)
-                ),
-                o => println!("{o}: {}", r.reason),
-            }
-            desk.shutdown();
-            Ok(())
-        }
-        Err(e) => fail(e.to_string(), Some(&desk)),
-    }
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);

@@ -4,6 +4,7 @@
 import { emojiPicker } from "../shared/emoji.js";
 import { formatInto, plainText } from "../shared/format.js";
 import { createOutbox } from "../shared/outbox.js";
+import { emailDetails } from "./email_view.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -299,6 +300,8 @@ function addMessage(m) {
     if (bubble.textContent || bubble.querySelector("a")) bubble.append(el("br"));
     bubble.append(link);
   }
+  const mail = emailDetails(m);
+  if (mail) li.append(mail);
   const who = (m.sender && m.sender.name) || "";
   li.append(bubble, el("div", "meta", [who, fmtTime(m.created_at), m.private ? "internal note" : "", staff && m.read ? "read" : ""].filter(Boolean).join(" · ")));
   if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else $("messages").append(li);

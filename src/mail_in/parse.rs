@@ -307,6 +307,15 @@ mod tests {
         assert!(no.automatic.is_none());
     }
 
+    #[test]
+    fn header_text_stays_on_one_line() {
+        let raw = b"From: =?utf-8?q?Eve=0D=0ABcc:_x@y.z?= <eve@x.test>\r\nSubject: =?utf-8?q?hi=0D=0ABcc:_x@y.z?=\r\n\r\nx";
+        let m = parse(raw).unwrap();
+        assert!(!m.subject.contains(['\r', '\n']), "{:?}", m.subject);
+        let from = m.from.unwrap();
+        assert!(!from.name.contains(['\r', '\n']), "{:?}", from.name);
+    }
+
     mod fuzz {
         use proptest::prelude::*;
         proptest! {

@@ -503,3 +503,43 @@ fn the_corpus_of_bad_mail_never_crashes_and_is_kept() {
     );
     assert_eq!(admin.get("/healthz")["status"], "ok");
 }
+
+#[test]
+fn support_board_email_piping_polls_the_mailbox() {
+    let Some(imap) = Imap::start() else { return };
+    let s = crate::support_board::Sb::start(&[]);
+    let v = s.raw(&[("function", "email-piping")]);
+    assert_eq!(v["success"], false, "{v}");
+    assert!(
+        v["response"].to_string().contains("email-not-configured")
+            || v.to_string().contains("email-not-configured"),
+        "{v}"
+    );
+    let admin = s.client(s.t());
+    let mut setting = imap.setting(BOX);
+    setting["poll_seconds"] = json!(86_400);
+    let (st, _) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.imap": setting })),
+    );
+    assert_eq!(st, 200);
+    imap.append(
+        BOX,
+        &mail(
+            "sb@x.test",
+            "support@example.com",
+            "Piped",
+            "sb1@x.test",
+            "",
+            "Via SB",
+        ),
+    );
+    assert_eq!(
+        s.call(&[("function", "email-piping"), ("force", "true")]),
+        json!(true)
+    );
+    let convs = email_conversations(&admin);
+    assert_eq!(convs.len(), 1);
+    assert_eq!(convs[0]["title"], "Piped");
+}
