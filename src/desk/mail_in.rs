@@ -468,8 +468,21 @@ fn import_job(
         });
     }
     let from = mail.from.clone().unwrap_or_default();
-    let sender = contact(tx, &from.address, &from.name)?;
     let own = own_addresses(tx)?;
+    if is_own(&own, &from.address) {
+        // Our own mail come back (a copy, a forward): answering it would loop.
+        log.outcome = "ignored";
+        log.reason = "sent from our own address".into();
+        store_email::log_inbound(tx, &log)?;
+        return Ok(Imported {
+            outcome: "ignored",
+            reason: log.reason,
+            conversation_id: None,
+            message_id: None,
+            raw_path: None,
+        });
+    }
+    let sender = contact(tx, &from.address, &from.name)?;
     let cc: Vec<String> = mail
         .to
         .iter()

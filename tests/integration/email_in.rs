@@ -426,6 +426,20 @@ fn auto_replies_and_bounces_make_no_conversation_and_no_reply() {
         assert_eq!(code, 0, "{out} {err}");
         assert!(out.starts_with("ignored"), "{out}");
     }
+    // Our own address (a copy of our mail come back): no loop.
+    let own = mail(
+        "Support <support+abc@example.com>",
+        "support@example.com",
+        "Re: x",
+        "x8@x.test",
+        "",
+        "Loop?",
+    );
+    let (code, out, _) = pipe(&s.data, &own);
+    assert_eq!(
+        (code, out.trim()),
+        (0, "ignored: sent from our own address")
+    );
     assert!(email_conversations(&admin).is_empty());
     assert!(email_rows(&s.data).is_empty());
     let ok = mail(
@@ -542,4 +556,67 @@ fn support_board_email_piping_polls_the_mailbox() {
     let convs = email_conversations(&admin);
     assert_eq!(convs.len(), 1);
     assert_eq!(convs[0]["title"], "Piped");
+}
+
+#[test]
+fn starttls_is_negotiated_and_an_untrusted_certificate_refused() {
+    let Some(imap) = Imap::start_with(true) else {
+        return;
+    };
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let mut setting = imap.setting(BOX);
+    setting["security"] = json!("starttls");
+    let (st, _) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.imap": setting })),
+    );
+    assert_eq!(st, 200);
+    let (st, v) = admin.call("POST", "/api/v1/email/check", Some(json!({})));
+    assert_eq!(st, 503, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap().to_lowercase();
+    assert!(
+        msg.contains("certificate"),
+        "the TLS handshake ran and refused it: {msg}"
+    );
+}
+
+#[test]
+fn attachments_come_in_as_uploads_and_go_out_as_canonical_links() {
+    let s = Server::start();
+    let admin = setup(&s, None);
+    let raw = b"From: ann@c.test\r\nTo: support@example.com\r\nSubject: Files\r\nMessage-ID: <files@c.test>\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--q\r\nContent-Type: text/plain; name=notes.txt\r\nContent-Disposition: attachment; filename=notes.txt\r\n\r\nplain notes\r\n--q\r\nContent-Type: application/x-msdownload; name=evil.exe\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA==\r\n--q--\r\n";
+    assert_eq!(pipe(&s.data, raw).0, 0);
+    let cid = email_conversations(&admin)[0]["id"].as_i64().unwrap();
+    let m = &messages(&admin, cid)[0];
+    let files = m["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{m}");
+    assert_eq!(files[0]["name"], "notes.txt");
+    let left_out = m["payload"]["email"]["left_out"].to_string();
+    assert!(left_out.contains("evil.exe"), "{left_out}");
+
+    let crate::harness::Auth::Bearer(token) = admin.auth.clone() else {
+        unreachable!()
+    };
+    let resp = agent()
+        .post(s.url("/api/v1/uploads?name=answer.txt"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "text/plain")
+        .send(&b"the answer"[..])
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let up: Value = serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({ "body": "Here", "attachments": [up["attachment"]] }),
+    );
+    let row = &email_rows(&s.data)[0];
+    let links = row["attachments"].as_array().unwrap();
+    assert_eq!(links.len(), 1, "{row}");
+    let link = links[0].as_str().unwrap();
+    assert!(
+        link.starts_with("/uploads/") && link.ends_with("/answer.txt") && !link.contains('?'),
+        "canonical: {link}"
+    );
 }

@@ -47,6 +47,12 @@ fn id(flag: &str, name: Option<&str>) -> String {
 impl Imap {
     /// Starts Dovecot, or None (the caller skips) when it is not installed.
     pub fn start() -> Option<Imap> {
+        Imap::start_with(false)
+    }
+
+    /// With `tls`: STARTTLS offered on the port, with a self-signed
+    /// certificate (which the client must refuse).
+    pub fn start_with(tls: bool) -> Option<Imap> {
         let Some(bin) = dovecot() else {
             assert!(
                 std::env::var("FRONTPORCH_REQUIRE_DOVECOT").as_deref() != Ok("1"),
@@ -71,6 +77,35 @@ impl Imap {
         };
         let (uid, gid) = (id("-u", Some(&mail_user)), id("-g", Some(&mail_user)));
         let port = free_port();
+        let ssl = if tls {
+            let ok = Command::new("openssl")
+                .args([
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                ])
+                .args([
+                    "-keyout",
+                    &format!("{d}/key.pem"),
+                    "-out",
+                    &format!("{d}/cert.pem"),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "openssl made no certificate");
+            format!("ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n")
+        } else {
+            "ssl = no\n".to_string()
+        };
         std::fs::write(
             format!("{d}/passwd"),
             format!("{USER}:{{PLAIN}}{PASSWORD}\n"),
@@ -82,8 +117,7 @@ state_dir = {d}/state
 log_path = {d}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+{ssl}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {login_user}
 default_internal_user = {internal_user}
