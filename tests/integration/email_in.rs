@@ -330,6 +330,9 @@ fn email_check_needs_an_admin_and_a_mailbox() {
 fn piped_mail_threads_by_reply_address_never_by_subject_alone() {
     let s = Server::start();
     let admin = setup(&s, None);
+    let cursor = admin.get("/api/v1/events?after=0")["cursor"]
+        .as_i64()
+        .unwrap();
     let (code, out, err) = pipe(
         &s.data,
         &mail(
@@ -342,6 +345,15 @@ fn piped_mail_threads_by_reply_address_never_by_subject_alone() {
         ),
     );
     assert_eq!(code, 0, "{out} {err}");
+    // Live in the inbox: the server publishes what the command committed.
+    let live = admin.get(&format!("/api/v1/events?after={cursor}"));
+    let kinds: Vec<&str> = live["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"message.created"), "{live}");
     let convs = email_conversations(&admin);
     assert_eq!(convs.len(), 1, "imported while the server runs");
     let cid = convs[0]["id"].as_i64().unwrap();
