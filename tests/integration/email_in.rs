@@ -568,6 +568,10 @@ fn support_board_email_piping_polls_the_mailbox() {
     let convs = email_conversations(&admin);
     assert_eq!(convs.len(), 1);
     assert_eq!(convs[0]["title"], "Piped");
+    // Support Board lists it among the email conversations.
+    let sb = s.call(&[("function", "get-conversations"), ("source", "em")]);
+    assert_eq!(sb.as_array().map(Vec::len), Some(1), "{sb}");
+    assert!(sb.to_string().contains("Via SB"), "{sb}");
 }
 
 #[test]
