@@ -596,6 +596,19 @@ fn starttls_is_negotiated_and_an_untrusted_certificate_refused() {
         msg.contains("certificate"),
         "the TLS handshake ran and refused it: {msg}"
     );
+    // Implicit TLS (imaps) the same.
+    setting["security"] = json!("tls");
+    setting["port"] = json!(imap.tls_port);
+    let (st, _) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.imap": setting })),
+    );
+    assert_eq!(st, 200);
+    let (st, v) = admin.call("POST", "/api/v1/email/check", Some(json!({})));
+    assert_eq!(st, 503, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap().to_lowercase();
+    assert!(msg.contains("certificate"), "{msg}");
 }
 
 #[test]

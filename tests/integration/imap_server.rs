@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "imap-test-password";
 pub struct Imap {
     child: Child,
     pub port: u16,
+    /// Implicit TLS (imaps), when started with `tls`; else 0 (off).
+    pub tls_port: u16,
     /// Removed on drop, after the server stops.
     _dir: TempDir,
 }
@@ -77,6 +79,7 @@ impl Imap {
         };
         let (uid, gid) = (id("-u", Some(&mail_user)), id("-g", Some(&mail_user)));
         let port = free_port();
+        let tls_port = if tls { free_port() } else { 0 };
         let ssl = if tls {
             let ok = Command::new("openssl")
                 .args([
@@ -129,7 +132,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -172,6 +176,7 @@ userdb {{
         let imap = Imap {
             child,
             port,
+            tls_port,
             _dir: dir,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
