@@ -143,7 +143,8 @@ impl Desk {
 
     /// Imports each message above the last UID seen (a new UIDVALIDITY
     /// starts over; Message-IDs already known are skipped), marks it seen,
-    /// and records the UID after each one.
+    /// and records the UID after each one. A mailbox polled for the first
+    /// time starts at its oldest unread message: older mail is left alone.
     pub fn poll_mailbox(&self, max_upload: usize) -> Result<PollReport> {
         let s = self
             .imap_setting()?
@@ -166,7 +167,10 @@ impl Desk {
         let key = s.key();
         let last = match self.store.read(|c| store_email::imap_state(c, &key))? {
             Some((v, last)) if v == validity => last,
-            _ => 0,
+            // A new UIDVALIDITY: every UID again, known Message-IDs skipped.
+            Some(_) => 0,
+            // Never polled: the mail already read there stays there.
+            None => mb.start_uid().map_err(down)?,
         };
         let list = mb.above(last, PER_POLL).map_err(down)?;
         report.more = list.len() == PER_POLL;

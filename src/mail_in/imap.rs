@@ -160,6 +160,23 @@ impl Mailbox {
         Ok(list)
     }
 
+    /// The oldest unread message's UID, else the newest message's, else 0
+    /// (an empty mailbox): where a mailbox polled for the first time starts.
+    pub fn start_uid(&mut self) -> Result<u32, String> {
+        let unseen = self
+            .session
+            .uid_search("UNSEEN")
+            .map_err(|e| format!("UID SEARCH: {e}"))?;
+        if let Some(oldest) = unseen.iter().min() {
+            return Ok(oldest - 1);
+        }
+        let newest = self
+            .session
+            .uid_fetch("*", "(UID)")
+            .map_err(|e| format!("UID FETCH: {e}"))?;
+        Ok(newest.iter().filter_map(|f| f.uid).max().unwrap_or(0))
+    }
+
     /// The whole message `uid` (BODY.PEEK: not marked seen by reading).
     pub fn fetch(&mut self, uid: u32) -> Result<Option<Vec<u8>>, String> {
         let fetches = self

@@ -649,3 +649,53 @@ fn attachments_come_in_as_uploads_and_go_out_as_canonical_links() {
         "canonical: {link}"
     );
 }
+
+#[test]
+fn a_mailbox_connected_for_the_first_time_leaves_its_read_mail_alone() {
+    let Some(imap) = Imap::start() else { return };
+    imap.append(
+        BOX,
+        &mail(
+            "old@x.test",
+            "support@example.com",
+            "Old",
+            "old1@x.test",
+            "",
+            "Read long ago",
+        ),
+    );
+    imap.append(
+        BOX,
+        &mail(
+            "old@x.test",
+            "support@example.com",
+            "Older",
+            "old2@x.test",
+            "",
+            "Also read",
+        ),
+    );
+    imap.mark_seen_all(BOX);
+    let s = Server::start();
+    let admin = setup(&s, Some(&imap));
+    check(&admin);
+    assert!(
+        email_conversations(&admin).is_empty(),
+        "read mail stays in the mailbox"
+    );
+    imap.append(
+        BOX,
+        &mail(
+            "new@x.test",
+            "support@example.com",
+            "New",
+            "new1@x.test",
+            "",
+            "Unread",
+        ),
+    );
+    check(&admin);
+    let convs = email_conversations(&admin);
+    assert_eq!(convs.len(), 1);
+    assert_eq!(convs[0]["title"], "New");
+}

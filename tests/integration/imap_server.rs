@@ -244,6 +244,14 @@ userdb {{
         let _ = s.logout();
     }
 
+    /// Sets \Seen on every message of `mailbox` (mail read before).
+    pub fn mark_seen_all(&self, mailbox: &str) {
+        let mut s = self.session();
+        s.select(mailbox).unwrap();
+        s.uid_store("1:*", "+FLAGS (\\Seen)").unwrap();
+        let _ = s.logout();
+    }
+
     /// Deletes and recreates `mailbox` (a new UIDVALIDITY), filing `raws` again.
     pub fn recreate(&self, mailbox: &str, raws: &[&[u8]]) {
         let mut s = self.session();
