@@ -196,6 +196,8 @@ catalogue! {
 
     // Delivery channels without a provider
     EMAIL_NOT_CONFIGURED: Conflict, "email_not_configured", "no email provider is configured";
+    MAILBOX_UNAVAILABLE: Unavailable, "mailbox_unavailable",
+        "the mailbox server did not answer as expected";
     SMS_NOT_CONFIGURED: Conflict, "sms_not_configured", "no sms provider is configured";
     PUSH_NOT_CONFIGURED: Conflict, "push_not_configured", "no push provider is configured";
     WHATSAPP_NOT_CONFIGURED: Conflict, "whatsapp_not_configured",

@@ -10,6 +10,7 @@ mod domain;
 mod error;
 mod http;
 mod links;
+mod mail_in;
 mod metrics;
 mod realtime;
 mod store;
@@ -31,6 +32,7 @@ Usage:
   frontporch admin reset-password --email E [--password P]
   frontporch token create --name N [--role admin|agent]
   frontporch backup FILE
+  frontporch mail-in < MESSAGE
   frontporch version
 
 Every command takes --data DIR (or FRONTPORCH_DATA; default ./frontporch-data)
@@ -215,6 +217,17 @@ fn run(args: Args) -> Result<(), String> {
             println!("backup written to {file}");
             Ok(())
         }
+        ["mail-in"] => {
+            if args.help {
+                print!("{}", mail_in::cli::HELP);
+                return Ok(());
+            }
+            args.only(&["data"])?;
+            mail_in::cli::run(|| {
+                let c = config(&args)?;
+                Ok((open_desk(&c)?, c.max_upload))
+            })
+        }
         ["backup"] if args.help => {
             print!("frontporch backup FILE [--data DIR]\n\nWrites a consistent copy of the database (VACUUM INTO), safe while the server runs.\n");
             Ok(())
@@ -362,6 +375,7 @@ fn serve(c: Config) -> Result<(), String> {
         },
     );
     let _ = delivery_slot.set(delivery.clone());
+    mail_in::poller::start(desk.clone(), c.max_upload, &STOP);
     let listener = std::net::TcpListener::bind(&c.addr)
         .map_err(|e| format!("cannot listen on {}: {e}", c.addr))?;
     let app = Arc::new(app::App {

@@ -34,6 +34,11 @@ if ! python3 -c "import aiosmtpd" 2>/dev/null; then
   python3 -m pip install -q aiosmtpd 2>/dev/null \
     || { apt-get update -qq && apt-get install -y -qq python3-aiosmtpd; }
 fi
+# Email in: the tests run a real IMAP server (Dovecot) and must not skip.
+if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
+  apt-get update -qq && apt-get install -y -qq dovecot-imapd
+fi
+export FRONTPORCH_REQUIRE_DOVECOT=1
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings

@@ -6,6 +6,7 @@ import { formatInto, plainText } from "../shared/format.js";
 import { createOutbox } from "../shared/outbox.js";
 import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
+import { emailDetails } from "./email_view.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 import { setupProfile } from "./profile.js";
 import { avatarNode } from "../shared/avatar.js";
@@ -312,6 +313,8 @@ function addMessage(m) {
     if (bubble.textContent || bubble.querySelector("a")) bubble.append(el("br"));
     bubble.append(link);
   }
+  const mail = emailDetails(m);
+  if (mail) li.append(mail);
   const who = (m.sender && m.sender.name) || "";
   const meta = el("div", "meta", [who, fmtTime(m.created_at), m.private ? "internal note" : ""].filter(Boolean).join(" · "));
   if (staff && !m.private) meta.append(" ", ticks(tickState(m), TICK_WORDS));

@@ -83,10 +83,10 @@ fn check_payload(p: Option<&Map<String, Value>>) -> Result<()> {
 
 /// A message input that passed validation; the sender is resolved.
 pub struct Prepared {
-    input: MessageInput,
-    sender: i64,
+    pub(super) input: MessageInput,
+    pub(super) sender: i64,
     /// The status to set, checked.
-    status: Option<Status>,
+    pub(super) status: Option<Status>,
 }
 
 impl Desk {
@@ -522,6 +522,7 @@ pub(super) fn insert_message(
         audience(m.private),
         json!({ "message": m.to_json() }),
     )?;
+    super::mail_in::queue_reply(tx, conv.id, &sender, &m)?;
     let next = match p.status {
         _ if p.input.keep_status => None,
         Some(s) => Some(s),

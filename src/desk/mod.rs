@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod conversations;
 pub mod email;
 pub mod inbox;
+pub mod mail_in;
 pub mod messages;
 pub mod notifications;
 pub mod reports;

@@ -168,6 +168,32 @@ impl Desk {
         bytes: &[u8],
         max: usize,
     ) -> Result<Value> {
+        let u = self.store_upload_file(name, content_type, bytes, max)?;
+        let dir = self.uploads_dir();
+        let (row, uid) = (u.clone(), actor.user_id);
+        if let Err(e) = self.store.write(move |tx| uploads::insert(tx, &row, uid)) {
+            // No row points at the file: remove it rather than leak it.
+            let _ = std::fs::remove_file(dir.join(&u.token));
+            return Err(e);
+        }
+        // Handed to the uploader (a preview in the frame, or an admin's
+        // download): signed like any link a reader gets.
+        let url = format!("/uploads/{}/{}", u.token, u.name);
+        Ok(json!({
+            "name": u.name, "url": self.links.sign(&url, self.links.frame_exp()),
+            "type": u.content_type, "size": u.size,
+        }))
+    }
+
+    /// Checks a file by the upload rules (type, size, content) and writes
+    /// it under `uploads/`; the caller inserts its row (or removes the file).
+    pub(super) fn store_upload_file(
+        &self,
+        name: &str,
+        content_type: &str,
+        bytes: &[u8],
+        max: usize,
+    ) -> Result<Upload> {
         let content_type = media_type(content_type);
         if !TYPES.iter().any(|(t, _)| *t == content_type) {
             return Err(error::FILE_TYPE_NOT_ALLOWED
@@ -209,19 +235,7 @@ impl Desk {
             }
             return Err(e);
         }
-        let (row, uid) = (u.clone(), actor.user_id);
-        if let Err(e) = self.store.write(move |tx| uploads::insert(tx, &row, uid)) {
-            // No row points at the file: remove it rather than leak it.
-            let _ = std::fs::remove_file(dir.join(&u.token));
-            return Err(e);
-        }
-        // Handed to the uploader (a preview in the frame, or an admin's
-        // download): signed like any link a reader gets.
-        let url = format!("/uploads/{}/{}", u.token, u.name);
-        Ok(json!({
-            "name": u.name, "url": self.links.sign(&url, self.links.frame_exp()),
-            "type": u.content_type, "size": u.size,
-        }))
+        Ok(u)
     }
 
     /// Whether `actor` may read the upload `token` without a signed link:

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/007_message_delivered.sql"),
     include_str!("../../migrations/008_agent_profile.sql"),
     include_str!("../../migrations/009_staff_reads.sql"),
+    include_str!("../../migrations/010_email_in.sql"),
 ];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");

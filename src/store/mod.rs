@@ -13,6 +13,7 @@ pub mod auth;
 pub mod automations;
 pub mod conversations;
 pub mod departments;
+pub mod email;
 pub mod events;
 pub mod messages;
 pub mod outbox;

@@ -14,9 +14,7 @@ use serde_json::Value;
 pub(super) const FUNCTIONS: &[(&str, Function)] = &[
     ("send-email", send_email),
     ("send-custom-email", send_custom_email),
-    ("email-piping", |_, _, a| {
-        not_configured(a, &error::EMAIL_NOT_CONFIGURED, &[])
-    }),
+    ("email-piping", email_piping),
     ("send-sms", |_, _, a| {
         not_configured(a, &error::SMS_NOT_CONFIGURED, &["to", "message"])
     }),
@@ -135,4 +133,12 @@ fn not_configured(a: &Args, channel: &Entry, need: &[&str]) -> Result<Value> {
         return Err(error::MISSING_ARGUMENTS.with(format!("{missing} is required")));
     }
     Err(channel.err())
+}
+
+/// `email-piping`: polls the IMAP mailbox now, at most once a minute
+/// unless `force`; `true` as the seed answers.
+fn email_piping(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
+    let force = a.flag("force");
+    app.desk.email_piping(actor, force, app.config.max_upload)?;
+    Ok(Value::Bool(true))
 }

@@ -1,0 +1,33 @@
+//! Email in, in the REST API (admins): check the mailbox now, and the log
+//! of inbound mail (what was imported, ignored or kept as .eml).
+
+use super::auth::Caller;
+use super::rest::ok;
+use super::Reply;
+use super::{r, Access::*, Route};
+use crate::app::App;
+use crate::error::Result;
+use crate::http::request::Ctx;
+use serde_json::json;
+
+/// The routes of this file, joined in `api::TABLES`.
+pub(super) const ROUTES: &[Route] = &[
+    r("POST", "/api/v1/email/check", Admin, check),
+    r("GET", "/api/v1/email/inbound", Admin, inbound),
+];
+
+/// `POST /email/check`: polls the mailbox now; answers the server's
+/// greeting and what became of the messages (503 with the server's answer
+/// when it fails).
+pub fn check(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let r = app
+        .desk
+        .check_mailbox(caller.actor()?, app.config.max_upload)?;
+    ok(json!(r))
+}
+
+/// `GET /email/inbound?limit=N`: the newest inbound messages first.
+pub fn inbound(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let limit = ctx.q_i64("limit")?.unwrap_or(50);
+    ok(json!({ "inbound": app.desk.inbound_mail(caller.actor()?, limit)? }))
+}
