@@ -18,6 +18,7 @@ mod litestream;
 mod message_states;
 mod ops;
 mod parsers;
+mod r10_review;
 mod realtime;
 mod support_board;
 mod support_board_more;
