@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launch, loginAgent } from "./harness.mjs";
+import { startServer, startHostSite, launch, loginAgent } from "./harness.mjs";
 
 let server, browser;
 before(async () => {
@@ -81,4 +81,34 @@ test("inbox: the contact panel lists each of the contact's conversations once wh
   const rows = await page.$$eval("#contact-history li", (lis) => lis.map((li) => li.textContent));
   assert.equal(rows.length, 2, "one row per conversation: " + JSON.stringify(rows));
   await page.context().close();
+});
+
+test("widget in Arabic: the launcher stays in its corner when the chat opens (it is the close button)", async () => {
+  const site = await startHostSite(server.base);
+  const ctx = await browser.newContext({ locale: "ar", viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  await page.goto(site.url);
+  const iframe = await page.waitForSelector("iframe[title=Chat]");
+  const frame = await iframe.contentFrame();
+  await frame.waitForSelector("#launcher");
+  // Where the launcher is on the host page's screen.
+  const spot = async () => {
+    const f = await iframe.boundingBox();
+    const l = await frame.$eval("#launcher", (b) => { const r = b.getBoundingClientRect(); return { x: r.x, y: r.y }; });
+    return { x: Math.round(f.x + l.x), y: Math.round(f.y + l.y) };
+  };
+  const closed = await spot();
+  await frame.click("#launcher");
+  await frame.waitForSelector(".panel:not([hidden])");
+  assert.equal(await frame.getAttribute("html", "dir"), "rtl");
+  await frame.waitForFunction(() => document.body.classList.contains("open"));
+  await until(async () => (await iframe.boundingBox()).width > 200, "the open frame");
+  const open = await spot();
+  assert.deepEqual(open, closed, "the launcher did not move");
+  // The card sits above it, not over it.
+  const card = await frame.$eval(".panel", (p) => p.getBoundingClientRect().bottom);
+  const top = await frame.$eval("#launcher", (b) => b.getBoundingClientRect().top);
+  assert.ok(card <= top, `card bottom ${card} above launcher top ${top}`);
+  await ctx.close();
+  site.close();
 });
