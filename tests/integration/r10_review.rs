@@ -52,3 +52,81 @@ fn repeated_delivered_acknowledgements_are_not_writes() {
     );
     assert_eq!(st, 404, "{body}");
 }
+
+/// The smallest valid PNG (1x1, transparent).
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// Uploads through the widget as visitor `token`: the canonical link.
+fn visitor_upload(s: &Server, token: &str, name: &str, ct: &str, bytes: &[u8]) -> String {
+    let resp = agent()
+        .post(s.url(&format!("/api/v1/widget/uploads?name={name}")))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", ct)
+        .send(bytes)
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let v: serde_json::Value =
+        serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    let url = v["attachment"]["url"].as_str().unwrap();
+    let url = url.split('?').next().unwrap();
+    url.strip_prefix(&s.url("")).unwrap_or(url).to_string()
+}
+
+#[test]
+fn a_staff_avatar_is_never_a_customers_file_whichever_route_sets_it() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let ann_id = admin.post(
+        "/api/v1/users",
+        json!({"type": "agent", "first_name": "Ann", "email": "ann@example.com", "password": "agentpass1"}),
+    )["user"]["id"]
+        .as_i64()
+        .unwrap();
+    let ann = s.login("ann@example.com", "agentpass1");
+    let (visitor, _) = s.visitor("Carl");
+    let Auth::Bearer(token) = &visitor.auth else {
+        unreachable!()
+    };
+    let photo = visitor_upload(&s, token, "passport.png", "image/png", PNG);
+    let doc = visitor_upload(&s, token, "contract.pdf", "application/pdf", b"%PDF-1.4 x");
+
+    // PATCH /me refuses them; /users/{own id} and an admin's edit must too.
+    let edits: [(&Client, String); 2] = [
+        (&ann, format!("/api/v1/users/{ann_id}")),
+        (&admin, format!("/api/v1/users/{ann_id}")),
+    ];
+    for (who, path) in edits.iter() {
+        for pic in [&photo, &doc] {
+            let (st, body) = who.call("PATCH", path, Some(json!({"avatar": pic})));
+            assert_eq!(st, 400, "{path} {pic}: {body}");
+            assert_eq!(body["error"]["code"], "invalid_avatar");
+        }
+    }
+    let (st, body) = admin.call(
+        "POST",
+        "/api/v1/users",
+        Some(
+            json!({"type": "agent", "first_name": "Bo", "email": "bo@example.com",
+            "password": "agentpass1", "avatar": photo}),
+        ),
+    );
+    assert_eq!(st, 400, "{body}");
+    // Nothing changed: the widget's team shows no picture of the customer's.
+    let config = s.anon().get("/api/v1/widget/config");
+    assert!(
+        !config.to_string().contains(photo.trim_start_matches('/')),
+        "{config}"
+    );
+    // Ann's own image still works through either route.
+    let (st, body) = ann.call(
+        "PATCH",
+        &format!("/api/v1/users/{ann_id}"),
+        Some(json!({"avatar": ""})),
+    );
+    assert_eq!(st, 200, "{body}");
+}
