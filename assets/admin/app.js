@@ -381,6 +381,8 @@ async function renderHistory(u) {
   // Events refresh the panel while an earlier load is still out: only the
   // newest load fills it, and it replaces what is there (no list twice).
   const run = ++historyRun;
+  // Another contact's list never stays under this one's name.
+  if (ul.dataset.user !== String(u.id)) { ul.replaceChildren(); ul.dataset.user = u.id; }
   const r = await api("GET", `/conversations?status=all&user_id=${u.id}&limit=20`);
   if (run !== historyRun) return;
   ul.replaceChildren();
