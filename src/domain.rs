@@ -201,6 +201,12 @@ impl FromSql for UserType {
     }
 }
 
+/// Colours of initials avatars (a user's default, by id; `/avatars/*.svg`,
+/// by letters), one palette so a person looks the same everywhere.
+pub const AVATAR_COLORS: &[&str] = &[
+    "#1abc9c", "#2e86de", "#8e44ad", "#e67e22", "#e74c3c", "#16a085", "#2c3e50", "#d35400",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,9 +238,3 @@ mod tests {
         );
     }
 }
-
-/// Colours of initials avatars (a user's default, by id; `/avatars/*.svg`,
-/// by letters), one palette so a person looks the same everywhere.
-pub const AVATAR_COLORS: &[&str] = &[
-    "#1abc9c", "#2e86de", "#8e44ad", "#e67e22", "#e74c3c", "#16a085", "#2c3e50", "#d35400",
-];

@@ -378,10 +378,17 @@ function enqueue(conv, message) {
   outbox.add({ conv, message });
 }
 
+let historyRun = 0;
 async function renderHistory(u) {
   const ul = $("contact-history");
-  ul.replaceChildren();
+  // Events refresh the panel while an earlier load is still out: only the
+  // newest load fills it, and it replaces what is there (no list twice).
+  const run = ++historyRun;
+  // Another contact's list never stays under this one's name.
+  if (ul.dataset.user !== String(u.id)) { ul.replaceChildren(); ul.dataset.user = u.id; }
   const r = await api("GET", `/conversations?status=all&user_id=${u.id}&limit=20`);
+  if (run !== historyRun) return;
+  ul.replaceChildren();
   for (const c of r.conversations) {
     const li = el("li", "", [c.title || "#" + c.id, STATUS[c.status], fmtTime(c.updated_at), rated(c) ? ratingText(rated(c)) : ""].filter(Boolean).join(" · "));
     li.addEventListener("click", () => open(c.id));

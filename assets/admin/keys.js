@@ -21,6 +21,10 @@ function typing(target) {
   return Boolean(target && target.closest && target.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])"));
 }
 
+function inDialog(target) {
+  return Boolean(target && target.closest && target.closest("dialog, [role=dialog]"));
+}
+
 /** Installs the shortcuts; `actions` maps each action name to a function. */
 export function setupKeys(actions) {
   const overlay = helpOverlay();
@@ -32,6 +36,8 @@ export function setupKeys(actions) {
   document.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
     if (typing(e.target) || overlay.isOpen() || document.body.classList.contains("show-settings")) return;
+    // A dialog in front (lightbox, profile) owns the keys: no acting on the conversation behind it.
+    if (inDialog(e.target)) return;
     const hit = SHORTCUTS.find(([key, , name]) => name && key === e.key);
     if (!hit || !all[hit[2]]) return;
     e.preventDefault();

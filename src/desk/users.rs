@@ -197,6 +197,7 @@ impl Desk {
             a.require_staff()?;
             if user_type.is_staff() {
                 a.require_admin()?;
+                self.staff_avatar(&mut fields, &[a.user_id])?;
             }
         }
         if user_type.is_agent() && fields.email.as_deref().unwrap_or("").is_empty() {
@@ -255,6 +256,9 @@ impl Desk {
         if actor.is_self(id) && !admin && fields.user_type.is_some() {
             return Err(Error::forbidden("you cannot change your own role"));
         }
+        if target.is_staff() || becomes_staff {
+            self.staff_avatar(&mut fields, &[id, actor.user_id])?;
+        }
         let hash = match &fields.password {
             Some(p) => Some(self.hash_password(p)?),
             None => None,
@@ -276,6 +280,20 @@ impl Desk {
             emit_updated(tx, Some(actor_id), &user)?;
             Ok(user)
         })
+    }
+
+    /// A staff avatar that links to one of our uploads follows the profile's
+    /// rule (`team.rs`): an image its owner or the acting admin sent, never
+    /// another's file (the widget signs staff avatars for every visitor).
+    fn staff_avatar(&self, fields: &mut UserFields, owners: &[i64]) -> Result<()> {
+        if let Some(a) = fields.avatar.as_deref().filter(|a| !a.is_empty()) {
+            let url = self.links.canonical(a);
+            let path = url.strip_prefix(self.links.public_url()).unwrap_or(&url);
+            if crate::links::upload_token(path).is_some() {
+                fields.avatar = Some(self.picture_by(a, owners)?);
+            }
+        }
+        Ok(())
     }
 
     /// Checks what a visitor (`visitor_id`, or one not created yet) says of

@@ -251,6 +251,23 @@ pub fn mark_delivered(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Whether `mark_delivered` would mark anything (a read, so repeated
+/// acknowledgements need no write job).
+pub fn undelivered(
+    conn: &Connection,
+    conversation_id: i64,
+    up_to: i64,
+    by_staff: bool,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM messages
+               WHERE conversation_id = ?1 AND id <= ?2 AND delivered_at IS NULL AND read_at IS NULL
+                 AND deleted_at IS NULL AND private = 0 AND by_owner = ?3)",
+        )?
+        .query_row(params![conversation_id, up_to, by_staff], |r| r.get(0))?)
+}
+
 pub fn set_last_read(tx: &Tx, conversation_id: i64, user_id: i64, up_to: i64) -> Result<()> {
     tx.conn.execute(
         "UPDATE participants SET last_read_id = max(last_read_id, ?3) WHERE conversation_id = ?1 AND user_id = ?2",

@@ -21,6 +21,7 @@ mod litestream;
 mod message_states;
 mod ops;
 mod parsers;
+mod r10_review;
 mod realtime;
 mod smtp_server;
 mod support_board;
