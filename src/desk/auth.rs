@@ -166,7 +166,7 @@ impl Desk {
     /// Starts an anonymous (or self-described) visitor and returns its token.
     pub fn create_visitor(&self, fields: UserFields) -> Result<(String, User)> {
         let mut fields = fields;
-        self.visitor_fields(None, &mut fields, "visitors")?;
+        self.visitor_fields(None, &mut fields, "visitors", false)?;
         let user_type = if fields.email.is_some() {
             UserType::Lead
         } else {

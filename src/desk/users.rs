@@ -298,29 +298,38 @@ impl Desk {
 
     /// Checks what a visitor (`visitor_id`, or one not created yet) says of
     /// themselves: no privileged fields, the shapes of `validate_fields`, and
-    /// an avatar among our uploads only if it is theirs.
+    /// an avatar among our uploads only if it is theirs. A picture elsewhere
+    /// only for an identity the site verified: agents' browsers load it, so
+    /// an anonymous one would tell any server when and from where they read.
     pub(super) fn visitor_fields(
         &self,
         visitor_id: Option<i64>,
         fields: &mut UserFields,
         what: &str,
+        verified: bool,
     ) -> Result<()> {
         reject_privileged(fields, what)?;
         validate_fields(fields)?;
-        if let Some(avatar) = &fields.avatar {
+        if let Some(avatar) = fields.avatar.as_deref().filter(|a| !a.is_empty()) {
             let actor = visitor_id.map(|user_id| Actor {
                 role: super::Role::Visitor,
                 user_id,
                 token_id: None,
             });
-            fields.avatar = Some(self.own_link(actor.as_ref(), avatar, &error::INVALID_AVATAR)?);
+            let url = self.own_link(actor.as_ref(), avatar, &error::INVALID_AVATAR)?;
+            let path = url.strip_prefix(self.links.public_url()).unwrap_or(&url);
+            if !verified && crate::links::upload_token(path).is_none() {
+                return Err(error::INVALID_AVATAR
+                    .with("a visitor's picture must be one of their own uploads"));
+            }
+            fields.avatar = Some(url);
         }
         Ok(())
     }
 
     /// A visitor describing themselves (name, email, custom fields, page URL).
     pub fn update_self_visitor(&self, visitor: &User, mut fields: UserFields) -> Result<User> {
-        self.visitor_fields(Some(visitor.id), &mut fields, "visitors")?;
+        self.visitor_fields(Some(visitor.id), &mut fields, "visitors", false)?;
         let id = visitor.id;
         let promote = visitor.user_type == UserType::Visitor
             && fields.email.as_deref().is_some_and(|e| !e.is_empty());

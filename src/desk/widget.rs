@@ -206,7 +206,6 @@ impl Desk {
             hash,
             mut fields,
         } = input;
-        self.visitor_fields(Some(visitor.id), &mut fields, "identify")?;
         super::check_len("id", &id, 200)?;
         // A weak secret counts as none: verification is off, not open.
         let secret = self
@@ -233,6 +232,7 @@ impl Desk {
             (_, None) if required => return Err(error::IDENTITY_REQUIRED.err()),
             (_, None) => false,
         };
+        self.visitor_fields(Some(visitor.id), &mut fields, "identify", verified)?;
         if !verified {
             let user = self.update_self_visitor(visitor, fields)?;
             return Ok((user, false));

@@ -195,7 +195,7 @@ userdb {{
     pub fn setting(&self, mailbox: &str) -> serde_json::Value {
         serde_json::json!({
             "host": "127.0.0.1", "port": self.port, "security": "none",
-            "username": USER, "password": PASSWORD, "mailbox": mailbox, "poll_seconds": 1,
+            "username": USER, "password": PASSWORD, "mailbox": mailbox, "poll_seconds": 86_400,
         })
     }
 

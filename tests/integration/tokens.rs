@@ -399,3 +399,51 @@ fn an_upgraded_install_with_an_empty_secret_gets_a_strong_one() {
     );
     assert_eq!(st, 403);
 }
+
+/// Agents' browsers load a contact's picture: an anonymous visitor may only
+/// name one of their own uploads, never a server of their choosing (it would
+/// learn when and from where agents read); an identity the site verified
+/// may name any picture.
+#[test]
+fn only_a_verified_identity_names_a_picture_elsewhere() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let secret = "0123456789abcdef0123456789abcdef-pictures";
+    let (st, _) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "identity.secret": secret })),
+    );
+    assert_eq!(st, 200);
+    let tracker = "https://tracker.example/pixel.png";
+    let (visitor, vid) = s.visitor("Mallory");
+    for (path, body) in [
+        ("/api/v1/widget/me", json!({ "avatar": tracker })),
+        (
+            "/api/v1/widget/identify",
+            json!({ "id": "m-1", "avatar": tracker }),
+        ),
+    ] {
+        let (st, v) = visitor.call(
+            if path.ends_with("me") {
+                "PATCH"
+            } else {
+                "POST"
+            },
+            path,
+            Some(body),
+        );
+        assert_eq!(st, 400, "{path}: {v}");
+        assert_eq!(v["error"]["code"], "invalid_avatar", "{path}");
+    }
+    let stored = admin.get(&format!("/api/v1/users/{vid}"));
+    assert!(stored["user"]["avatar"].is_null(), "{stored}");
+
+    let (st, v) = visitor.call(
+        "POST",
+        "/api/v1/widget/identify",
+        Some(json!({ "id": "m-1", "hash": hmac_hex(secret, "m-1"), "avatar": tracker })),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["user"]["avatar"], tracker);
+}
