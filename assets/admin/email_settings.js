@@ -109,10 +109,14 @@ export async function emailSettings(box, api, rerender) {
     field("To agents: body", el("textarea", { name: "agent_body", rows: 4, text: t("agent", "body") }))));
 
   const log = (await api("GET", "/email/deliveries?limit=50")).deliveries;
-  const table = el("table", {}, el("tr", {}, ...["Queued", "To", "Subject", "State", "Server's reply"].map((h) => el("th", { text: h }))));
+  const table = el("table", {}, el("tr", {}, ...["Queued", "To", "Subject", "State", "Server's reply", ""].map((h) => el("th", { text: h }))));
   for (const d of log) {
+    // A failed email (5xx, or the retry window ran out) can be sent again, as a webhook delivery can.
+    const replay = d.state === "dead"
+      ? el("button", { type: "button", text: "Send again", onclick: async () => { await api("POST", `/deliveries/${d.id}/replay`); flash("Queued again."); } })
+      : "";
     table.append(el("tr", {}, el("td", { text: d.created_at }), el("td", { text: (d.to || []).join(", ") }), el("td", { text: d.subject || "" }),
-      el("td", { text: `${d.state} (${d.attempts})` }), el("td", { text: d.reply || d.last_error || "" })));
+      el("td", { text: `${d.state} (${d.attempts})` }), el("td", { text: d.reply || d.last_error || "" }), el("td", {}, replay)));
   }
   box.append(el("h3", { text: "Sent email" }), table);
 }
