@@ -284,3 +284,146 @@ fn contact_to_imap_to_agent_to_smtp_and_back_into_the_same_conversation() {
         strip_angle(&ours)
     );
 }
+
+/// Notifications on for everyone (contacts and agents, no rate window):
+/// the contact of an email conversation still gets one email per reply,
+/// the reply itself, never a "you have a new message" beside it.
+#[test]
+fn one_reply_is_one_email_to_the_contact_with_every_notification_on() {
+    let Some(imap) = Imap::start() else { return };
+    let smtp = SmtpServer::start();
+    let (_s, admin) = setup(
+        &smtp,
+        &imap,
+        86_400,
+        json!({ "contacts": true, "agents": true, "every_minutes": 0 }),
+    );
+    let contact = "cleo@customer.test";
+    imap.append(
+        BOX,
+        &mail(
+            contact,
+            FROM,
+            "Invoice",
+            "inv1@customer.test",
+            "",
+            "Wrong total",
+        ),
+    );
+    wait_until("imported", || {
+        check(&admin);
+        email_conversations(&admin).len() == 1
+    });
+    let cid = email_conversations(&admin)[0]["id"].as_i64().unwrap();
+    // An agent who is offline, assigned: told by email (they are staff).
+    let agent = admin.post(
+        "/api/v1/users",
+        json!({ "type": "agent", "first_name": "Olga", "email": "olga@example.com",
+                "password": "long enough pw" }),
+    );
+    let agent_id = agent["user"]["id"].as_i64().unwrap();
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({ "agent_id": agent_id })),
+    );
+    assert_eq!(st, 200, "{v}");
+    for (i, body) in ["First answer", "Second answer", "Third answer"]
+        .iter()
+        .enumerate()
+    {
+        reply(&admin, cid, json!({ "body": body }));
+        all_delivered(&admin);
+        let got = received_by(&smtp, contact);
+        assert_eq!(got.len(), i + 1, "one email per reply: {got:?}");
+        let subject = header(&got[i], "Subject").unwrap();
+        assert_eq!(subject, "Re: Invoice", "the reply, not a notification");
+        assert!(header(&got[i], "In-Reply-To").is_some(), "{:?}", got[i]);
+    }
+    // Notifications were on: the offline agent heard of the assignment.
+    assert_eq!(
+        received_by(&smtp, "olga@example.com").len(),
+        1,
+        "{:?}",
+        smtp.messages()
+    );
+}
+
+/// Support Board's `email-piping` polls at most once a minute unless
+/// `force`: between two calls within the minute the mailbox is not read.
+#[test]
+fn email_piping_polls_at_most_once_a_minute_unless_forced() {
+    let Some(imap) = Imap::start() else { return };
+    let smtp = SmtpServer::start();
+    let (s, admin) = setup(&smtp, &imap, 86_400, json!({ "agents": false }));
+    let token = s.admin_token();
+    let piping = |force: bool| {
+        let mut args = vec![("function", "email-piping")];
+        if force {
+            args.push(("force", "true"));
+        }
+        crate::support_board::succeed(&s, &token, &args)
+    };
+    // The poller's own first round (poll_seconds is a day: its last).
+    imap.append(
+        BOX,
+        &mail("p1@x.test", FROM, "One", "pipe1@x.test", "", "1"),
+    );
+    wait_until("the poller's first round", || {
+        email_conversations(&admin).len() == 1
+    });
+    imap.append(
+        BOX,
+        &mail("p2@x.test", FROM, "Two", "pipe2@x.test", "", "2"),
+    );
+    assert_eq!(piping(false), json!(true));
+    assert_eq!(email_conversations(&admin).len(), 2, "the first call polls");
+    imap.append(
+        BOX,
+        &mail("p3@x.test", FROM, "Three", "pipe3@x.test", "", "3"),
+    );
+    assert_eq!(piping(false), json!(true));
+    assert_eq!(
+        email_conversations(&admin).len(),
+        2,
+        "a second call within the minute does not poll"
+    );
+    assert_eq!(imap.seen(BOX).1.len(), 1, "the third message is unread");
+    assert_eq!(piping(true), json!(true));
+    assert_eq!(email_conversations(&admin).len(), 3, "force polls");
+}
+
+/// A contact's mail with a Cc: the agent's reply goes to the contact,
+/// the Cc'd address in Cc, and the SMTP envelope names exactly those two.
+#[test]
+fn cc_of_the_contacts_mail_is_kept_in_the_reply_and_its_envelope() {
+    let Some(imap) = Imap::start() else { return };
+    let smtp = SmtpServer::start();
+    let (_s, admin) = setup(&smtp, &imap, 86_400, json!({ "agents": false }));
+    imap.append(
+        BOX,
+        &mail(
+            "Dan <dan@customer.test>",
+            FROM,
+            "Team access",
+            "cc1@customer.test",
+            "Cc: Bea <b@x.test>\r\n",
+            "Please add Bea.",
+        ),
+    );
+    wait_until("imported", || {
+        check(&admin);
+        email_conversations(&admin).len() == 1
+    });
+    let cid = email_conversations(&admin)[0]["id"].as_i64().unwrap();
+    reply(&admin, cid, json!({ "body": "Done." }));
+    assert_eq!(all_delivered(&admin), 1);
+    let got = smtp.messages();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let m = &got[0];
+    let mut rcpt: Vec<String> = serde_json::from_value(m["rcpt_tos"].clone()).unwrap();
+    rcpt.sort();
+    assert_eq!(rcpt, ["b@x.test", "dan@customer.test"]);
+    assert_eq!(header(m, "To").unwrap(), "dan@customer.test");
+    assert_eq!(header(m, "Cc").unwrap(), "b@x.test");
+}
