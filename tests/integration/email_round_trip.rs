@@ -425,4 +425,35 @@ fn cc_of_the_contacts_mail_is_kept_in_the_reply_and_its_envelope() {
     assert_eq!(rcpt, ["b@x.test", "dan@customer.test"]);
     assert_eq!(header(m, "To").unwrap(), "dan@customer.test");
     assert_eq!(header(m, "Cc").unwrap(), "b@x.test");
+
+    // Bea answers all (to the reply address, Dan in Cc): the same
+    // conversation, and the next reply still goes to exactly the two.
+    let ours = header(m, "Message-ID").unwrap();
+    let reply_to = header(m, "Reply-To").unwrap();
+    imap.append(
+        BOX,
+        &mail(
+            "Bea <b@x.test>",
+            &reply_to,
+            "Re: Team access",
+            "cc2@x.test",
+            &format!("Cc: dan@customer.test\r\nIn-Reply-To: {ours}\r\nReferences: <cc1@customer.test> {ours}\r\n"),
+            "Thanks from Bea.",
+        ),
+    );
+    assert_eq!(check(&admin)["imported"], 1);
+    assert_eq!(email_conversations(&admin).len(), 1);
+    assert_eq!(
+        messages(&admin, cid).last().unwrap()["body"],
+        "Thanks from Bea."
+    );
+    reply(&admin, cid, json!({ "body": "Welcome, Bea." }));
+    assert_eq!(all_delivered(&admin), 2);
+    let got = smtp.messages();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let mut rcpt: Vec<String> = serde_json::from_value(got[1]["rcpt_tos"].clone()).unwrap();
+    rcpt.sort();
+    assert_eq!(rcpt, ["b@x.test", "dan@customer.test"]);
+    assert_eq!(header(&got[1], "To").unwrap(), "dan@customer.test");
+    assert_eq!(header(&got[1], "Cc").unwrap(), "b@x.test");
 }
