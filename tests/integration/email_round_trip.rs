@@ -354,6 +354,12 @@ fn one_reply_is_one_email_to_the_contact_with_every_notification_on() {
 fn email_piping_polls_at_most_once_a_minute_unless_forced() {
     let Some(imap) = Imap::start() else { return };
     let smtp = SmtpServer::start();
+    // Filed before the mailbox is configured, so the poller's first round
+    // (its last: poll_seconds is a day) is sure to import it.
+    imap.append(
+        BOX,
+        &mail("p1@x.test", FROM, "One", "pipe1@x.test", "", "1"),
+    );
     let (s, admin) = setup(&smtp, &imap, 86_400, json!({ "agents": false }));
     let token = s.admin_token();
     let piping = |force: bool| {
@@ -363,11 +369,6 @@ fn email_piping_polls_at_most_once_a_minute_unless_forced() {
         }
         crate::support_board::succeed(&s, &token, &args)
     };
-    // The poller's own first round (poll_seconds is a day: its last).
-    imap.append(
-        BOX,
-        &mail("p1@x.test", FROM, "One", "pipe1@x.test", "", "1"),
-    );
     wait_until("the poller's first round", || {
         email_conversations(&admin).len() == 1
     });
