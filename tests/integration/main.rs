@@ -9,6 +9,7 @@ mod cli;
 mod crash;
 mod email_in;
 mod email_out;
+mod email_round_trip;
 mod faults;
 mod first_customer;
 mod harness;
