@@ -293,9 +293,10 @@ impl Desk {
         );
         let tokens: Vec<String> = files.iter().map(|u| u.token.clone()).collect();
         let (dir, data) = (self.uploads_dir(), (mail, message_id, log, left_out));
+        let public_url = self.links.public_url().to_string();
         let result = self.store.write(move |tx| {
             let (mail, message_id, log, left_out) = data;
-            import_job(tx, &mail, &message_id, log, &files, &left_out)
+            import_job(tx, &mail, &message_id, log, &files, &left_out, &public_url)
         });
         if result.as_ref().map_or(true, |r| r.message_id.is_none()) {
             // Nothing points at the files (a failed job, or a duplicate).
@@ -458,6 +459,7 @@ fn import_job(
     mut log: Inbound,
     files: &[uploads::Upload],
     left_out: &[String],
+    public_url: &str,
 ) -> Result<Imported> {
     if store_email::conversation_of(tx.conn, message_id)?.is_some() {
         log.outcome = "ignored";
@@ -494,7 +496,7 @@ fn import_job(
         .map(|a| a.address.clone())
         .filter(|a| !is_own(&own, a) && *a != from.address)
         .collect();
-    let conv_id = match find_thread(tx, mail)? {
+    let (conv_id, created) = match find_thread(tx, mail)? {
         Some(id) => {
             if let Some(t) = store_email::thread(tx.conn, id)? {
                 let mut kept = t.cc.clone();
@@ -507,9 +509,12 @@ fn import_job(
                     store_email::set_cc(tx, id, &kept)?;
                 }
             }
-            id
+            (id, false)
         }
-        None => new_conversation(tx, mail, &sender, &from.address, cc)?,
+        None => (
+            new_conversation(tx, mail, &sender, &from.address, cc)?,
+            true,
+        ),
     };
     for u in files {
         uploads::insert(tx, u, sender.id)?;
@@ -555,6 +560,11 @@ fn import_job(
         sender: sender.id,
         status: None,
     };
+    if created {
+        // Offline agents hear of it as of a conversation opened in the widget.
+        let conv = convs::get(tx.conn, conv_id)?;
+        super::notifications::new_conversation(tx, public_url, &conv, &prepared.input.body)?;
+    }
     let head = convs::head(tx.conn, conv_id)?;
     let m = super::messages::insert_message(tx, &head, sender.id, false, prepared)?;
     store_email::record_id(tx, message_id, conv_id, Some(m.id), "in")?;
@@ -703,7 +713,7 @@ pub(super) fn queue_reply(
     if !attachments.is_empty() {
         payload["attachments"] = json!(attachments);
     }
-    crate::store::outbox::insert(tx, "email", None, None, &payload.to_string())?;
+    super::email::queue(tx, payload)?;
     store_email::record_id(tx, &message_id, conversation_id, Some(m.id), "out")?;
     Ok(())
 }

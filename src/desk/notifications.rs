@@ -3,7 +3,8 @@
 //! - a contact with an email who is no longer on the site (no poll in the
 //!   last minute) gets an agent's reply;
 //! - agents who are not online get a new conversation (a contact opened
-//!   it) or one assigned to them, with a link to it in the inbox.
+//!   it, in the widget or by a new email thread) or one assigned to them,
+//!   with a link to it in the inbox.
 //!
 //! Each uses the admin's template (`email.templates`, per language, else
 //! the default) and is bounded: one per conversation and recipient every

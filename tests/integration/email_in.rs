@@ -59,8 +59,8 @@ fn messages(admin: &Client, cid: i64) -> Vec<Value> {
         .clone()
 }
 
-/// The `email` outbox rows, oldest first (read from the database: e1's
-/// delivery log shows them once merged).
+/// The `email` outbox rows but agents' notifications (email_out's and
+/// email_round_trip's subject), oldest first, read from the database.
 fn email_rows(data: &Path) -> Vec<Value> {
     let c = rusqlite::Connection::open_with_flags(
         data.join("frontporch.db"),
@@ -68,7 +68,10 @@ fn email_rows(data: &Path) -> Vec<Value> {
     )
     .unwrap();
     let mut st = c
-        .prepare("SELECT payload FROM outbox WHERE channel = 'email' ORDER BY id")
+        .prepare(
+            "SELECT payload FROM outbox WHERE channel = 'email'
+             AND json_extract(payload, '$.kind') IS NOT 'notification' ORDER BY id",
+        )
         .unwrap();
     let rows = st
         .query_map([], |r| r.get::<_, String>(0))

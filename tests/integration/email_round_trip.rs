@@ -339,12 +339,28 @@ fn one_reply_is_one_email_to_the_contact_with_every_notification_on() {
         assert_eq!(subject, "Re: Invoice", "the reply, not a notification");
         assert!(header(&got[i], "In-Reply-To").is_some(), "{:?}", got[i]);
     }
-    // Notifications were on: the offline agent heard of the assignment.
+    // Notifications were on: the offline agent heard of the assignment,
+    // and the admin (offline when the mail came) of the new conversation.
     assert_eq!(
         received_by(&smtp, "olga@example.com").len(),
         1,
         "{:?}",
         smtp.messages()
+    );
+    let told = received_by(&smtp, ADMIN_EMAIL);
+    assert_eq!(told.len(), 1, "{:?}", smtp.messages());
+    let subject = header(&told[0], "Subject").unwrap();
+    assert!(
+        subject.contains(&format!("conversation #{cid}")),
+        "{subject}"
+    );
+    assert!(
+        told[0]["raw"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("dialogID={cid}")),
+        "the link to the conversation: {:?}",
+        told[0]
     );
 }
 
