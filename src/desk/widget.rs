@@ -362,8 +362,7 @@ impl Desk {
         let (uid, contact_id) = (actor.user_id, contact.id);
         self.store.write(move |tx| {
             transcript_cap(tx.conn, contact_id, &to, tx.now)?;
-            let outbox_id =
-                crate::store::outbox::insert(tx, "email", None, None, &payload.to_string())?;
+            let outbox_id = super::email::queue(tx, payload.clone())?;
             tx.emit(
                 "conversation.transcript_requested",
                 Some(id),
