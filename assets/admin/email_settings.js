@@ -119,4 +119,19 @@ export async function emailSettings(box, api, rerender) {
       el("td", { text: `${d.state} (${d.attempts})` }), el("td", { text: d.reply || d.last_error || "" }), el("td", {}, replay)));
   }
   box.append(el("h3", { text: "Sent email" }), table);
+
+  // What came in: imported (with its conversation), ignored (auto-replies,
+  // bounces, duplicates) or kept as .eml because it could not be read.
+  const inbound = (await api("GET", "/email/inbound?limit=50")).inbound;
+  const got = el("table", { class: "inbound-log" }, el("tr", {}, ...["Received", "Via", "From", "Subject", "Outcome", ""].map((h) => el("th", { text: h }))));
+  for (const m of inbound) {
+    const what = m.conversation_id
+      ? el("a", { href: `/admin/chat?dialogID=${m.conversation_id}`, text: `#${m.conversation_id}` })
+      : m.raw_path
+        ? el("a", { href: `/api/v1/email/inbound/${m.id}/raw`, download: `inbound-${m.id}.eml`, text: "Download .eml" })
+        : "";
+    got.append(el("tr", {}, el("td", { text: m.created_at }), el("td", { text: m.via }), el("td", { text: m.sender || "" }),
+      el("td", { text: m.subject || "" }), el("td", { text: m.reason ? `${m.outcome}: ${m.reason}` : m.outcome }), el("td", {}, what)));
+  }
+  box.append(el("h3", { text: "Received email" }), got);
 }

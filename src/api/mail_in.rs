@@ -8,12 +8,14 @@ use super::{r, Access::*, Route};
 use crate::app::App;
 use crate::error::Result;
 use crate::http::request::Ctx;
+use crate::http::response::Resp;
 use serde_json::json;
 
 /// The routes of this file, joined in `api::TABLES`.
 pub(super) const ROUTES: &[Route] = &[
     r("POST", "/api/v1/email/check", Admin, check),
     r("GET", "/api/v1/email/inbound", Admin, inbound),
+    r("GET", "/api/v1/email/inbound/{id}/raw", Admin, inbound_raw),
 ];
 
 /// `POST /email/check`: polls the mailbox now; answers the server's
@@ -30,4 +32,17 @@ pub fn check(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
 pub fn inbound(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let limit = ctx.q_i64("limit")?.unwrap_or(50);
     ok(json!({ "inbound": app.desk.inbound_mail(caller.actor()?, limit)? }))
+}
+
+/// `GET /email/inbound/{id}/raw`: the message a row kept, as received; a
+/// download (never shown inline: it is a stranger's mail).
+pub fn inbound_raw(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
+    let raw = app.desk.inbound_raw(caller.actor()?, ids[0])?;
+    Ok(Resp::text(200, "message/rfc822", raw)
+        .with_header(
+            "Content-Disposition",
+            format!("attachment; filename=\"inbound-{}.eml\"", ids[0]),
+        )
+        .with_header("Content-Security-Policy", "default-src 'none'; sandbox")
+        .into())
 }

@@ -361,6 +361,18 @@ impl Desk {
         self.store
             .read(|c| store_email::inbound_log(c, limit.clamp(1, 500)))
     }
+
+    /// The raw message an inbound log row kept (mail that could not be
+    /// imported), for the admin to read or re-send: its bytes as received.
+    pub fn inbound_raw(&self, actor: &Actor, id: i64) -> Result<Vec<u8>> {
+        actor.require_admin()?;
+        let path = self
+            .store
+            .read(|c| store_email::inbound_raw_path(c, id))?
+            .filter(|p| p.starts_with("mail/failed/") && !p.contains(".."))
+            .ok_or_else(|| Error::not_found("kept message"))?;
+        std::fs::read(self.data_dir.join(path)).map_err(|_| Error::not_found("kept message"))
+    }
 }
 
 /// Our own addresses: the SMTP sender and the mailbox's user name.

@@ -174,6 +174,15 @@ pub fn log_inbound(tx: &Tx, i: &Inbound) -> Result<i64> {
     Ok(tx.conn.last_insert_rowid())
 }
 
+/// Where the raw message of an inbound log row is kept, if it was.
+pub fn inbound_raw_path(conn: &Connection, id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT raw_path FROM email_inbound WHERE id = ?1")?
+        .query_row([id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
+}
+
 /// The newest rows of the inbound log, newest first.
 pub fn inbound_log(conn: &Connection, limit: i64) -> Result<Vec<Value>> {
     let mut st = conn.prepare_cached(

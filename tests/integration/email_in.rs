@@ -524,11 +524,38 @@ fn the_corpus_of_bad_mail_never_crashes_and_is_kept() {
     let log = admin.get("/api/v1/email/inbound?limit=500")["inbound"].clone();
     let log = log.as_array().unwrap();
     assert_eq!(log.len(), corpus.len(), "every message is logged");
+    let agent = {
+        admin.post(
+            "/api/v1/users",
+            json!({ "type": "agent", "first_name": "Ann", "email": "ann@example.com",
+                    "password": "long enough pw" }),
+        );
+        s.login("ann@example.com", "long enough pw")
+    };
+    let mut kept = 0;
     for l in log {
+        let raw = format!("/api/v1/email/inbound/{}/raw", l["id"]);
         if l["outcome"] == "failed" {
-            assert!(s.data.join(l["raw_path"].as_str().unwrap()).exists(), "{l}");
+            // The admin downloads it as it came; it is never shown inline.
+            let on_disk = std::fs::read(s.data.join(l["raw_path"].as_str().unwrap())).unwrap();
+            let (st, hs, body) = admin.raw_bytes("GET", &raw, None, &[]);
+            assert_eq!(st, 200, "{l}");
+            assert_eq!(body, on_disk, "{l}");
+            assert_eq!(header(&hs, "content-type"), Some("message/rfc822"));
+            assert!(header(&hs, "content-disposition")
+                .unwrap()
+                .starts_with("attachment"));
+            assert_eq!(
+                agent.raw_bytes("GET", &raw, None, &[]).0,
+                403,
+                "admins only"
+            );
+            kept += 1;
+        } else {
+            assert_eq!(admin.raw_bytes("GET", &raw, None, &[]).0, 404, "{l}");
         }
     }
+    assert!(kept > 0, "the corpus has unreadable mail");
     let parts = email_conversations(&admin)
         .into_iter()
         .find(|c| c["title"] == "parts")
