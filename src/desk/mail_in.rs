@@ -285,6 +285,9 @@ impl Desk {
             log.reason = "duplicate Message-ID".into();
             return self.write_log(log);
         }
+        if let Some(why) = self.staff_sender(&mail)? {
+            return self.import_failed(raw, via, why, Some(message_id));
+        }
         let (files, mut left_out) = self.store_attachments(&mail, max_upload);
         left_out.extend(
             mail.left_out
@@ -304,6 +307,22 @@ impl Desk {
             }
         }
         result
+    }
+
+    /// Why a message must not become a staff member's words: a From
+    /// header is the sender's claim, so mail naming an agent's address is
+    /// kept as .eml for an admin instead of speaking as that agent.
+    fn staff_sender(&self, mail: &Mail) -> Result<Option<String>> {
+        let Some(from) = &mail.from else {
+            return Ok(None);
+        };
+        let user = self.store.read(|c| users::by_email(c, &from.address))?;
+        Ok(user.filter(|(u, _)| u.is_staff()).map(|_| {
+            format!(
+                "the sender {} is a staff member's address: kept, not imported as their words",
+                from.address
+            )
+        }))
     }
 
     fn import_failed(
@@ -394,11 +413,21 @@ fn reply_token(addr: &str) -> Option<&str> {
 
 /// The conversation a message belongs to: the newest of its
 /// In-Reply-To/References we know, else the reply address it was sent to.
-/// Never the subject alone.
-fn find_thread(tx: &Tx, mail: &Mail) -> Result<Option<i64>> {
+/// Never the subject alone, and only a thread its sender takes part in
+/// (its contact or one of its CC): Message-IDs and reply addresses travel
+/// in quotes and forwards, so a stranger who learnt one starts a
+/// conversation of their own instead of writing into (and adding CC to)
+/// someone else's.
+fn find_thread(tx: &Tx, mail: &Mail, sender: &str) -> Result<Option<i64>> {
+    let joins = |c: i64| -> Result<bool> {
+        Ok(store_email::thread(tx.conn, c)?
+            .is_some_and(|t| t.contact_address == sender || t.cc.iter().any(|a| a == sender)))
+    };
     for id in mail.refs.iter().rev() {
         if let Some(c) = store_email::conversation_of(tx.conn, id)? {
-            return Ok(Some(c));
+            if joins(c)? {
+                return Ok(Some(c));
+            }
         }
     }
     let recipients = mail
@@ -410,7 +439,9 @@ fn find_thread(tx: &Tx, mail: &Mail) -> Result<Option<i64>> {
     for addr in recipients {
         if let Some(t) = reply_token(addr) {
             if let Some(th) = store_email::thread_by_token(tx.conn, &t.to_lowercase())? {
-                return Ok(Some(th.conversation_id));
+                if joins(th.conversation_id)? {
+                    return Ok(Some(th.conversation_id));
+                }
             }
         }
     }
@@ -494,7 +525,7 @@ fn import_job(
         .map(|a| a.address.clone())
         .filter(|a| !is_own(&own, a) && *a != from.address)
         .collect();
-    let conv_id = match find_thread(tx, mail)? {
+    let conv_id = match find_thread(tx, mail, &from.address)? {
         Some(id) => {
             if let Some(t) = store_email::thread(tx.conn, id)? {
                 let mut kept = t.cc.clone();
