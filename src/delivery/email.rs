@@ -529,6 +529,11 @@ fn build_message(
         )
     });
     b = b.message_id(Some(id));
+    if is_automatic(p.kind.as_deref()) {
+        b = b
+            .header(AutoSubmitted("auto-generated".into()))
+            .header(AutoResponseSuppress("All".into()));
+    }
     if let Some(r) = p
         .in_reply_to
         .as_deref()
@@ -563,6 +568,49 @@ fn build_message(
     msg.map_err(|e| format!("cannot build the email: {e}"))
 }
 
+/// Mail no person wrote (notifications, automations, transcripts): marked
+/// so (RFC 3834) that auto-responders, another helpdesk (another
+/// Frontporch) and Exchange's out-of-office stay silent instead of
+/// answering, which would start a mail loop.
+fn is_automatic(kind: Option<&str>) -> bool {
+    matches!(
+        kind,
+        None | Some("transcript" | "notification" | "automation")
+    )
+}
+
+/// `Auto-Submitted` (RFC 3834).
+#[derive(Clone)]
+struct AutoSubmitted(String);
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `X-Auto-Response-Suppress` (Microsoft's auto-replies).
+#[derive(Clone)]
+struct AutoResponseSuppress(String);
+
+impl lettre::message::header::Header for AutoResponseSuppress {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("X-Auto-Response-Suppress")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
 /// What the delivery log shows of an email row.
 pub fn summary(payload: &str) -> Value {
     let p: Payload = serde_json::from_str(payload).unwrap_or_default();
@@ -581,6 +629,50 @@ mod tests {
         let m = mailbox(None, "Dan Doe <dan@example.com>").unwrap();
         assert_eq!(m.email.to_string(), "dan@example.com");
         assert_eq!(m.name.as_deref(), Some("Dan Doe"));
+    }
+
+    #[test]
+    fn automatic_mail_says_so_and_replies_do_not() {
+        let smtp = Smtp {
+            host: "h".into(),
+            from_address: "support@x.example".into(),
+            ..Default::default()
+        };
+        let row = DueEmail {
+            id: 1,
+            payload: String::new(),
+            attempts: 0,
+            created_at: 0,
+        };
+        let text = |kind: Option<&str>| {
+            let p = Payload {
+                kind: kind.map(String::from),
+                to: To::One("ann@c.example".into()),
+                subject: "s".into(),
+                text: "t".into(),
+                ..Default::default()
+            };
+            String::from_utf8(
+                build_message(&smtp, &p, &row, Vec::new())
+                    .unwrap()
+                    .formatted(),
+            )
+            .unwrap()
+        };
+        for kind in [
+            None,
+            Some("transcript"),
+            Some("notification"),
+            Some("automation"),
+        ] {
+            let m = text(kind);
+            assert!(
+                m.contains("Auto-Submitted: auto-generated\r\n"),
+                "{kind:?}: {m}"
+            );
+            assert!(m.contains("X-Auto-Response-Suppress: All\r\n"), "{kind:?}");
+        }
+        assert!(!text(Some("reply")).contains("Auto-Submitted"));
     }
 
     #[test]
