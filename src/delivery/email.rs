@@ -515,7 +515,12 @@ fn build_message(
         b = b.to(mailbox(None, a)?);
     }
     for a in &p.cc {
-        b = b.cc(mailbox(None, a)?);
+        // A CC address no server takes (any sender can put one in a
+        // thread) must not stop the mail to its recipient.
+        match mailbox(None, a) {
+            Ok(m) => b = b.cc(m),
+            Err(e) => log::warn!("email {}: CC left out: {e}", row.id),
+        }
     }
     if let Some(r) = &p.reply_to {
         b = b.reply_to(mailbox(None, r)?);
@@ -673,6 +678,34 @@ mod tests {
             assert!(m.contains("X-Auto-Response-Suppress: All\r\n"), "{kind:?}");
         }
         assert!(!text(Some("reply")).contains("Auto-Submitted"));
+    }
+
+    #[test]
+    fn a_cc_address_no_server_takes_is_left_out_not_fatal() {
+        let smtp = Smtp {
+            host: "h".into(),
+            from_address: "support@x.example".into(),
+            ..Default::default()
+        };
+        let row = DueEmail {
+            id: 1,
+            payload: String::new(),
+            attempts: 0,
+            created_at: 0,
+        };
+        let p = Payload {
+            kind: Some("reply".into()),
+            to: To::One("ann@c.example".into()),
+            // What mail-parser reads from `Cc: a..b@x.test, ok@c.example`.
+            cc: vec!["a..b@x.test".into(), "ok@c.example".into()],
+            subject: "Re: s".into(),
+            text: "t".into(),
+            ..Default::default()
+        };
+        let m = build_message(&smtp, &p, &row, Vec::new()).expect("the mail to Ann is built");
+        let m = String::from_utf8(m.formatted()).unwrap();
+        assert!(m.contains("Cc: ok@c.example\r\n"), "{m}");
+        assert!(!m.contains("a..b"), "{m}");
     }
 
     #[test]
