@@ -13,6 +13,8 @@ pub const MAX_ATTACHMENTS: usize = 10;
 const MAX_TEXT: usize = 256 * 1024;
 /// Ids read from In-Reply-To and References (the newest ones).
 const MAX_REFS: usize = 50;
+/// Envelope recipients read (`Delivered-To` and the like).
+const MAX_DELIVERED_TO: usize = 10;
 /// Body parts read for the text.
 const MAX_TEXT_PARTS: usize = 20;
 
@@ -98,6 +100,10 @@ fn read(raw: &[u8]) -> Result<Mail, String> {
             .iter()
             .filter(|h| h.name().eq_ignore_ascii_case(name))
         {
+            // Each may be a reply address looked up in the write job.
+            if mail.delivered_to.len() >= MAX_DELIVERED_TO {
+                break;
+            }
             if let Some(t) = h.value().as_text() {
                 mail.delivered_to
                     .push(t.trim().trim_matches(['<', '>']).to_lowercase());
@@ -327,6 +333,23 @@ mod tests {
         assert!(!m.subject.contains(['\r', '\n']), "{:?}", m.subject);
         let from = m.from.unwrap();
         assert!(!from.name.contains(['\r', '\n']), "{:?}", from.name);
+    }
+
+    #[test]
+    fn recipients_are_bounded() {
+        let mut raw = String::from("From: a@b.c\r\n");
+        for i in 0..10_000 {
+            raw.push_str(&format!("Delivered-To: s+t{i}@x.test\r\n"));
+        }
+        let to: Vec<String> = (0..10_000).map(|i| format!("r{i}@x.test")).collect();
+        raw.push_str(&format!(
+            "To: {}\r\nCc: {}\r\n\r\nhi",
+            to.join(", "),
+            to.join(", ")
+        ));
+        let m = parse(raw.as_bytes()).unwrap();
+        assert!(m.delivered_to.len() <= 10, "{}", m.delivered_to.len());
+        assert!(m.to.len() <= 50 && m.cc.len() <= 50);
     }
 
     /// Half a million nested messages, parsed from a thread with the
