@@ -45,6 +45,35 @@ fn bad(key: &str, why: &str) -> error::Error {
 
 /// Checks `email.smtp` / `email.imap` as sent, fills the defaults, and keeps
 /// the stored password when none is sent (passwords are never read back).
+/// The stored password, kept when none is sent, but only for the server
+/// and user it was given for: otherwise whoever holds an admin session
+/// could point the setting at a host of theirs (or drop TLS) and have
+/// the write-only password sent to it by the next test or poll.
+fn kept_password(
+    key: &str,
+    stored: Option<&Value>,
+    host: &str,
+    port: &Value,
+    security: &str,
+    username: &str,
+) -> Result<String> {
+    let Some(s) = stored else {
+        return Ok(String::new());
+    };
+    let password = s["password"].as_str().unwrap_or("");
+    let same = s["host"].as_str() == Some(host)
+        && s["port"] == *port
+        && s["security"].as_str() == Some(security)
+        && s["username"].as_str() == Some(username);
+    if password.is_empty() || same {
+        return Ok(password.to_string());
+    }
+    Err(bad(
+        key,
+        "send the password again: the host, port, security or username changed",
+    ))
+}
+
 fn check_server(key: &str, v: &Value, stored: Option<&Value>) -> Result<Value> {
     let Some(o) = v.as_object() else {
         return Err(bad(key, "must be an object (or null to remove it)"));
@@ -103,16 +132,14 @@ fn check_server(key: &str, v: &Value, stored: Option<&Value>) -> Result<Value> {
         s @ ("none" | "starttls" | "tls") => s.to_string(),
         _ => return Err(bad(key, "security must be none, starttls or tls")),
     };
+    let username = text("username", 254)?;
     let password = match o.get("password") {
         Some(Value::String(_)) => text("password", 500)?,
-        _ => stored
-            .and_then(|s| s["password"].as_str())
-            .unwrap_or("")
-            .to_string(),
+        _ => kept_password(key, stored, &host, &port, &security, &username)?,
     };
     let mut out = json!({
         "host": host, "port": port, "security": security,
-        "username": text("username", 254)?, "password": password,
+        "username": username, "password": password,
     });
     if smtp {
         let from = text("from_address", 254)?;

@@ -180,3 +180,61 @@ fn mail_from_a_staff_address_never_speaks_as_that_agent() {
         "{log}"
     );
 }
+
+#[test]
+fn a_kept_password_never_follows_the_setting_to_another_server() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let smtp = json!({ "host": "smtp.example.com", "port": 587, "security": "starttls",
+        "username": "u", "password": "s3cret", "from_address": "support@example.com" });
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.smtp": smtp })),
+    );
+    assert_eq!(st, 200, "{v}");
+
+    // Saved again as read back (no password): the stored one stays.
+    let mut same = smtp.clone();
+    same.as_object_mut().unwrap().remove("password");
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.smtp": same })),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["settings"]["email.smtp"]["password_set"], true, "{v}");
+
+    // Pointed elsewhere without the password: refused, nothing changed.
+    for (field, value) in [
+        ("host", json!("evil.example")),
+        ("security", json!("none")),
+        ("port", json!(2525)),
+        ("username", json!("other")),
+    ] {
+        let mut moved = same.clone();
+        moved[field] = value;
+        let (st, v) = admin.call(
+            "PUT",
+            "/api/v1/settings",
+            Some(json!({ "email.smtp": moved })),
+        );
+        assert_eq!(st, 400, "{field}: {v}");
+        assert_eq!(v["error"]["code"], "invalid_email_settings", "{v}");
+    }
+    let got = admin.get("/api/v1/settings");
+    assert_eq!(
+        got["settings"]["email.smtp"]["host"], "smtp.example.com",
+        "{got}"
+    );
+
+    // With the password sent again, it moves.
+    let mut moved = smtp.clone();
+    moved["host"] = json!("smtp2.example.com");
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.smtp": moved })),
+    );
+    assert_eq!(st, 200, "{v}");
+}
