@@ -28,30 +28,51 @@ struct Deadline {
 }
 
 impl Deadline {
+    fn too_long() -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the IMAP session lasted too long",
+        )
+    }
+
     fn arm(&self) -> std::io::Result<()> {
         let left = self.until.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "the IMAP session lasted too long",
-            ));
+            return Err(Self::too_long());
         }
         self.tcp.set_read_timeout(Some(left.min(IO_TIMEOUT)))?;
         self.tcp.set_write_timeout(Some(left.min(IO_TIMEOUT)))
+    }
+
+    /// A socket timeout that ran into the deadline says so.
+    fn named<T>(&self, r: std::io::Result<T>) -> std::io::Result<T> {
+        r.map_err(|e| {
+            let timeout = matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            );
+            if timeout && Instant::now() >= self.until {
+                Self::too_long()
+            } else {
+                e
+            }
+        })
     }
 }
 
 impl Read for Deadline {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.arm()?;
-        self.tcp.read(buf)
+        let r = self.tcp.read(buf);
+        self.named(r)
     }
 }
 
 impl Write for Deadline {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.arm()?;
-        self.tcp.write(buf)
+        let r = self.tcp.write(buf);
+        self.named(r)
     }
     fn flush(&mut self) -> std::io::Result<()> {
         self.tcp.flush()
@@ -281,6 +302,9 @@ mod tests {
         let err = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("the session ended");
-        assert!(err.is_some_and(|e| e.contains("too long")));
+        assert!(
+            err.as_ref().is_some_and(|e| e.contains("too long")),
+            "{err:?}"
+        );
     }
 }
