@@ -200,12 +200,34 @@ pub fn queue(tx: &mut Tx, payload: Value) -> Result<i64> {
     Ok(id)
 }
 
-/// Replaces `{name}` placeholders; unknown ones are left as they are.
+/// Replaces `{name}` placeholders; unknown ones are left as they are. One
+/// pass over the template: a customer's text that holds `{message}` (in a
+/// name, say) stays text and is never expanded in turn.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (k, v) in values {
-        out = out.replace(&format!("{{{k}}}"), v);
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let key = &after[..close];
+            values
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -482,10 +504,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn placeholders_in_customer_text_are_never_expanded() {
+        let values = [
+            ("user_name", "{message} {secret"),
+            ("message", "Hi {user_name}"),
+        ];
+        assert_eq!(
+            fill("{user_name}: {message} {unknown} {", &values),
+            "{message} {secret: Hi {user_name} {unknown} {"
+        );
+    }
+
+    #[test]
     fn passwords_are_kept_when_not_sent_and_never_read_back() {
-        let stored = json!({ "host": "h.example", "password": "s3cret" });
+        let stored = json!({ "host": "smtp.example", "port": null, "security": "starttls",
+            "username": "", "password": "s3cret" });
         let sent =
             json!({ "host": "smtp.example", "from_address": "a@b.example", "password_set": true });
+        // Another server: the stored password does not follow (r11).
+        let elsewhere = json!({ "host": "h.example", "from_address": "a@b.example" });
+        assert!(check_server(SMTP_KEY, &elsewhere, Some(&stored)).is_err());
         let v = check_server(SMTP_KEY, &sent, Some(&stored)).unwrap();
         assert_eq!(v["password"], "s3cret");
         assert_eq!(v["security"], "starttls");
