@@ -119,10 +119,22 @@ impl Desk {
         )
     }
 
-    /// "Check the mailbox now" (admins): polls at once.
+    /// "Check the mailbox now" (admins): polls at once, unless a poll is
+    /// running (then 503 at once: a request never waits behind a slow
+    /// server's poll, so clicks cannot pile up on the HTTP workers).
     pub fn check_mailbox(&self, actor: &Actor, max_upload: usize) -> Result<PollReport> {
         actor.require_admin()?;
-        self.poll_mailbox(max_upload)
+        self.imap_setting()?
+            .ok_or_else(|| error::EMAIL_NOT_CONFIGURED.with("no IMAP mailbox is configured"))?;
+        let one = match POLLING.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(error::MAILBOX_UNAVAILABLE
+                    .with("the mailbox is being polled already: try again in a moment"))
+            }
+        };
+        self.poll_held(max_upload, one)
     }
 
     /// Support Board's `email-piping`: polls, at most once a minute unless `force`.
@@ -138,7 +150,14 @@ impl Desk {
             }
             *last = Some(std::time::Instant::now());
         }
-        self.poll_mailbox(max_upload).map(|_| ())
+        match POLLING.try_lock() {
+            Ok(one) => self.poll_held(max_upload, one).map(|_| ()),
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                self.poll_held(max_upload, p.into_inner()).map(|_| ())
+            }
+            // A poll is running: this request never waits behind it.
+            Err(std::sync::TryLockError::WouldBlock) => Ok(()),
+        }
     }
 
     /// Imports each message above the last UID seen (a new UIDVALIDITY
@@ -146,10 +165,19 @@ impl Desk {
     /// and records the UID after each one. A mailbox polled for the first
     /// time starts at its oldest unread message: older mail is left alone.
     pub fn poll_mailbox(&self, max_upload: usize) -> Result<PollReport> {
+        let one = POLLING.lock().unwrap_or_else(|p| p.into_inner());
+        self.poll_held(max_upload, one)
+    }
+
+    /// A poll, with the one-poll-at-a-time lock held.
+    fn poll_held(
+        &self,
+        max_upload: usize,
+        _one: std::sync::MutexGuard<'static, ()>,
+    ) -> Result<PollReport> {
         let s = self
             .imap_setting()?
             .ok_or_else(|| error::EMAIL_NOT_CONFIGURED.with("no IMAP mailbox is configured"))?;
-        let _one = POLLING.lock().unwrap_or_else(|p| p.into_inner());
         let down = |e: String| error::MAILBOX_UNAVAILABLE.with(e);
         let mut mb = imap::connect(&imap::Server {
             host: s.host.trim(),

@@ -238,3 +238,39 @@ fn a_kept_password_never_follows_the_setting_to_another_server() {
     );
     assert_eq!(st, 200, "{v}");
 }
+
+/// An IMAP server that accepts and never says a word holds the poller
+/// (until its timeouts); "check now" answers at once instead of waiting
+/// behind it on an HTTP worker.
+#[test]
+fn check_now_never_waits_behind_a_poll_of_a_hanging_server() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming().flatten() {
+            held.push(c);
+            let _ = tx.send(());
+        }
+    });
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let imap = json!({ "host": "127.0.0.1", "port": port, "security": "none",
+        "username": "u", "password": "p", "poll_seconds": 60 });
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.imap": imap })),
+    );
+    assert_eq!(st, 200, "{v}");
+    // The poller has connected and waits for a greeting that never comes.
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the poller connects");
+    let (st, v) = admin.call("POST", "/api/v1/email/check", Some(json!({})));
+    assert_eq!(st, 503, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("already"),
+        "{v}"
+    );
+}
