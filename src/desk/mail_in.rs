@@ -446,7 +446,8 @@ fn reply_token(addr: &str) -> Option<&str> {
 /// in quotes and forwards, so a stranger who learnt one starts a
 /// conversation of their own instead of writing into (and adding CC to)
 /// someone else's.
-fn find_thread(tx: &Tx, mail: &Mail, sender: &str) -> Result<Option<i64>> {
+fn find_thread(tx: &Tx, mail: &Mail) -> Result<Option<i64>> {
+    let sender = mail.from.as_ref().map_or("", |f| f.address.as_str());
     let joins = |c: i64| -> Result<bool> {
         Ok(store_email::thread(tx.conn, c)?
             .is_some_and(|t| t.contact_address == sender || t.cc.iter().any(|a| a == sender)))
@@ -553,7 +554,7 @@ fn import_job(
         .map(|a| a.address.clone())
         .filter(|a| !is_own(&own, a) && *a != from.address)
         .collect();
-    let conv_id = match find_thread(tx, mail, &from.address)? {
+    let conv_id = match find_thread(tx, mail)? {
         Some(id) => {
             if let Some(t) = store_email::thread(tx.conn, id)? {
                 let mut kept = t.cc.clone();
