@@ -95,7 +95,9 @@ fn a_stranger_who_knows_a_message_id_or_reply_address_cannot_join_a_thread() {
         &format!("/api/v1/conversations/{cid}/messages"),
         json!({ "body": "Your order ships today" }),
     );
-    let first = email_rows(&s.data)[0].clone();
+    // The reply row (offline agents may also be told of the new thread).
+    let rows = email_rows(&s.data);
+    let first = rows.iter().find(|r| r["kind"] == "reply").unwrap().clone();
     let ours = first["message_id"].as_str().unwrap().to_string();
     let reply_to = first["reply_to"].as_str().unwrap().to_string();
 
@@ -131,7 +133,10 @@ fn a_stranger_who_knows_a_message_id_or_reply_address_cannot_join_a_thread() {
         json!({ "body": "Anything else?" }),
     );
     let rows = email_rows(&s.data);
-    let to_ann = rows.iter().rfind(|r| r["conversation_id"] == cid).unwrap();
+    let to_ann = rows
+        .iter()
+        .rfind(|r| r["conversation_id"] == cid && r["kind"] == "reply")
+        .unwrap();
     assert_eq!(to_ann["to"], "ann@c.test");
     assert!(to_ann.get("cc").is_none(), "{to_ann}");
 
