@@ -279,3 +279,29 @@ fn check_now_never_waits_behind_a_poll_of_a_hanging_server() {
         "{v}"
     );
 }
+
+#[test]
+fn a_contact_email_is_one_mailbox_never_a_list() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    for bad in [
+        "ann@c.test,eve@evil.test",
+        "ann@c.test;eve@evil.test",
+        "ann@c.test>,<eve@evil.test",
+        "\"ann@c.test\"@evil.test",
+    ] {
+        let (st, v) = admin.call(
+            "POST",
+            "/api/v1/users",
+            Some(json!({ "first_name": "Ann", "email": bad })),
+        );
+        assert_eq!(st, 400, "{bad}: {v}");
+        assert_eq!(v["error"]["code"], "invalid_email", "{v}");
+    }
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/users",
+        Some(json!({ "first_name": "Ann", "email": "ann+tag@c.test" })),
+    );
+    assert_eq!(st, 201, "{v}");
+}
