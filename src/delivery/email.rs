@@ -515,7 +515,12 @@ fn build_message(
         b = b.to(mailbox(None, a)?);
     }
     for a in &p.cc {
-        b = b.cc(mailbox(None, a)?);
+        // A CC address no server takes (any sender can put one in a
+        // thread) must not stop the mail to its recipient.
+        match mailbox(None, a) {
+            Ok(m) => b = b.cc(m),
+            Err(e) => log::warn!("email {}: CC left out: {e}", row.id),
+        }
     }
     if let Some(r) = &p.reply_to {
         b = b.reply_to(mailbox(None, r)?);
@@ -529,6 +534,11 @@ fn build_message(
         )
     });
     b = b.message_id(Some(id));
+    if is_automatic(p.kind.as_deref()) {
+        b = b
+            .header(AutoSubmitted("auto-generated".into()))
+            .header(AutoResponseSuppress("All".into()));
+    }
     if let Some(r) = p
         .in_reply_to
         .as_deref()
@@ -563,6 +573,49 @@ fn build_message(
     msg.map_err(|e| format!("cannot build the email: {e}"))
 }
 
+/// Mail no person wrote (notifications, automations, transcripts): marked
+/// so (RFC 3834) that auto-responders, another helpdesk (another
+/// Frontporch) and Exchange's out-of-office stay silent instead of
+/// answering, which would start a mail loop.
+fn is_automatic(kind: Option<&str>) -> bool {
+    matches!(
+        kind,
+        None | Some("transcript" | "notification" | "automation")
+    )
+}
+
+/// `Auto-Submitted` (RFC 3834).
+#[derive(Clone)]
+struct AutoSubmitted(String);
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `X-Auto-Response-Suppress` (Microsoft's auto-replies).
+#[derive(Clone)]
+struct AutoResponseSuppress(String);
+
+impl lettre::message::header::Header for AutoResponseSuppress {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("X-Auto-Response-Suppress")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
 /// What the delivery log shows of an email row.
 pub fn summary(payload: &str) -> Value {
     let p: Payload = serde_json::from_str(payload).unwrap_or_default();
@@ -581,6 +634,78 @@ mod tests {
         let m = mailbox(None, "Dan Doe <dan@example.com>").unwrap();
         assert_eq!(m.email.to_string(), "dan@example.com");
         assert_eq!(m.name.as_deref(), Some("Dan Doe"));
+    }
+
+    #[test]
+    fn automatic_mail_says_so_and_replies_do_not() {
+        let smtp = Smtp {
+            host: "h".into(),
+            from_address: "support@x.example".into(),
+            ..Default::default()
+        };
+        let row = DueEmail {
+            id: 1,
+            payload: String::new(),
+            attempts: 0,
+            created_at: 0,
+        };
+        let text = |kind: Option<&str>| {
+            let p = Payload {
+                kind: kind.map(String::from),
+                to: To::One("ann@c.example".into()),
+                subject: "s".into(),
+                text: "t".into(),
+                ..Default::default()
+            };
+            String::from_utf8(
+                build_message(&smtp, &p, &row, Vec::new())
+                    .unwrap()
+                    .formatted(),
+            )
+            .unwrap()
+        };
+        for kind in [
+            None,
+            Some("transcript"),
+            Some("notification"),
+            Some("automation"),
+        ] {
+            let m = text(kind);
+            assert!(
+                m.contains("Auto-Submitted: auto-generated\r\n"),
+                "{kind:?}: {m}"
+            );
+            assert!(m.contains("X-Auto-Response-Suppress: All\r\n"), "{kind:?}");
+        }
+        assert!(!text(Some("reply")).contains("Auto-Submitted"));
+    }
+
+    #[test]
+    fn a_cc_address_no_server_takes_is_left_out_not_fatal() {
+        let smtp = Smtp {
+            host: "h".into(),
+            from_address: "support@x.example".into(),
+            ..Default::default()
+        };
+        let row = DueEmail {
+            id: 1,
+            payload: String::new(),
+            attempts: 0,
+            created_at: 0,
+        };
+        let p = Payload {
+            kind: Some("reply".into()),
+            to: To::One("ann@c.example".into()),
+            // What mail-parser reads from `Cc: a..b@x.test, ok@c.example`.
+            cc: vec!["a..b@x.test".into(), "ok@c.example".into()],
+            subject: "Re: s".into(),
+            text: "t".into(),
+            ..Default::default()
+        };
+        let m = build_message(&smtp, &p, &row, Vec::new()).expect("the mail to Ann is built");
+        let m = String::from_utf8(m.formatted()).unwrap();
+        assert!(m.contains("Cc: ok@c.example\r\n"), "{m}");
+        assert!(!m.contains("a..b"), "{m}");
     }
 
     #[test]

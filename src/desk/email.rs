@@ -45,6 +45,35 @@ fn bad(key: &str, why: &str) -> error::Error {
 
 /// Checks `email.smtp` / `email.imap` as sent, fills the defaults, and keeps
 /// the stored password when none is sent (passwords are never read back).
+/// The stored password, kept when none is sent, but only for the server
+/// and user it was given for: otherwise whoever holds an admin session
+/// could point the setting at a host of theirs (or drop TLS) and have
+/// the write-only password sent to it by the next test or poll.
+fn kept_password(
+    key: &str,
+    stored: Option<&Value>,
+    host: &str,
+    port: &Value,
+    security: &str,
+    username: &str,
+) -> Result<String> {
+    let Some(s) = stored else {
+        return Ok(String::new());
+    };
+    let password = s["password"].as_str().unwrap_or("");
+    let same = s["host"].as_str() == Some(host)
+        && s["port"] == *port
+        && s["security"].as_str() == Some(security)
+        && s["username"].as_str() == Some(username);
+    if password.is_empty() || same {
+        return Ok(password.to_string());
+    }
+    Err(bad(
+        key,
+        "send the password again: the host, port, security or username changed",
+    ))
+}
+
 fn check_server(key: &str, v: &Value, stored: Option<&Value>) -> Result<Value> {
     let Some(o) = v.as_object() else {
         return Err(bad(key, "must be an object (or null to remove it)"));
@@ -103,16 +132,14 @@ fn check_server(key: &str, v: &Value, stored: Option<&Value>) -> Result<Value> {
         s @ ("none" | "starttls" | "tls") => s.to_string(),
         _ => return Err(bad(key, "security must be none, starttls or tls")),
     };
+    let username = text("username", 254)?;
     let password = match o.get("password") {
         Some(Value::String(_)) => text("password", 500)?,
-        _ => stored
-            .and_then(|s| s["password"].as_str())
-            .unwrap_or("")
-            .to_string(),
+        _ => kept_password(key, stored, &host, &port, &security, &username)?,
     };
     let mut out = json!({
         "host": host, "port": port, "security": security,
-        "username": text("username", 254)?, "password": password,
+        "username": username, "password": password,
     });
     if smtp {
         let from = text("from_address", 254)?;
@@ -173,12 +200,34 @@ pub fn queue(tx: &mut Tx, payload: Value) -> Result<i64> {
     Ok(id)
 }
 
-/// Replaces `{name}` placeholders; unknown ones are left as they are.
+/// Replaces `{name}` placeholders; unknown ones are left as they are. One
+/// pass over the template: a customer's text that holds `{message}` (in a
+/// name, say) stays text and is never expanded in turn.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (k, v) in values {
-        out = out.replace(&format!("{{{k}}}"), v);
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let key = &after[..close];
+            values
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -455,10 +504,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn placeholders_in_customer_text_are_never_expanded() {
+        let values = [
+            ("user_name", "{message} {secret"),
+            ("message", "Hi {user_name}"),
+        ];
+        assert_eq!(
+            fill("{user_name}: {message} {unknown} {", &values),
+            "{message} {secret: Hi {user_name} {unknown} {"
+        );
+    }
+
+    #[test]
     fn passwords_are_kept_when_not_sent_and_never_read_back() {
-        let stored = json!({ "host": "h.example", "password": "s3cret" });
+        let stored = json!({ "host": "smtp.example", "port": null, "security": "starttls",
+            "username": "", "password": "s3cret" });
         let sent =
             json!({ "host": "smtp.example", "from_address": "a@b.example", "password_set": true });
+        // Another server: the stored password does not follow (r11).
+        let elsewhere = json!({ "host": "h.example", "from_address": "a@b.example" });
+        assert!(check_server(SMTP_KEY, &elsewhere, Some(&stored)).is_err());
         let v = check_server(SMTP_KEY, &sent, Some(&stored)).unwrap();
         assert_eq!(v["password"], "s3cret");
         assert_eq!(v["security"], "starttls");

@@ -119,10 +119,22 @@ impl Desk {
         )
     }
 
-    /// "Check the mailbox now" (admins): polls at once.
+    /// "Check the mailbox now" (admins): polls at once, unless a poll is
+    /// running (then 503 at once: a request never waits behind a slow
+    /// server's poll, so clicks cannot pile up on the HTTP workers).
     pub fn check_mailbox(&self, actor: &Actor, max_upload: usize) -> Result<PollReport> {
         actor.require_admin()?;
-        self.poll_mailbox(max_upload)
+        self.imap_setting()?
+            .ok_or_else(|| error::EMAIL_NOT_CONFIGURED.with("no IMAP mailbox is configured"))?;
+        let one = match POLLING.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(error::MAILBOX_UNAVAILABLE
+                    .with("the mailbox is being polled already: try again in a moment"))
+            }
+        };
+        self.poll_held(max_upload, one)
     }
 
     /// Support Board's `email-piping`: polls, at most once a minute unless `force`.
@@ -138,7 +150,14 @@ impl Desk {
             }
             *last = Some(std::time::Instant::now());
         }
-        self.poll_mailbox(max_upload).map(|_| ())
+        match POLLING.try_lock() {
+            Ok(one) => self.poll_held(max_upload, one).map(|_| ()),
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                self.poll_held(max_upload, p.into_inner()).map(|_| ())
+            }
+            // A poll is running: this request never waits behind it.
+            Err(std::sync::TryLockError::WouldBlock) => Ok(()),
+        }
     }
 
     /// Imports each message above the last UID seen (a new UIDVALIDITY
@@ -146,10 +165,19 @@ impl Desk {
     /// and records the UID after each one. A mailbox polled for the first
     /// time starts at its oldest unread message: older mail is left alone.
     pub fn poll_mailbox(&self, max_upload: usize) -> Result<PollReport> {
+        let one = POLLING.lock().unwrap_or_else(|p| p.into_inner());
+        self.poll_held(max_upload, one)
+    }
+
+    /// A poll, with the one-poll-at-a-time lock held.
+    fn poll_held(
+        &self,
+        max_upload: usize,
+        _one: std::sync::MutexGuard<'static, ()>,
+    ) -> Result<PollReport> {
         let s = self
             .imap_setting()?
             .ok_or_else(|| error::EMAIL_NOT_CONFIGURED.with("no IMAP mailbox is configured"))?;
-        let _one = POLLING.lock().unwrap_or_else(|p| p.into_inner());
         let down = |e: String| error::MAILBOX_UNAVAILABLE.with(e);
         let mut mb = imap::connect(&imap::Server {
             host: s.host.trim(),
@@ -285,6 +313,9 @@ impl Desk {
             log.reason = "duplicate Message-ID".into();
             return self.write_log(log);
         }
+        if let Some(why) = self.staff_sender(&mail)? {
+            return self.import_failed(raw, via, why, Some(message_id));
+        }
         let (files, mut left_out) = self.store_attachments(&mail, max_upload);
         left_out.extend(
             mail.left_out
@@ -305,6 +336,22 @@ impl Desk {
             }
         }
         result
+    }
+
+    /// Why a message must not become a staff member's words: a From
+    /// header is the sender's claim, so mail naming an agent's address is
+    /// kept as .eml for an admin instead of speaking as that agent.
+    fn staff_sender(&self, mail: &Mail) -> Result<Option<String>> {
+        let Some(from) = &mail.from else {
+            return Ok(None);
+        };
+        let user = self.store.read(|c| users::by_email(c, &from.address))?;
+        Ok(user.filter(|(u, _)| u.is_staff()).map(|_| {
+            format!(
+                "the sender {} is a staff member's address: kept, not imported as their words",
+                from.address
+            )
+        }))
     }
 
     fn import_failed(
@@ -407,11 +454,22 @@ fn reply_token(addr: &str) -> Option<&str> {
 
 /// The conversation a message belongs to: the newest of its
 /// In-Reply-To/References we know, else the reply address it was sent to.
-/// Never the subject alone.
+/// Never the subject alone, and only a thread its sender takes part in
+/// (its contact or one of its CC): Message-IDs and reply addresses travel
+/// in quotes and forwards, so a stranger who learnt one starts a
+/// conversation of their own instead of writing into (and adding CC to)
+/// someone else's.
 fn find_thread(tx: &Tx, mail: &Mail) -> Result<Option<i64>> {
+    let sender = mail.from.as_ref().map_or("", |f| f.address.as_str());
+    let joins = |c: i64| -> Result<bool> {
+        Ok(store_email::thread(tx.conn, c)?
+            .is_some_and(|t| t.contact_address == sender || t.cc.iter().any(|a| a == sender)))
+    };
     for id in mail.refs.iter().rev() {
         if let Some(c) = store_email::conversation_of(tx.conn, id)? {
-            return Ok(Some(c));
+            if joins(c)? {
+                return Ok(Some(c));
+            }
         }
     }
     let recipients = mail
@@ -423,7 +481,9 @@ fn find_thread(tx: &Tx, mail: &Mail) -> Result<Option<i64>> {
     for addr in recipients {
         if let Some(t) = reply_token(addr) {
             if let Some(th) = store_email::thread_by_token(tx.conn, &t.to_lowercase())? {
-                return Ok(Some(th.conversation_id));
+                if joins(th.conversation_id)? {
+                    return Ok(Some(th.conversation_id));
+                }
             }
         }
     }

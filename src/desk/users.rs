@@ -51,6 +51,10 @@ pub fn validate_fields(f: &mut UserFields) -> Result<()> {
                 && !d.starts_with('.')
                 && !d.ends_with('.')
                 && !e.contains(char::is_whitespace)
+                // One mailbox: a list or a display name would make mail to
+                // this contact go to someone else as well (r11).
+                && !d.contains('@')
+                && !e.contains([',', ';', '<', '>', '"'])
         };
         if !ok {
             return Err(error::INVALID_EMAIL.err());

@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub trait Stream: Read + Write + Send {}
 impl<T: Read + Write + Send> Stream for T {}
@@ -15,6 +15,69 @@ type Conn = Box<dyn Stream>;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 const IO_TIMEOUT: Duration = Duration::from_secs(60);
+/// One whole session (a poll of up to 50 messages of up to 25 MiB).
+const SESSION: Duration = Duration::from_secs(600);
+
+/// The TCP connection of one session, which fails every read and write
+/// once the session has lasted its time: a server that answers a byte
+/// a minute would otherwise hold the poller, and the "check now" and
+/// email-piping requests waiting behind it, for ever.
+struct Deadline {
+    tcp: TcpStream,
+    until: Instant,
+}
+
+impl Deadline {
+    fn too_long() -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the IMAP session lasted too long",
+        )
+    }
+
+    fn arm(&self) -> std::io::Result<()> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Self::too_long());
+        }
+        self.tcp.set_read_timeout(Some(left.min(IO_TIMEOUT)))?;
+        self.tcp.set_write_timeout(Some(left.min(IO_TIMEOUT)))
+    }
+
+    /// A socket timeout that ran into the deadline says so.
+    fn named<T>(&self, r: std::io::Result<T>) -> std::io::Result<T> {
+        r.map_err(|e| {
+            let timeout = matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            );
+            if timeout && Instant::now() >= self.until {
+                Self::too_long()
+            } else {
+                e
+            }
+        })
+    }
+}
+
+impl Read for Deadline {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.arm()?;
+        let r = self.tcp.read(buf);
+        self.named(r)
+    }
+}
+
+impl Write for Deadline {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.arm()?;
+        let r = self.tcp.write(buf);
+        self.named(r)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tcp.flush()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Security {
@@ -39,6 +102,11 @@ pub struct Mailbox {
 
 /// Connects and logs in.
 pub fn connect(s: &Server) -> Result<Mailbox, String> {
+    connect_until(s, Instant::now() + SESSION)
+}
+
+/// Connects and logs in, for a session that ends at `until`.
+fn connect_until(s: &Server, until: Instant) -> Result<Mailbox, String> {
     let addr = (s.host, s.port)
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve {}: {e}", s.host))?
@@ -46,8 +114,7 @@ pub fn connect(s: &Server) -> Result<Mailbox, String> {
         .ok_or_else(|| format!("cannot resolve {}", s.host))?;
     let tcp = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)
         .map_err(|e| format!("cannot connect to {}:{}: {e}", s.host, s.port))?;
-    let _ = tcp.set_read_timeout(Some(IO_TIMEOUT));
-    let _ = tcp.set_write_timeout(Some(IO_TIMEOUT));
+    let mut tcp = Deadline { tcp, until };
     let err = |e: imap::Error| format!("{}:{}: {e}", s.host, s.port);
     let (client, greeting) = match s.security {
         Security::Tls => {
@@ -56,7 +123,7 @@ pub fn connect(s: &Server) -> Result<Mailbox, String> {
             (c, g)
         }
         Security::StartTls => {
-            let g = starttls(&tcp).map_err(|e| format!("{}:{}: {e}", s.host, s.port))?;
+            let g = starttls(&mut tcp).map_err(|e| format!("{}:{}: {e}", s.host, s.port))?;
             // No greeting after STARTTLS: the next line answers LOGIN.
             (imap::Client::new(tls(s.host, Box::new(tcp))?), g)
         }
@@ -77,7 +144,7 @@ pub fn connect(s: &Server) -> Result<Mailbox, String> {
 
 /// Reads the greeting and asks for STARTTLS in plain text (the `imap`
 /// crate offers it only with its own TLS); answers the greeting.
-fn starttls(mut tcp: &TcpStream) -> Result<Vec<u8>, String> {
+fn starttls(tcp: &mut Deadline) -> Result<Vec<u8>, String> {
     let greeting = line(tcp)?;
     tcp.write_all(b"fp0 STARTTLS\r\n")
         .map_err(|e| e.to_string())?;
@@ -95,7 +162,7 @@ fn starttls(mut tcp: &TcpStream) -> Result<Vec<u8>, String> {
 
 /// One line, read a byte at a time (nothing after it may be consumed:
 /// TLS starts there), at most 8 KiB.
-fn line(mut tcp: &TcpStream) -> Result<Vec<u8>, String> {
+fn line(tcp: &mut Deadline) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut b = [0u8; 1];
     while out.len() < 8192 {
@@ -198,5 +265,46 @@ impl Mailbox {
 
     pub fn logout(mut self) {
         let _ = self.session.logout();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A server that sends its greeting a byte every 100 ms, for ever:
+    /// every read returns in time, only the session's deadline ends it.
+    #[test]
+    fn a_server_that_drips_bytes_cannot_hold_a_session_for_ever() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((mut c, _)) = listener.accept() {
+                while c.write_all(b"*").is_ok() {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        });
+        let server = Server {
+            host: "127.0.0.1",
+            port,
+            security: Security::None,
+            username: "u",
+            password: "p",
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let r = connect_until(&server, Instant::now() + Duration::from_secs(1));
+            let _ = tx.send(r.err());
+        });
+        // Generous: the deadline is 1 s; without one this never answers.
+        let err = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the session ended");
+        assert!(
+            err.as_ref().is_some_and(|e| e.contains("too long")),
+            "{err:?}"
+        );
     }
 }

@@ -13,6 +13,8 @@ pub const MAX_ATTACHMENTS: usize = 10;
 const MAX_TEXT: usize = 256 * 1024;
 /// Ids read from In-Reply-To and References (the newest ones).
 const MAX_REFS: usize = 50;
+/// Envelope recipients read (`Delivered-To` and the like).
+const MAX_DELIVERED_TO: usize = 10;
 /// Body parts read for the text.
 const MAX_TEXT_PARTS: usize = 20;
 
@@ -58,8 +60,21 @@ pub fn parse(raw: &[u8]) -> Result<Mail, String> {
     if raw.len() > MAX_RAW {
         return Err(format!("the message is larger than {MAX_RAW} bytes"));
     }
-    std::panic::catch_unwind(|| read(raw))
-        .unwrap_or_else(|_| Err("the message could not be parsed".into()))
+    // Nested messages (message/rfc822 inside message/rfc822 ...) take stack
+    // in proportion to their depth, and 25 MiB can nest half a million
+    // deep: an overflow aborts the whole server, which catch_unwind cannot
+    // stop. So the parse runs on a thread whose stack grows with the
+    // message (reserved, touched only as deep as the message goes).
+    let stack = (8 << 20) + raw.len().saturating_mul(4);
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("mail-parse".into())
+            .stack_size(stack)
+            .spawn_scoped(s, || read(raw))
+            .map_err(|e| format!("cannot parse the message now: {e}"))?
+            .join()
+            .unwrap_or_else(|_| Err("the message could not be parsed".into()))
+    })
 }
 
 fn read(raw: &[u8]) -> Result<Mail, String> {
@@ -85,6 +100,10 @@ fn read(raw: &[u8]) -> Result<Mail, String> {
             .iter()
             .filter(|h| h.name().eq_ignore_ascii_case(name))
         {
+            // Each may be a reply address looked up in the write job.
+            if mail.delivered_to.len() >= MAX_DELIVERED_TO {
+                break;
+            }
             if let Some(t) = h.value().as_text() {
                 mail.delivered_to
                     .push(t.trim().trim_matches(['<', '>']).to_lowercase());
@@ -314,6 +333,37 @@ mod tests {
         assert!(!m.subject.contains(['\r', '\n']), "{:?}", m.subject);
         let from = m.from.unwrap();
         assert!(!from.name.contains(['\r', '\n']), "{:?}", from.name);
+    }
+
+    #[test]
+    fn recipients_are_bounded() {
+        let mut raw = String::from("From: a@b.c\r\n");
+        for i in 0..10_000 {
+            raw.push_str(&format!("Delivered-To: s+t{i}@x.test\r\n"));
+        }
+        let to: Vec<String> = (0..10_000).map(|i| format!("r{i}@x.test")).collect();
+        raw.push_str(&format!(
+            "To: {}\r\nCc: {}\r\n\r\nhi",
+            to.join(", "),
+            to.join(", ")
+        ));
+        let m = parse(raw.as_bytes()).unwrap();
+        assert!(m.delivered_to.len() <= 10, "{}", m.delivered_to.len());
+        assert!(m.to.len() <= 50 && m.cc.len() <= 50);
+    }
+
+    /// Half a million nested messages, parsed from a thread with the
+    /// poller's 1 MiB stack: an answer, not a stack overflow.
+    #[test]
+    fn deeply_nested_messages_never_overflow_the_stack() {
+        let level = "From: a@b.c\r\nContent-Type: message/rfc822\r\n\r\n";
+        let raw = level.repeat(500_000) + "From: a@b.c\r\n\r\nhi\r\n";
+        let done = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || parse(raw.as_bytes()).is_ok())
+            .unwrap()
+            .join();
+        assert!(done.is_ok());
     }
 
     mod fuzz {

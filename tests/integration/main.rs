@@ -23,6 +23,7 @@ mod message_states;
 mod ops;
 mod parsers;
 mod r10_review;
+mod r11_email_abuse;
 mod realtime;
 mod smtp_server;
 mod support_board;
