@@ -119,3 +119,35 @@ pub fn newest_matches(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each row probe is a search of the partial index, not a scan of the
+    /// conversation's messages.
+    #[test]
+    fn the_row_probes_use_the_public_messages_index() {
+        let mut c = Connection::open_in_memory().unwrap();
+        super::super::migrate::migrate(&mut c).unwrap();
+        let plan = |sql: &str| -> String {
+            let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let args = rusqlite::params_from_iter(1..=st.parameter_count() as i64);
+            let rows = st.query_map(args, |r| r.get::<_, String>(3)).unwrap();
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+                .join("; ")
+        };
+        for sql in [
+            "SELECT id FROM messages
+             WHERE conversation_id = ?1 AND by_owner = 0 AND private = 0 AND deleted_at IS NULL
+             ORDER BY id DESC LIMIT 1",
+            "SELECT count(*) FROM (SELECT 1 FROM messages
+             WHERE conversation_id = ?1 AND by_owner = 1 AND private = 0 AND deleted_at IS NULL
+               AND id > ?2 LIMIT ?3)",
+        ] {
+            let p = plan(sql);
+            assert!(p.contains("COVERING INDEX messages_public"), "{p}");
+        }
+    }
+}
