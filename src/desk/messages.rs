@@ -514,6 +514,10 @@ pub(super) fn insert_message(
             client_id: p.input.client_id.as_deref(),
         },
     )?;
+    if sender.is_staff() {
+        // Writing is reading: the inbox row's unread count starts after it.
+        crate::store::staff_reads::set(tx, conv.id, sender.id, m.id)?;
+    }
     if sender.id != conv.user_id {
         convs::add_participant(
             tx,

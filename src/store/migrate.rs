@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/008_agent_profile.sql"),
     include_str!("../../migrations/009_staff_reads.sql"),
     include_str!("../../migrations/010_email_in.sql"),
+    include_str!("../../migrations/011_list_indexes.sql"),
 ];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");
@@ -89,5 +90,36 @@ mod tests {
         // Running again changes nothing.
         migrate(&mut old).unwrap();
         assert_eq!(version(&old), latest_version());
+    }
+
+    #[test]
+    fn migration_11_marks_what_staff_wrote_as_read() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch(SCHEMA).unwrap();
+        for sql in &MIGRATIONS[..9] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.execute_batch(
+            "PRAGMA user_version = 10;
+             INSERT INTO users (id, user_type, created_at) VALUES (1, 'visitor', 0), (2, 'agent', 0), (3, 'bot', 0);
+             INSERT INTO conversations (id, user_id, created_at, updated_at) VALUES (7, 1, 0, 0);
+             INSERT INTO messages (id, conversation_id, user_id, by_owner, private, created_at, deleted_at) VALUES
+               (10, 7, 1, 1, 0, 0, NULL), (11, 7, 2, 0, 1, 0, NULL), (12, 7, 2, 0, 0, 0, 5),
+               (13, 7, 3, 0, 0, 0, NULL), (14, 7, 1, 1, 0, 0, NULL);
+             INSERT INTO staff_reads VALUES (7, 3, 20);",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        let mut st = c
+            .prepare("SELECT user_id, last_read_id FROM staff_reads ORDER BY user_id")
+            .unwrap();
+        let rows: Vec<(i64, i64)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        // The agent's newest message (deleted or not); never the visitor;
+        // never lower than what was marked read.
+        assert_eq!(rows, [(2, 12), (3, 20)]);
     }
 }

@@ -17,6 +17,7 @@ mod http_limits;
 mod idempotency;
 mod imap_server;
 mod inbox_list;
+mod inbox_row_probes;
 mod input_limits;
 mod litestream;
 mod message_states;
