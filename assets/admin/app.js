@@ -102,8 +102,20 @@ function tabStatus() { return state.tab === "inbox" ? "inbox" : state.tab; }
 
 const PAGE = 50;
 
+/** One conversation fetched alone (opened, changed, an event): it carries no
+ * search match, so under a search the row keeps the one the list found. */
+function putConversation(c) {
+  const before = state.conversations.get(c.id);
+  if (state.search && !c.match && before && before.match) c.match = before.match;
+  state.conversations.set(c.id, c);
+}
+
 /** Loads the first page (or, with `more`, the next one) of the list. */
+let listSeq = 0;
 async function loadList(more) {
+  // Only the newest load draws: an older answer (another search, tab or
+  // filter) that arrives late is dropped.
+  const seq = ++listSeq;
   if (!more) state.offset = 0;
   const q = new URLSearchParams({ status: tabStatus(), limit: String(PAGE), offset: String(state.offset) });
   if (state.search) q.set("search", state.search);
@@ -112,6 +124,7 @@ async function loadList(more) {
   if (f.dept) q.set("department_id", f.dept);
   if (f.source) q.set("source", f.source);
   const r = await api("GET", "/conversations?" + q);
+  if (seq !== listSeq) return;
   if (!more) state.conversations = new Map();
   for (const c of r.conversations) state.conversations.set(c.id, c);
   state.offset += r.conversations.length;
@@ -212,7 +225,7 @@ $("search").addEventListener("input", (e) => {
 async function open(id) {
   state.current = id;
   const r = await api("GET", `/conversations/${id}?limit=100`);
-  state.conversations.set(id, r.conversation);
+  putConversation(r.conversation);
   state.users.set(r.user.id, r.user);
   $("empty").hidden = true;
   $("thread").hidden = false;
@@ -437,7 +450,7 @@ document.querySelector("#actions").addEventListener("click", async (e) => {
   }
   const patch = { archive: { status: 3 }, trash: { status: 4 }, restore: { status: 2 } }[action];
   const r = await api("PATCH", `/conversations/${id}`, patch);
-  state.conversations.set(id, r.conversation);
+  putConversation(r.conversation);
   renderHead(r.conversation);
   renderList();
 });
@@ -447,7 +460,7 @@ for (const [id, field] of [["assign-agent", "agent_id"], ["assign-dept", "depart
     if (!state.current) return;
     const value = e.target.value ? Number(e.target.value) : null;
     const r = await api("PATCH", `/conversations/${state.current}`, { [field]: value });
-    state.conversations.set(r.conversation.id, r.conversation);
+    putConversation(r.conversation);
     renderList();
   });
 }
@@ -568,7 +581,7 @@ $("input").addEventListener("input", () => {
 const listed = () => [...document.querySelectorAll("#list li")].map((li) => Number(li.dataset.id));
 async function patchCurrent(patch) {
   const r = await api("PATCH", `/conversations/${state.current}`, patch);
-  state.conversations.set(r.conversation.id, r.conversation);
+  putConversation(r.conversation);
   renderHead(r.conversation);
   renderList();
 }
@@ -642,7 +655,7 @@ async function onEvent(ev) {
   // Refresh the row (status, unread, last message) from the server.
   try {
     const r = await api("GET", `/conversations/${ev.conversation_id}?limit=1`);
-    state.conversations.set(r.conversation.id, r.conversation);
+    putConversation(r.conversation);
     state.users.set(r.user.id, r.user);
     if (r.conversation.id === state.current) { renderHead(r.conversation); renderRating(r.conversation); renderContact(r.user); markRead(); }
     renderList();

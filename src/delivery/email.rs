@@ -584,37 +584,37 @@ fn is_automatic(kind: Option<&str>) -> bool {
     )
 }
 
-/// `Auto-Submitted` (RFC 3834).
-#[derive(Clone)]
-struct AutoSubmitted(String);
+/// A header lettre has no type for, sent as the text given.
+macro_rules! text_header {
+    ($(#[$doc:meta])* $name:ident, $header:literal) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        struct $name(String);
 
-impl lettre::message::header::Header for AutoSubmitted {
-    fn name() -> lettre::message::header::HeaderName {
-        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
-    }
-    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self(s.to_string()))
-    }
-    fn display(&self) -> lettre::message::header::HeaderValue {
-        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
-    }
+        impl lettre::message::header::Header for $name {
+            fn name() -> lettre::message::header::HeaderName {
+                lettre::message::header::HeaderName::new_from_ascii_str($header)
+            }
+            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(Self(s.to_string()))
+            }
+            fn display(&self) -> lettre::message::header::HeaderValue {
+                lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+            }
+        }
+    };
 }
 
-/// `X-Auto-Response-Suppress` (Microsoft's auto-replies).
-#[derive(Clone)]
-struct AutoResponseSuppress(String);
-
-impl lettre::message::header::Header for AutoResponseSuppress {
-    fn name() -> lettre::message::header::HeaderName {
-        lettre::message::header::HeaderName::new_from_ascii_str("X-Auto-Response-Suppress")
-    }
-    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self(s.to_string()))
-    }
-    fn display(&self) -> lettre::message::header::HeaderValue {
-        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
-    }
-}
+text_header!(
+    /// `Auto-Submitted` (RFC 3834).
+    AutoSubmitted,
+    "Auto-Submitted"
+);
+text_header!(
+    /// `X-Auto-Response-Suppress` (Microsoft's auto-replies).
+    AutoResponseSuppress,
+    "X-Auto-Response-Suppress"
+);
 
 /// What the delivery log shows of an email row.
 pub fn summary(payload: &str) -> Value {

@@ -521,6 +521,20 @@ fn contact(tx: &mut Tx, address: &str, name: &str) -> Result<User> {
     Ok(u)
 }
 
+/// Logs a message that makes nothing (inside the import's write job).
+fn ignored(tx: &mut Tx, mut log: Inbound, reason: &str) -> Result<Imported> {
+    log.outcome = "ignored";
+    log.reason = reason.into();
+    store_email::log_inbound(tx, &log)?;
+    Ok(Imported {
+        outcome: "ignored",
+        reason: log.reason,
+        conversation_id: None,
+        message_id: None,
+        raw_path: None,
+    })
+}
+
 /// The write job of one import: threads it, creates the contact and the
 /// conversation when new, inserts the message (events as usual), records
 /// its Message-ID and logs it.
@@ -534,31 +548,13 @@ fn import_job(
     public_url: &str,
 ) -> Result<Imported> {
     if store_email::conversation_of(tx.conn, message_id)?.is_some() {
-        log.outcome = "ignored";
-        log.reason = "duplicate Message-ID".into();
-        store_email::log_inbound(tx, &log)?;
-        return Ok(Imported {
-            outcome: "ignored",
-            reason: log.reason,
-            conversation_id: None,
-            message_id: None,
-            raw_path: None,
-        });
+        return ignored(tx, log, "duplicate Message-ID");
     }
     let from = mail.from.clone().unwrap_or_default();
     let own = own_addresses(tx)?;
     if is_own(&own, &from.address) {
         // Our own mail come back (a copy, a forward): answering it would loop.
-        log.outcome = "ignored";
-        log.reason = "sent from our own address".into();
-        store_email::log_inbound(tx, &log)?;
-        return Ok(Imported {
-            outcome: "ignored",
-            reason: log.reason,
-            conversation_id: None,
-            message_id: None,
-            raw_path: None,
-        });
+        return ignored(tx, log, "sent from our own address");
     }
     let sender = contact(tx, &from.address, &from.name)?;
     let cc: Vec<String> = mail

@@ -6,21 +6,13 @@
 
 use crate::harness::*;
 use crate::imap_server::Imap;
+use crate::mail_common::{check, email_conversations, mail, messages, BOX};
 use crate::smtp_server::{header, SmtpServer};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-const BOX: &str = "Support";
 /// The SMTP sender `SmtpServer::setting` configures.
 const FROM: &str = "support@frontporch.test";
-
-fn mail(from: &str, to: &str, subject: &str, id: &str, extra: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n{extra}\
-         Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
-    )
-    .into_bytes()
-}
 
 /// A server with fast retries, SMTP and IMAP configured (`poll_seconds`
 /// as given), and `notifications` as the admin set them.
@@ -44,26 +36,6 @@ fn setup(
     );
     assert_eq!(st, 200, "{v}");
     (s, admin)
-}
-
-fn check(admin: &Client) -> Value {
-    let (st, v) = admin.call("POST", "/api/v1/email/check", Some(json!({})));
-    assert_eq!(st, 200, "{v}");
-    v
-}
-
-fn email_conversations(admin: &Client) -> Vec<Value> {
-    admin.get("/api/v1/conversations?source=em&limit=100")["conversations"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn messages(admin: &Client, cid: i64) -> Vec<Value> {
-    admin.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 /// Waits (generously) until `pred` holds.

@@ -20,6 +20,7 @@ mod inbox_list;
 mod inbox_row_probes;
 mod input_limits;
 mod litestream;
+mod mail_common;
 mod message_states;
 mod ops;
 mod parsers;

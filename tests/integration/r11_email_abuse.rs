@@ -2,84 +2,19 @@
 //! inbound mail. Piped through `frontporch mail-in` (no IMAP server needed).
 
 use crate::harness::*;
-use serde_json::{json, Value};
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use crate::mail_common::{email_conversations, email_rows, messages, pipe, setup};
+use serde_json::json;
 
+/// A customer's mail about one order.
 fn mail(from: &str, to: &str, id: &str, extra: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: Order 42\r\nMessage-ID: <{id}>\r\n{extra}\
-         Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
-    )
-    .into_bytes()
-}
-
-/// `frontporch mail-in` with `raw` on stdin: (exit code, stdout).
-fn pipe(data: &Path, raw: &[u8]) -> (i32, String) {
-    let mut child = Command::new(bin())
-        .args(["mail-in", "--data"])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(raw).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap_or(-1), text)
-}
-
-fn setup(s: &Server) -> Client {
-    let admin = s.client(&s.admin_token());
-    let settings = json!({ "email.smtp": {
-        "host": "127.0.0.1", "port": 25, "security": "none",
-        "from_address": "support@example.com", "from_name": "Support" } });
-    let (st, v) = admin.call("PUT", "/api/v1/settings", Some(settings));
-    assert_eq!(st, 200, "{v}");
-    admin
-}
-
-fn email_conversations(admin: &Client) -> Vec<Value> {
-    admin.get("/api/v1/conversations?source=em&limit=100")["conversations"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn messages(admin: &Client, cid: i64) -> Vec<Value> {
-    admin.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-/// The `email` outbox rows' payloads, oldest first.
-fn email_rows(data: &Path) -> Vec<Value> {
-    let c = rusqlite::Connection::open_with_flags(
-        data.join("frontporch.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let mut st = c
-        .prepare("SELECT payload FROM outbox WHERE channel = 'email' ORDER BY id")
-        .unwrap();
-    let rows = st
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|p| serde_json::from_str(&p.unwrap()).unwrap())
-        .collect();
-    rows
+    crate::mail_common::mail(from, to, "Order 42", id, extra, body)
 }
 
 #[test]
 fn a_stranger_who_knows_a_message_id_or_reply_address_cannot_join_a_thread() {
     let s = Server::start();
-    let admin = setup(&s);
-    let (code, out) = pipe(
+    let admin = setup(&s, None);
+    let (code, out, _) = pipe(
         &s.data,
         &mail(
             "ann@c.test",
@@ -105,7 +40,7 @@ fn a_stranger_who_knows_a_message_id_or_reply_address_cannot_join_a_thread() {
     // address and asks for a copy of every answer.
     let extra =
         format!("In-Reply-To: {ours}\r\nReferences: <a1@c.test> {ours}\r\nCc: spy@evil.test\r\n");
-    let (code, out) = pipe(
+    let (code, out, _) = pipe(
         &s.data,
         &mail(
             "mallory@evil.test",
@@ -162,8 +97,8 @@ fn a_stranger_who_knows_a_message_id_or_reply_address_cannot_join_a_thread() {
 #[test]
 fn mail_from_a_staff_address_never_speaks_as_that_agent() {
     let s = Server::start();
-    let admin = setup(&s);
-    let (code, out) = pipe(
+    let admin = setup(&s, None);
+    let (code, out, _) = pipe(
         &s.data,
         &mail(
             &format!("Boss <{ADMIN_EMAIL}>"),
