@@ -137,6 +137,7 @@ impl Desk {
         };
         let (dept, agent, actor_id) = (input.department_id, input.agent_id, actor.user_id);
         let public_url = self.links.public_url().to_string();
+        let connected = self.hub.online_users();
         self.store.write(move |tx| {
             users::find(tx.conn, user_id)?.ok_or_else(|| error::INVALID_USER.err())?;
             if let Some(first) = message.as_ref().map(|m| m.repeat(tx, None, user_id)) {
@@ -173,7 +174,13 @@ impl Desk {
                 json!({ "conversation": conv.visitor_json() }),
             )?;
             if !staff {
-                super::notifications::new_conversation(tx, &public_url, &conv, &first_body)?;
+                super::notifications::new_conversation(
+                    tx,
+                    &public_url,
+                    &conv,
+                    &first_body,
+                    Some(&connected),
+                )?;
             }
             let msg = match message {
                 Some(m) => Some(
@@ -265,6 +272,7 @@ impl Desk {
         }
         let actor_id = actor.user_id;
         let public_url = self.links.public_url().to_string();
+        let connected = self.hub.online_users();
         self.store.write(move |tx| {
             let before = convs::get(tx.conn, id)?;
             if let Some(s) = status.filter(|s| *s != before.status) {
@@ -292,7 +300,7 @@ impl Desk {
                         "agent_name": agent.map(|a| users::get(tx.conn, a).map(|u| u.name())).transpose()? }),
                 )?;
                 if let Some(a) = agent.filter(|a| *a != actor_id) {
-                    super::notifications::assigned(tx, &public_url, id, a)?;
+                    super::notifications::assigned(tx, &public_url, id, a, Some(&connected))?;
                 }
             }
             if let Some(dept) = patch.department_id.filter(|d| *d != before.department_id) {

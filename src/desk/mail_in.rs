@@ -325,9 +325,16 @@ impl Desk {
         let tokens: Vec<String> = files.iter().map(|u| u.token.clone()).collect();
         let (dir, data) = (self.uploads_dir(), (mail, message_id, log, left_out));
         let public_url = self.links.public_url().to_string();
+        // Piped mail is imported by another process, which cannot see who
+        // is connected: only the online/away setting counts there.
+        let connected = (via != "pipe").then(|| self.hub.online_users());
         let result = self.store.write(move |tx| {
             let (mail, message_id, log, left_out) = data;
-            import_job(tx, &mail, &message_id, log, &files, &left_out, &public_url)
+            let how = Notify {
+                public_url: &public_url,
+                connected: connected.as_deref(),
+            };
+            import_job(tx, &mail, &message_id, log, &files, &left_out, how)
         });
         if result.as_ref().map_or(true, |r| r.message_id.is_none()) {
             // Nothing points at the files (a failed job, or a duplicate).
@@ -521,6 +528,12 @@ fn contact(tx: &mut Tx, address: &str, name: &str) -> Result<User> {
     Ok(u)
 }
 
+/// What telling offline agents of a new thread needs (`notifications`).
+struct Notify<'a> {
+    public_url: &'a str,
+    connected: Option<&'a [i64]>,
+}
+
 /// Logs a message that makes nothing (inside the import's write job).
 fn ignored(tx: &mut Tx, mut log: Inbound, reason: &str) -> Result<Imported> {
     log.outcome = "ignored";
@@ -545,7 +558,7 @@ fn import_job(
     mut log: Inbound,
     files: &[uploads::Upload],
     left_out: &[String],
-    public_url: &str,
+    notify: Notify,
 ) -> Result<Imported> {
     if store_email::conversation_of(tx.conn, message_id)?.is_some() {
         return ignored(tx, log, "duplicate Message-ID");
@@ -631,7 +644,8 @@ fn import_job(
     if created {
         // Offline agents hear of it as of a conversation opened in the widget.
         let conv = convs::get(tx.conn, conv_id)?;
-        super::notifications::new_conversation(tx, public_url, &conv, &prepared.input.body)?;
+        let (body, connected) = (&prepared.input.body, notify.connected);
+        super::notifications::new_conversation(tx, notify.public_url, &conv, body, connected)?;
     }
     let head = convs::head(tx.conn, conv_id)?;
     let m = super::messages::insert_message(tx, &head, sender.id, false, prepared)?;

@@ -218,26 +218,37 @@ fn agents(
 }
 
 /// A contact opened a conversation: offline agents (of its department,
-/// when it has one) are told.
+/// when it has one) are told. `connected`: the staff whose inbox listens
+/// now (the hub's), so an agent who left while marked online is offline
+/// too; `None` where it cannot be known (`mail-in`, another process).
 pub(super) fn new_conversation(
     tx: &mut Tx,
     public_url: &str,
     conv: &Conversation,
     message: &str,
+    connected: Option<&[i64]>,
 ) -> Result<()> {
-    let staff = users::offline_staff(tx.conn, conv.department_id, MAX_AGENTS as i64 * 4)?;
+    let staff = users::offline_staff(
+        tx.conn,
+        conv.department_id,
+        MAX_AGENTS as i64 * 4,
+        connected,
+    )?;
     agents(tx, public_url, conv, staff, message)
 }
 
-/// A conversation was assigned to `agent_id`: told if offline.
+/// A conversation was assigned to `agent_id`: told if offline (as
+/// `new_conversation` says).
 pub(super) fn assigned(
     tx: &mut Tx,
     public_url: &str,
     conversation_id: i64,
     agent_id: i64,
+    connected: Option<&[i64]>,
 ) -> Result<()> {
+    let away = |a: &User| !a.online || connected.is_some_and(|c| !c.contains(&a.id));
     let offline =
-        users::find(tx.conn, agent_id)?.filter(|a| a.is_staff() && !a.online && !a.disabled);
+        users::find(tx.conn, agent_id)?.filter(|a| a.is_staff() && away(a) && !a.disabled);
     let conv = crate::store::conversations::get(tx.conn, conversation_id)?;
     let title = conv.title.clone();
     agents(tx, public_url, &conv, offline.into_iter().collect(), &title)

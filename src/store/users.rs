@@ -279,13 +279,22 @@ pub fn set_online(tx: &Tx, id: i64, online: bool) -> Result<()> {
 
 /// Enabled staff with an email who are not online (of `department` or
 /// of none, when given), at most `limit`: who gets email notifications.
-pub fn offline_staff(conn: &Connection, department: Option<i64>, limit: i64) -> Result<Vec<User>> {
+/// Staff with an email who are not online: set away, or (when `connected`
+/// is known) with no inbox listening now.
+pub fn offline_staff(
+    conn: &Connection,
+    department: Option<i64>,
+    limit: i64,
+    connected: Option<&[i64]>,
+) -> Result<Vec<User>> {
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM users WHERE user_type IN ('agent','admin') AND online = 0 AND disabled = 0
+        "SELECT {COLS} FROM users WHERE user_type IN ('agent','admin') AND disabled = 0
+           AND (online = 0 OR (?3 IS NOT NULL AND id NOT IN (SELECT value FROM json_each(?3))))
            AND email IS NOT NULL AND email <> ''
            AND (?1 IS NULL OR department_id IS NULL OR department_id = ?1) ORDER BY id LIMIT ?2"
     ))?;
-    let rows = st.query_map(params![department, limit], from_row)?;
+    let connected = connected.map(|c| serde_json::to_string(c).unwrap_or_default());
+    let rows = st.query_map(params![department, limit, connected], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -555,6 +555,51 @@ fn offline_agents_hear_of_new_and_assigned_conversations() {
         .all(|m| m["rcpt_tos"] == json!(["ada@example.com"])));
 }
 
+/// "Online" is the setting and an inbox listening: an agent who closed the
+/// inbox while marked online is told by email, one who has it open is not.
+#[test]
+fn an_agent_marked_online_with_no_inbox_open_is_told() {
+    let smtp = SmtpServer::start();
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    configure(&admin, &smtp);
+    admin.post(
+        "/api/v1/users",
+        json!({ "type": "agent", "first_name": "Ada", "email": "ada@example.com", "password": "long enough pw" }),
+    );
+    let me = admin.get("/api/v1/users?type=admin")["users"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.notifications": { "agents": true, "agents_off": [me], "every_minutes": 0 } })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let ada = s.login("ada@example.com", "long enough pw");
+    let (st, _) = ada.call("PUT", "/api/v1/me/presence", Some(json!({"online": true})));
+    assert_eq!(st, 200);
+    // Marked online, no inbox listening: told.
+    let (first, _) = s.visitor("Nina");
+    first.post(
+        "/api/v1/widget/conversations",
+        json!({ "message": { "body": "Anyone?" } }),
+    );
+    let m = &smtp.wait_for(1)[0];
+    assert_eq!(m["rcpt_tos"], json!(["ada@example.com"]));
+    // Her inbox listens (a poll): not told of the next one.
+    let (st, v) = ada.call("GET", "/api/v1/events?after=0", None);
+    assert_eq!(st, 200, "{v}");
+    let (second, _) = s.visitor("Omar");
+    second.post(
+        "/api/v1/widget/conversations",
+        json!({ "message": { "body": "Hello?" } }),
+    );
+    // Rows are written with the conversation: the log is complete now.
+    let log = admin.get("/api/v1/email/deliveries")["deliveries"].clone();
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+}
+
 #[test]
 fn an_email_automation_sends_its_subject_and_message() {
     let smtp = SmtpServer::start();
