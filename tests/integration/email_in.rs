@@ -647,3 +647,42 @@ fn a_mailbox_connected_for_the_first_time_leaves_its_read_mail_alone() {
     assert_eq!(convs.len(), 1);
     assert_eq!(convs[0]["title"], "New");
 }
+
+/// Legacy CJK charsets (still common: ISO-2022-JP in Japan, GB2312 in
+/// China) are decoded, in the body and in encoded words.
+#[test]
+fn cjk_charsets_are_decoded() {
+    let s = Server::start();
+    let admin = setup(&s, None);
+    let iso_2022_jp: &[u8] = &[
+        27, 36, 66, 36, 51, 36, 115, 36, 75, 36, 65, 36, 79, 33, 34, 67, 109, 74, 56, 36, 75, 36,
+        68, 36, 36, 36, 70, 27, 40, 66,
+    ];
+    let mut raw = b"From: taro@x.test\r\nTo: support@example.com\r\n\
+        Subject: =?ISO-2022-JP?B?GyRCN29MPiVGJTklSBsoQg==?=\r\nMessage-ID: <jp1@x.test>\r\n\
+        Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n"
+        .to_vec();
+    raw.extend_from_slice(iso_2022_jp);
+    raw.extend_from_slice(b"\r\n");
+    let (code, out, err) = pipe(&s.data, &raw);
+    assert_eq!(code, 0, "{out} {err}");
+    let gb2312: &[u8] = &[196, 227, 186, 195, 163, 172, 182, 169, 181, 165];
+    let mut raw = b"From: li@x.test\r\nTo: support@example.com\r\nSubject: order\r\n\
+        Message-ID: <cn1@x.test>\r\nContent-Type: text/plain; charset=GB2312\r\n\r\n"
+        .to_vec();
+    raw.extend_from_slice(gb2312);
+    let (code, out, err) = pipe(&s.data, &raw);
+    assert_eq!(code, 0, "{out} {err}");
+    let convs = email_conversations(&admin);
+    let jp = convs
+        .iter()
+        .find(|c| c["title"] == "件名テスト")
+        .expect("the subject decoded");
+    let body = &messages(&admin, jp["id"].as_i64().unwrap())[0]["body"];
+    assert_eq!(body, "こんにちは、注文について");
+    let cn = convs.iter().find(|c| c["title"] == "order").unwrap();
+    assert_eq!(
+        messages(&admin, cn["id"].as_i64().unwrap())[0]["body"],
+        "你好，订单"
+    );
+}
