@@ -636,8 +636,8 @@ mod tests {
         assert_eq!(m.name.as_deref(), Some("Dan Doe"));
     }
 
-    #[test]
-    fn automatic_mail_says_so_and_replies_do_not() {
+    /// A configured sender and an outbox row, for building messages.
+    fn sender_and_row() -> (Smtp, DueEmail) {
         let smtp = Smtp {
             host: "h".into(),
             from_address: "support@x.example".into(),
@@ -649,6 +649,12 @@ mod tests {
             attempts: 0,
             created_at: 0,
         };
+        (smtp, row)
+    }
+
+    #[test]
+    fn automatic_mail_says_so_and_replies_do_not() {
+        let (smtp, row) = sender_and_row();
         let text = |kind: Option<&str>| {
             let p = Payload {
                 kind: kind.map(String::from),
@@ -682,17 +688,7 @@ mod tests {
 
     #[test]
     fn a_cc_address_no_server_takes_is_left_out_not_fatal() {
-        let smtp = Smtp {
-            host: "h".into(),
-            from_address: "support@x.example".into(),
-            ..Default::default()
-        };
-        let row = DueEmail {
-            id: 1,
-            payload: String::new(),
-            attempts: 0,
-            created_at: 0,
-        };
+        let (smtp, row) = sender_and_row();
         let p = Payload {
             kind: Some("reply".into()),
             to: To::One("ann@c.example".into()),
