@@ -140,6 +140,18 @@ fn a_5xx_answer_marks_the_email_failed_without_retry() {
     assert_eq!(one["delivery"]["attempt_log"].as_array().unwrap().len(), 1);
     assert_eq!(one["delivery"]["attempt_log"][0]["status_code"], 550);
     assert!(smtp.messages().is_empty());
+    // "Send again" (Settings → Email) replays it: tried once more.
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/deliveries/{}/replay", d[0]["id"]),
+        None,
+    );
+    assert!(st < 300, "{st} {v}");
+    let again = wait_deliveries(&admin, |d| {
+        d.first()
+            .is_some_and(|r| r["state"] == "dead" && r["attempts"] == 2)
+    });
+    assert_eq!(again.len(), 1, "the same row, not a new one");
 }
 
 #[test]
