@@ -7,7 +7,6 @@ pub mod articles;
 pub mod auth;
 pub mod automations;
 pub mod email;
-pub mod mail_in;
 pub mod ops;
 pub mod pages;
 pub mod profile;
@@ -91,7 +90,6 @@ static TABLES: &[&[Route]] = &[
     email::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
-    mail_in::ROUTES,
 ];
 
 /// Every route, in table order.

@@ -137,11 +137,7 @@ pub(super) fn contact_reply(
         return Ok(());
     };
     // Email conversations are answered by email already (mail_in).
-    let source: String = tx.conn.query_row(
-        "SELECT source FROM conversations WHERE id = ?1",
-        [m.conversation_id],
-        |r| r.get(0),
-    )?;
+    let source = crate::store::conversations::get(tx.conn, m.conversation_id)?.source;
     if contact.is_staff() || source == "em" {
         return Ok(());
     }

@@ -529,34 +529,22 @@ fn starttls_is_negotiated_and_an_untrusted_certificate_refused() {
     };
     let s = Server::start();
     let admin = s.client(&s.admin_token());
-    let mut setting = imap.setting(BOX);
-    setting["security"] = json!("starttls");
-    let (st, _) = admin.call(
-        "PUT",
-        "/api/v1/settings",
-        Some(json!({ "email.imap": setting })),
-    );
-    assert_eq!(st, 200);
-    let (st, v) = admin.call("POST", "/api/v1/email/check", Some(json!({})));
-    assert_eq!(st, 503, "{v}");
-    let msg = v["error"]["message"].as_str().unwrap().to_lowercase();
-    assert!(
-        msg.contains("certificate"),
-        "the TLS handshake ran and refused it: {msg}"
-    );
-    // Implicit TLS (imaps) the same.
-    setting["security"] = json!("tls");
-    setting["port"] = json!(imap.tls_port);
-    let (st, _) = admin.call(
-        "PUT",
-        "/api/v1/settings",
-        Some(json!({ "email.imap": setting })),
-    );
-    assert_eq!(st, 200);
-    let (st, v) = admin.call("POST", "/api/v1/email/check", Some(json!({})));
-    assert_eq!(st, 503, "{v}");
-    let msg = v["error"]["message"].as_str().unwrap().to_lowercase();
-    assert!(msg.contains("certificate"), "{msg}");
+    // STARTTLS, then implicit TLS (imaps): the handshake runs and refuses it.
+    for (security, port) in [("starttls", imap.port), ("tls", imap.tls_port)] {
+        let mut setting = imap.setting(BOX);
+        setting["security"] = json!(security);
+        setting["port"] = json!(port);
+        let (st, _) = admin.call(
+            "PUT",
+            "/api/v1/settings",
+            Some(json!({ "email.imap": setting })),
+        );
+        assert_eq!(st, 200);
+        let (st, v) = admin.call("POST", "/api/v1/email/check", Some(json!({})));
+        assert_eq!(st, 503, "{security}: {v}");
+        let msg = v["error"]["message"].as_str().unwrap().to_lowercase();
+        assert!(msg.contains("certificate"), "{security}: {msg}");
+    }
 }
 
 #[test]
