@@ -212,6 +212,17 @@ catalogue! {
     MESSAGING_PLATFORM_NOT_CONFIGURED: Conflict, "messaging_platform_not_configured",
         "no messaging platform provider is configured";
 
+    // Messaging platforms (src/channels/)
+    CHANNEL_SIGNATURE: Forbidden, "bad_signature",
+        "the request is not signed the way the platform signs it";
+    CHANNEL_PAYLOAD: BadRequest, "invalid_channel_payload",
+        "the platform's request cannot be read";
+    UNKNOWN_CHANNEL: NotFound, "unknown_channel", "no such messaging platform";
+    CHANNEL_NOT_CONFIGURED: NotFound, "channel_not_configured",
+        "this messaging platform is not configured";
+    CHANNEL_UNAVAILABLE: Conflict, "channel_unavailable",
+        "this messaging platform is not available in this version";
+
     // Settings, webhooks, reports
     INVALID_KEY: BadRequest, "invalid_key", "invalid setting name";
     WEAK_SECRET: BadRequest, "weak_secret", "the identity secret is too weak";

@@ -3,6 +3,7 @@
 
 mod api;
 mod app;
+mod channels;
 mod config;
 mod delivery;
 mod desk;

@@ -4,6 +4,7 @@
 
 pub mod email;
 pub mod guard;
+pub mod platform_http;
 pub mod webhook;
 
 pub use guard::check_url;

@@ -110,11 +110,11 @@ pub fn pending_endpoints(conn: &Connection) -> Result<Vec<(i64, i64)>> {
     Ok(out)
 }
 
-/// Pending webhook rows (email rows wait for their own lane, and for an
-/// SMTP server to be configured: `pending_email_count`).
+/// Pending webhook rows (the other channels' rows have no endpoint and
+/// wait for their own lanes: `pending_email_count`, ...).
 pub fn pending_count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row(
-        "SELECT count(*) FROM outbox WHERE state = 'pending' AND channel <> 'email'",
+        "SELECT count(*) FROM outbox WHERE state = 'pending' AND endpoint_id IS NOT NULL",
         [],
         |r| r.get(0),
     )?)
