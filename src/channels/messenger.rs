@@ -49,4 +49,5 @@ pub const PLATFORM: Platform = Platform {
     ack: ("text/plain", ""),
     send: unbuilt::send,
     media: unbuilt::media,
+    register: None,
 };

@@ -109,7 +109,13 @@ pub struct Platform {
     pub send: fn(&dyn Http, &Config, &Outgoing) -> Sent,
     /// Downloads one media file a message named.
     pub media: fn(&dyn Http, &Config, &MediaRef) -> std::result::Result<Fetched, String>,
+    /// Tells the platform our inbound URL, where its API can (Telegram's
+    /// `setWebhook`); None where only its console can (Meta, WeChat).
+    pub register: Option<Register>,
 }
+
+/// `Platform::register`: the platform's answer to being told our URL.
+pub type Register = fn(&dyn Http, &Config, &str) -> Sent;
 
 /// The stored setting `channels.<name>`, secrets included, `api_base`
 /// filled in.
@@ -144,6 +150,13 @@ impl Config {
     /// A field as text ("" when absent).
     pub fn get(&self, key: &str) -> &str {
         self.0.get(key).and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// Our inbound URL for this platform (`<public URL>/channels/<name>`),
+    /// filled in by whoever builds the config when the public URL is
+    /// known; "" otherwise. Twilio's `StatusCallback` names it.
+    pub fn inbound_url(&self) -> &str {
+        self.get("inbound_url")
     }
 
     /// The API base URL, without a trailing slash.

@@ -39,7 +39,22 @@ pub const PLATFORM: Platform = Platform {
     ack: ("application/json", "{}"),
     send,
     media,
+    register: Some(register),
 };
+
+/// `setWebhook` with our URL and the secret token Telegram will echo.
+fn register(http: &dyn Http, c: &Config, url: &str) -> Sent {
+    let body = json!({ "url": url, "secret_token": c.get("secret_token"),
+                       "allowed_updates": ["message"] });
+    Sent::judge(
+        http.call(Request::new(
+            "POST",
+            method(c, "setWebhook"),
+            Body::Json(body),
+        )),
+        |_| Vec::new(),
+    )
+}
 
 fn verify(c: &Config, r: &Inbound) -> Result<()> {
     let want = c.get("secret_token");
@@ -297,6 +312,21 @@ mod tests {
         assert_eq!(req.url, "http://127.0.0.1:9/bot123:ABC/sendMessage");
         let Body::Json(b) = &req.body else { panic!() };
         assert_eq!(b, &json!({"chat_id": "42", "text": "Hello"}));
+    }
+
+    #[test]
+    fn register_sets_the_webhook_with_the_secret() {
+        let http = Recorder::answering(vec![Recorder::json(
+            200,
+            json!({"ok": true, "result": true, "description": "Webhook was set"}),
+        )]);
+        let sent = register(&http, &config(), "https://chat.example/channels/telegram");
+        assert!(matches!(sent, Sent::Ok { .. }));
+        let req = &http.requests.lock().unwrap()[0];
+        assert_eq!(req.url, "http://127.0.0.1:9/bot123:ABC/setWebhook");
+        let Body::Json(b) = &req.body else { panic!() };
+        assert_eq!(b["url"], "https://chat.example/channels/telegram");
+        assert_eq!(b["secret_token"], "s3cret-token");
     }
 
     #[test]

@@ -34,4 +34,5 @@ pub const PLATFORM: Platform = Platform {
     ack: ("text/plain", ""),
     send: unbuilt::send,
     media: unbuilt::media,
+    register: None,
 };
