@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod auth;
 pub mod automations;
+pub mod channel_settings;
 pub mod email;
 pub mod ops;
 pub mod pages;
@@ -88,6 +89,7 @@ static TABLES: &[&[Route]] = &[
     articles::ROUTES,
     automations::ROUTES,
     email::ROUTES,
+    channel_settings::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
 ];

@@ -6,6 +6,8 @@
 pub mod articles;
 pub mod auth;
 pub mod automations;
+pub mod channel_out;
+pub mod channel_settings;
 pub mod cleanup;
 pub mod conversations;
 pub mod email;
