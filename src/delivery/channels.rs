@@ -185,6 +185,27 @@ fn absolute(settings: &Settings, url: &str) -> String {
     }
 }
 
+/// Sends one pending row now, from the caller's thread (Support Board's
+/// send functions answer the platform's reply), under `timeout`; recorded
+/// as the lane records it. None when the row is not pending any more or
+/// its platform has no setting.
+pub fn send_now(
+    store: &Store,
+    settings: &Settings,
+    outbox_id: i64,
+    timeout: Duration,
+) -> Option<Sent> {
+    let row = store
+        .read(|c| rows::pending_row(c, outbox_id))
+        .ok()
+        .flatten()?;
+    let (p, config) = configured(store, settings.links.public_url())
+        .into_iter()
+        .find(|(p, _)| p.name == row.channel)?;
+    let http = PlatformHttp::with_timeout(settings.allow_private, timeout);
+    Some(send_row(store, settings, &http, p, &config, row))
+}
+
 /// Sends one row and records the attempt, and then `channel.sent` (and
 /// the platform's ids) or, when it is dead, `message.failed`.
 fn send_row(
@@ -194,7 +215,7 @@ fn send_row(
     p: &Platform,
     config: &Config,
     row: Due,
-) {
+) -> Sent {
     let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
     // Fixed by the row, so every retry sends the same links.
     let exp = row.created_at / 1000 + crate::links::MAIL_TTL_SECS;
@@ -239,6 +260,7 @@ fn send_row(
         }
     };
     let platform = p.name;
+    let answer = sent.clone();
     let r = store.write(move |tx| {
         outbox::record(tx, row.id, &attempt, outcome)?;
         let conversation = payload["conversation_id"].as_i64();
@@ -282,4 +304,5 @@ fn send_row(
         log::error!("cannot record {} row: {e}", p.name);
         std::thread::sleep(Duration::from_secs(5));
     }
+    answer
 }

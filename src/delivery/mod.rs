@@ -37,6 +37,8 @@ pub struct Delivery {
     email: Arc<email::Lane>,
     /// Messaging platform rows: a lane of their own (`channels.rs`).
     channels: Arc<channels::Lane>,
+    /// What `send_channel_now` sends with.
+    direct: (Store, Settings),
 }
 
 #[derive(Clone)]
@@ -63,6 +65,7 @@ impl Delivery {
             workers: Mutex::new(Vec::new()),
             email: Arc::new(email::Lane::new()),
             channels: Arc::new(channels::Lane::new()),
+            direct: (store.clone(), settings.clone()),
         });
         let agent = webhook::agent(settings.allow_private);
         let (tx, rx) = mpsc::sync_channel::<Due>(settings.workers * 2);
@@ -161,6 +164,18 @@ impl Delivery {
         }
         *d.workers.lock().unwrap() = handles;
         d
+    }
+
+    /// Sends a platform row now (Support Board's send functions), under
+    /// `timeout`: the platform's answer, or None (not pending, or its
+    /// platform has no setting).
+    pub fn send_channel_now(
+        &self,
+        outbox_id: i64,
+        timeout: Duration,
+    ) -> Option<crate::channels::Sent> {
+        let (store, settings) = &self.direct;
+        channels::send_now(store, settings, outbox_id, timeout)
     }
 
     /// Something may be due: look now rather than at the next tick.

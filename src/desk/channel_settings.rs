@@ -222,7 +222,7 @@ impl Desk {
                 }
             }
         }
-        Ok(())
+        super::sms::check_settings(values)
     }
 
     /// The platform named `name` and its config, or `unknown_channel` /

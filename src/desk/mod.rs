@@ -17,6 +17,7 @@ pub mod messages;
 pub mod notifications;
 pub mod reports;
 pub mod settings;
+pub mod sms;
 pub mod team;
 pub mod text;
 pub mod uploads;
