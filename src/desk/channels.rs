@@ -217,7 +217,7 @@ fn import_message(
 }
 
 /// What a pending file is called until it arrives.
-fn media_name(f: &channels::MediaRef) -> String {
+pub(super) fn media_name(f: &channels::MediaRef) -> String {
     let name = f.name.as_deref().map(super::text::clean_name);
     match (name, f.content_type.as_deref()) {
         (Some(n), _) if !n.trim().is_empty() => n.chars().take(100).collect(),
