@@ -7,6 +7,7 @@ pub mod articles;
 pub mod auth;
 pub mod automations;
 pub mod channel_settings;
+pub mod channels;
 pub mod email;
 pub mod ops;
 pub mod pages;
@@ -90,6 +91,7 @@ static TABLES: &[&[Route]] = &[
     automations::ROUTES,
     email::ROUTES,
     channel_settings::ROUTES,
+    channels::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
 ];
@@ -99,7 +101,8 @@ fn routes() -> impl Iterator<Item = &'static Route> {
     TABLES.iter().flat_map(|t| t.iter())
 }
 
-/// Matches `path` against a route pattern; `{id}` takes a positive integer.
+/// Matches `path` against a route pattern; `{id}` takes a positive integer,
+/// `{name}` any segment (the handler reads it from the path).
 fn matches(pattern: &str, path: &str) -> Option<Vec<i64>> {
     let mut ids = Vec::new();
     let mut p = pattern.split('/');
@@ -108,6 +111,7 @@ fn matches(pattern: &str, path: &str) -> Option<Vec<i64>> {
         match (p.next(), s.next()) {
             (None, None) => return Some(ids),
             (Some("{id}"), Some(seg)) => ids.push(seg.parse::<i64>().ok().filter(|v| *v > 0)?),
+            (Some("{name}"), Some(seg)) if !seg.is_empty() => {}
             (Some(a), Some(b)) if a == b => {}
             _ => return None,
         }

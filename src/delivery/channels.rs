@@ -185,6 +185,44 @@ fn absolute(settings: &Settings, url: &str) -> String {
     }
 }
 
+/// Records on the message that it could not be delivered, as a status
+/// report of failure does (`desk::channels`): `payload.channel.failed`,
+/// and `message.updated` so the inbox shows it on the message.
+fn mark_failed(
+    tx: &mut crate::store::Tx,
+    platform: &str,
+    conversation: Option<i64>,
+    message_id: i64,
+    why: &str,
+) -> crate::error::Result<()> {
+    use crate::store::messages;
+    let Ok(m) = messages::get(tx.conn, message_id) else {
+        return Ok(()); // deleted since
+    };
+    let mut payload = m.payload.as_object().cloned().unwrap_or_default();
+    let channel = payload
+        .entry("channel")
+        .or_insert_with(|| json!({ "platform": platform }));
+    if let Some(c) = channel.as_object_mut() {
+        c.insert("failed".into(), json!(why));
+    }
+    let payload = serde_json::to_string(&payload)?;
+    let m = messages::annotate(tx, message_id, &m.attachments.to_string(), &payload)?;
+    let audience = if m.private {
+        Audience::Staff
+    } else {
+        Audience::Everyone
+    };
+    tx.emit(
+        "message.updated",
+        conversation,
+        None,
+        audience,
+        json!({ "message": m.to_json() }),
+    )?;
+    Ok(())
+}
+
 /// Sends one pending row now, from the caller's thread (Support Board's
 /// send functions answer the platform's reply), under `timeout`; recorded
 /// as the lane records it. None when the row is not pending any more or
@@ -285,6 +323,8 @@ fn send_row(
             }
             (Sent::Failed { text, .. }, Outcome::Dead) => {
                 if let Some(id) = message {
+                    let why: String = text.chars().take(512).collect();
+                    mark_failed(tx, platform, conversation, id, &why)?;
                     tx.emit(
                         "message.failed",
                         conversation,

@@ -317,7 +317,7 @@ impl Desk {
     /// `channel_not_configured` when the platform has no setting.
     pub fn queue_direct(&self, actor: &Actor, platform: &str, d: Direct) -> Result<Vec<i64>> {
         actor.require_admin()?;
-        let (p, _) = self.channel_config(platform)?;
+        let (p, _) = self.channel_named(platform)?;
         if let Some(id) = d.conversation_id {
             self.conversation(actor, id)?;
         }
@@ -338,7 +338,10 @@ impl Desk {
             check_len("attachment url", link, 2000)?;
             let url = self.links.canonical(link);
             let lower = url.to_ascii_lowercase();
-            if !(lower.starts_with("https://") || lower.starts_with("http://") || url.starts_with("/uploads/")) {
+            if !(lower.starts_with("https://")
+                || lower.starts_with("http://")
+                || url.starts_with("/uploads/"))
+            {
                 return Err(error::INVALID_ATTACHMENT.err());
             }
             let name = if name.is_empty() {

@@ -227,12 +227,9 @@ impl Desk {
 
     /// The platform named `name` and its config, or `unknown_channel` /
     /// `channel_not_configured`.
-    pub fn channel_config(&self, name: &str) -> Result<(&'static Platform, Config)> {
+    pub fn channel_named(&self, name: &str) -> Result<(&'static Platform, Config)> {
         let p = channels::named(name)?;
-        let key = format!("{PREFIX}{name}");
-        let setting = self.store.read(|c| settings::get(c, &key))?;
-        let c = config_of(p, setting, self.links.public_url())?;
-        Ok((p, c))
+        Ok((p, self.channel_config(p)?))
     }
 
     /// Settings → Channels' "Send a test message": sent now through the
@@ -246,7 +243,7 @@ impl Desk {
         allow_private: bool,
     ) -> Result<Value> {
         actor.require_admin()?;
-        let (p, config) = self.channel_config(name)?;
+        let (p, config) = self.channel_named(name)?;
         let to = to.trim();
         if to.is_empty() {
             return Err(error::MISSING_ARGUMENTS.with("to is required"));

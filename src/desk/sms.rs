@@ -56,7 +56,9 @@ fn check_templates(t: &Value) -> Result<()> {
             if who != "user" && who != "agent" {
                 return Err(bad(k, "templates are for user or agent"));
             }
-            let tpl = tpl.as_object().ok_or_else(|| bad(k, "a template is {body}"))?;
+            let tpl = tpl
+                .as_object()
+                .ok_or_else(|| bad(k, "a template is {body}"))?;
             for (f, v) in tpl {
                 let s = v.as_str().filter(|_| f == "body");
                 let s = s.ok_or_else(|| bad(k, "a template is {body}, a string"))?;
@@ -104,7 +106,12 @@ fn default_template(who: &str) -> &'static str {
 /// Template `who` in `lang` (else its base language, else the saved
 /// default, else the built-in one), placeholders filled (one pass: text
 /// of a customer is never expanded).
-pub fn render_with(saved: &Value, lang: Option<&str>, who: &str, values: &[(&str, &str)]) -> String {
+pub fn render_with(
+    saved: &Value,
+    lang: Option<&str>,
+    who: &str,
+    values: &[(&str, &str)],
+) -> String {
     let base = lang.and_then(|l| l.split(['-', '_']).next());
     let body = [lang, base, Some("default")]
         .into_iter()
@@ -163,7 +170,8 @@ fn notify(
         return Ok(());
     };
     let since = tx.now - o.every_ms;
-    if crate::store::channel_out::notified_since(tx.conn, PLATFORM, conversation_id, &phone, since)? {
+    if crate::store::channel_out::notified_since(tx.conn, PLATFORM, conversation_id, &phone, since)?
+    {
         return Ok(());
     }
     let saved = settings::get(tx.conn, TEMPLATES_KEY)?.unwrap_or(Value::Null);
@@ -242,7 +250,9 @@ pub(super) fn new_conversation(
     let id = conv.id.to_string();
     let chosen: Vec<&User> = offline
         .iter()
-        .filter(|a| !o.agents_off.contains(&a.id) && a.phone.as_deref().is_some_and(|p| !p.is_empty()))
+        .filter(|a| {
+            !o.agents_off.contains(&a.id) && a.phone.as_deref().is_some_and(|p| !p.is_empty())
+        })
         .take(MAX_AGENTS)
         .collect();
     for a in chosen {
@@ -270,7 +280,7 @@ pub(super) fn new_conversation(
 impl Desk {
     /// Whether SMS can be sent (Twilio configured).
     pub fn sms_configured(&self) -> Result<bool> {
-        Ok(self.channel_config(PLATFORM).is_ok())
+        Ok(self.channel_named(PLATFORM).is_ok())
     }
 
     /// Support Board's `send-sms`: `message` to `to`, in the SMS template
@@ -292,12 +302,12 @@ impl Desk {
         // The contact who texted us from this number (an index probe; no
         // scan of every user's phone).
         let to = to.trim();
-        let recipient = self.store.read(|c| {
-            match crate::store::channels::identity(c, "tx", to)? {
-                Some(id) => users::find(c, id),
-                None => Ok(None),
-            }
-        })?;
+        let recipient =
+            self.store
+                .read(|c| match crate::store::channels::identity(c, "tx", to)? {
+                    Some(id) => users::find(c, id),
+                    None => Ok(None),
+                })?;
         let text = if template {
             let saved = self
                 .store
@@ -356,10 +366,7 @@ impl Desk {
             return Err(error::MISSING_MESSAGE.err());
         }
         let name = user.name();
-        let text = super::email::fill(
-            message,
-            &[("user_name", &name), ("recipient_name", &name)],
-        );
+        let text = super::email::fill(message, &[("user_name", &name), ("recipient_name", &name)]);
         let p = channels::platform(PLATFORM).expect("twilio is a platform");
         let base = json!({
             "kind": "automation", "to": phone.trim(), "source": p.sources[0], "extra": {},
@@ -385,21 +392,39 @@ mod tests {
         let saved = json!({"fr": {"user": {"body": "Réponse : {message}"}},
                            "default": {"agent": {"body": "{user_name} a écrit"}}});
         let v = [("message", "{user_name} hi"), ("user_name", "Zoë")];
-        assert_eq!(render_with(&saved, Some("fr-CA"), "user", &v), "Réponse : {user_name} hi");
-        assert_eq!(render_with(&saved, Some("de"), "user", &v), "{user_name} hi");
+        assert_eq!(
+            render_with(&saved, Some("fr-CA"), "user", &v),
+            "Réponse : {user_name} hi"
+        );
+        assert_eq!(
+            render_with(&saved, Some("de"), "user", &v),
+            "{user_name} hi"
+        );
         assert_eq!(render_with(&saved, None, "agent", &v), "Zoë a écrit");
     }
 
     #[test]
     fn settings_are_checked() {
         let mut m = serde_json::Map::new();
-        m.insert(TEMPLATES_KEY.into(), json!({"default": {"user": {"body": "{message}"}}}));
-        m.insert(NOTIFICATIONS_KEY.into(), json!({"contacts": true, "every_minutes": 5}));
+        m.insert(
+            TEMPLATES_KEY.into(),
+            json!({"default": {"user": {"body": "{message}"}}}),
+        );
+        m.insert(
+            NOTIFICATIONS_KEY.into(),
+            json!({"contacts": true, "every_minutes": 5}),
+        );
         assert!(check_settings(&m).is_ok());
         for (k, v) in [
-            (TEMPLATES_KEY, json!({"default": {"user": {"subject": "x"}}})),
+            (
+                TEMPLATES_KEY,
+                json!({"default": {"user": {"subject": "x"}}}),
+            ),
             (TEMPLATES_KEY, json!({"default": {"bot": {"body": "x"}}})),
-            (TEMPLATES_KEY, json!({"default": {"user": {"body": "x".repeat(1601)}}})),
+            (
+                TEMPLATES_KEY,
+                json!({"default": {"user": {"body": "x".repeat(1601)}}}),
+            ),
             (NOTIFICATIONS_KEY, json!({"contacts": "yes"})),
             (NOTIFICATIONS_KEY, json!({"every_minutes": -1})),
         ] {

@@ -86,9 +86,9 @@ pub fn pending_count(conn: &Connection, channels: &[&str]) -> Result<i64> {
 /// the lane from sending them at the same time; if the caller dies, the
 /// lane sends them then.
 pub fn defer(tx: &super::Tx, ids: &[i64], at: i64) -> Result<()> {
-    let mut st = tx
-        .conn
-        .prepare_cached("UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1 AND state = 'pending'")?;
+    let mut st = tx.conn.prepare_cached(
+        "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1 AND state = 'pending'",
+    )?;
     for id in ids {
         st.execute(params![id, at])?;
     }

@@ -87,6 +87,28 @@ fn tg_conversation(s: &Server, token: &str, chat: &str) -> i64 {
     cid
 }
 
+/// A Telegram conversation opened the way Telegram opens one: an update
+/// posted to our inbound route, signed with the secret token; its id.
+fn inbound_conversation(s: &Server, admin: &Client, chat: i64) -> i64 {
+    let update = json!({ "update_id": 1, "message": {
+        "message_id": 7, "date": 1733068800,
+        "from": { "id": chat, "is_bot": false, "first_name": "Zoë", "language_code": "fr" },
+        "chat": { "id": chat, "first_name": "Zoë", "type": "private" },
+        "text": "Bonjour 🚲" } });
+    let (st, _, body) = s.anon().raw(
+        "POST",
+        "/channels/telegram",
+        Some(update.to_string()),
+        &[
+            ("content-type", "application/json"),
+            ("x-telegram-bot-api-secret-token", "tg-secret"),
+        ],
+    );
+    assert_eq!(st, 200, "{body}");
+    let list = admin.get("/api/v1/conversations?source=tg&limit=10");
+    list["conversations"][0]["id"].as_i64().unwrap()
+}
+
 fn reply(admin: &Client, cid: i64, body: &str) -> (u16, Value) {
     admin.call(
         "POST",
@@ -217,10 +239,10 @@ fn settings_are_checked_and_secrets_write_only() {
 
 #[test]
 fn a_reply_reaches_telegram_in_parts_and_in_order() {
-    let (s, admin, token) = server();
+    let (s, admin, _) = server();
     let fake = Fake::start(telegram_ok);
     configure(&admin, &fake);
-    let cid = tg_conversation(&s, &token, "148766722");
+    let cid = inbound_conversation(&s, &admin, 148766722);
     let (st, v) = reply(&admin, cid, "Hello from the desk 👋");
     assert_eq!(st, 201, "{v}");
     let call = fake.wait_for(30, |c| c.path().ends_with("/sendMessage"));
@@ -331,6 +353,22 @@ fn outages_are_retried_refusals_are_dead_and_the_inbox_told() {
         assert!(Instant::now() < deadline, "{ev}");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The inbox shows it on the message, as a platform's failure report.
+    let msgs = admin.get(&format!("/api/v1/conversations/{cid}/messages"));
+    let m = msgs["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == mid)
+        .unwrap()
+        .clone();
+    assert!(
+        m["payload"]["channel"]["failed"]
+            .as_str()
+            .unwrap()
+            .contains("chat not found"),
+        "{m}"
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod attachments_scope;
 mod bad_input;
+mod channels_in;
 mod channels_out;
 mod cli;
 mod crash;

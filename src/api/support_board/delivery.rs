@@ -19,9 +19,15 @@ pub(super) const FUNCTIONS: &[(&str, Function)] = &[
     ("push-notification", |_, _, a| {
         not_configured(a, &error::PUSH_NOT_CONFIGURED, &["title", "message"])
     }),
-    ("messaging-platforms-send-message", super::platforms::by_conversation),
+    (
+        "messaging-platforms-send-message",
+        super::platforms::by_conversation,
+    ),
     ("whatsapp-send-message", super::platforms::whatsapp),
-    ("whatsapp-send-template", super::platforms::whatsapp_template),
+    (
+        "whatsapp-send-template",
+        super::platforms::whatsapp_template,
+    ),
     ("messenger-send-message", super::platforms::messenger),
     ("telegram-send-message", super::platforms::telegram),
     ("viber-send-message", super::platforms::viber),

@@ -36,7 +36,7 @@ fn files(a: &Args) -> Vec<(String, String)> {
 fn ready(app: &App, a: &Args, platform: &str, channel: &Entry, need: &[&str]) -> Result<()> {
     match not_configured(a, channel, need) {
         Err(e) if !e.is(channel) => Err(e),
-        _ if app.desk.channel_config(platform).is_err() => Err(channel.err()),
+        _ if app.desk.channel_named(platform).is_err() => Err(channel.err()),
         _ => Ok(()),
     }
 }
@@ -154,7 +154,7 @@ pub(super) fn by_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Valu
             c.source
         ))
     })?;
-    if app.desk.channel_config(platform.name).is_err() {
+    if app.desk.channel_config(platform).is_err() {
         return Err(channel.with(format!("channels.{} is not configured", platform.name)));
     }
     let input = MessageInput {
@@ -200,7 +200,15 @@ fn platform_send(
 
 pub(super) fn whatsapp(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let e = extra(&[("phone_number_id", a.given("phone_id"))]);
-    platform_send(app, actor, a, "whatsapp", &error::WHATSAPP_NOT_CONFIGURED, "to", e)
+    platform_send(
+        app,
+        actor,
+        a,
+        "whatsapp",
+        &error::WHATSAPP_NOT_CONFIGURED,
+        "to",
+        e,
+    )
 }
 
 /// `whatsapp-send-template`: `parameters` = `["header,params", "body,params",
@@ -212,7 +220,11 @@ pub(super) fn whatsapp_template(app: &App, actor: &Actor, a: &Args) -> Result<Va
     let params: Vec<String> = match a.json("parameters") {
         Some(Value::Array(list)) => list
             .iter()
-            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
             .collect(),
         _ => Vec::new(),
     };
@@ -267,25 +279,65 @@ pub(super) fn messenger(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         ("page_id", a.given("facebook_page_id")),
         ("metadata", a.given("metadata")),
     ]);
-    platform_send(app, actor, a, "messenger", &error::MESSENGER_NOT_CONFIGURED, "psid", e)
+    platform_send(
+        app,
+        actor,
+        a,
+        "messenger",
+        &error::MESSENGER_NOT_CONFIGURED,
+        "psid",
+        e,
+    )
 }
 
 pub(super) fn telegram(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let e = extra(&[("chat_id", a.given("chat_id"))]);
-    platform_send(app, actor, a, "telegram", &error::TELEGRAM_NOT_CONFIGURED, "chat_id", e)
+    platform_send(
+        app,
+        actor,
+        a,
+        "telegram",
+        &error::TELEGRAM_NOT_CONFIGURED,
+        "chat_id",
+        e,
+    )
 }
 
 pub(super) fn viber(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    platform_send(app, actor, a, "viber", &error::VIBER_NOT_CONFIGURED, "viber_id", Map::new())
+    platform_send(
+        app,
+        actor,
+        a,
+        "viber",
+        &error::VIBER_NOT_CONFIGURED,
+        "viber_id",
+        Map::new(),
+    )
 }
 
 pub(super) fn line(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    platform_send(app, actor, a, "line", &error::LINE_NOT_CONFIGURED, "line_id", Map::new())
+    platform_send(
+        app,
+        actor,
+        a,
+        "line",
+        &error::LINE_NOT_CONFIGURED,
+        "line_id",
+        Map::new(),
+    )
 }
 
 /// `wechat-send-message` answers `[response, token]`: Frontporch keeps the
 /// access token to itself, so the second element is always "".
 pub(super) fn wechat(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    let r = platform_send(app, actor, a, "wechat", &error::WECHAT_NOT_CONFIGURED, "open_id", Map::new())?;
+    let r = platform_send(
+        app,
+        actor,
+        a,
+        "wechat",
+        &error::WECHAT_NOT_CONFIGURED,
+        "open_id",
+        Map::new(),
+    )?;
     Ok(json!([r, ""]))
 }
