@@ -463,3 +463,119 @@ fn whatsapp_free_text_outside_the_window_is_refused_and_templates_go() {
     );
     assert_eq!(st, 409, "{v}");
 }
+
+/// Support Board's `telegram-send-message`: the row is committed, tried at
+/// once, and the answer is Telegram's own; a platform that cannot be
+/// reached answers `queued` and the lane delivers later.
+#[test]
+fn support_board_telegram_send_message() {
+    let (s, admin, token) = server();
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let is_down = down.clone();
+    let fake = Fake::start(move |c| {
+        if is_down.load(Ordering::SeqCst) {
+            return Reply::json(502, json!({"ok": false, "description": "Bad Gateway"}));
+        }
+        telegram_ok(c)
+    });
+    configure(&admin, &fake);
+    let r = succeed(
+        &s,
+        &token,
+        &[
+            ("function", "telegram-send-message"),
+            ("chat_id", "148766722"),
+            ("message", "Hello! 👋"),
+        ],
+    );
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["result"]["message_id"], 2030);
+    let call = fake.wait_for(5, |c| c.path().ends_with("/sendMessage"));
+    assert_eq!(call.path(), format!("/bot{TOKEN}/sendMessage"));
+    assert_eq!(call.json(), json!({"chat_id": "148766722", "text": "Hello! 👋"}));
+    // Recorded as a direct send (kind api) in the delivery log.
+    let d = wait_deliveries(&admin, |d| d.len() == 1);
+    assert_eq!(d[0]["state"], "delivered");
+    assert_eq!(d[0]["payload"]["kind"], "api");
+    assert_eq!(d[0]["payload"]["to"], "148766722");
+    // Down: queued, then delivered once it is back.
+    down.store(true, Ordering::SeqCst);
+    let r = succeed(
+        &s,
+        &token,
+        &[
+            ("function", "telegram-send-message"),
+            ("chat_id", "42"),
+            ("message", "later"),
+        ],
+    );
+    assert_eq!(r["status"], "queued", "{r}");
+    down.store(false, Ordering::SeqCst);
+    let d = wait_deliveries(&admin, |d| d.len() == 2 && d[0]["state"] == "delivered");
+    assert!(d[0]["attempts"].as_i64().unwrap() >= 2, "{d:?}");
+    // Missing arguments first; the platforms without a setting keep
+    // answering their not-configured error.
+    let v = super::support_board::sb_with(
+        &s,
+        &token,
+        &[("function", "telegram-send-message"), ("message", "x")],
+    );
+    assert_eq!(v["success"], false);
+    assert_eq!(v["response"], "missing-arguments", "{v}");
+    for (function, args, code) in [
+        ("send-sms", vec![("to", "+15305431221"), ("message", "x")], "sms-not-configured"),
+        ("whatsapp-send-message", vec![("to", "+39321305455"), ("message", "x")], "whatsapp-not-configured"),
+        ("whatsapp-send-template", vec![("to", "+39321305455"), ("template_name", "hello")], "whatsapp-not-configured"),
+        ("messenger-send-message", vec![("psid", "1"), ("facebook_page_id", "2"), ("message", "x")], "messenger-not-configured"),
+        ("viber-send-message", vec![("viber_id", "1"), ("message", "x")], "viber-not-configured"),
+        ("line-send-message", vec![("line_id", "1"), ("message", "x")], "line-not-configured"),
+        ("wechat-send-message", vec![("open_id", "1"), ("message", "x")], "wechat-not-configured"),
+    ] {
+        let mut pairs = vec![("function", function)];
+        pairs.extend(args);
+        let v = super::support_board::sb_with(&s, &token, &pairs);
+        assert_eq!(v["success"], false, "{function}: {v}");
+        assert_eq!(v["response"], code, "{function}: {v}");
+    }
+}
+
+/// `messaging-platforms-send-message`: stored in the conversation as the
+/// caller, sent through the conversation's platform.
+#[test]
+fn support_board_messaging_platforms_send_message() {
+    let (s, admin, token) = server();
+    let fake = Fake::start(telegram_ok);
+    configure(&admin, &fake);
+    let cid = inbound_conversation(&s, &admin, 555);
+    let r = succeed(
+        &s,
+        &token,
+        &[
+            ("function", "messaging-platforms-send-message"),
+            ("conversation_id", &cid.to_string()),
+            ("message", "Réponse ✓"),
+        ],
+    );
+    assert_eq!(r, true);
+    let call = fake.wait_for(30, |c| c.path().ends_with("/sendMessage"));
+    assert_eq!(call.json(), json!({"chat_id": "555", "text": "Réponse ✓"}));
+    let msgs = admin.get(&format!("/api/v1/conversations/{cid}/messages"));
+    assert!(msgs.to_string().contains("Réponse ✓"), "stored: {msgs}");
+    // A widget conversation is no platform's.
+    let (visitor, _) = s.visitor("Web");
+    let c = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({ "message": { "body": "hi" } }),
+    );
+    let web = c["conversation"]["id"].as_i64().unwrap().to_string();
+    let v = super::support_board::sb_with(
+        &s,
+        &token,
+        &[
+            ("function", "messaging-platforms-send-message"),
+            ("conversation_id", &web),
+            ("message", "x"),
+        ],
+    );
+    assert_eq!(v["response"], "messaging-platform-not-configured", "{v}");
+}
