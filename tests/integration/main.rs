@@ -6,6 +6,7 @@ mod assets;
 mod attachments_scope;
 mod bad_input;
 mod channels_in;
+mod channels_out;
 mod cli;
 mod crash;
 mod email_in;
