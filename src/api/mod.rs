@@ -90,8 +90,8 @@ static TABLES: &[&[Route]] = &[
     articles::ROUTES,
     automations::ROUTES,
     email::ROUTES,
-    channel_settings::ROUTES,
     channels::ROUTES,
+    channel_settings::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
 ];

@@ -129,7 +129,7 @@ fn configured(store: &Store, public_url: &str) -> Vec<(&'static Platform, Config
         .filter_map(|p| {
             let key = format!("channels.{}", p.name);
             let setting = store.read(|c| settings::get(c, &key)).ok()?;
-            let c = crate::desk::channel_settings::config_of(p, setting, public_url).ok()?;
+            let c = crate::channels::Config::load(p, setting, public_url).ok()?;
             Some((*p, c))
         })
         .collect()

@@ -317,7 +317,7 @@ impl Desk {
     /// `channel_not_configured` when the platform has no setting.
     pub fn queue_direct(&self, actor: &Actor, platform: &str, d: Direct) -> Result<Vec<i64>> {
         actor.require_admin()?;
-        let (p, _) = self.channel_named(platform)?;
+        let (p, _) = self.channel_config(platform)?;
         if let Some(id) = d.conversation_id {
             self.conversation(actor, id)?;
         }

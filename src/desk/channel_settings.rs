@@ -185,22 +185,6 @@ pub fn redact_value(key: &str, v: &mut Value) {
     }
 }
 
-/// A platform's config from its stored setting, with our inbound URL.
-pub fn config_of(p: &Platform, setting: Option<Value>, public_url: &str) -> Result<Config> {
-    let mut c = Config::of(p, setting)?;
-    if !public_url.is_empty() {
-        c.0.insert(
-            "inbound_url".into(),
-            json!(format!(
-                "{}/channels/{}",
-                public_url.trim_end_matches('/'),
-                p.name
-            )),
-        );
-    }
-    Ok(c)
-}
-
 impl Desk {
     /// Checks the `channels.*` settings among `values` (in place): secrets
     /// kept when not sent.
@@ -227,9 +211,12 @@ impl Desk {
 
     /// The platform named `name` and its config, or `unknown_channel` /
     /// `channel_not_configured`.
-    pub fn channel_named(&self, name: &str) -> Result<(&'static Platform, Config)> {
+    pub fn channel_config(&self, name: &str) -> Result<(&'static Platform, Config)> {
         let p = channels::named(name)?;
-        Ok((p, self.channel_config(p)?))
+        let key = format!("{PREFIX}{name}");
+        let setting = self.store.read(|c| settings::get(c, &key))?;
+        let c = Config::load(p, setting, self.links.public_url())?;
+        Ok((p, c))
     }
 
     /// Settings → Channels' "Send a test message": sent now through the
@@ -243,7 +230,7 @@ impl Desk {
         allow_private: bool,
     ) -> Result<Value> {
         actor.require_admin()?;
-        let (p, config) = self.channel_named(name)?;
+        let (p, config) = self.channel_config(name)?;
         let to = to.trim();
         if to.is_empty() {
             return Err(error::MISSING_ARGUMENTS.with("to is required"));

@@ -280,7 +280,7 @@ pub(super) fn new_conversation(
 impl Desk {
     /// Whether SMS can be sent (Twilio configured).
     pub fn sms_configured(&self) -> Result<bool> {
-        Ok(self.channel_named(PLATFORM).is_ok())
+        Ok(self.channel_config(PLATFORM).is_ok())
     }
 
     /// Support Board's `send-sms`: `message` to `to`, in the SMS template

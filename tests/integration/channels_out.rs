@@ -492,7 +492,10 @@ fn support_board_telegram_send_message() {
     assert_eq!(r["result"]["message_id"], 2030);
     let call = fake.wait_for(5, |c| c.path().ends_with("/sendMessage"));
     assert_eq!(call.path(), format!("/bot{TOKEN}/sendMessage"));
-    assert_eq!(call.json(), json!({"chat_id": "148766722", "text": "Hello! 👋"}));
+    assert_eq!(
+        call.json(),
+        json!({"chat_id": "148766722", "text": "Hello! 👋"})
+    );
     // Recorded as a direct send (kind api) in the delivery log.
     let d = wait_deliveries(&admin, |d| d.len() == 1);
     assert_eq!(d[0]["state"], "delivered");
@@ -523,13 +526,41 @@ fn support_board_telegram_send_message() {
     assert_eq!(v["success"], false);
     assert_eq!(v["response"], "missing-arguments", "{v}");
     for (function, args, code) in [
-        ("send-sms", vec![("to", "+15305431221"), ("message", "x")], "sms-not-configured"),
-        ("whatsapp-send-message", vec![("to", "+39321305455"), ("message", "x")], "whatsapp-not-configured"),
-        ("whatsapp-send-template", vec![("to", "+39321305455"), ("template_name", "hello")], "whatsapp-not-configured"),
-        ("messenger-send-message", vec![("psid", "1"), ("facebook_page_id", "2"), ("message", "x")], "messenger-not-configured"),
-        ("viber-send-message", vec![("viber_id", "1"), ("message", "x")], "viber-not-configured"),
-        ("line-send-message", vec![("line_id", "1"), ("message", "x")], "line-not-configured"),
-        ("wechat-send-message", vec![("open_id", "1"), ("message", "x")], "wechat-not-configured"),
+        (
+            "send-sms",
+            vec![("to", "+15305431221"), ("message", "x")],
+            "sms-not-configured",
+        ),
+        (
+            "whatsapp-send-message",
+            vec![("to", "+39321305455"), ("message", "x")],
+            "whatsapp-not-configured",
+        ),
+        (
+            "whatsapp-send-template",
+            vec![("to", "+39321305455"), ("template_name", "hello")],
+            "whatsapp-not-configured",
+        ),
+        (
+            "messenger-send-message",
+            vec![("psid", "1"), ("facebook_page_id", "2"), ("message", "x")],
+            "messenger-not-configured",
+        ),
+        (
+            "viber-send-message",
+            vec![("viber_id", "1"), ("message", "x")],
+            "viber-not-configured",
+        ),
+        (
+            "line-send-message",
+            vec![("line_id", "1"), ("message", "x")],
+            "line-not-configured",
+        ),
+        (
+            "wechat-send-message",
+            vec![("open_id", "1"), ("message", "x")],
+            "wechat-not-configured",
+        ),
     ] {
         let mut pairs = vec![("function", function)];
         pairs.extend(args);

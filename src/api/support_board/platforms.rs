@@ -36,7 +36,7 @@ fn files(a: &Args) -> Vec<(String, String)> {
 fn ready(app: &App, a: &Args, platform: &str, channel: &Entry, need: &[&str]) -> Result<()> {
     match not_configured(a, channel, need) {
         Err(e) if !e.is(channel) => Err(e),
-        _ if app.desk.channel_named(platform).is_err() => Err(channel.err()),
+        _ if app.desk.channel_config(platform).is_err() => Err(channel.err()),
         _ => Ok(()),
     }
 }
@@ -154,7 +154,7 @@ pub(super) fn by_conversation(app: &App, actor: &Actor, a: &Args) -> Result<Valu
             c.source
         ))
     })?;
-    if app.desk.channel_config(platform).is_err() {
+    if app.desk.channel_config(platform.name).is_err() {
         return Err(channel.with(format!("channels.{} is not configured", platform.name)));
     }
     let input = MessageInput {
