@@ -73,11 +73,18 @@ fn recipient(tx: &Tx, user_id: i64, source: &str, extra: &Value) -> Result<Strin
     if let Some((_, id)) = ids.into_iter().find(|(s, _)| s == source) {
         return Ok(id);
     }
-    Ok(["chat_id", "phone", "psid", "user_id", "open_id"]
+    if let Some(id) = ["chat_id", "phone", "psid", "user_id", "open_id"]
         .iter()
         .find_map(|k| extra[*k].as_str())
-        .unwrap_or("")
-        .to_string())
+    {
+        return Ok(id.to_string());
+    }
+    // SMS and WhatsApp reach a phone number: the contact's own.
+    let phone = match source {
+        "tx" | "wa" => crate::store::users::find(tx.conn, user_id)?.and_then(|u| u.phone),
+        _ => None,
+    };
+    Ok(phone.unwrap_or_default())
 }
 
 /// Whether the reply window of `p` is open in the conversation now.

@@ -30,6 +30,7 @@ mod parsers;
 mod r10_review;
 mod r11_email_abuse;
 mod realtime;
+mod sms;
 mod smtp_server;
 mod support_board;
 mod support_board_more;
