@@ -219,6 +219,33 @@ impl Desk {
         Ok((p, c))
     }
 
+    /// Settings → Channels: each platform, its fields (which are secret
+    /// or required), its default API host, what it can do, and the inbound
+    /// URL to paste in its console (with our public URL, when known).
+    pub fn channel_platforms(&self, actor: &Actor) -> Result<Vec<Value>> {
+        actor.require_admin()?;
+        let public = self.links.public_url();
+        Ok(channels::PLATFORMS
+            .iter()
+            .map(|p| {
+                let fields: Vec<Value> = p
+                    .fields
+                    .iter()
+                    .map(|f| json!({ "name": f.name, "secret": f.secret, "required": f.required }))
+                    .collect();
+                json!({
+                    "name": p.name, "label": p.label, "sources": p.sources, "fields": fields,
+                    "api_base": p.api_base,
+                    "inbound_path": format!("/channels/{}", p.name),
+                    "inbound_url": (!public.is_empty()).then(|| format!("{public}/channels/{}", p.name)),
+                    "caps": { "max_text": p.caps.max_text, "media": p.caps.media,
+                              "reply_window_hours": p.caps.reply_window_hours,
+                              "templates": p.caps.templates },
+                })
+            })
+            .collect())
+    }
+
     /// Settings → Channels' "Send a test message": sent now through the
     /// platform, its answer returned as it is; recorded nowhere.
     pub fn send_test_channel(
