@@ -74,3 +74,57 @@ export async function channelSettings(box, api, rerender) {
     box.append(el("details", { class: "channel", "data-platform": p.name, open: Boolean(saved) }, ...parts));
   }
 }
+
+let platformsCache = null;
+
+/** The composer's notice in a conversation of a platform with a reply
+ * window (WhatsApp: 24 hours after the customer's last message): when the
+ * window is closed, free text is refused by the server, so the notice says
+ * so and offers the listed templates (`channels.<name>.templates`), sent
+ * with POST /conversations/{id}/template. `reopen` redraws the thread. */
+export async function channelComposer(conv, messages, api, reopen, isCurrent) {
+  document.getElementById("channel-window")?.remove();
+  if (!conv.source) return;
+  try {
+    platformsCache ||= (await api("GET", "/channels")).platforms;
+  } catch { return; }
+  const p = platformsCache.find((x) => x.sources.includes(conv.source));
+  const hours = p && p.caps.reply_window_hours;
+  if (!hours) return;
+  const last = [...messages].reverse().find((m) => m.user_id === conv.user_id);
+  const open = last && Date.now() - Date.parse(last.created_at) < hours * 3600 * 1000;
+  if (open) return;
+  const span = hours % 24 === 0 && hours >= 48 ? `${hours / 24}-day` : `${hours}-hour`;
+  const box = el("div", { id: "channel-window", class: "channel-window", role: "note" },
+    el("p", { text: `${p.label}'s ${span} reply window is closed: the customer has not written in the last ${span.replace("-", " ")}s, so only a template can be sent.` }));
+  let templates = [];
+  if (p.caps.templates) {
+    try {
+      const s = (await api("GET", "/settings")).settings;
+      templates = s[`channels.${p.name}.templates`] || [];
+    } catch { templates = []; }
+  }
+  if (templates.length) {
+    const pick = el("select", { "aria-label": "Template" },
+      ...templates.map((t, i) => el("option", { value: String(i), text: `${t.name} (${t.language})` })));
+    const params = el("input", { "aria-label": "Template parameters", placeholder: "parameters, comma separated" });
+    const preview = el("p", { class: "hint" });
+    const show = () => { preview.textContent = templates[Number(pick.value)].text || ""; };
+    pick.addEventListener("change", show);
+    show();
+    const send = el("button", { type: "button", class: "primary", text: "Send template", onclick: async () => {
+      const t = templates[Number(pick.value)];
+      const parameters = params.value.split(",").map((x) => x.trim()).filter(Boolean);
+      try {
+        await api("POST", `/conversations/${conv.id}/template`, { name: t.name, language: t.language, parameters });
+        reopen();
+      } catch (err) { preview.textContent = err.message; }
+    } });
+    box.append(el("div", { class: "rows" }, pick, params, send), preview);
+  } else {
+    box.append(el("p", { class: "hint", text: "No templates are listed: an admin adds them in Settings → Channels." }));
+  }
+  // Another conversation may have been opened meanwhile.
+  if (!isCurrent() || document.getElementById("channel-window")) return;
+  document.getElementById("composer").before(box);
+}

@@ -23,7 +23,7 @@ pub(super) const ROUTES: &[Route] = &[
     r("POST", "/api/v1/channels/viber/test", Admin, test),
     r("POST", "/api/v1/channels/line/test", Admin, test),
     r("POST", "/api/v1/channels/wechat/test", Admin, test),
-    r("GET", "/api/v1/channels", Admin, platforms),
+    r("GET", "/api/v1/channels", Staff, platforms),
     r("GET", "/api/v1/channels/deliveries", Admin, deliveries),
     r(
         "POST",

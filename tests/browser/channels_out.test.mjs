@@ -73,3 +73,32 @@ test("Settings → Channels saves Telegram with a write-only token and sends a t
   assert.equal(calls[0].url, `/bot${TOKEN}/sendMessage`);
   assert.deepEqual(JSON.parse(calls[0].body), { chat_id: "42", text: "Hello from the settings ✓" });
 });
+
+test("a WhatsApp conversation outside the reply window offers the templates", async () => {
+  const t = server.token;
+  const sb = async (pairs) => {
+    const r = await fetch(server.base + "/script/include/api.php", {
+      method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: t, ...pairs }).toString(),
+    });
+    const v = await r.json();
+    assert.equal(v.success, true, JSON.stringify(v));
+    return v.response;
+  };
+  const uid = await sb({ function: "add-user", first_name: "Ana", user_type: "user" });
+  const c = await sb({ function: "new-conversation", user_id: String(uid), source: "wa", extra: JSON.stringify({ phone_number_id: "1055" }) });
+  const cid = Number(c.details.id);
+  const put = await server.api("PUT", "/settings", { "channels.whatsapp.templates": [
+    { name: "order_update", language: "en_US", text: "Hello {{1}}, your order shipped." }] }, t);
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+
+  const admin = await loginAgent(browser, server);
+  await admin.click(`#list li[data-id="${cid}"]`);
+  await admin.waitForSelector("#channel-window", { timeout: 30000 });
+  assert.match(await admin.locator("#channel-window").textContent(), /24-hour reply window is closed/);
+  await admin.fill('#channel-window input[aria-label="Template parameters"]', "Ana");
+  await admin.click("#channel-window button:text('Send template')");
+  await admin.waitForSelector("#messages :text('Hello Ana, your order shipped.')", { timeout: 30000 });
+  const rows = (await server.api("GET", "/channels/deliveries", undefined, t)).body.deliveries;
+  assert.equal(rows[0].payload.template.name, "order_update");
+});
