@@ -68,6 +68,16 @@ impl Desk {
         Ok(c)
     }
 
+    /// A contact's platform identities, (source, id), oldest first (staff).
+    pub fn platform_ids(
+        &self,
+        actor: &super::Actor,
+        user_id: i64,
+    ) -> Result<Vec<(String, String)>> {
+        actor.require_staff()?;
+        self.store.read(|c| store_ch::identities_of(c, user_id))
+    }
+
     /// Imports what one verified request of platform `p` said, in one
     /// write job: nothing of it is stored unless all of it is.
     pub fn import_channel(

@@ -191,6 +191,33 @@ fn a_message_becomes_a_conversation_once() {
         ],
     );
     assert_eq!(sb["messages"][0]["message"], text, "{sb}");
+    // The id telegram-send-message takes: "the ID is the extra value".
+    assert_eq!(
+        (
+            sb["details"]["source"].as_str(),
+            sb["details"]["extra"].as_str()
+        ),
+        (Some("tg"), Some("4242")),
+        "{sb}"
+    );
+    let uid = c["user_id"].as_i64().unwrap().to_string();
+    let user = succeed(
+        &server,
+        &token,
+        &[
+            ("function", "get-user"),
+            ("user_id", &uid),
+            ("extra", "true"),
+        ],
+    );
+    assert!(
+        user["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["slug"] == "telegram-id" && d["value"] == "4242"),
+        "{user}"
+    );
 }
 
 /// The smallest file `infer` takes for a JPEG: the SOI marker, a JFIF
