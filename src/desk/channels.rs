@@ -416,6 +416,15 @@ fn failed(tx: &mut Tx, p: &Platform, conv_id: i64, msg_id: i64, error: Option<&s
         aud,
         json!({ "message": m.to_json() }),
     )?;
+    // As the channel lane says of a send that died, so listeners hear of
+    // a failure one way whichever side found it.
+    tx.emit(
+        "message.failed",
+        Some(conv_id),
+        None,
+        Audience::Staff,
+        json!({ "message_id": msg_id, "platform": p.name, "error": why }),
+    )?;
     Ok(())
 }
 
@@ -601,6 +610,8 @@ mod tests {
         let ev = events_after(&desk, last);
         assert_eq!(ev[0].0, "message.updated", "{ev:?}");
         assert_eq!(ev[0].1["message"]["id"], second);
+        assert_eq!(ev[1].0, "message.failed", "{ev:?}");
+        assert_eq!(ev[1].1["message_id"], second);
         desk.shutdown();
         let _ = std::fs::remove_dir_all(dir);
     }
