@@ -93,6 +93,10 @@ impl Desk {
         for e in &events {
             check_event(p, e)?;
         }
+        if events.is_empty() {
+            // A "typing", an edit, a sticker: nothing to write.
+            return Ok(Vec::new());
+        }
         let public_url = self.links.public_url().to_string();
         let connected = self.hub.online_users();
         let done = self.store.write(move |tx| {
