@@ -145,7 +145,7 @@ fn email_piping(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 /// `{"publishId": "pubid-..."}` once the rows are committed, `false` when
 /// push is turned off (`push.enabled`).
 fn push_notification(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
-    if let Some(missing) = ["title", "message", "interest"]
+    if let Some(missing) = ["title", "message"]
         .iter()
         .find(|k| a.str(k).is_none_or(|v| v.trim().is_empty()))
     {
@@ -187,7 +187,7 @@ fn interest(a: &Args) -> Result<crate::desk::push::Interest> {
         let ids: Option<Vec<i64>> = items.iter().map(id).collect();
         ids.map(Interest::Users).ok_or_else(bad)
     };
-    if let Some(s) = a.str("interest") {
+    if let Some(s) = a.str("interest").filter(|s| !s.trim().is_empty()) {
         let s = s.trim();
         return match s {
             "all-agents" => Ok(Interest::All),
@@ -211,6 +211,7 @@ fn interest(a: &Args) -> Result<crate::desk::push::Interest> {
     }
     match a.json("interest") {
         Some(Value::Array(v)) => list(&v),
+        None => Err(error::MISSING_ARGUMENTS.with("interest is required")),
         _ => Err(bad()),
     }
 }
