@@ -12,7 +12,7 @@ import { setupProfile } from "./profile.js";
 import { avatarNode } from "../shared/avatar.js";
 import { renderRow, keepTimesCurrent } from "./list.js";
 import { setupKeys } from "./keys.js";
-import { setupPush } from "./push.js";
+import { setupPush, forgetDevice } from "./push.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -87,6 +87,7 @@ $("login-form").addEventListener("submit", async (e) => {
 });
 
 $("logout").addEventListener("click", async () => {
+  await forgetDevice(api, state.me).catch(() => {});
   await api("POST", "/auth/logout").catch(() => {});
   state.csrf = null;
   location.reload();

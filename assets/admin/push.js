@@ -97,6 +97,13 @@ async function turnOff(api) {
   localStorage.removeItem(OWNER);
 }
 
+/** Signing out: this browser stops getting `me`'s notifications (a
+ * shared browser must not show the next person a customer's words). */
+export async function forgetDevice(api, me) {
+  if (unsupported() || !me || localStorage.getItem(OWNER) !== String(me.id)) return;
+  await turnOff(api);
+}
+
 /** Whether this browser pushes to `me` now. */
 async function isOn(me) {
   if (Notification.permission !== "granted" || localStorage.getItem(OWNER) !== String(me.id)) return false;

@@ -117,6 +117,9 @@ impl Lane {
 struct Answer {
     status: Option<u16>,
     text: String,
+    /// Failed before sending, in a way no retry mends (a message too
+    /// large, a key that does not parse).
+    permanent: bool,
 }
 
 /// The JWT's `sub`: the setting when it is a `mailto:` or https URL, else
@@ -139,7 +142,11 @@ fn post(
     sub: &Subscription,
     p: &Payload,
 ) -> Answer {
-    let failed = |text: String| Answer { status: None, text };
+    let failed = |text: String| Answer {
+        status: None,
+        text,
+        permanent: true,
+    };
     let Ok(Some((private, public))) = store.read(store_push::vapid) else {
         return failed("no VAPID key".into());
     };
@@ -186,9 +193,14 @@ fn post(
             Answer {
                 status: Some(status),
                 text: String::from_utf8_lossy(&buf).into_owned(),
+                permanent: false,
             }
         }
-        Err(e) => failed(e.to_string()),
+        Err(e) => Answer {
+            status: None,
+            text: e.to_string(),
+            permanent: false,
+        },
     }
 }
 
@@ -205,13 +217,14 @@ fn send_row(store: &Store, agent: &ureq::Agent, settings: &Settings, row: DuePus
         None => Answer {
             status: None,
             text: "the device was removed".into(),
+            permanent: true,
         },
     };
     let duration_ms = started.elapsed().as_millis() as i64;
     let now = crate::util::now_ms();
     let ok = answer.status.is_some_and(|s| (200..300).contains(&s));
     let gone = matches!(answer.status, Some(404 | 410));
-    let temporary = sub.is_some() && matches!(answer.status, None | Some(429 | 500..=599));
+    let temporary = !answer.permanent && matches!(answer.status, None | Some(429 | 500..=599));
     let expired = row.attempts + 1 >= MIN_ATTEMPTS
         && now - row.created_at >= (p.ttl * 1000).min(settings.retry_window_ms);
     let outcome = if ok {

@@ -115,6 +115,27 @@ test("the service worker registers for /admin/ and the Profile switch subscribes
   await ctx.close();
 });
 
+test("signing out turns push off for that browser", async () => {
+  const ecdh = createECDH("prime256v1");
+  const sub = { endpoint: "http://127.0.0.1:9/push/shared-browser", p256dh: b64url(ecdh.generateKeys()), auth: b64url(randomBytes(16)) };
+  const { ctx, page } = await inbox({ init: pushStub, initArg: sub });
+  await page.click("#profile-button");
+  const box = page.locator('dialog.profile input[name="push"]');
+  await until(() => box.isEnabled(), "the switch to be ready");
+  await box.check();
+  await until(async () => /On/.test(await page.locator(".push-note").textContent()), "the switch to say On");
+  assert.equal((await devices(page)).length, 1);
+  await page.keyboard.press("Escape");
+  await page.click("#logout");
+  await page.waitForSelector("#login:not([hidden])");
+  await page.fill('input[name="email"]', ADMIN_EMAIL);
+  await page.fill('input[name="password"]', ADMIN_PASSWORD);
+  await page.click('#login-form button[type="submit"]');
+  await page.waitForSelector("#app:not([hidden])");
+  assert.deepEqual(await devices(page), []);
+  await ctx.close();
+});
+
 test("a browser without the Push API is told so in words", async () => {
   const { ctx, page } = await inbox({ init: () => { delete window.PushManager; } });
   await page.click("#profile-button");
