@@ -169,7 +169,8 @@ pub(super) fn message(tx: &Tx, m: &Message, connected: Option<&[i64]>) -> Result
         short(&m.body, MAX_BODY)
     };
     let n = json!({
-        "title": short(&sender.name(), MAX_TITLE), "body": body,
+        "title": Some(short(&sender.name(), MAX_TITLE)).filter(|t| !t.is_empty()).unwrap_or_else(|| "A visitor".into()),
+        "body": body,
         "conversation_id": conv.id, "url": url(Some(conv.id)), "tag": format!("conversation-{}", conv.id),
     });
     notify(tx, &agents, "message", conv.id, "high", &n)
