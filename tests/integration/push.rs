@@ -505,3 +505,19 @@ fn support_board_push_notification_reaches_each_interest() {
     );
     assert_eq!(r, json!(false));
 }
+
+#[test]
+fn the_vapid_key_is_made_on_first_start_and_kept() {
+    let mut s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let key = admin.get("/api/v1/push/key")["public_key"].clone();
+    // An uncompressed P-256 point (65 bytes), base64url without padding.
+    let k = key.as_str().unwrap();
+    assert!(k.len() == 87 && k.starts_with('B'), "{k}");
+    s.kill_and_restart();
+    assert_eq!(admin.get("/api/v1/push/key")["public_key"], key);
+    // Visitors do not get it.
+    let (visitor, _) = s.visitor("Vic");
+    let (st, _) = visitor.call("GET", "/api/v1/push/key", None);
+    assert_eq!(st, 403);
+}
