@@ -175,6 +175,27 @@ impl Config {
     pub fn api_base(&self) -> &str {
         self.get("api_base").trim_end_matches('/')
     }
+
+    /// `text` with each of `p`'s secret fields in it (as stored, or
+    /// percent-encoded as a URL carries it) hidden: a platform's error or
+    /// answer may echo the URL we called, and Telegram's token is in its
+    /// path. For anything kept or shown (attempts, reasons, events, logs).
+    pub fn hide_secrets(&self, p: &Platform, text: &str) -> String {
+        let mut out = text.to_string();
+        for f in p.fields.iter().filter(|f| f.secret) {
+            let secret = self.get(f.name);
+            if secret.is_empty() {
+                continue;
+            }
+            let encoded =
+                percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
+            out = out
+                .replace(secret, "[hidden]")
+                .replace(&encoded, "[hidden]");
+        }
+        out
+    }
 }
 
 /// A request a platform sent us, as it arrived.

@@ -187,7 +187,8 @@ impl Desk {
             Err(_) if capped.over.get() => {
                 return Done::LeftOut(format!("larger than {max_upload} bytes"))
             }
-            Err(e) => return Done::Retry(e),
+            // The platform's words may echo the URL, token and all.
+            Err(e) => return Done::Retry(config.hide_secrets(p, &e)),
         };
         // The type the platform named, else the one the bytes show; the
         // upload rules check the bytes against it either way.

@@ -29,6 +29,7 @@ mod ops;
 mod parsers;
 mod r10_review;
 mod r11_email_abuse;
+mod r12_review;
 mod realtime;
 mod smtp_server;
 mod support_board;
