@@ -116,7 +116,17 @@ fn check_event(p: &Platform, e: &Event) -> Result<()> {
             {
                 return bad("a message needs an id and a sender of at most 512 bytes");
             }
-            if m.media.iter().any(|f| f.id.is_empty() || f.id.len() > 2000) {
+            // They come back as `to` and in API URLs: one line each.
+            if [&m.id, &m.from]
+                .iter()
+                .any(|s| s.chars().any(char::is_control))
+            {
+                return bad("a message's id and sender must not contain control characters");
+            }
+            if m.media
+                .iter()
+                .any(|f| f.id.is_empty() || f.id.len() > 2000 || f.id.chars().any(char::is_control))
+            {
                 return bad("a media file without a usable id");
             }
             if serde_json::to_string(&m.extra)?.len() > MAX_EXTRA {
@@ -601,6 +611,54 @@ mod tests {
         assert_eq!(ev[0].1["message"]["id"], second);
         assert_eq!(ev[1].0, "message.failed", "{ev:?}");
         assert_eq!(ev[1].1["message_id"], second);
+        desk.shutdown();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// r12a: a sender or id with a line break (it returns as `to` and in
+    /// API URLs) is refused before the job, and nothing is stored.
+    #[test]
+    fn control_characters_in_ids_are_refused() {
+        let (desk, dir) = desk("controls");
+        let ok = InMessage {
+            source: "tg",
+            id: "42:9".into(),
+            from: "42".into(),
+            text: "hi".into(),
+            ..Default::default()
+        };
+        let media = |id: &str| channels::MediaRef {
+            id: id.into(),
+            ..Default::default()
+        };
+        for bad in [
+            InMessage {
+                from: "42\r\nX-Evil: 1".into(),
+                ..ok.clone()
+            },
+            InMessage {
+                id: "42:9\n".into(),
+                ..ok.clone()
+            },
+            InMessage {
+                media: vec![media("a\u{0}b")],
+                ..ok.clone()
+            },
+        ] {
+            let e = desk
+                .import_channel(&telegram::PLATFORM, vec![Event::Message(bad.clone())])
+                .unwrap_err();
+            assert_eq!(e.code, "invalid_channel_payload", "{bad:?}");
+        }
+        let stored = desk
+            .store
+            .read(|c| store_ch::identity(c, "tg", "42\r\nX-Evil: 1"))
+            .unwrap();
+        assert!(stored.is_none());
+        let done = desk
+            .import_channel(&telegram::PLATFORM, vec![Event::Message(ok)])
+            .unwrap();
+        assert_eq!(done[0].outcome, "imported");
         desk.shutdown();
         let _ = std::fs::remove_dir_all(dir);
     }
