@@ -7,6 +7,8 @@ use super::fake_platform::{Call, Fake, Reply};
 use super::harness::{Client, Server};
 use super::support_board::succeed;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "r12-secret_Token";
@@ -128,6 +130,62 @@ fn a_failed_media_fetch_never_shows_the_token() {
     assert!(reason.contains("Bad Request"), "{reason}");
     assert_hidden("the left-out reason", &reason);
     assert_hidden("the events", &all_events(&admin));
+}
+
+/// The smallest file `infer` takes for a JPEG.
+const JPEG: &[u8] = &[
+    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xff, 0xd9,
+];
+
+/// Finding: a media fetch whose platform setting was removed (or was
+/// being replaced) counted each look as a failed try, and the file was
+/// left out for good after five: with fast retries, within seconds. It
+/// now waits for the setting, as the channel lane's rows do.
+#[test]
+fn a_media_fetch_waits_while_its_platform_has_no_setting() {
+    let (server, admin, _) = start();
+    let up = Arc::new(AtomicBool::new(false));
+    let answers = up.clone();
+    let fake = Fake::start(move |c| {
+        if !answers.load(Ordering::SeqCst) {
+            return Reply::json(503, json!({"ok": false, "description": "try later"}));
+        }
+        if c.path() == format!("/bot{BOT}/getFile") {
+            return Reply::json(
+                200,
+                json!({"ok": true, "result": {"file_id": "p1", "file_unique_id": "u",
+                                            "file_path": "photos/file_1.jpg"}}),
+            );
+        }
+        Reply::bytes("image/jpeg", JPEG)
+    });
+    configure(&admin, &fake.base());
+    let update = json!({ "update_id": 2, "message": {
+        "message_id": 6, "date": 1733068800,
+        "from": { "id": 32, "is_bot": false, "first_name": "Ada" },
+        "chat": { "id": 32, "type": "private" },
+        "photo": [{ "file_id": "p1", "file_unique_id": "u", "width": 9, "height": 9 }] } });
+    assert_eq!(post_update(&server, &update), 200);
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "channels.telegram": null })),
+    );
+    assert_eq!(st, 200, "{v}");
+    // Far longer than five fast tries take.
+    std::thread::sleep(Duration::from_secs(10));
+    let state = |admin: &Client| {
+        first_tg_message(admin).unwrap()["payload"]["channel"]["media"][0]["state"].clone()
+    };
+    assert_eq!(state(&admin), "pending");
+    up.store(true, Ordering::SeqCst);
+    configure(&admin, &fake.base());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state(&admin) != "stored" {
+        assert!(Instant::now() < deadline, "never stored: {}", state(&admin));
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// A Telegram conversation of a contact who wrote in it; its id.
