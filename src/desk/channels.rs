@@ -20,8 +20,10 @@ use crate::store::users::{self, User, UserFields};
 use crate::store::{outbox, Tx};
 use serde_json::{json, Map, Value};
 
-/// Events taken from one request (platforms batch a few; more is junk).
-const MAX_EVENTS: usize = 100;
+/// Events taken from one request: Meta batches up to 1000 updates in one
+/// webhook call (Webhooks, "Event Notifications"), and a batch refused
+/// would be retried as it is, never taken; more is junk.
+const MAX_EVENTS: usize = 1000;
 /// Media files kept of one message.
 pub const MAX_MEDIA: usize = 10;
 /// Longest platform id (message, identity, media) accepted.
@@ -611,6 +613,43 @@ mod tests {
         assert_eq!(ev[0].1["message"]["id"], second);
         assert_eq!(ev[1].0, "message.failed", "{ev:?}");
         assert_eq!(ev[1].1["message_id"], second);
+        desk.shutdown();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// r12a: a batch as large as Meta sends (1000 updates) is taken whole,
+    /// in one job; a larger one is refused and nothing of it is stored.
+    #[test]
+    fn a_batch_of_a_thousand_is_taken() {
+        let (desk, dir) = desk("batch");
+        let batch = |n: usize| -> Vec<Event> {
+            (0..n)
+                .map(|i| {
+                    Event::Message(InMessage {
+                        source: "tg",
+                        id: format!("{i}:1"),
+                        from: i.to_string(),
+                        text: format!("message {i} ✨"),
+                        ..Default::default()
+                    })
+                })
+                .collect()
+        };
+        assert!(desk
+            .import_channel(&telegram::PLATFORM, batch(1001))
+            .is_err());
+        assert!(desk
+            .store
+            .read(|c| store_ch::identity(c, "tg", "0"))
+            .unwrap()
+            .is_none());
+        let started = std::time::Instant::now();
+        let done = desk
+            .import_channel(&telegram::PLATFORM, batch(1000))
+            .unwrap();
+        eprintln!("1000 messages imported in {:?}", started.elapsed());
+        assert_eq!(done.len(), 1000);
+        assert!(done.iter().all(|d| d.outcome == "imported"));
         desk.shutdown();
         let _ = std::fs::remove_dir_all(dir);
     }
