@@ -275,3 +275,52 @@ fn a_test_send_never_shows_the_token() {
     );
     assert_hidden("the test send's answer", &v.to_string());
 }
+
+/// Attack that held (a regression guard, passes on main): with private
+/// addresses not allowed, neither a media fetch nor a send reaches an
+/// `api_base` on loopback; the file is left out and the send's attempt
+/// names the refusal, the token hidden in both.
+#[test]
+fn loopback_is_refused_when_private_addresses_are_not_allowed() {
+    let server = Server::start_with(&[("FRONTPORCH_RETRY_BASE_MS", "10")]);
+    let token = server.admin_token();
+    let admin = server.client(&token);
+    let fake = Fake::start(|_| Reply::json(200, json!({"ok": true, "result": {}})));
+    configure(&admin, &fake.base());
+    let update = json!({ "update_id": 3, "message": {
+        "message_id": 7, "date": 1733068800,
+        "from": { "id": 33, "is_bot": false, "first_name": "Ada" },
+        "chat": { "id": 33, "type": "private" },
+        "photo": [{ "file_id": "p1", "file_unique_id": "u", "width": 9, "height": 9 }] } });
+    assert_eq!(post_update(&server, &update), 200);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let m = loop {
+        let m = first_tg_message(&admin).unwrap();
+        if m["payload"]["channel"]["media"][0]["state"] == "left_out" {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "never left out: {m}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_hidden(
+        "the reason",
+        &m["payload"]["channel"]["media"][0].to_string(),
+    );
+    let cid = m["conversation_id"].as_i64().unwrap();
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({ "body": "hello" })),
+    );
+    assert_eq!(st, 201, "{v}");
+    let d = loop {
+        let d = admin.get("/api/v1/channels/deliveries")["deliveries"].clone();
+        if d[0]["attempts"].as_i64().unwrap_or(0) >= 1 {
+            break d;
+        }
+        assert!(Instant::now() < deadline, "never tried: {d}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_ne!(d[0]["state"], "delivered", "{d}");
+    assert!(fake.calls().is_empty(), "loopback was reached");
+}
