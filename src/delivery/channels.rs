@@ -259,7 +259,8 @@ fn send_row(
     let exp = row.created_at / 1000 + crate::links::MAIL_TTL_SECS;
     let out = outgoing(settings, &payload, exp);
     let started = Instant::now();
-    let sent = (p.send)(http, config, &out);
+    // Telegram's token is in the URL its errors may echo: hidden in all we keep.
+    let sent = (p.send)(http, config, &out).hide_secrets(p, config);
     let duration_ms = started.elapsed().as_millis() as i64;
     let now = crate::util::now_ms();
     let (attempt, outcome) = match &sent {

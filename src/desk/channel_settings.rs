@@ -278,7 +278,9 @@ impl Desk {
             ..Default::default()
         };
         let http = crate::delivery::platform_http::PlatformHttp::new(allow_private);
-        Ok(sent_json((p.send)(&http, &config, &out)))
+        Ok(sent_json(
+            (p.send)(&http, &config, &out).hide_secrets(p, &config),
+        ))
     }
 }
 
