@@ -221,3 +221,32 @@ fn offline_agents_with_a_phone_get_new_conversations() {
     assert!(text.contains("Is the shop open?"), "{text}");
     assert!(text.contains("/admin/chat?dialogID="), "{text}");
 }
+
+/// An `sms` automation: sent to the user's phone once Twilio is
+/// configured; before, a clear `sms-not-configured`.
+#[test]
+fn sms_automations_text_the_user() {
+    let (s, admin, token) = server();
+    let u = admin.post(
+        "/api/v1/users",
+        json!({"type": "user", "first_name": "Cleo", "phone": PHONE}),
+    );
+    let uid = u["user"]["id"].as_i64().unwrap().to_string();
+    let auto =
+        json!({"type": "sms", "message": "Hi {user_name}, your cart misses you 🛒"}).to_string();
+    let pairs = [
+        ("function", "automations-run"),
+        ("automation", auto.as_str()),
+        ("user_id", uid.as_str()),
+    ];
+    let v = sb_with(&s, &token, &pairs);
+    assert_eq!(v["response"], "sms-not-configured", "{v}");
+    let fake = twilio();
+    configure(&admin, &fake, json!({}));
+    let v = sb_with(&s, &token, &pairs);
+    assert_eq!(v["response"], true, "{v}");
+    let r = wait_rows(&admin, |r| !r.is_empty());
+    assert_eq!(r[0]["payload"]["kind"], "automation");
+    assert_eq!(r[0]["payload"]["to"], PHONE);
+    assert_eq!(r[0]["payload"]["text"], "Hi Cleo, your cart misses you 🛒");
+}
