@@ -610,3 +610,54 @@ fn support_board_messaging_platforms_send_message() {
     );
     assert_eq!(v["response"], "messaging-platform-not-configured", "{v}");
 }
+
+/// The smallest valid PNG (1x1, transparent).
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A file leaves as media: its link made absolute (the public URL) and
+/// signed, so the platform can fetch it.
+#[test]
+fn an_attachment_leaves_as_media_with_a_signed_absolute_link() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_PUBLIC_URL", "https://chat.example"),
+    ]);
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    let fake = Fake::start(|c| {
+        Reply::json(
+            200,
+            json!({"ok": true, "result": {"message_id": 5, "chat": {"id": c.json()["chat_id"]}}}),
+        )
+    });
+    configure(&admin, &fake);
+    let cid = inbound_conversation(&s, &admin, 77);
+    let resp = super::harness::agent()
+        .post(s.url("/api/v1/uploads?name=photo.png"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "image/png")
+        .send(PNG)
+        .unwrap();
+    let up: Value = serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": "Voilà", "attachments": [up["attachment"]]})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let call = fake.wait_for(30, |c| c.path().ends_with("/sendPhoto"));
+    let b = call.json();
+    assert_eq!(b["chat_id"], "77");
+    assert_eq!(b["caption"], "Voilà");
+    let url = b["photo"].as_str().unwrap();
+    assert!(url.starts_with("https://chat.example/uploads/"), "{url}");
+    assert!(
+        url.contains("exp=") && url.contains("sig="),
+        "signed: {url}"
+    );
+}
