@@ -15,6 +15,7 @@
 
 pub mod line;
 pub mod messenger;
+pub mod meta;
 pub mod telegram;
 pub mod twilio;
 pub mod viber;
