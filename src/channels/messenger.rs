@@ -253,8 +253,15 @@ fn messages(m: &Outgoing) -> Vec<Value> {
         out.push(json!({ "attachment": { "type": kind,
                                          "payload": { "url": f.url, "is_reusable": false } } }));
     }
-    // Our message id rides along on Messenger (it comes back in the echo).
-    if let (Some(reference), false) = (&m.reference, ig) {
+    // Our message id rides along on Messenger (it comes back in the echo);
+    // an API caller may name it (Support Board's `metadata`).
+    let reference = m.reference.as_deref().or_else(|| {
+        m.extra
+            .get("metadata")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    });
+    if let (Some(reference), false) = (reference, ig) {
         let r: String = reference.chars().take(MAX_METADATA).collect();
         for o in &mut out {
             o["metadata"] = json!(r);
@@ -691,6 +698,13 @@ mod tests {
         assert_eq!(ids.len(), texts.len());
         assert!(b.iter().all(|b| b["message"].get("metadata").is_none()));
         assert_eq!(b[0]["recipient"]["id"], "PSID-1");
+        // An API caller's metadata when the row names no message of ours.
+        let http = Recorder::answering(vec![sent("a")]);
+        let mut api = reply("fb", "x");
+        api.reference = None;
+        api.extra.insert("metadata".into(), json!("sb-7"));
+        send(&http, &config(), &api);
+        assert_eq!(bodies(&http)[0]["message"]["metadata"], "sb-7");
         // Messenger keeps the text whole.
         let http = Recorder::answering(vec![sent("a")]);
         send(&http, &config(), &reply("fb", &"x".repeat(2000)));

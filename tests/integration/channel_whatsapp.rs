@@ -228,3 +228,263 @@ fn an_image_is_fetched_by_its_media_id() {
     assert_eq!(calls[0].method, "GET");
     assert_eq!(calls[0].path(), "/v25.0/1037543291543636");
 }
+
+/// The Graph API's `POST /{phone_number_id}/messages`, answering as the
+/// Cloud API does, each message a new `wamid.OUT<n>`; a wrong token 401.
+fn graph() -> Fake {
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    Fake::start(move |c: &Call| {
+        if c.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+            return Reply::json(
+                401,
+                json!({"error": {"message": "Invalid OAuth access token", "code": 190}}),
+            );
+        }
+        if c.method != "POST" || !c.path().ends_with("/messages") {
+            return Reply::json(
+                404,
+                json!({"error": {"message": "Unknown path", "code": 803}}),
+            );
+        }
+        let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let to = c.json()["to"].clone();
+        Reply::json(
+            200,
+            json!({"messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": to}],
+            "messages": [{"id": format!("wamid.OUT{i}")}]}),
+        )
+    })
+}
+
+fn sends(fake: &Fake) -> Vec<Call> {
+    fake.calls()
+        .into_iter()
+        .filter(|c| c.path().ends_with("/messages"))
+        .collect()
+}
+
+/// Posts `status` for `wamid` until the message shows `field` (the lane
+/// records the wamid just after the API answers), up to 60 s.
+fn report_until(
+    server: &Server,
+    admin: &Client,
+    cid: i64,
+    mid: i64,
+    wamid: &str,
+    status: &str,
+    field: &str,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert_eq!(post(server, &statuses(wamid, status), None).0, 200);
+        let m = messages(admin, cid)
+            .into_iter()
+            .find(|m| m["id"] == mid)
+            .unwrap();
+        if m[field] == true {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{status} never showed: {m}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn an_agent_reply_reaches_the_api_and_its_statuses_move_it() {
+    let (server, admin, _) = start();
+    let fake = graph();
+    configure(&admin, &format!("{}/v25.0", fake.base()));
+    let n = text_message(
+        "wamid.IN1",
+        "16505551234",
+        "Sheena Nelson",
+        "Hola, ¿tienen talla M?",
+    );
+    assert_eq!(post(&server, &n, None).0, 200);
+    let cid = wa_conversations(&admin)[0]["id"].as_i64().unwrap();
+
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": "¡Sí! Talla M en azul 💙 https://shop.example/m"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let mid = v["message"]["id"].as_i64().unwrap();
+    let call = fake.wait_for(30, |c| c.path().ends_with("/messages"));
+    assert_eq!(call.method, "POST");
+    assert_eq!(call.path(), format!("/v25.0/{PHONE_ID}/messages"));
+    assert_eq!(
+        call.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert_eq!(
+        call.json(),
+        json!({"messaging_product": "whatsapp", "recipient_type": "individual",
+               "to": "16505551234", "type": "text",
+               "text": {"preview_url": false, "body": "¡Sí! Talla M en azul 💙 https://shop.example/m"}})
+    );
+
+    let m = |admin: &Client| {
+        messages(admin, cid)
+            .into_iter()
+            .find(|m| m["id"] == mid)
+            .unwrap()
+    };
+    assert_eq!(
+        (
+            m(&admin)["delivered"].as_bool(),
+            m(&admin)["read"].as_bool()
+        ),
+        (Some(false), Some(false))
+    );
+    report_until(
+        &server,
+        &admin,
+        cid,
+        mid,
+        "wamid.OUT1",
+        "delivered",
+        "delivered",
+    );
+    assert_eq!(m(&admin)["read"], false);
+    report_until(&server, &admin, cid, mid, "wamid.OUT1", "read", "read");
+    // Statuses only move forward; a status of a message not ours changes nothing.
+    assert_eq!(
+        post(&server, &statuses("wamid.OUT1", "delivered"), None).0,
+        200
+    );
+    assert_eq!(
+        post(&server, &statuses("wamid.SOMEONE_ELSES", "read"), None).0,
+        200
+    );
+    let after = m(&admin);
+    assert_eq!(
+        (after["delivered"].as_bool(), after["read"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(sends(&fake).len(), 1, "one reply, one request");
+}
+
+#[test]
+fn outside_the_window_free_text_is_refused_and_a_template_goes() {
+    let (server, admin, _) = start();
+    let fake = graph();
+    configure(&admin, &format!("{}/v25.0", fake.base()));
+    let question = "¿Siguen abiertos? 🕘";
+    assert_eq!(
+        post(
+            &server,
+            &text_message("wamid.OLD", "16505551234", "Ana Ruiz", question),
+            None
+        )
+        .0,
+        200
+    );
+    let cid = wa_conversations(&admin)[0]["id"].as_i64().unwrap();
+    // The customer wrote 25 hours ago.
+    let db = rusqlite::Connection::open(server.data.join("frontporch.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(30)).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let moved = db
+        .execute(
+            "UPDATE messages SET created_at = ?2 WHERE body = ?1",
+            rusqlite::params![question, now - 25 * 3600 * 1000],
+        )
+        .unwrap();
+    assert_eq!(moved, 1);
+    let before = messages(&admin, cid).len();
+
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": "Sí, hasta las 21h"})),
+    );
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["error"]["code"], "reply_window_closed");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("24 hours"),
+        "{v}"
+    );
+    assert_eq!(messages(&admin, cid).len(), before, "nothing stored");
+
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({"channels.whatsapp.templates": [
+            {"name": "store_hours", "language": "es", "text": "Hola {{1}}, abrimos de {{2}}."}]})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/template"),
+        Some(json!({"name": "store_hours", "language": "es", "parameters": ["Ana", "9h a 21h"]})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let call = fake.wait_for(30, |c| c.path().ends_with("/messages"));
+    assert_eq!(call.path(), format!("/v25.0/{PHONE_ID}/messages"));
+    assert_eq!(
+        call.json(),
+        json!({"messaging_product": "whatsapp", "recipient_type": "individual",
+               "to": "16505551234", "type": "template",
+               "template": {"name": "store_hours", "language": {"code": "es"},
+                            "components": [{"type": "body", "parameters": [
+                                {"type": "text", "text": "Ana"}, {"type": "text", "text": "9h a 21h"}]}]}})
+    );
+    assert_eq!(sends(&fake).len(), 1, "the refused text never left");
+}
+
+#[test]
+fn support_board_whatsapp_send_message_and_template() {
+    let (server, admin, token) = start();
+    let fake = graph();
+    configure(&admin, &format!("{}/v25.0", fake.base()));
+    let r = succeed(
+        &server,
+        &token,
+        &[
+            ("function", "whatsapp-send-message"),
+            ("to", "+39321305455"),
+            ("message", "Ciao! Il tuo ordine è pronto 📦"),
+            ("phone_id", "555000111"),
+        ],
+    );
+    assert_eq!(r["messages"][0]["id"], "wamid.OUT1", "{r}");
+    let call = fake.wait_for(30, |c| c.path().ends_with("/messages"));
+    assert_eq!(call.path(), "/v25.0/555000111/messages");
+    let b = call.json();
+    assert_eq!(
+        (b["to"].as_str(), b["type"].as_str()),
+        (Some("+39321305455"), Some("text"))
+    );
+    assert_eq!(b["text"]["body"], "Ciao! Il tuo ordine è pronto 📦");
+
+    let r = succeed(
+        &server,
+        &token,
+        &[
+            ("function", "whatsapp-send-template"),
+            ("to", "+39321305455"),
+            ("template_name", "order_update"),
+            ("template_languages", "it,en_US"),
+            (
+                "parameters",
+                r#"["Ordine 42", "Giulia,martedì", "track/42"]"#,
+            ),
+        ],
+    );
+    assert_eq!(r["messages"][0]["id"], "wamid.OUT2", "{r}");
+    let calls = sends(&fake);
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[1].path(), format!("/v25.0/{PHONE_ID}/messages"));
+    assert_eq!(
+        calls[1].json()["template"],
+        json!({"name": "order_update", "language": {"code": "it"}, "components": [
+            {"type": "header", "parameters": [{"type": "text", "text": "Ordine 42"}]},
+            {"type": "body", "parameters": [{"type": "text", "text": "Giulia"}, {"type": "text", "text": "martedì"}]},
+            {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "track/42"}]}]})
+    );
+}

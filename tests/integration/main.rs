@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod attachments_scope;
 mod bad_input;
+mod channel_messenger;
 mod channel_whatsapp;
 mod channels_in;
 mod cli;
