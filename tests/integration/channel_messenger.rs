@@ -106,7 +106,7 @@ fn messages(admin: &Client, cid: i64) -> Vec<Value> {
 
 #[test]
 fn page_and_instagram_messages_in_echoes_left_out() {
-    let (server, admin, _) = start();
+    let (server, admin, token) = start();
     configure(&admin, "http://127.0.0.1:9");
     // Meta's subscription handshake.
     let (st, _, body) = server.anon().raw(
@@ -175,6 +175,26 @@ fn page_and_instagram_messages_in_echoes_left_out() {
         "Привет! Есть размер S? 🙏"
     );
     assert_ne!(ig[0]["user_id"], fb[0]["user_id"]);
+
+    // Support Board's get-conversation: the page id messenger-send-message takes.
+    for (c, source) in [(cid, "fb"), (igc, "ig")] {
+        let sb = succeed(
+            &server,
+            &token,
+            &[
+                ("function", "get-conversation"),
+                ("conversation_id", &c.to_string()),
+            ],
+        );
+        assert_eq!(
+            (
+                sb["details"]["source"].as_str(),
+                sb["details"]["extra"].as_str()
+            ),
+            (Some(source), Some(PAGE)),
+            "{sb}"
+        );
+    }
 }
 
 /// The Send API: each message a new `m_OUT<n>`; while `closed`, a

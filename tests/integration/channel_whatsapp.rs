@@ -171,6 +171,8 @@ fn a_signed_message_is_stored_once_and_a_bad_signature_nothing() {
         ],
     );
     assert_eq!(sb["messages"][0]["message"], text, "{sb}");
+    // The phone number id whatsapp-send-message takes as phone_id.
+    assert_eq!(sb["details"]["extra"], PHONE_ID, "{sb}");
 }
 
 /// The smallest JPEG `infer` takes.
