@@ -365,3 +365,49 @@ fn support_board_messenger_send_message() {
                "message": {"text": "Votre rendez-vous est confirmé ✅", "metadata": "321"}})
     );
 }
+
+/// The smallest JPEG `infer` takes.
+const JPEG: &[u8] = &[
+    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xff, 0xd9,
+];
+
+#[test]
+fn an_attachment_is_fetched_from_its_cdn_url_without_the_token() {
+    let (server, admin, _) = start();
+    let cdn = Fake::start(|c: &Call| match c.path() {
+        "/v/t1.15752-9/photo_n.jpg" => Reply::bytes("image/jpeg", JPEG),
+        _ => Reply::json(404, json!({})),
+    });
+    configure(&admin, "http://127.0.0.1:9");
+    let url = format!("{}/v/t1.15752-9/photo_n.jpg?_nc_cat=1&oh=x", cdn.base());
+    post(
+        &server,
+        &page(
+            json!([{"sender": {"id": "PSID-9"}, "recipient": {"id": PAGE},
+        "timestamp": 1458692752480i64,
+        "message": {"mid": "m_photo", "text": "Regardez 📷",
+                    "attachments": [{"type": "image", "payload": {"url": url}}]}}]),
+        ),
+    );
+    let cid = conversations(&admin, "fb")[0]["id"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let m = loop {
+        let m = messages(&admin, cid).remove(0);
+        if m["attachments"].as_array().is_some_and(|a| !a.is_empty()) {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "never fetched: {m}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(m["body"], "Regardez 📷");
+    assert_eq!(m["attachments"][0]["type"], "image/jpeg");
+    let call = &cdn.calls()[0];
+    assert_eq!(call.method, "GET");
+    assert_eq!(call.url, "/v/t1.15752-9/photo_n.jpg?_nc_cat=1&oh=x");
+    assert_eq!(
+        call.header("authorization"),
+        None,
+        "the page token stays with Graph"
+    );
+}
