@@ -5,6 +5,8 @@ mod api;
 mod assets;
 mod attachments_scope;
 mod bad_input;
+mod channel_messenger;
+mod channel_whatsapp;
 mod channels_in;
 mod channels_out;
 mod cli;
