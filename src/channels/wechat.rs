@@ -8,8 +8,9 @@
 //! fetched for each send, files come from `/cgi-bin/media/get`. WeChat
 //! reports no delivery or read state.
 //!
-//! Plaintext and compatible mode only: in safe mode (消息加解密 安全模式)
-//! the body holds just `<Encrypt>`, which is refused with a clear error.
+//! Every message encryption mode of the console: plaintext, compatible
+//! (plaintext read, ciphertext ignored) and safe mode (安全模式: only
+//! `<Encrypt>`, read with `encoding_aes_key`).
 
 use super::*;
 use crate::error;
@@ -37,6 +38,12 @@ pub const PLATFORM: Platform = Platform {
             secret: true,
             required: true,
         },
+        // The server configuration's EncodingAESKey: for safe mode only.
+        Field {
+            name: "encoding_aes_key",
+            secret: true,
+            required: false,
+        },
     ],
     api_base: "https://api.weixin.qq.com",
     caps: Caps {
@@ -58,26 +65,36 @@ pub const PLATFORM: Platform = Platform {
     register: None,
 };
 
-/// SHA-1 (hex) of `token`, `timestamp` and `nonce` sorted and joined:
-/// https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html
-fn signature(token: &str, timestamp: &str, nonce: &str) -> String {
+/// SHA-1 (hex) of the parts sorted and joined: `token`, `timestamp`,
+/// `nonce` (https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html),
+/// and the ciphertext for safe mode's `msg_signature`.
+fn signature(parts: &[&str]) -> String {
     use sha1::Digest;
-    let mut parts = [token, timestamp, nonce];
+    let mut parts = parts.to_vec();
     parts.sort_unstable();
     hex(&sha1::Sha1::digest(parts.concat().as_bytes()))
 }
 
-/// The query's `signature` is ours (the handshake and every POST).
+/// The query's `signature` is ours (the handshake and every POST); in
+/// safe mode, so is its `msg_signature`, over the ciphertext too.
 fn verify(c: &Config, r: &Inbound) -> Result<()> {
     let token = c.get("token");
-    let want = signature(
-        token,
+    let (timestamp, nonce) = (
         r.query("timestamp").unwrap_or(""),
         r.query("nonce").unwrap_or(""),
     );
+    let want = signature(&[token, timestamp, nonce]);
     let got = r.query("signature").unwrap_or("").to_ascii_lowercase();
     if token.is_empty() || !same(want.as_bytes(), got.as_bytes()) {
         return Err(error::CHANNEL_SIGNATURE.err());
+    }
+    if r.query("encrypt_type") == Some("aes") {
+        let encrypted = read(r)?.encrypt;
+        let want = signature(&[token, timestamp, nonce, &encrypted]);
+        let got = r.query("msg_signature").unwrap_or("").to_ascii_lowercase();
+        if encrypted.is_empty() || !same(want.as_bytes(), got.as_bytes()) {
+            return Err(error::CHANNEL_SIGNATURE.err());
+        }
     }
     Ok(())
 }
@@ -131,16 +148,10 @@ struct Xml {
 /// One pushed message (WeChat posts one per request). Events (subscribe,
 /// menu clicks, ...) are not conversations. Dedupe is by `MsgId`, which
 /// WeChat's docs name for its retries (it retries thrice when we are slow).
-fn parse(_: &Config, r: &Inbound) -> Result<Vec<Event>> {
-    let body = std::str::from_utf8(&r.body)
-        .map_err(|_| error::CHANNEL_PAYLOAD.with("the body is not UTF-8"))?;
-    let x: Xml = quick_xml::de::from_str(body)
-        .map_err(|e| error::CHANNEL_PAYLOAD.with(format!("not a WeChat message: {e}")))?;
+fn parse(c: &Config, r: &Inbound) -> Result<Vec<Event>> {
+    let mut x = read(r)?;
     if x.kind.is_empty() && !x.encrypt.is_empty() {
-        return Err(error::CHANNEL_PAYLOAD.with(
-            "encrypted (safe mode) messages are not supported: set the account's \
-             message encryption to plaintext or compatible mode",
-        ));
+        x = xml(&decrypt(c, &x.encrypt)?)?;
     }
     if x.kind == "event" {
         return Ok(Vec::new());
@@ -197,6 +208,58 @@ fn parse(_: &Config, r: &Inbound) -> Result<Vec<Event>> {
         media,
         ..Default::default()
     })])
+}
+
+fn read(r: &Inbound) -> Result<Xml> {
+    xml(std::str::from_utf8(&r.body)
+        .map_err(|_| error::CHANNEL_PAYLOAD.with("the body is not UTF-8"))?)
+}
+
+fn xml(text: &str) -> Result<Xml> {
+    quick_xml::de::from_str(text)
+        .map_err(|e| error::CHANNEL_PAYLOAD.with(format!("not a WeChat message: {e}")))
+}
+
+/// Safe mode's `<Encrypt>`: AES-256-CBC under base64(EncodingAESKey + "="),
+/// its first 16 bytes the IV, padded PKCS#7-style to a multiple of 32;
+/// inside, 16 random bytes, the message's length (4 bytes, big-endian),
+/// the message and the AppID, which must be ours.
+/// https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html
+fn decrypt(c: &Config, encrypted: &str) -> Result<String> {
+    use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
+    use base64::Engine;
+    let bad = |what: &str| error::CHANNEL_PAYLOAD.with(format!("safe mode: {what}"));
+    // Keys are 43 characters whose last may carry stray low bits, which
+    // the platform's own decoders accept.
+    let lenient = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+    );
+    let key = lenient
+        .decode(format!("{}=", c.get("encoding_aes_key").trim()))
+        .ok()
+        .filter(|k| k.len() == 32)
+        .ok_or_else(|| bad("channels.wechat has no valid encoding_aes_key"))?;
+    let mut buf = lenient
+        .decode(encrypted.trim())
+        .map_err(|_| bad("Encrypt is not base64"))?;
+    let plain = cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, &key[..16])
+        .map_err(|_| bad("bad key"))?
+        .decrypt_padded_mut::<NoPadding>(&mut buf)
+        .map_err(|_| bad("Encrypt is not whole blocks"))?;
+    let pad = *plain.last().unwrap_or(&0) as usize;
+    if !(1..=32).contains(&pad) || plain.len() < 20 + pad {
+        return Err(bad("bad padding"));
+    }
+    let content = &plain[16..plain.len() - pad];
+    let len = u32::from_be_bytes([content[0], content[1], content[2], content[3]]) as usize;
+    let (message, app_id) = content[4..]
+        .split_at_checked(len)
+        .ok_or_else(|| bad("bad length"))?;
+    if app_id != c.get("app_id").as_bytes() {
+        return Err(bad("the message is for another AppID"));
+    }
+    String::from_utf8(message.to_vec()).map_err(|_| bad("the message is not UTF-8"))
 }
 
 fn location(x: &Xml) -> String {
@@ -379,7 +442,7 @@ mod tests {
     fn handshake_and_signature() {
         let c = config();
         assert_eq!(
-            signature("porch-token", "1681989320", "1743502518"),
+            signature(&["porch-token", "1681989320", "1743502518"]),
             SIGNATURE
         );
         assert_eq!(
@@ -394,7 +457,7 @@ mod tests {
         // No token configured: nothing is accepted.
         assert!(verify(
             &Config::default(),
-            &signed(&signature("", "1681989320", "1743502518"), "")
+            &signed(&signature(&["", "1681989320", "1743502518"]), "")
         )
         .is_err());
     }
@@ -485,6 +548,61 @@ mod tests {
             .len(),
             1
         );
+    }
+
+    /// A safe-mode message made apart from this module (Python's
+    /// `cryptography`), with the official sample's EncodingAESKey and AppID.
+    const SAFE_CT: &str = "Q3stYC6hdFzMh9T8HCvyDPYd4batj7zR9qX1tTJwVo3rIGsIyiksc+v3Gxca8gMq0XjyrEgUMKvLf4K8R4BUeVSuilc+aQx9qEVLRLMc1lT6cRBRDdSWjLc4SMSIgTkhARPGfsmiJkKA8FlqcYPBh6zB8Ej6g41LrlLt2sSdcGBjF8aMTT7ufEmOUkw0xtAKmBWbeLVoBRsCsmfIezFL6J1IvtpVJcx6jzujsHK4pIXB1wW4TnarSHquyTNH9itFJkVvoc9hLvXDwRBbU83dZlRU9V5cLGeCe7J9RrY3ILbwvOqvpMxs00QrHTsnV/8I8E2FfNxQA8F8da0Lgwsyry3b0wIxUl3koBnE8SivzHLJTJLNk2LYJVGIQa3WRn8bJAmxbgmli2VTnF8+FLBDalbQVI8Q/XswrYecfCBPm/Y=";
+
+    fn safe(msg_signature: &str) -> (Config, Inbound) {
+        let mut c = config();
+        c.0.insert("token".into(), json!("pamtest"));
+        c.0.insert("app_id".into(), json!("wxb11529c136998cb6"));
+        c.0.insert(
+            "encoding_aes_key".into(),
+            json!("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"),
+        );
+        let q = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let r = Inbound {
+            method: "POST".into(),
+            query: vec![
+                q("signature", "76480565cbe296026c53aaacd1ad523a1ddba24f"),
+                q("timestamp", "1409304348"),
+                q("nonce", "xxxxxx"),
+                q("openid", "oSafe"),
+                q("encrypt_type", "aes"),
+                q("msg_signature", msg_signature),
+            ],
+            body: format!(
+                "<xml><ToUserName><![CDATA[gh_1]]></ToUserName>\
+                 <Encrypt><![CDATA[{SAFE_CT}]]></Encrypt></xml>"
+            )
+            .into_bytes(),
+            ..Default::default()
+        };
+        (c, r)
+    }
+
+    #[test]
+    fn safe_mode() {
+        let (c, r) = safe("3f6c212c2470dd9dfd3b2f0b7b6ba6d3211fad0d");
+        verify(&c, &r).unwrap();
+        let Event::Message(m) = &parse(&c, &r).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (m.id.as_str(), m.from.as_str(), m.text.as_str()),
+            ("6054768590064713728", "oSafe", "加密的你好 🔒")
+        );
+        // The ciphertext's signature is checked; the AppID inside must be ours.
+        let (c, r) = safe("0f6c212c2470dd9dfd3b2f0b7b6ba6d3211fad0d");
+        assert!(verify(&c, &r).is_err());
+        let mut other = c.clone();
+        other.0.insert("app_id".into(), json!("wx_other"));
+        assert!(parse(&other, &r).is_err());
+        let mut no_key = c;
+        no_key.0.remove("encoding_aes_key");
+        assert!(parse(&no_key, &r).is_err());
     }
 
     fn token_answer() -> std::result::Result<Response, String> {
