@@ -539,6 +539,14 @@ mod tests {
             "<!DOCTYPE xml [<!ENTITY a \"aaaa\">]><xml><FromUserName>o1</FromUserName>\
              <MsgType>text</MsgType><Content>&a;</Content><MsgId>1</MsgId></xml>"
         ));
+        // Deep nesting in an element we skip: no stack overflow.
+        let deep = format!(
+            "<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType><Content>x</Content>\
+             <MsgId>1</MsgId><Extra>{}{}</Extra></xml>",
+            "<a>".repeat(200_000),
+            "</a>".repeat(200_000)
+        );
+        assert_eq!(parsed(&deep).len(), 1);
         // Compatible mode: plaintext beside the ciphertext is read.
         assert_eq!(
             parsed(
