@@ -304,9 +304,11 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
     }
 }
 
-/// The usual reading, and a 409 "The retry key is already accepted": an
-/// earlier try of this very request went out, so it is sent (its answer
-/// carries that try's `sentMessages`).
+/// The usual reading, and two of LINE's own: a 409 "The retry key is
+/// already accepted" means an earlier try of this very request went out,
+/// so it is sent (the answer carries that try's `sentMessages`); a 429
+/// "You have reached your monthly limit." is final (the quota resets
+/// next month, long after any retry).
 fn judge(answer: std::result::Result<Response, String>) -> Sent {
     let ids = |v: &Value| -> Vec<String> {
         v["sentMessages"]
@@ -327,6 +329,16 @@ fn judge(answer: std::result::Result<Response, String>) -> Sent {
             return Sent::Ok {
                 ids: ids(&body),
                 response: body,
+            };
+        }
+        let quota = body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("monthly limit"));
+        if r.status == 429 && quota {
+            return Sent::Failed {
+                status: Some(429),
+                text: r.text().chars().take(512).collect(),
+                retry: false,
             };
         }
     }
@@ -664,6 +676,14 @@ mod tests {
                 status: Some(400),
                 ..
             }
+        ));
+        let quota = Recorder::answering(vec![Recorder::json(
+            429,
+            json!({"message": "You have reached your monthly limit."}),
+        )]);
+        assert!(matches!(
+            send(&quota, &config(), &outgoing("hi", vec![])),
+            Sent::Failed { retry: false, .. }
         ));
         for answer in [
             Recorder::json(429, json!({"message": "Too many requests"})),
