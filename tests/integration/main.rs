@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod attachments_scope;
 mod bad_input;
+mod channels_in;
 mod cli;
 mod crash;
 mod email_in;
