@@ -5,6 +5,8 @@ mod api;
 mod assets;
 mod attachments_scope;
 mod bad_input;
+mod channel_line;
+mod channel_wechat;
 mod channels_in;
 mod cli;
 mod crash;
