@@ -160,3 +160,33 @@ fn line_inbound() {
     assert_eq!(ln_conversations(&admin).len(), 1, "same conversation");
     assert_eq!(with_file["conversation_id"], cid);
 }
+
+#[test]
+fn line_reply_by_push() {
+    let (sb, line, admin) = setup();
+    let hello = event(
+        json!({"id": "468789577898262540", "type": "text", "text": "空いている席はありますか？ 🙂"}),
+        false,
+    );
+    assert_eq!(post(&sb, &hello, &sign(SECRET, &hello)).0, 200);
+    let cid = ln_conversations(&admin)[0]["id"].as_i64().unwrap();
+
+    // The agent's reply leaves by the push API, to the user, with a retry key.
+    let reply = "ご予約ありがとうございます 😊";
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({"body": reply}),
+    );
+    let push = line.wait_for(30, |c| c.path() == "/v2/bot/message/push");
+    assert_eq!(push.method, "POST");
+    assert_eq!(
+        push.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    let key = push.header("x-line-retry-key").expect("a retry key");
+    assert_eq!(key.len(), 36, "{key}");
+    assert_eq!(
+        push.json(),
+        json!({"to": USER, "messages": [{"type": "text", "text": reply}]})
+    );
+}

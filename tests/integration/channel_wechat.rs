@@ -160,3 +160,34 @@ fn wechat_inbound() {
     );
     crate::channel_line::wait_for_attachment(&admin, cid);
 }
+
+#[test]
+fn wechat_reply_as_customer_service_message() {
+    let (sb, wechat, admin) = setup();
+    let hello = text_xml("24602289572369480", "请问可以预约吗？🙏");
+    assert_eq!(post(&sb, &query(TOKEN, "6"), &hello).0, 200);
+    let cid = wc_conversations(&admin)[0]["id"].as_i64().unwrap();
+
+    // The agent's reply: a token fetched, then the customer service message.
+    let reply = "您好！今天 9 点到 18 点营业 😊";
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({"body": reply}),
+    );
+    let send = wechat.wait_for(30, |c| c.path() == "/cgi-bin/message/custom/send");
+    assert_eq!(send.method, "POST");
+    assert_eq!(
+        send.url,
+        "/cgi-bin/message/custom/send?access_token=84_ACCESS%2FTOKEN%2B1"
+    );
+    assert_eq!(
+        send.json(),
+        json!({"touser": OPENID, "msgtype": "text", "text": {"content": reply}})
+    );
+    let token = wechat.wait_for(5, |c| c.path() == "/cgi-bin/stable_token");
+    assert_eq!(
+        token.json(),
+        json!({"grant_type": "client_credential", "appid": APP_ID,
+               "secret": APP_SECRET, "force_refresh": false})
+    );
+}
