@@ -32,6 +32,7 @@ mod parsers;
 mod push;
 mod r10_review;
 mod r11_email_abuse;
+mod r12_review;
 mod realtime;
 mod smtp_server;
 mod support_board;
