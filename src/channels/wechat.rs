@@ -329,6 +329,15 @@ const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// `text` without the access token: it is no setting, so
+/// `Config::hide_secrets` knows nothing of it, and an error may echo the
+/// URL that carries it.
+fn hide_token(token: &str, text: String) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(token, QUERY).to_string();
+    text.replace(token, "[hidden]")
+        .replace(&encoded, "[hidden]")
+}
+
 fn with_token(url: String, token: &str) -> String {
     let token = percent_encoding::utf8_percent_encode(token, QUERY);
     format!("{url}?access_token={token}")
@@ -363,7 +372,15 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
             ids: Vec::new(),
             response: json!([response.to_string(), ""]),
         }),
-        failed => failed,
+        Sent::Failed {
+            status,
+            text,
+            retry,
+        } => Sent::Failed {
+            status,
+            text: hide_token(&token, text),
+            retry,
+        },
     }
 }
 
@@ -386,7 +403,7 @@ fn media(http: &dyn Http, c: &Config, f: &MediaRef) -> std::result::Result<Fetch
         })?;
         let id = percent_encoding::utf8_percent_encode(&f.id, QUERY);
         let url = with_token(format!("{}/cgi-bin/media/get", c.api_base()), &token);
-        let file = fetch(format!("{url}&media_id={id}"))?;
+        let file = fetch(format!("{url}&media_id={id}")).map_err(|e| hide_token(&token, e))?;
         let ct = file.content_type.to_ascii_lowercase();
         if ct.starts_with("application/json") || ct.starts_with("text/plain") {
             let v = file.json();
@@ -703,6 +720,18 @@ mod tests {
             Sent::Failed { retry: false, .. }
         ));
         assert_eq!(http.requests.lock().unwrap().len(), 1);
+        // An error that echoes the URL does not carry the token on.
+        let echo = sent(vec![
+            token_answer(),
+            Err("no answer: http://127.0.0.1:9/cgi-bin/message/custom/send?access_token=ACCESS%2FTOKEN".into()),
+        ]);
+        let Sent::Failed { text, retry, .. } = echo else {
+            panic!()
+        };
+        assert!(
+            retry && !text.contains("ACCESS") && text.contains("[hidden]"),
+            "{text}"
+        );
         let down = sent(vec![Err("connection refused".into())]);
         assert!(matches!(down, Sent::Failed { retry: true, .. }));
         let busy = sent(vec![token_answer(), Recorder::json(503, json!({}))]);
