@@ -34,6 +34,7 @@ mod r10_review;
 mod r11_email_abuse;
 mod r12_review;
 mod realtime;
+mod sms;
 mod smtp_server;
 mod support_board;
 mod support_board_more;

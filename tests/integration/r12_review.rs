@@ -223,7 +223,6 @@ fn tg_conversation(s: &Server, token: &str) -> i64 {
 /// attempt's error and response), in the log file, and in
 /// `message.failed`, which every agent receives.
 #[test]
-#[ignore = "r12a: the channel lane stores and emits a platform answer echoing the bot token"]
 fn a_refused_send_never_shows_the_token() {
     let (server, admin, token) = start();
     let fake = Fake::start(echoing);
@@ -257,7 +256,6 @@ fn a_refused_send_never_shows_the_token() {
 /// Finding (desk/channel_settings.rs): the test send's answer shows the
 /// platform's error as it came, token and all.
 #[test]
-#[ignore = "r12a: the test send's answer shows a platform error echoing the bot token"]
 fn a_test_send_never_shows_the_token() {
     let (_server, admin, _) = start();
     let fake = Fake::start(echoing);
