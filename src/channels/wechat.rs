@@ -281,10 +281,8 @@ fn refusal(v: &Value) -> Option<Sent> {
     let code = v["errcode"].as_i64().filter(|c| *c != 0)?;
     Some(Sent::Failed {
         status: Some(200),
-        text: format!(
-            "WeChat error {code}: {}",
-            v["errmsg"].as_str().unwrap_or("")
-        ),
+        // WeChat's answer as it gave it (`{"errcode":45015,"errmsg":...}`).
+        text: v.to_string().chars().take(512).collect(),
         retry: matches!(code, -1 | 40001 | 40014 | 42001 | 45009),
     })
 }
@@ -347,13 +345,12 @@ fn with_token(url: String, token: &str) -> String {
 /// `POST /cgi-bin/message/custom/send?access_token=` with
 /// `{touser, msgtype: text, text: {content}}`.
 /// https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
-/// WeChat gives the message no id. The response has the shape of Support
-/// Board's `wechat-send-message` answer, `["<WeChat's answer as JSON
-/// text>", "<token>"]`, with the token left empty: the response goes into
-/// `channel.sent` (every staff member's events, webhooks) and the delivery
-/// log, where an access token (good for two hours for the whole account)
-/// must not. Support Board clients treat an empty token as "fetch one",
-/// its documented default.
+/// WeChat gives the message no id. The response is WeChat's answer as
+/// JSON text, the first element of Support Board's `wechat-send-message`
+/// answer `["{...}", "<token>"]` (its function adds the second). The
+/// access token stays out of it: the response goes into `channel.sent`
+/// (every staff member's events, webhooks) and the delivery log, where a
+/// token good for two hours for the whole account must not.
 fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
     let token = match access_token(http, c) {
         Ok(t) => t,
@@ -370,7 +367,7 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
     ) {
         Sent::Ok { response, .. } => refusal(&response).unwrap_or_else(|| Sent::Ok {
             ids: Vec::new(),
-            response: json!([response.to_string(), ""]),
+            response: Value::String(response.to_string()),
         }),
         Sent::Failed {
             status,
@@ -660,7 +657,7 @@ mod tests {
             panic!()
         };
         assert!(ids.is_empty());
-        assert_eq!(response, json!([r#"{"errcode":0,"errmsg":"ok"}"#, ""]));
+        assert_eq!(response, json!(r#"{"errcode":0,"errmsg":"ok"}"#));
         let reqs = http.requests.lock().unwrap();
         assert_eq!(
             (reqs[0].method, reqs[0].url.as_str()),

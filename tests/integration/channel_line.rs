@@ -190,3 +190,21 @@ fn line_reply_by_push() {
         json!({"to": USER, "messages": [{"type": "text", "text": reply}]})
     );
 }
+
+#[test]
+fn line_send_message_function() {
+    let (sb, line, _) = setup();
+    let v = sb.call(&[
+        ("function", "line-send-message"),
+        ("line_id", USER),
+        ("message", "Hello from Support Board ✨"),
+    ]);
+    let push = line.wait_for(30, |c| c.path() == "/v2/bot/message/push");
+    assert_eq!(
+        push.json()["messages"][0],
+        json!({"type": "text", "text": "Hello from Support Board ✨"})
+    );
+    assert_eq!(push.json()["to"], USER);
+    // The seed's answer: LINE's own, with its sentMessages.
+    assert_eq!(v["sentMessages"][0]["id"], "482193476123456789", "{v}");
+}

@@ -191,3 +191,21 @@ fn wechat_reply_as_customer_service_message() {
                "secret": APP_SECRET, "force_refresh": false})
     );
 }
+
+#[test]
+fn wechat_send_message_function() {
+    let (sb, wechat, _) = setup();
+    let v = sb.call(&[
+        ("function", "wechat-send-message"),
+        ("open_id", OPENID),
+        ("message", "欢迎光临 ✨"),
+    ]);
+    let send = wechat.wait_for(30, |c| c.path() == "/cgi-bin/message/custom/send");
+    assert_eq!(
+        send.json(),
+        json!({"touser": OPENID, "msgtype": "text", "text": {"content": "欢迎光临 ✨"}})
+    );
+    // The seed's answer, ["<WeChat's answer>", "<token>"], the token
+    // kept to the server.
+    assert_eq!(v, json!([r#"{"errcode":0,"errmsg":"ok"}"#, ""]), "{v}");
+}
