@@ -704,6 +704,14 @@ fn delivery_functions_say_they_are_not_configured() {
     let without_email = s
         .call(&[("function", "add-user"), ("first_name", "No")])
         .to_string();
+    // A web conversation: no messaging platform to send through.
+    let web = s.call(&[
+        ("function", "new-conversation"),
+        ("user_id", &without_email),
+    ])["details"]["id"]
+        .to_string()
+        .trim_matches('"')
+        .to_string();
     for (function, args, code) in [
         (
             "send-email",
@@ -781,7 +789,7 @@ fn delivery_functions_say_they_are_not_configured() {
         ),
         (
             "messaging-platforms-send-message",
-            vec![("conversation_id", "1"), ("message", "hi")],
+            vec![("conversation_id", web.as_str()), ("message", "hi")],
             "messaging-platform-not-configured",
         ),
     ] {
