@@ -810,4 +810,28 @@ mod tests {
             "https://b/c"
         );
     }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+            #[test]
+            fn never_panics(body in proptest::collection::vec(any::<u8>(), 0..2048),
+                            url in "\\PC{0,60}", location in "\\PC{0,40}") {
+                let r = Inbound { url: url.clone(), body, ..Default::default() };
+                let _ = verify(&config(), &r);
+                let _ = parse(&config(), &r);
+                let _ = url_forms(&url);
+                let _ = absolute(&url, &location);
+            }
+            #[test]
+            fn never_panics_on_form_like(
+                body in "((MessageSid|From|To|Body|NumMedia|MediaUrl[0-9]{1,2}|MediaContentType[0-9]|MessageStatus|ErrorCode)=[%+a-zA-Z0-9:/.]{0,12}&){0,20}"
+            ) {
+                let r = Inbound { body: body.into_bytes(), ..Default::default() };
+                let _ = parse(&config(), &r);
+            }
+        }
+    }
 }

@@ -654,4 +654,32 @@ mod tests {
         );
         assert!(req.headers.is_empty());
     }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+            #[test]
+            fn never_panics(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                let r = Inbound { body, ..Default::default() };
+                let _ = verify(&config(), &r);
+                let _ = parse(&config(), &r);
+            }
+            #[test]
+            fn never_panics_on_callback_like(
+                event in "(message|delivered|seen|failed|webhook|x)",
+                kind in "(text|picture|video|file|url|contact|location|sticker)",
+                token in prop_oneof![Just(json!(1)), Just(json!(-1)), Just(json!(1.5)),
+                                     Just(json!("t")), Just(json!(null)), Just(json!(u64::MAX))],
+                field in prop_oneof![Just(json!("x")), Just(json!(1)), Just(json!({})), Just(json!(null))],
+            ) {
+                let v = json!({"event": event, "message_token": token,
+                    "sender": {"id": field.clone(), "name": field.clone()},
+                    "message": {"type": kind, "text": field.clone(), "media": field.clone(),
+                                "contact": field.clone(), "location": {"lat": field.clone(), "lon": 1}}});
+                let _ = parse(&config(), &callback(&v));
+            }
+        }
+    }
 }
