@@ -5,6 +5,8 @@ mod api;
 mod assets;
 mod attachments_scope;
 mod bad_input;
+mod channel_twilio;
+mod channel_viber;
 mod cli;
 mod crash;
 mod email_in;
