@@ -214,8 +214,8 @@ fn sender(c: &Config) -> Value {
 }
 
 /// The text, then one message per file: a `picture` for JPEG, PNG and GIF,
-/// a `video` for MP4, a `file` for the rest (these two need the size,
-/// read from a HEAD of the link; without it the link goes as text).
+/// a `video` for MP4, a `file` for the rest (these two need the size; a
+/// link whose size cannot be read goes as text).
 fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
     let base = json!({ "receiver": m.to, "min_api_version": 1, "sender": sender(c) });
     let text = (!m.text.is_empty()).then(|| json!({ "type": "text", "text": m.text }));
@@ -277,13 +277,24 @@ fn media_body(http: &dyn Http, f: &Link) -> Value {
     }
 }
 
-/// The file's size from a HEAD of its link (`Content-Length`).
+/// The file's size: a HEAD's `Content-Length`, else the length of a GET
+/// (our own server answers a HEAD of a file over 32 KiB chunked, without
+/// a length), read up to Viber's largest file.
 fn size(http: &dyn Http, url: &str) -> Option<u64> {
-    let r = http.call(Request::new("HEAD", url, Body::None)).ok()?;
-    if r.status != 200 {
-        return None;
+    let head = http.call(Request::new("HEAD", url, Body::None)).ok()?;
+    let length = head
+        .header("content-length")
+        .and_then(|l| l.trim().parse().ok());
+    match (head.status, length) {
+        (200, Some(n)) => Some(n),
+        (200, None) => {
+            let mut get = Request::new("GET", url, Body::None);
+            get.limit = MAX_FILE as usize;
+            let r = http.call(get).ok()?;
+            (r.status == 200).then_some(r.body.len() as u64)
+        }
+        _ => None,
     }
-    r.header("content-length")?.trim().parse().ok()
 }
 
 /// Viber's media URLs are public (and expire): a plain GET.
@@ -506,8 +517,30 @@ mod tests {
             headers: vec![("content-length".into(), "12345".into())],
         });
         let ok = |t: u64| Recorder::json(200, json!({"status": 0, "message_token": t}));
-        // Picture (no HEAD), HEAD then file, HEAD failing then the link as text.
-        let http = Recorder::answering(vec![ok(1), head, ok(2), Err("no answer".into()), ok(3)]);
+        let chunked = Ok(Response {
+            status: 200,
+            content_type: "video/mp4".into(),
+            body: Vec::new(),
+            headers: vec![("transfer-encoding".into(), "chunked".into())],
+        });
+        let video = Ok(Response {
+            status: 200,
+            content_type: "video/mp4".into(),
+            body: vec![0; 40_000],
+            headers: Vec::new(),
+        });
+        // Picture (no HEAD); HEAD then file; HEAD failing then the link as
+        // text; HEAD without a length, GET, then video.
+        let http = Recorder::answering(vec![
+            ok(1),
+            head,
+            ok(2),
+            Err("no answer".into()),
+            ok(3),
+            chunked,
+            video,
+            ok(4),
+        ]);
         let link = |name: &str, ct: &str| Link {
             name: name.into(),
             url: format!("https://chat.example/uploads/t/{name}?exp=1&sig=s"),
@@ -519,13 +552,14 @@ mod tests {
                 link("a.jpg", "image/jpeg"),
                 link("b.pdf", "application/pdf"),
                 link("c.zip", "application/zip"),
+                link("d.mp4", "video/mp4"),
             ],
             ..Default::default()
         };
         let Sent::Ok { ids, .. } = send(&http, &config(), &out) else {
             panic!()
         };
-        assert_eq!(ids, vec!["1", "2", "3"]);
+        assert_eq!(ids, vec!["1", "2", "3", "4"]);
         let reqs = http.requests.lock().unwrap();
         let body = |i: usize| match &reqs[i].body {
             Body::Json(b) => b.clone(),
@@ -548,6 +582,12 @@ mod tests {
         assert_eq!(
             body(4)["text"],
             "c.zip: https://chat.example/uploads/t/c.zip?exp=1&sig=s"
+        );
+        assert_eq!((reqs[5].method, reqs[6].method), ("HEAD", "GET"));
+        assert_eq!(reqs[6].limit, 50_000_000);
+        assert_eq!(
+            (&body(7)["type"], &body(7)["size"]),
+            (&json!("video"), &json!(40_000))
         );
     }
 
