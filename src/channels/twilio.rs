@@ -62,7 +62,7 @@ pub const PLATFORM: Platform = Platform {
     ),
     send,
     media,
-    register: None,
+    register: Some(register),
 };
 
 /// Twilio takes at most 10 `MediaUrl` per message.
@@ -293,15 +293,29 @@ fn form(c: &Config, m: &Outgoing, text: &str, files: &[Link]) -> Vec<(String, St
     f
 }
 
-/// `Sent::judge`, with Twilio's error JSON (`code`, `message`,
-/// `more_info`) as the failure's text.
+/// `Sent::judge` of a Message resource (its `sid` the id), with Twilio's
+/// error JSON (`code`, `message`, `more_info`) as a failure's text.
 fn judge(answer: std::result::Result<Response, String>) -> Sent {
-    match Sent::judge(answer, |v| {
+    match judge_with(answer, |v| {
         v["sid"]
             .as_str()
             .map(|s| vec![s.to_string()])
             .unwrap_or_default()
     }) {
+        Sent::Ok { ids, .. } if ids.is_empty() => Sent::Failed {
+            status: None,
+            text: "Twilio's answer has no sid".into(),
+            retry: false,
+        },
+        other => other,
+    }
+}
+
+fn judge_with(
+    answer: std::result::Result<Response, String>,
+    ids: impl Fn(&Value) -> Vec<String>,
+) -> Sent {
+    match Sent::judge(answer, ids) {
         Sent::Failed {
             status: Some(status),
             text,
@@ -324,13 +338,65 @@ fn judge(answer: std::result::Result<Response, String>) -> Sent {
                 retry,
             }
         }
-        Sent::Ok { ids, .. } if ids.is_empty() => Sent::Failed {
-            status: None,
-            text: "Twilio's answer has no sid".into(),
-            retry: false,
-        },
         other => other,
     }
+}
+
+/// Points the `from` number's incoming messages at our URL
+/// (https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource):
+/// the number's sid by `PhoneNumber`, then its `SmsUrl` (POST). A
+/// Messaging Service's inbound URL is set on messaging.twilio.com, another
+/// API: that one is left to Twilio's console.
+fn register(http: &dyn Http, c: &Config, url: &str) -> Sent {
+    let number = c.get("from");
+    if !number.starts_with('+') {
+        return Sent::Failed {
+            status: None,
+            text: format!("set the inbound URL of {number} in Twilio's console"),
+            retry: false,
+        };
+    }
+    let numbers = format!(
+        "{}/2010-04-01/Accounts/{}/IncomingPhoneNumbers",
+        c.api_base(),
+        percent_encoding::utf8_percent_encode(
+            c.get("account_sid"),
+            percent_encoding::NON_ALPHANUMERIC
+        )
+    );
+    let query = format!(
+        "{numbers}.json?PhoneNumber={}",
+        percent_encoding::utf8_percent_encode(number, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let found = match judge_with(
+        http.call(Request::new("GET", query, Body::None).header("authorization", basic_auth(c))),
+        |v| {
+            v["incoming_phone_numbers"][0]["sid"]
+                .as_str()
+                .map(|s| vec![s.to_string()])
+                .unwrap_or_default()
+        },
+    ) {
+        Sent::Ok { ids, .. } if !ids.is_empty() => ids[0].clone(),
+        Sent::Ok { .. } => {
+            return Sent::Failed {
+                status: None,
+                text: format!("{number} is not a number of this Twilio account"),
+                retry: false,
+            }
+        }
+        failed => return failed,
+    };
+    let form = vec![
+        ("SmsUrl".to_string(), url.to_string()),
+        ("SmsMethod".to_string(), "POST".to_string()),
+    ];
+    judge(
+        http.call(
+            Request::new("POST", format!("{numbers}/{found}.json"), Body::Form(form))
+                .header("authorization", basic_auth(c)),
+        ),
+    )
 }
 
 /// A `MediaUrl`: Basic auth when it is on the API's host (Twilio may
@@ -793,6 +859,64 @@ mod tests {
         };
         assert!(media(&http, &config(), &other).is_ok());
         assert!(http.requests.lock().unwrap()[0].headers.is_empty());
+    }
+
+    #[test]
+    fn register_sets_the_numbers_sms_url() {
+        let http = Recorder::answering(vec![
+            Recorder::json(
+                200,
+                json!({"incoming_phone_numbers": [{"sid": "PN2a0747eba6abf96b7e3c3ff0b4530f6e",
+                        "phone_number": "+15104564545"}], "page": 0}),
+            ),
+            Recorder::json(200, json!({"sid": "PN2a0747eba6abf96b7e3c3ff0b4530f6e"})),
+        ]);
+        let sent = register(&http, &config(), "https://chat.example/channels/twilio");
+        assert!(matches!(sent, Sent::Ok { .. }), "{sent:?}");
+        let reqs = http.requests.lock().unwrap();
+        let base = "http://127.0.0.1:9/2010-04-01/Accounts/ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
+        assert_eq!(
+            (reqs[0].method, reqs[0].url.as_str()),
+            (
+                "GET",
+                format!("{base}/IncomingPhoneNumbers.json?PhoneNumber=%2B15104564545").as_str()
+            )
+        );
+        assert_eq!(
+            (reqs[1].method, reqs[1].url.as_str()),
+            (
+                "POST",
+                format!("{base}/IncomingPhoneNumbers/PN2a0747eba6abf96b7e3c3ff0b4530f6e.json")
+                    .as_str()
+            )
+        );
+        assert!(reqs[1].headers[0].1.starts_with("Basic "));
+        let Body::Form(f) = &reqs[1].body else {
+            panic!()
+        };
+        assert_eq!(
+            f,
+            &pairs(&[
+                ("SmsUrl", "https://chat.example/channels/twilio"),
+                ("SmsMethod", "POST")
+            ])
+        );
+        drop(reqs);
+        // Not a number of the account; a Messaging Service: clear refusals.
+        let none = Recorder::answering(vec![Recorder::json(
+            200,
+            json!({"incoming_phone_numbers": []}),
+        )]);
+        assert!(matches!(
+            register(&none, &config(), "u"),
+            Sent::Failed { retry: false, .. }
+        ));
+        let mut c = config();
+        c.0.insert("from".into(), json!("MG9752274e9e519418a7406176694466fa"));
+        assert!(matches!(
+            register(&none, &c, "u"),
+            Sent::Failed { retry: false, .. }
+        ));
     }
 
     #[test]
