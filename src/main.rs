@@ -377,6 +377,13 @@ fn serve(c: Config) -> Result<(), String> {
     );
     let _ = delivery_slot.set(delivery.clone());
     mail_in::poller::start(desk.clone(), c.max_upload, &STOP);
+    desk::channel_media::start(
+        desk.clone(),
+        c.max_upload,
+        c.allow_private_webhooks,
+        c.retry_base_ms,
+        &STOP,
+    );
     let listener = std::net::TcpListener::bind(&c.addr)
         .map_err(|e| format!("cannot listen on {}: {e}", c.addr))?;
     let app = Arc::new(app::App {

@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod auth;
 pub mod automations;
+pub mod channels;
 pub mod email;
 pub mod ops;
 pub mod pages;
@@ -88,6 +89,7 @@ static TABLES: &[&[Route]] = &[
     articles::ROUTES,
     automations::ROUTES,
     email::ROUTES,
+    channels::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
 ];
@@ -97,7 +99,8 @@ fn routes() -> impl Iterator<Item = &'static Route> {
     TABLES.iter().flat_map(|t| t.iter())
 }
 
-/// Matches `path` against a route pattern; `{id}` takes a positive integer.
+/// Matches `path` against a route pattern; `{id}` takes a positive integer,
+/// `{name}` any segment (the handler reads it from the path).
 fn matches(pattern: &str, path: &str) -> Option<Vec<i64>> {
     let mut ids = Vec::new();
     let mut p = pattern.split('/');
@@ -106,6 +109,7 @@ fn matches(pattern: &str, path: &str) -> Option<Vec<i64>> {
         match (p.next(), s.next()) {
             (None, None) => return Some(ids),
             (Some("{id}"), Some(seg)) => ids.push(seg.parse::<i64>().ok().filter(|v| *v > 0)?),
+            (Some("{name}"), Some(seg)) if !seg.is_empty() => {}
             (Some(a), Some(b)) if a == b => {}
             _ => return None,
         }

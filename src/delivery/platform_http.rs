@@ -2,7 +2,6 @@
 //! send and fetch leaves through the SSRF guard (unless private addresses
 //! are allowed), under the agent's timeouts, and answers are read up to
 //! the request's `limit`.
-#![allow(dead_code)] // Until the channel core (desk, api, delivery lane) uses it: remove then.
 
 use crate::channels::{Body, Http, Request, Response};
 use std::io::Read;

@@ -6,6 +6,8 @@
 pub mod articles;
 pub mod auth;
 pub mod automations;
+pub mod channel_media;
+pub mod channels;
 pub mod cleanup;
 pub mod conversations;
 pub mod email;

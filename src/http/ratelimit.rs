@@ -89,6 +89,12 @@ pub const CONVERSATION_PER_IP: Rule = Rule {
     burst: 20.0,
     per_second: 0.1,
 };
+/// Requests to a messaging platform's webhook (`/channels/<name>`) from
+/// one address: a platform's bursts pass, junk cannot fill the disk.
+pub const CHANNEL_PER_IP: Rule = Rule {
+    burst: 200.0,
+    per_second: 10.0,
+};
 pub const VISITOR_MESSAGE: Rule = Rule {
     burst: 20.0,
     per_second: 1.0,

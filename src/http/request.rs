@@ -10,6 +10,8 @@ pub struct Ctx {
     pub method: String,
     pub path: String,
     pub query: HashMap<String, String>,
+    /// The query string as sent (a platform's signature covers it).
+    pub raw_query: String,
     pub headers: HashMap<String, String>,
     pub ip: String,
     pub body: Vec<u8>,
@@ -43,6 +45,7 @@ impl Ctx {
             method: rq.method().as_str().to_ascii_uppercase(),
             path: percent_decode(path),
             query: parse_form(qs),
+            raw_query: qs.to_string(),
             headers,
             ip,
             body: Vec::new(),
@@ -191,6 +194,7 @@ mod fuzz {
             method: "POST".into(),
             path: "/".into(),
             query: HashMap::new(),
+            raw_query: String::new(),
             headers: content_type
                 .map(|ct| HashMap::from([("content-type".to_string(), ct.to_string())]))
                 .unwrap_or_default(),

@@ -205,6 +205,17 @@ pub fn edit(
     get(tx.conn, id)
 }
 
+/// New attachments and payload, the text untouched and not marked edited:
+/// what the system learnt about a message after it was written (a
+/// platform's media fetched, a delivery failure).
+pub fn annotate(tx: &Tx, id: i64, attachments: &str, payload: &str) -> Result<Message> {
+    tx.conn.execute(
+        "UPDATE messages SET attachments = ?2, payload = ?3 WHERE id = ?1",
+        params![id, attachments, payload],
+    )?;
+    get(tx.conn, id)
+}
+
 /// Soft delete: the row stays (ids and read marks stay valid), its content goes.
 pub fn delete(tx: &Tx, id: i64) -> Result<()> {
     tx.conn.execute(

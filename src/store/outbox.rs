@@ -155,6 +155,25 @@ pub fn due_email(conn: &Connection, now: i64, limit: usize) -> Result<Vec<DueEma
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Up to `limit` pending endpoint-less rows of `channel` (a lane of its
+/// own: `media` fetches, ...) due by `now`, oldest first.
+pub fn due_of(conn: &Connection, channel: &str, now: i64, limit: usize) -> Result<Vec<DueEmail>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, payload, attempts, created_at FROM outbox
+         WHERE endpoint_id IS NULL AND state = 'pending' AND next_attempt_at <= ?1 AND channel = ?3
+         ORDER BY next_attempt_at, id LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![now, limit as i64, channel], |r| {
+        Ok(DueEmail {
+            id: r.get(0)?,
+            payload: r.get(1)?,
+            attempts: r.get(2)?,
+            created_at: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Email deliveries, newest first, with ids below `before`, each with the
 /// server's last reply (`reply`).
 pub fn list_email(conn: &Connection, before: i64, limit: i64) -> Result<Vec<Value>> {

@@ -7,6 +7,7 @@ mod attachments_scope;
 mod bad_input;
 mod channel_twilio;
 mod channel_viber;
+mod channels_in;
 mod cli;
 mod crash;
 mod email_in;
