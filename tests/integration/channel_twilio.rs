@@ -282,7 +282,6 @@ fn sms_in_reply_out_and_delivery_reports() {
 }
 
 #[test]
-#[ignore = "needs the channel core (cin, cout) merged"]
 fn mms_media_is_fetched_through_the_redirect() {
     let (s, admin, _) = start();
     let fake = twilio();

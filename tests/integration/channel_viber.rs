@@ -17,6 +17,14 @@ const VIBER_ID: &str = "01234567890A=";
 /// Viber's tokens are 64-bit numbers: above 2^53, so a float would lose them.
 const FIRST_TOKEN: u64 = 5741311803571721087;
 
+/// The smallest valid PNG (1x1, transparent).
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
 fn start() -> (Server, Client, String) {
     let s = Server::start_with(&[
         ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
@@ -31,6 +39,9 @@ fn start() -> (Server, Client, String) {
 fn viber() -> Fake {
     let n = Arc::new(AtomicU64::new(0));
     Fake::start(move |c: &Call| {
+        if c.path() == "/media/photo.png" {
+            return Reply::bytes("image/png", PNG);
+        }
         if c.path() == "/pa/send_message" {
             let t = FIRST_TOKEN + n.fetch_add(1, Ordering::SeqCst);
             return Reply::json(
@@ -236,4 +247,30 @@ fn viber_send_message_reaches_viber() {
     // Viber's answer, as the seed shows it.
     assert_eq!(r["status"], 0, "{r}");
     assert_eq!(r["message_token"], json!(FIRST_TOKEN), "{r}");
+}
+
+#[test]
+fn a_picture_is_fetched_into_the_message() {
+    let (s, admin, _) = start();
+    let fake = viber();
+    configure(&admin, &fake);
+    let mut m = message(4912661846655238146, "");
+    m["message"] = json!({"type": "picture", "text": "Ось фото 📷",
+        "media": format!("{}/media/photo.png", fake.base()),
+        "thumbnail": format!("{}/media/thumb.png", fake.base())});
+    let (st, body) = post(&s, &m, None);
+    assert_eq!(st, 200, "{body}");
+    let cid = conversations(&admin)[0]["id"].as_i64().unwrap();
+    assert_eq!(messages(&admin, cid)[0]["body"], "Ось фото 📷");
+    let get = fake.wait_for(60, |c| c.path() == "/media/photo.png");
+    assert_eq!(get.method, "GET");
+    let files = until("the attachment", || {
+        let a = messages(&admin, cid)[0]["attachments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        (!a.is_empty()).then_some(a)
+    });
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].to_string().contains("photo.png"), "{files:?}");
 }
