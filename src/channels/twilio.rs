@@ -293,10 +293,11 @@ fn form(c: &Config, m: &Outgoing, text: &str, files: &[Link]) -> Vec<(String, St
     f
 }
 
-/// `Sent::judge` of a Message resource (its `sid` the id), with Twilio's
-/// error JSON (`code`, `message`, `more_info`) as a failure's text.
+/// `Sent::judge` of a Message resource (its `sid` the id). A failure's
+/// text is Twilio's error JSON as it came (`code`, `message`, `more_info`,
+/// `status`): Support Board's `send-sms` answers it as Twilio did.
 fn judge(answer: std::result::Result<Response, String>) -> Sent {
-    match judge_with(answer, |v| {
+    match Sent::judge(answer, |v| {
         v["sid"]
             .as_str()
             .map(|s| vec![s.to_string()])
@@ -307,37 +308,6 @@ fn judge(answer: std::result::Result<Response, String>) -> Sent {
             text: "Twilio's answer has no sid".into(),
             retry: false,
         },
-        other => other,
-    }
-}
-
-fn judge_with(
-    answer: std::result::Result<Response, String>,
-    ids: impl Fn(&Value) -> Vec<String>,
-) -> Sent {
-    match Sent::judge(answer, ids) {
-        Sent::Failed {
-            status: Some(status),
-            text,
-            retry,
-        } => {
-            let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            let text = match (&v["code"], v["message"].as_str()) {
-                (code, Some(msg)) if !code.is_null() => format!(
-                    "Twilio error {code}: {msg}{}",
-                    v["more_info"]
-                        .as_str()
-                        .map(|u| format!(" ({u})"))
-                        .unwrap_or_default()
-                ),
-                _ => text,
-            };
-            Sent::Failed {
-                status: Some(status),
-                text,
-                retry,
-            }
-        }
         other => other,
     }
 }
@@ -368,7 +338,7 @@ fn register(http: &dyn Http, c: &Config, url: &str) -> Sent {
         "{numbers}.json?PhoneNumber={}",
         percent_encoding::utf8_percent_encode(number, percent_encoding::NON_ALPHANUMERIC)
     );
-    let found = match judge_with(
+    let found = match Sent::judge(
         http.call(Request::new("GET", query, Body::None).header("authorization", basic_auth(c))),
         |v| {
             v["incoming_phone_numbers"][0]["sid"]
@@ -791,11 +761,9 @@ mod tests {
                 retry: false,
                 text,
             } => {
-                assert!(
-                    text.starts_with("Twilio error 21211: The 'To' number"),
-                    "{text}"
-                );
-                assert!(text.contains("https://www.twilio.com/docs/errors/21211"));
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(v["code"], 21211, "{text}");
+                assert_eq!(v["more_info"], "https://www.twilio.com/docs/errors/21211");
             }
             other => panic!("{other:?}"),
         }
