@@ -187,13 +187,11 @@ fn judge(answer: std::result::Result<Response, String>) -> Sent {
     match Sent::judge(answer, |v| token(&v["message_token"]).into_iter().collect()) {
         Sent::Ok { ids, response } => match response["status"].as_i64() {
             Some(0) => Sent::Ok { ids, response },
+            // Viber's answer as it came (`status`, `status_message`):
+            // Support Board's `viber-send-message` answers it so.
             code => Sent::Failed {
                 status: Some(200),
-                text: format!(
-                    "Viber status {}: {}",
-                    code.map_or("?".to_string(), |c| c.to_string()),
-                    response["status_message"].as_str().unwrap_or("no status")
-                ),
+                text: response.to_string(),
                 retry: match code {
                     Some(12) => true,
                     Some(c) => !(1..=24).contains(&c),
@@ -609,7 +607,10 @@ mod tests {
             Sent::Failed {
                 retry: false, text, ..
             } => {
-                assert_eq!(text, "Viber status 6: receiverNotSubscribed")
+                assert_eq!(
+                    text,
+                    r#"{"status":6,"status_message":"receiverNotSubscribed"}"#
+                )
             }
             other => panic!("{other:?}"),
         }
