@@ -222,6 +222,15 @@ catalogue! {
         "this messaging platform is not configured";
     CHANNEL_UNAVAILABLE: Conflict, "channel_unavailable",
         "this messaging platform is not available in this version";
+    INVALID_CHANNEL_SETTINGS: BadRequest, "invalid_channel_settings",
+        "channels.<name> / sms.* settings are not valid";
+    /// Free text outside the platform's reply window (WhatsApp: 24 hours
+    /// after the customer's last message): only a template may be sent.
+    REPLY_WINDOW_CLOSED: Conflict, "reply_window_closed",
+        "the platform's reply window is closed: only a template can be sent";
+    UNKNOWN_TEMPLATE: BadRequest, "unknown_template",
+        "no such message template (see the setting channels.<name>.templates)";
+    NO_TEMPLATES: Conflict, "no_templates", "this conversation's platform has no message templates";
 
     // Settings, webhooks, reports
     INVALID_KEY: BadRequest, "invalid_key", "invalid setting name";

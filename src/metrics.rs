@@ -10,6 +10,7 @@ pub struct Metrics {
     pub delivery_failures: AtomicU64,
     pub outbox_depth: AtomicU64,
     pub email_outbox_depth: AtomicU64,
+    pub channel_outbox_depth: AtomicU64,
     pub accept_restarts: AtomicU64,
     pub write_batches: AtomicU64,
     pub write_jobs: AtomicU64,
@@ -27,6 +28,7 @@ pub static METRICS: Metrics = Metrics {
     delivery_failures: AtomicU64::new(0),
     outbox_depth: AtomicU64::new(0),
     email_outbox_depth: AtomicU64::new(0),
+    channel_outbox_depth: AtomicU64::new(0),
     accept_restarts: AtomicU64::new(0),
     write_batches: AtomicU64::new(0),
     write_jobs: AtomicU64::new(0),
@@ -57,7 +59,7 @@ impl Metrics {
     /// Renders the counters plus the gauges the caller knows.
     pub fn render(&self, waiting: usize, streams: usize, events_published: u64) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let rows: [(&str, &str, &str, u64); 16] = [
+        let rows: [(&str, &str, &str, u64); 17] = [
             (
                 "frontporch_http_requests_total",
                 "counter",
@@ -111,6 +113,12 @@ impl Metrics {
                 "gauge",
                 "Emails waiting to be sent (they wait while no SMTP server is configured).",
                 g(&self.email_outbox_depth),
+            ),
+            (
+                "frontporch_channel_outbox_depth",
+                "gauge",
+                "Messaging platform messages waiting to be sent (they wait while their platform is not configured).",
+                g(&self.channel_outbox_depth),
             ),
             (
                 "frontporch_delivery_failures_total",

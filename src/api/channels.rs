@@ -75,7 +75,7 @@ fn limited(app: &App, ctx: &Ctx) -> Result<()> {
 fn handshake(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     limited(app, ctx)?;
     let p = platform(ctx)?;
-    let config = app.desk.channel_config(p)?;
+    let config = app.desk.channel_config(p.name)?.1;
     let Some(answer) = p.handshake else {
         return Err(error::METHOD_NOT_ALLOWED.with(format!("{} has no webhook handshake", p.label)));
     };
@@ -88,7 +88,7 @@ fn handshake(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
 fn inbound(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     limited(app, ctx)?;
     let p = platform(ctx)?;
-    let config = app.desk.channel_config(p)?;
+    let config = app.desk.channel_config(p.name)?.1;
     let req = request(app, ctx);
     (p.verify)(&config, &req)?;
     let events = (p.parse)(&config, &req)?;

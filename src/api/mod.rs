@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod auth;
 pub mod automations;
+pub mod channel_settings;
 pub mod channels;
 pub mod email;
 pub mod ops;
@@ -90,6 +91,7 @@ static TABLES: &[&[Route]] = &[
     automations::ROUTES,
     email::ROUTES,
     channels::ROUTES,
+    channel_settings::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
 ];

@@ -11,7 +11,8 @@
 //! platform identity, the open conversation, dedupe by provider id,
 //! statuses); an agent's reply becomes a `channel` outbox row that
 //! `delivery/channels.rs` sends with `send`, through the SSRF guard.
-#![allow(dead_code)] // Until the channel core (desk, api, delivery lane) uses it: remove then.
+
+#![allow(dead_code)] // Until every platform module uses the interface: remove then.
 
 pub mod line;
 pub mod messenger;
@@ -145,6 +146,17 @@ impl Config {
             m.insert("api_base".into(), Value::String(p.api_base.into()));
         }
         Ok(Config(m))
+    }
+
+    /// `of`, with our inbound URL (`inbound_url`) when the public URL is
+    /// known.
+    pub fn load(p: &Platform, setting: Option<Value>, public_url: &str) -> Result<Config> {
+        let mut c = Config::of(p, setting)?;
+        if !public_url.is_empty() {
+            let url = format!("{}/channels/{}", public_url.trim_end_matches('/'), p.name);
+            c.0.insert("inbound_url".into(), Value::String(url));
+        }
+        Ok(c)
     }
 
     /// A field as text ("" when absent).

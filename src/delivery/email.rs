@@ -440,7 +440,7 @@ fn build(
 
 /// Our upload links in `text` (relative or under the public URL) signed
 /// until `exp` and absolute; every other word is left alone.
-fn sign_links(settings: &Settings, text: &str, exp: i64) -> String {
+pub(super) fn sign_links(settings: &Settings, text: &str, exp: i64) -> String {
     let public = settings.links.public_url();
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();

@@ -2,6 +2,7 @@
 //! in its own lane, `email.rs`; SMS and platforms join here), retries
 //! with exponential backoff and jitter, and records every attempt.
 
+pub mod channels;
 pub mod email;
 pub mod guard;
 pub mod platform_http;
@@ -34,6 +35,8 @@ pub struct Delivery {
     workers: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Email rows: a lane of their own (`email.rs`).
     email: Arc<email::Lane>,
+    /// Messaging platform rows: a lane of their own (`channels.rs`).
+    channels: Arc<channels::Lane>,
 }
 
 #[derive(Clone)]
@@ -59,6 +62,7 @@ impl Delivery {
             stopping: std::sync::atomic::AtomicBool::new(false),
             workers: Mutex::new(Vec::new()),
             email: Arc::new(email::Lane::new()),
+            channels: Arc::new(channels::Lane::new()),
         });
         let agent = webhook::agent(settings.allow_private);
         let (tx, rx) = mpsc::sync_channel::<Due>(settings.workers * 2);
@@ -126,6 +130,7 @@ impl Delivery {
             );
         }
         let email_store = store.clone();
+        let channels_store = store.clone();
         let dispatcher = {
             let d = d.clone();
             std::thread::Builder::new()
@@ -144,6 +149,16 @@ impl Delivery {
                     .expect("spawn email lane"),
             );
         }
+        {
+            let (lane, store, settings) = (d.channels.clone(), channels_store, settings.clone());
+            handles.push(
+                std::thread::Builder::new()
+                    .name("delivery-channels".into())
+                    .stack_size(512 * 1024)
+                    .spawn(move || lane.run(store, settings))
+                    .expect("spawn channels lane"),
+            );
+        }
         *d.workers.lock().unwrap() = handles;
         d
     }
@@ -153,6 +168,7 @@ impl Delivery {
         *self.wake.lock().unwrap() = true;
         self.cv.notify_one();
         self.email.notify();
+        self.channels.notify();
     }
 
     /// Hands due rows to the workers, endpoint by endpoint. A slow or
@@ -227,9 +243,12 @@ impl Delivery {
     pub fn shutdown(&self) {
         self.stopping.store(true, Ordering::Relaxed);
         self.email.stop();
+        self.channels.stop();
         self.notify();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while (!self.in_flight.lock().unwrap().is_empty() || self.email.busy())
+        while (!self.in_flight.lock().unwrap().is_empty()
+            || self.email.busy()
+            || self.channels.busy())
             && std::time::Instant::now() < deadline
         {
             std::thread::sleep(Duration::from_millis(20));

@@ -168,7 +168,7 @@ impl Desk {
         let Some(p) = channels::platform(&r.platform) else {
             return Done::LeftOut(format!("unknown platform {}", r.platform));
         };
-        let config = match self.channel_config(p) {
+        let config = match self.channel_config(p.name).map(|(_, c)| c) {
             Ok(c) => c,
             Err(e) => return Done::Retry(e.message),
         };

@@ -9,7 +9,7 @@
 //! (delivered, read) or records why it failed.
 
 use super::Desk;
-use crate::channels::{self, Config, Event, InMessage, Platform, State, StatusReport};
+use crate::channels::{self, Event, InMessage, Platform, State, StatusReport};
 use crate::domain::{Status, UserType};
 use crate::error::{self, Result};
 use crate::store::channels as store_ch;
@@ -17,7 +17,7 @@ use crate::store::conversations::{self as convs, Filter, NewConversation};
 use crate::store::events::Audience;
 use crate::store::messages;
 use crate::store::users::{self, User, UserFields};
-use crate::store::{outbox, settings, Tx};
+use crate::store::{outbox, Tx};
 use serde_json::{json, Map, Value};
 
 /// Events taken from one request (platforms batch a few; more is junk).
@@ -53,21 +53,6 @@ impl Imported {
 }
 
 impl Desk {
-    /// The platform's stored setting `channels.<name>` as its config
-    /// (`channel_not_configured` when absent or incomplete), with our
-    /// inbound URL when the public URL is known.
-    pub fn channel_config(&self, p: &Platform) -> Result<Config> {
-        let key = format!("channels.{}", p.name);
-        let v = self.store.read(|c| settings::get(c, &key))?;
-        let mut c = Config::of(p, v)?;
-        let public = self.links.public_url();
-        if !public.is_empty() {
-            let url = format!("{public}/channels/{}", p.name);
-            c.0.insert("inbound_url".into(), Value::String(url));
-        }
-        Ok(c)
-    }
-
     /// Imports what one verified request of platform `p` said, in one
     /// write job: nothing of it is stored unless all of it is.
     pub fn import_channel(

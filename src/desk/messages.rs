@@ -535,6 +535,7 @@ pub(super) fn insert_message(
         json!({ "message": m.to_json() }),
     )?;
     super::mail_in::queue_reply(tx, conv.id, &sender, &m)?;
+    super::channel_out::queue_reply(tx, conv.id, conv.user_id, &sender, &m)?;
     let next = match p.status {
         _ if p.input.keep_status => None,
         Some(s) => Some(s),

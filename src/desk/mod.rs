@@ -7,6 +7,8 @@ pub mod articles;
 pub mod auth;
 pub mod automations;
 pub mod channel_media;
+pub mod channel_out;
+pub mod channel_settings;
 pub mod channels;
 pub mod cleanup;
 pub mod conversations;

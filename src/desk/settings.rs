@@ -77,6 +77,7 @@ impl Desk {
         actor.require_staff()?;
         let mut all = self.store.read(settings::all)?;
         super::email::redact(&mut all);
+        super::channel_settings::redact(&mut all);
         if actor.role != Role::Admin {
             for k in ADMIN_ONLY {
                 all.remove(*k);
@@ -136,6 +137,7 @@ impl Desk {
             }
         }
         self.prepare_email_settings(&mut values)?;
+        self.prepare_channel_settings(&mut values)?;
         let uid = actor.user_id;
         self.store.write(move |tx| {
             for (k, v) in &values {
@@ -151,6 +153,7 @@ impl Desk {
             )?;
             let mut all = settings::all(tx.conn)?;
             super::email::redact(&mut all);
+            super::channel_settings::redact(&mut all);
             Ok(all)
         })
     }

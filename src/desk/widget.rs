@@ -132,6 +132,9 @@ impl Desk {
         if let Some(v) = v.as_mut().filter(|_| super::email::has_password(key)) {
             super::email::redact_value(v);
         }
+        if let Some(v) = v.as_mut() {
+            super::channel_settings::redact_value(key, v);
+        }
         Ok(v)
     }
 

@@ -1,6 +1,5 @@
 //! Messaging platforms' tables (migration 012): customers' platform
 //! identities, and the platforms' message ids both ways.
-#![allow(dead_code)] // Until the channel core (desk, api, delivery lane) uses it: remove then.
 
 use super::tx::Tx;
 use crate::error::Result;

@@ -11,6 +11,7 @@ mod writer;
 pub mod articles;
 pub mod auth;
 pub mod automations;
+pub mod channel_out;
 pub mod channels;
 pub mod conversations;
 pub mod departments;

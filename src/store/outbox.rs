@@ -195,6 +195,39 @@ pub fn list_email(conn: &Connection, before: i64, limit: i64) -> Result<Vec<Valu
     Ok(rows)
 }
 
+/// Messaging platform deliveries (rows of the channels in `channels`),
+/// newest first, with ids below `before`, each with the platform's last
+/// reply (`reply`).
+pub fn list_channel(
+    conn: &Connection,
+    channels: &[&str],
+    before: i64,
+    limit: i64,
+) -> Result<Vec<Value>> {
+    let names = serde_json::to_string(channels)?;
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {} WHERE o.endpoint_id IS NULL AND o.channel IN (SELECT value FROM json_each(?3))
+         AND o.id < ?1 ORDER BY o.id DESC LIMIT ?2",
+        cols().replacen(" FROM outbox o", ", o.channel FROM outbox o", 1)
+    ))?;
+    let mut rows = st
+        .query_map(params![before, limit, names], |r| {
+            let mut v = delivery_json(r)?;
+            v["channel"] = json!(r.get::<_, String>(10)?);
+            Ok(v)
+        })?
+        .collect::<rusqlite::Result<Vec<Value>>>()?;
+    let mut last = conn.prepare_cached(
+        "SELECT response FROM delivery_attempts WHERE outbox_id = ?1 ORDER BY id DESC LIMIT 1",
+    )?;
+    for r in &mut rows {
+        let id = r["id"].as_i64().unwrap_or(0);
+        let reply: Option<Option<String>> = last.query_row([id], |x| x.get(0)).optional()?;
+        r["reply"] = json!(reply.flatten());
+    }
+    Ok(rows)
+}
+
 /// Whether a notification email for this conversation went to `to`
 /// since `since` (queued, whatever became of it).
 pub fn notified_since(

@@ -8,6 +8,7 @@ mod bad_input;
 mod channel_twilio;
 mod channel_viber;
 mod channels_in;
+mod channels_out;
 mod cli;
 mod crash;
 mod email_in;
