@@ -169,7 +169,6 @@ fn until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
 }
 
 #[test]
-#[ignore = "needs the channel core (cin, cout) merged"]
 fn sms_in_reply_out_and_delivery_reports() {
     let (s, admin, _) = start();
     let fake = twilio();
@@ -313,7 +312,7 @@ fn mms_media_is_fetched_through_the_redirect() {
 }
 
 #[test]
-#[ignore = "needs the channel core (cin, cout) merged"]
+#[ignore = "needs cout's Support Board functions merged"]
 fn send_sms_answers_twilios_message_resource() {
     let (s, admin, token) = start();
     let fake = twilio();

@@ -129,7 +129,6 @@ fn until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
 }
 
 #[test]
-#[ignore = "needs the channel core (cin, cout) merged"]
 fn viber_in_reply_out_delivered_and_seen() {
     let (s, admin, _) = start();
     let fake = viber();
@@ -219,7 +218,7 @@ fn viber_in_reply_out_delivered_and_seen() {
 }
 
 #[test]
-#[ignore = "needs the channel core (cin, cout) merged"]
+#[ignore = "needs cout's Support Board functions merged"]
 fn viber_send_message_reaches_viber() {
     let (s, admin, token) = start();
     let fake = viber();
