@@ -105,10 +105,19 @@ fn form(params: &[(&str, &str)]) -> String {
 /// Posts a form to `/channels/twilio`, signed with `signature` (None: as
 /// Twilio signs it). Status, content type, body.
 fn post(s: &Server, params: &[(&str, &str)], signature: Option<&str>) -> (u16, String, String) {
-    let url = s.url("/channels/twilio");
+    post_signed_for(s, &s.url("/channels/twilio"), params, signature)
+}
+
+/// As `post`, signed over `url`: the URL Twilio called.
+fn post_signed_for(
+    s: &Server,
+    url: &str,
+    params: &[(&str, &str)],
+    signature: Option<&str>,
+) -> (u16, String, String) {
     let sig = signature
         .map(str::to_string)
-        .unwrap_or_else(|| sign(&url, params));
+        .unwrap_or_else(|| sign(url, params));
     let (st, headers, body) = s.anon().raw(
         "POST",
         "/channels/twilio",
@@ -338,4 +347,36 @@ fn send_sms_answers_twilios_message_resource() {
     assert_eq!(r["sid"], format!("SM{:032}", 0), "{r}");
     assert_eq!(r["status"], "queued");
     assert_eq!(r["account_sid"], SID);
+}
+
+#[test]
+fn behind_a_public_url_twilio_signs_it_and_reports_to_it() {
+    let public = "https://chat.example.com";
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_PUBLIC_URL", public),
+    ]);
+    let admin = s.client(&s.admin_token());
+    let fake = twilio();
+    configure(&admin, &fake);
+    let incoming = sms("SM33333333333333333333333333333333", "Hej! Å ä ö 🌲");
+    // Signed over the address we listen on, not the one Twilio called: 403.
+    let (st, _, body) = post(&s, &incoming, None);
+    assert_eq!(st, 403, "{body}");
+    // Signed over the public URL (the default port written or not): taken.
+    let with_port = format!("{public}:443/channels/twilio");
+    let (st, _, body) = post_signed_for(&s, &with_port, &incoming, None);
+    assert_eq!(st, 200, "{body}");
+    let cid = conversations(&admin)[0]["id"].as_i64().unwrap();
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": "Tack!"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let call = fake.wait_for(60, |c| c.path().ends_with("/Messages.json"));
+    assert_eq!(
+        call.field("StatusCallback").as_deref(),
+        Some("https://chat.example.com/channels/twilio")
+    );
 }
