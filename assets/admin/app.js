@@ -7,6 +7,7 @@ import { createOutbox } from "../shared/outbox.js";
 import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { emailDetails } from "./email_view.js";
+import { setChannelBadge, channelNote, addSourceOptions } from "./channel_badge.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 import { setupProfile } from "./profile.js";
 import { avatarNode } from "../shared/avatar.js";
@@ -142,6 +143,7 @@ $("list").addEventListener("scroll", () => {
   }
 });
 
+addSourceOptions($("f-source"));
 for (const [id, key] of [["f-agent", "agent"], ["f-dept", "dept"], ["f-source", "source"]]) {
   $(id).addEventListener("change", (e) => { state.filters[key] = e.target.value; loadList(); });
 }
@@ -248,6 +250,7 @@ async function open(id) {
 function renderHead(c) {
   $("thread-title").textContent = c.title || displayName(state.users.get(c.user_id));
   $("thread-status").textContent = STATUS[c.status] || "";
+  setChannelBadge($("thread-channel"), c);
   const closed = c.status >= 3;
   document.querySelector('[data-action="archive"]').hidden = c.status === 3;
   document.querySelector('[data-action="trash"]').hidden = c.status === 4;
@@ -328,6 +331,8 @@ function addMessage(m) {
   }
   const mail = emailDetails(m);
   if (mail) li.append(mail);
+  const note = channelNote(m);
+  if (note) li.append(note);
   const who = (m.sender && m.sender.name) || "";
   const meta = el("div", "meta", [who, fmtTime(m.created_at), m.private ? "internal note" : ""].filter(Boolean).join(" · "));
   if (staff && !m.private) meta.append(" ", ticks(tickState(m), TICK_WORDS));
@@ -335,6 +340,18 @@ function addMessage(m) {
   if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else $("messages").append(li);
   if (queued) { queued.li = null; queued.sent = true; }
   $("messages").scrollTop = $("messages").scrollHeight;
+}
+
+/** Draws message `m` again where it is (a file arrived, a failure was
+ * reported): drawn at the end as new, then moved into its old place. */
+function redrawMessage(m) {
+  const old = document.querySelector(`#messages [data-id="${Number(m.id)}"]`);
+  if (!old) return;
+  const mark = document.createComment("");
+  old.replaceWith(mark);
+  addMessage(m);
+  const li = document.querySelector(`#messages [data-id="${Number(m.id)}"]`);
+  if (li) mark.replaceWith(li); else mark.remove();
 }
 
 const TICK_WORDS = { sent: "sent", delivered: "delivered", read: "read" };
@@ -652,6 +669,7 @@ async function onEvent(ev) {
     $("typing").hidden = true;
   }
   if (ev.kind === "message.created" && d.message && d.message.user_id !== (state.me && state.me.id)) notify(d.message);
+  if (ev.kind === "message.updated" && d.message && ev.conversation_id === state.current) redrawMessage(d.message);
   // Refresh the row (status, unread, last message) from the server.
   try {
     const r = await api("GET", `/conversations/${ev.conversation_id}?limit=1`);

@@ -4,6 +4,7 @@
 // for how long. Everything a contact wrote goes in as text nodes.
 
 import { avatarNode } from "../shared/avatar.js";
+import { channelBadge } from "./channel_badge.js";
 
 const STATUS = ["Live", "Waiting for user", "Waiting for agent", "Archive", "Trash"];
 
@@ -94,6 +95,7 @@ export function renderRow(c, view) {
 
   const meta = el("div", "row-meta");
   meta.append(el("span", "status", STATUS[c.status] || ""));
+  meta.append(channelBadge(c));
   if (c.agent_id != null) meta.append(assignee(c.agent_id, view.agent));
   const open = c.status <= 2;
   if (open && c.waiting_since) meta.append(timeEl(c.waiting_since, "waiting", "Waiting "));

@@ -97,3 +97,23 @@ fn inbound(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
     let (content_type, body) = p.ack;
     Ok(Resp::text(200, content_type, body).into())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The inbox's channel badges (`assets/admin/channel_badge.js`) name
+    /// every platform's sources, as the platform's label where it has one
+    /// source (Messenger's `fb` and `ig` are named apart).
+    #[test]
+    fn the_inbox_names_every_platform() {
+        let js = include_str!("../../assets/admin/channel_badge.js");
+        for p in crate::channels::PLATFORMS {
+            for s in p.sources {
+                let line = match p.sources {
+                    [_] => format!("  {s}: {:?},", p.label),
+                    _ => format!("  {s}: \""),
+                };
+                assert!(js.contains(&line), "channel_badge.js lacks {line:?}");
+            }
+        }
+    }
+}

@@ -53,6 +53,16 @@ impl Imported {
 }
 
 impl Desk {
+    /// A contact's platform identities, (source, id), oldest first (staff).
+    pub fn platform_ids(
+        &self,
+        actor: &super::Actor,
+        user_id: i64,
+    ) -> Result<Vec<(String, String)>> {
+        actor.require_staff()?;
+        self.store.read(|c| store_ch::identities_of(c, user_id))
+    }
+
     /// Imports what one verified request of platform `p` said, in one
     /// write job: nothing of it is stored unless all of it is.
     pub fn import_channel(
@@ -67,6 +77,10 @@ impl Desk {
         }
         for e in &events {
             check_event(p, e)?;
+        }
+        if events.is_empty() {
+            // A "typing", an edit, a sticker: nothing to write.
+            return Ok(Vec::new());
         }
         let public_url = self.links.public_url().to_string();
         let connected = self.hub.online_users();
@@ -391,6 +405,15 @@ fn failed(tx: &mut Tx, p: &Platform, conv_id: i64, msg_id: i64, error: Option<&s
         aud,
         json!({ "message": m.to_json() }),
     )?;
+    // As the channel lane says of a send that died, so listeners hear of
+    // a failure one way whichever side found it.
+    tx.emit(
+        "message.failed",
+        Some(conv_id),
+        None,
+        Audience::Staff,
+        json!({ "message_id": msg_id, "platform": p.name, "error": why }),
+    )?;
     Ok(())
 }
 
@@ -576,6 +599,8 @@ mod tests {
         let ev = events_after(&desk, last);
         assert_eq!(ev[0].0, "message.updated", "{ev:?}");
         assert_eq!(ev[0].1["message"]["id"], second);
+        assert_eq!(ev[1].0, "message.failed", "{ev:?}");
+        assert_eq!(ev[1].1["message_id"], second);
         desk.shutdown();
         let _ = std::fs::remove_dir_all(dir);
     }

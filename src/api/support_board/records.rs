@@ -138,12 +138,48 @@ pub(super) fn details(u: &User) -> Value {
     Value::Array(out)
 }
 
+/// A messaging platform conversation's `extra` as Support Board shows it:
+/// the id its send functions take ("Get it by using the get-conversation
+/// function. The ID is the extra value": Telegram's chat id, the Facebook
+/// page id, WhatsApp's phone number id); "" for other conversations.
+fn platform_extra(extra: &Value) -> String {
+    ["chat_id", "page_id", "phone_number_id"]
+        .iter()
+        .find_map(|k| extra.get(*k))
+        .map(|v| match v {
+            Value::String(x) => x.clone(),
+            other => other.to_string(),
+        })
+        .unwrap_or_default()
+}
+
+/// A contact's messaging platform identities as `get-user` details (the
+/// seed: "The PSID ... Get it by using the get-user function"); phone
+/// numbers (SMS, WhatsApp) are the `phone` detail already.
+pub(super) fn platform_details(ids: &[(String, String)]) -> Vec<Value> {
+    const SLUGS: &[(&str, &str, &str)] = &[
+        ("fb", "facebook-id", "Facebook ID"),
+        ("ig", "instagram-id", "Instagram ID"),
+        ("tg", "telegram-id", "Telegram ID"),
+        ("vb", "viber-id", "Viber ID"),
+        ("ln", "line-id", "LINE ID"),
+        ("wc", "wechat-id", "WeChat ID"),
+    ];
+    ids.iter()
+        .filter_map(|(source, id)| {
+            let (_, slug, name) = SLUGS.iter().find(|(s, _, _)| s == source)?;
+            Some(json!({ "slug": slug, "name": name, "value": id }))
+        })
+        .collect()
+}
+
 pub(super) fn conversation_details(c: &Conversation, u: &User) -> Value {
     json!({
         "user_id": s(c.user_id), "first_name": u.first_name, "last_name": u.last_name,
         "profile_image": u.profile_image.clone().unwrap_or_default(), "user_type": u.user_type,
         "id": s(c.id), "title": c.title, "conversation_time": sql_datetime(c.created_at),
         "conversation_status_code": s(c.status.code()), "department": opt_s(c.department_id),
+        "source": c.source, "extra": platform_extra(&c.extra),
     })
 }
 

@@ -41,7 +41,13 @@ pub(super) const FUNCTIONS: &[(&str, Function)] = &[
 fn get_user(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let desk = &app.desk;
     match desk.find_user(actor, a.need_id("user_id", &error::MISSING_USER_ID)?)? {
-        Some(u) => ok(user_record(&u, a.flag("extra"))),
+        Some(u) => {
+            let mut v = user_record(&u, a.flag("extra"));
+            if let Some(details) = v.get_mut("details").and_then(Value::as_array_mut) {
+                details.extend(platform_details(&desk.platform_ids(actor, u.id)?));
+            }
+            ok(v)
+        }
         None => ok(Value::Bool(false)),
     }
 }
