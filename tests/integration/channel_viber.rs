@@ -215,6 +215,30 @@ fn viber_in_reply_out_delivered_and_seen() {
     // A delivered report after seen does not move it back.
     post(&s, &report("delivered"), None);
     assert_eq!(msg(&admin)["read"], true);
+
+    // Another reply that Viber could not deliver: the reason on the message.
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": "Ще щось?"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let second = v["message"]["id"].as_i64().unwrap();
+    let failed = json!({"event": "failed", "timestamp": 1457764197627u64,
+        "message_token": FIRST_TOKEN + 1, "user_id": VIBER_ID,
+        "desc": "user is not subscribed"});
+    let why = until("the failure on the message", || {
+        let (st, body) = post(&s, &failed, None);
+        assert_eq!(st, 200, "{body}");
+        let m = messages(&admin, cid)
+            .into_iter()
+            .find(|m| m["id"] == second)
+            .unwrap();
+        m["payload"]["channel"]["failed"]
+            .as_str()
+            .map(str::to_string)
+    });
+    assert!(why.contains("user is not subscribed"), "{why}");
 }
 
 #[test]
