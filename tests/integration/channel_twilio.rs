@@ -326,6 +326,17 @@ fn send_sms_answers_twilios_message_resource() {
     let (s, admin, token) = start();
     let fake = twilio();
     configure(&admin, &fake);
+    // A Support Board endpoint listening for sms-sent.
+    let hook = Fake::start(|_| Reply::bytes("text/plain", b"ok"));
+    let (st, w) = admin.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(
+            json!({ "url": format!("{}/sb", hook.base()), "format": "support_board",
+                     "secret": "my-key", "events": ["sms-sent"] }),
+        ),
+    );
+    assert_eq!(st, 201, "{w}");
     let r = succeed(
         &s,
         &token,
@@ -347,6 +358,12 @@ fn send_sms_answers_twilios_message_resource() {
     assert_eq!(r["sid"], format!("SM{:032}", 0), "{r}");
     assert_eq!(r["status"], "queued");
     assert_eq!(r["account_sid"], SID);
+    // sms-sent carries the message and the same resource.
+    let v = hook.wait_for(60, |c| c.path() == "/sb").json();
+    assert_eq!(v["function"], "sms-sent", "{v}");
+    assert_eq!(v["key"], "my-key");
+    assert_eq!(v["data"]["message"], "Votre commande est prête ✅", "{v}");
+    assert_eq!(v["data"]["response"]["sid"], r["sid"], "{v}");
 }
 
 #[test]
