@@ -199,7 +199,6 @@ catalogue! {
     MAILBOX_UNAVAILABLE: Unavailable, "mailbox_unavailable",
         "the mailbox server did not answer as expected";
     SMS_NOT_CONFIGURED: Conflict, "sms_not_configured", "no sms provider is configured";
-    PUSH_NOT_CONFIGURED: Conflict, "push_not_configured", "no push provider is configured";
     WHATSAPP_NOT_CONFIGURED: Conflict, "whatsapp_not_configured",
         "no whatsapp provider is configured";
     MESSENGER_NOT_CONFIGURED: Conflict, "messenger_not_configured",
@@ -248,6 +247,9 @@ catalogue! {
     PRIVATE_ADDRESS: BadRequest, "private_address", "url resolves to a private address";
     INVALID_DATE: BadRequest, "invalid_date", "not a date (dd/mm/yyyy or yyyy-mm-dd)";
     INVALID_REPORT: BadRequest, "invalid_report", "not a report name";
+    /// A Web Push subscription whose keys a browser could not have made.
+    INVALID_SUBSCRIPTION: BadRequest, "invalid_subscription",
+        "keys.p256dh must be a P-256 public key and keys.auth 16 bytes, base64url";
 
     // The arguments of Support Board functions (only that surface raises these)
     SECURITY_ERROR: Forbidden, "security_error", "an admin API token is required";

@@ -34,6 +34,12 @@ if ! python3 -c "import aiosmtpd" 2>/dev/null; then
   python3 -m pip install -q aiosmtpd 2>/dev/null \
     || { apt-get update -qq && apt-get install -y -qq python3-aiosmtpd; }
 fi
+# Web Push: the tests' push service decrypts with the reference
+# implementation (http_ece, on cryptography) and checks the VAPID JWT.
+if ! python3 -c "import http_ece, cryptography" 2>/dev/null; then
+  python3 -m pip install -q http_ece cryptography 2>/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq python3-cryptography && python3 -m pip install -q --break-system-packages http_ece; }
+fi
 # Email in: the tests run a real IMAP server (Dovecot) and must not skip.
 if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
   apt-get update -qq && apt-get install -y -qq dovecot-imapd

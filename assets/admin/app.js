@@ -13,6 +13,7 @@ import { setupProfile } from "./profile.js";
 import { avatarNode } from "../shared/avatar.js";
 import { renderRow, keepTimesCurrent } from "./list.js";
 import { setupKeys } from "./keys.js";
+import { setupPush, forgetDevice } from "./push.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -87,6 +88,7 @@ $("login-form").addEventListener("submit", async (e) => {
 });
 
 $("logout").addEventListener("click", async () => {
+  await forgetDevice(api, state.me).catch(() => {});
   await api("POST", "/auth/logout").catch(() => {});
   state.csrf = null;
   location.reload();
@@ -764,6 +766,12 @@ async function boot() {
     });
   }
   if (state.current) await open(state.current);
+  // A notification's deep link (push.js, sw.js): `#conversation=<id>`.
+  const linked = () => Number((/^#conversation=(\d+)$/.exec(location.hash) || [])[1]) || null;
+  const follow = () => { if (linked()) open(linked()).catch(() => {}); };
+  window.addEventListener("hashchange", follow);
+  if (!state.current) follow();
+  setupPush();
   if (window.Notification && Notification.permission === "default") {
     document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });
   }

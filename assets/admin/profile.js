@@ -4,6 +4,7 @@
 
 import { el } from "./dom.js";
 import { avatarNode } from "../shared/avatar.js";
+import { pushSwitch } from "./push.js";
 
 const IMAGE_TYPES = "image/png,image/jpeg,image/gif,image/webp";
 
@@ -57,6 +58,7 @@ function open({ api, csrf, me, saved, button }) {
     el("label", {}, el("span", { text: "Last name" }), last),
     el("label", {}, el("span", { text: "Picture" }), file), remove,
     el("label", {}, el("span", { text: "Colour (without a picture)" }), color),
+    pushSwitch({ api, me }),
     error,
     el("div", { class: "profile-buttons" },
       el("button", { type: "submit", class: "primary", text: "Save" }),

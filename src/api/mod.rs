@@ -12,6 +12,7 @@ pub mod email;
 pub mod ops;
 pub mod pages;
 pub mod profile;
+pub mod push;
 pub mod rest;
 pub mod support_board;
 pub mod widget;
@@ -94,6 +95,7 @@ static TABLES: &[&[Route]] = &[
     channel_settings::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
+    push::ROUTES,
 ];
 
 /// Every route, in table order.

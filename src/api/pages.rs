@@ -325,6 +325,11 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
                     .with_header("Content-Security-Policy", csp(&allowed))
             })
         }
+        // The inbox's service worker, within the scope it registers (/admin/).
+        "/admin/sw.js" => cached(ctx, "admin/sw.js").map(|r| {
+            r.with_header("Cache-Control", "no-cache")
+                .with_header("Content-Security-Policy", "default-src 'self'")
+        }),
         _ if path.starts_with("/uploads/") => upload(app, ctx),
         _ if path.starts_with("/avatars/") => avatar(path),
         _ => {

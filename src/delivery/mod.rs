@@ -6,7 +6,9 @@ pub mod channels;
 pub mod email;
 pub mod guard;
 pub mod platform_http;
+pub mod push;
 pub mod webhook;
+pub mod webpush;
 
 pub use guard::check_url;
 
@@ -37,6 +39,8 @@ pub struct Delivery {
     email: Arc<email::Lane>,
     /// Messaging platform rows: a lane of their own (`channels.rs`).
     channels: Arc<channels::Lane>,
+    /// Web Push rows: a lane of their own (`push.rs`).
+    push: Arc<push::Lane>,
 }
 
 #[derive(Clone)]
@@ -63,6 +67,7 @@ impl Delivery {
             workers: Mutex::new(Vec::new()),
             email: Arc::new(email::Lane::new()),
             channels: Arc::new(channels::Lane::new()),
+            push: Arc::new(push::Lane::default()),
         });
         let agent = webhook::agent(settings.allow_private);
         let (tx, rx) = mpsc::sync_channel::<Due>(settings.workers * 2);
@@ -131,6 +136,16 @@ impl Delivery {
         }
         let email_store = store.clone();
         let channels_store = store.clone();
+        {
+            let (lane, store, settings) = (d.push.clone(), store.clone(), settings.clone());
+            handles.push(
+                std::thread::Builder::new()
+                    .name("delivery-push".into())
+                    .stack_size(512 * 1024)
+                    .spawn(move || lane.run(store, settings))
+                    .expect("spawn push lane"),
+            );
+        }
         let dispatcher = {
             let d = d.clone();
             std::thread::Builder::new()
@@ -169,6 +184,7 @@ impl Delivery {
         self.cv.notify_one();
         self.email.notify();
         self.channels.notify();
+        self.push.notify();
     }
 
     /// Hands due rows to the workers, endpoint by endpoint. A slow or
@@ -244,11 +260,13 @@ impl Delivery {
         self.stopping.store(true, Ordering::Relaxed);
         self.email.stop();
         self.channels.stop();
+        self.push.stop();
         self.notify();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while (!self.in_flight.lock().unwrap().is_empty()
             || self.email.busy()
-            || self.channels.busy())
+            || self.channels.busy()
+            || self.push.busy())
             && std::time::Instant::now() < deadline
         {
             std::thread::sleep(Duration::from_millis(20));

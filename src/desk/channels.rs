@@ -192,6 +192,7 @@ fn import_message(
     }
     let head = convs::head(tx.conn, conv_id)?;
     let msg = super::messages::insert_message(tx, &head, contact.id, false, prepared)?;
+    super::push::message(tx, &msg, Some(connected))?;
     store_ch::record(tx, p.name, &m.id, "in", Some(conv_id), Some(msg.id))?;
     for (index, f) in media.iter().enumerate() {
         let row = json!({

@@ -183,16 +183,12 @@ impl Desk {
                 )?;
             }
             let msg = match message {
-                Some(m) => Some(
-                    super::messages::insert_message(
-                        tx,
-                        &convs::head(tx.conn, id)?,
-                        actor_id,
-                        staff,
-                        m,
-                    )?
-                    .to_json(),
-                ),
+                Some(m) => {
+                    let head = convs::head(tx.conn, id)?;
+                    let m = super::messages::insert_message(tx, &head, actor_id, staff, m)?;
+                    super::push::message(tx, &m, Some(&connected))?;
+                    Some(m.to_json())
+                }
                 None => None,
             };
             Ok((convs::get(tx.conn, id)?, msg, true))
@@ -301,6 +297,7 @@ impl Desk {
                 )?;
                 if let Some(a) = agent.filter(|a| *a != actor_id) {
                     super::notifications::assigned(tx, &public_url, id, a, Some(&connected))?;
+                    super::push::assigned(tx, id, a, Some(&connected))?;
                 }
             }
             if let Some(dept) = patch.department_id.filter(|d| *d != before.department_id) {

@@ -649,6 +649,7 @@ fn import_job(
     }
     let head = convs::head(tx.conn, conv_id)?;
     let m = super::messages::insert_message(tx, &head, sender.id, false, prepared)?;
+    super::push::message(tx, &m, notify.connected)?;
     store_email::record_id(tx, message_id, conv_id, Some(m.id), "in")?;
     log.outcome = "imported";
     log.conversation_id = Some(conv_id);

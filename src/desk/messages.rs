@@ -156,6 +156,7 @@ impl Desk {
         let (actor_id, visitor) = (actor.user_id, (!staff).then_some(actor.user_id));
         // Whether the contact has left the site: their reply goes by email.
         let contact_away = staff && self.contact_away(conversation_id);
+        let connected = self.hub.online_users();
         self.store.write(move |tx| {
             let conv = convs::head(tx.conn, conversation_id)?;
             // Scope is checked inside the job, so it still holds at commit.
@@ -166,6 +167,7 @@ impl Desk {
                 return Ok((first, false));
             }
             let m = insert_message(tx, &conv, actor_id, staff, prepared)?;
+            super::push::message(tx, &m, Some(&connected))?;
             if staff {
                 super::notifications::contact_reply(tx, contact_away, conv.user_id, &m)?;
             }

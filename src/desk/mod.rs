@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod mail_in;
 pub mod messages;
 pub mod notifications;
+pub mod push;
 pub mod reports;
 pub mod settings;
 pub mod team;
@@ -150,6 +151,7 @@ impl Desk {
             dummy_hash: std::sync::OnceLock::new(),
         };
         desk.ensure_identity_secret()?;
+        desk.ensure_vapid_key()?;
         Ok(desk)
     }
 

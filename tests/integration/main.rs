@@ -29,6 +29,7 @@ mod mail_common;
 mod message_states;
 mod ops;
 mod parsers;
+mod push;
 mod r10_review;
 mod r11_email_abuse;
 mod realtime;

@@ -755,11 +755,6 @@ fn delivery_functions_say_they_are_not_configured() {
             "telegram-not-configured",
         ),
         (
-            "push-notification",
-            vec![("title", "t"), ("message", "m")],
-            "push-not-configured",
-        ),
-        (
             "whatsapp-send-template",
             vec![("to", "+39321305455"), ("template_name", "welcome")],
             "whatsapp-not-configured",

@@ -18,9 +18,7 @@ pub(super) const FUNCTIONS: &[(&str, Function)] = &[
     ("send-sms", |_, _, a| {
         not_configured(a, &error::SMS_NOT_CONFIGURED, &["to", "message"])
     }),
-    ("push-notification", |_, _, a| {
-        not_configured(a, &error::PUSH_NOT_CONFIGURED, &["title", "message"])
-    }),
+    ("push-notification", push_notification),
     ("messaging-platforms-send-message", |_, _, a| {
         not_configured(
             a,
@@ -141,4 +139,79 @@ fn email_piping(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
     let force = a.flag("force");
     app.desk.email_piping(actor, force, app.config.max_upload)?;
     Ok(Value::Bool(true))
+}
+
+/// `push-notification`: Web Push to the agents `interest` names;
+/// `{"publishId": "pubid-..."}` once the rows are committed, `false` when
+/// push is turned off (`push.enabled`).
+fn push_notification(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
+    if let Some(missing) = ["title", "message"]
+        .iter()
+        .find(|k| a.str(k).is_none_or(|v| v.trim().is_empty()))
+    {
+        return Err(error::MISSING_ARGUMENTS.with(format!("{missing} is required")));
+    }
+    let notice = crate::desk::push::Notice {
+        title: a.str("title").unwrap_or_default(),
+        message: a.str("message").unwrap_or_default(),
+        icon: a.given("icon"),
+        interest: interest(a)?,
+        conversation_id: a.id("conversation_id")?,
+    };
+    Ok(match app.desk.push_notice(actor, notice)? {
+        Some(id) => serde_json::json!({ "publishId": id }),
+        None => Value::Bool(false),
+    })
+}
+
+/// The seed's `interest`: an id, a list of ids (`[1, 2, 3]`, a form array
+/// or `1,2,3`), `agents` (no department), `all-agents`, `department-ID`.
+fn interest(a: &Args) -> Result<crate::desk::push::Interest> {
+    use crate::desk::push::Interest;
+    let bad = || {
+        error::INVALID_ARGUMENTS
+            .with("interest must be a user id, a list of ids, agents, all-agents or department-ID")
+    };
+    let id = |v: &Value| {
+        match v {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .filter(|i| *i > 0)
+    };
+    let list = |items: &[Value]| -> Result<Interest> {
+        if items.is_empty() || items.len() > 200 {
+            return Err(bad());
+        }
+        let ids: Option<Vec<i64>> = items.iter().map(id).collect();
+        ids.map(Interest::Users).ok_or_else(bad)
+    };
+    if let Some(s) = a.str("interest").filter(|s| !s.trim().is_empty()) {
+        let s = s.trim();
+        return match s {
+            "all-agents" => Ok(Interest::All),
+            "agents" => Ok(Interest::NoDepartment),
+            _ if s.starts_with("department-") => s["department-".len()..]
+                .parse()
+                .ok()
+                .filter(|d: &i64| *d > 0)
+                .map(Interest::Department)
+                .ok_or_else(bad),
+            _ if s.starts_with('[') => match serde_json::from_str::<Value>(s) {
+                Ok(Value::Array(v)) => list(&v),
+                _ => Err(bad()),
+            },
+            _ => list(
+                &s.split(',')
+                    .map(|x| Value::String(x.to_string()))
+                    .collect::<Vec<_>>(),
+            ),
+        };
+    }
+    match a.json("interest") {
+        Some(Value::Array(v)) => list(&v),
+        None => Err(error::MISSING_ARGUMENTS.with("interest is required")),
+        _ => Err(bad()),
+    }
 }
