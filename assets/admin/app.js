@@ -7,6 +7,7 @@ import { createOutbox } from "../shared/outbox.js";
 import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { emailDetails } from "./email_view.js";
+import { channelComposer } from "./channels.js";
 import { setChannelBadge, channelNote, addSourceOptions } from "./channel_badge.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 import { setupProfile } from "./profile.js";
@@ -244,6 +245,7 @@ async function open(id) {
   // Replies still queued for this conversation, after its history.
   for (const q of outbox.items) if (q.conv === id) { q.li = null; drawQueued(q); }
   renderContact(r.user);
+  channelComposer(r.conversation, r.messages, api, () => { if (state.current === id) open(id); }, () => state.current === id);
   renderList();
   markRead();
   if (minified !== 3) $("input").focus();

@@ -7,6 +7,7 @@ import { $, el, field, form, flash, once } from "./dom.js";
 import { knowledgeBase, reports } from "./content.js";
 import { automations } from "./automations.js";
 import { emailSettings } from "./email_settings.js";
+import { channelSettings } from "./channels.js";
 
 let api;
 
@@ -242,6 +243,7 @@ const sections = {
   "Knowledge base": (box) => knowledgeBase(box, api, () => render("Knowledge base")),
   Automations: (box) => automations(box, api, () => render("Automations")),
   Email: (box) => emailSettings(box, api, () => render("Email")),
+  Channels: (box) => channelSettings(box, api, () => render("Channels")),
   Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {

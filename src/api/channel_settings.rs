@@ -23,6 +23,7 @@ pub(super) const ROUTES: &[Route] = &[
     r("POST", "/api/v1/channels/viber/test", Admin, test),
     r("POST", "/api/v1/channels/line/test", Admin, test),
     r("POST", "/api/v1/channels/wechat/test", Admin, test),
+    r("GET", "/api/v1/channels", Staff, platforms),
     r("GET", "/api/v1/channels/deliveries", Admin, deliveries),
     r(
         "POST",
@@ -57,6 +58,10 @@ fn test(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
         &input.text,
         app.config.allow_private_webhooks,
     )?)
+}
+
+fn platforms(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    ok(json!({ "platforms": app.desk.channel_platforms(caller.actor()?)? }))
 }
 
 fn deliveries(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {

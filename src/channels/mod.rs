@@ -175,6 +175,27 @@ impl Config {
     pub fn api_base(&self) -> &str {
         self.get("api_base").trim_end_matches('/')
     }
+
+    /// `text` with each of `p`'s secret fields in it (as stored, or
+    /// percent-encoded as a URL carries it) hidden: a platform's error or
+    /// answer may echo the URL we called, and Telegram's token is in its
+    /// path. For anything kept or shown (attempts, reasons, events, logs).
+    pub fn hide_secrets(&self, p: &Platform, text: &str) -> String {
+        let mut out = text.to_string();
+        for f in p.fields.iter().filter(|f| f.secret) {
+            let secret = self.get(f.name);
+            if secret.is_empty() {
+                continue;
+            }
+            let encoded =
+                percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
+            out = out
+                .replace(secret, "[hidden]")
+                .replace(&encoded, "[hidden]");
+        }
+        out
+    }
 }
 
 /// A request a platform sent us, as it arrived.
@@ -353,6 +374,29 @@ pub enum Sent {
 }
 
 impl Sent {
+    /// This outcome with `p`'s secrets hidden in the platform's words (the
+    /// error text, the answer): what is kept, emitted or shown of a send.
+    pub fn hide_secrets(self, p: &Platform, c: &Config) -> Sent {
+        match self {
+            Sent::Ok { ids, response } => {
+                let text = c.hide_secrets(p, &response.to_string());
+                Sent::Ok {
+                    ids,
+                    response: serde_json::from_str(&text).unwrap_or(response),
+                }
+            }
+            Sent::Failed {
+                status,
+                text,
+                retry,
+            } => Sent::Failed {
+                status,
+                text: c.hide_secrets(p, &text),
+                retry,
+            },
+        }
+    }
+
     /// The usual reading of an answer: a 2xx is taken (with `ids` read
     /// from its JSON), a 429 or 5xx or no answer is retried, any other
     /// status is final.
@@ -593,6 +637,33 @@ mod tests {
         .unwrap();
         assert_eq!(c.api_base(), "https://api.telegram.org");
         assert!(named("fax").is_err());
+    }
+
+    #[test]
+    fn secrets_are_hidden_in_platform_words() {
+        let p = &telegram::PLATFORM;
+        let c = Config::of(
+            p,
+            Some(serde_json::json!({"bot_token": "12:a-b", "secret_token": "s3c"})),
+        )
+        .unwrap();
+        let said = "GET /bot12:a-b/getFile and /bot12%3Aa%2Db/x";
+        assert_eq!(
+            c.hide_secrets(p, said),
+            "GET /bot[hidden]/getFile and /bot[hidden]/x"
+        );
+        let sent = Sent::Ok {
+            ids: vec!["1".into()],
+            response: serde_json::json!({"url": "/bot12:a-b/x", "secret": "s3c"}),
+        }
+        .hide_secrets(p, &c);
+        let Sent::Ok { response, .. } = sent else {
+            panic!()
+        };
+        assert_eq!(
+            response,
+            serde_json::json!({"url": "/bot[hidden]/x", "secret": "[hidden]"})
+        );
     }
 
     #[test]

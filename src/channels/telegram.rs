@@ -75,6 +75,11 @@ fn parse(_: &Config, r: &Inbound) -> Result<Vec<Event>> {
     let Some(m) = u.get("message").filter(|m| m.is_object()) else {
         return Ok(Vec::new());
     };
+    // A group's chat id is the group's: its members would all become one
+    // contact. Only one-to-one chats with the bot are conversations.
+    if m["chat"]["type"].as_str().is_some_and(|t| t != "private") {
+        return Ok(Vec::new());
+    }
     let chat = m["chat"]["id"]
         .as_i64()
         .ok_or_else(|| error::CHANNEL_PAYLOAD.with("message.chat.id is missing"))?;

@@ -185,6 +185,65 @@ fn absolute(settings: &Settings, url: &str) -> String {
     }
 }
 
+/// Records on the message that it could not be delivered, as a status
+/// report of failure does (`desk::channels`): `payload.channel.failed`,
+/// and `message.updated` so the inbox shows it on the message.
+fn mark_failed(
+    tx: &mut crate::store::Tx,
+    platform: &str,
+    conversation: Option<i64>,
+    message_id: i64,
+    why: &str,
+) -> crate::error::Result<()> {
+    use crate::store::messages;
+    let Ok(m) = messages::get(tx.conn, message_id) else {
+        return Ok(()); // deleted since
+    };
+    let mut payload = m.payload.as_object().cloned().unwrap_or_default();
+    let channel = payload
+        .entry("channel")
+        .or_insert_with(|| json!({ "platform": platform }));
+    if let Some(c) = channel.as_object_mut() {
+        c.insert("failed".into(), json!(why));
+    }
+    let payload = serde_json::to_string(&payload)?;
+    let m = messages::annotate(tx, message_id, &m.attachments.to_string(), &payload)?;
+    let audience = if m.private {
+        Audience::Staff
+    } else {
+        Audience::Everyone
+    };
+    tx.emit(
+        "message.updated",
+        conversation,
+        None,
+        audience,
+        json!({ "message": m.to_json() }),
+    )?;
+    Ok(())
+}
+
+/// Sends one pending row now, from the caller's thread (Support Board's
+/// send functions answer the platform's reply), under `timeout`; recorded
+/// as the lane records it. None when the row is not pending any more or
+/// its platform has no setting.
+pub fn send_now(
+    store: &Store,
+    settings: &Settings,
+    outbox_id: i64,
+    timeout: Duration,
+) -> Option<Sent> {
+    let row = store
+        .read(|c| rows::pending_row(c, outbox_id))
+        .ok()
+        .flatten()?;
+    let (p, config) = configured(store, settings.links.public_url())
+        .into_iter()
+        .find(|(p, _)| p.name == row.channel)?;
+    let http = PlatformHttp::with_timeout(settings.allow_private, timeout);
+    Some(send_row(store, settings, &http, p, &config, row))
+}
+
 /// Sends one row and records the attempt, and then `channel.sent` (and
 /// the platform's ids) or, when it is dead, `message.failed`.
 fn send_row(
@@ -194,13 +253,14 @@ fn send_row(
     p: &Platform,
     config: &Config,
     row: Due,
-) {
+) -> Sent {
     let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
     // Fixed by the row, so every retry sends the same links.
     let exp = row.created_at / 1000 + crate::links::MAIL_TTL_SECS;
     let out = outgoing(settings, &payload, exp);
     let started = Instant::now();
-    let sent = (p.send)(http, config, &out);
+    // Telegram's token is in the URL its errors may echo: hidden in all we keep.
+    let sent = (p.send)(http, config, &out).hide_secrets(p, config);
     let duration_ms = started.elapsed().as_millis() as i64;
     let now = crate::util::now_ms();
     let (attempt, outcome) = match &sent {
@@ -239,6 +299,7 @@ fn send_row(
         }
     };
     let platform = p.name;
+    let answer = sent.clone();
     let r = store.write(move |tx| {
         outbox::record(tx, row.id, &attempt, outcome)?;
         let conversation = payload["conversation_id"].as_i64();
@@ -263,6 +324,8 @@ fn send_row(
             }
             (Sent::Failed { text, .. }, Outcome::Dead) => {
                 if let Some(id) = message {
+                    let why: String = text.chars().take(512).collect();
+                    mark_failed(tx, platform, conversation, id, &why)?;
                     tx.emit(
                         "message.failed",
                         conversation,
@@ -282,4 +345,5 @@ fn send_row(
         log::error!("cannot record {} row: {e}", p.name);
         std::thread::sleep(Duration::from_secs(5));
     }
+    answer
 }

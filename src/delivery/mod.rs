@@ -39,6 +39,8 @@ pub struct Delivery {
     email: Arc<email::Lane>,
     /// Messaging platform rows: a lane of their own (`channels.rs`).
     channels: Arc<channels::Lane>,
+    /// What `send_channel_now` sends with.
+    direct: (Store, Settings),
     /// Web Push rows: a lane of their own (`push.rs`).
     push: Arc<push::Lane>,
 }
@@ -67,6 +69,7 @@ impl Delivery {
             workers: Mutex::new(Vec::new()),
             email: Arc::new(email::Lane::new()),
             channels: Arc::new(channels::Lane::new()),
+            direct: (store.clone(), settings.clone()),
             push: Arc::new(push::Lane::default()),
         });
         let agent = webhook::agent(settings.allow_private);
@@ -176,6 +179,18 @@ impl Delivery {
         }
         *d.workers.lock().unwrap() = handles;
         d
+    }
+
+    /// Sends a platform row now (Support Board's send functions), under
+    /// `timeout`: the platform's answer, or None (not pending, or its
+    /// platform has no setting).
+    pub fn send_channel_now(
+        &self,
+        outbox_id: i64,
+        timeout: Duration,
+    ) -> Option<crate::channels::Sent> {
+        let (store, settings) = &self.direct;
+        channels::send_now(store, settings, outbox_id, timeout)
     }
 
     /// Something may be due: look now rather than at the next tick.

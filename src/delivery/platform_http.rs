@@ -8,12 +8,23 @@ use std::io::Read;
 
 pub struct PlatformHttp {
     agent: ureq::Agent,
+    /// A shorter deadline than the agent's, for a call someone waits on.
+    timeout: Option<std::time::Duration>,
 }
 
 impl PlatformHttp {
     pub fn new(allow_private: bool) -> PlatformHttp {
         PlatformHttp {
             agent: super::webhook::agent(allow_private),
+            timeout: None,
+        }
+    }
+
+    /// Each call given up after `timeout` in all (connecting included).
+    pub fn with_timeout(allow_private: bool, timeout: std::time::Duration) -> PlatformHttp {
+        PlatformHttp {
+            timeout: Some(timeout),
+            ..PlatformHttp::new(allow_private)
         }
     }
 }
@@ -55,7 +66,15 @@ impl Http for PlatformHttp {
         if let Some(ct) = content_type {
             b = b.header("content-type", ct);
         }
-        let request = b.body(bytes).map_err(|e| format!("bad request: {e}"))?;
+        let mut request = b.body(bytes).map_err(|e| format!("bad request: {e}"))?;
+        if let Some(t) = self.timeout {
+            request = self
+                .agent
+                .configure_request(request)
+                .timeout_global(Some(t))
+                .timeout_connect(Some(t))
+                .build();
+        }
         let resp = self
             .agent
             .run(request)

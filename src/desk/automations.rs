@@ -405,6 +405,14 @@ impl Desk {
                 }
                 return Ok(ran);
             }
+            "sms" if self.sms_configured()? => {
+                let ran = self.send_automation_sms(&a, &user)?;
+                if ran {
+                    self.mark_ran(&a, user_id)?;
+                    self.record("sms-automations", None, a["id"].as_str().map(String::from))?;
+                }
+                return Ok(ran);
+            }
             "emails" | "sms" => {
                 return Err(if kind == "emails" {
                     error::EMAIL_NOT_CONFIGURED.err()

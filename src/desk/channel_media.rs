@@ -7,11 +7,13 @@
 //! rules (types by magic bytes), and the message gets it as an attachment
 //! with `message.updated`. A file of a refused type or size is named as
 //! left out, never stored; a failure that may pass is retried with the
-//! webhooks' backoff, and left out after `MAX_ATTEMPTS`.
+//! webhooks' backoff, and left out after `MAX_ATTEMPTS`; while the platform
+//! has no setting, the row waits without counting a try.
 
 use super::Desk;
 use crate::channels::{self, Http, MediaRef, Request, Response};
 use crate::error::Kind;
+use crate::store::channels as store_ch;
 use crate::store::events::Audience;
 use crate::store::outbox::{self, Attempt, DueEmail, Outcome};
 use crate::store::uploads::{self, Upload};
@@ -64,6 +66,9 @@ enum Done {
     LeftOut(String),
     /// Maybe later.
     Retry(String),
+    /// The platform has no setting now (removed, or being replaced): the
+    /// row waits, no try counted, as the channel lane's rows do.
+    Wait,
 }
 
 /// `Http` that reads no answer larger than `max` bytes, and remembers
@@ -117,6 +122,10 @@ impl Desk {
             Ok(r) => self.fetch(http, max_upload, r),
             Err(e) => Done::LeftOut(format!("unreadable row: {e}")),
         };
+        if let Done::Wait = done {
+            let (id, at) = (row.id, crate::util::now_ms() + retry_base_ms.max(1000));
+            return self.store.write(move |tx| store_ch::postpone(tx, id, at));
+        }
         if let Done::Retry(why) = &done {
             if row.attempts + 1 >= MAX_ATTEMPTS {
                 done = Done::LeftOut(format!("could not be fetched: {why}"));
@@ -125,7 +134,7 @@ impl Desk {
         let attempt = Attempt {
             status_code: None,
             error: match &done {
-                Done::Stored(_) => None,
+                Done::Stored(_) | Done::Wait => None,
                 Done::LeftOut(why) | Done::Retry(why) => Some(why.chars().take(500).collect()),
             },
             duration_ms: started.elapsed().as_millis() as i64,
@@ -135,7 +144,7 @@ impl Desk {
             Done::Stored(_) => Outcome::Delivered,
             Done::LeftOut(_) if parsed.is_err() => Outcome::Dead,
             Done::LeftOut(_) => Outcome::Delivered,
-            Done::Retry(_) => Outcome::RetryAt(
+            Done::Retry(_) | Done::Wait => Outcome::RetryAt(
                 crate::util::now_ms()
                     + crate::delivery::backoff_ms(retry_base_ms, row.attempts + 1),
             ),
@@ -170,6 +179,7 @@ impl Desk {
         };
         let config = match self.channel_config(p.name).map(|(_, c)| c) {
             Ok(c) => c,
+            Err(e) if e.code == crate::error::CHANNEL_NOT_CONFIGURED.code => return Done::Wait,
             Err(e) => return Done::Retry(e.message),
         };
         let capped = Capped {
@@ -187,7 +197,8 @@ impl Desk {
             Err(_) if capped.over.get() => {
                 return Done::LeftOut(format!("larger than {max_upload} bytes"))
             }
-            Err(e) => return Done::Retry(e),
+            // The platform's words may echo the URL, token and all.
+            Err(e) => return Done::Retry(config.hide_secrets(p, &e)),
         };
         // The type the platform named, else the one the bytes show; the
         // upload rules check the bytes against it either way.

@@ -73,11 +73,18 @@ fn recipient(tx: &Tx, user_id: i64, source: &str, extra: &Value) -> Result<Strin
     if let Some((_, id)) = ids.into_iter().find(|(s, _)| s == source) {
         return Ok(id);
     }
-    Ok(["chat_id", "phone", "psid", "user_id", "open_id"]
+    if let Some(id) = ["chat_id", "phone", "psid", "user_id", "open_id"]
         .iter()
         .find_map(|k| extra[*k].as_str())
-        .unwrap_or("")
-        .to_string())
+    {
+        return Ok(id.to_string());
+    }
+    // SMS and WhatsApp reach a phone number: the contact's own.
+    let phone = match source {
+        "tx" | "wa" => crate::store::users::find(tx.conn, user_id)?.and_then(|u| u.phone),
+        _ => None,
+    };
+    Ok(phone.unwrap_or_default())
 }
 
 /// Whether the reply window of `p` is open in the conversation now.
@@ -271,7 +278,116 @@ impl TemplateInput {
     }
 }
 
+/// A file's type from its name, for the platforms that send images and
+/// documents differently (a link's real type is not known before sending).
+fn guess_type(name: &str) -> &'static str {
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "mp4" => "video/mp4",
+        "mp3" => "audio/mpeg",
+        "ogg" => "audio/ogg",
+        _ => "",
+    }
+}
+
+/// A message to a platform's user named by the caller, outside any
+/// conversation (Support Board's `telegram-send-message`, `send-sms`...).
+#[derive(Debug, Default, Clone)]
+pub struct Direct {
+    /// `kind` of the rows: `api` (a caller's send), `notification`, `automation`.
+    pub kind: &'static str,
+    pub to: String,
+    pub text: String,
+    /// (name, link): our uploads or any http(s) URL.
+    pub files: Vec<(String, String)>,
+    /// What the platform needs besides `to` (`chat_id`, `page_id`, ...).
+    pub extra: Map<String, Value>,
+    pub template: Option<Value>,
+    pub recipient_id: Option<i64>,
+    /// A conversation the message belongs to, when the caller named one.
+    pub conversation_id: Option<i64>,
+}
+
+/// How long a caller waits for the platform (a direct send's first try).
+pub const DIRECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Desk {
+    /// Queues a direct send: its rows (kind `api`, no message; the delivery
+    /// log records them) are put off a little, so the caller can make the
+    /// first attempt itself (`Delivery::send_channel_now`) without the lane
+    /// sending them too; if the caller dies, the lane sends them then.
+    /// `channel_not_configured` when the platform has no setting.
+    pub fn queue_direct(&self, actor: &Actor, platform: &str, d: Direct) -> Result<Vec<i64>> {
+        actor.require_admin()?;
+        let (p, _) = self.channel_config(platform)?;
+        if let Some(id) = d.conversation_id {
+            self.conversation(actor, id)?;
+        }
+        let to = d.to.trim().to_string();
+        check_len("to", &to, 200)?;
+        super::text::refuse_controls("to", &to)?;
+        if to.is_empty() {
+            return Err(error::MISSING_ARGUMENTS.with("the recipient is required"));
+        }
+        let text = super::text::clean_body(&d.text);
+        check_len("message", &text, super::messages::MAX_BODY_CHARS)?;
+        if d.files.len() > 10 {
+            return Err(error::TOO_MANY_ATTACHMENTS.err());
+        }
+        let mut files = Vec::new();
+        for (name, link) in &d.files {
+            check_len("attachment name", name, 255)?;
+            check_len("attachment url", link, 2000)?;
+            let url = self.links.canonical(link);
+            let lower = url.to_ascii_lowercase();
+            if !(lower.starts_with("https://")
+                || lower.starts_with("http://")
+                || url.starts_with("/uploads/"))
+            {
+                return Err(error::INVALID_ATTACHMENT.err());
+            }
+            let name = if name.is_empty() {
+                channels::file_name(&url).unwrap_or_else(|| "file".into())
+            } else {
+                name.clone()
+            };
+            let content_type = guess_type(&name).to_string();
+            files.push((name, url, content_type));
+        }
+        if text.trim().is_empty() && files.is_empty() && d.template.is_none() {
+            return Err(error::EMPTY_MESSAGE.err());
+        }
+        let base = json!({
+            "kind": d.kind, "to": to, "source": p.sources[0], "extra": d.extra,
+            "template": d.template, "conversation_id": d.conversation_id, "message": null,
+            "recipient_id": d.recipient_id,
+        });
+        let list = if d.template.is_some() {
+            let mut row = base;
+            row["text"] = json!(text);
+            row["media"] = json!([]);
+            row["part"] = json!(1);
+            row["parts"] = json!(1);
+            vec![row]
+        } else {
+            rows_for(p, &base, &text, &files)
+        };
+        let name = p.name;
+        self.store.write(move |tx| {
+            let mut ids = Vec::new();
+            for row in list {
+                ids.push(queue(tx, name, row)?);
+            }
+            rows::defer(tx, &ids, tx.now + 30_000)?;
+            Ok(ids)
+        })
+    }
+
     /// Sends a listed template in a conversation of a platform with
     /// templates (allowed outside the reply window): a message showing the
     /// template, queued like any reply.

@@ -206,7 +206,7 @@ impl Desk {
                 }
             }
         }
-        Ok(())
+        super::sms::check_settings(values)
     }
 
     /// The platform named `name` and its config, or `unknown_channel` /
@@ -217,6 +217,34 @@ impl Desk {
         let setting = self.store.read(|c| settings::get(c, &key))?;
         let c = Config::load(p, setting, self.links.public_url())?;
         Ok((p, c))
+    }
+
+    /// Settings → Channels: each platform, its fields (which are secret
+    /// or required), its default API host, what it can do, and the inbound
+    /// URL to paste in its console (with our public URL, when known).
+    pub fn channel_platforms(&self, actor: &Actor) -> Result<Vec<Value>> {
+        // No secrets here: the composer reads the reply windows too.
+        actor.require_staff()?;
+        let public = self.links.public_url();
+        Ok(channels::PLATFORMS
+            .iter()
+            .map(|p| {
+                let fields: Vec<Value> = p
+                    .fields
+                    .iter()
+                    .map(|f| json!({ "name": f.name, "secret": f.secret, "required": f.required }))
+                    .collect();
+                json!({
+                    "name": p.name, "label": p.label, "sources": p.sources, "fields": fields,
+                    "api_base": p.api_base,
+                    "inbound_path": format!("/channels/{}", p.name),
+                    "inbound_url": (!public.is_empty()).then(|| format!("{public}/channels/{}", p.name)),
+                    "caps": { "max_text": p.caps.max_text, "media": p.caps.media,
+                              "reply_window_hours": p.caps.reply_window_hours,
+                              "templates": p.caps.templates },
+                })
+            })
+            .collect())
     }
 
     /// Settings → Channels' "Send a test message": sent now through the
@@ -250,7 +278,9 @@ impl Desk {
             ..Default::default()
         };
         let http = crate::delivery::platform_http::PlatformHttp::new(allow_private);
-        Ok(sent_json((p.send)(&http, &config, &out)))
+        Ok(sent_json(
+            (p.send)(&http, &config, &out).hide_secrets(p, &config),
+        ))
     }
 }
 

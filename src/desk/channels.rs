@@ -20,8 +20,10 @@ use crate::store::users::{self, User, UserFields};
 use crate::store::{outbox, Tx};
 use serde_json::{json, Map, Value};
 
-/// Events taken from one request (platforms batch a few; more is junk).
-const MAX_EVENTS: usize = 100;
+/// Events taken from one request: Meta batches up to 1000 updates in one
+/// webhook call (Webhooks, "Event Notifications"), and a batch refused
+/// would be retried as it is, never taken; more is junk.
+const MAX_EVENTS: usize = 1000;
 /// Media files kept of one message.
 pub const MAX_MEDIA: usize = 10;
 /// Longest platform id (message, identity, media) accepted.
@@ -116,7 +118,17 @@ fn check_event(p: &Platform, e: &Event) -> Result<()> {
             {
                 return bad("a message needs an id and a sender of at most 512 bytes");
             }
-            if m.media.iter().any(|f| f.id.is_empty() || f.id.len() > 2000) {
+            // They come back as `to` and in API URLs: one line each.
+            if [&m.id, &m.from]
+                .iter()
+                .any(|s| s.chars().any(char::is_control))
+            {
+                return bad("a message's id and sender must not contain control characters");
+            }
+            if m.media
+                .iter()
+                .any(|f| f.id.is_empty() || f.id.len() > 2000 || f.id.chars().any(char::is_control))
+            {
                 return bad("a media file without a usable id");
             }
             if serde_json::to_string(&m.extra)?.len() > MAX_EXTRA {
@@ -602,6 +614,91 @@ mod tests {
         assert_eq!(ev[0].1["message"]["id"], second);
         assert_eq!(ev[1].0, "message.failed", "{ev:?}");
         assert_eq!(ev[1].1["message_id"], second);
+        desk.shutdown();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// r12a: a batch as large as Meta sends (1000 updates) is taken whole,
+    /// in one job; a larger one is refused and nothing of it is stored.
+    #[test]
+    fn a_batch_of_a_thousand_is_taken() {
+        let (desk, dir) = desk("batch");
+        let batch = |n: usize| -> Vec<Event> {
+            (0..n)
+                .map(|i| {
+                    Event::Message(InMessage {
+                        source: "tg",
+                        id: format!("{i}:1"),
+                        from: i.to_string(),
+                        text: format!("message {i} ✨"),
+                        ..Default::default()
+                    })
+                })
+                .collect()
+        };
+        assert!(desk
+            .import_channel(&telegram::PLATFORM, batch(1001))
+            .is_err());
+        assert!(desk
+            .store
+            .read(|c| store_ch::identity(c, "tg", "0"))
+            .unwrap()
+            .is_none());
+        let started = std::time::Instant::now();
+        let done = desk
+            .import_channel(&telegram::PLATFORM, batch(1000))
+            .unwrap();
+        eprintln!("1000 messages imported in {:?}", started.elapsed());
+        assert_eq!(done.len(), 1000);
+        assert!(done.iter().all(|d| d.outcome == "imported"));
+        desk.shutdown();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// r12a: a sender or id with a line break (it returns as `to` and in
+    /// API URLs) is refused before the job, and nothing is stored.
+    #[test]
+    fn control_characters_in_ids_are_refused() {
+        let (desk, dir) = desk("controls");
+        let ok = InMessage {
+            source: "tg",
+            id: "42:9".into(),
+            from: "42".into(),
+            text: "hi".into(),
+            ..Default::default()
+        };
+        let media = |id: &str| channels::MediaRef {
+            id: id.into(),
+            ..Default::default()
+        };
+        for bad in [
+            InMessage {
+                from: "42\r\nX-Evil: 1".into(),
+                ..ok.clone()
+            },
+            InMessage {
+                id: "42:9\n".into(),
+                ..ok.clone()
+            },
+            InMessage {
+                media: vec![media("a\u{0}b")],
+                ..ok.clone()
+            },
+        ] {
+            let e = desk
+                .import_channel(&telegram::PLATFORM, vec![Event::Message(bad.clone())])
+                .unwrap_err();
+            assert_eq!(e.code, "invalid_channel_payload", "{bad:?}");
+        }
+        let stored = desk
+            .store
+            .read(|c| store_ch::identity(c, "tg", "42\r\nX-Evil: 1"))
+            .unwrap();
+        assert!(stored.is_none());
+        let done = desk
+            .import_channel(&telegram::PLATFORM, vec![Event::Message(ok)])
+            .unwrap();
+        assert_eq!(done[0].outcome, "imported");
         desk.shutdown();
         let _ = std::fs::remove_dir_all(dir);
     }

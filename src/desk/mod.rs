@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod push;
 pub mod reports;
 pub mod settings;
+pub mod sms;
 pub mod team;
 pub mod text;
 pub mod uploads;

@@ -130,6 +130,7 @@ pub(super) fn contact_reply(
     if !contact_away || m.private {
         return Ok(());
     }
+    super::sms::contact_reply(tx, contact_id, m)?;
     let Some(o) = options(tx)?.filter(|o| o.contacts) else {
         return Ok(());
     };
@@ -230,6 +231,7 @@ pub(super) fn new_conversation(
         MAX_AGENTS as i64 * 4,
         connected,
     )?;
+    super::sms::new_conversation(tx, public_url, conv, message, &staff)?;
     agents(tx, public_url, conv, staff, message)
 }
 

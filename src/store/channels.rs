@@ -98,3 +98,14 @@ pub fn set_status(
         .execute(params![platform, provider_id, status, error])?;
     Ok(())
 }
+
+/// Moves a pending outbox row's next try to `at` without counting a try
+/// (a media fetch whose platform has no setting now waits for one).
+pub fn postpone(tx: &Tx, outbox_id: i64, at: i64) -> Result<()> {
+    tx.conn
+        .prepare_cached(
+            "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1 AND state = 'pending'",
+        )?
+        .execute(params![outbox_id, at])?;
+    Ok(())
+}

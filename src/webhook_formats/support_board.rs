@@ -74,7 +74,7 @@ fn body(o: &Outgoing) -> String {
 
 /// The Support Board webhook names, and the event each comes from.
 /// `email-sent` and `sms-sent` come from deliveries of the email and text
-/// message channels.
+/// message channels (`sms-sent`: `channel.sent` of platform `twilio`).
 pub const SUPPORT_BOARD: &[(&str, &str)] = &[
     ("message.created", "message-sent"),
     ("message.created", "new-messages-received"),
@@ -90,7 +90,7 @@ pub const SUPPORT_BOARD: &[(&str, &str)] = &[
     ("user.deleted", "user-deleted"),
     ("form.submitted", "rich-message"),
     ("email.sent", "email-sent"),
-    ("sms.sent", "sms-sent"),
+    ("channel.sent", "sms-sent"),
 ];
 
 /// The Support Board webhooks an event fires. Only contacts' messages are
@@ -107,6 +107,7 @@ pub fn support_board_names(kind: &str, data: &Value) -> Vec<&'static str> {
             "new-messages-received" => contact(sender) && data["message"]["private"] != true,
             "bot-message" => sender == "bot",
             "login" => kind == "user.identified" || data["contact"] == true,
+            "sms-sent" => data["platform"] == "twilio",
             "registration" => data["user"]["type"] == "user",
             _ => true,
         })
@@ -301,6 +302,12 @@ mod tests {
             support_board_names("email.sent", &json!({})),
             ["email-sent"]
         );
-        assert_eq!(support_board_names("sms.sent", &json!({})), ["sms-sent"]);
+        assert_eq!(
+            support_board_names("channel.sent", &json!({"platform": "twilio"})),
+            ["sms-sent"]
+        );
+        // Other platforms' sends are not text messages.
+        assert!(support_board_names("channel.sent", &json!({"platform": "telegram"})).is_empty());
+        assert!(support_board_names("sms.sent", &json!({})).is_empty());
     }
 }

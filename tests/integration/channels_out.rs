@@ -87,6 +87,28 @@ fn tg_conversation(s: &Server, token: &str, chat: &str) -> i64 {
     cid
 }
 
+/// A Telegram conversation opened the way Telegram opens one: an update
+/// posted to our inbound route, signed with the secret token; its id.
+fn inbound_conversation(s: &Server, admin: &Client, chat: i64) -> i64 {
+    let update = json!({ "update_id": 1, "message": {
+        "message_id": 7, "date": 1733068800,
+        "from": { "id": chat, "is_bot": false, "first_name": "Zoë", "language_code": "fr" },
+        "chat": { "id": chat, "first_name": "Zoë", "type": "private" },
+        "text": "Bonjour 🚲" } });
+    let (st, _, body) = s.anon().raw(
+        "POST",
+        "/channels/telegram",
+        Some(update.to_string()),
+        &[
+            ("content-type", "application/json"),
+            ("x-telegram-bot-api-secret-token", "tg-secret"),
+        ],
+    );
+    assert_eq!(st, 200, "{body}");
+    let list = admin.get("/api/v1/conversations?source=tg&limit=10");
+    list["conversations"][0]["id"].as_i64().unwrap()
+}
+
 fn reply(admin: &Client, cid: i64, body: &str) -> (u16, Value) {
     admin.call(
         "POST",
@@ -217,10 +239,10 @@ fn settings_are_checked_and_secrets_write_only() {
 
 #[test]
 fn a_reply_reaches_telegram_in_parts_and_in_order() {
-    let (s, admin, token) = server();
+    let (s, admin, _) = server();
     let fake = Fake::start(telegram_ok);
     configure(&admin, &fake);
-    let cid = tg_conversation(&s, &token, "148766722");
+    let cid = inbound_conversation(&s, &admin, 148766722);
     let (st, v) = reply(&admin, cid, "Hello from the desk 👋");
     assert_eq!(st, 201, "{v}");
     let call = fake.wait_for(30, |c| c.path().ends_with("/sendMessage"));
@@ -331,6 +353,22 @@ fn outages_are_retried_refusals_are_dead_and_the_inbox_told() {
         assert!(Instant::now() < deadline, "{ev}");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The inbox shows it on the message, as a platform's failure report.
+    let msgs = admin.get(&format!("/api/v1/conversations/{cid}/messages"));
+    let m = msgs["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == mid)
+        .unwrap()
+        .clone();
+    assert!(
+        m["payload"]["channel"]["failed"]
+            .as_str()
+            .unwrap()
+            .contains("chat not found"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -424,4 +462,202 @@ fn whatsapp_free_text_outside_the_window_is_refused_and_templates_go() {
         Some(json!({"name": "order_update"})),
     );
     assert_eq!(st, 409, "{v}");
+}
+
+/// Support Board's `telegram-send-message`: the row is committed, tried at
+/// once, and the answer is Telegram's own; a platform that cannot be
+/// reached answers `queued` and the lane delivers later.
+#[test]
+fn support_board_telegram_send_message() {
+    let (s, admin, token) = server();
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let is_down = down.clone();
+    let fake = Fake::start(move |c| {
+        if is_down.load(Ordering::SeqCst) {
+            return Reply::json(502, json!({"ok": false, "description": "Bad Gateway"}));
+        }
+        telegram_ok(c)
+    });
+    configure(&admin, &fake);
+    let r = succeed(
+        &s,
+        &token,
+        &[
+            ("function", "telegram-send-message"),
+            ("chat_id", "148766722"),
+            ("message", "Hello! 👋"),
+        ],
+    );
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["result"]["message_id"], 2030);
+    let call = fake.wait_for(5, |c| c.path().ends_with("/sendMessage"));
+    assert_eq!(call.path(), format!("/bot{TOKEN}/sendMessage"));
+    assert_eq!(
+        call.json(),
+        json!({"chat_id": "148766722", "text": "Hello! 👋"})
+    );
+    // Recorded as a direct send (kind api) in the delivery log.
+    let d = wait_deliveries(&admin, |d| d.len() == 1);
+    assert_eq!(d[0]["state"], "delivered");
+    assert_eq!(d[0]["payload"]["kind"], "api");
+    assert_eq!(d[0]["payload"]["to"], "148766722");
+    // Down: queued, then delivered once it is back.
+    down.store(true, Ordering::SeqCst);
+    let r = succeed(
+        &s,
+        &token,
+        &[
+            ("function", "telegram-send-message"),
+            ("chat_id", "42"),
+            ("message", "later"),
+        ],
+    );
+    assert_eq!(r["status"], "queued", "{r}");
+    down.store(false, Ordering::SeqCst);
+    let d = wait_deliveries(&admin, |d| d.len() == 2 && d[0]["state"] == "delivered");
+    assert!(d[0]["attempts"].as_i64().unwrap() >= 2, "{d:?}");
+    // Missing arguments first; the platforms without a setting keep
+    // answering their not-configured error.
+    let v = super::support_board::sb_with(
+        &s,
+        &token,
+        &[("function", "telegram-send-message"), ("message", "x")],
+    );
+    assert_eq!(v["success"], false);
+    assert_eq!(v["response"], "missing-arguments", "{v}");
+    for (function, args, code) in [
+        (
+            "send-sms",
+            vec![("to", "+15305431221"), ("message", "x")],
+            "sms-not-configured",
+        ),
+        (
+            "whatsapp-send-message",
+            vec![("to", "+39321305455"), ("message", "x")],
+            "whatsapp-not-configured",
+        ),
+        (
+            "whatsapp-send-template",
+            vec![("to", "+39321305455"), ("template_name", "hello")],
+            "whatsapp-not-configured",
+        ),
+        (
+            "messenger-send-message",
+            vec![("psid", "1"), ("facebook_page_id", "2"), ("message", "x")],
+            "messenger-not-configured",
+        ),
+        (
+            "viber-send-message",
+            vec![("viber_id", "1"), ("message", "x")],
+            "viber-not-configured",
+        ),
+        (
+            "line-send-message",
+            vec![("line_id", "1"), ("message", "x")],
+            "line-not-configured",
+        ),
+        (
+            "wechat-send-message",
+            vec![("open_id", "1"), ("message", "x")],
+            "wechat-not-configured",
+        ),
+    ] {
+        let mut pairs = vec![("function", function)];
+        pairs.extend(args);
+        let v = super::support_board::sb_with(&s, &token, &pairs);
+        assert_eq!(v["success"], false, "{function}: {v}");
+        assert_eq!(v["response"], code, "{function}: {v}");
+    }
+}
+
+/// `messaging-platforms-send-message`: stored in the conversation as the
+/// caller, sent through the conversation's platform.
+#[test]
+fn support_board_messaging_platforms_send_message() {
+    let (s, admin, token) = server();
+    let fake = Fake::start(telegram_ok);
+    configure(&admin, &fake);
+    let cid = inbound_conversation(&s, &admin, 555);
+    let r = succeed(
+        &s,
+        &token,
+        &[
+            ("function", "messaging-platforms-send-message"),
+            ("conversation_id", &cid.to_string()),
+            ("message", "Réponse ✓"),
+        ],
+    );
+    assert_eq!(r, true);
+    let call = fake.wait_for(30, |c| c.path().ends_with("/sendMessage"));
+    assert_eq!(call.json(), json!({"chat_id": "555", "text": "Réponse ✓"}));
+    let msgs = admin.get(&format!("/api/v1/conversations/{cid}/messages"));
+    assert!(msgs.to_string().contains("Réponse ✓"), "stored: {msgs}");
+    // A widget conversation is no platform's.
+    let (visitor, _) = s.visitor("Web");
+    let c = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({ "message": { "body": "hi" } }),
+    );
+    let web = c["conversation"]["id"].as_i64().unwrap().to_string();
+    let v = super::support_board::sb_with(
+        &s,
+        &token,
+        &[
+            ("function", "messaging-platforms-send-message"),
+            ("conversation_id", &web),
+            ("message", "x"),
+        ],
+    );
+    assert_eq!(v["response"], "messaging-platform-not-configured", "{v}");
+}
+
+/// The smallest valid PNG (1x1, transparent).
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A file leaves as media: its link made absolute (the public URL) and
+/// signed, so the platform can fetch it.
+#[test]
+fn an_attachment_leaves_as_media_with_a_signed_absolute_link() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_PUBLIC_URL", "https://chat.example"),
+    ]);
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    let fake = Fake::start(|c| {
+        Reply::json(
+            200,
+            json!({"ok": true, "result": {"message_id": 5, "chat": {"id": c.json()["chat_id"]}}}),
+        )
+    });
+    configure(&admin, &fake);
+    let cid = inbound_conversation(&s, &admin, 77);
+    let resp = super::harness::agent()
+        .post(s.url("/api/v1/uploads?name=photo.png"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "image/png")
+        .send(PNG)
+        .unwrap();
+    let up: Value = serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": "Voilà", "attachments": [up["attachment"]]})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let call = fake.wait_for(30, |c| c.path().ends_with("/sendPhoto"));
+    let b = call.json();
+    assert_eq!(b["chat_id"], "77");
+    assert_eq!(b["caption"], "Voilà");
+    let url = b["photo"].as_str().unwrap();
+    assert!(url.starts_with("https://chat.example/uploads/"), "{url}");
+    assert!(
+        url.contains("exp=") && url.contains("sig="),
+        "signed: {url}"
+    );
 }

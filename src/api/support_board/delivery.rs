@@ -15,42 +15,22 @@ pub(super) const FUNCTIONS: &[(&str, Function)] = &[
     ("send-email", send_email),
     ("send-custom-email", send_custom_email),
     ("email-piping", email_piping),
-    ("send-sms", |_, _, a| {
-        not_configured(a, &error::SMS_NOT_CONFIGURED, &["to", "message"])
-    }),
+    ("send-sms", super::platforms::send_sms),
     ("push-notification", push_notification),
-    ("messaging-platforms-send-message", |_, _, a| {
-        not_configured(
-            a,
-            &error::MESSAGING_PLATFORM_NOT_CONFIGURED,
-            &["conversation_id", "message"],
-        )
-    }),
-    ("whatsapp-send-message", |_, _, a| {
-        not_configured(a, &error::WHATSAPP_NOT_CONFIGURED, &["to", "message"])
-    }),
-    ("whatsapp-send-template", |_, _, a| {
-        not_configured(a, &error::WHATSAPP_NOT_CONFIGURED, &["to", "template_name"])
-    }),
-    ("messenger-send-message", |_, _, a| {
-        not_configured(
-            a,
-            &error::MESSENGER_NOT_CONFIGURED,
-            &["psid", "facebook_page_id", "message"],
-        )
-    }),
-    ("telegram-send-message", |_, _, a| {
-        not_configured(a, &error::TELEGRAM_NOT_CONFIGURED, &["chat_id", "message"])
-    }),
-    ("viber-send-message", |_, _, a| {
-        not_configured(a, &error::VIBER_NOT_CONFIGURED, &["viber_id", "message"])
-    }),
-    ("line-send-message", |_, _, a| {
-        not_configured(a, &error::LINE_NOT_CONFIGURED, &["line_id", "message"])
-    }),
-    ("wechat-send-message", |_, _, a| {
-        not_configured(a, &error::WECHAT_NOT_CONFIGURED, &["open_id", "message"])
-    }),
+    (
+        "messaging-platforms-send-message",
+        super::platforms::by_conversation,
+    ),
+    ("whatsapp-send-message", super::platforms::whatsapp),
+    (
+        "whatsapp-send-template",
+        super::platforms::whatsapp_template,
+    ),
+    ("messenger-send-message", super::platforms::messenger),
+    ("telegram-send-message", super::platforms::telegram),
+    ("viber-send-message", super::platforms::viber),
+    ("line-send-message", super::platforms::line),
+    ("wechat-send-message", super::platforms::wechat),
 ];
 
 /// `send-email` checks its recipient and sender first, with the seed's own
@@ -126,7 +106,7 @@ fn send_custom_email(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
 
 /// The answer of a channel with no provider: the missing argument first,
 /// else that the channel is not configured.
-fn not_configured(a: &Args, channel: &Entry, need: &[&str]) -> Result<Value> {
+pub(super) fn not_configured(a: &Args, channel: &Entry, need: &[&str]) -> Result<Value> {
     if let Some(missing) = need.iter().find(|k| a.str(k).is_none_or(|v| v.is_empty())) {
         return Err(error::MISSING_ARGUMENTS.with(format!("{missing} is required")));
     }

@@ -18,6 +18,7 @@ mod conversations;
 mod delivery;
 mod knowledge_base;
 mod messages;
+mod platforms;
 mod records;
 pub(crate) mod reports;
 mod transport;
