@@ -321,7 +321,6 @@ fn mms_media_is_fetched_through_the_redirect() {
 }
 
 #[test]
-#[ignore = "needs cout's Support Board functions merged"]
 fn send_sms_answers_twilios_message_resource() {
     let (s, admin, token) = start();
     let fake = twilio();

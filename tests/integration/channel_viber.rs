@@ -242,7 +242,6 @@ fn viber_in_reply_out_delivered_and_seen() {
 }
 
 #[test]
-#[ignore = "needs cout's Support Board functions merged"]
 fn viber_send_message_reaches_viber() {
     let (s, admin, token) = start();
     let fake = viber();
