@@ -219,6 +219,8 @@ catalogue! {
     UNKNOWN_CHANNEL: NotFound, "unknown_channel", "no such messaging platform";
     CHANNEL_NOT_CONFIGURED: NotFound, "channel_not_configured",
         "this messaging platform is not configured";
+    PUBLIC_URL_UNKNOWN: Conflict, "public_url_unknown",
+        "this server does not know its public address: set FRONTPORCH_PUBLIC_URL";
     CHANNEL_UNAVAILABLE: Conflict, "channel_unavailable",
         "this messaging platform is not available in this version";
     INVALID_CHANNEL_SETTINGS: BadRequest, "invalid_channel_settings",

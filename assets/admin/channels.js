@@ -50,6 +50,20 @@ function testSend(p, api) {
   return el("div", {}, el("div", { class: "rows" }, to, text, button), out);
 }
 
+// Where the platform's API takes our inbound URL (Telegram's setWebhook):
+// one click instead of a console.
+function registerButton(p, api) {
+  const out = el("pre", { class: "hint register-answer", "aria-live": "polite" });
+  const button = el("button", { type: "button", text: `Register the inbound URL with ${p.label}`, onclick: async () => {
+    out.textContent = "Registering…";
+    try {
+      const r = await api("POST", `/channels/${p.name}/register`);
+      out.textContent = r.ok ? `Registered: ${JSON.stringify(r.response)}` : `Not registered: ${r.error}`;
+    } catch (err) { out.textContent = err.message; }
+  } });
+  return el("div", {}, button, out);
+}
+
 function templatesForm(p, saved, api, rerender) {
   const key = `channels.${p.name}.templates`;
   const area = el("textarea", { name: "templates", rows: 4, "aria-label": `${p.label} templates`,
@@ -70,6 +84,7 @@ export async function channelSettings(box, api, rerender) {
     const saved = settings["channels." + p.name] || null;
     const parts = [el("summary", { text: `${p.label}${saved ? " — configured" : ""}` }),
       platformForm(p, saved || {}, api, rerender), inboundUrl(p), testSend(p, api)];
+    if (p.register) parts.push(registerButton(p, api));
     if (p.caps.templates) parts.push(templatesForm(p, settings[`channels.${p.name}.templates`], api, rerender));
     box.append(el("details", { class: "channel", "data-platform": p.name, open: Boolean(saved) }, ...parts));
   }

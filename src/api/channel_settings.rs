@@ -1,7 +1,7 @@
 //! Messaging platforms in Frontporch's REST API: Settings → Channels' test
-//! send (`POST /api/v1/channels/<name>/test`, one route per platform: the
-//! router's parameters are ids), the platform delivery log, and sending a
-//! listed template in a conversation. The settings themselves are
+//! send (`POST /api/v1/channels/<name>/test`) and webhook registration
+//! (`.../register`), the platform delivery log, and sending a listed
+//! template in a conversation. The settings themselves are
 //! `/api/v1/settings` (`channels.<name>`).
 
 use super::auth::Caller;
@@ -16,13 +16,8 @@ use serde_json::json;
 
 /// The routes of this file, joined in `api::TABLES`.
 pub(super) const ROUTES: &[Route] = &[
-    r("POST", "/api/v1/channels/twilio/test", Admin, test),
-    r("POST", "/api/v1/channels/whatsapp/test", Admin, test),
-    r("POST", "/api/v1/channels/messenger/test", Admin, test),
-    r("POST", "/api/v1/channels/telegram/test", Admin, test),
-    r("POST", "/api/v1/channels/viber/test", Admin, test),
-    r("POST", "/api/v1/channels/line/test", Admin, test),
-    r("POST", "/api/v1/channels/wechat/test", Admin, test),
+    r("POST", "/api/v1/channels/{name}/test", Admin, test),
+    r("POST", "/api/v1/channels/{name}/register", Admin, register),
     r("GET", "/api/v1/channels", Staff, platforms),
     r("GET", "/api/v1/channels/deliveries", Admin, deliveries),
     r(
@@ -41,15 +36,18 @@ struct TestInput {
     text: String,
 }
 
+/// The `{name}` of `/api/v1/channels/{name}/<verb>`.
+fn platform_name(ctx: &Ctx) -> &str {
+    ctx.path
+        .trim_start_matches("/api/v1/channels/")
+        .split('/')
+        .next()
+        .unwrap_or("")
+}
+
 /// Sends a test message now: 200 with the platform's answer, sent or not.
 fn test(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
-    let name = ctx
-        .path
-        .trim_end_matches('/')
-        .trim_end_matches("/test")
-        .rsplit('/')
-        .next()
-        .unwrap_or("");
+    let name = platform_name(ctx);
     let input: TestInput = ctx.json()?;
     ok(app.desk.send_test_channel(
         caller.actor()?,
@@ -58,6 +56,14 @@ fn test(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
         &input.text,
         app.config.allow_private_webhooks,
     )?)
+}
+
+/// Tells the platform our inbound URL: 200 with its answer.
+fn register(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+    let allow_private = app.config.allow_private_webhooks;
+    ok(app
+        .desk
+        .register_channel(caller.actor()?, platform_name(ctx), allow_private)?)
 }
 
 fn platforms(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {

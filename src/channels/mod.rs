@@ -16,6 +16,7 @@
 
 pub mod line;
 pub mod messenger;
+pub mod meta;
 pub mod telegram;
 pub mod twilio;
 pub mod viber;

@@ -242,6 +242,7 @@ impl Desk {
                     "caps": { "max_text": p.caps.max_text, "media": p.caps.media,
                               "reply_window_hours": p.caps.reply_window_hours,
                               "templates": p.caps.templates },
+                    "register": p.register.is_some(),
                 })
             })
             .collect())
@@ -281,6 +282,34 @@ impl Desk {
         Ok(sent_json(
             (p.send)(&http, &config, &out).hide_secrets(p, &config),
         ))
+    }
+}
+
+impl Desk {
+    /// Settings → Channels' "Register": tells the platform our inbound URL
+    /// through its API (Telegram's `setWebhook`, ...); its answer as a test
+    /// send's. Platforms that take the URL only in their console answer
+    /// `channel_unavailable`.
+    pub fn register_channel(
+        &self,
+        actor: &Actor,
+        name: &str,
+        allow_private: bool,
+    ) -> Result<Value> {
+        actor.require_admin()?;
+        let (p, config) = self.channel_config(name)?;
+        let Some(register) = p.register else {
+            return Err(error::CHANNEL_UNAVAILABLE.with(format!(
+                "{} takes its webhook URL in its own console only",
+                p.label
+            )));
+        };
+        if config.inbound_url().is_empty() {
+            return Err(error::PUBLIC_URL_UNKNOWN.err());
+        }
+        let http = crate::delivery::platform_http::PlatformHttp::new(allow_private);
+        let sent = register(&http, &config, config.inbound_url());
+        Ok(sent_json(sent.hide_secrets(p, &config)))
     }
 }
 

@@ -72,6 +72,14 @@ test("Settings → Channels saves Telegram with a write-only token and sends a t
   assert.equal(calls.length, 1);
   assert.equal(calls[0].url, `/bot${TOKEN}/sendMessage`);
   assert.deepEqual(JSON.parse(calls[0].body), { chat_id: "42", text: "Hello from the settings ✓" });
+
+  // Register: this server was started without a public URL, so it says
+  // how to give it one rather than telling Telegram a wrong address.
+  await admin.locator('details[data-platform="telegram"] button:text("Register the inbound URL with Telegram")').click();
+  await admin.waitForSelector('details[data-platform="telegram"] .register-answer:has-text("FRONTPORCH_PUBLIC_URL")', { timeout: 60000 });
+  assert.equal(calls.length, 1);
+  // Meta takes its URL in its console only: no button.
+  assert.equal(await admin.locator('details[data-platform="whatsapp"] button:text("Register")').count(), 0);
 });
 
 test("a WhatsApp conversation outside the reply window offers the templates", async () => {

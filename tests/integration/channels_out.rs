@@ -661,3 +661,57 @@ fn an_attachment_leaves_as_media_with_a_signed_absolute_link() {
         "signed: {url}"
     );
 }
+
+#[test]
+fn register_tells_telegram_our_inbound_url() {
+    let fake = Fake::start(|_| {
+        Reply::json(
+            200,
+            json!({"ok": true, "result": true, "description": "Webhook was set"}),
+        )
+    });
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_PUBLIC_URL", "https://chat.example.com"),
+    ]);
+    let admin = s.client(&s.admin_token());
+    // Not configured yet, then no such platform.
+    let (st, v) = admin.call("POST", "/api/v1/channels/telegram/register", None);
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (404, Some("channel_not_configured"))
+    );
+    let (st, _) = admin.call("POST", "/api/v1/channels/fax/register", None);
+    assert_eq!(st, 404);
+    configure(&admin, &fake);
+    let platforms = admin.get("/api/v1/channels")["platforms"].clone();
+    let tg = platforms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "telegram")
+        .unwrap();
+    assert_eq!(tg["register"], true);
+    let v = admin.post("/api/v1/channels/telegram/register", json!({}));
+    assert_eq!(v["ok"], true, "{v}");
+    let call = fake.wait_for(5, |c| c.path().ends_with("/setWebhook"));
+    assert_eq!(call.path(), format!("/bot{TOKEN}/setWebhook"));
+    let body = call.json();
+    assert_eq!(body["url"], "https://chat.example.com/channels/telegram");
+    assert_eq!(body["secret_token"], "tg-secret");
+    // An agent may not.
+    let t = admin.post("/api/v1/tokens", json!({"name": "desk", "role": "agent"}));
+    let agent = s.client(t["token"]["secret"].as_str().unwrap());
+    let (st, _) = agent.call("POST", "/api/v1/channels/telegram/register", None);
+    assert_eq!(st, 403);
+
+    // Without a public URL the server cannot say where it is.
+    let (s2, admin2, _) = server();
+    configure(&admin2, &fake);
+    let (st, v) = admin2.call("POST", "/api/v1/channels/telegram/register", None);
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (409, Some("public_url_unknown"))
+    );
+    drop(s2);
+}
