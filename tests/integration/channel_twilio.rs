@@ -55,6 +55,19 @@ fn twilio() -> Fake {
                 }),
             );
         }
+        if c.path().ends_with("/IncomingPhoneNumbers.json") {
+            return Reply::json(
+                200,
+                json!({"incoming_phone_numbers": [{"sid": "PN2a0747eba6abf96b7e3c3ff0b4530f6e",
+                        "phone_number": OURS}], "page": 0, "page_size": 50}),
+            );
+        }
+        if c.path().contains("/IncomingPhoneNumbers/PN") {
+            return Reply::json(
+                200,
+                json!({"sid": "PN2a0747eba6abf96b7e3c3ff0b4530f6e", "sms_url": c.field("SmsUrl")}),
+            );
+        }
         if c.path().contains("/Media/") {
             return Reply::redirect("/cdn/ME1.png");
         }
@@ -395,4 +408,36 @@ fn behind_a_public_url_twilio_signs_it_and_reports_to_it() {
         call.field("StatusCallback").as_deref(),
         Some("https://chat.example.com/channels/twilio")
     );
+}
+
+#[test]
+fn register_points_the_numbers_sms_url_at_us() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_PUBLIC_URL", "https://chat.example.com"),
+    ]);
+    let admin = s.client(&s.admin_token());
+    let fake = twilio();
+    configure(&admin, &fake);
+    let (st, v) = admin.call("POST", "/api/v1/channels/twilio/register", Some(json!({})));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["ok"], true, "{v}");
+    let find = fake.wait_for(30, |c| c.path().ends_with("/IncomingPhoneNumbers.json"));
+    assert_eq!(find.method, "GET");
+    assert_eq!(
+        find.url,
+        format!("/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json?PhoneNumber=%2B15104564545")
+    );
+    let set = fake.wait_for(30, |c| c.path().contains("/IncomingPhoneNumbers/PN"));
+    assert_eq!(set.method, "POST");
+    assert_eq!(
+        set.path(),
+        format!("/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers/PN2a0747eba6abf96b7e3c3ff0b4530f6e.json")
+    );
+    assert!(set.header("authorization").unwrap().starts_with("Basic "));
+    assert_eq!(
+        set.field("SmsUrl").as_deref(),
+        Some("https://chat.example.com/channels/twilio")
+    );
+    assert_eq!(set.field("SmsMethod").as_deref(), Some("POST"));
 }

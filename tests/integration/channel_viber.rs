@@ -42,6 +42,14 @@ fn viber() -> Fake {
         if c.path() == "/media/photo.png" {
             return Reply::bytes("image/png", PNG);
         }
+        if c.path() == "/pa/set_webhook" {
+            return Reply::json(
+                200,
+                json!({"status": 0, "status_message": "ok", "chat_hostname": "SN-CHAT-01_",
+                       "event_types": ["delivered", "seen", "failed", "subscribed",
+                                       "unsubscribed", "conversation_started"]}),
+            );
+        }
         if c.path() == "/pa/send_message" {
             let t = FIRST_TOKEN + n.fetch_add(1, Ordering::SeqCst);
             return Reply::json(
@@ -295,4 +303,26 @@ fn a_picture_is_fetched_into_the_message() {
     });
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(files[0].to_string().contains("photo.png"), "{files:?}");
+}
+
+#[test]
+fn register_sets_viber_s_webhook_to_our_url() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_PUBLIC_URL", "https://chat.example.com"),
+    ]);
+    let admin = s.client(&s.admin_token());
+    let fake = viber();
+    configure(&admin, &fake);
+    let (st, v) = admin.call("POST", "/api/v1/channels/viber/register", Some(json!({})));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["ok"], true, "{v}");
+    let call = fake.wait_for(30, |c| c.path() == "/pa/set_webhook");
+    assert_eq!(call.header("x-viber-auth-token"), Some(TOKEN));
+    assert_eq!(
+        call.json(),
+        json!({"url": "https://chat.example.com/channels/viber",
+               "event_types": ["delivered", "seen", "failed", "conversation_started"],
+               "send_name": true, "send_photo": true})
+    );
 }
