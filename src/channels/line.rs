@@ -730,6 +730,7 @@ mod tests {
             status: 200,
             content_type: "image/jpeg".into(),
             body: vec![0xff, 0xd8],
+            headers: Vec::new(),
         })]);
         let f = MediaRef {
             id: "325708".into(),

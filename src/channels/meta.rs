@@ -332,6 +332,7 @@ mod tests {
                 status: 200,
                 content_type: "image/jpeg".into(),
                 body: vec![0xff, 0xd8, 0xff],
+                headers: Vec::new(),
             }),
         ]);
         let f = media_by_id(

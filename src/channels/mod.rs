@@ -477,9 +477,19 @@ pub struct Response {
     pub status: u16,
     pub content_type: String,
     pub body: Vec<u8>,
+    /// Names in lower case: a redirect's `location` (the agent follows
+    /// none), a file's `content-length`.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -581,6 +591,7 @@ pub mod testing {
                 status,
                 content_type: "application/json".into(),
                 body: v.to_string().into_bytes(),
+                headers: Vec::new(),
             })
         }
     }

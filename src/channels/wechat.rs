@@ -743,6 +743,7 @@ mod tests {
                 status: 200,
                 content_type: "image/jpeg".into(),
                 body: vec![0xff, 0xd8],
+                headers: Vec::new(),
             }),
         ]);
         let f = MediaRef {
@@ -765,6 +766,7 @@ mod tests {
                 status: 200,
                 content_type: "video/mp4".into(),
                 body: vec![1],
+                headers: Vec::new(),
             }),
         ]);
         assert_eq!(media(&http, &config(), &f).unwrap().bytes, vec![1]);

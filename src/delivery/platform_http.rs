@@ -86,6 +86,11 @@ impl Http for PlatformHttp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        let headers = resp
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect();
         let mut body = Vec::new();
         let limit = req.limit.min(1 << 40) as u64;
         resp.into_body()
@@ -100,6 +105,7 @@ impl Http for PlatformHttp {
             status,
             content_type,
             body,
+            headers,
         })
     }
 }

@@ -76,6 +76,8 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub body: Vec<u8>,
+    /// Headers besides Content-Type (a redirect's Location).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
@@ -84,6 +86,7 @@ impl Reply {
             status,
             content_type: "application/json".into(),
             body: v.to_string().into_bytes(),
+            headers: Vec::new(),
         }
     }
 
@@ -92,6 +95,17 @@ impl Reply {
             status: 200,
             content_type: content_type.into(),
             body: body.to_vec(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A 307 to `location` (Twilio's media URLs answer so, towards its CDN).
+    pub fn redirect(location: &str) -> Reply {
+        Reply {
+            status: 307,
+            content_type: "text/plain".into(),
+            body: Vec::new(),
+            headers: vec![("Location".into(), location.into())],
         }
     }
 }
@@ -134,11 +148,15 @@ impl Fake {
                 let ct =
                     tiny_http::Header::from_bytes("Content-Type", reply.content_type.as_bytes())
                         .unwrap();
-                let _ = rq.respond(
-                    tiny_http::Response::from_data(reply.body)
-                        .with_status_code(reply.status)
-                        .with_header(ct),
-                );
+                let mut response = tiny_http::Response::from_data(reply.body)
+                    .with_status_code(reply.status)
+                    .with_header(ct);
+                for (k, v) in &reply.headers {
+                    response.add_header(
+                        tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap(),
+                    );
+                }
+                let _ = rq.respond(response);
             }
         });
         Fake { server, calls }

@@ -7,6 +7,8 @@ mod attachments_scope;
 mod bad_input;
 mod channel_line;
 mod channel_messenger;
+mod channel_twilio;
+mod channel_viber;
 mod channel_wechat;
 mod channel_whatsapp;
 mod channels_in;
