@@ -52,7 +52,6 @@ fn request(app: &App, ctx: &Ctx) -> Inbound {
         url.push_str(&ctx.raw_query);
     }
     Inbound {
-        method: ctx.method.clone(),
         url,
         query: parse_form_pairs(&ctx.raw_query),
         headers: ctx

@@ -408,7 +408,6 @@ mod tests {
 
     fn signed(body: &str, signature: &str) -> Inbound {
         Inbound {
-            method: "POST".into(),
             headers: vec![("x-line-signature".into(), signature.to_string())],
             body: body.as_bytes().to_vec(),
             ..Default::default()

@@ -411,7 +411,6 @@ mod tests {
 
     fn post(body: Value) -> Inbound {
         Inbound {
-            method: "POST".into(),
             body: body.to_string().into_bytes(),
             ..Default::default()
         }

@@ -222,7 +222,6 @@ mod tests {
 
     fn get(query: &[(&str, &str)]) -> Inbound {
         Inbound {
-            method: "GET".into(),
             query: query
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -281,7 +280,6 @@ mod tests {
         let body = br#"{"object":"page","entry":[]}"#;
         let sig = "sha256=aadfa1c28c30b6c0f014b5857b5e9e950399d22aa15e19e0342cc590be35459e";
         let signed = |h: &str| Inbound {
-            method: "POST".into(),
             headers: vec![("x-hub-signature-256".into(), h.to_string())],
             body: body.to_vec(),
             ..Default::default()

@@ -12,8 +12,6 @@
 //! statuses); an agent's reply becomes a `channel` outbox row that
 //! `delivery/channels.rs` sends with `send`, through the SSRF guard.
 
-#![allow(dead_code)] // Until every platform module uses the interface: remove then.
-
 pub mod line;
 pub mod messenger;
 pub mod meta;
@@ -202,7 +200,6 @@ impl Config {
 /// A request a platform sent us, as it arrived.
 #[derive(Clone, Debug, Default)]
 pub struct Inbound {
-    pub method: String,
     /// The URL the platform requested, as it sees it (this server's public
     /// URL, the path and the query): Twilio signs it.
     pub url: String,
@@ -466,10 +463,6 @@ pub enum Body {
     Json(Value),
     /// `application/x-www-form-urlencoded`, in this order.
     Form(Vec<(String, String)>),
-    Raw {
-        content_type: String,
-        bytes: Vec<u8>,
-    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -538,31 +531,6 @@ pub fn hex(bytes: &[u8]) -> String {
 pub fn file_name(path: &str) -> Option<String> {
     let last = path.split(['?', '#']).next()?.rsplit('/').next()?;
     (!last.is_empty() && last.contains('.')).then(|| last.chars().take(100).collect())
-}
-
-/// For a platform whose module is not written yet: clear errors, nothing sent.
-pub mod unbuilt {
-    use super::*;
-
-    pub fn verify(_: &Config, _: &Inbound) -> Result<()> {
-        Err(crate::error::CHANNEL_UNAVAILABLE.err())
-    }
-
-    pub fn parse(_: &Config, _: &Inbound) -> Result<Vec<Event>> {
-        Err(crate::error::CHANNEL_UNAVAILABLE.err())
-    }
-
-    pub fn send(_: &dyn Http, _: &Config, _: &Outgoing) -> Sent {
-        Sent::Failed {
-            status: None,
-            text: "this platform cannot send yet".into(),
-            retry: false,
-        }
-    }
-
-    pub fn media(_: &dyn Http, _: &Config, _: &MediaRef) -> std::result::Result<Fetched, String> {
-        Err("this platform cannot fetch media yet".into())
-    }
 }
 
 #[cfg(test)]

@@ -242,7 +242,6 @@ mod tests {
 
     fn update(body: Value, token: &str) -> Inbound {
         Inbound {
-            method: "POST".into(),
             headers: vec![("x-telegram-bot-api-secret-token".into(), token.to_string())],
             body: body.to_string().into_bytes(),
             ..Default::default()

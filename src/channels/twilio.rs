@@ -460,7 +460,6 @@ mod tests {
 
     fn post(url: &str, params: &[(String, String)], sig: &str) -> Inbound {
         Inbound {
-            method: "POST".into(),
             url: url.into(),
             headers: vec![("x-twilio-signature".into(), sig.into())],
             body: encode(params),
@@ -538,7 +537,6 @@ mod tests {
 
     fn inbound(params: &[(&str, &str)]) -> Inbound {
         Inbound {
-            method: "POST".into(),
             body: encode(&pairs(params)),
             ..Default::default()
         }

@@ -353,7 +353,6 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         Inbound {
-            method: "POST".into(),
             headers: vec![("x-viber-content-signature".into(), sig)],
             body: bytes,
             ..Default::default()

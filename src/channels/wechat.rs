@@ -443,7 +443,6 @@ mod tests {
     fn signed(signature: &str, body: &str) -> Inbound {
         let q = |k: &str, v: &str| (k.to_string(), v.to_string());
         Inbound {
-            method: "POST".into(),
             query: vec![
                 q("signature", signature),
                 q("timestamp", "1681989320"),
@@ -590,7 +589,6 @@ mod tests {
         );
         let q = |k: &str, v: &str| (k.to_string(), v.to_string());
         let r = Inbound {
-            method: "POST".into(),
             query: vec![
                 q("signature", "76480565cbe296026c53aaacd1ad523a1ddba24f"),
                 q("timestamp", "1409304348"),

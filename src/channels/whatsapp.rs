@@ -407,6 +407,9 @@ fn media(http: &dyn Http, c: &Config, f: &MediaRef) -> std::result::Result<Fetch
 /// there is none), `footer` null when there is none, and `parameters`
 /// counts the `{{…}}` placeholders each part needs (`buttons`: URL buttons
 /// with a variable), the lists `channels::Template` takes.
+// Not called yet: the template picker reads `channels.whatsapp.templates`;
+// loading them from Meta is the next step (issue 12's note).
+#[allow(dead_code)]
 pub fn list_templates(http: &dyn Http, c: &Config) -> std::result::Result<Vec<Value>, String> {
     let waba = c.get("business_account_id");
     if waba.is_empty() {
@@ -446,6 +449,7 @@ pub fn list_templates(http: &dyn Http, c: &Config) -> std::result::Result<Vec<Va
     Ok(out)
 }
 
+#[allow(dead_code)]
 fn template_summary(t: &Value) -> Value {
     let components: Vec<&Value> = t["components"].as_array().into_iter().flatten().collect();
     let part = |kind: &str| {
@@ -508,7 +512,6 @@ mod tests {
 
     fn post(body: Value) -> Inbound {
         Inbound {
-            method: "POST".into(),
             body: body.to_string().into_bytes(),
             ..Default::default()
         }

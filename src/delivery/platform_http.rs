@@ -58,10 +58,6 @@ impl Http for PlatformHttp {
                     body.into_bytes(),
                 )
             }
-            Body::Raw {
-                content_type,
-                bytes,
-            } => (Some(content_type), bytes),
         };
         if let Some(ct) = content_type {
             b = b.header("content-type", ct);

@@ -241,7 +241,7 @@ impl Desk {
                     "inbound_url": (!public.is_empty()).then(|| format!("{public}/channels/{}", p.name)),
                     "caps": { "max_text": p.caps.max_text, "media": p.caps.media,
                               "reply_window_hours": p.caps.reply_window_hours,
-                              "templates": p.caps.templates },
+                              "templates": p.caps.templates, "statuses": p.caps.statuses },
                     "register": p.register.is_some(),
                 })
             })
