@@ -263,9 +263,11 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
             retry: false,
         };
     }
-    let mut ids = Vec::new();
-    let mut last = json!({});
-    for batch in all.chunks(MAX_PER_PUSH) {
+    // Without a retry key a retry would send the first parts again: final
+    // once something went out. With one, LINE answers the parts it took
+    // with 409 and sends only the rest.
+    let keyed = m.reference.as_deref().is_some_and(|r| !r.is_empty());
+    let sends = all.chunks(MAX_PER_PUSH).map(|batch| {
         let body = json!({ "to": m.to, "messages": batch });
         let mut req = Request::new(
             "POST",
@@ -276,32 +278,9 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
         if let Some(r) = m.reference.as_deref().filter(|r| !r.is_empty()) {
             req = req.header("X-Line-Retry-Key", retry_key(r, &body));
         }
-        match judge(http.call(req)) {
-            Sent::Ok { ids: got, response } => {
-                ids.extend(got);
-                last = response;
-            }
-            // Without a retry key a retry would send the first parts again:
-            // final once something went out. With one, LINE answers the
-            // parts it took with 409 and sends only the rest.
-            Sent::Failed {
-                status,
-                text,
-                retry,
-            } => {
-                let keyed = m.reference.as_deref().is_some_and(|r| !r.is_empty());
-                return Sent::Failed {
-                    status,
-                    text,
-                    retry: retry && (keyed || ids.is_empty()),
-                };
-            }
-        }
-    }
-    Sent::Ok {
-        ids,
-        response: last,
-    }
+        judge(http.call(req))
+    });
+    in_order(sends, keyed)
 }
 
 /// The usual reading, and two of LINE's own: a 409 "The retry key is

@@ -178,31 +178,10 @@ pub fn send_all(
     request: impl Fn(Value) -> std::result::Result<Response, String>,
     ids_of: impl Fn(&Value) -> Vec<String>,
 ) -> Sent {
-    let mut ids = Vec::new();
-    let mut last = Value::Null;
-    for body in bodies {
-        match judge(request(body), &ids_of) {
-            Sent::Ok { ids: got, response } => {
-                ids.extend(got);
-                last = response;
-            }
-            Sent::Failed {
-                status,
-                text,
-                retry,
-            } => {
-                return Sent::Failed {
-                    status,
-                    text,
-                    retry: retry && ids.is_empty(),
-                }
-            }
-        }
-    }
-    Sent::Ok {
-        ids,
-        response: last,
-    }
+    in_order(
+        bodies.into_iter().map(|body| judge(request(body), &ids_of)),
+        false,
+    )
 }
 
 #[cfg(test)]

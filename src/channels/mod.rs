@@ -428,6 +428,40 @@ impl Sent {
     }
 }
 
+/// Sends a message that takes several calls (text, then files; parts of
+/// a batch), in order, stopping at the first failure: every id and the
+/// last answer. `sends` is lazy, so a call is made only once the one
+/// before it went. A failure after a first call went out is final unless
+/// `idempotent` (the platform drops what it already took, as LINE does
+/// with a retry key): a retry would send that part twice.
+pub fn in_order(sends: impl IntoIterator<Item = Sent>, idempotent: bool) -> Sent {
+    let mut ids = Vec::new();
+    let mut last = Value::Object(Map::new());
+    for sent in sends {
+        match sent {
+            Sent::Ok { ids: got, response } => {
+                ids.extend(got);
+                last = response;
+            }
+            Sent::Failed {
+                status,
+                text,
+                retry,
+            } => {
+                return Sent::Failed {
+                    status,
+                    text,
+                    retry: retry && (idempotent || ids.is_empty()),
+                }
+            }
+        }
+    }
+    Sent::Ok {
+        ids,
+        response: last,
+    }
+}
+
 /// An HTTP request a platform module asks for.
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -633,6 +667,50 @@ mod tests {
             response,
             serde_json::json!({"url": "/bot[hidden]/x", "secret": "[hidden]"})
         );
+    }
+
+    #[test]
+    fn parts_go_in_order_and_a_partial_failure_is_final() {
+        let ok = |id: &str| Sent::Ok {
+            ids: vec![id.into()],
+            response: serde_json::json!({ "id": id }),
+        };
+        let down = || Sent::Failed {
+            status: Some(503),
+            text: "later".into(),
+            retry: true,
+        };
+        let Sent::Ok { ids, response } = in_order([ok("a"), ok("b")], false) else {
+            panic!()
+        };
+        assert_eq!(
+            (ids, response["id"].clone()),
+            (vec!["a".into(), "b".into()], "b".into())
+        );
+        assert!(matches!(
+            in_order([down()], false),
+            Sent::Failed { retry: true, .. }
+        ));
+        assert!(matches!(
+            in_order([ok("a"), down()], false),
+            Sent::Failed { retry: false, .. }
+        ));
+        assert!(matches!(
+            in_order([ok("a"), down()], true),
+            Sent::Failed { retry: true, .. }
+        ));
+        // Lazy: nothing after a failure is attempted.
+        let mut made = 0;
+        let calls = (0..3).map(|i| {
+            made += 1;
+            if i == 1 {
+                down()
+            } else {
+                ok("x")
+            }
+        });
+        in_order(calls, false);
+        assert_eq!(made, 2);
     }
 
     #[test]

@@ -145,8 +145,6 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
         .get("chat_id")
         .and_then(Value::as_str)
         .unwrap_or(&m.to);
-    let mut ids = Vec::new();
-    let mut last = json!({});
     let mut calls = Vec::new();
     if m.media.is_empty() || m.text.chars().count() > 1024 {
         calls.push(("sendMessage", json!({ "chat_id": chat, "text": m.text })));
@@ -163,8 +161,8 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
         }
         calls.push((name, body));
     }
-    for (name, body) in calls {
-        let sent = Sent::judge(
+    let sends = calls.into_iter().map(|(name, body)| {
+        Sent::judge(
             http.call(Request::new("POST", method(c, name), Body::Json(body))),
             |v| {
                 v["result"]["message_id"]
@@ -172,31 +170,9 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
                     .map(|id| vec![format!("{chat}:{id}")])
                     .unwrap_or_default()
             },
-        );
-        match sent {
-            Sent::Ok { ids: got, response } => {
-                ids.extend(got);
-                last = response;
-            }
-            // A failure after a first part went out is final: a retry would
-            // send that part twice.
-            Sent::Failed {
-                status,
-                text,
-                retry,
-            } => {
-                return Sent::Failed {
-                    status,
-                    text,
-                    retry: retry && ids.is_empty(),
-                }
-            }
-        }
-    }
-    Sent::Ok {
-        ids,
-        response: last,
-    }
+        )
+    });
+    in_order(sends, false)
 }
 
 fn media(http: &dyn Http, c: &Config, f: &MediaRef) -> std::result::Result<Fetched, String> {

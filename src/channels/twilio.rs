@@ -239,36 +239,13 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
     if chunks.is_empty() {
         chunks.push(&[]);
     }
-    let mut ids = Vec::new();
-    let mut last = json!({});
-    for (i, files) in chunks.into_iter().enumerate() {
+    let sends = chunks.into_iter().enumerate().map(|(i, files)| {
         let text = if i == 0 { m.text.as_str() } else { "" };
         let req = Request::new("POST", messages_url(c), Body::Form(form(c, m, text, files)))
             .header("authorization", basic_auth(c));
-        match judge(http.call(req)) {
-            Sent::Ok { ids: got, response } => {
-                ids.extend(got);
-                last = response;
-            }
-            // A failure after a first part went out is final: a retry
-            // would send that part twice.
-            Sent::Failed {
-                status,
-                text,
-                retry,
-            } => {
-                return Sent::Failed {
-                    status,
-                    text,
-                    retry: retry && ids.is_empty(),
-                }
-            }
-        }
-    }
-    Sent::Ok {
-        ids,
-        response: last,
-    }
+        judge(http.call(req))
+    });
+    in_order(sends, false)
 }
 
 fn form(c: &Config, m: &Outgoing, text: &str, files: &[Link]) -> Vec<(String, String)> {

@@ -221,33 +221,10 @@ fn send(http: &dyn Http, c: &Config, m: &Outgoing) -> Sent {
     let parts = text
         .into_iter()
         .chain(m.media.iter().map(|f| media_body(http, f)));
-    let mut ids = Vec::new();
-    let mut last = json!({});
-    for part in parts {
-        match call(http, c, "send_message", with(&base, part)) {
-            Sent::Ok { ids: got, response } => {
-                ids.extend(got);
-                last = response;
-            }
-            // A failure after a first part went out is final: a retry
-            // would send that part twice.
-            Sent::Failed {
-                status,
-                text,
-                retry,
-            } => {
-                return Sent::Failed {
-                    status,
-                    text,
-                    retry: retry && ids.is_empty(),
-                }
-            }
-        }
-    }
-    Sent::Ok {
-        ids,
-        response: last,
-    }
+    in_order(
+        parts.map(|part| call(http, c, "send_message", with(&base, part))),
+        false,
+    )
 }
 
 fn with(base: &Value, fields: Value) -> Value {
