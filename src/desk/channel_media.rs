@@ -205,8 +205,16 @@ impl Desk {
         let sniffed = infer::get(&file.bytes);
         let content_type = file
             .content_type
-            .clone()
-            .filter(|t| !t.is_empty() && !t.starts_with("application/octet-stream"))
+            .as_deref()
+            // `audio/ogg; codecs=opus` (WhatsApp) is an `audio/ogg`.
+            .map(|t| {
+                t.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .filter(|t| !t.is_empty() && t != "application/octet-stream")
             .or_else(|| sniffed.map(|k| k.mime_type().to_string()))
             .unwrap_or_else(|| "application/octet-stream".into());
         let name = file.name.clone().unwrap_or_else(|| {

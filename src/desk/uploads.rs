@@ -31,6 +31,11 @@ const TYPES: &[(&str, bool)] = &[
         false,
     ),
     ("audio/mpeg", false),
+    // Voice notes from messaging apps: Opus in Ogg (Telegram, WhatsApp),
+    // AAC and AMR (older phones, MMS).
+    ("audio/ogg", false),
+    ("audio/aac", false),
+    ("audio/amr", false),
     ("video/mp4", false),
 ];
 
@@ -306,6 +311,9 @@ mod tests {
         use super::check_content as c;
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
         assert!(c("image/png", png).is_ok());
+        let ogg = b"OggS\0\x02\0\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0\x01\x13OpusHead\x01\x01";
+        assert!(c("audio/ogg", ogg).is_ok());
+        assert!(c("audio/ogg", png).is_err());
         assert!(c("image/jpeg", png).is_err());
         assert!(c("image/png", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0").is_err());
         assert!(c("application/pdf", b"MZ\x90\0\x03\0\0\0").is_err());

@@ -464,3 +464,36 @@ fn a_pending_fetch_survives_a_restart() {
         1
     );
 }
+
+#[test]
+fn a_voice_note_is_kept() {
+    let (server, admin, _) = start();
+    let ogg = b"OggS\0\x02\0\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0\x01\x13OpusHead\x01\x01".to_vec();
+    let fake = telegram_files(
+        // Telegram names a voice note's type with the codec, as WhatsApp does.
+        vec![(
+            "v1",
+            "voice/file_3.oga",
+            "audio/ogg; codecs=opus",
+            ogg.clone(),
+        )],
+        Arc::new(AtomicBool::new(true)),
+    );
+    configure(&admin, &fake.base());
+    let mut u = update(1, 71, 555, "");
+    let m = u["message"].as_object_mut().unwrap();
+    m.remove("text");
+    m.insert(
+        "voice".into(),
+        json!({"file_id": "v1", "file_unique_id": "u", "duration": 2, "mime_type": "audio/ogg; codecs=opus"}),
+    );
+    let (st, _) = post(&server, "telegram", &u, Some(SECRET));
+    assert_eq!(st, 200);
+    let m = wait_message(&admin, |m| media_states(m) != ["pending"]);
+    assert_eq!(media_states(&m), ["stored"], "{m:#}");
+    let a = &m["attachments"][0];
+    assert_eq!(
+        (a["type"].as_str(), a["size"].as_u64()),
+        (Some("audio/ogg"), Some(ogg.len() as u64))
+    );
+}
