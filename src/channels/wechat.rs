@@ -78,14 +78,19 @@ fn signature(parts: &[&str]) -> String {
 /// The query's `signature` is ours (the handshake and every POST); in
 /// safe mode, so is its `msg_signature`, over the ciphertext too.
 fn verify(c: &Config, r: &Inbound) -> Result<()> {
+    signed_query(c, r)?;
     let token = c.get("token");
     let (timestamp, nonce) = (
         r.query("timestamp").unwrap_or(""),
         r.query("nonce").unwrap_or(""),
     );
-    let want = signature(&[token, timestamp, nonce]);
-    let got = r.query("signature").unwrap_or("").to_ascii_lowercase();
-    if token.is_empty() || !same(want.as_bytes(), got.as_bytes()) {
+    // With an EncodingAESKey the account is in compatible or safe mode, in
+    // which WeChat signs every POST's ciphertext too (`msg_signature`).
+    // Plaintext mode's `signature` covers only the timestamp and nonce,
+    // never the body: a query seen once (a log, a proxy) would carry any
+    // body, so a POST that drops `encrypt_type` is refused here.
+    let safe = !c.get("encoding_aes_key").trim().is_empty();
+    if safe && r.query("encrypt_type") != Some("aes") {
         return Err(error::CHANNEL_SIGNATURE.err());
     }
     if r.query("encrypt_type") == Some("aes") {
@@ -99,9 +104,22 @@ fn verify(c: &Config, r: &Inbound) -> Result<()> {
     Ok(())
 }
 
+/// The query's `signature`: the handshake's whole check, a POST's first.
+fn signed_query(c: &Config, r: &Inbound) -> Result<()> {
+    let token = c.get("token");
+    let timestamp = r.query("timestamp").unwrap_or("");
+    let nonce = r.query("nonce").unwrap_or("");
+    let want = signature(&[token, timestamp, nonce]);
+    let got = r.query("signature").unwrap_or("").to_ascii_lowercase();
+    if token.is_empty() || !same(want.as_bytes(), got.as_bytes()) {
+        return Err(error::CHANNEL_SIGNATURE.err());
+    }
+    Ok(())
+}
+
 /// The server configuration's check: a signed GET answered with its `echostr`.
 fn handshake(c: &Config, r: &Inbound) -> Result<String> {
-    verify(c, r)?;
+    signed_query(c, r)?;
     r.query("echostr")
         .map(str::to_string)
         .ok_or_else(|| error::CHANNEL_PAYLOAD.with("echostr is missing"))
@@ -150,7 +168,10 @@ struct Xml {
 /// WeChat's docs name for its retries (it retries thrice when we are slow).
 fn parse(c: &Config, r: &Inbound) -> Result<Vec<Event>> {
     let mut x = read(r)?;
-    if x.kind.is_empty() && !x.encrypt.is_empty() {
+    // With a key, the signed ciphertext wins over compatible mode's
+    // unsigned plaintext copy beside it.
+    let keyed = !c.get("encoding_aes_key").trim().is_empty();
+    if !x.encrypt.is_empty() && (keyed || x.kind.is_empty()) {
         x = xml(&decrypt(c, &x.encrypt)?)?;
     }
     if x.kind == "event" {
@@ -627,6 +648,46 @@ mod tests {
         let mut no_key = c;
         no_key.0.remove("encoding_aes_key");
         assert!(parse(&no_key, &r).is_err());
+    }
+
+    fn forged(text: &str) -> String {
+        format!(
+            "<xml><FromUserName>oVictim</FromUserName><MsgType>text</MsgType>\
+             <MsgId>1</MsgId><Content>{text}</Content></xml>"
+        )
+    }
+
+    #[test]
+    fn compatible_mode_reads_the_signed_ciphertext_not_the_plaintext_beside_it() {
+        // Compatible mode posts both; only the ciphertext is signed.
+        let (c, mut r) = safe("3f6c212c2470dd9dfd3b2f0b7b6ba6d3211fad0d");
+        let body = String::from_utf8(r.body.clone()).unwrap().replace(
+            "</xml>",
+            "<FromUserName>oVictim</FromUserName><MsgType>text</MsgType>\
+             <MsgId>1</MsgId><Content>forged</Content></xml>",
+        );
+        r.body = body.into_bytes();
+        verify(&c, &r).unwrap();
+        let Event::Message(m) = &parse(&c, &r).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (m.from.as_str(), m.text.as_str()),
+            ("oSafe", "加密的你好 🔒")
+        );
+    }
+
+    #[test]
+    fn safe_mode_refuses_a_post_that_drops_encrypt_type() {
+        // A plaintext-mode query replayed (its signature covers no body)
+        // with a plaintext body of the attacker's: refused once a key is set.
+        let (mut c, _) = safe("");
+        c.0.insert("token".into(), json!("porch-token"));
+        let r = signed(SIGNATURE, &forged("forged"));
+        assert!(verify(&config(), &r).is_ok(), "plaintext mode cannot tell");
+        assert!(verify(&c, &r).is_err());
+        // The server configuration's GET check still passes in safe mode.
+        assert!(handshake(&c, &r).is_ok());
     }
 
     fn token_answer() -> std::result::Result<Response, String> {
