@@ -2,7 +2,7 @@
 //! agent's reply leaves by the push API, Support Board's
 //! `line-send-message` too, all against a loopback stand-in for LINE.
 
-use crate::fake_platform::{Call, Fake, Reply};
+use crate::fake_platform::{conversations_of, messages, Call, Fake, Reply};
 use crate::harness::*;
 use crate::support_board::Sb;
 use serde_json::{json, Value};
@@ -74,20 +74,6 @@ fn post(sb: &Sb, body: &str, signature: &str) -> (u16, String) {
     (st, text)
 }
 
-fn ln_conversations(admin: &Client) -> Vec<Value> {
-    admin.get("/api/v1/conversations?source=ln")["conversations"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn messages(admin: &Client, cid: i64) -> Vec<Value> {
-    admin.get(&format!("/api/v1/conversations/{cid}/messages"))["messages"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 /// The first message of `cid` with a file, once the fetch added it.
 pub fn wait_for_attachment(admin: &Client, cid: i64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -120,12 +106,12 @@ fn line_inbound() {
     );
     assert_eq!(post(&sb, &hello, &sign("another-secret", &hello)).0, 403);
     assert_eq!(post(&sb, &hello, "").0, 403);
-    assert!(ln_conversations(&admin).is_empty());
+    assert!(conversations_of(&admin, "ln").is_empty());
 
     // Signed: one conversation, source ln, the text as sent.
     let (st, text) = post(&sb, &hello, &sign(SECRET, &hello));
     assert_eq!(st, 200, "{text}");
-    let convs = ln_conversations(&admin);
+    let convs = conversations_of(&admin, "ln");
     assert_eq!(convs.len(), 1);
     let cid = convs[0]["id"].as_i64().unwrap();
     assert_eq!(convs[0]["source"], "ln");
@@ -157,7 +143,7 @@ fn line_inbound() {
         Some(format!("Bearer {TOKEN}").as_str())
     );
     let with_file = wait_for_attachment(&admin, cid);
-    assert_eq!(ln_conversations(&admin).len(), 1, "same conversation");
+    assert_eq!(conversations_of(&admin, "ln").len(), 1, "same conversation");
     assert_eq!(with_file["conversation_id"], cid);
 }
 
@@ -169,7 +155,7 @@ fn line_reply_by_push() {
         false,
     );
     assert_eq!(post(&sb, &hello, &sign(SECRET, &hello)).0, 200);
-    let cid = ln_conversations(&admin)[0]["id"].as_i64().unwrap();
+    let cid = conversations_of(&admin, "ln")[0]["id"].as_i64().unwrap();
 
     // The agent's reply leaves by the push API, to the user, with a retry key.
     let reply = "ご予約ありがとうございます 😊";

@@ -3,7 +3,7 @@
 //! and reads, replies out to a loopback Graph API (RESPONSE, then
 //! HUMAN_AGENT once Meta says the 24-hour window closed).
 
-use super::fake_platform::{Call, Fake, Reply};
+use super::fake_platform::{conversations_of, messages, Call, Fake, Reply};
 use super::harness::{Client, Server};
 use super::support_board::succeed;
 use serde_json::{json, Value};
@@ -90,20 +90,6 @@ fn ig_text(igsid: &str, mid: &str, text: &str) -> Value {
     )
 }
 
-fn conversations(admin: &Client, source: &str) -> Vec<Value> {
-    admin.get(&format!("/api/v1/conversations?source={source}&limit=100"))["conversations"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn messages(admin: &Client, cid: i64) -> Vec<Value> {
-    admin.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 #[test]
 fn page_and_instagram_messages_in_echoes_left_out() {
     let (server, admin, token) = start();
@@ -130,11 +116,11 @@ fn page_and_instagram_messages_in_echoes_left_out() {
     let n = fb_text("PSID-24", "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM", text);
     let (st, body) = post_signed(&server, &n, Some("sha256=deadbeef"));
     assert_eq!(st, 403, "{body}");
-    assert!(conversations(&admin, "fb").is_empty());
+    assert!(conversations_of(&admin, "fb").is_empty());
 
     post(&server, &n);
     post(&server, &n); // Meta redelivers: stored once.
-    let fb = conversations(&admin, "fb");
+    let fb = conversations_of(&admin, "fb");
     assert_eq!(fb.len(), 1, "{fb:?}");
     assert_eq!(fb[0]["extra"]["page_id"], PAGE);
     let cid = fb[0]["id"].as_i64().unwrap();
@@ -165,7 +151,7 @@ fn page_and_instagram_messages_in_echoes_left_out() {
             "Привет! Есть размер S? 🙏",
         ),
     );
-    let ig = conversations(&admin, "ig");
+    let ig = conversations_of(&admin, "ig");
     assert_eq!(ig.len(), 1, "{ig:?}");
     assert_eq!(ig[0]["extra"]["instagram_id"], IG);
     assert_eq!(ig[0]["extra"]["page_id"], PAGE);
@@ -279,7 +265,7 @@ fn replies_leave_through_the_page_and_deliveries_and_reads_come_back() {
     let fake = send_api(closed.clone());
     configure(&admin, &format!("{}/v25.0", fake.base()));
     post(&server, &fb_text("PSID-24", "m_in_1", "Bonjour 👋"));
-    let cid = conversations(&admin, "fb")[0]["id"].as_i64().unwrap();
+    let cid = conversations_of(&admin, "fb")[0]["id"].as_i64().unwrap();
 
     let mid = reply(&admin, cid, "Bonjour ! Votre colis part demain 📦");
     let call = &wait_sends(&fake, 1)[0];
@@ -321,7 +307,7 @@ fn replies_leave_through_the_page_and_deliveries_and_reads_come_back() {
 
     // Instagram: the reply leaves through the same page; its read names the mid.
     post(&server, &ig_text("IGSID-5", "m_ig_in", "Merci 🙏"));
-    let igc = conversations(&admin, "ig")[0]["id"].as_i64().unwrap();
+    let igc = conversations_of(&admin, "ig")[0]["id"].as_i64().unwrap();
     let igm = reply(&admin, igc, "Avec plaisir ✨");
     let call = &wait_sends(&fake, 4)[3];
     assert_eq!(call.path(), format!("/v25.0/{PAGE}/messages"));
@@ -390,7 +376,7 @@ fn an_attachment_is_fetched_from_its_cdn_url_without_the_token() {
                     "attachments": [{"type": "image", "payload": {"url": url}}]}}]),
         ),
     );
-    let cid = conversations(&admin, "fb")[0]["id"].as_i64().unwrap();
+    let cid = conversations_of(&admin, "fb")[0]["id"].as_i64().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let m = loop {
         let m = messages(&admin, cid).remove(0);

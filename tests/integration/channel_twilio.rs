@@ -4,14 +4,13 @@
 //! replies and Support Board's `send-sms` reaching a loopback Twilio that
 //! checks the exact Messages.json request.
 
-use super::fake_platform::{Call, Fake, Reply};
+use super::fake_platform::{conversations_of, messages, until, Call, Fake, Reply};
 use super::harness::{Client, Server};
 use super::support_board::succeed;
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const AUTH: &str = "twilio-auth-token-ü";
@@ -164,32 +163,6 @@ fn sms<'a>(sid: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-fn conversations(admin: &Client) -> Vec<Value> {
-    admin.get("/api/v1/conversations?source=tx&limit=100")["conversations"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn messages(admin: &Client, cid: i64) -> Vec<Value> {
-    admin.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-/// Waits (generously: the machine stalls) until `pred` holds.
-fn until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn sms_in_reply_out_and_delivery_reports() {
     let (s, admin, _) = start();
@@ -204,7 +177,7 @@ fn sms_in_reply_out_and_delivery_reports() {
         assert_eq!(st, 403, "{body}");
         assert!(body.contains("bad_signature"), "{body}");
     }
-    assert!(conversations(&admin).is_empty());
+    assert!(conversations_of(&admin, "tx").is_empty());
 
     // Signed: empty TwiML, a conversation with the text.
     let (st, ct, body) = post(&s, &incoming, None);
@@ -214,7 +187,7 @@ fn sms_in_reply_out_and_delivery_reports() {
         body,
         r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#
     );
-    let convs = conversations(&admin);
+    let convs = conversations_of(&admin, "tx");
     assert_eq!(convs.len(), 1, "{convs:?}");
     let c = &convs[0];
     assert_eq!(c["source"], "tx");
@@ -318,7 +291,7 @@ fn mms_media_is_fetched_through_the_redirect() {
     p.push(("MediaUrl0", &media));
     let (st, _, body) = post(&s, &p, None);
     assert_eq!(st, 200, "{body}");
-    let cid = conversations(&admin)[0]["id"].as_i64().unwrap();
+    let cid = conversations_of(&admin, "tx")[0]["id"].as_i64().unwrap();
     // The media URL with the account's credentials, then the CDN without.
     let first = fake.wait_for(60, |c| c.path().contains("/Media/ME1"));
     assert!(first.header("authorization").unwrap().starts_with("Basic "));
@@ -396,7 +369,7 @@ fn behind_a_public_url_twilio_signs_it_and_reports_to_it() {
     let with_port = format!("{public}:443/channels/twilio");
     let (st, _, body) = post_signed_for(&s, &with_port, &incoming, None);
     assert_eq!(st, 200, "{body}");
-    let cid = conversations(&admin)[0]["id"].as_i64().unwrap();
+    let cid = conversations_of(&admin, "tx")[0]["id"].as_i64().unwrap();
     let (st, v) = admin.call(
         "POST",
         &format!("/api/v1/conversations/{cid}/messages"),

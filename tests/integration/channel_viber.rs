@@ -4,13 +4,12 @@
 //! and replies and Support Board's `viber-send-message` reaching a
 //! loopback Viber API that checks the exact send_message request.
 
-use super::fake_platform::{Call, Fake, Reply};
+use super::fake_platform::{conversations_of, messages, until, Call, Fake, Reply};
 use super::harness::{Client, Server};
 use super::support_board::succeed;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 const TOKEN: &str = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9";
 const VIBER_ID: &str = "01234567890A=";
@@ -111,31 +110,6 @@ fn message(token: u64, text: &str) -> Value {
     })
 }
 
-fn conversations(admin: &Client) -> Vec<Value> {
-    admin.get("/api/v1/conversations?source=vb&limit=100")["conversations"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn messages(admin: &Client, cid: i64) -> Vec<Value> {
-    admin.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn viber_in_reply_out_delivered_and_seen() {
     let (s, admin, _) = start();
@@ -147,7 +121,7 @@ fn viber_in_reply_out_delivered_and_seen() {
                        "chat_hostname": "SN-172_", "message_token": 241256543215u64});
     let (st, body) = post(&s, &check, None);
     assert_eq!(st, 200, "{body}");
-    assert!(conversations(&admin).is_empty());
+    assert!(conversations_of(&admin, "vb").is_empty());
 
     let text = "Привіт! Чи можна замовити каву? ☕🇺🇦";
     let m = message(4912661846655238145, text);
@@ -158,11 +132,11 @@ fn viber_in_reply_out_delivered_and_seen() {
         assert_eq!(st, 403, "{body}");
         assert!(body.contains("bad_signature"), "{body}");
     }
-    assert!(conversations(&admin).is_empty());
+    assert!(conversations_of(&admin, "vb").is_empty());
 
     let (st, body) = post(&s, &m, None);
     assert_eq!(st, 200, "{body}");
-    let convs = conversations(&admin);
+    let convs = conversations_of(&admin, "vb");
     assert_eq!(convs.len(), 1, "{convs:?}");
     let c = &convs[0];
     assert_eq!(c["source"], "vb");
@@ -290,7 +264,7 @@ fn a_picture_is_fetched_into_the_message() {
         "thumbnail": format!("{}/media/thumb.png", fake.base())});
     let (st, body) = post(&s, &m, None);
     assert_eq!(st, 200, "{body}");
-    let cid = conversations(&admin)[0]["id"].as_i64().unwrap();
+    let cid = conversations_of(&admin, "vb")[0]["id"].as_i64().unwrap();
     assert_eq!(messages(&admin, cid)[0]["body"], "Ось фото 📷");
     let get = fake.wait_for(60, |c| c.path() == "/media/photo.png");
     assert_eq!(get.method, "GET");

@@ -3,10 +3,10 @@
 //! a customer service message with a fresh access token, Support Board's
 //! `wechat-send-message` too, all against a loopback stand-in for WeChat.
 
-use crate::fake_platform::{Call, Fake, Reply};
+use crate::fake_platform::{conversations_of, Call, Fake, Reply};
 use crate::harness::*;
 use crate::support_board::Sb;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const APP_ID: &str = "wx5f1c2d3e4a5b6c7d";
 const APP_SECRET: &str = "app-secret-0123456789";
@@ -86,13 +86,6 @@ fn post(sb: &Sb, query: &str, xml: &str) -> (u16, String) {
     (st, text)
 }
 
-fn wc_conversations(admin: &Client) -> Vec<Value> {
-    admin.get("/api/v1/conversations?source=wc")["conversations"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 #[test]
 fn wechat_handshake() {
     let (sb, _wechat, _) = setup();
@@ -119,12 +112,12 @@ fn wechat_inbound() {
 
     // A wrong signature: 403, nothing stored.
     assert_eq!(post(&sb, &query("wrong-token", "1"), &hello).0, 403);
-    assert!(wc_conversations(&admin).is_empty());
+    assert!(conversations_of(&admin, "wc").is_empty());
 
     // Signed: acknowledged with `success`, one conversation, source wc.
     let (st, body) = post(&sb, &query(TOKEN, "2"), &hello);
     assert_eq!((st, body.as_str()), (200, "success"));
-    let convs = wc_conversations(&admin);
+    let convs = conversations_of(&admin, "wc");
     assert_eq!(convs.len(), 1);
     assert_eq!(convs[0]["source"], "wc");
     let cid = convs[0]["id"].as_i64().unwrap();
@@ -166,7 +159,7 @@ fn wechat_reply_as_customer_service_message() {
     let (sb, wechat, admin) = setup();
     let hello = text_xml("24602289572369480", "请问可以预约吗？🙏");
     assert_eq!(post(&sb, &query(TOKEN, "6"), &hello).0, 200);
-    let cid = wc_conversations(&admin)[0]["id"].as_i64().unwrap();
+    let cid = conversations_of(&admin, "wc")[0]["id"].as_i64().unwrap();
 
     // The agent's reply: a token fetched, then the customer service message.
     let reply = "您好！今天 9 点到 18 点营业 😊";

@@ -1,7 +1,7 @@
 //! WhatsApp Cloud API end to end (issue 12): Meta's handshake, signed
 //! notifications in, statuses, replies out to a loopback Graph API.
 
-use super::fake_platform::{Call, Fake, Reply};
+use super::fake_platform::{conversations_of, messages, Call, Fake, Reply};
 use super::harness::{Client, Server};
 use super::support_board::succeed;
 use serde_json::{json, Value};
@@ -80,20 +80,6 @@ fn statuses(wamid: &str, status: &str) -> Value {
                       "recipient_id": "16505551234"}]}))
 }
 
-fn wa_conversations(admin: &Client) -> Vec<Value> {
-    admin.get("/api/v1/conversations?source=wa&limit=100")["conversations"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn messages(admin: &Client, cid: i64) -> Vec<Value> {
-    admin.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 fn code(text: &str) -> String {
     let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
     v["error"]["code"].as_str().unwrap_or("").to_string()
@@ -134,11 +120,11 @@ fn a_signed_message_is_stored_once_and_a_bad_signature_nothing() {
         let (st, body) = post(&server, &n, Some(sig));
         assert_eq!((st, code(&body).as_str()), (403, "bad_signature"), "{body}");
     }
-    assert!(wa_conversations(&admin).is_empty());
+    assert!(conversations_of(&admin, "wa").is_empty());
 
     let (st, body) = post(&server, &n, None);
     assert_eq!(st, 200, "{body}");
-    let convs = wa_conversations(&admin);
+    let convs = conversations_of(&admin, "wa");
     assert_eq!(convs.len(), 1, "{convs:?}");
     let c = &convs[0];
     assert_eq!(c["source"], "wa");
@@ -216,7 +202,7 @@ fn an_image_is_fetched_by_its_media_id() {
     assert_eq!(post(&server, &n, None).0, 200);
     let deadline = Instant::now() + Duration::from_secs(60);
     let m = loop {
-        let cid = wa_conversations(&admin)[0]["id"].as_i64().unwrap();
+        let cid = conversations_of(&admin, "wa")[0]["id"].as_i64().unwrap();
         let m = messages(&admin, cid).remove(0);
         if m["attachments"].as_array().is_some_and(|a| !a.is_empty()) {
             break m;
@@ -304,7 +290,7 @@ fn an_agent_reply_reaches_the_api_and_its_statuses_move_it() {
         "Hola, ¿tienen talla M?",
     );
     assert_eq!(post(&server, &n, None).0, 200);
-    let cid = wa_conversations(&admin)[0]["id"].as_i64().unwrap();
+    let cid = conversations_of(&admin, "wa")[0]["id"].as_i64().unwrap();
 
     let (st, v) = admin.call(
         "POST",
@@ -383,7 +369,7 @@ fn outside_the_window_free_text_is_refused_and_a_template_goes() {
         .0,
         200
     );
-    let cid = wa_conversations(&admin)[0]["id"].as_i64().unwrap();
+    let cid = conversations_of(&admin, "wa")[0]["id"].as_i64().unwrap();
     // The customer wrote 25 hours ago.
     let db = rusqlite::Connection::open(server.data.join("frontporch.db")).unwrap();
     db.busy_timeout(Duration::from_secs(30)).unwrap();

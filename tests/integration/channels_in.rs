@@ -1,7 +1,7 @@
 //! Messaging platforms in (issue 12): `POST /channels/<name>` with Telegram
 //! as the platform, its API a loopback fake (`fake_platform.rs`).
 
-use super::fake_platform::{Fake, Reply};
+use super::fake_platform::{conversations_of, messages, Fake, Reply};
 use super::harness::{Client, Server};
 use super::support_board::succeed;
 use serde_json::{json, Value};
@@ -77,20 +77,6 @@ fn counts(admin: &Client) -> (usize, usize) {
     (list.len(), messages)
 }
 
-fn tg_conversations(admin: &Client) -> Vec<Value> {
-    admin.get("/api/v1/conversations?source=tg&limit=100")["conversations"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn messages(admin: &Client, cid: i64) -> Vec<Value> {
-    admin.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 #[test]
 fn refusals_store_nothing() {
     let (server, admin, _) = start();
@@ -122,7 +108,7 @@ fn refusals_store_nothing() {
     );
     assert_eq!((st, code(&text).as_str()), (400, "invalid_channel_payload"));
     assert_eq!(counts(&admin), before, "a refused request stored something");
-    assert!(tg_conversations(&admin).is_empty());
+    assert!(conversations_of(&admin, "tg").is_empty());
     // Telegram has no handshake: GET is not allowed.
     let (st, _, text) = server.anon().raw("GET", "/channels/telegram", None, &[]);
     assert_eq!((st, code(&text).as_str()), (405, "method_not_allowed"));
@@ -150,7 +136,7 @@ fn a_message_becomes_a_conversation_once() {
     let u = update(100, 7, 4242, text);
     let (st, body) = post(&server, "telegram", &u, Some(SECRET));
     assert_eq!((st, body.as_str()), (200, "{}"));
-    let convs = tg_conversations(&admin);
+    let convs = conversations_of(&admin, "tg");
     assert_eq!(convs.len(), 1, "{convs:?}");
     let c = &convs[0];
     assert_eq!(c["source"], "tg");
@@ -183,7 +169,7 @@ fn a_message_becomes_a_conversation_once() {
         Some(SECRET),
     );
     assert_eq!(st, 200);
-    assert_eq!(tg_conversations(&admin).len(), 1);
+    assert_eq!(conversations_of(&admin, "tg").len(), 1);
     let bodies: Vec<_> = messages(&admin, cid)
         .iter()
         .map(|m| m["body"].as_str().unwrap().to_string())
@@ -191,7 +177,7 @@ fn a_message_becomes_a_conversation_once() {
     assert_eq!(bodies, vec![text.to_string(), "encore".into()]);
     // Another chat: another contact and conversation.
     post(&server, "telegram", &update(102, 1, 77, "hi"), Some(SECRET));
-    let convs = tg_conversations(&admin);
+    let convs = conversations_of(&admin, "tg");
     assert_eq!(convs.len(), 2);
     assert_ne!(convs[0]["user_id"], convs[1]["user_id"]);
 
@@ -298,7 +284,7 @@ fn photo_update(update_id: i64, message_id: i64, document: Option<Value>) -> Val
 fn wait_message(admin: &Client, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let convs = tg_conversations(admin);
+        let convs = conversations_of(admin, "tg");
         if let Some(c) = convs.first() {
             let m = messages(admin, c["id"].as_i64().unwrap()).remove(0);
             if done(&m) {

@@ -197,6 +197,34 @@ impl Drop for Fake {
     }
 }
 
+/// A source's conversations, as the REST API lists them (up to 100).
+pub fn conversations_of(admin: &super::harness::Client, source: &str) -> Vec<serde_json::Value> {
+    admin.get(&format!("/api/v1/conversations?source={source}&limit=100"))["conversations"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// A conversation's messages, oldest first (up to 200).
+pub fn messages(admin: &super::harness::Client, cid: i64) -> Vec<serde_json::Value> {
+    admin.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Waits (generously: the machine stalls) until `probe` gives a value.
+pub fn until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn the_fake_records_what_it_is_sent() {
     let fake = Fake::start(|c| Reply::json(201, serde_json::json!({"path": c.path()})));
