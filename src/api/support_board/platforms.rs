@@ -46,11 +46,21 @@ fn send(app: &App, actor: &Actor, platform: &str, d: Direct) -> Result<Value> {
     let to = d.to.clone();
     let text = d.text.clone();
     let ids = app.desk.queue_direct(actor, platform, d)?;
+    try_now(
+        app,
+        &ids,
+        |first| json!({ "status": "queued", "outbox_id": first, "to": to, "body": text }),
+    )
+}
+
+/// Tries the committed rows at once (short deadline): the platform's last
+/// answer; its refusal as it gave it; `queued(first row)` when it was not
+/// reached (the lane retries the rows).
+fn try_now(app: &App, ids: &[i64], queued: impl FnOnce(i64) -> Value) -> Result<Value> {
     let mut last = Value::Null;
-    for id in &ids {
+    for id in ids {
         match app.delivery.send_channel_now(*id, DIRECT_TIMEOUT) {
             Some(Sent::Ok { response, .. }) => last = response,
-            // The platform answered no: its answer, as it gave it.
             Some(Sent::Failed {
                 status: Some(_),
                 text,
@@ -61,12 +71,7 @@ fn send(app: &App, actor: &Actor, platform: &str, d: Direct) -> Result<Value> {
                 text,
                 retry: false,
             }) => return Err(error::CHANNEL_UNAVAILABLE.with(text)),
-            // Not reached (or busy): the lane retries the rows.
-            _ => {
-                return Ok(json!({
-                    "status": "queued", "outbox_id": ids[0], "to": to, "body": text,
-                }))
-            }
+            _ => return Ok(queued(ids[0])),
         }
     }
     Ok(last)
@@ -97,29 +102,12 @@ pub(super) fn send_sms(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         a.id("conversation_id")?,
         files(a),
     )?;
-    let mut last = Value::Null;
-    for id in &ids {
-        match app.delivery.send_channel_now(*id, DIRECT_TIMEOUT) {
-            Some(Sent::Ok { response, .. }) => last = response,
-            Some(Sent::Failed {
-                status: Some(_),
-                text,
-                retry: false,
-            }) => return Ok(serde_json::from_str(&text).unwrap_or(Value::String(text))),
-            Some(Sent::Failed {
-                status: None,
-                text,
-                retry: false,
-            }) => return Err(error::CHANNEL_UNAVAILABLE.with(text)),
-            _ => {
-                return Ok(json!({
-                    "sid": null, "status": "queued", "to": arg(a, "to"),
-                    "body": arg(a, "message"), "outbox_id": ids[0],
-                }))
-            }
-        }
-    }
-    Ok(last)
+    try_now(app, &ids, |first| {
+        json!({
+            "sid": null, "status": "queued", "to": arg(a, "to"),
+            "body": arg(a, "message"), "outbox_id": first,
+        })
+    })
 }
 
 /// A user argument: an id, or `{"id": 123, ...}`.
