@@ -233,6 +233,18 @@ catalogue! {
         "no such message template (see the setting channels.<name>.templates)";
     NO_TEMPLATES: Conflict, "no_templates", "this conversation's platform has no message templates";
 
+    // Agent commands (src/desk/commands/): the engine
+    UNKNOWN_COMMAND: BadRequest, "unknown_command", "no such command";
+    // Commands: dot commands (dot.rs) and their REST
+
+    // Commands: participants and the /v2 surface (participants.rs, api/chatshipper/)
+
+    // Commands: /set, /action, /import (props.rs, actions.rs, import.rs)
+
+    // Commands: /notify, routing, /block (notify.rs, block.rs)
+
+    // Commands: forms and /send (forms.rs)
+
     // Settings, webhooks, reports
     INVALID_KEY: BadRequest, "invalid_key", "invalid setting name";
     WEAK_SECRET: BadRequest, "weak_secret", "the identity secret is too weak";

@@ -8,6 +8,8 @@ pub mod auth;
 pub mod automations;
 pub mod channel_settings;
 pub mod channels;
+pub mod chatshipper;
+pub mod commands;
 pub mod email;
 pub mod ops;
 pub mod pages;
@@ -96,6 +98,8 @@ static TABLES: &[&[Route]] = &[
     widget::ROUTES,
     profile::ROUTES,
     push::ROUTES,
+    commands::ROUTES,
+    chatshipper::ROUTES,
 ];
 
 /// Every route, in table order.

@@ -36,6 +36,10 @@ pub struct MessageInput {
     /// not part of the JSON APIs.
     #[serde(skip)]
     pub keep_status: bool,
+    /// Text as it is, never a command (`/v2` chat messages, notes);
+    /// not part of the JSON APIs.
+    #[serde(skip)]
+    pub literal: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -151,6 +155,9 @@ impl Desk {
         conversation_id: i64,
         input: MessageInput,
     ) -> Result<(Message, bool)> {
+        if let Some(out) = self.message_command(actor, conversation_id, &input)? {
+            return Ok((out.command, true));
+        }
         let prepared = self.prepare_message(actor, input)?;
         let staff = actor.is_staff();
         let (actor_id, visitor) = (actor.user_id, (!staff).then_some(actor.user_id));
@@ -461,7 +468,7 @@ fn audience(private: bool) -> Audience {
 }
 
 /// A client id: 1 to 64 letters, digits, `-` and `_` (a UUID fits).
-fn check_client_id(id: &str) -> Result<()> {
+pub(super) fn check_client_id(id: &str) -> Result<()> {
     let ok = (1..=64).contains(&id.len())
         && id
             .bytes()

@@ -11,6 +11,7 @@ pub mod channel_out;
 pub mod channel_settings;
 pub mod channels;
 pub mod cleanup;
+pub mod commands;
 pub mod conversations;
 pub mod email;
 pub mod inbox;

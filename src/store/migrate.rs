@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/011_list_indexes.sql"),
     include_str!("../../migrations/012_channels.sql"),
     include_str!("../../migrations/013_push.sql"),
+    include_str!("../../migrations/014_commands.sql"),
 ];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");

@@ -83,6 +83,7 @@ fn send_message(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         status: status.map(Sent::from),
         keep_status: a.str("conversation_status_code").as_deref() == Some("skip"),
         client_id: None,
+        literal: false,
     };
     let m = desk.post_message(actor, conversation_id, input)?;
     ok(json!({ "status": "success", "message-id": m.id, "queue": false, "notifications": [] }))
@@ -144,6 +145,7 @@ fn add_note(app: &App, actor: &Actor, a: &Args) -> Result<Value> {
         private: true,
         user_id: a.id("user_id")?,
         payload: Some(payload),
+        literal: true,
         ..Default::default()
     };
     ok(json!(desk.post_message(actor, id, input)?.id))
