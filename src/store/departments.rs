@@ -65,3 +65,18 @@ pub fn delete(tx: &Tx, id: i64) -> Result<()> {
         .execute("DELETE FROM departments WHERE id = ?1", [id])?;
     Ok(())
 }
+
+/// A department's categories (ChatShipper's organization categories: a
+/// category's slot is its index), migration 014.
+#[allow(dead_code)] // read by `/set @category`, being built
+pub fn categories(conn: &Connection, id: i64) -> Result<Vec<String>> {
+    let raw: String = found(
+        conn.query_row(
+            "SELECT categories FROM departments WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        ),
+        "department",
+    )?;
+    Ok(serde_json::from_str(&raw).unwrap_or_default())
+}
