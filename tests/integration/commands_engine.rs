@@ -1,0 +1,96 @@
+//! The command engine (src/desk/commands/mod.rs): what is a command and
+//! what is text, bot commands, and that a command's note never reaches the
+//! visitor.
+
+use crate::harness::*;
+use serde_json::{json, Value};
+
+fn bodies(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn bot_commands_are_kept_for_staff_and_text_stays_text() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = Client {
+        base: admin.base.clone(),
+        auth: Auth::Bearer(s.admin_token()),
+    };
+    let (visitor, _) = s.visitor("Bo");
+    let cid = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "hello"}}),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/conversations/{cid}");
+
+    // `>onboard` sent as a command: a staff-only note and its own event.
+    let r = token.post(
+        &format!("/v2/conversations/{cid}/messages"),
+        json!({"type": "command", "text": ">onboard now", "meta": {"step": 1}}),
+    );
+    assert!(r["id"].as_str().is_some(), "{r}");
+    let all = admin.get(&format!("{path}/messages"));
+    let note = all["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == ">onboard now")
+        .expect("the bot command is stored")
+        .clone();
+    assert_eq!(note["private"], true, "{note}");
+    assert_eq!(note["payload"]["type"], "command");
+    let events = admin.get("/api/v1/events?after=0");
+    let bot = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "command.bot")
+        .expect("a command.bot event")
+        .clone();
+    assert_eq!(bot["data"]["command"], "onboard");
+    assert_eq!(bot["data"]["args"], "now");
+    assert_eq!(bot["data"]["meta"]["step"], 1);
+
+    // Explicit commands that name nothing are refused and store nothing.
+    for text in ["/nosuchcommand", "hello", ".nosuchcommand"] {
+        let (st, v) = token.call(
+            "POST",
+            &format!("/api/v1/conversations/{cid}/commands"),
+            Some(json!({"text": text})),
+        );
+        assert_eq!(st, 400, "{text}: {v}");
+        assert_eq!(v["error"]["code"], "unknown_command", "{v}");
+    }
+
+    // Typed into a message, what names no command is text for the visitor.
+    for text in [
+        "/etc/hosts is a file",
+        "/nosuchcommand hi",
+        ".5 kg",
+        "> quoted",
+    ] {
+        admin.post(&format!("{path}/messages"), json!({"body": text}));
+    }
+    let seen = bodies(&visitor.get(&format!("/api/v1/widget/conversations/{cid}"))["messages"]);
+    for text in [
+        "/etc/hosts is a file",
+        "/nosuchcommand hi",
+        ".5 kg",
+        "> quoted",
+    ] {
+        assert!(seen.contains(&text.to_string()), "{text} in {seen:?}");
+    }
+    assert!(
+        !seen.iter().any(|b| b.contains("onboard")),
+        "the visitor never sees a command: {seen:?}"
+    );
+    let (_, ev) = visitor.call("GET", "/api/v1/events?after=0", None);
+    assert!(!ev.to_string().contains("onboard"), "nor its event: {ev}");
+}
