@@ -240,6 +240,13 @@ catalogue! {
     // Commands: participants and the /v2 surface (participants.rs, api/chatshipper/)
 
     // Commands: /set, /action, /import (props.rs, actions.rs, import.rs)
+    INVALID_PROPERTY: BadRequest, "invalid_property",
+        "/set takes @name, @category, @touchpoint or @language and a value, a key and a value, or meta";
+    UNKNOWN_CATEGORY: BadRequest, "unknown_category", "no such category in the conversation's department";
+    NO_CATEGORIES: Conflict, "no_department",
+        "the conversation has no department, so no categories; give it a department first";
+    INVALID_META_KEY: BadRequest, "invalid_meta_key",
+        "a meta key is 1 to 64 characters and does not start with _";
 
     // Commands: /notify, routing, /block (notify.rs, block.rs)
 

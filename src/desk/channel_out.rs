@@ -231,6 +231,30 @@ pub(super) fn queue_reply(
     Ok(())
 }
 
+/// A touchpoint's reply (`desk/touchpoint.rs`): agent message `m` of
+/// conversation `conversation_id` to `to` on platform `name` as `source`,
+/// whatever the conversation's own source is.
+pub(super) fn queue_reply_to(
+    tx: &mut Tx,
+    name: &str,
+    to: &str,
+    source: &str,
+    conversation_id: i64,
+    m: &Message,
+) -> Result<()> {
+    let Some(p) = channels::platform(name) else {
+        return Ok(());
+    };
+    let base = json!({
+        "kind": "reply", "to": to, "source": source, "extra": {}, "template": null,
+        "conversation_id": conversation_id, "message": m.id,
+    });
+    for row in rows_for(p, &base, &m.body, &files(m)) {
+        queue(tx, p.name, row)?;
+    }
+    Ok(())
+}
+
 /// The text a template shows in the conversation: its listed text with
 /// `{{1}}`, `{{2}}`... replaced by the body parameters.
 fn template_text(listed: &Value, body: &[String]) -> String {

@@ -10,7 +10,7 @@ use crate::error::{self, Error, Result};
 use crate::store::conversations::{self as convs, NewConversation};
 pub use crate::store::conversations::{Conversation, Filter};
 use crate::store::events::Audience;
-use crate::store::{departments, users};
+use crate::store::{departments, users, Tx};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -53,6 +53,66 @@ fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
         Some(u) if u.user_type.is_agent() && !u.disabled => Ok(()),
         _ => Err(error::INVALID_AGENT.err()),
     }
+}
+
+/// A title as sent, cleaned and bounded (as every title is).
+pub(super) fn clean_title(title: &str) -> Result<String> {
+    let t = super::text::clean_label("title", title)?;
+    check_len("title", &t, 300)?;
+    Ok(t)
+}
+
+/// Sets the (cleaned) title of `before` in `tx`, with `conversation.title`,
+/// when it changes.
+pub(super) fn retitle(
+    tx: &mut Tx,
+    before: &Conversation,
+    title: &str,
+    actor_id: i64,
+) -> Result<()> {
+    if title == before.title {
+        return Ok(());
+    }
+    convs::set_title(tx, before.id, title)?;
+    tx.emit(
+        "conversation.title",
+        Some(before.id),
+        Some(actor_id),
+        Audience::Everyone,
+        json!({ "title": title }),
+    )?;
+    Ok(())
+}
+
+/// Merges `changes` into the extra data of `before` in `tx` (null removes
+/// a key), at most 16 KiB in all, with `conversation.extra`; the merged value.
+pub(super) fn merge_extra(
+    tx: &mut Tx,
+    before: &Conversation,
+    changes: serde_json::Map<String, Value>,
+    actor_id: i64,
+) -> Result<Value> {
+    let mut merged = before.extra.as_object().cloned().unwrap_or_default();
+    for (k, v) in changes {
+        if v.is_null() {
+            merged.remove(&k);
+        } else {
+            merged.insert(k, v);
+        }
+    }
+    let merged = Value::Object(merged);
+    if merged.to_string().len() > 16_384 {
+        return Err(error::TOO_LARGE.with("extra is limited to 16 KiB"));
+    }
+    convs::set_extra(tx, before.id, &merged)?;
+    tx.emit(
+        "conversation.extra",
+        Some(before.id),
+        Some(actor_id),
+        Audience::Staff,
+        json!({ "extra": merged }),
+    )?;
+    Ok(merged)
 }
 
 impl Desk {
@@ -263,8 +323,7 @@ impl Desk {
         actor.require_staff()?;
         let status = patch.status.as_ref().map(check_status).transpose()?;
         if let Some(t) = &mut patch.title {
-            *t = super::text::clean_label("title", t)?;
-            check_len("title", t, 300)?;
+            *t = clean_title(t)?;
         }
         let actor_id = actor.user_id;
         let public_url = self.links.public_url().to_string();
@@ -315,37 +374,11 @@ impl Desk {
                             .and_then(|d| d.get("name").cloned()) }),
                 )?;
             }
-            if let Some(t) = patch.title.filter(|t| *t != before.title) {
-                convs::set_title(tx, id, &t)?;
-                tx.emit(
-                    "conversation.title",
-                    Some(id),
-                    Some(actor_id),
-                    Audience::Everyone,
-                    json!({ "title": t }),
-                )?;
+            if let Some(t) = patch.title {
+                retitle(tx, &before, &t, actor_id)?;
             }
             if let Some(extra) = patch.extra {
-                let mut merged = before.extra.as_object().cloned().unwrap_or_default();
-                for (k, v) in extra {
-                    if v.is_null() {
-                        merged.remove(&k);
-                    } else {
-                        merged.insert(k, v);
-                    }
-                }
-                let merged = Value::Object(merged);
-                if merged.to_string().len() > 16_384 {
-                    return Err(error::TOO_LARGE.with("extra is limited to 16 KiB"));
-                }
-                convs::set_extra(tx, id, &merged)?;
-                tx.emit(
-                    "conversation.extra",
-                    Some(id),
-                    Some(actor_id),
-                    Audience::Staff,
-                    json!({ "extra": merged }),
-                )?;
+                merge_extra(tx, &before, extra, actor_id)?;
             }
             convs::get(tx.conn, id)
         })

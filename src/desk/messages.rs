@@ -543,8 +543,7 @@ pub(super) fn insert_message(
         audience(m.private),
         json!({ "message": m.to_json() }),
     )?;
-    super::mail_in::queue_reply(tx, conv.id, &sender, &m)?;
-    super::channel_out::queue_reply(tx, conv.id, conv.user_id, &sender, &m)?;
+    super::touchpoint::queue_reply(tx, conv, &sender, &m)?;
     let next = match p.status {
         _ if p.input.keep_status => None,
         Some(s) => Some(s),

@@ -24,6 +24,7 @@ pub mod settings;
 pub mod sms;
 pub mod team;
 pub mod text;
+pub mod touchpoint;
 pub mod uploads;
 pub mod users;
 pub mod webhooks;

@@ -130,6 +130,11 @@ pub(super) fn contact_reply(
     if !contact_away || m.private {
         return Ok(());
     }
+    // A touchpoint that sent the reply itself (email, SMS...): no notice beside it.
+    let head = crate::store::conversations::head(tx.conn, m.conversation_id)?;
+    if super::touchpoint::routed_away(tx, &head)? {
+        return Ok(());
+    }
     super::sms::contact_reply(tx, contact_id, m)?;
     let Some(o) = options(tx)?.filter(|o| o.contacts) else {
         return Ok(());

@@ -146,6 +146,15 @@ pub fn visitor_by_token(conn: &Connection, token_hash: &str) -> Result<Option<Us
     }
 }
 
+/// Whether `user_id` has a visitor session (a widget login).
+pub fn has_visitor_token(conn: &Connection, user_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM visitor_tokens WHERE user_id = ?1 LIMIT 1")?
+        .query_row([user_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 pub fn delete_visitor_token(tx: &Tx, token_hash: &str) -> Result<()> {
     tx.conn.execute(
         "DELETE FROM visitor_tokens WHERE token_hash = ?1",

@@ -15,6 +15,7 @@ mod channels_in;
 mod channels_out;
 mod cli;
 mod commands_engine;
+mod commands_props;
 mod crash;
 mod email_in;
 mod email_out;

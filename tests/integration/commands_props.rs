@@ -1,0 +1,327 @@
+//! Issue 13, part "props": `/set` (properties and meta), touchpoints (where
+//! an agent's reply goes), `/action like|comment`, `/import`.
+
+use super::harness::{Client, Server};
+use super::smtp_server::SmtpServer;
+use serde_json::{json, Value};
+
+/// Runs a command through ChatShipper's `/v2` as `c`.
+fn cmd(c: &Client, cid: i64, text: &str, meta: Value) -> (u16, Value) {
+    c.call(
+        "POST",
+        &format!("/v2/conversations/{cid}/messages"),
+        Some(json!({ "type": "command", "text": text, "meta": meta })),
+    )
+}
+
+/// Runs a command through REST (answers the command's result).
+fn rest_cmd(c: &Client, cid: i64, text: &str, meta: Value) -> (u16, Value) {
+    c.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/commands"),
+        Some(json!({ "text": text, "meta": meta })),
+    )
+}
+
+fn conv(c: &Client, cid: i64) -> Value {
+    c.get(&format!("/api/v1/conversations/{cid}"))
+}
+
+/// A visitor's widget conversation with a first message: (conversation, visitor id).
+fn widget_conversation(s: &Server, name: &str) -> (i64, i64) {
+    let (visitor, vid) = s.visitor(name);
+    let c = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({ "message": { "body": format!("Hello, I am {name}") } }),
+    );
+    (c["conversation"]["id"].as_i64().unwrap(), vid)
+}
+
+/// Read-only rows of the database: `sql` answers one JSON text column.
+fn rows(s: &Server, sql: &str) -> Vec<Value> {
+    let c = rusqlite::Connection::open_with_flags(
+        s.data.join("frontporch.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut st = c.prepare(sql).unwrap();
+    let out = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|p| serde_json::from_str(&p.unwrap()).unwrap())
+        .collect();
+    out
+}
+
+/// Runs one write on the database beside the server (what another
+/// part's settings screen would do: department categories).
+fn write(s: &Server, sql: &str) {
+    let c = rusqlite::Connection::open(s.data.join("frontporch.db")).unwrap();
+    c.busy_timeout(std::time::Duration::from_secs(30)).unwrap();
+    c.execute_batch(sql).unwrap();
+}
+
+fn reply(admin: &Client, cid: i64, body: &str) -> Value {
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({ "body": body }),
+    )
+}
+
+#[test]
+fn set_properties_and_meta_and_their_errors() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (cid, _) = widget_conversation(&s, "Sam");
+
+    // @name: the title, cleaned like titles.
+    let (st, v) = cmd(
+        &admin,
+        cid,
+        "/set @name  Account\u{200b} Review ",
+        json!({}),
+    );
+    assert_eq!(st, 201, "{v}");
+    let c = conv(&admin, cid);
+    assert_eq!(c["conversation"]["title"], "Account Review");
+    // The command is kept as a note, never shown to the visitor.
+    let note = c["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(note["private"], true);
+    assert_eq!(note["payload"]["type"], "command");
+    assert_eq!(note["payload"]["command"], "set");
+
+    // key value, a meta object (merged; null removes), @touchpoint, @language.
+    let (st, v) = cmd(&admin, cid, "/set engagement high", json!({}));
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = cmd(
+        &admin,
+        cid,
+        "/set",
+        json!({ "scores": [8, 7, 6.5], "tier": "gold" }),
+    );
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = cmd(&admin, cid, "/set", json!({ "tier": null }));
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = cmd(&admin, cid, "/set @touchpoint Email", json!({}));
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = rest_cmd(&admin, cid, "/set @language de", json!({}));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["result"]["meta"]["_language"], "de", "{v}");
+    let extra = conv(&admin, cid)["conversation"]["extra"].clone();
+    assert_eq!(
+        extra,
+        json!({ "engagement": "high", "scores": [8, 7, 6.5], "_touchpoint": "email", "_language": "de" })
+    );
+
+    // @category without a department: 409, clear.
+    let (st, v) = cmd(&admin, cid, "/set @category 1", json!({}));
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["error"]["code"], "no_department");
+
+    // With a department and its categories: by slot, by name in any case.
+    let d = admin.post("/api/v1/departments", json!({ "name": "Cars" }));
+    let did = d["department"]["id"].as_i64().or(d["id"].as_i64()).unwrap();
+    write(
+        &s,
+        &format!(
+            "UPDATE departments SET categories = '[\"New Car\",\"Used Car\"]' WHERE id = {did}"
+        ),
+    );
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({ "department_id": did })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = cmd(&admin, cid, "/set @category 1", json!({}));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(conv(&admin, cid)["conversation"]["extra"]["_category"], 1);
+    let (st, v) = cmd(&admin, cid, "/set @category new car", json!({}));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(conv(&admin, cid)["conversation"]["extra"]["_category"], 0);
+
+    // Every refusal is a 400 (or 409) that changes nothing.
+    let before = conv(&admin, cid);
+    let count = before["messages"].as_array().unwrap().len();
+    for (text, meta, status, code) in [
+        ("/set @category Truck", json!({}), 400, "unknown_category"),
+        ("/set @category 2", json!({}), 400, "unknown_category"),
+        (
+            "/set @touchpoint pigeon",
+            json!({}),
+            400,
+            "invalid_property",
+        ),
+        ("/set @language DE", json!({}), 400, "invalid_property"),
+        ("/set @language deu", json!({}), 400, "invalid_property"),
+        ("/set @colour red", json!({}), 400, "invalid_property"),
+        ("/set @name", json!({}), 400, "invalid_property"),
+        ("/set", json!({}), 400, "invalid_property"),
+        ("/set engagement", json!({}), 400, "invalid_property"),
+        ("/set _touchpoint sms", json!({}), 400, "invalid_meta_key"),
+        ("/set", json!({ "_title": "x" }), 400, "invalid_meta_key"),
+        (
+            "/set",
+            json!({ "a": "x", "_agent": 1 }),
+            400,
+            "invalid_meta_key",
+        ),
+        (
+            &format!("/set {} x", "k".repeat(65)),
+            json!({}),
+            400,
+            "invalid_meta_key",
+        ),
+        (
+            "/set",
+            json!({ "big": "x".repeat(15_000), "more": "y".repeat(1_500) }),
+            400,
+            "too_large",
+        ),
+    ] {
+        let (st, v) = cmd(&admin, cid, text, meta);
+        assert_eq!(st, status, "{text}: {v}");
+        assert_eq!(v["error"]["code"], code, "{text}: {v}");
+        if code == "unknown_category" {
+            let m = v["error"]["message"].as_str().unwrap();
+            assert!(m.contains("0 New Car") && m.contains("1 Used Car"), "{m}");
+        }
+    }
+    let after = conv(&admin, cid);
+    assert_eq!(
+        after["conversation"]["extra"],
+        before["conversation"]["extra"]
+    );
+    assert_eq!(
+        after["conversation"]["title"],
+        before["conversation"]["title"]
+    );
+    assert_eq!(after["messages"].as_array().unwrap().len(), count);
+}
+
+/// Settings for the touchpoint tests: SMTP at `smtp`, contacts told of
+/// replies by email when away (so a reply could leave twice).
+fn email_on(admin: &Client, smtp: &SmtpServer) {
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "email.smtp": smtp.setting(),
+            "email.notifications": { "agents": false, "contacts": true, "every_minutes": 0 } })),
+    );
+    assert_eq!(st, 200, "{v}");
+}
+
+/// The email outbox rows of a conversation, oldest first.
+fn email_rows(s: &Server, cid: i64) -> Vec<Value> {
+    rows(
+        s,
+        &format!(
+            "SELECT payload FROM outbox WHERE channel = 'email'
+             AND json_extract(payload, '$.conversation_id') = {cid} ORDER BY id"
+        ),
+    )
+}
+
+#[test]
+fn touchpoint_email_sends_a_widget_conversations_reply_by_email_once() {
+    let smtp = SmtpServer::start();
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    email_on(&admin, &smtp);
+    let (cid, vid) = widget_conversation(&s, "Wendy");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{vid}"),
+        Some(json!({ "email": "wendy@example.com" })),
+    );
+    assert_eq!(st, 200, "{v}");
+
+    // Without a touchpoint: a widget reply leaves by no reply email.
+    reply(&admin, cid, "Before the touchpoint");
+    assert!(
+        email_rows(&s, cid).iter().all(|r| r["kind"] != "reply"),
+        "{:?}",
+        email_rows(&s, cid)
+    );
+    let before = email_rows(&s, cid).len();
+    // ...but the contact, away, is told of it (what must not double up).
+    assert!(before >= 1, "no notice was queued");
+
+    let (st, v) = cmd(&admin, cid, "/set @touchpoint email", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply(&admin, cid, "Your order ships tomorrow");
+    let rows_now = email_rows(&s, cid);
+    // Exactly one email for the reply: the reply itself, no notice beside it.
+    assert_eq!(rows_now.len(), before + 1, "{rows_now:?}");
+    let row = rows_now.last().unwrap();
+    assert_eq!(row["kind"], "reply");
+    assert_eq!(row["to"], "wendy@example.com");
+    assert_eq!(row["text"], "Your order ships tomorrow");
+
+    // It reaches the SMTP server.
+    let got = smtp.wait_for(before + 1);
+    let last = got
+        .iter()
+        .find(|m| {
+            m["rcpt_tos"] == json!(["wendy@example.com"])
+                && m.to_string().contains("ships tomorrow")
+        })
+        .unwrap_or_else(|| panic!("{got:?}"));
+    assert_eq!(last["mail_from"], "support@frontporch.test");
+
+    // An internal note never leaves.
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({ "body": "note to self", "private": true }),
+    );
+    assert_eq!(email_rows(&s, cid).len(), before + 1);
+}
+
+#[test]
+fn an_unreachable_touchpoint_falls_back_in_order() {
+    let smtp = SmtpServer::start();
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    email_on(&admin, &smtp);
+
+    // A widget conversation; the contact has an email, Twilio is not
+    // configured: sms is unreachable, web (the widget) comes first.
+    let (cid, vid) = widget_conversation(&s, "Walt");
+    admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{vid}"),
+        Some(json!({ "email": "walt@example.com", "phone": "+15550001111" })),
+    );
+    let (st, v) = cmd(&admin, cid, "/set @touchpoint sms", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply(&admin, cid, "Stays in the widget");
+    // (The away contact's notice still goes, as for any widget reply.)
+    let replies: Vec<Value> = email_rows(&s, cid)
+        .into_iter()
+        .filter(|r| r["kind"] == "reply")
+        .collect();
+    assert!(replies.is_empty(), "{replies:?}");
+    let sms = rows(&s, "SELECT payload FROM outbox WHERE channel = 'twilio'");
+    assert!(sms.is_empty(), "{sms:?}");
+
+    // A contact with no visitor session in a conversation of no widget:
+    // web is unreachable too, facebook as well; email is next.
+    let u = admin.post(
+        "/api/v1/users",
+        json!({ "first_name": "Olga", "email": "olga@example.com", "phone": "+15550002222" }),
+    );
+    let uid = u["user"]["id"].as_i64().or(u["id"].as_i64()).unwrap();
+    let c = admin.post(
+        "/api/v1/conversations",
+        json!({ "user_id": uid, "source": "ph", "title": "By phone" }),
+    );
+    let cid2 = c["conversation"]["id"].as_i64().unwrap();
+    let (st, v) = cmd(&admin, cid2, "/set @touchpoint sms", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply(&admin, cid2, "Falls back to email");
+    let got = email_rows(&s, cid2);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["kind"], "reply");
+    assert_eq!(got[0]["to"], "olga@example.com");
+    assert_eq!(got[0]["text"], "Falls back to email");
+}
