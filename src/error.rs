@@ -238,6 +238,16 @@ catalogue! {
     // Commands: dot commands (dot.rs) and their REST
 
     // Commands: participants and the /v2 surface (participants.rs, api/chatshipper/)
+    /// `/assign` without `meta.users` as an array of user ids.
+    INVALID_USERS: BadRequest, "invalid_users", "meta.users must be an array of user ids";
+    /// `/leave` (or `/close`) by someone who is no participant, or left.
+    NOT_PARTICIPANT: Conflict, "not_participant", "the user is no participant of this conversation";
+    /// `/accept` on an archived or trashed conversation.
+    CONVERSATION_CLOSED: Conflict, "conversation_closed",
+        "the conversation is closed: /notify queues it again first";
+    /// A `/v2` message of a type this server does not take.
+    UNSUPPORTED_MESSAGE_TYPE: BadRequest, "unsupported_message_type",
+        "type must be command or chat (the ChatShipper message types this server takes)";
 
     // Commands: /set, /action, /import (props.rs, actions.rs, import.rs)
     INVALID_PROPERTY: BadRequest, "invalid_property",

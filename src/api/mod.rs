@@ -11,6 +11,7 @@ pub mod channels;
 pub mod chatshipper;
 pub mod commands;
 pub mod email;
+pub mod invitations;
 pub mod ops;
 pub mod pages;
 pub mod profile;
@@ -100,6 +101,7 @@ static TABLES: &[&[Route]] = &[
     push::ROUTES,
     commands::ROUTES,
     chatshipper::ROUTES,
+    invitations::ROUTES,
 ];
 
 /// Every route, in table order.

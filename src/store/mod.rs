@@ -19,6 +19,7 @@ pub mod email;
 pub mod events;
 pub mod messages;
 pub mod outbox;
+pub mod participants;
 pub mod push;
 pub mod reports;
 pub mod search;

@@ -13,6 +13,7 @@ mod channel_wechat;
 mod channel_whatsapp;
 mod channels_in;
 mod channels_out;
+mod chatshipper;
 mod cli;
 mod commands_engine;
 mod commands_props;
