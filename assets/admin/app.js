@@ -16,6 +16,7 @@ import { renderRow, keepTimesCurrent } from "./list.js";
 import { setupKeys } from "./keys.js";
 import { setupPush, forgetDevice } from "./push.js";
 import { isRich, richNode } from "../shared/rich.js";
+import { setupCommandMenu } from "./command_menu.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -576,6 +577,8 @@ function insertReply(r) {
   $("suggest").hidden = true;
 }
 $("input").addEventListener("input", showSuggestions);
+// `/` and `.` at the start list the commands (command_menu.js).
+setupCommandMenu({ input: $("input"), form: $("composer"), api });
 // Replies saved elsewhere (another tab, another admin) show up too.
 $("input").addEventListener("focus", () => { if (!replies.length) loadReplies(); });
 $("input").addEventListener("keydown", (e) => {
