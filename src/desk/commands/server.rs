@@ -63,6 +63,9 @@ enum Answer {
     Text(String),
     /// The sanitized Slack message and its plain-text rendering.
     Rich(Value, String),
+    /// A 2xx with an empty body: the server did something (`.ban`) and
+    /// has nothing to post.
+    Nothing,
     /// What went wrong, said for the agent.
     Failed(String),
 }
@@ -92,6 +95,14 @@ pub(super) fn server(desk: &Desk, run: &Run, c: &Command) -> Result<Outcome> {
                 .to_string();
             let r = json!({ "kind": "server", "ok": true, "rich": true });
             (cut(&plain, MAX_BODY_CHARS), Some(rich), private, r)
+        }
+        Answer::Nothing => {
+            let text = format!(
+                "Server command .{} ran; the server answered nothing to post.",
+                run.name
+            );
+            let r = json!({ "kind": "server", "ok": true, "rich": false, "empty": true });
+            (text, None, true, r)
         }
         Answer::Failed(why) => {
             let text = format!("Server command .{} failed: {why}", run.name);
@@ -181,7 +192,7 @@ fn judge(status: u16, content_type: &str, body: &[u8]) -> Answer {
         return Answer::Failed("the answer is not UTF-8 text".into());
     };
     if text.trim().is_empty() {
-        return Answer::Failed("the server answered nothing".into());
+        return Answer::Nothing;
     }
     match serde_json::from_str::<Value>(text) {
         Ok(Value::String(s)) if !s.trim().is_empty() => Answer::Text(s),
@@ -311,6 +322,15 @@ mod tests {
             judge(200, "application/json", b"{}"),
             Answer::Failed(_)
         ));
+    }
+
+    #[test]
+    fn at_most_four_wait_at_once() {
+        let held: Vec<Slot> = (0..MAX_RUNNING).map(|_| Slot::take().unwrap()).collect();
+        let e = Slot::take().err().expect("a fifth is refused");
+        assert_eq!(e.code, "too_many_commands");
+        drop(held);
+        assert!(Slot::take().is_ok());
     }
 
     #[test]
