@@ -180,3 +180,48 @@ test("a client command runs in its own visitor's page, only where the site allow
     await v.ctx.close();
   }
 });
+
+test("Settings → Commands: an admin adds a server command, sees its secret once, edits and deletes commands", async () => {
+  const admin = await loginAgent(browser, server);
+  const dialogs = [];
+  admin.on("dialog", async (d) => { dialogs.push(d.message()); await d.accept(); });
+  await admin.click("#settings-button");
+  await admin.click("#settings-tabs button:text-is('Commands')");
+  const body = admin.locator("#settings-body");
+  await body.locator("code:text-is('.hello')").waitFor();
+  const add = body.locator("form.settings-form").last();
+  await add.locator("input[name=name]").fill("lookup");
+  await add.locator("select[name=kind]").selectOption("server");
+  await add.locator("textarea[name=value]").fill(`http://127.0.0.1:${commandServer.address().port}/lookup`);
+  await add.locator("input[name=description]").fill("Looks the order up");
+  await add.locator("button[type=submit]").click();
+  const secret = body.locator(".once input.secret");
+  await secret.waitFor();
+  assert.match(await secret.inputValue(), /^whsec_/);
+  const listed = await server.api("GET", "/commands", undefined, server.token);
+  const made = listed.body.commands.find((c) => c.name === "lookup");
+  assert.equal(made.kind, "server");
+  assert.equal(made.description, "Looks the order up");
+  assert.equal(JSON.stringify(listed.body).includes("whsec_"), false, "the secret is never listed");
+
+  // Edit: the message's text.
+  const row = body.locator("li", { has: admin.locator("code:text-is('.hello')") });
+  await row.locator("button:text-is('Edit')").click();
+  await row.locator("textarea[name=value]").fill("Hi {contact_first_name}!");
+  await row.locator("button[type=submit]").click();
+  for (let i = 0; i < 50; i++) {
+    const r = await server.api("GET", "/commands", undefined, server.token);
+    if (r.body.commands.find((c) => c.name === "hello").value === "Hi {contact_first_name}!") break;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  const after = await server.api("GET", "/commands", undefined, server.token);
+  assert.equal(after.body.commands.find((c) => c.name === "hello").value, "Hi {contact_first_name}!");
+
+  // Delete: confirmed, gone.
+  const lookupRow = body.locator("li", { has: admin.locator("code:text-is('.lookup')") });
+  await lookupRow.locator("button:text-is('Delete')").click();
+  await body.locator("code:text-is('.lookup')").waitFor({ state: "detached" });
+  assert.ok(!(await server.api("GET", "/commands", undefined, server.token)).body.commands.some((c) => c.name === "lookup"));
+  assert.deepEqual(dialogs, ["Delete .lookup?"]);
+  await admin.context().close();
+});
