@@ -236,6 +236,12 @@ catalogue! {
     // Agent commands (src/desk/commands/): the engine
     UNKNOWN_COMMAND: BadRequest, "unknown_command", "no such command";
     // Commands: dot commands (dot.rs) and their REST
+    INVALID_COMMAND: BadRequest, "invalid_command", "not a valid dot command";
+    COMMAND_EXISTS: Conflict, "command_exists", "a command with this name exists";
+    COMMAND_IN_USE: Conflict, "command_in_use", "an alias points to this command";
+    /// Server commands running at once, at most 4.
+    TOO_MANY_COMMANDS: Unavailable, "too_many_commands",
+        "too many server commands are running; try again in a moment";
 
     // Commands: participants and the /v2 surface (participants.rs, api/chatshipper/)
     /// `/assign` without `meta.users` as an array of user ids.

@@ -363,6 +363,7 @@ fn serve(c: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?,
     );
     first_admin(&desk, &c)?;
+    desk::commands::server::allow_private_addresses(c.allow_private_webhooks);
     let delivery = delivery::Delivery::start(
         store.clone(),
         delivery::Settings {

@@ -15,6 +15,8 @@ import { avatarNode } from "../shared/avatar.js";
 import { renderRow, keepTimesCurrent } from "./list.js";
 import { setupKeys } from "./keys.js";
 import { setupPush, forgetDevice } from "./push.js";
+import { isRich, richNode } from "../shared/rich.js";
+import { setupCommandMenu } from "./command_menu.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -314,6 +316,7 @@ function addMessage(m) {
   if (m.sender) li.append(avatarNode({ ...m.sender, name: displayName(m.sender) }));
   li.dataset.at = m.created_at;
   const bubble = m.deleted ? el("div", "bubble", "Message deleted") : formatInto(el("div", "bubble"), m.body || "");
+  if (!m.deleted && isRich(m)) bubble.replaceChildren(richNode(m.payload.rich));
   for (const a of m.attachments || []) {
     const link = fileCard(el("a", "attachment"), a, "file");
     link.href = a.url; link.target = "_blank"; link.rel = "noopener noreferrer";
@@ -574,6 +577,8 @@ function insertReply(r) {
   $("suggest").hidden = true;
 }
 $("input").addEventListener("input", showSuggestions);
+// `/` and `.` at the start list the commands (command_menu.js).
+setupCommandMenu({ input: $("input"), form: $("composer"), api });
 // Replies saved elsewhere (another tab, another admin) show up too.
 $("input").addEventListener("focus", () => { if (!replies.length) loadReplies(); });
 $("input").addEventListener("keydown", (e) => {

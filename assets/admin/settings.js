@@ -8,6 +8,7 @@ import { knowledgeBase, reports } from "./content.js";
 import { automations } from "./automations.js";
 import { emailSettings } from "./email_settings.js";
 import { channelSettings } from "./channels.js";
+import { dotCommands } from "./commands.js";
 
 let api;
 
@@ -244,6 +245,7 @@ const sections = {
   Automations: (box) => automations(box, api, () => render("Automations")),
   Email: (box) => emailSettings(box, api, () => render("Email")),
   Channels: (box) => channelSettings(box, api, () => render("Channels")),
+  Commands: (box) => dotCommands(box, api, () => render("Commands")),
   Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {

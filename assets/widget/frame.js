@@ -16,6 +16,8 @@ import { drawTeam, replyText } from "./team.js";
 import { avatarNode } from "../shared/avatar.js";
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { showClosed, hideClosed, isClosed } from "./closed.js";
+import { isRich, richNode } from "../shared/rich.js";
+import { clientCommand } from "./client_commands.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -371,7 +373,8 @@ function addMessage(m) {
   const wrap = document.createElement("div");
   const bubble = document.createElement("div");
   bubble.className = "bubble";
-  formatInto(bubble, m.deleted ? t.deleted : m.body || "");
+  if (!m.deleted && isRich(m)) bubble.append(richNode(m.payload.rich));
+  else formatInto(bubble, m.deleted ? t.deleted : m.body || "");
   if (!bubble.textContent) bubble.classList.add("files");
   for (const a of m.attachments || []) bubble.append(attachment(a));
   const meta = document.createElement("div");
@@ -614,6 +617,8 @@ function showTyping(d) {
 function onEvent(e) {
   const d = e.data || {};
   if (e.kind === "typing") return d.staff ? showTyping(d) : undefined;
+  // A dot command an agent ran for this visitor (client_commands.js).
+  if (e.kind === "command.client") return clientCommand(d, { toHost, list: $("messages"), scrollDown });
   // An agent came online or went away: whether anyone is there to answer.
   if (e.kind === "presence" && typeof d.available === "boolean") { state.online = d.available; render(); }
   if (e.kind === "conversation.created" && !state.conversation && d.conversation) {

@@ -115,8 +115,21 @@
       place(m.state || {});
     } else if (type === "event") {
       emit(m.name, m.data);
+    } else if (type === "client-command") {
+      clientCommand(m);
     }
   });
+
+  // A dot command an agent ran for this visitor: a redirect (http(s) only),
+  // or an admin's script, run only where the site opted in.
+  function clientCommand(m) {
+    if (m.action === "redirect") {
+      if (/^https?:\/\//i.test(String(m.url))) location.assign(m.url);
+      return;
+    }
+    if (typeof m.script !== "string" || (window.frontporchSettings || {}).allowClientCommands !== true) return;
+    try { new Function(m.script)(); } catch (e) { setTimeout(function () { throw e; }); }
+  }
 
   var commands = ["open", "close", "toggle", "show", "hide", "identify", "set", "language", "message", "reset"];
 

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod automations;
 pub mod channel_out;
 pub mod channels;
+pub mod commands;
 pub mod conversations;
 pub mod departments;
 pub mod email;

@@ -17,6 +17,7 @@ mod chatshipper;
 mod cli;
 mod commands_engine;
 mod commands_props;
+mod commands_dot;
 mod crash;
 mod email_in;
 mod email_out;

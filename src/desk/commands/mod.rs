@@ -15,12 +15,14 @@
 
 pub mod actions;
 pub mod block;
+pub mod catalog;
 pub mod dot;
 pub mod forms;
 pub mod import;
 pub mod notify;
 pub mod participants;
 pub mod props;
+pub mod server;
 
 use super::messages::{insert_message, MessageInput, Prepared};
 use super::{Actor, Desk};
