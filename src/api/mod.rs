@@ -11,6 +11,7 @@ pub mod channels;
 pub mod chatshipper;
 pub mod commands;
 pub mod email;
+pub mod forms;
 pub mod ops;
 pub mod pages;
 pub mod profile;
@@ -99,6 +100,7 @@ static TABLES: &[&[Route]] = &[
     profile::ROUTES,
     push::ROUTES,
     commands::ROUTES,
+    forms::ROUTES,
     chatshipper::ROUTES,
 ];
 

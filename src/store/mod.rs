@@ -17,6 +17,7 @@ pub mod conversations;
 pub mod departments;
 pub mod email;
 pub mod events;
+pub mod forms;
 pub mod messages;
 pub mod outbox;
 pub mod push;
