@@ -15,6 +15,7 @@ import { avatarNode } from "../shared/avatar.js";
 import { renderRow, keepTimesCurrent } from "./list.js";
 import { setupKeys } from "./keys.js";
 import { setupPush, forgetDevice } from "./push.js";
+import { formsPanel, formsEvent } from "./forms.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -245,6 +246,7 @@ async function open(id) {
   // Replies still queued for this conversation, after its history.
   for (const q of outbox.items) if (q.conv === id) { q.li = null; drawQueued(q); }
   renderContact(r.user);
+  formsPanel(id, api);
   channelComposer(r.conversation, r.messages, api, () => { if (state.current === id) open(id); }, () => state.current === id);
   renderList();
   markRead();
@@ -656,6 +658,7 @@ async function onEvent(ev) {
   }
   if (ev.kind === "webhook.disabled") return webhookNotice(d.webhook);
   if (!ev.conversation_id) return;
+  formsEvent(ev);
   if (ev.kind === "conversation.deleted") {
     state.conversations.delete(ev.conversation_id);
     return renderList();

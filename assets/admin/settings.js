@@ -8,6 +8,7 @@ import { knowledgeBase, reports } from "./content.js";
 import { automations } from "./automations.js";
 import { emailSettings } from "./email_settings.js";
 import { channelSettings } from "./channels.js";
+import { formSettings } from "./forms.js";
 
 let api;
 
@@ -244,6 +245,7 @@ const sections = {
   Automations: (box) => automations(box, api, () => render("Automations")),
   Email: (box) => emailSettings(box, api, () => render("Email")),
   Channels: (box) => channelSettings(box, api, () => render("Channels")),
+  Forms: (box) => formSettings(box, api, () => render("Forms")),
   Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {

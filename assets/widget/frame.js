@@ -16,6 +16,7 @@ import { drawTeam, replyText } from "./team.js";
 import { avatarNode } from "../shared/avatar.js";
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { showClosed, hideClosed, isClosed } from "./closed.js";
+import { formCard, formEvent, resetForms } from "./forms.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -348,7 +349,7 @@ function greet() {
   $("messages").append(li);
 }
 
-function clearMessages() { $("messages").replaceChildren(); state.seen.clear(); }
+function clearMessages() { $("messages").replaceChildren(); state.seen.clear(); resetForms(); }
 
 function timeText(iso) {
   try { return new Date(iso).toLocaleTimeString(state.lang, { hour: "2-digit", minute: "2-digit" }); } catch { return ""; }
@@ -374,6 +375,7 @@ function addMessage(m) {
   formatInto(bubble, m.deleted ? t.deleted : m.body || "");
   if (!bubble.textContent) bubble.classList.add("files");
   for (const a of m.attachments || []) bubble.append(attachment(a));
+  if (m.payload && m.payload.type === "form") formCard(bubble, m, formCtx);
   const meta = document.createElement("div");
   meta.className = "meta";
   meta.textContent = [mine ? "" : (m.sender && m.sender.name) || "", timeText(m.created_at)].filter(Boolean).join(" · ");
@@ -611,8 +613,12 @@ function showTyping(d) {
   if (d.typing) typingTimer = setTimeout(() => { el.hidden = true; }, 6000);
 }
 
+/** What a form card (forms.js) needs from the frame. */
+const formCtx = { api: (...a) => api(...a), lang: () => state.lang, conversation: () => state.conversation };
+
 function onEvent(e) {
   const d = e.data || {};
+  if (e.kind === "conversation.form" && e.conversation_id === state.conversation) formEvent(d, formCtx);
   if (e.kind === "typing") return d.staff ? showTyping(d) : undefined;
   // An agent came online or went away: whether anyone is there to answer.
   if (e.kind === "presence" && typeof d.available === "boolean") { state.online = d.available; render(); }
