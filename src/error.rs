@@ -267,6 +267,15 @@ catalogue! {
     // Commands: /notify, routing, /block (notify.rs, block.rs)
 
     // Commands: forms and /send (forms.rs)
+    INVALID_FORM: BadRequest, "invalid_form", "the form is not valid";
+    TOO_MANY_FORMS: Conflict, "too_many_forms", "an install keeps at most 200 forms";
+    INVALID_ANSWERS: BadRequest, "invalid_answers", "the answers do not fit the form";
+    FORM_NOT_OFFERED: Conflict, "form_not_offered",
+        "the form is not offered in this conversation's department and category";
+    FORM_ALREADY_OPEN: Conflict, "form_already_open", "the form is already open in this conversation";
+    FORM_NOT_COMPLETED: Conflict, "form_not_completed",
+        "meta.form must be a completed form of this conversation";
+    NO_COMPLETED_FORMS: Conflict, "no_completed_forms", "no form of this conversation is completed";
 
     // Settings, webhooks, reports
     INVALID_KEY: BadRequest, "invalid_key", "invalid setting name";

@@ -17,6 +17,7 @@ import { setupKeys } from "./keys.js";
 import { setupPush, forgetDevice } from "./push.js";
 import { isRich, richNode } from "../shared/rich.js";
 import { setupCommandMenu } from "./command_menu.js";
+import { formsPanel, formsEvent } from "./forms.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -247,6 +248,7 @@ async function open(id) {
   // Replies still queued for this conversation, after its history.
   for (const q of outbox.items) if (q.conv === id) { q.li = null; drawQueued(q); }
   renderContact(r.user);
+  formsPanel(id, api);
   channelComposer(r.conversation, r.messages, api, () => { if (state.current === id) open(id); }, () => state.current === id);
   renderList();
   markRead();
@@ -661,6 +663,7 @@ async function onEvent(ev) {
   }
   if (ev.kind === "webhook.disabled") return webhookNotice(d.webhook);
   if (!ev.conversation_id) return;
+  formsEvent(ev);
   if (ev.kind === "conversation.deleted") {
     state.conversations.delete(ev.conversation_id);
     return renderList();

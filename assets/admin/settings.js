@@ -9,6 +9,7 @@ import { automations } from "./automations.js";
 import { emailSettings } from "./email_settings.js";
 import { channelSettings } from "./channels.js";
 import { dotCommands } from "./commands.js";
+import { formSettings } from "./forms.js";
 
 let api;
 
@@ -246,6 +247,7 @@ const sections = {
   Email: (box) => emailSettings(box, api, () => render("Email")),
   Channels: (box) => channelSettings(box, api, () => render("Channels")),
   Commands: (box) => dotCommands(box, api, () => render("Commands")),
+  Forms: (box) => formSettings(box, api, () => render("Forms")),
   Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {

@@ -18,6 +18,7 @@ import { tickState, ticks, markTicks, timelineText, addTimeline } from "../share
 import { showClosed, hideClosed, isClosed } from "./closed.js";
 import { isRich, richNode } from "../shared/rich.js";
 import { clientCommand } from "./client_commands.js";
+import { formCard, formEvent, resetForms } from "./forms.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -350,7 +351,7 @@ function greet() {
   $("messages").append(li);
 }
 
-function clearMessages() { $("messages").replaceChildren(); state.seen.clear(); }
+function clearMessages() { $("messages").replaceChildren(); state.seen.clear(); resetForms(); }
 
 function timeText(iso) {
   try { return new Date(iso).toLocaleTimeString(state.lang, { hour: "2-digit", minute: "2-digit" }); } catch { return ""; }
@@ -377,6 +378,7 @@ function addMessage(m) {
   else formatInto(bubble, m.deleted ? t.deleted : m.body || "");
   if (!bubble.textContent) bubble.classList.add("files");
   for (const a of m.attachments || []) bubble.append(attachment(a));
+  if (m.payload && m.payload.type === "form") formCard(bubble, m, formCtx);
   const meta = document.createElement("div");
   meta.className = "meta";
   meta.textContent = [mine ? "" : (m.sender && m.sender.name) || "", timeText(m.created_at)].filter(Boolean).join(" · ");
@@ -614,8 +616,12 @@ function showTyping(d) {
   if (d.typing) typingTimer = setTimeout(() => { el.hidden = true; }, 6000);
 }
 
+/** What a form card (forms.js) needs from the frame. */
+const formCtx = { api: (...a) => api(...a), lang: () => state.lang, conversation: () => state.conversation };
+
 function onEvent(e) {
   const d = e.data || {};
+  if (e.kind === "conversation.form" && e.conversation_id === state.conversation) formEvent(d, formCtx);
   if (e.kind === "typing") return d.staff ? showTyping(d) : undefined;
   // A dot command an agent ran for this visitor (client_commands.js).
   if (e.kind === "command.client") return clientCommand(d, { toHost, list: $("messages"), scrollDown });

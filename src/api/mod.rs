@@ -12,6 +12,7 @@ pub mod chatshipper;
 pub mod commands;
 pub mod email;
 pub mod invitations;
+pub mod forms;
 pub mod ops;
 pub mod pages;
 pub mod profile;
@@ -100,6 +101,7 @@ static TABLES: &[&[Route]] = &[
     profile::ROUTES,
     push::ROUTES,
     commands::ROUTES,
+    forms::ROUTES,
     chatshipper::ROUTES,
     invitations::ROUTES,
 ];

@@ -580,7 +580,7 @@ fn build_message(
 fn is_automatic(kind: Option<&str>) -> bool {
     matches!(
         kind,
-        None | Some("transcript" | "notification" | "automation")
+        None | Some("transcript" | "notification" | "automation" | "results")
     )
 }
 

@@ -18,6 +18,7 @@ pub mod conversations;
 pub mod departments;
 pub mod email;
 pub mod events;
+pub mod forms;
 pub mod messages;
 pub mod outbox;
 pub mod participants;

@@ -18,6 +18,7 @@ mod cli;
 mod commands_engine;
 mod commands_props;
 mod commands_dot;
+mod commands_forms;
 mod crash;
 mod email_in;
 mod email_out;
