@@ -16,6 +16,7 @@ pub mod pages;
 pub mod profile;
 pub mod push;
 pub mod rest;
+pub mod routing;
 pub mod support_board;
 pub mod widget;
 
@@ -100,6 +101,7 @@ static TABLES: &[&[Route]] = &[
     push::ROUTES,
     commands::ROUTES,
     chatshipper::ROUTES,
+    routing::ROUTES,
 ];
 
 /// Every route, in table order.
