@@ -14,6 +14,7 @@ mod channel_whatsapp;
 mod channels_in;
 mod channels_out;
 mod cli;
+mod commands_route;
 mod crash;
 mod email_in;
 mod email_out;
