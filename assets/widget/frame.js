@@ -16,6 +16,7 @@ import { drawTeam, replyText } from "./team.js";
 import { avatarNode } from "../shared/avatar.js";
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { showClosed, hideClosed, isClosed } from "./closed.js";
+import { isBlocked, showBlocked } from "./blocked.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -144,6 +145,7 @@ async function api(method, path, body, raw, rawType) {
   const data = text ? JSON.parse(text) : null;
   if (!res.ok) {
     if (res.status === 401 && state.token) forgetVisitor();
+    if (isBlocked(res.status, data)) showBlocked(data.error.message);
     throw new ApiError(res.status, data);
   }
   return data;
