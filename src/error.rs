@@ -265,6 +265,25 @@ catalogue! {
         "a meta key is 1 to 64 characters and does not start with _";
 
     // Commands: /notify, routing, /block (notify.rs, block.rs)
+    /// A department's parent that does not exist, makes a cycle or a tree
+    /// deeper than 10 levels.
+    INVALID_PARENT: BadRequest, "invalid_parent", "parent_id is not a department this one may sit under";
+    INVALID_ROUTING: BadRequest, "invalid_routing",
+        "routing is {\"policy\": \"none\" or \"round_robin\", \"capacity\": 1 to 1000}";
+    INVALID_CHANNEL: BadRequest, "invalid_channel",
+        "a channel is email, sms or push with a staff user_id, or webhook with an endpoint_id";
+    /// `/notify` on a conversation an agent has accepted.
+    NOT_CLOSED: Conflict, "not_closed", "the conversation is active; only a closed or queued conversation can be notified";
+    /// `/notify` with `meta.channels` or `meta.organizations` naming what does not exist.
+    UNKNOWN_NOTIFY_CHANNEL: BadRequest, "unknown_notify_channel",
+        "meta.channels names a channel that does not exist";
+    UNKNOWN_ORGANIZATION: BadRequest, "unknown_organization",
+        "meta.organizations names a department that does not exist";
+    /// `/block` in a conversation whose owner is staff.
+    NOT_BLOCKABLE: BadRequest, "not_blockable", "only a visitor or contact can be blocked";
+    /// A blocked contact or address starting a session or posting.
+    BLOCKED: Forbidden, "blocked",
+        "You cannot start a chat here. If you think this is a mistake, contact the site owner.";
 
     // Commands: forms and /send (forms.rs)
     INVALID_FORM: BadRequest, "invalid_form", "the form is not valid";

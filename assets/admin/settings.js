@@ -10,6 +10,7 @@ import { emailSettings } from "./email_settings.js";
 import { channelSettings } from "./channels.js";
 import { dotCommands } from "./commands.js";
 import { formSettings } from "./forms.js";
+import { departments, notifyChannels, blocks } from "./routing.js";
 
 let api;
 
@@ -44,22 +45,9 @@ const sections = {
     field("Password", el("input", { name: "password", type: "password", minlength: 8, required: true })), field("Role", role), field("Department", dept)));
   },
 
-  async Departments(box) {
-    const r = await api("GET", "/departments");
-    const ul = el("ul", { class: "rows" });
-    for (const d of r.departments) {
-      ul.append(el("li", {}, el("span", { text: d.name }),
-        el("button", { type: "button", text: "Rename", onclick: async () => {
-          const name = prompt("New name", d.name);
-          if (name) { await api("PATCH", `/departments/${d.id}`, { name }); render("Departments"); }
-        } }),
-        el("button", { type: "button", class: "danger", text: "Delete", onclick: async () => {
-          if (confirm(`Delete the department ${d.name}?`)) { await api("DELETE", `/departments/${d.id}`); render("Departments"); }
-        } })));
-    }
-    box.append(ul, form(async (f) => { await api("POST", "/departments", { name: f.name.value }); render("Departments"); },
-      field("New department", el("input", { name: "name", required: true }))));
-  },
+  Departments: (box) => departments(box, api, () => render("Departments")),
+  "Notify channels": (box) => notifyChannels(box, api, () => render("Notify channels")),
+  Blocks: (box) => blocks(box, api, () => render("Blocks")),
 
   async "Saved replies"(box) {
     const s = (await api("GET", "/settings")).settings;

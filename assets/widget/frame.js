@@ -19,6 +19,7 @@ import { showClosed, hideClosed, isClosed } from "./closed.js";
 import { isRich, richNode } from "../shared/rich.js";
 import { clientCommand } from "./client_commands.js";
 import { formCard, formEvent, resetForms } from "./forms.js";
+import { isBlocked, showBlocked } from "./blocked.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -147,6 +148,7 @@ async function api(method, path, body, raw, rawType) {
   const data = text ? JSON.parse(text) : null;
   if (!res.ok) {
     if (res.status === 401 && state.token) forgetVisitor();
+    if (isBlocked(res.status, data)) showBlocked(data.error.message);
     throw new ApiError(res.status, data);
   }
   return data;

@@ -18,6 +18,7 @@ pub mod pages;
 pub mod profile;
 pub mod push;
 pub mod rest;
+pub mod routing;
 pub mod support_board;
 pub mod widget;
 
@@ -104,6 +105,7 @@ static TABLES: &[&[Route]] = &[
     forms::ROUTES,
     chatshipper::ROUTES,
     invitations::ROUTES,
+    routing::ROUTES,
 ];
 
 /// Every route, in table order.

@@ -500,19 +500,39 @@ pub fn departments(app: &App, _: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
 struct Department {
     name: Option<String>,
     color: Option<String>,
+    /// `null` clears the parent; absent leaves it.
+    #[serde(
+        default,
+        deserialize_with = "crate::desk::conversations::double_option"
+    )]
+    parent_id: Option<Option<i64>>,
+    categories: Option<Vec<String>>,
+    routing: Option<Value>,
+}
+
+impl Department {
+    fn input(self) -> crate::desk::settings::DepartmentInput {
+        crate::desk::settings::DepartmentInput {
+            name: self.name,
+            color: self.color,
+            parent_id: self.parent_id,
+            categories: self.categories,
+            routing: self.routing,
+        }
+    }
 }
 
 pub fn create_department(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let d: Department = ctx.json()?;
-    let name = d.name.ok_or_else(|| error::MISSING_NAME.err())?;
-    created(json!({ "department": app.desk.create_department(caller.actor()?, name, d.color)? }))
+    if d.name.is_none() {
+        return Err(error::MISSING_NAME.err());
+    }
+    created(json!({ "department": app.desk.create_department(caller.actor()?, d.input())? }))
 }
 
 pub fn update_department(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let d: Department = ctx.json()?;
-    ok(
-        json!({ "department": app.desk.update_department(caller.actor()?, ids[0], d.name, d.color)? }),
-    )
+    ok(json!({ "department": app.desk.update_department(caller.actor()?, ids[0], d.input())? }))
 }
 
 pub fn delete_department(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {

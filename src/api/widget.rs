@@ -123,7 +123,9 @@ pub fn session(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
         &format!("visitor-session:{}", ctx.ip),
         ratelimit::VISITOR_SESSION_PER_IP,
     )?;
+    app.desk.refuse_blocked_address(&ctx.ip)?;
     let (token, user) = app.desk.create_visitor(fields)?;
+    app.desk.visitor_arrives(user.id, &ctx.ip)?;
     created(json!({ "token": token, "user": signed_avatar(app, user.to_json()) }))
 }
 
@@ -193,6 +195,7 @@ struct Open {
 pub fn open_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (actor, _, _) = visitor(caller)?;
     let o: Open = ctx.json()?;
+    app.desk.visitor_arrives(actor.user_id, &ctx.ip)?;
     app.limits.check(
         &format!("visitor-conv:{}", actor.user_id),
         ratelimit::VISITOR_CONVERSATION,
@@ -245,6 +248,7 @@ pub fn history(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Rep
 pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let (actor, _, _) = visitor(caller)?;
     let input: MessageInput = ctx.json()?;
+    app.desk.visitor_arrives(actor.user_id, &ctx.ip)?;
     app.limits.check(
         &format!("visitor-msg:{}", actor.user_id),
         ratelimit::VISITOR_MESSAGE,

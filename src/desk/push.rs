@@ -66,7 +66,7 @@ pub struct Notice {
     pub conversation_id: Option<i64>,
 }
 
-fn enabled(conn: &rusqlite::Connection) -> Result<bool> {
+pub(crate) fn enabled(conn: &rusqlite::Connection) -> Result<bool> {
     Ok(match settings::get(conn, ENABLED_KEY)? {
         None => true,
         Some(Value::Bool(b)) => b,
@@ -96,8 +96,8 @@ fn url(conversation_id: Option<i64>) -> String {
     }
 }
 
-/// Queues one row per device of `user_id`.
-fn queue_for(
+/// Queues one row per device of `user_id` (also a `/notify` push channel).
+pub(crate) fn queue_for(
     tx: &Tx,
     user_id: i64,
     kind: &str,

@@ -11,17 +11,15 @@ impl Desk {
         self.store.read(departments::list)
     }
 
-    pub fn create_department(
-        &self,
-        actor: &Actor,
-        name: String,
-        color: Option<String>,
-    ) -> Result<Value> {
+    pub fn create_department(&self, actor: &Actor, d: DepartmentInput) -> Result<Value> {
         actor.require_admin()?;
-        check_department(&name, color.as_deref())?;
+        let name = d.name.clone().unwrap_or_default();
+        check_department(&name, d.color.as_deref())?;
+        let tree = d.tree()?;
         let uid = actor.user_id;
         self.store.write(move |tx| {
-            let d = departments::insert(tx, name.trim(), color.as_deref())?;
+            check_parent(tx.conn, None, &tree)?;
+            let d = departments::insert(tx, name.trim(), d.color.as_deref(), &tree)?;
             tx.emit(
                 "department.created",
                 None,
@@ -33,18 +31,16 @@ impl Desk {
         })
     }
 
-    pub fn update_department(
-        &self,
-        actor: &Actor,
-        id: i64,
-        name: Option<String>,
-        color: Option<String>,
-    ) -> Result<Value> {
+    pub fn update_department(&self, actor: &Actor, id: i64, d: DepartmentInput) -> Result<Value> {
         actor.require_admin()?;
-        check_department(name.as_deref().unwrap_or("x"), color.as_deref())?;
+        check_department(d.name.as_deref().unwrap_or("x"), d.color.as_deref())?;
+        let tree = d.tree()?;
         let uid = actor.user_id;
         self.store.write(move |tx| {
-            let d = departments::update(tx, id, name.as_deref().map(str::trim), color.as_deref())?;
+            departments::get(tx.conn, id)?;
+            check_parent(tx.conn, Some(id), &tree)?;
+            let name = d.name.as_deref().map(str::trim);
+            let d = departments::update(tx, id, name, d.color.as_deref(), &tree)?;
             tx.emit(
                 "department.updated",
                 None,
@@ -267,6 +263,127 @@ pub fn strong_secret(v: &Value) -> bool {
         let distinct: std::collections::HashSet<char> = s.chars().collect();
         s.chars().count() >= MIN_SECRET && distinct.len() >= MIN_DISTINCT && !s.trim().is_empty()
     })
+}
+
+/// A department as an admin sends it: name and colour, and its place in
+/// the tree with its categories and routing rule (ChatShipper's
+/// organizations; absent fields stay as they are).
+#[derive(Debug, Default, Clone)]
+pub struct DepartmentInput {
+    pub name: Option<String>,
+    pub color: Option<String>,
+    /// `Some(None)`: no parent (`"parent_id": null`).
+    pub parent_id: Option<Option<i64>>,
+    pub categories: Option<Vec<String>>,
+    pub routing: Option<Value>,
+}
+
+/// Deepest a department tree may be (a root is level 1).
+pub const MAX_DEPTH: usize = 10;
+const MAX_CATEGORIES: usize = 20;
+const MAX_CAPACITY: i64 = 1000;
+
+impl DepartmentInput {
+    /// The tree fields, checked (all but the parent, which needs the tree).
+    fn tree(&self) -> Result<departments::Tree> {
+        let categories = match &self.categories {
+            None => None,
+            Some(c) => Some(check_categories(c)?),
+        };
+        let routing = match &self.routing {
+            None => None,
+            Some(r) => Some(check_routing(r)?),
+        };
+        Ok(departments::Tree {
+            parent_id: self.parent_id,
+            categories,
+            routing,
+        })
+    }
+}
+
+fn check_categories(c: &[String]) -> Result<Vec<String>> {
+    if c.len() > MAX_CATEGORIES {
+        return Err(error::INVALID_CATEGORIES.with(format!(
+            "a department has at most {MAX_CATEGORIES} categories"
+        )));
+    }
+    let mut out = Vec::with_capacity(c.len());
+    for name in c {
+        let name = super::text::clean_name(name);
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            return Err(
+                error::INVALID_CATEGORIES.with("each category is a name of 1 to 100 characters")
+            );
+        }
+        if out.contains(&name) {
+            return Err(
+                error::INVALID_CATEGORIES.with(format!("category {name:?} is listed twice"))
+            );
+        }
+        out.push(name);
+    }
+    Ok(out)
+}
+
+/// `{"policy": "none" | "round_robin", "capacity": 1..1000}`, defaults filled.
+fn check_routing(r: &Value) -> Result<Value> {
+    let bad = || {
+        error::INVALID_ROUTING.with(format!(
+            "routing is {{\"policy\": \"none\" or \"round_robin\", \"capacity\": 1 to {MAX_CAPACITY}}}"
+        ))
+    };
+    let o = r.as_object().ok_or_else(bad)?;
+    if o.keys().any(|k| k != "policy" && k != "capacity") {
+        return Err(bad());
+    }
+    let policy = match o.get("policy") {
+        None => "none",
+        Some(p) => p
+            .as_str()
+            .filter(|p| matches!(*p, "none" | "round_robin"))
+            .ok_or_else(bad)?,
+    };
+    let capacity = match o.get("capacity") {
+        None => departments::DEFAULT_CAPACITY,
+        Some(c) => c
+            .as_i64()
+            .filter(|c| (1..=MAX_CAPACITY).contains(c))
+            .ok_or_else(bad)?,
+    };
+    Ok(json!({ "policy": policy, "capacity": capacity }))
+}
+
+/// A new parent must exist, must not be the department or one of its
+/// descendants (no cycles), and keep the tree at most `MAX_DEPTH` deep.
+fn check_parent(
+    conn: &rusqlite::Connection,
+    id: Option<i64>,
+    tree: &departments::Tree,
+) -> Result<()> {
+    let Some(Some(parent)) = tree.parent_id else {
+        return Ok(());
+    };
+    if departments::get(conn, parent).is_err() {
+        return Err(error::INVALID_PARENT.with(format!("department {parent} does not exist")));
+    }
+    let above = departments::lineage(conn, parent, MAX_DEPTH + 1)?;
+    if let Some(id) = id {
+        if above.contains(&id) {
+            return Err(error::INVALID_PARENT
+                .with("a department cannot be its own ancestor (that would be a cycle)"));
+        }
+    }
+    let below = match id {
+        Some(id) => departments::depth_below(conn, id, MAX_DEPTH)?,
+        None => 0,
+    };
+    if above.len() + 1 + below > MAX_DEPTH {
+        return Err(error::INVALID_PARENT.with(format!(
+            "department trees are at most {MAX_DEPTH} levels deep"
+        )));
+    }
+    Ok(())
 }
 
 fn check_department(name: &str, color: Option<&str>) -> Result<()> {

@@ -188,6 +188,36 @@ fn notify(
     Ok(())
 }
 
+/// One SMS to staff member `to` about conversation `conversation_id`, in
+/// the agent template (a `/notify` channel, `commands/notify.rs`): chosen
+/// by an admin, so no window; false when Twilio is not configured or they
+/// have no phone number.
+pub(crate) fn to_agent(
+    tx: &mut Tx,
+    to: &User,
+    conversation_id: i64,
+    values: &[(&str, &str)],
+) -> Result<bool> {
+    let Some(phone) = to.phone.clone().filter(|p| !p.trim().is_empty()) else {
+        return Ok(false);
+    };
+    if !configured(tx)? {
+        return Ok(false);
+    }
+    let saved = settings::get(tx.conn, TEMPLATES_KEY)?.unwrap_or(Value::Null);
+    let text = render_with(&saved, to.language.as_deref(), "agent", values);
+    let p = channels::platform(PLATFORM).expect("twilio is a platform");
+    let base = json!({
+        "kind": "notification", "to": phone.trim(), "source": p.sources[0], "extra": {},
+        "template": null, "conversation_id": conversation_id, "message": null,
+        "recipient_id": to.id,
+    });
+    for row in channel_out::rows_for(p, &base, &text, &[]) {
+        channel_out::queue(tx, PLATFORM, row)?;
+    }
+    Ok(true)
+}
+
 /// An agent replied and the contact has left the site: they get it by SMS
 /// when they have a phone number, unless their conversation is one of a
 /// platform's (SMS, WhatsApp...: the reply leaves through it already) or

@@ -19,6 +19,7 @@ mod commands_engine;
 mod commands_props;
 mod commands_dot;
 mod commands_forms;
+mod commands_route;
 mod crash;
 mod email_in;
 mod email_out;

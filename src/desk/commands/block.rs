@@ -1,9 +1,123 @@
-//! `/block`: the contact (and the address they wrote from) may not start sessions or post; the conversation closes.
+//! `/block`: the contact (and the address they last wrote from) may not
+//! start sessions or post; the conversation closes (archive). Also the
+//! admin's list of blocks and lifting one, and the checks the widget's
+//! routes make (`refuse_blocked_address`, `visitor_arrives`).
 
 use super::{Outcome, Run};
-use crate::desk::Desk;
+use crate::desk::{Actor, Desk};
+use crate::domain::Status;
 use crate::error::{self, Result};
+use crate::store::events::Audience;
+use crate::store::{blocks, conversations as convs, users};
+use serde_json::{json, Value};
 
-pub fn block(_desk: &Desk, run: &Run) -> Result<Outcome> {
-    Err(error::UNKNOWN_COMMAND.with(format!("/{} is not available yet", run.name)))
+pub fn block(desk: &Desk, run: &Run) -> Result<Outcome> {
+    crate::desk::check_len("reason", &run.args, 500)?;
+    let run = run.clone();
+    desk.store.write(move |tx| {
+        let id = run.conversation_id;
+        let head = convs::head(tx.conn, id)?;
+        let contact = users::find(tx.conn, head.user_id)?;
+        if contact.as_ref().is_none_or(|u| u.is_staff()) {
+            return Err(error::NOT_BLOCKABLE.err());
+        }
+        let block = match blocks::blocking(tx.conn, Some(head.user_id), None)? {
+            Some(existing) => blocks::get(tx.conn, existing)?,
+            None => {
+                let ip = blocks::last_ip(tx.conn, head.user_id)?;
+                let reason = crate::desk::text::clean_name(&run.args);
+                let b = blocks::insert(
+                    tx,
+                    head.user_id,
+                    ip.as_deref(),
+                    &reason,
+                    id,
+                    run.actor.user_id,
+                )?;
+                tx.emit(
+                    "contact.blocked",
+                    Some(id),
+                    Some(run.actor.user_id),
+                    Audience::Staff,
+                    json!({ "block": b }),
+                )?;
+                b
+            }
+        };
+        if head.status != Status::Archive {
+            convs::set_status(tx, id, Status::Archive)?;
+            tx.emit(
+                "conversation.status",
+                Some(id),
+                Some(run.actor.user_id),
+                Audience::Everyone,
+                json!({ "status": Status::Archive, "previous": head.status }),
+            )?;
+        }
+        let note = run.note(tx, json!({ "block": block["id"] }))?;
+        let mut out = Outcome::new(note);
+        out.result = json!({ "block": block });
+        Ok(out)
+    })
+}
+
+impl Desk {
+    /// Blocks, newest first (admins).
+    pub fn blocks(&self, actor: &Actor, limit: i64, offset: i64) -> Result<Vec<Value>> {
+        actor.require_admin()?;
+        self.store.read(move |c| blocks::list(c, limit, offset))
+    }
+
+    /// Lifts block `id` (admins): the contact and address may chat again.
+    pub fn lift_block(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_admin()?;
+        let uid = actor.user_id;
+        self.store.write(move |tx| {
+            let b = blocks::get(tx.conn, id)?;
+            blocks::delete(tx, id)?;
+            tx.emit(
+                "block.lifted",
+                b["conversation_id"].as_i64(),
+                Some(uid),
+                Audience::Staff,
+                json!({ "block": b }),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A visitor session starting from `ip`: refused (403 `blocked`) when
+    /// a block holds that address.
+    pub fn refuse_blocked_address(&self, ip: &str) -> Result<()> {
+        let ip = ip.to_string();
+        match self
+            .store
+            .read(move |c| blocks::blocking(c, None, Some(&ip)))?
+        {
+            Some(_) => Err(error::BLOCKED.err()),
+            None => Ok(()),
+        }
+    }
+
+    /// A visitor starting a session or posting from `ip`: refused when
+    /// blocked (by contact or address); else their `last_ip` is recorded,
+    /// written only when it changed.
+    pub fn visitor_arrives(&self, user_id: i64, ip: &str) -> Result<()> {
+        let addr = ip.to_string();
+        let (blocked, last) = self.store.read(move |c| {
+            Ok((
+                blocks::blocking(c, Some(user_id), Some(&addr))?,
+                blocks::last_ip(c, user_id)?,
+            ))
+        })?;
+        if blocked.is_some() {
+            return Err(error::BLOCKED.err());
+        }
+        if ip.is_empty() || last.as_deref() == Some(ip) {
+            return Ok(());
+        }
+        let ip = ip.to_string();
+        self.store
+            .write(move |tx| blocks::set_last_ip(tx, user_id, &ip))
+    }
 }
