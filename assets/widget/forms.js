@@ -3,9 +3,9 @@
 // and answers are put on the page as text, never as HTML.
 
 const words = {
-  en: { required: "required", submit: "Send", sent: "Sent", saving: "Sending…", missing: "Please fill in:", closed: "This form was sent.", failed: "Could not send the form:" },
-  fr: { required: "obligatoire", submit: "Envoyer", sent: "Envoyé", saving: "Envoi…", missing: "Merci de remplir :", closed: "Ce formulaire a été envoyé.", failed: "Envoi du formulaire impossible :" },
-  ar: { required: "مطلوب", submit: "إرسال", sent: "تم الإرسال", saving: "جارٍ الإرسال…", missing: "يرجى ملء:", closed: "تم إرسال هذا النموذج.", failed: "تعذّر إرسال النموذج:" },
+  en: { required: "required", submit: "Send", sent: "Sent", saving: "Sending…", missing: "Please fill in:", closed: "This form is closed.", failed: "Could not send the form:" },
+  fr: { required: "obligatoire", submit: "Envoyer", sent: "Envoyé", saving: "Envoi…", missing: "Merci de remplir :", closed: "Ce formulaire est fermé.", failed: "Envoi du formulaire impossible :" },
+  ar: { required: "مطلوب", submit: "إرسال", sent: "تم الإرسال", saving: "جارٍ الإرسال…", missing: "يرجى ملء:", closed: "هذا النموذج مغلق.", failed: "تعذّر إرسال النموذج:" },
 };
 
 /** Cards on the page by form id, and the forms' state as last read. */

@@ -90,6 +90,14 @@ test("agent opens a form, the visitor fills it in the widget, the agent sees it 
   await card.locator("button[type=submit]").click();
   await card.locator(".form-status:text('Sent')").waitFor();
   assert.equal(await card.locator("input[name=email]").isDisabled(), true);
+  // Read again after a reload: the answers and the sent state stay.
+  await page.reload();
+  const again = await (await page.waitForSelector("iframe[title=Chat]")).contentFrame();
+  await again.click("#launcher");
+  const card2 = again.locator(".form-card");
+  await card2.locator(".form-status:text('Sent')").waitFor();
+  assert.equal(await card2.locator("input[name=email]").inputValue(), "vera@example.com");
+  assert.equal(await card2.locator("textarea[name=notes]").inputValue(), "Saturday morning");
 
   // The agent sees the visitor's answers and the completed mark, live.
   const item = agent.locator("#forms-panel .form-item.completed");
@@ -111,7 +119,7 @@ test("agent opens a form, the visitor fills it in the widget, the agent sees it 
   const conversations = (await server.api("GET", "/conversations?status=all", undefined, server.token)).body.conversations;
   assert.equal(conversations.length, 1);
   const id = conversations[0].id;
-  const theirs = await frame.evaluate(() => [...document.querySelectorAll(".msg .bubble")].map((b) => b.textContent));
+  const theirs = await again.evaluate(() => [...document.querySelectorAll(".msg .bubble")].map((b) => b.textContent));
   assert.ok(!theirs.some((t) => t.includes("Email: vera@example.com")), JSON.stringify(theirs));
   const state = (await server.api("GET", `/conversations/${id}/forms`, undefined, server.token)).body;
   assert.equal(state.results.length, 1);

@@ -480,4 +480,43 @@ fn send_without_smtp_keeps_results_and_emails_nothing() {
     assert_eq!(st, 201, "{v}");
     assert_eq!(v["result"]["emailed"], 0);
     assert_eq!(v["result"]["results"][0]["values"]["model"], "Golf");
+    assert_eq!(
+        admin.get("/api/v1/email/deliveries")["deliveries"],
+        json!([])
+    );
+
+    // Typed into the composer, /send runs too (and is kept as a note).
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/forms/{form}"),
+        json!({}),
+    );
+    admin.call(
+        "PUT",
+        &format!("/api/v1/conversations/{cid}/forms/{form}"),
+        Some(json!({"answers": {"model": "Polo", "email": "v@example.com", "agree": true}})),
+    );
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": "/send"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let state = admin.get(&format!("/api/v1/conversations/{cid}/forms"));
+    let names: Vec<_> = state["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["values"]["model"].clone())
+        .collect();
+    assert_eq!(names, vec![json!("Golf"), json!("Polo")], "{state}");
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": "/send"})),
+    );
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (409, Some("no_completed_forms")),
+        "{v}"
+    );
 }

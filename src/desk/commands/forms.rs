@@ -253,6 +253,7 @@ impl Desk {
             } else {
                 Vec::new()
             };
+            let category = if staff { json!(category) } else { Value::Null };
             Ok(json!({ "category": category, "forms": forms, "results": results }))
         })
     }
@@ -363,4 +364,34 @@ pub fn forms_and_results(desk: &Desk, conversation_id: i64) -> Result<(Vec<Value
             .collect();
         Ok((forms, results))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(department_id: Option<i64>, category: &str) -> Form {
+        Form {
+            id: 1,
+            department_id,
+            category: category.into(),
+            name: "F".into(),
+            fields: json!([]),
+            email_to: json!([]),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_form_is_offered_in_its_department_and_category() {
+        assert!(offered(&form(None, ""), None, ""));
+        assert!(offered(&form(None, ""), Some(2), "Used"));
+        assert!(offered(&form(Some(2), ""), Some(2), "New"));
+        assert!(!offered(&form(Some(2), ""), Some(3), ""));
+        assert!(!offered(&form(Some(2), ""), None, ""));
+        assert!(offered(&form(Some(2), "Used"), Some(2), "Used"));
+        assert!(!offered(&form(Some(2), "Used"), Some(2), "New"));
+        assert!(!offered(&form(Some(2), "Used"), Some(2), ""));
+    }
 }
