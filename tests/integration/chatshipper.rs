@@ -419,6 +419,22 @@ fn join_is_passive_and_forwarding_works_in_either_order() {
     assert_eq!(ev[0]["data"]["action"], "joined");
     assert_eq!(ev[0]["data"]["user_id"], ann);
 
+    // Typed into Ann's composer, /accept and /leave run as Ann's commands.
+    let ann_web = cs.s.login("ann@example.com", "agentpass1");
+    let path = format!("/api/v1/conversations/{}/messages", cs.cid);
+    let note = ann_web.post(&path, json!({"body": "/accept"}));
+    assert_eq!(note["message"]["private"], true, "{note}");
+    let c = cs.conv(cs.cid);
+    assert_eq!(flags(&participant(&c, ann)), (false, true, true));
+    assert_eq!(
+        (c["status"].as_str(), cs.rest(cs.cid)),
+        (Some("active"), (0, Some(ann)))
+    );
+    ann_web.post(&path, json!({"body": "/leave"}));
+    let c = cs.conv(cs.cid);
+    assert_eq!(participant(&c, ann)["left"], true);
+    assert_eq!(c["status"], "queued");
+
     // Forwarding from Ann to Bob: /leave + /join, in both orders.
     let one = conversation(&cs.admin, cs.contact, "First");
     let two = conversation(&cs.admin, cs.contact, "Second");
