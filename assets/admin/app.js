@@ -11,11 +11,11 @@ import { channelComposer } from "./channels.js";
 import { setChannelBadge, channelNote, addSourceOptions } from "./channel_badge.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 import { setupProfile } from "./profile.js";
+import { loadInvitations, isInvited, markInvited, renderParticipants } from "./participants.js";
 import { avatarNode } from "../shared/avatar.js";
 import { renderRow, keepTimesCurrent } from "./list.js";
 import { setupKeys } from "./keys.js";
 import { setupPush, forgetDevice } from "./push.js";
-import { loadInvitations, isInvited, markInvited, renderParticipants } from "./participants.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -249,8 +249,8 @@ async function open(id) {
   if (lastVisitor) ackDelivered(id, lastVisitor.id);
   // Replies still queued for this conversation, after its history.
   for (const q of outbox.items) if (q.conv === id) { q.li = null; drawQueued(q); }
-  renderContact(r.user);
   showParticipants(r);
+  renderContact(r.user);
   channelComposer(r.conversation, r.messages, api, () => { if (state.current === id) open(id); }, () => state.current === id);
   renderList();
   markRead();
