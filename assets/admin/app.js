@@ -11,6 +11,7 @@ import { channelComposer } from "./channels.js";
 import { setChannelBadge, channelNote, addSourceOptions } from "./channel_badge.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 import { setupProfile } from "./profile.js";
+import { loadInvitations, isInvited, markInvited, renderParticipants } from "./participants.js";
 import { avatarNode } from "../shared/avatar.js";
 import { renderRow, keepTimesCurrent } from "./list.js";
 import { setupKeys } from "./keys.js";
@@ -136,7 +137,10 @@ async function loadList(more) {
   for (const c of r.conversations) state.conversations.set(c.id, c);
   state.offset += r.conversations.length;
   state.more = r.conversations.length === PAGE;
-  await loadUsers(r.conversations.map((c) => c.user_id));
+  // "Mine" also lists what was assigned to me with /assign, not accepted yet.
+  const invitations = more ? [] : await loadInvitations(api).catch(() => []);
+  if (f.agent === "me") for (const c of invitations) if (!state.conversations.has(c.id)) state.conversations.set(c.id, c);
+  await loadUsers([...r.conversations, ...invitations].map((c) => c.user_id));
   renderList();
 }
 
@@ -192,7 +196,7 @@ function renderList() {
   const rows = [...state.conversations.values()].filter(inTab).sort((a, b) => (b.updated_at > a.updated_at ? 1 : -1));
   const f = state.filters;
   const shown = rows.filter((c) =>
-    (!f.agent || (f.agent === "none" ? c.agent_id == null : c.agent_id === (f.agent === "me" ? state.me.id : Number(f.agent)))) &&
+    (!f.agent || (f.agent === "me" && isInvited(c.id)) || (f.agent === "none" ? c.agent_id == null : c.agent_id === (f.agent === "me" ? state.me.id : Number(f.agent)))) &&
     (!f.dept || c.department_id === Number(f.dept)));
   rows.length = 0;
   rows.push(...shown);
@@ -204,6 +208,7 @@ function renderList() {
       name: c.title || displayName(contact), preview: state.search && c.match ? plainText(c.match.body) : preview(c.last_message),
     });
     if (rated(c)) li.lastChild.append(el("span", "rating", ratingText(rated(c))));
+    markInvited(li, c.id);
     li.addEventListener("click", () => open(c.id));
     li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(c.id); });
     list.append(li);
@@ -247,6 +252,7 @@ async function open(id) {
   if (lastVisitor) ackDelivered(id, lastVisitor.id);
   // Replies still queued for this conversation, after its history.
   for (const q of outbox.items) if (q.conv === id) { q.li = null; drawQueued(q); }
+  showParticipants(r);
   renderContact(r.user);
   formsPanel(id, api);
   channelComposer(r.conversation, r.messages, api, () => { if (state.current === id) open(id); }, () => state.current === id);
@@ -266,6 +272,15 @@ function renderHead(c) {
   document.querySelector('[data-action="delete"]').hidden = c.status !== 4;
   $("assign-agent").value = c.agent_id == null ? "" : String(c.agent_id);
   $("assign-dept").value = c.department_id == null ? "" : String(c.department_id);
+}
+
+/** The participants panel of the open conversation (participants.js). */
+function showParticipants(r) {
+  const refresh = async () => {
+    const again = await api("GET", `/conversations/${r.conversation.id}?limit=1`);
+    if (again.conversation.id === state.current) showParticipants(again);
+  };
+  renderParticipants(r.participants, { api, me: state.me, conv: r.conversation, refresh });
 }
 
 /** The visitor's rating of a conversation ({rating, comment, at}), if any. */
@@ -674,6 +689,7 @@ async function onEvent(ev) {
   }
   if (ev.kind === "message.delivered") return;
   if (ev.kind.startsWith("conversation.")) timeline(ev);
+  if (ev.kind === "conversation.participant") await loadInvitations(api).catch(() => {});
   const sender = d.message && d.message.sender;
   if (ev.kind === "message.created" && !d.message.private && sender && !["agent", "admin", "bot"].includes(sender.type)) ackDelivered(ev.conversation_id, d.message.id);
   if (ev.kind === "message.created" && ev.conversation_id === state.current) {
@@ -687,7 +703,7 @@ async function onEvent(ev) {
     const r = await api("GET", `/conversations/${ev.conversation_id}?limit=1`);
     putConversation(r.conversation);
     state.users.set(r.user.id, r.user);
-    if (r.conversation.id === state.current) { renderHead(r.conversation); renderRating(r.conversation); renderContact(r.user); markRead(); }
+    if (r.conversation.id === state.current) { renderHead(r.conversation); renderRating(r.conversation); renderContact(r.user); showParticipants(r); markRead(); }
     renderList();
   } catch { /* gone or not visible */ }
 }

@@ -88,13 +88,16 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
     let ts = crate::util::now_ms() / 1000;
     let signature = sign(&due.secret, &msg_id, ts, &body);
     let started = Instant::now();
-    let result = agent
+    let mut request = agent
         .post(&due.url)
         .header("content-type", "application/json")
         .header("webhook-id", &msg_id)
         .header("webhook-timestamp", &ts.to_string())
-        .header("webhook-signature", &signature)
-        .send(body.as_bytes());
+        .header("webhook-signature", &signature);
+    for (name, value) in crate::webhook_formats::headers(&due.format, &body, &due.secret) {
+        request = request.header(name, &value);
+    }
+    let result = request.send(body.as_bytes());
     let duration_ms = started.elapsed().as_millis() as i64;
     let (status, error, excerpt) = match result {
         Ok(resp) => {

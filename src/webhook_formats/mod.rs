@@ -8,6 +8,7 @@
 //! A new format (Chat2Desk, ChatShipper...) is one file here with its
 //! `FORMAT`, listed in `FORMATS`.
 
+mod chatshipper;
 mod standard;
 mod support_board;
 
@@ -30,6 +31,14 @@ pub struct Format {
     pub rows: fn(kind: &str, data: &Value, kinds: &[String]) -> Vec<String>,
     /// The body sent for one outbox row.
     pub body: fn(&Outgoing) -> String,
+    /// Headers of the format's own beside the Standard Webhooks ones
+    /// (ChatShipper's `X-Hub-Signature`), from the body and the secret.
+    pub headers: fn(body: &str, secret: &str) -> Vec<(&'static str, String)>,
+}
+
+/// No headers of a format's own.
+fn no_headers(_: &str, _: &str) -> Vec<(&'static str, String)> {
+    Vec::new()
 }
 
 /// What a format renders a row's body from, at send time.
@@ -51,7 +60,11 @@ pub struct Outgoing<'a> {
 }
 
 /// Every format; the first is the default.
-pub const FORMATS: &[&Format] = &[&standard::FORMAT, &support_board::FORMAT];
+pub const FORMATS: &[&Format] = &[
+    &standard::FORMAT,
+    &support_board::FORMAT,
+    &chatshipper::FORMAT,
+];
 
 /// The format an endpoint names (Standard Webhooks for any it does not).
 pub fn find(name: &str) -> Option<&'static Format> {
@@ -71,6 +84,11 @@ pub fn fan_out(kind: &str, data: &Value, format: &str, kinds: &[String]) -> Vec<
 /// The body sent for a row of an endpoint of format `format`.
 pub fn body(format: &str, row: &Outgoing) -> String {
     (find_or_standard(format).body)(row)
+}
+
+/// The headers of a row's body beside the Standard Webhooks ones.
+pub fn headers(format: &str, body: &str, secret: &str) -> Vec<(&'static str, String)> {
+    (find_or_standard(format).headers)(body, secret)
 }
 
 /// Whether subscriptions `kinds` take `name`: itself, `*`, or a `prefix.*`.

@@ -11,6 +11,7 @@ pub const FORMAT: Format = Format {
     secret,
     rows,
     body,
+    headers: super::no_headers,
 };
 
 /// A generated signing secret, `whsec_` and base64 (the admin's key is not

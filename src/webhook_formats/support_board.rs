@@ -13,6 +13,7 @@ pub const FORMAT: Format = Format {
     secret,
     rows,
     body,
+    headers: super::no_headers,
 };
 
 /// Only the names Frontporch sends, or `*`.

@@ -419,6 +419,22 @@ fn join_is_passive_and_forwarding_works_in_either_order() {
     assert_eq!(ev[0]["data"]["action"], "joined");
     assert_eq!(ev[0]["data"]["user_id"], ann);
 
+    // Typed into Ann's composer, /accept and /leave run as Ann's commands.
+    let ann_web = cs.s.login("ann@example.com", "agentpass1");
+    let path = format!("/api/v1/conversations/{}/messages", cs.cid);
+    let note = ann_web.post(&path, json!({"body": "/accept"}));
+    assert_eq!(note["message"]["private"], true, "{note}");
+    let c = cs.conv(cs.cid);
+    assert_eq!(flags(&participant(&c, ann)), (false, true, true));
+    assert_eq!(
+        (c["status"].as_str(), cs.rest(cs.cid)),
+        (Some("active"), (0, Some(ann)))
+    );
+    ann_web.post(&path, json!({"body": "/leave"}));
+    let c = cs.conv(cs.cid);
+    assert_eq!(participant(&c, ann)["left"], true);
+    assert_eq!(c["status"], "queued");
+
     // Forwarding from Ann to Bob: /leave + /join, in both orders.
     let one = conversation(&cs.admin, cs.contact, "First");
     let two = conversation(&cs.admin, cs.contact, "Second");
@@ -451,4 +467,136 @@ fn join_is_passive_and_forwarding_works_in_either_order() {
         assert_eq!(c["status"], "closed", "{cid}");
         assert_eq!(cs.rest(cid), (3, None));
     }
+}
+
+/// One request a loopback receiver got: its `X-Hub-Signature` and body.
+type Hit = (String, String);
+
+/// A loopback webhook receiver answering 200; the requests it got.
+fn receiver() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Hit>>>) {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for mut rq in server.incoming_requests() {
+            let sig = rq
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("x-hub-signature"))
+                .map(|h| h.value.to_string())
+                .unwrap_or_default();
+            let mut body = String::new();
+            rq.as_reader().read_to_string(&mut body).unwrap();
+            g.lock().unwrap().push((sig, body));
+            let _ = rq.respond(tiny_http::Response::from_string("ok"));
+        }
+    });
+    (port, got)
+}
+
+fn hub_signature(secret: &str, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha1={hex}")
+}
+
+#[test]
+fn chatshipper_webhooks_are_signed_envelopes() {
+    let s = Server::start_with(&[
+        ("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1"),
+        ("FRONTPORCH_RETRY_BASE_MS", "200"),
+        ("FRONTPORCH_PUBLIC_URL", "https://chat.example.com"),
+    ]);
+    let admin = s.client(&s.admin_token());
+    let (port, got) = receiver();
+    let url = format!("http://127.0.0.1:{port}/cs");
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(
+            json!({"url": url, "format": "chatshipper", "secret": "s3cret",
+            "events": ["message.create.contact.*", "conversation.update"]}),
+        ),
+    );
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(json!({"url": url, "format": "chatshipper", "events": ["message.created"]})),
+    );
+    assert_eq!(st, 400, "{v}");
+
+    let (visitor, vid) = s.visitor("Vic");
+    let c = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "Hello there"}}),
+    );
+    let cid = c["conversation"]["id"].as_i64().unwrap();
+    let mid = c["message"]["id"].as_i64().unwrap();
+    // An agent's message is not subscribed to; a /join is conversation.update.
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({"body": "Hi Vic"}),
+    );
+    let (st, _) = admin.call(
+        "POST",
+        &format!("/v2/conversations/{cid}/messages"),
+        Some(json!({"type": "command", "text": "/join"})),
+    );
+    assert_eq!(st, 201);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while got.lock().unwrap().len() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let hits = got.lock().unwrap().clone();
+    let bodies: Vec<Value> = hits
+        .iter()
+        .map(|(sig, body)| {
+            assert_eq!(*sig, hub_signature("s3cret", body), "{body}");
+            serde_json::from_str(body).unwrap()
+        })
+        .collect();
+    // Two sends at once per endpoint: put them back in event order.
+    let mut bodies = bodies;
+    bodies.sort_by_key(|b| b["id"].as_str().unwrap().parse::<i64>().unwrap());
+    let events: Vec<&str> = bodies
+        .iter()
+        .map(|b| b["event"].as_str().unwrap())
+        .collect();
+    // The contact's message, the status the agent's reply moved, the /join.
+    assert_eq!(
+        events,
+        [
+            "message.create.contact.chat",
+            "conversation.update",
+            "conversation.update"
+        ],
+        "{bodies:?}"
+    );
+    let m = &bodies[0];
+    assert!(m["id"].is_string() && m["timestamp"].is_string(), "{m}");
+    assert_eq!(m["data"]["message"]["id"], mid.to_string());
+    assert_eq!(m["data"]["message"]["text"], "Hello there");
+    assert_eq!(m["data"]["message"]["role"], "contact");
+    assert_eq!(m["data"]["message"]["user"], vid.to_string());
+    assert_eq!(m["data"]["conversation"]["id"], cid.to_string());
+    assert_eq!(m["data"]["conversation"]["contact"], vid.to_string());
+    assert_eq!(
+        m["activity"]["object"]["id"],
+        format!("https://chat.example.com/v2/messages/{mid}")
+    );
+    assert_eq!(bodies[1]["data"]["change"]["kind"], "conversation.status");
+    let u = &bodies[2];
+    assert_eq!(u["data"]["change"]["kind"], "conversation.participant");
+    assert_eq!(u["data"]["change"]["data"]["action"], "joined");
 }
