@@ -168,6 +168,35 @@ fn department_trees_refuse_cycles_and_bad_fields() {
     assert_eq!(st, 200);
     let (st, v) = patch_department(&admin, b, json!({"parent_id": top}));
     assert_eq!(st, 400, "the chain would be 11 deep: {v}");
+
+    // Deleting a department takes its channels (said in the event) and
+    // leaves its children at the top.
+    let sam = admin.post(
+        "/api/v1/users",
+        json!({"type": "agent", "first_name": "Sam", "email": "sam@tree.test", "password": "agentpass1"}),
+    )["user"]["id"]
+        .clone();
+    let ch = channel(
+        &admin,
+        json!({"kind": "sms", "user_id": sam, "department_id": b}),
+    );
+    let (st, _) = admin.call("DELETE", &format!("/api/v1/departments/{b}"), None);
+    assert_eq!(st, 204);
+    assert_eq!(admin.get("/api/v1/notify-channels")["channels"], json!([]));
+    let ev = admin.get("/api/v1/events?after=0")["events"].clone();
+    assert!(ev
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "department.deleted" && e["data"]["notify_channels"] == json!([ch])));
+    let listed = admin.get("/api/v1/departments")["departments"].clone();
+    let used = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == c)
+        .unwrap();
+    assert_eq!(used["parent_id"], Value::Null);
 }
 
 #[test]
