@@ -56,13 +56,18 @@ impl Desk {
         actor.require_admin()?;
         let uid = actor.user_id;
         self.store.write(move |tx| {
+            // Its notification channels go with it (migration 014's cascade).
+            let channels: Vec<i64> = crate::store::routing::channels_of(tx.conn, &[id], 1000)?
+                .iter()
+                .map(|c| c.id)
+                .collect();
             departments::delete(tx, id)?;
             tx.emit(
                 "department.deleted",
                 None,
                 Some(uid),
                 Audience::Staff,
-                json!({ "department_id": id }),
+                json!({ "department_id": id, "notify_channels": channels }),
             )?;
             Ok(())
         })

@@ -168,6 +168,35 @@ fn department_trees_refuse_cycles_and_bad_fields() {
     assert_eq!(st, 200);
     let (st, v) = patch_department(&admin, b, json!({"parent_id": top}));
     assert_eq!(st, 400, "the chain would be 11 deep: {v}");
+
+    // Deleting a department takes its channels (said in the event) and
+    // leaves its children at the top.
+    let sam = admin.post(
+        "/api/v1/users",
+        json!({"type": "agent", "first_name": "Sam", "email": "sam@tree.test", "password": "agentpass1"}),
+    )["user"]["id"]
+        .clone();
+    let ch = channel(
+        &admin,
+        json!({"kind": "sms", "user_id": sam, "department_id": b}),
+    );
+    let (st, _) = admin.call("DELETE", &format!("/api/v1/departments/{b}"), None);
+    assert_eq!(st, 204);
+    assert_eq!(admin.get("/api/v1/notify-channels")["channels"], json!([]));
+    let ev = admin.get("/api/v1/events?after=0")["events"].clone();
+    assert!(ev
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "department.deleted" && e["data"]["notify_channels"] == json!([ch])));
+    let listed = admin.get("/api/v1/departments")["departments"].clone();
+    let used = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == c)
+        .unwrap();
+    assert_eq!(used["parent_id"], Value::Null);
 }
 
 #[test]
@@ -415,47 +444,81 @@ fn notify_by_organizations_and_by_channels() {
     assert!(of_type(&all, "channel.notify").is_empty(), "{all:?}");
 }
 
+/// A request from address `ip` (the server trusts `X-Forwarded-For`).
+fn from(c: &Client, ip: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let (st, _, text) = c.raw(
+        method,
+        path,
+        Some(body.to_string()),
+        &[("x-forwarded-for", ip)],
+    );
+    (st, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+const HOME: &str = "203.0.113.9";
+
 #[test]
 fn block_refuses_the_visitors_next_session_and_post_until_lifted() {
-    let s = Server::start();
+    let s = Server::start_with(&[("FRONTPORCH_TRUST_PROXY", "1")]);
     let admin = s.client(&s.admin_token());
-    let (visitor, cid) = conversation(&s, "Mallory", None);
-    let visitor_id = admin.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["user_id"]
-        .as_i64()
-        .unwrap();
+    let session = |ip: &str, name: &str| {
+        from(
+            &s.anon(),
+            ip,
+            "POST",
+            "/api/v1/widget/session",
+            json!({"first_name": name}),
+        )
+    };
+    let (st, v) = session(HOME, "Mallory");
+    assert_eq!(st, 201, "{v}");
+    let visitor = s.client(v["token"].as_str().unwrap());
+    let visitor_id = v["user"]["id"].as_i64().unwrap();
+    let (st, v) = from(
+        &visitor,
+        HOME,
+        "POST",
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "hello"}}),
+    );
+    assert_eq!(st, 201, "{v}");
+    let cid = v["conversation"]["id"].as_i64().unwrap();
+
     let (st, v) = command(&admin, cid, "/block spam", json!({}));
     assert_eq!(st, 201, "{v}");
     let block = v["result"]["block"].clone();
     assert_eq!(block["user_id"], visitor_id, "{v}");
-    assert_eq!(
-        block["ip"], "127.0.0.1",
-        "the address the visitor wrote from"
-    );
+    assert_eq!(block["ip"], HOME, "the address the visitor wrote from");
     let conv = admin.get(&format!("/api/v1/conversations/{cid}"));
     assert_eq!(conv["conversation"]["status"], 3, "closed: {conv}");
 
-    // The visitor's next post and a new session from the same address.
-    let post = |c: &Client| {
-        c.call(
+    // The visitor's next post (from anywhere), and a new session from the
+    // same address, are refused.
+    let post = |ip: &str| {
+        from(
+            &visitor,
+            ip,
             "POST",
             &format!("/api/v1/widget/conversations/{cid}/messages"),
-            Some(json!({"body": "let me in"})),
+            json!({"body": "let me in"}),
         )
     };
-    let (st, v) = post(&visitor);
+    for ip in [HOME, "198.51.100.7"] {
+        let (st, v) = post(ip);
+        assert_eq!(st, 403, "{v}");
+        assert_eq!(v["error"]["code"], "blocked");
+        assert!(v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot start a chat"));
+    }
+    let (st, v) = session(HOME, "Mallory again");
     assert_eq!(st, 403, "{v}");
     assert_eq!(v["error"]["code"], "blocked");
-    assert!(v["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("cannot start a chat"));
-    let (st, v) = s.anon().call(
-        "POST",
-        "/api/v1/widget/session",
-        Some(json!({"first_name": "Mallory again"})),
-    );
-    assert_eq!(st, 403, "{v}");
-    assert_eq!(v["error"]["code"], "blocked");
+    // Someone else, elsewhere, is not; nor is every visitor behind a proxy
+    // that does not say who they are (loopback is never blocked).
+    assert_eq!(session("198.51.100.7", "Neighbour").0, 201);
+    s.visitor("Through a proxy");
 
     // Admins see it, with the event, and lift it.
     let list = admin.get("/api/v1/blocks")["blocks"].clone();
@@ -478,9 +541,9 @@ fn block_refuses_the_visitors_next_session_and_post_until_lifted() {
         .unwrap()
         .iter()
         .any(|e| e["kind"] == "block.lifted"));
-    let (st, v) = post(&visitor);
+    let (st, v) = post(HOME);
     assert_eq!(st, 201, "{v}");
-    s.visitor("Mallory again");
+    assert_eq!(session(HOME, "Mallory again").0, 201);
     assert!(admin.get("/api/v1/blocks")["blocks"]
         .as_array()
         .unwrap()

@@ -89,7 +89,9 @@ impl Desk {
     /// A visitor session starting from `ip`: refused (403 `blocked`) when
     /// a block holds that address.
     pub fn refuse_blocked_address(&self, ip: &str) -> Result<()> {
-        let ip = ip.to_string();
+        let Some(ip) = blockable(ip) else {
+            return Ok(());
+        };
         match self
             .store
             .read(move |c| blocks::blocking(c, None, Some(&ip)))?
@@ -103,21 +105,67 @@ impl Desk {
     /// blocked (by contact or address); else their `last_ip` is recorded,
     /// written only when it changed.
     pub fn visitor_arrives(&self, user_id: i64, ip: &str) -> Result<()> {
-        let addr = ip.to_string();
+        let ip = blockable(ip);
+        let addr = ip.clone();
         let (blocked, last) = self.store.read(move |c| {
             Ok((
-                blocks::blocking(c, Some(user_id), Some(&addr))?,
+                blocks::blocking(c, Some(user_id), addr.as_deref())?,
                 blocks::last_ip(c, user_id)?,
             ))
         })?;
         if blocked.is_some() {
             return Err(error::BLOCKED.err());
         }
-        if ip.is_empty() || last.as_deref() == Some(ip) {
-            return Ok(());
+        match ip {
+            Some(ip) if last.as_deref() != Some(ip.as_str()) => self
+                .store
+                .write(move |tx| blocks::set_last_ip(tx, user_id, &ip)),
+            _ => Ok(()),
         }
-        let ip = ip.to_string();
-        self.store
-            .write(move |tx| blocks::set_last_ip(tx, user_id, &ip))
+    }
+}
+
+/// The address a block may name, in its canonical spelling: an IP address
+/// that is not loopback. Behind a reverse proxy on the same host without
+/// `FRONTPORCH_TRUST_PROXY`, every visitor comes from 127.0.0.1, and a
+/// block by that address would refuse everyone.
+fn blockable(ip: &str) -> Option<String> {
+    match ip
+        .trim()
+        .parse::<std::net::IpAddr>()
+        .map(|a| a.to_canonical())
+    {
+        Ok(a) if !a.is_loopback() && !a.is_unspecified() => Some(a.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loopback_and_garbage_are_never_blocked() {
+        for ip in [
+            "127.0.0.1",
+            "::1",
+            "::ffff:127.0.0.1",
+            "0.0.0.0",
+            "",
+            "x",
+            "1.2.3.4, 5.6.7.8",
+        ] {
+            assert_eq!(super::blockable(ip), None, "{ip}");
+        }
+        assert_eq!(
+            super::blockable("203.0.113.9").as_deref(),
+            Some("203.0.113.9")
+        );
+        assert_eq!(
+            super::blockable("::ffff:203.0.113.9").as_deref(),
+            Some("203.0.113.9")
+        );
+        assert_eq!(
+            super::blockable("2001:DB8::1").as_deref(),
+            Some("2001:db8::1")
+        );
     }
 }
