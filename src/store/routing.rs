@@ -164,50 +164,6 @@ pub fn set_last_agent(tx: &Tx, id: i64, agent_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Whether some participant accepted conversation `id` and has not left
-/// (ChatShipper's `active`).
-pub fn accepted(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT 1 FROM participants WHERE conversation_id = ?1
-               AND (',' || flags || ',') LIKE '%,accepted,%' AND (',' || flags || ',') NOT LIKE '%,left,%' LIMIT 1",
-        )?
-        .query_row([id], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
-/// Gives `user_id` the `inbox` flag in conversation `id` (a participant
-/// row if they had none; `left` cleared), as `/assign` does. The flags
-/// after.
-pub fn add_inbox_flag(tx: &Tx, id: i64, user_id: i64) -> Result<String> {
-    let flags: Option<String> = tx
-        .conn
-        .prepare_cached(
-            "SELECT flags FROM participants WHERE conversation_id = ?1 AND user_id = ?2",
-        )?
-        .query_row(params![id, user_id], |r| r.get(0))
-        .optional()?;
-    let mut list: Vec<String> = flags
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter(|f| !f.is_empty() && *f != "left")
-        .map(String::from)
-        .collect();
-    if !list.iter().any(|f| f == "inbox") {
-        list.push("inbox".into());
-    }
-    let joined = list.join(",");
-    tx.conn
-        .prepare_cached(
-            "INSERT INTO participants (conversation_id, user_id, flags, joined_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (conversation_id, user_id) DO UPDATE SET flags = excluded.flags",
-        )?
-        .execute(params![id, user_id, joined, tx.now])?;
-    Ok(joined)
-}
-
 /// Records that conversation `id` notified `channel_id`.
 pub fn record_notified(tx: &Tx, id: i64, channel_id: i64, offline: bool) -> Result<()> {
     tx.conn

@@ -54,7 +54,9 @@ pub fn notify(desk: &Desk, run: &Run) -> Result<Outcome> {
     desk.store.write(move |tx| {
         let head = convs::head(tx.conn, run.conversation_id)?;
         let closed = matches!(head.status, Status::Archive | Status::Trash);
-        if !closed && routing::accepted(tx.conn, run.conversation_id)? {
+        if !closed
+            && !crate::store::participants::accepting(tx.conn, run.conversation_id)?.is_empty()
+        {
             return Err(error::NOT_CLOSED.err());
         }
         check_target(tx.conn, &target)?;
@@ -158,13 +160,13 @@ fn queue_to(tx: &mut Tx, id: i64, actor_id: i64, online: &[i64], target: &Target
     let mut agents = Vec::new();
     for d in &rules {
         if let Some(agent) = round_robin(tx, *d, online, &agents)? {
-            let flags = routing::add_inbox_flag(tx, id, agent)?;
+            let flags = crate::store::participants::change(tx, id, agent, &["inbox"], &["left"])?;
             tx.emit(
                 "conversation.participant",
                 Some(id),
                 Some(actor_id),
                 Audience::Staff,
-                json!({ "user_id": agent, "flags": flags.split(',').collect::<Vec<_>>(), "action": "assigned" }),
+                json!({ "user_id": agent, "flags": flags, "action": "assigned" }),
             )?;
             agents.push(agent);
         }
