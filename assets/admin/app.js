@@ -670,6 +670,8 @@ async function onEvent(ev) {
     return;
   }
   if (ev.kind === "message.delivered") return;
+  // A client dot command, meant for the visitor's page: nothing to show or refresh here.
+  if (ev.kind === "command.client") return;
   if (ev.kind.startsWith("conversation.")) timeline(ev);
   const sender = d.message && d.message.sender;
   if (ev.kind === "message.created" && !d.message.private && sender && !["agent", "admin", "bot"].includes(sender.type)) ackDelivered(ev.conversation_id, d.message.id);
