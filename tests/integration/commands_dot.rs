@@ -121,6 +121,20 @@ fn message_commands_fill_placeholders_and_notes_stay_with_agents() {
         .iter()
         .any(|b| b.contains("order first")));
 
+    // Written as an internal note, a command is the note's text, run never.
+    let before = visitor_sees(&visitor, cid).len();
+    let m = ann.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({ "body": ".hello order 43", "private": true }),
+    )["message"]
+        .clone();
+    assert_eq!(
+        (m["private"].as_bool(), m["payload"]["type"].as_str()),
+        (Some(true), None),
+        "{m}"
+    );
+    assert_eq!(visitor_sees(&visitor, cid).len(), before);
+
     // A dot and a word that names no command is text.
     let m = type_in(&ann, cid, ".5 kg");
     assert_eq!(m["private"], false, "{m}");
