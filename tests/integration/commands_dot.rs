@@ -309,6 +309,8 @@ fn answer(call: &Call) -> Reply {
     match call.path() {
         "/string" => Reply::json(200, json!("Your order 42 shipped")),
         "/private" => Reply::bytes("text/plain", b"..VIP customer, be nice"),
+        "/dots" => Reply::json(200, json!("..")),
+        "/empty" => Reply::bytes("text/plain", b""),
         "/slack" => Reply::json(
             200,
             json!({
@@ -356,7 +358,9 @@ fn server_commands_post_signed_and_their_answers_land_where_they_should() {
     let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
     let (ann, ann_id) = agent_login(&s, &admin, "Ann", "ann@example.com");
     let mut secrets = std::collections::HashMap::new();
-    for name in ["string", "private", "slack", "slow", "fail"] {
+    for name in [
+        "string", "private", "dots", "empty", "slack", "slow", "fail",
+    ] {
         let c = create(&admin, name, "server", &format!("{}/{name}", fake.base()));
         let secret = c["secret"].as_str().expect("the secret, once").to_string();
         assert!(secret.starts_with("whsec_"));
@@ -401,6 +405,24 @@ fn server_commands_post_signed_and_their_answers_land_where_they_should() {
     let v = run(".private");
     assert_eq!(v["posted"][0]["private"], true, "{v}");
     assert_eq!(v["posted"][0]["body"], "VIP customer, be nice");
+
+    // Nothing to post (`..` alone, an empty answer): the agent is told.
+    for text in [".dots", ".empty"] {
+        let v = run(text);
+        assert_eq!(
+            (v["result"]["ok"].as_bool(), v["result"]["empty"].as_bool()),
+            (Some(true), Some(true)),
+            "{v}"
+        );
+        assert_eq!(v["posted"][0]["private"], true);
+        assert!(
+            v["posted"][0]["body"]
+                .as_str()
+                .unwrap()
+                .contains("answered nothing"),
+            "{v}"
+        );
+    }
 
     let v = run(".slack");
     let card = &v["posted"][0];
