@@ -205,7 +205,7 @@ fn judge(status: u16, content_type: &str, body: &[u8]) -> Answer {
         Ok(Value::Object(o)) => match slack(&o) {
             Some((rich, plain)) => Answer::Rich(rich, plain),
             None => Answer::Failed(format!(
-                "the answer is no Slack message (text or attachments): {}",
+                "the answer is no Slack message to show (text or attachments, at most 15 KB kept): {}",
                 excerpt()
             )),
         },
