@@ -688,6 +688,8 @@ async function onEvent(ev) {
     return;
   }
   if (ev.kind === "message.delivered") return;
+  // A client dot command, meant for the visitor's page: nothing to show or refresh here.
+  if (ev.kind === "command.client") return;
   if (ev.kind.startsWith("conversation.")) timeline(ev);
   if (ev.kind === "conversation.participant") await loadInvitations(api).catch(() => {});
   const sender = d.message && d.message.sender;

@@ -10,6 +10,9 @@
  * `window.frontporch = window.frontporch || function () {
  *    (frontporch.q = frontporch.q || []).push(arguments) }` and are replayed.
  * Every postMessage names the exact target origin and checks the sender.
+ * `frontporchSettings.allowClientCommands = true` lets the agents' client
+ * dot commands (JavaScript an admin wrote) run in this page; without it
+ * the frame's handoff is ignored. Redirect actions need no opt-in.
  */
 (function () {
   "use strict";

@@ -37,6 +37,7 @@ before(async () => {
   await define("order", "server", `http://127.0.0.1:${commandServer.address().port}/order`);
   await define("party", "client", "document.body.dataset.party = 'yes';");
   await define("go", "redirect", allowing.url + "?moved=1");
+  await define("docs", "open_url", "https://docs.example/start");
 });
 after(async () => {
   await browser?.close();
@@ -166,6 +167,17 @@ test("a client command runs in its own visitor's page, only where the site allow
   // Another visitor on an allowing page never got either.
   assert.equal(await other.page.evaluate(() => window.__handed), 0);
   assert.equal(await other.page.evaluate(() => document.body.dataset.party), undefined);
+
+  // open_url: a link the visitor clicks, opening a new tab; no opt-in.
+  for (let i = 0; i < 5 && !(await other.frame.locator("a.open-url").count()); i++) {
+    await run(other.cid, ".docs");
+    await other.frame.locator("a.open-url").waitFor({ timeout: 8000 }).catch(() => {});
+  }
+  const link = other.frame.locator("a.open-url");
+  assert.equal(await link.getAttribute("href"), "https://docs.example/start");
+  assert.equal(await link.getAttribute("target"), "_blank");
+  assert.equal(await link.getAttribute("rel"), "noopener noreferrer");
+  assert.equal(await mine.frame.locator("a.open-url").count(), 0, "only in its own visitor's widget");
 
   // A redirect needs no opt-in: the host page goes there.
   const moved = optedOut.page.waitForURL(/moved=1/, { timeout: 60000 });

@@ -121,6 +121,20 @@ fn message_commands_fill_placeholders_and_notes_stay_with_agents() {
         .iter()
         .any(|b| b.contains("order first")));
 
+    // Written as an internal note, a command is the note's text, run never.
+    let before = visitor_sees(&visitor, cid).len();
+    let m = ann.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({ "body": ".hello order 43", "private": true }),
+    )["message"]
+        .clone();
+    assert_eq!(
+        (m["private"].as_bool(), m["payload"]["type"].as_str()),
+        (Some(true), None),
+        "{m}"
+    );
+    assert_eq!(visitor_sees(&visitor, cid).len(), before);
+
     // A dot and a word that names no command is text.
     let m = type_in(&ann, cid, ".5 kg");
     assert_eq!(m["private"], false, "{m}");
@@ -295,6 +309,8 @@ fn answer(call: &Call) -> Reply {
     match call.path() {
         "/string" => Reply::json(200, json!("Your order 42 shipped")),
         "/private" => Reply::bytes("text/plain", b"..VIP customer, be nice"),
+        "/dots" => Reply::json(200, json!("..")),
+        "/empty" => Reply::bytes("text/plain", b""),
         "/slack" => Reply::json(
             200,
             json!({
@@ -342,7 +358,9 @@ fn server_commands_post_signed_and_their_answers_land_where_they_should() {
     let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
     let (ann, ann_id) = agent_login(&s, &admin, "Ann", "ann@example.com");
     let mut secrets = std::collections::HashMap::new();
-    for name in ["string", "private", "slack", "slow", "fail"] {
+    for name in [
+        "string", "private", "dots", "empty", "slack", "slow", "fail",
+    ] {
         let c = create(&admin, name, "server", &format!("{}/{name}", fake.base()));
         let secret = c["secret"].as_str().expect("the secret, once").to_string();
         assert!(secret.starts_with("whsec_"));
@@ -387,6 +405,24 @@ fn server_commands_post_signed_and_their_answers_land_where_they_should() {
     let v = run(".private");
     assert_eq!(v["posted"][0]["private"], true, "{v}");
     assert_eq!(v["posted"][0]["body"], "VIP customer, be nice");
+
+    // Nothing to post (`..` alone, an empty answer): the agent is told.
+    for text in [".dots", ".empty"] {
+        let v = run(text);
+        assert_eq!(
+            (v["result"]["ok"].as_bool(), v["result"]["empty"].as_bool()),
+            (Some(true), Some(true)),
+            "{v}"
+        );
+        assert_eq!(v["posted"][0]["private"], true);
+        assert!(
+            v["posted"][0]["body"]
+                .as_str()
+                .unwrap()
+                .contains("answered nothing"),
+            "{v}"
+        );
+    }
 
     let v = run(".slack");
     let card = &v["posted"][0];
@@ -439,5 +475,72 @@ fn server_commands_post_signed_and_their_answers_land_where_they_should() {
     assert!(!bodies(&visitor_sees(&visitor, cid))
         .iter()
         .any(|b| b.contains("VIP")));
+    assert_no_command_for(&visitor, cid);
+}
+
+#[test]
+fn client_commands_reach_their_own_visitor_live_and_are_never_stored() {
+    let s = Server::start_with(&[("FRONTPORCH_POLL_SECONDS", "2")]);
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let script = "document.title = 'ran';";
+    create(&admin, "retitle", "client", script);
+    create(&admin, "docs", "open_url", "https://docs.example/start");
+    let (visitor, cid) = visitor_conversation(&s, "Vic");
+    let (other, _) = visitor_conversation(&s, "Olga");
+
+    // Nobody listening: the agent is told, in a note.
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/commands"),
+        Some(json!({ "text": ".retitle" })),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["result"]["connected"], false, "{v}");
+    assert_eq!(v["posted"][0]["private"], true);
+    assert!(v["posted"][0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("not connected"));
+
+    // Listening: the visitor's poll gets the event (retried: a poll being
+    // renewed when it is sent misses it); another visitor's never does.
+    let cursor = visitor.get("/api/v1/events?after=9007199254740991")["cursor"]
+        .as_i64()
+        .unwrap();
+    let other_cursor = other.get("/api/v1/events?after=9007199254740991")["cursor"]
+        .as_i64()
+        .unwrap();
+    let mut got = None;
+    for _ in 0..10 {
+        let poll = visitor.poll_events(cursor);
+        let other_poll = other.poll_events(other_cursor);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let v = admin.post(
+            &format!("/api/v1/conversations/{cid}/commands"),
+            json!({ "text": ".docs" }),
+        );
+        assert_eq!(v["result"]["connected"], true, "{v}");
+        let events = poll.join().unwrap();
+        let theirs = other_poll.join().unwrap();
+        assert!(!theirs.to_string().contains("command.client"), "{theirs}");
+        if let Some(e) = events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "command.client")
+        {
+            got = Some(e.clone());
+            break;
+        }
+    }
+    let e = got.expect("the visitor got command.client");
+    assert_eq!(e["data"]["action"], "open_url");
+    assert_eq!(e["data"]["url"], "https://docs.example/start");
+    assert_eq!(e["id"], Value::Null, "ephemeral");
+
+    // Never stored: a fresh read of the visitor's events has none.
+    let replay = visitor.get("/api/v1/events?after=0");
+    assert!(!replay.to_string().contains("command.client"), "{replay}");
+    assert!(!replay.to_string().contains("document.title"), "{replay}");
     assert_no_command_for(&visitor, cid);
 }

@@ -282,7 +282,14 @@ impl Desk {
             parse(&input.body),
             Parsed::Slash { .. } | Parsed::Dot { .. }
         );
-        if !actor.is_staff() || input.literal || !input.attachments.is_empty() || !looks {
+        // An internal note is never a command: its writer meant it for
+        // agents, and a command's result may reach the visitor.
+        if !actor.is_staff()
+            || input.literal
+            || input.private
+            || !input.attachments.is_empty()
+            || !looks
+        {
             return Ok(None);
         }
         let mut as_sender = actor.clone();

@@ -97,10 +97,7 @@ pub(super) fn server(desk: &Desk, run: &Run, c: &Command) -> Result<Outcome> {
             (cut(&plain, MAX_BODY_CHARS), Some(rich), private, r)
         }
         Answer::Nothing => {
-            let text = format!(
-                "Server command .{} ran; the server answered nothing to post.",
-                run.name
-            );
+            let text = nothing_note(&run.name);
             let r = json!({ "kind": "server", "ok": true, "rich": false, "empty": true });
             (text, None, true, r)
         }
@@ -110,7 +107,16 @@ pub(super) fn server(desk: &Desk, run: &Run, c: &Command) -> Result<Outcome> {
             (cut(&text, MAX_BODY_CHARS), None, true, r)
         }
     };
+    if body.trim().is_empty() {
+        // `".."`, or a card with nothing to read: nothing to post.
+        let r = json!({ "kind": "server", "ok": true, "empty": true });
+        return post(desk, run, nothing_note(&run.name), None, true, r);
+    }
     post(desk, run, body, rich, private, result)
+}
+
+fn nothing_note(name: &str) -> String {
+    format!("Server command .{name} ran; the server answered nothing to post.")
 }
 
 /// `..text`: for agents only.
@@ -199,7 +205,7 @@ fn judge(status: u16, content_type: &str, body: &[u8]) -> Answer {
         Ok(Value::Object(o)) => match slack(&o) {
             Some((rich, plain)) => Answer::Rich(rich, plain),
             None => Answer::Failed(format!(
-                "the answer is no Slack message (text or attachments): {}",
+                "the answer is no Slack message to show (text or attachments, at most 15 KB kept): {}",
                 excerpt()
             )),
         },
