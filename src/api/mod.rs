@@ -15,6 +15,7 @@ pub mod ops;
 pub mod pages;
 pub mod profile;
 pub mod push;
+pub mod reactions;
 pub mod rest;
 pub mod support_board;
 pub mod widget;
@@ -99,6 +100,7 @@ static TABLES: &[&[Route]] = &[
     profile::ROUTES,
     push::ROUTES,
     commands::ROUTES,
+    reactions::ROUTES,
     chatshipper::ROUTES,
 ];
 

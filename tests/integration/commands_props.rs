@@ -325,3 +325,128 @@ fn an_unreachable_touchpoint_falls_back_in_order() {
     assert_eq!(got[0]["to"], "olga@example.com");
     assert_eq!(got[0]["text"], "Falls back to email");
 }
+
+/// The reactions the inbox reads for a conversation, by message id.
+fn reactions(admin: &Client, cid: i64, mid: i64) -> Value {
+    let v = admin.get(&format!("/api/v1/conversations/{cid}/reactions"));
+    v["reactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["message_id"] == mid)
+        .cloned()
+        .unwrap_or(json!({ "likes": [], "comments": [] }))
+}
+
+#[test]
+fn likes_and_comments_are_bounded_and_scoped() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (cid, _) = widget_conversation(&s, "Lia");
+    let (other, _) = widget_conversation(&s, "Otto");
+    let first = conv(&admin, cid)["messages"][0]["id"].as_i64().unwrap();
+    let elsewhere = conv(&admin, other)["messages"][0]["id"].as_i64().unwrap();
+
+    // A like, by id as a string; again (by number): still one like.
+    let (st, v) = cmd(
+        &admin,
+        cid,
+        "/action like",
+        json!({ "message": first.to_string() }),
+    );
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = rest_cmd(&admin, cid, "/action like", json!({ "message": first }));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["result"]["likes"].as_array().unwrap().len(), 1, "{v}");
+    let r = reactions(&admin, cid, first);
+    assert_eq!(r["likes"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["likes"][0]["name"], "Frontporch Bot");
+
+    // Scope and shape: another conversation's message, or no message: 404;
+    // no meta.message or no such action: 400.
+    for (text, meta, status) in [
+        ("/action like", json!({ "message": elsewhere }), 404),
+        (
+            "/action comment hi",
+            json!({ "message": elsewhere.to_string() }),
+            404,
+        ),
+        (
+            "/action like",
+            json!({ "message": "5d4af42a529b5549737d5574" }),
+            404,
+        ),
+        ("/action like", json!({ "message": 999_999 }), 404),
+        ("/action like", json!({}), 400),
+        ("/action wave", json!({ "message": first }), 400),
+        ("/action comment", json!({ "message": first }), 400),
+        ("/action comment   ", json!({ "message": first }), 400),
+    ] {
+        let (st, v) = cmd(&admin, cid, text, meta.clone());
+        assert_eq!(st, status, "{text} {meta}: {v}");
+    }
+    let long = format!("/action comment {}", "x".repeat(1001));
+    let (st, v) = cmd(&admin, cid, &long, json!({ "message": first }));
+    assert_eq!(st, 400, "{v}");
+    assert!(reactions(&admin, other, elsewhere)["likes"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // Ten comments, then 409; each names the note that made it.
+    for i in 0..10 {
+        let (st, v) = rest_cmd(
+            &admin,
+            cid,
+            &format!("/action comment Nice one {i}"),
+            json!({ "message": first }),
+        );
+        assert_eq!(st, 201, "{v}");
+        assert_eq!(v["result"]["comment"]["message"], v["command"]["id"], "{v}");
+    }
+    let (st, v) = cmd(
+        &admin,
+        cid,
+        "/action comment one more",
+        json!({ "message": first }),
+    );
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["error"]["code"], "too_many_comments");
+    let r = reactions(&admin, cid, first);
+    let comments = r["comments"].as_array().unwrap();
+    assert_eq!(comments.len(), 10);
+    assert_eq!(comments[0]["text"], "Nice one 0");
+    assert_eq!(comments[9]["text"], "Nice one 9");
+
+    // 100 likes in all (99 more, written beside the server), then a
+    // new liker is refused while a repeat like of a liker still answers.
+    let mut sql = String::from("BEGIN;");
+    for i in 0..99 {
+        sql.push_str(&format!(
+            "INSERT INTO users (first_name, last_name, user_type, created_at) VALUES ('Fan{i}', '', 'agent', 0);
+             INSERT INTO message_likes (message_id, user_id, created_at) VALUES ({first}, last_insert_rowid(), 1);"
+        ));
+    }
+    sql.push_str("COMMIT;");
+    write(&s, &sql);
+    let second = conv(&admin, cid)["messages"][0]["id"].as_i64().unwrap();
+    assert_eq!(second, first);
+    let (st, v) = rest_cmd(&admin, cid, "/action like", json!({ "message": first }));
+    assert_eq!(st, 201, "a repeat like: {v}");
+    let agent = admin.post(
+        "/api/v1/users",
+        json!({ "first_name": "Ada", "email": "ada@example.com", "password": "correct horse 1", "type": "agent" }),
+    );
+    assert!(agent.is_object());
+    let ada = s.login("ada@example.com", "correct horse 1");
+    let (st, v) = cmd(&ada, cid, "/action like", json!({ "message": first }));
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["error"]["code"], "too_many_likes");
+    assert_eq!(
+        reactions(&admin, cid, first)["likes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        100
+    );
+}
