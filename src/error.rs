@@ -250,6 +250,7 @@ catalogue! {
     INVALID_ACTION: BadRequest, "invalid_action", "/action takes like, or comment and a text";
     TOO_MANY_LIKES: Conflict, "too_many_likes", "a message can have at most 100 likes";
     TOO_MANY_COMMENTS: Conflict, "too_many_comments", "a message can have at most 10 comments";
+    IMPORT_REFUSED: Conflict, "import_refused", "this conversation cannot be imported here";
 
     // Commands: /notify, routing, /block (notify.rs, block.rs)
 

@@ -17,6 +17,7 @@ pub mod conversations;
 pub mod departments;
 pub mod email;
 pub mod events;
+pub mod imports;
 pub mod message_actions;
 pub mod messages;
 pub mod outbox;

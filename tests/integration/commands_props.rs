@@ -450,3 +450,186 @@ fn likes_and_comments_are_bounded_and_scoped() {
         100
     );
 }
+
+/// A conversation's messages (all: `limit` 200) ordered as a thread by time
+/// shows them: by `created_at`, then id.
+fn thread(admin: &Client, cid: i64) -> Vec<Value> {
+    let mut list = admin.get(&format!("/api/v1/conversations/{cid}?limit=200"))["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    list.sort_by_key(|m| {
+        (
+            m["created_at"].as_str().unwrap().to_string(),
+            m["id"].as_i64().unwrap(),
+        )
+    });
+    list
+}
+
+fn post(c: &Client, path: &str, body: &str) -> Value {
+    c.post(path, json!({ "body": body }))
+}
+
+#[test]
+fn import_interweaves_by_time_and_marks_both_sides() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (visitor, vid) = s.visitor("Ann");
+    let open = |body: &str| {
+        visitor.post(
+            "/api/v1/widget/conversations",
+            json!({ "message": { "body": body } }),
+        )["conversation"]["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let a = open("A1");
+    std::thread::sleep(std::time::Duration::from_millis(15));
+    let b = open("B1");
+    // Alternately, in both conversations: A2, B2, A3, B3 (an agent's reply in B).
+    for (cid, body, staff) in [
+        (a, "A2", false),
+        (b, "B2", true),
+        (a, "A3", false),
+        (b, "B3", false),
+    ] {
+        std::thread::sleep(std::time::Duration::from_millis(15));
+        if staff {
+            post(
+                &admin,
+                &format!("/api/v1/conversations/{cid}/messages"),
+                body,
+            );
+        } else {
+            post(
+                &visitor,
+                &format!("/api/v1/widget/conversations/{cid}/messages"),
+                body,
+            );
+        }
+    }
+    let origin_ids: Vec<i64> = thread(&admin, b)
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+
+    let (st, v) = rest_cmd(&admin, a, &format!("/import {b}"), json!({}));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(
+        v["result"],
+        json!({ "origin": b, "target": a, "copied": 3 })
+    );
+
+    // The target: interwoven by time, copies naming their source.
+    let t = thread(&admin, a);
+    let bodies: Vec<&str> = t
+        .iter()
+        .filter(|m| !m["private"].as_bool().unwrap())
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["A1", "B1", "A2", "B2", "A3", "B3"]);
+    let copies: Vec<&Value> = t
+        .iter()
+        .filter(|m| m["payload"]["meta"]["_source"].is_i64())
+        .collect();
+    let sources: Vec<i64> = copies
+        .iter()
+        .map(|m| m["payload"]["meta"]["_source"].as_i64().unwrap())
+        .collect();
+    assert_eq!(sources, origin_ids);
+    // Sender, private flag and time kept.
+    let b2 = copies.iter().find(|m| m["body"] == "B2").unwrap();
+    assert_eq!(b2["sender"]["type"], "bot");
+    let b3 = copies.iter().find(|m| m["body"] == "B3").unwrap();
+    assert_eq!(b3["user_id"], vid);
+
+    // The origin: TRANSFERRED, archived, each message naming its copy.
+    let o = admin.get(&format!("/api/v1/conversations/{b}?limit=200"));
+    assert_eq!(o["conversation"]["title"], "TRANSFERRED");
+    assert_eq!(o["conversation"]["status"], 3);
+    for m in o["messages"].as_array().unwrap() {
+        let copy = m["payload"]["meta"]["_target"].as_i64().unwrap();
+        let c = copies.iter().find(|c| c["id"] == copy).unwrap();
+        assert_eq!(c["payload"]["meta"]["_source"], m["id"]);
+        assert_eq!(c["created_at"], m["created_at"]);
+        assert_eq!(c["body"], m["body"]);
+    }
+
+    // The event on both conversations.
+    let ev = admin.get("/api/v1/events?after=0");
+    let imported: Vec<i64> = ev["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "conversation.imported")
+        .map(|e| e["conversation_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(imported.len(), 2, "{ev}");
+    assert!(imported.contains(&a) && imported.contains(&b));
+
+    // Twice, into itself, unknown: refused, nothing changes.
+    let count = thread(&admin, a).len();
+    for (text, status) in [
+        (format!("/import {b}"), 409),
+        (format!("/import {a}"), 409),
+        ("/import 999999".to_string(), 404),
+        ("/import abc".to_string(), 404),
+        ("/import".to_string(), 400),
+    ] {
+        let (st, v) = cmd(&admin, a, &text, json!({}));
+        assert_eq!(st, status, "{text}: {v}");
+    }
+    assert_eq!(thread(&admin, a).len(), count);
+}
+
+#[test]
+fn import_refuses_strangers_but_merges_a_shared_email() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (a, ann) = widget_conversation(&s, "Ann");
+    let (b, bob) = widget_conversation(&s, "Bob");
+    let (st, v) = cmd(&admin, a, &format!("/import {b}"), json!({}));
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["error"]["code"], "import_refused");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("different contacts"));
+    let o = admin.get(&format!("/api/v1/conversations/{b}"));
+    assert_ne!(o["conversation"]["title"], "TRANSFERRED");
+    assert!(o["messages"][0]["payload"]["meta"].is_null());
+    assert_eq!(thread(&admin, a).len(), 1);
+
+    // The same person by email (two visitor records): merged.
+    for (id, email) in [(ann, "Ann@Example.com"), (bob, "x@y.z")] {
+        let (st, v) = admin.call(
+            "PATCH",
+            &format!("/api/v1/users/{id}"),
+            Some(json!({ "email": email })),
+        );
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, v) = cmd(&admin, a, &format!("/import {b}"), json!({}));
+    assert_eq!(st, 409, "{v}");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{bob}"),
+        Some(json!({ "email": null, "phone": "+1 555 000 3333" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{ann}"),
+        Some(json!({ "phone": "+15550003333" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = cmd(&admin, a, &format!("/import {b}"), json!({}));
+    assert_eq!(st, 201, "{v}");
+    let bodies: Vec<String> = thread(&admin, a)
+        .iter()
+        .filter(|m| !m["private"].as_bool().unwrap())
+        .map(|m| m["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bodies, ["Hello, I am Ann", "Hello, I am Bob"]);
+}
