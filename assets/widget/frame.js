@@ -16,6 +16,7 @@ import { drawTeam, replyText } from "./team.js";
 import { avatarNode } from "../shared/avatar.js";
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { showClosed, hideClosed, isClosed } from "./closed.js";
+import { placeByTime } from "../shared/order.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -380,7 +381,7 @@ function addMessage(m) {
   if (mine) meta.append(" ", ticks(tickState(m), tickWords()));
   wrap.append(bubble, meta);
   li.append(wrap);
-  if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else $("messages").append(li);
+  if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else placeByTime($("messages"), li);
   if (queued) { queued.li = null; queued.sent = true; }
   scrollDown();
   return mine;
