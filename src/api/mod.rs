@@ -98,9 +98,9 @@ static TABLES: &[&[Route]] = &[
     channel_settings::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
+    reactions::ROUTES,
     push::ROUTES,
     commands::ROUTES,
-    reactions::ROUTES,
     chatshipper::ROUTES,
 ];
 

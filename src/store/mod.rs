@@ -17,8 +17,6 @@ pub mod conversations;
 pub mod departments;
 pub mod email;
 pub mod events;
-pub mod imports;
-pub mod message_actions;
 pub mod messages;
 pub mod outbox;
 pub mod push;
@@ -26,6 +24,9 @@ pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod staff_reads;
+// `/import` and `/action` (issue 13).
+pub mod imports;
+pub mod message_actions;
 pub mod uploads;
 pub mod users;
 pub mod webhooks;
