@@ -6,6 +6,7 @@
 
 import { emojiPicker } from "../shared/emoji.js";
 import { formatInto } from "../shared/format.js";
+import { placeByTime } from "../shared/order.js";
 import { createOutbox } from "../shared/outbox.js";
 import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
 import { strings, isRtl } from "./i18n.js";
@@ -16,7 +17,6 @@ import { drawTeam, replyText } from "./team.js";
 import { avatarNode } from "../shared/avatar.js";
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { showClosed, hideClosed, isClosed } from "./closed.js";
-import { placeByTime } from "../shared/order.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
