@@ -633,3 +633,81 @@ fn import_refuses_strangers_but_merges_a_shared_email() {
         .collect();
     assert_eq!(bodies, ["Hello, I am Ann", "Hello, I am Bob"]);
 }
+
+/// The platform outbox rows of `channel` for a conversation, oldest first.
+fn platform_rows(s: &Server, channel: &str, cid: i64) -> Vec<Value> {
+    rows(
+        s,
+        &format!(
+            "SELECT payload FROM outbox WHERE channel = '{channel}'
+             AND json_extract(payload, '$.conversation_id') = {cid} ORDER BY id"
+        ),
+    )
+}
+
+#[test]
+fn touchpoints_sms_and_facebook_reach_the_contacts_phone_and_messenger_identity() {
+    use super::fake_platform::{Fake, Reply};
+    let twilio = Fake::start(|c| {
+        Reply::json(
+            201,
+            json!({ "sid": "SM1f0e8ae6ade43cb3c0ce4525424e404f", "status": "queued",
+                    "to": c.field("To"), "body": c.field("Body") }),
+        )
+    });
+    let s = Server::start_with(&[("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1")]);
+    let admin = s.client(&s.admin_token());
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({
+            "channels.twilio": { "account_sid": "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+                "auth_token": "twilio-token", "from": "+15104564545", "api_base": twilio.base() },
+            "channels.messenger": { "page_id": "1001", "page_access_token": "page-token",
+                "app_secret": "app-secret", "verify_token": "verify", "api_base": "http://127.0.0.1:9" } })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (cid, vid) = widget_conversation(&s, "Pia");
+    admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{vid}"),
+        Some(json!({ "phone": "+15305431221" })),
+    );
+
+    // sms: an SMS to the contact's phone, sent through Twilio; no Messenger row.
+    let (st, v) = cmd(&admin, cid, "/set @touchpoint sms", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply(&admin, cid, "Your table is ready");
+    let sms = platform_rows(&s, "twilio", cid);
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    assert_eq!(sms[0]["kind"], "reply");
+    assert_eq!(sms[0]["to"], "+15305431221");
+    assert_eq!(sms[0]["text"], "Your table is ready");
+    let sent = twilio.wait_for(60, |c| {
+        c.field("Body").as_deref() == Some("Your table is ready")
+    });
+    assert_eq!(sent.field("To").as_deref(), Some("+15305431221"));
+
+    // facebook without a Messenger identity: unreachable; web comes first.
+    let (st, v) = cmd(&admin, cid, "/set @touchpoint facebook", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply(&admin, cid, "Still here?");
+    assert!(platform_rows(&s, "messenger", cid).is_empty());
+    assert_eq!(platform_rows(&s, "twilio", cid).len(), 1);
+
+    // With one: to that identity, and only there.
+    write(
+        &s,
+        &format!(
+            "INSERT INTO channel_identities (source, external_id, user_id, created_at)
+             VALUES ('fb', 'PSID-42', {vid}, 0)"
+        ),
+    );
+    reply(&admin, cid, "Over to Messenger");
+    let fb = platform_rows(&s, "messenger", cid);
+    assert_eq!(fb.len(), 1, "{fb:?}");
+    assert_eq!(fb[0]["to"], "PSID-42");
+    assert_eq!(fb[0]["source"], "fb");
+    assert_eq!(fb[0]["text"], "Over to Messenger");
+    assert_eq!(platform_rows(&s, "twilio", cid).len(), 1);
+}
