@@ -711,3 +711,43 @@ fn touchpoints_sms_and_facebook_reach_the_contacts_phone_and_messenger_identity(
     assert_eq!(fb[0]["text"], "Over to Messenger");
     assert_eq!(platform_rows(&s, "twilio", cid).len(), 1);
 }
+
+#[test]
+fn typed_into_the_composer_they_run_as_commands() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (visitor, _) = s.visitor("Cora");
+    let open = |body: &str| {
+        visitor.post(
+            "/api/v1/widget/conversations",
+            json!({ "message": { "body": body } }),
+        )["conversation"]["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (a, b) = (open("first"), open("second"));
+    let m = reply(&admin, a, "/set @name Typed title");
+    assert_eq!(
+        m["message"]["private"].as_bool().or(m["private"].as_bool()),
+        Some(true),
+        "{m}"
+    );
+    assert_eq!(conv(&admin, a)["conversation"]["title"], "Typed title");
+    reply(&admin, a, "/set tier gold");
+    assert_eq!(conv(&admin, a)["conversation"]["extra"]["tier"], "gold");
+    reply(&admin, a, &format!("/import {b}"));
+    assert_eq!(conv(&admin, b)["conversation"]["title"], "TRANSFERRED");
+    let bodies: Vec<String> = thread(&admin, a)
+        .iter()
+        .filter(|m| !m["private"].as_bool().unwrap())
+        .map(|m| m["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bodies, ["first", "second"]);
+    // The visitor saw none of the commands.
+    let seen = visitor.get(&format!("/api/v1/widget/conversations/{a}"));
+    let texts = seen.to_string();
+    assert!(
+        !texts.contains("/set") && !texts.contains("/import"),
+        "{texts}"
+    );
+}
