@@ -631,6 +631,8 @@ function onEvent(e) {
   }
   if (e.conversation_id === state.conversation && e.kind.startsWith("conversation.")) timeline(e);
   if (e.kind === "conversation.status" && e.conversation_id === state.conversation) setClosed(isClosed(d.status));
+  // Another conversation was merged into this one: its copies, placed by time.
+  if (e.kind === "conversation.imported" && e.conversation_id === state.conversation && d.target === e.conversation_id) loadConversation().catch(() => {});
   if (e.kind === "conversation.status" && e.conversation_id === state.conversation && d.status === 3) askRating();
   if ((e.kind === "message.read" || e.kind === "message.delivered") && d.by === "staff") {
     markTicks($("messages"), d.message_ids, e.kind === "message.read" ? "read" : "delivered", tickWords());

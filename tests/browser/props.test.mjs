@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launch, forbidDialogs, loginAgent } from "./harness.mjs";
+import { startServer, startHostSite, launch, forbidDialogs, loginAgent } from "./harness.mjs";
 
 let server, browser;
 before(async () => {
@@ -108,5 +108,42 @@ test("merging from the inbox shows the two threads interwoven by time", async ()
   const o = await server.api("GET", `/conversations/${b}?limit=1`, undefined, server.token);
   assert.equal(o.body.conversation.title, "TRANSFERRED");
   assert.equal(o.body.conversation.status, 3);
+  assert.deepEqual(dialogs, []);
+});
+
+test("the widget shows a merged thread interwoven by time, without reloading", async () => {
+  await server.presence(true);
+  const site = await startHostSite(server.base);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const dialogs = [];
+  forbidDialogs(page, dialogs);
+  await page.goto(site.url);
+  const frame = await (await page.waitForSelector("iframe[title=Chat]")).contentFrame();
+  await frame.click("#launcher");
+  await frame.fill("#input", "W1 from the widget");
+  await frame.press("#input", "Enter");
+  await frame.waitForSelector(".msg.mine[data-id] .bubble:text('W1 from the widget')");
+  const list = await server.api("GET", "/conversations?status=all&limit=50", undefined, server.token);
+  const a = list.body.conversations.find((c) => c.last_message && c.last_message.body === "W1 from the widget");
+  assert.ok(a);
+  // The same contact wrote elsewhere too (an API conversation), in between.
+  await pause(20);
+  const b = await server.api("POST", "/conversations", { user_id: a.user_id, source: "api",
+    message: { body: "E1 by email", user_id: a.user_id } }, server.token);
+  assert.equal(b.status, 201, JSON.stringify(b.body));
+  await pause(20);
+  await frame.fill("#input", "W2 from the widget");
+  await frame.press("#input", "Enter");
+  await frame.waitForSelector(".msg.mine[data-id] .bubble:text('W2 from the widget')");
+  await pause(20);
+  const e2 = await server.api("POST", `/conversations/${b.body.conversation.id}/messages`, { body: "E2 by email", user_id: a.user_id }, server.token);
+  assert.equal(e2.status, 201, JSON.stringify(e2.body));
+
+  const r = await server.api("POST", `/conversations/${a.id}/commands`, { text: `/import ${b.body.conversation.id}` }, server.token);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  await frame.waitForSelector(".msg .bubble:text('E2 by email')");
+  const bodies = await frame.$$eval("#messages li.msg .bubble", (l) => l.map((b) => b.textContent));
+  assert.deepEqual(bodies, ["W1 from the widget", "E1 by email", "W2 from the widget", "E2 by email"]);
   assert.deepEqual(dialogs, []);
 });

@@ -112,12 +112,14 @@ fn merge(tx: &mut Tx, run: &Run, origin_id: i64) -> Result<Outcome> {
     }
     let command = run.note(tx, json!({ "origin": origin.id }))?;
     let summary = json!({ "origin": origin.id, "target": target.id, "copied": copied });
+    // Everyone in scope: the target's visitor reloads their thread (both
+    // conversations are one person's, else the import was refused).
     for id in [origin.id, target.id] {
         tx.emit(
             "conversation.imported",
             Some(id),
             Some(actor_id),
-            Audience::Staff,
+            Audience::Everyone,
             summary.clone(),
         )?;
     }
