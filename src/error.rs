@@ -263,6 +263,10 @@ catalogue! {
         "the conversation has no department, so no categories; give it a department first";
     INVALID_META_KEY: BadRequest, "invalid_meta_key",
         "a meta key is 1 to 64 characters and does not start with _";
+    INVALID_ACTION: BadRequest, "invalid_action", "/action takes like, or comment and a text";
+    TOO_MANY_LIKES: Conflict, "too_many_likes", "a message can have at most 100 likes";
+    TOO_MANY_COMMENTS: Conflict, "too_many_comments", "a message can have at most 10 comments";
+    IMPORT_REFUSED: Conflict, "import_refused", "this conversation cannot be imported here";
 
     // Commands: /notify, routing, /block (notify.rs, block.rs)
     /// A department's parent that does not exist, makes a cycle or a tree

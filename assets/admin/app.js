@@ -6,6 +6,9 @@ import { formatInto, plainText } from "../shared/format.js";
 import { createOutbox } from "../shared/outbox.js";
 import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
+import { reactionsRow, loadReactions, reactionEvent } from "./reactions.js";
+import { setupMerge, mergeEvent } from "./merge.js";
+import { placeByTime } from "../shared/order.js";
 import { emailDetails } from "./email_view.js";
 import { channelComposer } from "./channels.js";
 import { setChannelBadge, channelNote, addSourceOptions } from "./channel_badge.js";
@@ -246,6 +249,7 @@ async function open(id) {
   const list = $("messages");
   list.replaceChildren();
   for (const m of r.messages) addMessage(m);
+  loadReactions(id, api).catch(() => {});
   for (const ev of r.timeline || []) timeline(ev);
   renderRating(r.conversation, r.messages);
   const lastVisitor = [...r.messages].reverse().find((m) => m.user_id === r.conversation.user_id);
@@ -360,8 +364,8 @@ function addMessage(m) {
   const who = (m.sender && m.sender.name) || "";
   const meta = el("div", "meta", [who, fmtTime(m.created_at), m.private ? "internal note" : ""].filter(Boolean).join(" · "));
   if (staff && !m.private) meta.append(" ", ticks(tickState(m), TICK_WORDS));
-  li.append(bubble, meta);
-  if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else $("messages").append(li);
+  li.append(bubble, meta, reactionsRow(m, state.current, api, state.me && state.me.id));
+  if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else placeByTime($("messages"), li);
   if (queued) { queued.li = null; queued.sent = true; }
   $("messages").scrollTop = $("messages").scrollHeight;
 }
@@ -700,6 +704,8 @@ async function onEvent(ev) {
   }
   if (ev.kind === "message.created" && d.message && d.message.user_id !== (state.me && state.me.id)) notify(d.message);
   if (ev.kind === "message.updated" && d.message && ev.conversation_id === state.current) redrawMessage(d.message);
+  reactionEvent(ev, state.current, api);
+  mergeEvent(ev, state.current, open);
   // Refresh the row (status, unread, last message) from the server.
   try {
     const r = await api("GET", `/conversations/${ev.conversation_id}?limit=1`);
@@ -800,6 +806,7 @@ async function boot() {
   window.addEventListener("hashchange", follow);
   if (!state.current) follow();
   setupPush();
+  setupMerge({ api, current: () => state.conversations.get(state.current), reopen: open });
   if (window.Notification && Notification.permission === "default") {
     document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });
   }

@@ -6,6 +6,7 @@
 
 import { emojiPicker } from "../shared/emoji.js";
 import { formatInto } from "../shared/format.js";
+import { placeByTime } from "../shared/order.js";
 import { createOutbox } from "../shared/outbox.js";
 import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/files.js";
 import { strings, isRtl } from "./i18n.js";
@@ -387,7 +388,7 @@ function addMessage(m) {
   if (mine) meta.append(" ", ticks(tickState(m), tickWords()));
   wrap.append(bubble, meta);
   li.append(wrap);
-  if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else $("messages").append(li);
+  if (queued && queued.li && queued.li.isConnected) queued.li.replaceWith(li); else placeByTime($("messages"), li);
   if (queued) { queued.li = null; queued.sent = true; }
   scrollDown();
   return mine;
@@ -643,6 +644,8 @@ function onEvent(e) {
   }
   if (e.conversation_id === state.conversation && e.kind.startsWith("conversation.")) timeline(e);
   if (e.kind === "conversation.status" && e.conversation_id === state.conversation) setClosed(isClosed(d.status));
+  // Another conversation was merged into this one: its copies, placed by time.
+  if (e.kind === "conversation.imported" && e.conversation_id === state.conversation && d.target === e.conversation_id) loadConversation().catch(() => {});
   if (e.kind === "conversation.status" && e.conversation_id === state.conversation && d.status === 3) askRating();
   if ((e.kind === "message.read" || e.kind === "message.delivered") && d.by === "staff") {
     markTicks($("messages"), d.message_ids, e.kind === "message.read" ? "read" : "delivered", tickWords());

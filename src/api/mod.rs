@@ -17,6 +17,7 @@ pub mod ops;
 pub mod pages;
 pub mod profile;
 pub mod push;
+pub mod reactions;
 pub mod rest;
 pub mod routing;
 pub mod support_board;
@@ -100,6 +101,7 @@ static TABLES: &[&[Route]] = &[
     channel_settings::ROUTES,
     widget::ROUTES,
     profile::ROUTES,
+    reactions::ROUTES,
     push::ROUTES,
     commands::ROUTES,
     forms::ROUTES,

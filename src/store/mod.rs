@@ -29,6 +29,9 @@ pub mod routing;
 pub mod search;
 pub mod settings;
 pub mod staff_reads;
+// `/import` and `/action` (issue 13).
+pub mod imports;
+pub mod message_actions;
 pub mod uploads;
 pub mod users;
 pub mod webhooks;

@@ -325,3 +325,429 @@ fn an_unreachable_touchpoint_falls_back_in_order() {
     assert_eq!(got[0]["to"], "olga@example.com");
     assert_eq!(got[0]["text"], "Falls back to email");
 }
+
+/// The reactions the inbox reads for a conversation, by message id.
+fn reactions(admin: &Client, cid: i64, mid: i64) -> Value {
+    let v = admin.get(&format!("/api/v1/conversations/{cid}/reactions"));
+    v["reactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["message_id"] == mid)
+        .cloned()
+        .unwrap_or(json!({ "likes": [], "comments": [] }))
+}
+
+#[test]
+fn likes_and_comments_are_bounded_and_scoped() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (cid, _) = widget_conversation(&s, "Lia");
+    let (other, _) = widget_conversation(&s, "Otto");
+    let first = conv(&admin, cid)["messages"][0]["id"].as_i64().unwrap();
+    let elsewhere = conv(&admin, other)["messages"][0]["id"].as_i64().unwrap();
+
+    // A like, by id as a string; again (by number): still one like.
+    let (st, v) = cmd(
+        &admin,
+        cid,
+        "/action like",
+        json!({ "message": first.to_string() }),
+    );
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = rest_cmd(&admin, cid, "/action like", json!({ "message": first }));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["result"]["likes"].as_array().unwrap().len(), 1, "{v}");
+    let r = reactions(&admin, cid, first);
+    assert_eq!(r["likes"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["likes"][0]["name"], "Frontporch Bot");
+
+    // Scope and shape: another conversation's message, or no message: 404;
+    // no meta.message or no such action: 400.
+    for (text, meta, status) in [
+        ("/action like", json!({ "message": elsewhere }), 404),
+        (
+            "/action comment hi",
+            json!({ "message": elsewhere.to_string() }),
+            404,
+        ),
+        (
+            "/action like",
+            json!({ "message": "5d4af42a529b5549737d5574" }),
+            404,
+        ),
+        ("/action like", json!({ "message": 999_999 }), 404),
+        ("/action like", json!({}), 400),
+        ("/action wave", json!({ "message": first }), 400),
+        ("/action comment", json!({ "message": first }), 400),
+        ("/action comment   ", json!({ "message": first }), 400),
+    ] {
+        let (st, v) = cmd(&admin, cid, text, meta.clone());
+        assert_eq!(st, status, "{text} {meta}: {v}");
+    }
+    let long = format!("/action comment {}", "x".repeat(1001));
+    let (st, v) = cmd(&admin, cid, &long, json!({ "message": first }));
+    assert_eq!(st, 400, "{v}");
+    assert!(reactions(&admin, other, elsewhere)["likes"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // Ten comments, then 409; each names the note that made it.
+    for i in 0..10 {
+        let (st, v) = rest_cmd(
+            &admin,
+            cid,
+            &format!("/action comment Nice one {i}"),
+            json!({ "message": first }),
+        );
+        assert_eq!(st, 201, "{v}");
+        assert_eq!(v["result"]["comment"]["message"], v["command"]["id"], "{v}");
+    }
+    let (st, v) = cmd(
+        &admin,
+        cid,
+        "/action comment one more",
+        json!({ "message": first }),
+    );
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["error"]["code"], "too_many_comments");
+    let r = reactions(&admin, cid, first);
+    let comments = r["comments"].as_array().unwrap();
+    assert_eq!(comments.len(), 10);
+    assert_eq!(comments[0]["text"], "Nice one 0");
+    assert_eq!(comments[9]["text"], "Nice one 9");
+
+    // 100 likes in all (99 more, written beside the server), then a
+    // new liker is refused while a repeat like of a liker still answers.
+    let mut sql = String::from("BEGIN;");
+    for i in 0..99 {
+        sql.push_str(&format!(
+            "INSERT INTO users (first_name, last_name, user_type, created_at) VALUES ('Fan{i}', '', 'agent', 0);
+             INSERT INTO message_likes (message_id, user_id, created_at) VALUES ({first}, last_insert_rowid(), 1);"
+        ));
+    }
+    sql.push_str("COMMIT;");
+    write(&s, &sql);
+    let second = conv(&admin, cid)["messages"][0]["id"].as_i64().unwrap();
+    assert_eq!(second, first);
+    let (st, v) = rest_cmd(&admin, cid, "/action like", json!({ "message": first }));
+    assert_eq!(st, 201, "a repeat like: {v}");
+    let agent = admin.post(
+        "/api/v1/users",
+        json!({ "first_name": "Ada", "email": "ada@example.com", "password": "correct horse 1", "type": "agent" }),
+    );
+    assert!(agent.is_object());
+    let ada = s.login("ada@example.com", "correct horse 1");
+    let (st, v) = cmd(&ada, cid, "/action like", json!({ "message": first }));
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["error"]["code"], "too_many_likes");
+    assert_eq!(
+        reactions(&admin, cid, first)["likes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        100
+    );
+}
+
+/// A conversation's messages (all: `limit` 200) ordered as a thread by time
+/// shows them: by `created_at`, then id.
+fn thread(admin: &Client, cid: i64) -> Vec<Value> {
+    let mut list = admin.get(&format!("/api/v1/conversations/{cid}?limit=200"))["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    list.sort_by_key(|m| {
+        (
+            m["created_at"].as_str().unwrap().to_string(),
+            m["id"].as_i64().unwrap(),
+        )
+    });
+    list
+}
+
+fn post(c: &Client, path: &str, body: &str) -> Value {
+    c.post(path, json!({ "body": body }))
+}
+
+#[test]
+fn import_interweaves_by_time_and_marks_both_sides() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (visitor, vid) = s.visitor("Ann");
+    let open = |body: &str| {
+        visitor.post(
+            "/api/v1/widget/conversations",
+            json!({ "message": { "body": body } }),
+        )["conversation"]["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let a = open("A1");
+    std::thread::sleep(std::time::Duration::from_millis(15));
+    let b = open("B1");
+    // Alternately, in both conversations: A2, B2, A3, B3 (an agent's reply in B).
+    for (cid, body, staff) in [
+        (a, "A2", false),
+        (b, "B2", true),
+        (a, "A3", false),
+        (b, "B3", false),
+    ] {
+        std::thread::sleep(std::time::Duration::from_millis(15));
+        if staff {
+            post(
+                &admin,
+                &format!("/api/v1/conversations/{cid}/messages"),
+                body,
+            );
+        } else {
+            post(
+                &visitor,
+                &format!("/api/v1/widget/conversations/{cid}/messages"),
+                body,
+            );
+        }
+    }
+    let origin_ids: Vec<i64> = thread(&admin, b)
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+
+    let (st, v) = rest_cmd(&admin, a, &format!("/import {b}"), json!({}));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(
+        v["result"],
+        json!({ "origin": b, "target": a, "copied": 3 })
+    );
+
+    // The target: interwoven by time, copies naming their source.
+    let t = thread(&admin, a);
+    let bodies: Vec<&str> = t
+        .iter()
+        .filter(|m| !m["private"].as_bool().unwrap())
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["A1", "B1", "A2", "B2", "A3", "B3"]);
+    let copies: Vec<&Value> = t
+        .iter()
+        .filter(|m| m["payload"]["meta"]["_source"].is_i64())
+        .collect();
+    let sources: Vec<i64> = copies
+        .iter()
+        .map(|m| m["payload"]["meta"]["_source"].as_i64().unwrap())
+        .collect();
+    assert_eq!(sources, origin_ids);
+    // Sender, private flag and time kept.
+    let b2 = copies.iter().find(|m| m["body"] == "B2").unwrap();
+    assert_eq!(b2["sender"]["type"], "bot");
+    let b3 = copies.iter().find(|m| m["body"] == "B3").unwrap();
+    assert_eq!(b3["user_id"], vid);
+
+    // The origin: TRANSFERRED, archived, each message naming its copy.
+    let o = admin.get(&format!("/api/v1/conversations/{b}?limit=200"));
+    assert_eq!(o["conversation"]["title"], "TRANSFERRED");
+    assert_eq!(o["conversation"]["status"], 3);
+    for m in o["messages"].as_array().unwrap() {
+        let copy = m["payload"]["meta"]["_target"].as_i64().unwrap();
+        let c = copies.iter().find(|c| c["id"] == copy).unwrap();
+        assert_eq!(c["payload"]["meta"]["_source"], m["id"]);
+        assert_eq!(c["created_at"], m["created_at"]);
+        assert_eq!(c["body"], m["body"]);
+    }
+
+    // The event on both conversations.
+    let ev = admin.get("/api/v1/events?after=0");
+    let imported: Vec<i64> = ev["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "conversation.imported")
+        .map(|e| e["conversation_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(imported.len(), 2, "{ev}");
+    assert!(imported.contains(&a) && imported.contains(&b));
+
+    // Twice, into itself, unknown: refused, nothing changes.
+    let count = thread(&admin, a).len();
+    for (text, status) in [
+        (format!("/import {b}"), 409),
+        (format!("/import {a}"), 409),
+        ("/import 999999".to_string(), 404),
+        ("/import abc".to_string(), 404),
+        ("/import".to_string(), 400),
+    ] {
+        let (st, v) = cmd(&admin, a, &text, json!({}));
+        assert_eq!(st, status, "{text}: {v}");
+    }
+    assert_eq!(thread(&admin, a).len(), count);
+}
+
+#[test]
+fn import_refuses_strangers_but_merges_a_shared_email() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (a, ann) = widget_conversation(&s, "Ann");
+    let (b, bob) = widget_conversation(&s, "Bob");
+    let (st, v) = cmd(&admin, a, &format!("/import {b}"), json!({}));
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["error"]["code"], "import_refused");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("different contacts"));
+    let o = admin.get(&format!("/api/v1/conversations/{b}"));
+    assert_ne!(o["conversation"]["title"], "TRANSFERRED");
+    assert!(o["messages"][0]["payload"]["meta"].is_null());
+    assert_eq!(thread(&admin, a).len(), 1);
+
+    // The same person by email (two visitor records): merged.
+    for (id, email) in [(ann, "Ann@Example.com"), (bob, "x@y.z")] {
+        let (st, v) = admin.call(
+            "PATCH",
+            &format!("/api/v1/users/{id}"),
+            Some(json!({ "email": email })),
+        );
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, v) = cmd(&admin, a, &format!("/import {b}"), json!({}));
+    assert_eq!(st, 409, "{v}");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{bob}"),
+        Some(json!({ "email": null, "phone": "+1 555 000 3333" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{ann}"),
+        Some(json!({ "phone": "+15550003333" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = cmd(&admin, a, &format!("/import {b}"), json!({}));
+    assert_eq!(st, 201, "{v}");
+    let bodies: Vec<String> = thread(&admin, a)
+        .iter()
+        .filter(|m| !m["private"].as_bool().unwrap())
+        .map(|m| m["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bodies, ["Hello, I am Ann", "Hello, I am Bob"]);
+}
+
+/// The platform outbox rows of `channel` for a conversation, oldest first.
+fn platform_rows(s: &Server, channel: &str, cid: i64) -> Vec<Value> {
+    rows(
+        s,
+        &format!(
+            "SELECT payload FROM outbox WHERE channel = '{channel}'
+             AND json_extract(payload, '$.conversation_id') = {cid} ORDER BY id"
+        ),
+    )
+}
+
+#[test]
+fn touchpoints_sms_and_facebook_reach_the_contacts_phone_and_messenger_identity() {
+    use super::fake_platform::{Fake, Reply};
+    let twilio = Fake::start(|c| {
+        Reply::json(
+            201,
+            json!({ "sid": "SM1f0e8ae6ade43cb3c0ce4525424e404f", "status": "queued",
+                    "to": c.field("To"), "body": c.field("Body") }),
+        )
+    });
+    let s = Server::start_with(&[("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1")]);
+    let admin = s.client(&s.admin_token());
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({
+            "channels.twilio": { "account_sid": "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+                "auth_token": "twilio-token", "from": "+15104564545", "api_base": twilio.base() },
+            "channels.messenger": { "page_id": "1001", "page_access_token": "page-token",
+                "app_secret": "app-secret", "verify_token": "verify", "api_base": "http://127.0.0.1:9" } })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (cid, vid) = widget_conversation(&s, "Pia");
+    admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{vid}"),
+        Some(json!({ "phone": "+15305431221" })),
+    );
+
+    // sms: an SMS to the contact's phone, sent through Twilio; no Messenger row.
+    let (st, v) = cmd(&admin, cid, "/set @touchpoint sms", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply(&admin, cid, "Your table is ready");
+    let sms = platform_rows(&s, "twilio", cid);
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    assert_eq!(sms[0]["kind"], "reply");
+    assert_eq!(sms[0]["to"], "+15305431221");
+    assert_eq!(sms[0]["text"], "Your table is ready");
+    let sent = twilio.wait_for(60, |c| {
+        c.field("Body").as_deref() == Some("Your table is ready")
+    });
+    assert_eq!(sent.field("To").as_deref(), Some("+15305431221"));
+
+    // facebook without a Messenger identity: unreachable; web comes first.
+    let (st, v) = cmd(&admin, cid, "/set @touchpoint facebook", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply(&admin, cid, "Still here?");
+    assert!(platform_rows(&s, "messenger", cid).is_empty());
+    assert_eq!(platform_rows(&s, "twilio", cid).len(), 1);
+
+    // With one: to that identity, and only there.
+    write(
+        &s,
+        &format!(
+            "INSERT INTO channel_identities (source, external_id, user_id, created_at)
+             VALUES ('fb', 'PSID-42', {vid}, 0)"
+        ),
+    );
+    reply(&admin, cid, "Over to Messenger");
+    let fb = platform_rows(&s, "messenger", cid);
+    assert_eq!(fb.len(), 1, "{fb:?}");
+    assert_eq!(fb[0]["to"], "PSID-42");
+    assert_eq!(fb[0]["source"], "fb");
+    assert_eq!(fb[0]["text"], "Over to Messenger");
+    assert_eq!(platform_rows(&s, "twilio", cid).len(), 1);
+}
+
+#[test]
+fn typed_into_the_composer_they_run_as_commands() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (visitor, _) = s.visitor("Cora");
+    let open = |body: &str| {
+        visitor.post(
+            "/api/v1/widget/conversations",
+            json!({ "message": { "body": body } }),
+        )["conversation"]["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (a, b) = (open("first"), open("second"));
+    let m = reply(&admin, a, "/set @name Typed title");
+    assert_eq!(
+        m["message"]["private"].as_bool().or(m["private"].as_bool()),
+        Some(true),
+        "{m}"
+    );
+    assert_eq!(conv(&admin, a)["conversation"]["title"], "Typed title");
+    reply(&admin, a, "/set tier gold");
+    assert_eq!(conv(&admin, a)["conversation"]["extra"]["tier"], "gold");
+    reply(&admin, a, &format!("/import {b}"));
+    assert_eq!(conv(&admin, b)["conversation"]["title"], "TRANSFERRED");
+    let bodies: Vec<String> = thread(&admin, a)
+        .iter()
+        .filter(|m| !m["private"].as_bool().unwrap())
+        .map(|m| m["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bodies, ["first", "second"]);
+    // The visitor saw none of the commands.
+    let seen = visitor.get(&format!("/api/v1/widget/conversations/{a}"));
+    let texts = seen.to_string();
+    assert!(
+        !texts.contains("/set") && !texts.contains("/import"),
+        "{texts}"
+    );
+}
