@@ -1,0 +1,99 @@
+//! Review of issue 13's merged agent commands (r13a): defects found by
+//! attacking the finished parts, each test failing before its fix.
+
+use crate::harness::*;
+use serde_json::{json, Value};
+
+fn agent_login(s: &Server, admin: &Client, name: &str, email: &str) -> (Client, i64) {
+    let v = admin.post(
+        "/api/v1/users",
+        json!({"type": "agent", "first_name": name, "email": email, "password": "agentpass1"}),
+    );
+    (
+        s.login(email, "agentpass1"),
+        v["user"]["id"].as_i64().unwrap(),
+    )
+}
+
+fn visitor_conversation(s: &Server, name: &str) -> (Client, i64) {
+    let (visitor, _) = s.visitor(name);
+    let cid = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "hello, I need help"}}),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    (visitor, cid)
+}
+
+fn staff_sees(staff: &Client, cid: i64) -> Vec<Value> {
+    staff.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn status(staff: &Client, cid: i64) -> Value {
+    staff.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["status"].clone()
+}
+
+/// An agent's session speaks only for the agent: a command typed with
+/// `user_id` naming someone else is refused as a message would be (403),
+/// and runs nothing. Before the fix the command ran as that other user.
+#[test]
+fn an_agent_session_cannot_run_a_command_as_someone_else() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let admin_id = admin.get("/api/v1/me")["user"]["id"].as_i64().unwrap();
+    let (agent, _) = agent_login(&s, &admin, "Ann", "ann@example.com");
+    let (_visitor, cid) = visitor_conversation(&s, "Vic");
+    let before = status(&admin, cid);
+    let count = staff_sees(&admin, cid).len();
+
+    // A plain message as the admin is refused today...
+    let (st, v) = agent.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": "hello", "user_id": admin_id})),
+    );
+    assert_eq!(st, 403, "{v}");
+    // ...and so is a command.
+    for text in [".end", "/join"] {
+        let (st, v) = agent.call(
+            "POST",
+            &format!("/api/v1/conversations/{cid}/messages"),
+            Some(json!({"body": text, "user_id": admin_id})),
+        );
+        assert_eq!(st, 403, "{text}: {v}");
+    }
+    assert_eq!(status(&admin, cid), before, "nothing changed");
+    assert_eq!(staff_sees(&admin, cid).len(), count, "nothing stored");
+}
+
+/// A disabled agent runs nothing, even when an admin token names them as
+/// the sender of a typed command (400 invalid_agent, nothing stored).
+#[test]
+fn a_disabled_agent_runs_no_command_through_a_token() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = s.client(&s.admin_token());
+    let (_agent, agent_id) = agent_login(&s, &admin, "Ann", "ann@example.com");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{agent_id}"),
+        Some(json!({"disabled": true})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (_visitor, cid) = visitor_conversation(&s, "Vic");
+    let before = status(&admin, cid);
+    let count = staff_sees(&admin, cid).len();
+    let (st, v) = token.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({"body": ".end", "user_id": agent_id})),
+    );
+    assert_eq!(st, 400, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_agent", "{v}");
+    assert_eq!(status(&admin, cid), before, "not closed");
+    assert_eq!(staff_sees(&admin, cid).len(), count, "nothing stored");
+}
