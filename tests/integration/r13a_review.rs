@@ -97,3 +97,46 @@ fn a_disabled_agent_runs_no_command_through_a_token() {
     assert_eq!(status(&admin, cid), before, "not closed");
     assert_eq!(staff_sees(&admin, cid).len(), count, "nothing stored");
 }
+
+/// A visitor cannot dress a message as a server command's rich card (the
+/// inbox drew it instead of the text: links, an outside image loaded in
+/// the agent's browser), nor as a command, results or a form: 400,
+/// nothing stored. Ordinary payloads still pass.
+#[test]
+fn a_visitor_cannot_post_staff_payload_types() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let (visitor, cid) = visitor_conversation(&s, "Vic");
+    let count = staff_sees(&admin, cid).len();
+    let card = json!({"type": "card", "rich": {"text": "Refund approved", "attachments": [
+        {"title": "Click", "title_link": "https://evil.test/", "image_url": "https://evil.test/pixel.png"}]}});
+    for payload in [
+        card.clone(),
+        json!({"type": "command", "command": "end"}),
+        json!({"type": "results", "results": [{"name": "F", "values": {"a": "b"}}]}),
+        json!({"type": "form", "form": {"id": 1, "name": "F", "fields": []}}),
+    ] {
+        let (st, v) = visitor.call(
+            "POST",
+            &format!("/api/v1/widget/conversations/{cid}/messages"),
+            Some(json!({"body": "hi", "payload": payload})),
+        );
+        assert_eq!(st, 400, "{payload}: {v}");
+        assert_eq!(v["error"]["code"], "invalid_field", "{v}");
+    }
+    assert_eq!(staff_sees(&admin, cid).len(), count, "nothing stored");
+    // A new conversation's first message neither.
+    let (st, v) = visitor.call(
+        "POST",
+        "/api/v1/widget/conversations",
+        Some(json!({"message": {"body": "hi", "payload": card}})),
+    );
+    assert_eq!(st, 400, "{v}");
+    // Other payloads are the visitor's to send.
+    let (st, v) = visitor.call(
+        "POST",
+        &format!("/api/v1/widget/conversations/{cid}/messages"),
+        Some(json!({"body": "yes", "payload": {"type": "postback", "value": "yes"}})),
+    );
+    assert_eq!(st, 201, "{v}");
+}
