@@ -1,37 +1,9 @@
 //! Review of issue 13's merged agent commands (r13a): defects found by
 //! attacking the finished parts, each test failing before its fix.
 
+use crate::commands_dot::{agent_login, staff_sees, visitor_conversation};
 use crate::harness::*;
 use serde_json::{json, Value};
-
-fn agent_login(s: &Server, admin: &Client, name: &str, email: &str) -> (Client, i64) {
-    let v = admin.post(
-        "/api/v1/users",
-        json!({"type": "agent", "first_name": name, "email": email, "password": "agentpass1"}),
-    );
-    (
-        s.login(email, "agentpass1"),
-        v["user"]["id"].as_i64().unwrap(),
-    )
-}
-
-fn visitor_conversation(s: &Server, name: &str) -> (Client, i64) {
-    let (visitor, _) = s.visitor(name);
-    let cid = visitor.post(
-        "/api/v1/widget/conversations",
-        json!({"message": {"body": "hello, I need help"}}),
-    )["conversation"]["id"]
-        .as_i64()
-        .unwrap();
-    (visitor, cid)
-}
-
-fn staff_sees(staff: &Client, cid: i64) -> Vec<Value> {
-    staff.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
 
 fn status(staff: &Client, cid: i64) -> Value {
     staff.get(&format!("/api/v1/conversations/{cid}"))["conversation"]["status"].clone()
@@ -139,4 +111,31 @@ fn a_visitor_cannot_post_staff_payload_types() {
         Some(json!({"body": "yes", "payload": {"type": "postback", "value": "yes"}})),
     );
     assert_eq!(st, 201, "{v}");
+}
+
+/// ChatShipper's `/v2` chat message names its sender in `user`: a
+/// disabled agent is no sender (400 invalid_user, nothing stored), as a
+/// disabled agent is no subject of a command.
+#[test]
+fn v2_chat_refuses_a_disabled_agent_as_sender() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = s.client(&s.admin_token());
+    let (_agent, agent_id) = agent_login(&s, &admin, "Ann", "ann@example.com");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{agent_id}"),
+        Some(json!({"disabled": true})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (_visitor, cid) = visitor_conversation(&s, "Vic");
+    let count = staff_sees(&admin, cid).len();
+    let (st, v) = token.call(
+        "POST",
+        &format!("/v2/conversations/{cid}/messages"),
+        Some(json!({"type": "chat", "text": "as a ghost", "user": agent_id.to_string()})),
+    );
+    assert_eq!(st, 400, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_user", "{v}");
+    assert_eq!(staff_sees(&admin, cid).len(), count, "nothing stored");
 }
