@@ -139,3 +139,57 @@ fn v2_chat_refuses_a_disabled_agent_as_sender() {
     assert_eq!(v["error"]["code"], "invalid_user", "{v}");
     assert_eq!(staff_sees(&admin, cid).len(), count, "nothing stored");
 }
+
+/// A client command's script reaches the conversation's visitor alone:
+/// agents never read scripts (not in the catalogue), so neither on their
+/// event stream. Before the fix every staff stream and poll got it.
+#[test]
+fn a_client_script_reaches_its_visitor_and_no_agent() {
+    use crate::realtime::{read_until, sse};
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/commands",
+        Some(json!({"name": "confetti", "kind": "client", "value": "window.party = 1;"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/tokens",
+        Some(json!({"name": "agent stream", "role": "agent"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let agent_token = v["token"]["secret"].as_str().unwrap().to_string();
+    let (st, v) = s.anon().call(
+        "POST",
+        "/api/v1/widget/session",
+        Some(json!({"first_name": "Vic"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let visitor_token = v["token"].as_str().unwrap().to_string();
+    let visitor = s.client(&visitor_token);
+    let cid = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "hello"}}),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let mut agent_stream = sse(&s, &agent_token, "");
+    let mut visitor_stream = sse(&s, &visitor_token, "");
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({"body": ".confetti"}),
+    );
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({"body": "after the confetti"}),
+    );
+    let (_, seen) = read_until(&mut visitor_stream, "window.party");
+    assert!(seen.iter().any(|d| d.contains("command.client")));
+    let (_, seen) = read_until(&mut agent_stream, "after the confetti");
+    assert!(
+        !seen.iter().any(|d| d.contains("window.party")),
+        "an agent's stream carried the script: {seen:?}"
+    );
+}

@@ -204,12 +204,8 @@ fn client(desk: &Desk, run: &Run, c: &Command) -> Result<Outcome> {
         out.result = json!({ "kind": kind, "connected": connected });
         Ok(out)
     })?;
-    desk.hub.ephemeral(
-        "command.client",
-        Some(run.conversation_id),
-        Some(head.user_id),
-        data,
-    );
+    desk.hub
+        .ephemeral_to_visitor("command.client", run.conversation_id, head.user_id, data);
     Ok(out)
 }
 
