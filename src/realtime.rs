@@ -536,6 +536,29 @@ impl Hub {
         visitor_id: Option<i64>,
         data: serde_json::Value,
     ) {
+        self.deliver_now(kind, conversation_id, visitor_id, data, true)
+    }
+
+    /// An ephemeral event for the conversation's visitor alone (a client
+    /// command's script: staff read it nowhere else either).
+    pub fn ephemeral_to_visitor(
+        &self,
+        kind: &str,
+        conversation_id: i64,
+        visitor_id: i64,
+        data: serde_json::Value,
+    ) {
+        self.deliver_now(kind, Some(conversation_id), Some(visitor_id), data, false)
+    }
+
+    fn deliver_now(
+        &self,
+        kind: &str,
+        conversation_id: Option<i64>,
+        visitor_id: Option<i64>,
+        data: serde_json::Value,
+        staff: bool,
+    ) {
         let actor = data.get("user_id").and_then(|v| v.as_i64());
         let json: Arc<str> = Arc::from(
             serde_json::json!({ "id": null, "kind": kind, "conversation_id": conversation_id, "data": data })
@@ -546,7 +569,7 @@ impl Hub {
         {
             let mut s = self.state.lock().unwrap();
             for w in std::mem::take(&mut s.staff_waiters) {
-                if actor == Some(w.me) {
+                if !staff || actor == Some(w.me) {
                     s.staff_waiters.push(w);
                 } else {
                     due.push((
@@ -578,7 +601,7 @@ impl Hub {
                 let sees = actor != Some(st.me)
                     && match st.viewer {
                         Viewer::Visitor(uid) => visitor_id == Some(uid),
-                        _ => true,
+                        _ => staff,
                     };
                 !sees || st.tx.try_send((None, json.clone())).is_ok()
             });

@@ -76,10 +76,20 @@ fn check_attachments(list: &[Attachment]) -> Result<()> {
     Ok(())
 }
 
-fn check_payload(p: Option<&Map<String, Value>>) -> Result<()> {
+/// Payload types only staff messages carry: the inbox and the widget draw
+/// them as a server command's card, a command, results or a form to fill.
+const STAFF_PAYLOAD_TYPES: &[&str] = &["card", "command", "results", "form"];
+
+fn check_payload(p: Option<&Map<String, Value>>, actor: &Actor) -> Result<()> {
     if let Some(p) = p {
         if serde_json::to_string(p)?.len() > 16_384 {
             return Err(error::TOO_LARGE.with("payload is limited to 16 KiB"));
+        }
+        let kind = p.get("type").and_then(Value::as_str).unwrap_or("");
+        if !actor.is_staff() && STAFF_PAYLOAD_TYPES.contains(&kind) {
+            return Err(error::INVALID_FIELD.with(format!(
+                "a visitor's message cannot be of payload type {kind:?}"
+            )));
         }
     }
     Ok(())
@@ -107,7 +117,7 @@ impl Desk {
         }
         check_attachments(&input.attachments)?;
         self.own_attachments(actor, &mut input.attachments)?;
-        check_payload(input.payload.as_ref())?;
+        check_payload(input.payload.as_ref(), actor)?;
         if let Some(id) = &input.client_id {
             check_client_id(id)?;
         }
@@ -275,7 +285,7 @@ impl Desk {
         check_len("body", &edit.body, MAX_BODY_CHARS)?;
         check_attachments(edit.attachments.as_deref().unwrap_or_default())?;
         self.own_attachments(actor, edit.attachments.as_deref_mut().unwrap_or_default())?;
-        check_payload(edit.payload.as_ref())?;
+        check_payload(edit.payload.as_ref(), actor)?;
         let m = self.own_message(actor, conversation_id, message_id)?;
         let has_files = match &edit.attachments {
             Some(list) => !list.is_empty(),

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 /// Creates an agent (as the admin) and logs them in.
-fn agent_login(s: &Server, admin: &Client, name: &str, email: &str) -> (Client, i64) {
+pub(crate) fn agent_login(s: &Server, admin: &Client, name: &str, email: &str) -> (Client, i64) {
     let v = admin.post(
         "/api/v1/users",
         json!({"type": "agent", "first_name": name, "email": email, "password": "agentpass1"}),
@@ -22,7 +22,7 @@ fn agent_login(s: &Server, admin: &Client, name: &str, email: &str) -> (Client, 
 }
 
 /// A visitor named `name` with a conversation: (visitor, conversation id).
-fn visitor_conversation(s: &Server, name: &str) -> (Client, i64) {
+pub(crate) fn visitor_conversation(s: &Server, name: &str) -> (Client, i64) {
     let (visitor, _) = s.visitor(name);
     let cid = visitor.post(
         "/api/v1/widget/conversations",
@@ -42,7 +42,7 @@ fn visitor_sees(visitor: &Client, cid: i64) -> Vec<Value> {
 }
 
 /// Every message staff see, notes included.
-fn staff_sees(staff: &Client, cid: i64) -> Vec<Value> {
+pub(crate) fn staff_sees(staff: &Client, cid: i64) -> Vec<Value> {
     staff.get(&format!("/api/v1/conversations/{cid}/messages?limit=200"))["messages"]
         .as_array()
         .unwrap()

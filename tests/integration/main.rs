@@ -43,6 +43,7 @@ mod push;
 mod r10_review;
 mod r11_email_abuse;
 mod r12_review;
+mod r13a_review;
 mod realtime;
 mod sms;
 mod smtp_server;

@@ -169,7 +169,7 @@ fn visitors_see_only_their_own_events_and_typing_is_live() {
 }
 
 /// Opens an SSE stream and returns a reader positioned after the headers.
-fn sse(s: &Server, token: &str, extra: &str) -> BufReader<TcpStream> {
+pub(crate) fn sse(s: &Server, token: &str, extra: &str) -> BufReader<TcpStream> {
     let addr = s.base.trim_start_matches("http://");
     let mut t = TcpStream::connect(addr).unwrap();
     write!(t, "GET /api/v1/events/stream{extra} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n").unwrap();
@@ -191,7 +191,7 @@ fn sse(s: &Server, token: &str, extra: &str) -> BufReader<TcpStream> {
 }
 
 /// Reads SSE frames until one carrying `needle`; returns (last id, data lines seen).
-fn read_until(r: &mut BufReader<TcpStream>, needle: &str) -> (i64, Vec<String>) {
+pub(crate) fn read_until(r: &mut BufReader<TcpStream>, needle: &str) -> (i64, Vec<String>) {
     r.get_ref()
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();

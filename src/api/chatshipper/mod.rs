@@ -167,9 +167,9 @@ fn post_one(app: &App, actor: &Actor, id: i64, m: Checked) -> Result<Message> {
         // The sender: a staff member, or the conversation's own contact.
         let contact = app.desk.conversation(actor, id)?.user_id;
         let user = app.desk.find_user(actor, uid)?;
-        if !user.is_some_and(|u| u.is_staff() || u.id == contact) {
+        if !user.is_some_and(|u| (u.is_staff() && !u.disabled) || u.id == contact) {
             return Err(error::INVALID_USER.with(format!(
-                "user {uid} is neither a staff member nor this conversation's contact"
+                "user {uid} is neither an active staff member nor this conversation's contact"
             )));
         }
     }

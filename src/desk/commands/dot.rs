@@ -95,9 +95,9 @@ fn message(desk: &Desk, run: &Run, c: &Command) -> Result<Outcome> {
         let agent = users::find(conn, run.actor.user_id)?.unwrap_or_default();
         Ok((conv, contact, agent))
     })?;
-    let text = fill(&c.value, &|key| {
-        placeholder(key, &conv, &contact, &agent, &run.args)
-    });
+    let values = placeholders(&conv, &contact, &agent, &run.args);
+    let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let text = crate::desk::email::fill(&c.value, &pairs);
     let text = text.trim();
     let (private, body) = match text.strip_prefix("..") {
         Some(rest) => (true, rest.trim()),
@@ -112,52 +112,24 @@ fn message(desk: &Desk, run: &Run, c: &Command) -> Result<Outcome> {
     post(desk, run, body.to_string(), None, private, result)
 }
 
-/// A placeholder's value, or `None` for an unknown one (kept as typed).
-fn placeholder(
-    key: &str,
+/// The placeholders a message command fills in (`email::fill`: one pass,
+/// unknown ones kept as typed).
+fn placeholders(
     conv: &convs::Conversation,
     contact: &User,
     agent: &User,
     args: &str,
-) -> Option<String> {
-    Some(match key {
-        "contact_name" => contact.name(),
-        "contact_first_name" => contact.first_name.clone(),
-        "contact_email" => contact.email.clone().unwrap_or_default(),
-        "agent_name" => agent.name(),
-        "agent_first_name" => agent.first_name.clone(),
-        "conversation_id" => conv.id.to_string(),
-        "conversation_title" => conv.title.clone(),
-        "args" => args.to_string(),
-        _ => return None,
-    })
-}
-
-/// Replaces each `{key}` the lookup knows, in one pass: what a value
-/// brings in is never read again, unknown placeholders stay as typed.
-pub fn fill(template: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let value = after
-            .find('}')
-            .filter(|close| *close <= 40)
-            .and_then(|close| Some((lookup(&after[..close])?, close)));
-        match value {
-            Some((v, close)) => {
-                out.push_str(&v);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+) -> [(&'static str, String); 8] {
+    [
+        ("contact_name", contact.name()),
+        ("contact_first_name", contact.first_name.clone()),
+        ("contact_email", contact.email.clone().unwrap_or_default()),
+        ("agent_name", agent.name()),
+        ("agent_first_name", agent.first_name.clone()),
+        ("conversation_id", conv.id.to_string()),
+        ("conversation_title", conv.title.clone()),
+        ("args", args.to_string()),
+    ]
 }
 
 /// Posts a command's result with its note in one job: the agent's public
@@ -232,26 +204,18 @@ fn client(desk: &Desk, run: &Run, c: &Command) -> Result<Outcome> {
         out.result = json!({ "kind": kind, "connected": connected });
         Ok(out)
     })?;
-    desk.hub.ephemeral(
-        "command.client",
-        Some(run.conversation_id),
-        Some(head.user_id),
-        data,
-    );
+    desk.hub
+        .ephemeral_to_visitor("command.client", run.conversation_id, head.user_id, data);
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::fill;
+    use crate::desk::email::fill;
 
     #[test]
     fn placeholders_are_filled_in_one_pass() {
-        let look = |k: &str| match k {
-            "contact_first_name" => Some("{args}".to_string()),
-            "args" => Some("42".to_string()),
-            _ => None,
-        };
+        let look = [("contact_first_name", "{args}"), ("args", "42")];
         assert_eq!(
             fill("Hi {contact_first_name}, order {args} {unknown} {", &look),
             "Hi {args}, order 42 {unknown} {"

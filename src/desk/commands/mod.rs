@@ -296,8 +296,17 @@ impl Desk {
         if let Some(uid) = input.user_id.filter(|u| *u != actor.user_id) {
             // Support Board's send-message names its sender: a contact's
             // text is never a command.
-            if !self.user_by_id(uid)?.is_staff() {
+            let user = self.user_by_id(uid)?;
+            if !user.is_staff() {
                 return Ok(None);
+            }
+            // The same rule as any message: an agent's session speaks
+            // only for the agent (prepare_message answers its 403).
+            if actor.role == super::Role::Agent && actor.token_id.is_none() {
+                return Ok(None);
+            }
+            if user.disabled {
+                return Err(error::INVALID_AGENT.with("user must be an agent of this install"));
             }
             as_sender.user_id = uid;
         }
