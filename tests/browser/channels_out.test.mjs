@@ -37,7 +37,7 @@ after(async () => {
 test("Settings → Channels saves Telegram with a write-only token and sends a test message", async () => {
   const admin = await loginAgent(browser, server);
   await admin.click("#settings-button");
-  await admin.click("#settings-tabs button:text('Channels')");
+  await admin.click("#settings-tabs button:text-is('Channels')");
   const tg = admin.locator('details[data-platform="telegram"]');
   await tg.locator("summary").click();
   const f = tg.locator("form").first();

@@ -94,6 +94,8 @@ test("the agent types . in the composer and picks a command from the list", asyn
   const v = await visitor(plain);
   const agent = await loginAgent(browser, server);
   await agent.click(`#list li[data-id="${v.cid}"]`);
+  // The thread is drawn (opening it resets the composer) before typing.
+  await agent.waitForSelector(".msg .bubble:text('Hi there')");
   await agent.focus("#input");
   await agent.keyboard.type(".");
   const menu = agent.locator("#command-menu");
