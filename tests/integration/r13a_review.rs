@@ -193,3 +193,38 @@ fn a_client_script_reaches_its_visitor_and_no_agent() {
         "an agent's stream carried the script: {seen:?}"
     );
 }
+
+/// A server command answering `..` alone (agent-only, and empty) ran:
+/// the agent gets the note that it ran (201), nothing reaches the
+/// visitor. Before the fix the command failed 400 `empty_message` and
+/// the agent saw no note.
+#[test]
+fn a_server_answer_of_two_dots_alone_is_nothing_to_post() {
+    use crate::fake_platform::{Fake, Reply};
+    let fake = Fake::start(|_| Reply::bytes("text/plain", b".. "));
+    let s = Server::start_with(&[("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1")]);
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/commands",
+        Some(json!({"name": "quiet", "kind": "server", "value": format!("{}/quiet", fake.base())})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let (visitor, cid) = visitor_conversation(&s, "Vic");
+    let seen = |c: &Client| {
+        c.get(&format!("/api/v1/widget/conversations/{cid}/messages"))["messages"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = seen(&visitor);
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/commands"),
+        Some(json!({"text": ".quiet"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["result"]["empty"], true, "{v}");
+    assert_eq!(v["posted"][0]["private"], true, "{v}");
+    assert_eq!(seen(&visitor), before, "nothing to the visitor");
+}
