@@ -228,3 +228,44 @@ fn a_server_answer_of_two_dots_alone_is_nothing_to_post() {
     assert_eq!(v["posted"][0]["private"], true, "{v}");
     assert_eq!(seen(&visitor), before, "nothing to the visitor");
 }
+
+/// The widget's conversation lists its participants: an agent merely
+/// invited (`/assign`, not accepted) or gone (`/leave`) is not shown to
+/// the visitor, and the inbox's own flags never are. Before the fix the
+/// visitor read who was invited, who left, and the routing flags.
+#[test]
+fn a_visitor_does_not_read_the_inbox_participant_flags() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let (_ann, ann) = agent_login(&s, &admin, "Ann", "ann@example.com");
+    let (_bob, bob) = agent_login(&s, &admin, "Bob", "bob@example.com");
+    let (visitor, cid) = visitor_conversation(&s, "Vic");
+    let run = |text: &str, meta: Value, user: Option<i64>| {
+        let (st, v) = admin.call(
+            "POST",
+            &format!("/api/v1/conversations/{cid}/commands"),
+            Some(json!({"text": text, "meta": meta, "user": user})),
+        );
+        assert_eq!(st, 201, "{text}: {v}");
+    };
+    run("/assign", json!({"users": [ann]}), None);
+    run("/join", json!({}), Some(bob));
+    run("/leave", json!({}), Some(bob));
+    let staff = admin.get(&format!("/v2/conversations/{cid}"))["participants"].to_string();
+    assert!(
+        staff.contains("inbox"),
+        "staff still see the flags: {staff}"
+    );
+    let seen = visitor.get(&format!("/api/v1/widget/conversations/{cid}"))["participants"].clone();
+    let ids: Vec<i64> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["id"].as_i64())
+        .collect();
+    assert!(!ids.contains(&ann), "an invited agent shown: {seen}");
+    assert!(!ids.contains(&bob), "an agent who left shown: {seen}");
+    for flag in ["inbox", "active", "accepted", "left"] {
+        assert!(!seen.to_string().contains(flag), "{flag} shown: {seen}");
+    }
+}
