@@ -269,3 +269,44 @@ fn a_visitor_does_not_read_the_inbox_participant_flags() {
         assert!(!seen.to_string().contains(flag), "{flag} shown: {seen}");
     }
 }
+
+/// `/send`'s results message holds at most what a message may (10,000
+/// characters): a form's long answers (three textareas of 5,000) are cut
+/// in the message's text and kept whole in the results. Before the fix
+/// the note was ~15,000 characters, past every message's limit.
+#[test]
+fn results_message_stays_within_the_message_limit() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let fields: Vec<Value> = (1..=3)
+        .map(|i| json!({"name": format!("t{i}"), "label": format!("T{i}"), "type": "textarea"}))
+        .collect();
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/forms",
+        Some(json!({"name": "Long", "fields": fields})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let fid = v["form"]["id"].as_i64().unwrap();
+    let (_visitor, cid) = visitor_conversation(&s, "Vic");
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/forms/{fid}"),
+        json!({}),
+    );
+    let long = "x".repeat(5000);
+    let (st, v) = admin.call(
+        "PUT",
+        &format!("/api/v1/conversations/{cid}/forms/{fid}"),
+        Some(json!({"answers": {"t1": long, "t2": long, "t3": long}})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/commands"),
+        Some(json!({"text": "/send"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let body = v["posted"][0]["body"].as_str().unwrap();
+    assert!(body.chars().count() <= 10_000, "{}", body.len());
+    assert_eq!(v["result"]["results"][0]["values"]["t3"], long);
+}
