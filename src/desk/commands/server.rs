@@ -96,30 +96,21 @@ pub(super) fn server(desk: &Desk, run: &Run, c: &Command) -> Result<Outcome> {
             let r = json!({ "kind": "server", "ok": true, "rich": true });
             (cut(&plain, MAX_BODY_CHARS), Some(rich), private, r)
         }
-        Answer::Nothing => nothing(run),
+        Answer::Nothing => {
+            let text = format!(
+                "Server command .{} ran; the server answered nothing to post.",
+                run.name
+            );
+            let r = json!({ "kind": "server", "ok": true, "rich": false, "empty": true });
+            (text, None, true, r)
+        }
         Answer::Failed(why) => {
             let text = format!("Server command .{} failed: {why}", run.name);
             let r = json!({ "kind": "server", "ok": false, "error": why });
             (cut(&text, MAX_BODY_CHARS), None, true, r)
         }
     };
-    // `..` alone (or a card with nothing to show as text) is nothing to post.
-    let (body, rich, private, result) = if body.trim().is_empty() {
-        nothing(run)
-    } else {
-        (body, rich, private, result)
-    };
     post(desk, run, body, rich, private, result)
-}
-
-/// What an answer with nothing to post becomes: a note that it ran.
-fn nothing(run: &Run) -> (String, Option<Value>, bool, Value) {
-    let text = format!(
-        "Server command .{} ran; the server answered nothing to post.",
-        run.name
-    );
-    let r = json!({ "kind": "server", "ok": true, "rich": false, "empty": true });
-    (text, None, true, r)
 }
 
 /// `..text`: for agents only.
