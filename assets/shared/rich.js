@@ -14,7 +14,7 @@ export function isRich(m) {
 }
 
 /** An http(s) URL as the browser parses it, or null. */
-function webUrl(u) {
+export function webUrl(u) {
   if (typeof u !== "string") return null;
   try {
     const url = new URL(u);

@@ -4,12 +4,7 @@
 // `frontporchSettings.allowClientCommands = true`); `open_url` becomes a
 // link the visitor clicks to open it in a new tab. Only http(s) URLs.
 
-function webUrl(u) {
-  try {
-    const url = new URL(String(u));
-    return url.protocol === "https:" || url.protocol === "http:" ? url : null;
-  } catch { return null; }
-}
+import { webUrl } from "../shared/rich.js";
 
 /** `d`: {command, script} or {command, action, url}. */
 export function clientCommand(d, { toHost, list, scrollDown }) {

@@ -412,6 +412,13 @@ impl Desk {
         let rows = self.store.read(|c| convs::participants(c, id))?;
         let mut out = Vec::new();
         for (uid, flags, last_read) in rows {
+            let flags = match actor.is_staff() {
+                true => flags,
+                false => match for_visitor(&flags) {
+                    Some(f) => f,
+                    None => continue,
+                },
+            };
             if let Ok(u) = self.user_by_id(uid) {
                 let mut v = if actor.is_staff() {
                     u.to_json()
@@ -425,4 +432,22 @@ impl Desk {
         }
         Ok(out)
     }
+}
+
+/// The inbox's own flags (ChatShipper's participants), kept from visitors.
+const INBOX_FLAGS: &[&str] = &["inbox", "active", "accepted", "follow", "left"];
+
+/// What a visitor sees of a participant: nothing of someone merely
+/// invited (`/assign`) or gone (`/leave`), and no inbox flags.
+fn for_visitor(flags: &str) -> Option<String> {
+    use crate::store::participants::{has, split};
+    let invited = has(flags, "inbox") && !has(flags, "active") && !has(flags, "accepted");
+    if invited || has(flags, "left") {
+        return None;
+    }
+    let kept: Vec<String> = split(flags)
+        .into_iter()
+        .filter(|f| !INBOX_FLAGS.contains(&f.as_str()))
+        .collect();
+    Some(kept.join(","))
 }

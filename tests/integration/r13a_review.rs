@@ -193,3 +193,120 @@ fn a_client_script_reaches_its_visitor_and_no_agent() {
         "an agent's stream carried the script: {seen:?}"
     );
 }
+
+/// A server command answering `..` alone (agent-only, and empty) ran:
+/// the agent gets the note that it ran (201), nothing reaches the
+/// visitor. Before the fix the command failed 400 `empty_message` and
+/// the agent saw no note.
+#[test]
+fn a_server_answer_of_two_dots_alone_is_nothing_to_post() {
+    use crate::fake_platform::{Fake, Reply};
+    let fake = Fake::start(|_| Reply::bytes("text/plain", b".. "));
+    let s = Server::start_with(&[("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1")]);
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/commands",
+        Some(json!({"name": "quiet", "kind": "server", "value": format!("{}/quiet", fake.base())})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let (visitor, cid) = visitor_conversation(&s, "Vic");
+    let seen = |c: &Client| {
+        c.get(&format!("/api/v1/widget/conversations/{cid}/messages"))["messages"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = seen(&visitor);
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/commands"),
+        Some(json!({"text": ".quiet"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["result"]["empty"], true, "{v}");
+    assert_eq!(v["posted"][0]["private"], true, "{v}");
+    assert_eq!(seen(&visitor), before, "nothing to the visitor");
+}
+
+/// The widget's conversation lists its participants: an agent merely
+/// invited (`/assign`, not accepted) or gone (`/leave`) is not shown to
+/// the visitor, and the inbox's own flags never are. Before the fix the
+/// visitor read who was invited, who left, and the routing flags.
+#[test]
+fn a_visitor_does_not_read_the_inbox_participant_flags() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let (_ann, ann) = agent_login(&s, &admin, "Ann", "ann@example.com");
+    let (_bob, bob) = agent_login(&s, &admin, "Bob", "bob@example.com");
+    let (visitor, cid) = visitor_conversation(&s, "Vic");
+    let run = |text: &str, meta: Value, user: Option<i64>| {
+        let (st, v) = admin.call(
+            "POST",
+            &format!("/api/v1/conversations/{cid}/commands"),
+            Some(json!({"text": text, "meta": meta, "user": user})),
+        );
+        assert_eq!(st, 201, "{text}: {v}");
+    };
+    run("/assign", json!({"users": [ann]}), None);
+    run("/join", json!({}), Some(bob));
+    run("/leave", json!({}), Some(bob));
+    let staff = admin.get(&format!("/v2/conversations/{cid}"))["participants"].to_string();
+    assert!(
+        staff.contains("inbox"),
+        "staff still see the flags: {staff}"
+    );
+    let seen = visitor.get(&format!("/api/v1/widget/conversations/{cid}"))["participants"].clone();
+    let ids: Vec<i64> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["id"].as_i64())
+        .collect();
+    assert!(!ids.contains(&ann), "an invited agent shown: {seen}");
+    assert!(!ids.contains(&bob), "an agent who left shown: {seen}");
+    for flag in ["inbox", "active", "accepted", "left"] {
+        assert!(!seen.to_string().contains(flag), "{flag} shown: {seen}");
+    }
+}
+
+/// `/send`'s results message holds at most what a message may (10,000
+/// characters): a form's long answers (three textareas of 5,000) are cut
+/// in the message's text and kept whole in the results. Before the fix
+/// the note was ~15,000 characters, past every message's limit.
+#[test]
+fn results_message_stays_within_the_message_limit() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let fields: Vec<Value> = (1..=3)
+        .map(|i| json!({"name": format!("t{i}"), "label": format!("T{i}"), "type": "textarea"}))
+        .collect();
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/forms",
+        Some(json!({"name": "Long", "fields": fields})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let fid = v["form"]["id"].as_i64().unwrap();
+    let (_visitor, cid) = visitor_conversation(&s, "Vic");
+    admin.post(
+        &format!("/api/v1/conversations/{cid}/forms/{fid}"),
+        json!({}),
+    );
+    let long = "x".repeat(5000);
+    let (st, v) = admin.call(
+        "PUT",
+        &format!("/api/v1/conversations/{cid}/forms/{fid}"),
+        Some(json!({"answers": {"t1": long, "t2": long, "t3": long}})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/commands"),
+        Some(json!({"text": "/send"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let body = v["posted"][0]["body"].as_str().unwrap();
+    assert!(body.chars().count() <= 10_000, "{}", body.len());
+    assert_eq!(v["result"]["results"][0]["values"]["t3"], long);
+}

@@ -11,6 +11,7 @@
 use super::check;
 use crate::desk::commands::{note, Outcome, Run};
 use crate::desk::email;
+use crate::desk::messages::MAX_BODY_CHARS;
 use crate::desk::Desk;
 use crate::error::{self, Result};
 use crate::store::events::Audience;
@@ -30,6 +31,17 @@ fn only_form(meta: &Map<String, Value>) -> Result<Option<i64>> {
     id.filter(|id| *id > 0)
         .map(Some)
         .ok_or_else(|| error::INVALID_FIELD.with("meta.form must be a form id"))
+}
+
+/// The results as a message's text, cut to what a message may hold (long
+/// answers: 30 fields of 5,000 characters); the whole stays in the results.
+fn within_message_limit(text: String) -> String {
+    const MORE: &str = "\n… (cut: the full results are in the Forms panel)";
+    if text.chars().count() <= MAX_BODY_CHARS {
+        return text;
+    }
+    let keep = MAX_BODY_CHARS - MORE.chars().count();
+    text.chars().take(keep).collect::<String>() + MORE
 }
 
 pub fn send(desk: &Desk, run: &Run) -> Result<Outcome> {
@@ -79,7 +91,8 @@ pub fn send(desk: &Desk, run: &Run) -> Result<Outcome> {
             .map(|r| json!({ "name": r["name"], "values": r["values"] }))
             .collect();
         payload.insert("results".into(), json!(shaped));
-        let m = note(tx, cid, run.actor.user_id, &texts.join("\n\n"), payload)?;
+        let body = within_message_limit(texts.join("\n\n"));
+        let m = note(tx, cid, run.actor.user_id, &body, payload)?;
         store::set_result_message(tx, &ids, m.id)?;
         for r in &mut results {
             r["message_id"] = json!(m.id);
