@@ -600,3 +600,38 @@ fn chatshipper_webhooks_are_signed_envelopes() {
     assert_eq!(u["data"]["change"]["kind"], "conversation.participant");
     assert_eq!(u["data"]["change"]["data"]["action"], "joined");
 }
+
+/// A batch that fails part way keeps what went before it, and says so.
+#[test]
+fn a_batch_failing_part_way_names_what_was_posted() {
+    let cs = Cs::start();
+    let stranger = cs.agent("Stranger");
+    let (st, v) = cs.v2(
+        cs.cid,
+        json!([
+            {"type": "chat", "text": "first of the batch"},
+            {"type": "command", "text": "/leave", "user": stranger.to_string()},
+            {"type": "chat", "text": "never posted"},
+        ]),
+    );
+    assert_eq!(st, 409, "{v}");
+    let message = v["error"]["message"].as_str().unwrap();
+    let bodies = message_bodies(&cs.admin, cs.cid);
+    assert!(bodies.contains("first of the batch"), "{bodies:?}");
+    assert!(!bodies.contains("never posted"), "{bodies:?}");
+    let first = cs
+        .admin
+        .get(&format!("/api/v1/conversations/{}/messages", cs.cid))["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == "first of the batch")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        message.to_lowercase().starts_with("message 2 of 3:")
+            && message.ends_with(&format!("posted: {first}")),
+        "{message}"
+    );
+}

@@ -134,9 +134,23 @@ fn post_messages(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
                     .and_then(check)
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut out = Vec::new();
-        for m in checked {
-            let posted = post_one(app, &actor, id, m)?;
+        // Each message is its own write (a command makes its own change),
+        // so a batch that fails part way keeps what went before it: the
+        // error names those messages, so a retry can leave them out.
+        let (total, mut out, mut done) = (checked.len(), Vec::new(), Vec::new());
+        for (i, m) in checked.into_iter().enumerate() {
+            let posted = post_one(app, &actor, id, m).map_err(|mut e| {
+                if !done.is_empty() {
+                    e.message = format!(
+                        "message {} of {total}: {}; the messages before it were posted: {}",
+                        i + 1,
+                        e.message,
+                        done.join(", ")
+                    );
+                }
+                e
+            })?;
+            done.push(posted.id.to_string());
             out.push(message_record(app, &actor, &posted)?);
         }
         let body = if many {
