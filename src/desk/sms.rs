@@ -174,17 +174,7 @@ fn notify(
     {
         return Ok(());
     }
-    let saved = settings::get(tx.conn, TEMPLATES_KEY)?.unwrap_or(Value::Null);
-    let text = render_with(&saved, to.language.as_deref(), who, values);
-    let p = channels::platform(PLATFORM).expect("twilio is a platform");
-    let base = json!({
-        "kind": "notification", "to": phone.trim(), "source": p.sources[0], "extra": {},
-        "template": null, "conversation_id": conversation_id, "message": null,
-        "recipient_id": to.id,
-    });
-    for row in channel_out::rows_for(p, &base, &text, &[]) {
-        channel_out::queue(tx, PLATFORM, row)?;
-    }
+    queue_notice(tx, to, &phone, who, conversation_id, values)?;
     Ok(())
 }
 
@@ -204,17 +194,7 @@ pub(crate) fn to_agent(
     if !configured(tx)? {
         return Ok(false);
     }
-    let saved = settings::get(tx.conn, TEMPLATES_KEY)?.unwrap_or(Value::Null);
-    let text = render_with(&saved, to.language.as_deref(), "agent", values);
-    let p = channels::platform(PLATFORM).expect("twilio is a platform");
-    let base = json!({
-        "kind": "notification", "to": phone.trim(), "source": p.sources[0], "extra": {},
-        "template": null, "conversation_id": conversation_id, "message": null,
-        "recipient_id": to.id,
-    });
-    for row in channel_out::rows_for(p, &base, &text, &[]) {
-        channel_out::queue(tx, PLATFORM, row)?;
-    }
+    queue_notice(tx, to, &phone, "agent", conversation_id, values)?;
     Ok(true)
 }
 
@@ -411,6 +391,30 @@ impl Desk {
         })?;
         Ok(true)
     }
+}
+
+/// A notification SMS to `to` at `phone` in the `who` template
+/// (`contact` or `agent`), as outbox rows.
+fn queue_notice(
+    tx: &mut Tx,
+    to: &User,
+    phone: &str,
+    who: &str,
+    conversation_id: i64,
+    values: &[(&str, &str)],
+) -> Result<()> {
+    let saved = settings::get(tx.conn, TEMPLATES_KEY)?.unwrap_or(Value::Null);
+    let text = render_with(&saved, to.language.as_deref(), who, values);
+    let p = channels::platform(PLATFORM).expect("twilio is a platform");
+    let base = json!({
+        "kind": "notification", "to": phone.trim(), "source": p.sources[0], "extra": {},
+        "template": null, "conversation_id": conversation_id, "message": null,
+        "recipient_id": to.id,
+    });
+    for row in channel_out::rows_for(p, &base, &text, &[]) {
+        channel_out::queue(tx, PLATFORM, row)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
