@@ -75,3 +75,100 @@ fn a_blocked_visitor_can_write_nothing_through_the_widget_api() {
         204
     );
 }
+
+/// A blocked contact who writes by email is not let back in through the
+/// mailbox: the mail is logged as ignored (kept, visible to admins) and
+/// posts nothing, until the block is lifted.
+#[test]
+fn a_blocked_contact_cannot_post_by_email() {
+    use super::mail_common::{email_conversations, mail, messages, pipe, setup};
+    let s = Server::start();
+    let admin = setup(&s, None);
+    let to = "support@example.com";
+    let first = mail("ann@c.test", to, "Hello", "b1@c.test", "", "Buy pills");
+    assert_eq!(pipe(&s.data, &first).0, 0);
+    let cid = email_conversations(&admin)[0]["id"].as_i64().unwrap();
+    let (st, v) = command(&admin, cid, "/block spam", json!({}));
+    assert_eq!(st, 201, "{v}");
+    let block = v["result"]["block"]["id"].as_i64().unwrap();
+
+    let again = mail("ann@c.test", to, "Again", "b2@c.test", "", "More pills");
+    let (code, out, err) = pipe(&s.data, &again);
+    assert_eq!(code, 0, "the MTA is not asked to retry: {out} {err}");
+    assert!(
+        email_conversations(&admin).is_empty(),
+        "no new conversation"
+    );
+    let bodies: Vec<Value> = messages(&admin, cid)
+        .iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    assert!(!bodies.contains(&json!("More pills")), "{bodies:?}");
+    let log = admin.get("/api/v1/email/inbound?limit=5");
+    let row = &log["inbound"][0];
+    assert_eq!(row["outcome"], "ignored", "{log}");
+    assert!(row["reason"].as_str().unwrap().contains("blocked"), "{log}");
+
+    let (st, _) = admin.call("DELETE", &format!("/api/v1/blocks/{block}"), None);
+    assert_eq!(st, 204);
+    let third = mail("ann@c.test", to, "Sorry", "b3@c.test", "", "Sorry");
+    assert_eq!(pipe(&s.data, &third).0, 0);
+    let log = admin.get("/api/v1/email/inbound?limit=5");
+    assert_eq!(log["inbound"][0]["outcome"], "imported", "lifted: {log}");
+}
+
+/// Nor through a messaging platform: a blocked Telegram contact's update is
+/// acknowledged to Telegram (a refusal would make it retry for a day) and
+/// posts nothing.
+#[test]
+fn a_blocked_contact_cannot_post_through_a_messaging_platform() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "channels.telegram": {
+            "bot_token": "123456:ABC-def", "secret_token": "s3cret-Token_1",
+            "api_base": "http://127.0.0.1:9" } })),
+    );
+    let update = |id: i64, text: &str| {
+        let u = json!({ "update_id": id, "message": {
+            "message_id": id, "date": 1733068800,
+            "from": { "id": 4242, "is_bot": false, "first_name": "Zoë" },
+            "chat": { "id": 4242, "first_name": "Zoë", "type": "private" },
+            "text": text } });
+        let (st, _, body) = s.anon().raw(
+            "POST",
+            "/channels/telegram",
+            Some(u.to_string()),
+            &[
+                ("content-type", "application/json"),
+                ("x-telegram-bot-api-secret-token", "s3cret-Token_1"),
+            ],
+        );
+        assert_eq!(st, 200, "{body}");
+    };
+    let all_bodies = || -> Vec<String> {
+        let convs = admin.get("/api/v1/conversations?limit=100&status=0,1,2,3,4");
+        let mut out = Vec::new();
+        for c in convs["conversations"].as_array().unwrap() {
+            let id = c["id"].as_i64().unwrap();
+            let ms = admin.get(&format!("/api/v1/conversations/{id}/messages?limit=200"));
+            for m in ms["messages"].as_array().unwrap() {
+                out.push(m["body"].as_str().unwrap_or("").to_string());
+            }
+        }
+        out
+    };
+    update(1, "spam one");
+    let convs = admin.get("/api/v1/conversations?limit=100&status=0,1,2,3,4");
+    let cid = convs["conversations"][0]["id"].as_i64().unwrap();
+    let (st, v) = command(&admin, cid, "/block spam", json!({}));
+    assert_eq!(st, 201, "{v}");
+    update(2, "spam two");
+    assert!(
+        !all_bodies().contains(&"spam two".to_string()),
+        "{:?}",
+        all_bodies()
+    );
+}
