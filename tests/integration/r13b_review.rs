@@ -172,3 +172,68 @@ fn a_blocked_contact_cannot_post_through_a_messaging_platform() {
         all_bodies()
     );
 }
+
+/// The last `kind: reply` email queued for conversation `cid`: (to, text).
+fn last_reply_to(s: &Server, cid: i64) -> (Value, Value) {
+    let c = rusqlite::Connection::open_with_flags(
+        s.data.join("frontporch.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let p: String = c
+        .query_row(
+            "SELECT payload FROM outbox WHERE channel = 'email'
+             AND json_extract(payload, '$.kind') = 'reply'
+             AND json_extract(payload, '$.conversation_id') = ?1 ORDER BY id DESC LIMIT 1",
+            [cid],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let v: Value = serde_json::from_str(&p).unwrap();
+    (v["to"].clone(), v["text"].clone())
+}
+
+/// `@touchpoint email` on a widget conversation: when the contact's
+/// address is corrected (a typo that is someone else's mailbox), the next
+/// reply goes to the corrected address, not on to the stranger; with the
+/// address removed, no reply email leaves at all.
+#[test]
+fn a_touchpoint_email_follows_the_contacts_corrected_address() {
+    let s = Server::start();
+    let admin = super::mail_common::setup(&s, None);
+    let (_, vid, cid) = visitor_with_conversation(&s, "Ann", "hello");
+    let set_email = |email: Value| {
+        let (st, v) = admin.call(
+            "PATCH",
+            &format!("/api/v1/users/{vid}"),
+            Some(json!({ "email": email })),
+        );
+        assert_eq!(st, 200, "{v}");
+    };
+    let reply = |text: &str| {
+        admin.post(
+            &format!("/api/v1/conversations/{cid}/messages"),
+            json!({ "body": text }),
+        )
+    };
+    set_email(json!("ann@typo.test"));
+    let (st, v) = command(&admin, cid, "/set @touchpoint email", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply("first");
+    assert_eq!(last_reply_to(&s, cid).0, "ann@typo.test");
+    set_email(json!("ann@c.test"));
+    reply("second");
+    assert_eq!(last_reply_to(&s, cid).0, "ann@c.test", "not to the typo");
+    set_email(json!(""));
+    reply("third");
+    assert_eq!(
+        last_reply_to(&s, cid).1,
+        "second",
+        "no email without an address"
+    );
+    let sent = admin.get(&format!("/api/v1/conversations/{cid}/messages"));
+    assert!(
+        sent.to_string().contains("third"),
+        "the reply itself is kept"
+    );
+}
