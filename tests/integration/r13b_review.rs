@@ -237,3 +237,42 @@ fn a_touchpoint_email_follows_the_contacts_corrected_address() {
         "the reply itself is kept"
     );
 }
+
+/// Round robin with capacity 1 and one online agent: the second `/notify`
+/// must not hand the same agent a second conversation while the first is
+/// still in their inbox, not yet accepted (a burst of notifies before
+/// anyone accepts would otherwise pile every conversation on one agent).
+#[test]
+fn round_robin_capacity_counts_conversations_waiting_in_an_agents_inbox() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/departments",
+        Some(json!({"name": "Support", "routing": {"policy": "round_robin", "capacity": 1}})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let d = v["department"]["id"].as_i64().unwrap();
+    let v = admin.post(
+        "/api/v1/users",
+        json!({"type": "agent", "first_name": "Ann", "email": "ann@rr.test",
+               "password": "agentpass1", "department_id": d}),
+    );
+    let ann = v["user"]["id"].as_i64().unwrap();
+    let ann_client = s.login("ann@rr.test", "agentpass1");
+    let mut picked = Vec::new();
+    for name in ["Vic", "Wes"] {
+        let (visitor, _) = s.visitor(name);
+        let c = visitor.post(
+            "/api/v1/widget/conversations",
+            json!({"department_id": d, "message": {"body": "help"}}),
+        );
+        let cid = c["conversation"]["id"].as_i64().unwrap();
+        ann_client.get("/api/v1/events?after=9007199254740991"); // online
+        let (st, v) = command(&admin, cid, "/notify", json!({}));
+        assert_eq!(st, 201, "{v}");
+        picked.push(v["result"]["agents"].clone());
+    }
+    assert_eq!(picked[0], json!([ann]));
+    assert_eq!(picked[1], json!([]), "Ann is at capacity: {picked:?}");
+}
