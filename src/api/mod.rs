@@ -169,12 +169,26 @@ pub fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
                 ))
             }
         }
+        refuse_blocked_writes(app, ctx, &caller, method)?;
         return (route.handler)(app, ctx, &caller, &ids);
     }
     if path_matched {
         return Err(error::METHOD_NOT_ALLOWED.with(format!("{} is not allowed here", ctx.method)));
     }
     Err(Error::not_found("route"))
+}
+
+/// A blocked visitor keeps a working token: every write it makes (posts,
+/// files, typing, ratings, transcripts, identify, forms, ...) is refused
+/// here, in one place, so no visitor route can forget the check. Reads and
+/// ending the session stay open (the widget shows why it is blocked).
+fn refuse_blocked_writes(app: &App, ctx: &Ctx, caller: &Caller, method: &str) -> Result<()> {
+    match caller {
+        Caller::Visitor { actor, .. } if matches!(method, "POST" | "PUT" | "PATCH") => {
+            app.desk.visitor_arrives(actor.user_id, &ctx.ip)
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

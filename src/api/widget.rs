@@ -195,7 +195,6 @@ struct Open {
 pub fn open_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let (actor, _, _) = visitor(caller)?;
     let o: Open = ctx.json()?;
-    app.desk.visitor_arrives(actor.user_id, &ctx.ip)?;
     app.limits.check(
         &format!("visitor-conv:{}", actor.user_id),
         ratelimit::VISITOR_CONVERSATION,
@@ -248,7 +247,6 @@ pub fn history(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Rep
 pub fn post_message(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let (actor, _, _) = visitor(caller)?;
     let input: MessageInput = ctx.json()?;
-    app.desk.visitor_arrives(actor.user_id, &ctx.ip)?;
     app.limits.check(
         &format!("visitor-msg:{}", actor.user_id),
         ratelimit::VISITOR_MESSAGE,

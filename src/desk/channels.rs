@@ -151,6 +151,11 @@ fn import_message(
         return Ok(Imported::only("duplicate"));
     }
     let contact = contact(tx, p, m)?;
+    if crate::store::blocks::blocking(tx.conn, Some(contact.id), None)?.is_some() {
+        // `/block` holds on every platform; the platform still gets its
+        // 200, or it would retry the update for hours.
+        return Ok(Imported::only("blocked"));
+    }
     let open = convs::list(
         tx.conn,
         &Filter {

@@ -570,6 +570,10 @@ fn import_job(
         return ignored(tx, log, "sent from our own address");
     }
     let sender = contact(tx, &from.address, &from.name)?;
+    if crate::store::blocks::blocking(tx.conn, Some(sender.id), None)?.is_some() {
+        // `/block` holds for mail too; the row keeps it for the admin.
+        return ignored(tx, log, "the sender is blocked");
+    }
     let cc: Vec<String> = mail
         .to
         .iter()

@@ -10,7 +10,8 @@
 //!
 //! Reachable: web when the conversation is the widget's (source `''`) or
 //! the contact has a visitor session; email when the contact has an
-//! address (or the conversation an email thread) and SMTP is configured;
+//! address (or the conversation is an email one) and SMTP is configured
+//! (a thread a touchpoint opened follows the contact's address);
 //! sms when the contact has a phone (or the conversation is an SMS one)
 //! and Twilio is configured; facebook when the contact has a Messenger
 //! identity and Messenger is configured.
@@ -118,8 +119,10 @@ fn reachable(tx: &Tx, r: &Route, touchpoint: &str) -> Result<bool> {
             r.source.is_empty() || crate::store::auth::has_visitor_token(tx.conn, r.contact.id)?
         }
         "email" => {
-            let address =
-                has(&r.contact.email) || store_email::thread(tx.conn, r.conversation_id)?.is_some();
+            // An email conversation's thread has the address the mail came
+            // from; any other conversation goes to the contact's address now.
+            let address = has(&r.contact.email)
+                || (r.source == "em" && store_email::thread(tx.conn, r.conversation_id)?.is_some());
             address && crate::delivery::email::Smtp::load(tx.conn)?.is_some()
         }
         "sms" => (has(&r.contact.phone) || r.source == "tx") && configured(tx, "twilio")?,
@@ -147,7 +150,22 @@ fn identity(tx: &Tx, user_id: i64, source: &str) -> Result<Option<String>> {
 /// conversation that began elsewhere gets its email thread now (its
 /// reply-to token brings the contact's answer back here).
 fn by_email(tx: &mut Tx, r: &Route, sender: &User, m: &Message) -> Result<()> {
-    if store_email::thread(tx.conn, r.conversation_id)?.is_none() {
+    let address = r
+        .contact
+        .email
+        .clone()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let thread = store_email::thread(tx.conn, r.conversation_id)?;
+    if let Some(t) = &thread {
+        // The thread this touchpoint opened follows the contact's address
+        // when it is corrected: the old one may be a stranger's mailbox.
+        if r.source != "em" && !address.is_empty() && t.contact_address != address {
+            store_email::set_contact_address(tx, r.conversation_id, &address)?;
+        }
+    }
+    if thread.is_none() {
         let title = crate::store::conversations::get(tx.conn, r.conversation_id)?.title;
         let subject = if title.trim().is_empty() {
             "Your conversation".to_string()
@@ -163,7 +181,7 @@ fn by_email(tx: &mut Tx, r: &Route, sender: &User, m: &Message) -> Result<()> {
                 conversation_id: r.conversation_id,
                 token,
                 subject,
-                contact_address: r.contact.email.clone().unwrap_or_default().trim().into(),
+                contact_address: address,
                 cc: Vec::new(),
             },
         )?;

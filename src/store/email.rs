@@ -112,6 +112,15 @@ pub fn insert_thread(tx: &Tx, t: &Thread) -> Result<()> {
     Ok(())
 }
 
+/// Points a thread at another contact address (a touchpoint's thread
+/// whose contact's address was corrected since).
+pub fn set_contact_address(tx: &Tx, conversation_id: i64, address: &str) -> Result<()> {
+    tx.conn
+        .prepare_cached("UPDATE email_threads SET contact_address = ?2 WHERE conversation_id = ?1")?
+        .execute(params![conversation_id, address])?;
+    Ok(())
+}
+
 pub fn set_cc(tx: &Tx, conversation_id: i64, cc: &[String]) -> Result<()> {
     tx.conn
         .prepare_cached("UPDATE email_threads SET cc = ?2 WHERE conversation_id = ?1")?

@@ -133,14 +133,19 @@ pub fn staff_of(conn: &Connection, id: i64, limit: i64) -> Result<Vec<i64>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// How many open conversations (live or waiting) agent `id` is assigned,
-/// counted up to `cap` (through the agent's participant rows: an
-/// assignment adds one, and `participants_user` indexes them).
+/// How many open conversations (live or waiting) agent `id` holds,
+/// counted up to `cap`: assigned to them, or in their inbox or accepted by
+/// them as a participant (a round robin's pick counts from the moment it
+/// is made, not once accepted, or a burst of notifies lands on one agent).
+/// Through the agent's participant rows (`participants_user` indexes them).
 pub fn open_assigned(conn: &Connection, id: i64, cap: i64) -> Result<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT count(*) FROM (SELECT 1 FROM participants p JOIN conversations c ON c.id = p.conversation_id
-               WHERE p.user_id = ?1 AND c.agent_id = ?1 AND c.status BETWEEN 0 AND 2 LIMIT ?2)",
+               WHERE p.user_id = ?1 AND c.status BETWEEN 0 AND 2
+                 AND (c.agent_id = ?1 OR instr(',' || p.flags || ',', ',inbox,') > 0
+                      OR instr(',' || p.flags || ',', ',accepted,') > 0)
+               LIMIT ?2)",
         )?
         .query_row(params![id, cap], |r| r.get(0))?)
 }

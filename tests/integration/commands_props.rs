@@ -471,19 +471,22 @@ fn post(c: &Client, path: &str, body: &str) -> Value {
     c.post(path, json!({ "body": body }))
 }
 
+/// A new widget conversation of `visitor` with a first message; its id.
+fn open_conversation(visitor: &Client, body: &str) -> i64 {
+    visitor.post(
+        "/api/v1/widget/conversations",
+        json!({ "message": { "body": body } }),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap()
+}
+
 #[test]
 fn import_interweaves_by_time_and_marks_both_sides() {
     let s = Server::start();
     let admin = s.client(&s.admin_token());
     let (visitor, vid) = s.visitor("Ann");
-    let open = |body: &str| {
-        visitor.post(
-            "/api/v1/widget/conversations",
-            json!({ "message": { "body": body } }),
-        )["conversation"]["id"]
-            .as_i64()
-            .unwrap()
-    };
+    let open = |body: &str| open_conversation(&visitor, body);
     let a = open("A1");
     std::thread::sleep(std::time::Duration::from_millis(15));
     let b = open("B1");
@@ -717,14 +720,7 @@ fn typed_into_the_composer_they_run_as_commands() {
     let s = Server::start();
     let admin = s.client(&s.admin_token());
     let (visitor, _) = s.visitor("Cora");
-    let open = |body: &str| {
-        visitor.post(
-            "/api/v1/widget/conversations",
-            json!({ "message": { "body": body } }),
-        )["conversation"]["id"]
-            .as_i64()
-            .unwrap()
-    };
+    let open = |body: &str| open_conversation(&visitor, body);
     let (a, b) = (open("first"), open("second"));
     let m = reply(&admin, a, "/set @name Typed title");
     assert_eq!(

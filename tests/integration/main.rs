@@ -44,6 +44,7 @@ mod r10_review;
 mod r11_email_abuse;
 mod r12_review;
 mod r13a_review;
+mod r13b_review;
 mod realtime;
 mod sms;
 mod smtp_server;

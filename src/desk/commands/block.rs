@@ -1,7 +1,8 @@
 //! `/block`: the contact (and the address they last wrote from) may not
 //! start sessions or post; the conversation closes (archive). Also the
-//! admin's list of blocks and lifting one, and the checks the widget's
-//! routes make (`refuse_blocked_address`, `visitor_arrives`).
+//! admin's list of blocks and lifting one, and the checks the API makes
+//! (`refuse_blocked_address` on a new session, `visitor_arrives` on every
+//! write a visitor token makes, in `api::dispatch`).
 
 use super::{Outcome, Run};
 use crate::desk::{Actor, Desk};
