@@ -328,3 +328,39 @@ fn notify_skips_a_webhook_channel_whose_endpoint_is_off() {
         .unwrap();
     assert_eq!(rows, 0, "nothing waits for the endpoint that is off");
 }
+
+/// `@touchpoint email` opened an email thread for a widget conversation;
+/// once the touchpoint is removed (REST `extra: {"_touchpoint": null}`),
+/// replies leave as the source says (the widget's: by no email), not by
+/// the thread the touchpoint left behind (beside the contact's "you have
+/// a reply" notice: two emails for one reply).
+#[test]
+fn without_its_touchpoint_a_widget_conversation_sends_no_reply_email() {
+    let s = Server::start();
+    let admin = super::mail_common::setup(&s, None);
+    let (_, vid, cid) = visitor_with_conversation(&s, "Ann", "hello");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{vid}"),
+        Some(json!({ "email": "ann@c.test" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let reply = |text: &str| {
+        admin.post(
+            &format!("/api/v1/conversations/{cid}/messages"),
+            json!({ "body": text }),
+        )
+    };
+    let (st, v) = command(&admin, cid, "/set @touchpoint email", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply("by email");
+    assert_eq!(last_reply_to(&s, cid).1, "by email");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({ "extra": { "_touchpoint": null } })),
+    );
+    assert_eq!(st, 200, "{v}");
+    reply("in the widget");
+    assert_eq!(last_reply_to(&s, cid).1, "by email", "no reply email now");
+}
