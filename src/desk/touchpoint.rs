@@ -45,7 +45,13 @@ pub(super) fn queue_reply(tx: &mut Tx, conv: &Head, sender: &User, m: &Message) 
         None => None,
     };
     let Some((route, target)) = target else {
-        super::mail_in::queue_reply(tx, conv.id, sender, m)?;
+        // As the source says: only an email conversation answers by email
+        // (a thread a touchpoint opened elsewhere is left unused once the
+        // touchpoint is gone, or the reply would leave by email beside the
+        // contact's "you have a reply" notice).
+        if rows::route(tx.conn, conv.id)?.is_some_and(|(source, _)| source == "em") {
+            super::mail_in::queue_reply(tx, conv.id, sender, m)?;
+        }
         return super::channel_out::queue_reply(tx, conv.id, conv.user_id, sender, m);
     };
     match target {

@@ -123,6 +123,18 @@ pub fn endpoint_exists(conn: &Connection, id: i64) -> Result<bool> {
         .is_some())
 }
 
+/// Whether webhook endpoint `id` exists and is on.
+pub fn endpoint_active(conn: &Connection, id: Option<i64>) -> Result<bool> {
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    Ok(conn
+        .prepare_cached("SELECT active FROM webhook_endpoints WHERE id = ?1")?
+        .query_row([id], |r| r.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
 /// Enabled agents and admins of department `id`, in id order, at most `limit`.
 pub fn staff_of(conn: &Connection, id: i64, limit: i64) -> Result<Vec<i64>> {
     let mut st = conn.prepare_cached(

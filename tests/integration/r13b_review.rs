@@ -276,3 +276,91 @@ fn round_robin_capacity_counts_conversations_waiting_in_an_agents_inbox() {
     assert_eq!(picked[0], json!([ann]));
     assert_eq!(picked[1], json!([]), "Ann is at capacity: {picked:?}");
 }
+
+/// A webhook channel whose endpoint the admin turned off (or that answered
+/// 410 Gone): `/notify` queues nothing for it (the row would wait and
+/// leave, stale, the day the endpoint is turned back on), and does not
+/// count it as reached.
+#[test]
+fn notify_skips_a_webhook_channel_whose_endpoint_is_off() {
+    let s = Server::start_with(&[("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1")]);
+    let admin = s.client(&s.admin_token());
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(json!({"url": "http://127.0.0.1:9/hook", "events": ["user.deleted"]})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let ep = v["webhook"]["id"].as_i64().unwrap();
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/notify-channels",
+        Some(json!({"kind": "webhook", "endpoint_id": ep})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let ch = v["channel"]["id"].as_i64().unwrap();
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/webhooks/{ep}"),
+        Some(json!({"active": false})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (_, _, cid) = visitor_with_conversation(&s, "Vic", "help");
+    let (st, v) = command(
+        &admin,
+        cid,
+        "/notify",
+        json!({"channels": [ch.to_string()]}),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["result"]["channels"], json!([]), "{v}");
+    let c = rusqlite::Connection::open_with_flags(
+        s.data.join("frontporch.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let rows: i64 = c
+        .query_row(
+            "SELECT count(*) FROM outbox WHERE endpoint_id = ?1",
+            [ep],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 0, "nothing waits for the endpoint that is off");
+}
+
+/// `@touchpoint email` opened an email thread for a widget conversation;
+/// once the touchpoint is removed (REST `extra: {"_touchpoint": null}`),
+/// replies leave as the source says (the widget's: by no email), not by
+/// the thread the touchpoint left behind (beside the contact's "you have
+/// a reply" notice: two emails for one reply).
+#[test]
+fn without_its_touchpoint_a_widget_conversation_sends_no_reply_email() {
+    let s = Server::start();
+    let admin = super::mail_common::setup(&s, None);
+    let (_, vid, cid) = visitor_with_conversation(&s, "Ann", "hello");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{vid}"),
+        Some(json!({ "email": "ann@c.test" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let reply = |text: &str| {
+        admin.post(
+            &format!("/api/v1/conversations/{cid}/messages"),
+            json!({ "body": text }),
+        )
+    };
+    let (st, v) = command(&admin, cid, "/set @touchpoint email", json!({}));
+    assert_eq!(st, 201, "{v}");
+    reply("by email");
+    assert_eq!(last_reply_to(&s, cid).1, "by email");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({ "extra": { "_touchpoint": null } })),
+    );
+    assert_eq!(st, 200, "{v}");
+    reply("in the widget");
+    assert_eq!(last_reply_to(&s, cid).1, "by email", "no reply email now");
+}

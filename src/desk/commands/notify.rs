@@ -185,6 +185,11 @@ fn queue_to(tx: &mut Tx, id: i64, actor_id: i64, online: &[i64], target: &Target
     let message = Message::of(tx, &conv)?;
     for c in &channels {
         let away = c.user_id.is_some_and(|u| !online.contains(&u));
+        if c.kind == "webhook" && !routing::endpoint_active(tx.conn, c.endpoint_id)? {
+            // Turned off (by an admin, or a 410 Gone): a row would wait and
+            // leave stale the day it is turned back on.
+            continue;
+        }
         send(tx, c, &message)?;
         routing::record_notified(tx, id, c.id, away)?;
         if away {
