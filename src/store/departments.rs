@@ -170,7 +170,6 @@ pub fn delete(tx: &Tx, id: i64) -> Result<()> {
 
 /// A department's categories (ChatShipper's organization categories: a
 /// category's slot is its index), migration 014.
-#[allow(dead_code)] // read by `/set @category`, being built
 pub fn categories(conn: &Connection, id: i64) -> Result<Vec<String>> {
     let raw: String = found(
         conn.query_row(

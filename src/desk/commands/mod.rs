@@ -1,4 +1,3 @@
-#![allow(dead_code)] // filled in by the parts of issue 13 being built now
 //! Agent commands: one engine for Talkus's dot commands (`.name args`,
 //! defined by admins: `dot.rs`), ChatShipper's system commands (`/name
 //! args` with a `meta` object; one file per concern, joined in `SLASH`)
