@@ -94,3 +94,81 @@ fn bot_commands_are_kept_for_staff_and_text_stays_text() {
     let (_, ev) = visitor.call("GET", "/api/v1/events?after=0", None);
     assert!(!ev.to_string().contains("onboard"), "nor its event: {ev}");
 }
+
+/// The inbox composer has no `meta`: the commands an agent types there
+/// run through `POST .../messages` like any reply (here `/assign` by
+/// email, `/join`, `/notify`, `/block`), each kept as a note.
+#[test]
+fn commands_typed_into_the_composer_run() {
+    let s = Server::start();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let bob = admin.post(
+        "/api/v1/users",
+        json!({"type": "agent", "first_name": "Bob", "email": "bob@example.com", "password": "agentpass1"}),
+    )["user"]["id"]
+        .as_i64()
+        .unwrap();
+    let (visitor, _) = s.visitor("Cy");
+    let cid = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "hello"}}),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/conversations/{cid}");
+    let type_in = |text: &str| {
+        let (st, v) = admin.call(
+            "POST",
+            &format!("{path}/messages"),
+            Some(json!({"body": text})),
+        );
+        assert_eq!(st, 201, "{text}: {v}");
+        assert_eq!(
+            v["message"]["private"], true,
+            "{text} is kept as a note: {v}"
+        );
+    };
+    let flags = |uid: i64| -> String {
+        admin.get(&path)["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == uid)
+            .map(|p| p["flags"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+
+    type_in("/assign bob@example.com");
+    assert!(flags(bob).contains("inbox"), "{}", flags(bob));
+    let (st, v) = admin.call(
+        "POST",
+        &format!("{path}/messages"),
+        Some(json!({"body": "/assign nobody@example.com"})),
+    );
+    assert_eq!(st, 400, "{v}");
+
+    type_in("/join");
+    let me = admin.get("/api/v1/me")["user"]["id"].as_i64().unwrap();
+    assert!(flags(me).contains("active"), "{}", flags(me));
+
+    type_in("/notify");
+    let events = admin.get("/api/v1/events?after=0");
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "conversation.queued"),
+        "{events}"
+    );
+
+    type_in("/block spam");
+    assert_eq!(admin.get(&path)["conversation"]["status"], 3);
+    let (st, v) = visitor.call(
+        "POST",
+        &format!("/api/v1/widget/conversations/{cid}/messages"),
+        Some(json!({"body": "still here"})),
+    );
+    assert_eq!(st, 403, "{v}");
+    assert_eq!(v["error"]["code"], "blocked");
+}

@@ -22,7 +22,11 @@ const LIVE: &[&str] = &["inbox", "active", "accepted"];
 /// `inbox` flag (the conversation waits in their inbox until they accept)
 /// and is told the way an assignment tells them (email, push).
 pub fn assign(desk: &Desk, run: &Run) -> Result<Outcome> {
-    let ids = meta_users(run)?;
+    let ids = if run.meta.contains_key("users") || run.args.is_empty() {
+        meta_users(run)?
+    } else {
+        typed_users(desk, run)?
+    };
     for &id in &ids {
         staff_member(desk.store.read(|c| users::find(c, id))?, id)?;
     }
@@ -170,6 +174,34 @@ fn meta_users(run: &Run) -> Result<Vec<i64>> {
             _ => None,
         }
         .ok_or_else(|| error::INVALID_USERS.with(format!("meta.users: {v} is not a user id")))?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The users typed after `/assign` in the composer (which has no `meta`):
+/// ids or email addresses, separated by spaces or commas.
+fn typed_users(desk: &Desk, run: &Run) -> Result<Vec<i64>> {
+    let words: Vec<&str> = run
+        .args
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() > MAX_USERS {
+        return Err(error::TOO_MANY.with(format!("/assign names at most {MAX_USERS} users")));
+    }
+    let mut ids = Vec::new();
+    for w in words {
+        let id = match w.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => desk
+                .store
+                .read(|c| users::by_email(c, w))?
+                .map(|(u, _)| u.id),
+        }
+        .ok_or_else(|| error::INVALID_USERS.with(format!("/assign: no user {w:?}")))?;
         if !ids.contains(&id) {
             ids.push(id);
         }
