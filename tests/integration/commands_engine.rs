@@ -172,3 +172,49 @@ fn commands_typed_into_the_composer_run() {
     assert_eq!(st, 403, "{v}");
     assert_eq!(v["error"]["code"], "blocked");
 }
+
+/// Support Board's `send-message` runs a command when its sender is staff,
+/// and posts the same text as text when the sender is the contact.
+#[test]
+fn support_board_send_message_runs_an_agents_command() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let me = admin.get("/api/v1/me")["user"]["id"].as_i64().unwrap();
+    let (visitor, contact) = s.visitor("Sue");
+    let cid = visitor.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "hello"}}),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let send = |from: i64, text: &str| {
+        crate::support_board::succeed(
+            &s,
+            &token,
+            &[
+                ("function", "send-message"),
+                ("user_id", &from.to_string()),
+                ("conversation_id", &cid.to_string()),
+                ("message", text),
+            ],
+        )
+    };
+    send(me, "/set @name Renamed by a command");
+    let path = format!("/api/v1/conversations/{cid}");
+    assert_eq!(
+        admin.get(&path)["conversation"]["title"],
+        "Renamed by a command"
+    );
+    send(contact, "/set @name Not a command");
+    assert_eq!(
+        admin.get(&path)["conversation"]["title"],
+        "Renamed by a command"
+    );
+    let seen = bodies(&visitor.get(&format!("/api/v1/widget/conversations/{cid}"))["messages"]);
+    assert!(
+        seen.contains(&"/set @name Not a command".to_string()),
+        "{seen:?}"
+    );
+    assert!(!seen.iter().any(|b| b.contains("Renamed")), "{seen:?}");
+}
