@@ -7,12 +7,15 @@ pub mod articles;
 pub mod auth;
 pub mod automations;
 pub mod channel_settings;
+pub mod chat2desk;
 pub mod channels;
 pub mod chatshipper;
 pub mod commands;
 pub mod email;
+pub mod embed;
 pub mod forms;
 pub mod invitations;
+pub mod macros;
 pub mod ops;
 pub mod pages;
 pub mod profile;
@@ -21,6 +24,8 @@ pub mod reactions;
 pub mod rest;
 pub mod routing;
 pub mod support_board;
+pub mod tags;
+pub mod talkjs;
 pub mod widget;
 
 use crate::app::App;
@@ -108,6 +113,12 @@ static TABLES: &[&[Route]] = &[
     chatshipper::ROUTES,
     invitations::ROUTES,
     routing::ROUTES,
+    tags::ROUTES,
+    macros::ROUTES,
+    embed::ROUTES,
+    // Chat2Desk's literal `/v1/<resource>` paths before TalkJS's `/v1/{appId}`.
+    chat2desk::ROUTES,
+    talkjs::ROUTES,
 ];
 
 /// Every route, in table order.

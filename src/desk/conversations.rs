@@ -55,6 +55,24 @@ fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
     }
 }
 
+/// The one way a conversation's status moves: the change, its event, and
+/// what follows a request closing (the quality score is asked). Nothing
+/// happens when `s` is already the status `before`.
+pub(crate) fn move_status(tx: &mut Tx, id: i64, actor_id: i64, before: Status, s: Status) -> Result<()> {
+    if before == s {
+        return Ok(());
+    }
+    convs::set_status(tx, id, s)?;
+    tx.emit(
+        "conversation.status",
+        Some(id),
+        Some(actor_id),
+        Audience::Everyone,
+        json!({ "status": s, "previous": before }),
+    )?;
+    super::scores::after_status(tx, id, actor_id, before, s)
+}
+
 /// A title as sent, cleaned and bounded (as every title is).
 pub(super) fn clean_title(title: &str) -> Result<String> {
     let t = super::text::clean_label("title", title)?;
@@ -330,15 +348,8 @@ impl Desk {
         let connected = self.hub.online_users();
         self.store.write(move |tx| {
             let before = convs::get(tx.conn, id)?;
-            if let Some(s) = status.filter(|s| *s != before.status) {
-                convs::set_status(tx, id, s)?;
-                tx.emit(
-                    "conversation.status",
-                    Some(id),
-                    Some(actor_id),
-                    Audience::Everyone,
-                    json!({ "status": s, "previous": before.status }),
-                )?;
+            if let Some(s) = status {
+                move_status(tx, id, actor_id, before.status, s)?;
             }
             if let Some(agent) = patch.agent_id.filter(|a| *a != before.agent_id) {
                 if let Some(a) = agent {

@@ -565,15 +565,8 @@ pub(super) fn insert_message(
         }
         None => None,
     };
-    if let Some(s) = next.filter(|s| *s != conv.status) {
-        convs::set_status(tx, conv.id, s)?;
-        tx.emit(
-            "conversation.status",
-            Some(conv.id),
-            Some(actor_id),
-            Audience::Everyone,
-            json!({ "status": s, "previous": conv.status }),
-        )?;
+    if let Some(s) = next {
+        super::conversations::move_status(tx, conv.id, actor_id, conv.status, s)?;
     }
     Ok(m)
 }

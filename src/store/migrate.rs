@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/012_channels.sql"),
     include_str!("../../migrations/013_push.sql"),
     include_str!("../../migrations/014_commands.sql"),
+    include_str!("../../migrations/015_integrations.sql"),
 ];
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");

@@ -29,6 +29,7 @@ pub mod routing;
 pub mod search;
 pub mod settings;
 pub mod staff_reads;
+pub mod tags;
 // `/import` and `/action` (issue 13).
 pub mod imports;
 pub mod message_actions;

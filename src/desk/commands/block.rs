@@ -5,6 +5,7 @@
 //! write a visitor token makes, in `api::dispatch`).
 
 use super::{Outcome, Run};
+use crate::desk::conversations::move_status;
 use crate::desk::{Actor, Desk};
 use crate::domain::Status;
 use crate::error::{self, Result};
@@ -45,16 +46,7 @@ pub fn block(desk: &Desk, run: &Run) -> Result<Outcome> {
                 b
             }
         };
-        if head.status != Status::Archive {
-            convs::set_status(tx, id, Status::Archive)?;
-            tx.emit(
-                "conversation.status",
-                Some(id),
-                Some(run.actor.user_id),
-                Audience::Everyone,
-                json!({ "status": Status::Archive, "previous": head.status }),
-            )?;
-        }
+        move_status(tx, id, run.actor.user_id, head.status, Status::Archive)?;
         let note = run.note(tx, json!({ "block": block["id"] }))?;
         let mut out = Outcome::new(note);
         out.result = json!({ "block": block });

@@ -7,12 +7,12 @@
 use super::catalog::{END, MAX_CHAIN};
 use super::{Outcome, Run};
 use crate::desk::messages::{insert_message, MessageInput, MAX_BODY_CHARS};
+use crate::desk::conversations::move_status;
 use crate::desk::Desk;
 use crate::domain::Status;
 use crate::error::{self, Result};
 use crate::store::commands::{self as cmds, Command};
 use crate::store::conversations as convs;
-use crate::store::events::Audience;
 use crate::store::users::{self, User};
 use serde_json::{json, Map, Value};
 
@@ -72,14 +72,7 @@ fn end(desk: &Desk, run: &Run) -> Result<Outcome> {
         let head = convs::head(tx.conn, run.conversation_id)?;
         let m = run.note(tx, Value::Null)?;
         if !head.status.is_closed() {
-            convs::set_status(tx, head.id, Status::Archive)?;
-            tx.emit(
-                "conversation.status",
-                Some(head.id),
-                Some(run.actor.user_id),
-                Audience::Everyone,
-                json!({ "status": Status::Archive, "previous": head.status }),
-            )?;
+            move_status(tx, head.id, run.actor.user_id, head.status, Status::Archive)?;
         }
         let mut out = Outcome::new(m);
         out.result = json!({ "closed": true, "status": convs::head(tx.conn, head.id)?.status });

@@ -138,16 +138,7 @@ pub fn queue(tx: &mut Tx, id: i64, actor_id: i64, online: &[i64]) -> Result<Valu
 fn queue_to(tx: &mut Tx, id: i64, actor_id: i64, online: &[i64], target: &Target) -> Result<Value> {
     let head = convs::head(tx.conn, id)?;
     let status = Status::WaitingForAgent;
-    if head.status != status {
-        convs::set_status(tx, id, status)?;
-        tx.emit(
-            "conversation.status",
-            Some(id),
-            Some(actor_id),
-            Audience::Everyone,
-            json!({ "status": status, "previous": head.status }),
-        )?;
-    }
+    crate::desk::conversations::move_status(tx, id, actor_id, head.status, status)?;
     let conv = convs::get(tx.conn, id)?;
     let rules = match target {
         Target::Rules => match conv.department_id {

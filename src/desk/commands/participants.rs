@@ -229,17 +229,7 @@ fn emit(tx: &mut Tx, run: &Run, user: i64, flags: &[String], action: &str) -> Re
 }
 
 fn set_status(tx: &mut Tx, id: i64, actor: i64, before: Status, s: Status) -> Result<()> {
-    if before != s {
-        convs::set_status(tx, id, s)?;
-        tx.emit(
-            "conversation.status",
-            Some(id),
-            Some(actor),
-            Audience::Everyone,
-            json!({ "status": s, "previous": before }),
-        )?;
-    }
-    Ok(())
+    crate::desk::conversations::move_status(tx, id, actor, before, s)
 }
 
 /// Moves `agent_id`, with the event `update_conversation` emits for it.

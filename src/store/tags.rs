@@ -1,0 +1,75 @@
+//! Tags (migration 015): admin-managed labels with colours, on clients
+//! (`client_tags`) and on requests, our conversations (`request_tags`).
+#![allow(dead_code)] // the skeleton's: the parts of issue 14 use it
+
+use super::found;
+use super::tx::Tx;
+use crate::error::Result;
+use rusqlite::{params, Connection, Row};
+use serde_json::{json, Value};
+
+const COLS: &str = "t.id, t.label, t.group_name, t.description, t.bg_color, t.text_color";
+
+/// A tag as every surface starts from (Chat2Desk's field names).
+fn to_json(r: &Row) -> rusqlite::Result<Value> {
+    Ok(json!({
+        "id": r.get::<_, i64>(0)?, "label": r.get::<_, String>(1)?,
+        "group_name": r.get::<_, String>(2)?, "description": r.get::<_, String>(3)?,
+        "bg_color": r.get::<_, String>(4)?, "text_color": r.get::<_, String>(5)?,
+    }))
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Value> {
+    found(
+        conn.query_row(&format!("SELECT {COLS} FROM tags t WHERE t.id = ?1"), [id], to_json),
+        "tag",
+    )
+}
+
+/// What a tag is put on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A client (a contact): `users.id`.
+    Client(i64),
+    /// A request (a conversation): `conversations.id`.
+    Request(i64),
+}
+
+impl Target {
+    fn table(self) -> (&'static str, &'static str, i64) {
+        match self {
+            Target::Client(id) => ("client_tags", "user_id", id),
+            Target::Request(id) => ("request_tags", "conversation_id", id),
+        }
+    }
+}
+
+/// Puts tag `tag_id` on `target`; false when it was already there.
+pub fn add(tx: &Tx, target: Target, tag_id: i64, by: Option<i64>) -> Result<bool> {
+    let (table, col, id) = target.table();
+    let n = tx.conn.execute(
+        &format!("INSERT OR IGNORE INTO {table} ({col}, tag_id, created_by, created_at) VALUES (?1, ?2, ?3, ?4)"),
+        params![id, tag_id, by, tx.now],
+    )?;
+    Ok(n == 1)
+}
+
+/// Takes tag `tag_id` off `target`; false when it was not there.
+pub fn remove(tx: &Tx, target: Target, tag_id: i64) -> Result<bool> {
+    let (table, col, id) = target.table();
+    let n = tx.conn.execute(
+        &format!("DELETE FROM {table} WHERE {col} = ?1 AND tag_id = ?2"),
+        params![id, tag_id],
+    )?;
+    Ok(n == 1)
+}
+
+/// The tags on `target`, in the order they were put on.
+pub fn of(conn: &Connection, target: Target) -> Result<Vec<Value>> {
+    let (table, col, id) = target.table();
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM {table} x JOIN tags t ON t.id = x.tag_id WHERE x.{col} = ?1 ORDER BY x.created_at, t.id"
+    ))?;
+    let rows = st.query_map([id], to_json)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
