@@ -320,6 +320,20 @@ catalogue! {
     INVALID_SUBSCRIPTION: BadRequest, "invalid_subscription",
         "keys.p256dh must be a P-256 public key and keys.auth 16 bytes, base64url";
 
+    // Issue 14, part A: TalkJS's REST API (api/talkjs/, desk/talkjs.rs)
+
+    // Issue 14, part B: Chat2Desk's API and webhooks (api/chat2desk/, desk/chat2desk.rs)
+
+    // Issue 14, part C: tags and quality scores (desk/tags.rs, desk/scores.rs)
+    INVALID_TAG: BadRequest, "invalid_tag",
+        "label (1-40 characters), group_name, description (up to 200) and colours (#rrggbb) must be valid";
+    TAG_EXISTS: Conflict, "tag_exists", "a tag with this label exists";
+    TOO_MANY_TAGS: Conflict, "too_many_tags", "an install keeps at most 500 tags";
+
+    // Issue 14, part D: macros, keyword bots, the menu (desk/steps.rs, macros.rs, keyword_bots.rs, menu.rs)
+
+    // Issue 14, part E: the embedded inbox (desk/embed.rs, api/embed.rs)
+
     // The arguments of Support Board functions (only that surface raises these)
     SECURITY_ERROR: Forbidden, "security_error", "an admin API token is required";
     MISSING_FUNCTION: BadRequest, "missing_function", "function is required";

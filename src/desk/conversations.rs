@@ -58,7 +58,13 @@ fn check_agent(conn: &rusqlite::Connection, agent_id: i64) -> Result<()> {
 /// The one way a conversation's status moves: the change, its event, and
 /// what follows a request closing (the quality score is asked). Nothing
 /// happens when `s` is already the status `before`.
-pub(crate) fn move_status(tx: &mut Tx, id: i64, actor_id: i64, before: Status, s: Status) -> Result<()> {
+pub(crate) fn move_status(
+    tx: &mut Tx,
+    id: i64,
+    actor_id: i64,
+    before: Status,
+    s: Status,
+) -> Result<()> {
     if before == s {
         return Ok(());
     }

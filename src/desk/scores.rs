@@ -25,6 +25,11 @@ pub(crate) fn after_status(
 /// for a score and `text` is a number on its scale, it is recorded as the
 /// score and true is returned (the message is consumed, nothing else is
 /// imported or reopened).
-pub(crate) fn take_text_score(_tx: &mut Tx, _contact_id: i64, _source: &str, _text: &str) -> Result<bool> {
+pub(crate) fn take_text_score(
+    _tx: &mut Tx,
+    _contact_id: i64,
+    _source: &str,
+    _text: &str,
+) -> Result<bool> {
     Ok(false)
 }

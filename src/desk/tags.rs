@@ -5,11 +5,89 @@
 //! filter are built on these.
 #![allow(dead_code)] // the skeleton's: the parts of issue 14 use it
 
-use crate::error::Result;
+use super::{Actor, Desk};
+use crate::error::{self, Result};
 use crate::store::events::Audience;
-use crate::store::tags::{self, Target as StoreTarget};
+use crate::store::tags::{self, NewTag, Target as StoreTarget};
 use crate::store::{conversations as convs, users, Tx};
+use serde::Deserialize;
 use serde_json::{json, Value};
+
+/// At most this many tags in an install.
+const MAX_TAGS: i64 = 500;
+
+/// A tag as an admin sends it (Chat2Desk's field names).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagInput {
+    pub label: Option<String>,
+    pub group_name: Option<String>,
+    pub description: Option<String>,
+    pub bg_color: Option<String>,
+    pub text_color: Option<String>,
+}
+
+impl Desk {
+    /// Every tag (staff).
+    pub fn tags(&self, actor: &Actor) -> Result<Vec<Value>> {
+        actor.require_staff()?;
+        self.store.read(tags::list)
+    }
+
+    /// A new tag (admins): `tag.created` for staff.
+    pub fn create_tag(&self, actor: &Actor, input: TagInput) -> Result<Value> {
+        actor.require_admin()?;
+        let label = checked(input.label.as_deref().unwrap_or(""), 1, 40)?;
+        let group_name = checked(input.group_name.as_deref().unwrap_or(""), 0, 40)?;
+        let description = checked(input.description.as_deref().unwrap_or(""), 0, 200)?;
+        let bg_color = colour(input.bg_color.as_deref(), "#2563eb")?;
+        let text_color = colour(input.text_color.as_deref(), "#ffffff")?;
+        let actor_id = actor.user_id;
+        self.store.write(move |tx| {
+            if tags::count(tx.conn)? >= MAX_TAGS {
+                return Err(error::TOO_MANY_TAGS.err());
+            }
+            let t = NewTag {
+                label: &label,
+                group_name: &group_name,
+                description: &description,
+                bg_color: &bg_color,
+                text_color: &text_color,
+            };
+            let tag = tags::insert(tx, &t)?.ok_or_else(|| error::TAG_EXISTS.err())?;
+            tx.emit(
+                "tag.created",
+                None,
+                Some(actor_id),
+                Audience::Staff,
+                json!({ "tag": tag }),
+            )?;
+            Ok(tag)
+        })
+    }
+}
+
+/// A single-line field of a tag, trimmed, within `min..=max` characters.
+fn checked(s: &str, min: usize, max: usize) -> Result<String> {
+    let s = super::text::clean_label("tag", s.trim()).map_err(|_| error::INVALID_TAG.err())?;
+    let n = s.chars().count();
+    if n < min || n > max {
+        return Err(error::INVALID_TAG.err());
+    }
+    Ok(s)
+}
+
+/// A colour as `#rrggbb` (lowercased), or the default.
+fn colour(s: Option<&str>, default: &str) -> Result<String> {
+    let Some(s) = s else {
+        return Ok(default.to_string());
+    };
+    let hex = s.strip_prefix('#').unwrap_or(s);
+    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(error::INVALID_TAG.err());
+    }
+    Ok(format!("#{}", hex.to_ascii_lowercase()))
+}
 
 pub use crate::store::tags::Target;
 
@@ -22,7 +100,13 @@ pub fn tag_in(tx: &mut Tx, target: Target, tag_id: i64, actor_id: Option<i64>) -
     if !tags::add(tx, target, tag_id, actor_id)? {
         return Ok(false);
     }
-    tx.emit(kind, conversation, actor_id, Audience::Staff, payload(target, tag, visitor))?;
+    tx.emit(
+        kind,
+        conversation,
+        actor_id,
+        Audience::Staff,
+        payload(target, tag, visitor),
+    )?;
     Ok(true)
 }
 
@@ -34,7 +118,13 @@ pub fn untag_in(tx: &mut Tx, target: Target, tag_id: i64, actor_id: Option<i64>)
     if !tags::remove(tx, target, tag_id)? {
         return Ok(false);
     }
-    tx.emit(kind, conversation, actor_id, Audience::Staff, payload(target, tag, visitor))?;
+    tx.emit(
+        kind,
+        conversation,
+        actor_id,
+        Audience::Staff,
+        payload(target, tag, visitor),
+    )?;
     Ok(true)
 }
 
@@ -46,7 +136,11 @@ fn event_of(tx: &Tx, target: Target, what: &str) -> Result<(&'static str, Option
             let u = users::find(tx.conn, id)?
                 .filter(|u| !u.is_staff())
                 .ok_or_else(|| crate::error::Error::not_found("client"))?;
-            let kind = if what == "added" { "contact.tag_added" } else { "contact.tag_removed" };
+            let kind = if what == "added" {
+                "contact.tag_added"
+            } else {
+                "contact.tag_removed"
+            };
             (kind, None, u.id)
         }
         StoreTarget::Request(id) => {

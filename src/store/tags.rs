@@ -21,7 +21,11 @@ fn to_json(r: &Row) -> rusqlite::Result<Value> {
 
 pub fn get(conn: &Connection, id: i64) -> Result<Value> {
     found(
-        conn.query_row(&format!("SELECT {COLS} FROM tags t WHERE t.id = ?1"), [id], to_json),
+        conn.query_row(
+            &format!("SELECT {COLS} FROM tags t WHERE t.id = ?1"),
+            [id],
+            to_json,
+        ),
         "tag",
     )
 }
@@ -72,4 +76,39 @@ pub fn of(conn: &Connection, target: Target) -> Result<Vec<Value>> {
     ))?;
     let rows = st.query_map([id], to_json)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every tag, by group then label.
+pub fn list(conn: &Connection) -> Result<Vec<Value>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM tags t ORDER BY t.group_name COLLATE NOCASE, t.label COLLATE NOCASE"
+    ))?;
+    let rows = st.query_map([], to_json)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM tags", [], |r| r.get(0))?)
+}
+
+/// A tag's fields as checked by the desk.
+pub struct NewTag<'a> {
+    pub label: &'a str,
+    pub group_name: &'a str,
+    pub description: &'a str,
+    pub bg_color: &'a str,
+    pub text_color: &'a str,
+}
+
+/// Inserts a tag; None when another has the label (any case).
+pub fn insert(tx: &Tx, t: &NewTag) -> Result<Option<Value>> {
+    let n = tx.conn.execute(
+        "INSERT OR IGNORE INTO tags (label, group_name, description, bg_color, text_color, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![t.label, t.group_name, t.description, t.bg_color, t.text_color, tx.now],
+    )?;
+    if n == 0 {
+        return Ok(None);
+    }
+    get(tx.conn, tx.conn.last_insert_rowid()).map(Some)
 }

@@ -6,8 +6,8 @@
 
 use super::catalog::{END, MAX_CHAIN};
 use super::{Outcome, Run};
-use crate::desk::messages::{insert_message, MessageInput, MAX_BODY_CHARS};
 use crate::desk::conversations::move_status;
+use crate::desk::messages::{insert_message, MessageInput, MAX_BODY_CHARS};
 use crate::desk::Desk;
 use crate::domain::Status;
 use crate::error::{self, Result};

@@ -100,7 +100,13 @@ fn merge(tx: &mut Tx, run: &Run, origin_id: i64) -> Result<Outcome> {
         convs::touch(tx, target.id)?;
     }
     retitle(tx, &origin, TRANSFERRED, actor_id)?;
-    crate::desk::conversations::move_status(tx, origin.id, actor_id, origin.status, Status::Archive)?;
+    crate::desk::conversations::move_status(
+        tx,
+        origin.id,
+        actor_id,
+        origin.status,
+        Status::Archive,
+    )?;
     let command = run.note(tx, json!({ "origin": origin.id }))?;
     let summary = json!({ "origin": origin.id, "target": target.id, "copied": copied });
     // Everyone in scope: the target's visitor reloads their thread (both
