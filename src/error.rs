@@ -329,6 +329,11 @@ catalogue! {
         "label (1-40 characters), group_name, description (up to 200) and colours (#rrggbb) must be valid";
     TAG_EXISTS: Conflict, "tag_exists", "a tag with this label exists";
     TOO_MANY_TAGS: Conflict, "too_many_tags", "an install keeps at most 500 tags";
+    INVALID_SCORE: BadRequest, "invalid_score", "score must be a whole number on the request's scale";
+    SCORE_NOT_ASKED: Conflict, "score_not_asked", "this request was not asked for a score";
+    ALREADY_SCORED: Conflict, "already_scored", "this request has its score";
+    INVALID_SCORES_SETTING: BadRequest, "invalid_scores_setting",
+        "scores must be {enabled, scale (2-10), question, tags: {score: tag_id}}";
 
     // Issue 14, part D: macros, keyword bots, the menu (desk/steps.rs, macros.rs, keyword_bots.rs, menu.rs)
 

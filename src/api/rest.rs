@@ -322,6 +322,7 @@ pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> R
         source: ctx.q("source").map(String::from),
         user_id: ctx.q_i64("user_id")?,
         search: ctx.q("search").map(String::from),
+        tag: ctx.q_i64("tag")?,
         limit,
         offset,
         ..Default::default()
@@ -333,7 +334,8 @@ pub fn list_conversations(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> R
     if let Some(q) = ctx.q("search") {
         app.desk.with_search_matches(actor, q, &mut convs)?;
     }
-    ok(json!({ "conversations": list(&convs, |c| c.to_json()), "limit": limit, "offset": offset }))
+    let rows = super::tags::with_request_tags(app, actor, &convs)?;
+    ok(json!({ "conversations": rows, "limit": limit, "offset": offset }))
 }
 
 pub fn create_conversation(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {

@@ -96,6 +96,16 @@ fn window_open(tx: &Tx, p: &Platform, conversation_id: i64) -> Result<bool> {
     Ok(last.is_some_and(|at| tx.now - at < i64::from(hours) * 3600 * 1000))
 }
 
+/// Whether free text can leave conversation `id` of `source` now: its
+/// platform's reply window (not a platform's source: yes). Quality scores
+/// ask only where the question can leave.
+pub(super) fn can_send_text(tx: &Tx, source: &str, id: i64) -> Result<bool> {
+    match channels::by_source(source) {
+        Some(p) => window_open(tx, p, id),
+        None => Ok(true),
+    }
+}
+
 /// The window refusal, naming the window.
 fn window_closed(p: &Platform) -> error::Error {
     let hours = p.caps.reply_window_hours.unwrap_or(0);

@@ -35,7 +35,8 @@ const MAX_EXTRA: usize = 4096;
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
 pub struct Imported {
     /// `imported`, `duplicate`, `status` (a report applied), `ignored`
-    /// (a report about a message we do not know, or a step back).
+    /// (a report about a message we do not know, or a step back),
+    /// `scored` (a quality score given in text), `blocked`.
     pub outcome: &'static str,
     pub conversation_id: Option<i64>,
     pub message_id: Option<i64>,
@@ -155,6 +156,19 @@ fn import_message(
         // `/block` holds on every platform; the platform still gets its
         // 200, or it would retry the update for hours.
         return Ok(Imported::only("blocked"));
+    }
+    if m.media.is_empty() {
+        if let Some(conv) = super::scores::take_text_score_in(tx, contact.id, m.source, &m.text)? {
+            // A quality score answered in text: recorded, not a message
+            // (the request stays closed); kept by id so a repeat is a duplicate.
+            store_ch::record(tx, p.name, &m.id, "in", Some(conv), None)?;
+            return Ok(Imported {
+                outcome: "scored",
+                conversation_id: Some(conv),
+                message_id: None,
+                media: 0,
+            });
+        }
     }
     let open = convs::list(
         tx.conn,

@@ -574,6 +574,14 @@ fn import_job(
         // `/block` holds for mail too; the row keeps it for the admin.
         return ignored(tx, log, "the sender is blocked");
     }
+    if files.is_empty() {
+        if let Some(conv) = super::scores::take_text_score_in(tx, sender.id, "em", &mail.shown)? {
+            // A quality score answered by mail: recorded, not a message.
+            store_email::record_id(tx, message_id, conv, None, "in")?;
+            log.conversation_id = Some(conv);
+            return ignored(tx, log, "a quality score (recorded)");
+        }
+    }
     let cc: Vec<String> = mail
         .to
         .iter()

@@ -55,6 +55,9 @@ const REPORTS: &[(&str, Report)] = &[
     ("direct-sms", |x| x.recorded()),
     ("direct-emails", |x| x.recorded()),
     ("direct-messages", |x| x.recorded()),
+    // Chat2Desk's quality scores (issue 14).
+    ("scores", |x| x.scores()),
+    ("scores-distribution", |x| x.scores_distribution()),
 ];
 
 /// Every report name, as the seed lists them.
@@ -397,6 +400,50 @@ impl Ctx<'_> {
                 let v = if both { json!([a, b]) } else { json!([a]) };
                 (title, v)
             })
+            .collect())
+    }
+
+    /// The quality scores given in the range: (scored at, score, scale).
+    fn given_scores(&self) -> Result<Vec<(i64, i64, i64)>> {
+        let (from, to) = (self.from, self.to);
+        self.desk
+            .store
+            .read(|c| crate::store::scores::given_between(c, from, to))
+    }
+    /// Per day (or month): how many scores were given, and their average
+    /// (two decimals; 0 on a day without any).
+    fn scores(&self) -> Result<Map<String, Value>> {
+        let mut b = self.range.buckets();
+        for (at, score, _) in self.given_scores()? {
+            if let Some(slot) = b.get_mut(&self.range.key(at)) {
+                slot.1.push(score);
+            }
+        }
+        let mut data = Map::new();
+        for (_, (label, vals)) in b {
+            let sum: i64 = vals.iter().sum();
+            let avg = match vals.len() {
+                0 => 0.0,
+                n => (sum as f64 / n as f64 * 100.0).round() / 100.0,
+            };
+            data.insert(label, json!([vals.len(), avg]));
+        }
+        Ok(data)
+    }
+    /// How many times each score was given, from 1 to the largest scale.
+    fn scores_distribution(&self) -> Result<Map<String, Value>> {
+        let given = self.given_scores()?;
+        let top = given
+            .iter()
+            .map(|(_, s, scale)| *s.max(scale))
+            .max()
+            .unwrap_or(0);
+        let mut counts = vec![0i64; top as usize + 1];
+        for (_, s, _) in given {
+            counts[s as usize] += 1;
+        }
+        Ok((1..=top)
+            .map(|s| (s.to_string(), json!([counts[s as usize]])))
             .collect())
     }
 

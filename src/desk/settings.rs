@@ -139,6 +139,7 @@ impl Desk {
         }
         self.prepare_email_settings(&mut values)?;
         self.prepare_channel_settings(&mut values)?;
+        self.prepare_scores_setting(&mut values)?;
         let uid = actor.user_id;
         self.store.write(move |tx| {
             for (k, v) in &values {

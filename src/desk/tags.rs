@@ -1,9 +1,11 @@
 //! Tags on clients and requests (Chat2Desk): the one way a tag is put on
 //! or taken off, whoever does it (the inbox, the API, macros, keyword
 //! bots, the menu, a quality score), each with its event in the same job.
-//! The admin's catalogue (create, colours, list) and the inbox's reads and
-//! filter are built on these.
-#![allow(dead_code)] // the skeleton's: the parts of issue 14 use it
+//! The admin's catalogue (create, edit, delete, list) and the inbox's
+//! reads are built on these. Scope: staff (agents and admins, sessions and
+//! API tokens) see every conversation, so they may tag any request they
+//! can read and any client (a contact, never a staff member); visitors
+//! never tag.
 
 use super::{Actor, Desk};
 use crate::error::{self, Result};
@@ -12,6 +14,7 @@ use crate::store::tags::{self, NewTag, Target as StoreTarget};
 use crate::store::{conversations as convs, users, Tx};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// At most this many tags in an install.
 const MAX_TAGS: i64 = 500;
@@ -64,6 +67,113 @@ impl Desk {
             )?;
             Ok(tag)
         })
+    }
+
+    /// Changes the fields given (admins): `tag.updated` for staff.
+    pub fn update_tag(&self, actor: &Actor, id: i64, input: TagInput) -> Result<Value> {
+        actor.require_admin()?;
+        let given = |v: &Option<String>, min, max| v.as_deref().map(|s| checked(s, min, max));
+        let label = given(&input.label, 1, 40).transpose()?;
+        let group_name = given(&input.group_name, 0, 40).transpose()?;
+        let description = given(&input.description, 0, 200).transpose()?;
+        let bg = input
+            .bg_color
+            .as_deref()
+            .map(|c| colour(Some(c), ""))
+            .transpose()?;
+        let fg = input
+            .text_color
+            .as_deref()
+            .map(|c| colour(Some(c), ""))
+            .transpose()?;
+        let actor_id = actor.user_id;
+        self.store.write(move |tx| {
+            let old = tags::get(tx.conn, id)?;
+            let keep = |new: Option<String>, key: &str| {
+                new.unwrap_or_else(|| old[key].as_str().unwrap_or_default().to_string())
+            };
+            let (label, group_name) = (keep(label, "label"), keep(group_name, "group_name"));
+            let (description, bg_color) = (keep(description, "description"), keep(bg, "bg_color"));
+            let text_color = keep(fg, "text_color");
+            let t = NewTag {
+                label: &label,
+                group_name: &group_name,
+                description: &description,
+                bg_color: &bg_color,
+                text_color: &text_color,
+            };
+            let tag = tags::update(tx, id, &t)?.ok_or_else(|| error::TAG_EXISTS.err())?;
+            if tag != old {
+                tx.emit(
+                    "tag.updated",
+                    None,
+                    Some(actor_id),
+                    Audience::Staff,
+                    json!({ "tag": tag }),
+                )?;
+            }
+            Ok(tag)
+        })
+    }
+
+    /// Deletes a tag (admins), taking it off every client and request:
+    /// `tag.deleted` for staff (no removal event per client or request).
+    pub fn delete_tag(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_admin()?;
+        let actor_id = actor.user_id;
+        self.store.write(move |tx| {
+            let tag = tags::get(tx.conn, id)?;
+            tags::delete(tx, id)?;
+            tx.emit(
+                "tag.deleted",
+                None,
+                Some(actor_id),
+                Audience::Staff,
+                json!({ "tag_id": id, "tag": tag }),
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Checks that the actor may tag `target`: staff, and a request they
+    /// can read or a client that is a contact (else 404).
+    fn tag_scope(&self, actor: &Actor, target: Target) -> Result<()> {
+        actor.require_staff()?;
+        match target {
+            StoreTarget::Request(id) => self.conversation(actor, id).map(|_| ()),
+            StoreTarget::Client(id) => match self.user_by_id(id) {
+                Ok(u) if !u.is_staff() => Ok(()),
+                _ => Err(crate::error::Error::not_found("client")),
+            },
+        }
+    }
+
+    /// The tags on a client or request (staff).
+    pub fn tags_on(&self, actor: &Actor, target: Target) -> Result<Vec<Value>> {
+        self.tag_scope(actor, target)?;
+        self.store.read(|c| tags::of(c, target))
+    }
+
+    /// Puts a tag on a client or request (staff); whether it was added.
+    pub fn put_tag(&self, actor: &Actor, target: Target, tag_id: i64) -> Result<bool> {
+        self.tag_scope(actor, target)?;
+        let actor_id = actor.user_id;
+        self.store
+            .write(move |tx| tag_in(tx, target, tag_id, Some(actor_id)))
+    }
+
+    /// Takes a tag off a client or request (staff); whether it was on.
+    pub fn take_tag(&self, actor: &Actor, target: Target, tag_id: i64) -> Result<bool> {
+        self.tag_scope(actor, target)?;
+        let actor_id = actor.user_id;
+        self.store
+            .write(move |tx| untag_in(tx, target, tag_id, Some(actor_id)))
+    }
+
+    /// The request tags of a page of conversations, in one query (staff).
+    pub fn request_tags(&self, actor: &Actor, ids: &[i64]) -> Result<HashMap<i64, Vec<Value>>> {
+        actor.require_staff()?;
+        self.store.read(|c| tags::of_requests(c, ids))
     }
 }
 

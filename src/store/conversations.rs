@@ -244,6 +244,8 @@ pub struct Filter {
     pub source: Option<String>,
     pub user_id: Option<i64>,
     pub search: Option<String>,
+    /// Conversations whose request has this tag or whose client has it.
+    pub tag: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -269,6 +271,8 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Conversation>> {
                       ORDER BY rowid DESC LIMIT 2000)
                 UNION SELECT c2.id FROM conversations c2 WHERE c2.user_id IN
                       (SELECT rowid FROM users_fts WHERE users_fts MATCH ?7)))
+          AND (?10 IS NULL OR c.id IN (SELECT conversation_id FROM request_tags WHERE tag_id = ?10)
+                OR c.user_id IN (SELECT user_id FROM client_tags WHERE tag_id = ?10))
         ORDER BY c.updated_at DESC, c.id DESC LIMIT ?8 OFFSET ?9"
     );
     let mut st = conn.prepare_cached(&sql)?;
@@ -282,7 +286,8 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Conversation>> {
             f.user_id,
             search,
             f.limit,
-            f.offset
+            f.offset,
+            f.tag
         ],
         from_row,
     )?;

@@ -26,6 +26,7 @@ pub mod participants;
 pub mod push;
 pub mod reports;
 pub mod routing;
+pub mod scores;
 pub mod search;
 pub mod settings;
 pub mod staff_reads;

@@ -1,21 +1,26 @@
 //! Tags (migration 015): admin-managed labels with colours, on clients
 //! (`client_tags`) and on requests, our conversations (`request_tags`).
-#![allow(dead_code)] // the skeleton's: the parts of issue 14 use it
 
 use super::found;
 use super::tx::Tx;
 use crate::error::Result;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 const COLS: &str = "t.id, t.label, t.group_name, t.description, t.bg_color, t.text_color";
 
 /// A tag as every surface starts from (Chat2Desk's field names).
 fn to_json(r: &Row) -> rusqlite::Result<Value> {
+    tag_at(r, 0)
+}
+
+/// The tag whose `COLS` start at column `i`.
+fn tag_at(r: &Row, i: usize) -> rusqlite::Result<Value> {
     Ok(json!({
-        "id": r.get::<_, i64>(0)?, "label": r.get::<_, String>(1)?,
-        "group_name": r.get::<_, String>(2)?, "description": r.get::<_, String>(3)?,
-        "bg_color": r.get::<_, String>(4)?, "text_color": r.get::<_, String>(5)?,
+        "id": r.get::<_, i64>(i)?, "label": r.get::<_, String>(i + 1)?,
+        "group_name": r.get::<_, String>(i + 2)?, "description": r.get::<_, String>(i + 3)?,
+        "bg_color": r.get::<_, String>(i + 4)?, "text_color": r.get::<_, String>(i + 5)?,
     }))
 }
 
@@ -111,4 +116,62 @@ pub fn insert(tx: &Tx, t: &NewTag) -> Result<Option<Value>> {
         return Ok(None);
     }
     get(tx.conn, tx.conn.last_insert_rowid()).map(Some)
+}
+
+/// Changes a tag's fields; None when another has the label (any case).
+pub fn update(tx: &Tx, id: i64, t: &NewTag) -> Result<Option<Value>> {
+    get(tx.conn, id)?;
+    let taken: Option<i64> = tx
+        .conn
+        .query_row(
+            "SELECT id FROM tags WHERE label = ?1 AND id != ?2",
+            params![t.label, id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if taken.is_some() {
+        return Ok(None);
+    }
+    tx.conn.execute(
+        "UPDATE tags SET label = ?2, group_name = ?3, description = ?4, bg_color = ?5,
+                text_color = ?6, updated_at = ?7 WHERE id = ?1",
+        params![
+            id,
+            t.label,
+            t.group_name,
+            t.description,
+            t.bg_color,
+            t.text_color,
+            tx.now
+        ],
+    )?;
+    get(tx.conn, id).map(Some)
+}
+
+/// Deletes a tag (off every client and request, by the cascade).
+pub fn delete(tx: &Tx, id: i64) -> Result<()> {
+    get(tx.conn, id)?;
+    tx.conn.execute("DELETE FROM tags WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// The request tags of several conversations in one query (a list page):
+/// conversation id → its tags, in the order they were put on.
+pub fn of_requests(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Vec<Value>>> {
+    let mut out: HashMap<i64, Vec<Value>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT x.conversation_id, {COLS} FROM request_tags x JOIN tags t ON t.id = x.tag_id
+         WHERE x.conversation_id IN (SELECT value FROM json_each(?1))
+         ORDER BY x.conversation_id, x.created_at, t.id"
+    ))?;
+    let list = serde_json::to_string(ids)?;
+    let rows = st.query_map([list], |r| Ok((r.get::<_, i64>(0)?, tag_at(r, 1)?)))?;
+    for row in rows {
+        let (id, tag) = row?;
+        out.entry(id).or_default().push(tag);
+    }
+    Ok(out)
 }

@@ -245,6 +245,20 @@ fn shape(name: &str) -> Shape {
             1,
             "line",
         ),
+        "scores" => s(
+            "Quality scores",
+            "Scores clients gave closed requests: how many, and their average.",
+            ["Date", "Count / average"],
+            1,
+            "line",
+        ),
+        "scores-distribution" => s(
+            "Quality score distribution",
+            "How many times each score was given.",
+            ["Score", "Count"],
+            1,
+            "bar",
+        ),
         _ => s(
             "Direct messages",
             "Chat messages sent directly to users.",
