@@ -336,6 +336,16 @@ catalogue! {
         "scores must be {enabled, scale (2-10), question, tags: {score: tag_id}}";
 
     // Issue 14, part D: macros, keyword bots, the menu (desk/steps.rs, macros.rs, keyword_bots.rs, menu.rs)
+    INVALID_STEPS: BadRequest, "invalid_steps",
+        "steps must be a list of at most 20 known actions whose ids exist, texts and URLs valid";
+    INVALID_MACRO: BadRequest, "invalid_macro", "name (1-80 characters) and steps must be valid";
+    MACRO_EXISTS: Conflict, "macro_exists", "a macro with this name exists";
+    TOO_MANY_MACROS: Conflict, "too_many_macros", "an install keeps at most 200 macros";
+    INVALID_KEYWORD_BOT: BadRequest, "invalid_keyword_bot",
+        "name (1-80 characters), keywords (1-50, each 1-100 characters), cooldown_s (0-604800) and steps must be valid";
+    TOO_MANY_KEYWORD_BOTS: Conflict, "too_many_keyword_bots", "an install keeps at most 100 keyword bots";
+    INVALID_MENU: BadRequest, "invalid_menu",
+        "menu: enabled, text (1-2000 characters), 1-9 items with key \"1\"..\"9\", a label and valid steps";
 
     // Issue 14, part E: the embedded inbox (desk/embed.rs, api/embed.rs)
 

@@ -79,6 +79,74 @@ pub(crate) fn move_status(
     super::scores::after_status(tx, id, actor_id, before, s)
 }
 
+/// Who assigns, and what the assignment's notifications need.
+pub(crate) struct Assigner<'a> {
+    pub actor_id: i64,
+    pub public_url: &'a str,
+    /// Who is connected now (`hub.online_users()`).
+    pub connected: &'a [i64],
+}
+
+/// Gives `before` to `agent` (None: nobody) in `tx`, with
+/// `conversation.assigned` and the assignee's notifications, when it changes.
+pub(crate) fn assign_in(
+    tx: &mut Tx,
+    before: &Conversation,
+    agent: Option<i64>,
+    by: &Assigner,
+) -> Result<()> {
+    if agent == before.agent_id {
+        return Ok(());
+    }
+    let (id, actor_id) = (before.id, by.actor_id);
+    if let Some(a) = agent {
+        check_agent(tx.conn, a)?;
+        convs::add_participant(tx, id, a, "agent")?;
+    }
+    convs::set_agent(tx, id, agent)?;
+    tx.emit(
+        "conversation.assigned",
+        Some(id),
+        Some(actor_id),
+        Audience::Everyone,
+        json!({ "agent_id": agent, "previous": before.agent_id,
+            "agent_name": agent.map(|a| users::get(tx.conn, a).map(|u| u.name())).transpose()? }),
+    )?;
+    if let Some(a) = agent.filter(|a| *a != actor_id) {
+        super::notifications::assigned(tx, by.public_url, id, a, Some(by.connected))?;
+        super::push::assigned(tx, id, a, Some(by.connected))?;
+    }
+    Ok(())
+}
+
+/// Moves `before` to department `dept` (None: none) in `tx`, with
+/// `conversation.department`, when it changes.
+pub(crate) fn department_in(
+    tx: &mut Tx,
+    before: &Conversation,
+    dept: Option<i64>,
+    actor_id: i64,
+) -> Result<()> {
+    if dept == before.department_id {
+        return Ok(());
+    }
+    let id = before.id;
+    if let Some(d) = dept {
+        departments::get(tx.conn, d).map_err(|_| error::INVALID_DEPARTMENT.err())?;
+    }
+    convs::set_department(tx, id, dept)?;
+    tx.emit(
+        "conversation.department",
+        Some(id),
+        Some(actor_id),
+        Audience::Everyone,
+        json!({ "department_id": dept, "previous": before.department_id,
+            "department_name": dept.map(|d| departments::get(tx.conn, d)).transpose()?
+                .and_then(|d| d.get("name").cloned()) }),
+    )?;
+    Ok(())
+}
+
 /// A title as sent, cleaned and bounded (as every title is).
 pub(super) fn clean_title(title: &str) -> Result<String> {
     let t = super::text::clean_label("title", title)?;
@@ -357,39 +425,16 @@ impl Desk {
             if let Some(s) = status {
                 move_status(tx, id, actor_id, before.status, s)?;
             }
-            if let Some(agent) = patch.agent_id.filter(|a| *a != before.agent_id) {
-                if let Some(a) = agent {
-                    check_agent(tx.conn, a)?;
-                    convs::add_participant(tx, id, a, "agent")?;
-                }
-                convs::set_agent(tx, id, agent)?;
-                tx.emit(
-                    "conversation.assigned",
-                    Some(id),
-                    Some(actor_id),
-                    Audience::Everyone,
-                    json!({ "agent_id": agent, "previous": before.agent_id,
-                        "agent_name": agent.map(|a| users::get(tx.conn, a).map(|u| u.name())).transpose()? }),
-                )?;
-                if let Some(a) = agent.filter(|a| *a != actor_id) {
-                    super::notifications::assigned(tx, &public_url, id, a, Some(&connected))?;
-                    super::push::assigned(tx, id, a, Some(&connected))?;
-                }
+            if let Some(agent) = patch.agent_id {
+                let by = Assigner {
+                    actor_id,
+                    public_url: &public_url,
+                    connected: &connected,
+                };
+                assign_in(tx, &before, agent, &by)?;
             }
-            if let Some(dept) = patch.department_id.filter(|d| *d != before.department_id) {
-                if let Some(d) = dept {
-                    departments::get(tx.conn, d).map_err(|_| error::INVALID_DEPARTMENT.err())?;
-                }
-                convs::set_department(tx, id, dept)?;
-                tx.emit(
-                    "conversation.department",
-                    Some(id),
-                    Some(actor_id),
-                    Audience::Everyone,
-                    json!({ "department_id": dept, "previous": before.department_id,
-                        "department_name": dept.map(|d| departments::get(tx.conn, d)).transpose()?
-                            .and_then(|d| d.get("name").cloned()) }),
-                )?;
+            if let Some(dept) = patch.department_id {
+                department_in(tx, &before, dept, actor_id)?;
             }
             if let Some(t) = patch.title {
                 retitle(tx, &before, &t, actor_id)?;

@@ -568,5 +568,6 @@ pub(super) fn insert_message(
     if let Some(s) = next {
         super::conversations::move_status(tx, conv.id, actor_id, conv.status, s)?;
     }
+    super::keyword_bots::on_client_message(tx, conv, &m)?;
     Ok(m)
 }

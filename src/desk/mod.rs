@@ -15,7 +15,10 @@ pub mod commands;
 pub mod conversations;
 pub mod email;
 pub mod inbox;
+pub mod keyword_bots;
+pub mod macros;
 pub mod mail_in;
+pub mod menu;
 pub mod messages;
 pub mod notifications;
 pub mod push;
@@ -23,6 +26,7 @@ pub mod reports;
 pub mod scores;
 pub mod settings;
 pub mod sms;
+pub mod steps;
 pub mod tags;
 pub mod team;
 pub mod text;
@@ -141,6 +145,7 @@ impl Desk {
         let bot_id = users::ensure_bot(&store)?;
         let links = crate::links::Links::load(&data_dir, public_url)
             .map_err(|e| Error::internal(format!("the link signing key: {e}")))?;
+        steps::attach(hub.clone(), links.public_url());
         let desk = Desk {
             store,
             hub,

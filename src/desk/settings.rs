@@ -133,6 +133,9 @@ impl Desk {
             if k == "widget.texts" && !v.is_null() {
                 super::widget::check_texts(v)?;
             }
+            if k == super::menu::KEY && !v.is_null() {
+                self.check_menu(v)?;
+            }
             if v.to_string().len() > 65_536 {
                 return Err(error::TOO_LARGE.with(format!("setting {k} is larger than 64 KiB")));
             }

@@ -35,6 +35,7 @@ mod inbox_list;
 mod inbox_row_probes;
 mod input_limits;
 mod litestream;
+mod macros_bots;
 mod mail_common;
 mod message_states;
 mod ops;
