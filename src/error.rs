@@ -323,6 +323,10 @@ catalogue! {
     // Issue 14, part A: TalkJS's REST API (api/talkjs/, desk/talkjs.rs)
 
     // Issue 14, part B: Chat2Desk's API and webhooks (api/chat2desk/, desk/chat2desk.rs)
+    /// `messages/inbox` naming its client by both or neither of `id` and `phone`.
+    C2D_CLIENT: BadRequest, "c2d_client", "send exactly one of id or phone to name the client";
+    /// `tags/assign_to` with an `assignee_type` other than client or request.
+    C2D_ASSIGNEE: BadRequest, "c2d_assignee", "assignee_type must be client or request";
 
     // Issue 14, part C: tags and quality scores (desk/tags.rs, desk/scores.rs)
     INVALID_TAG: BadRequest, "invalid_tag",

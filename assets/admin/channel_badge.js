@@ -22,6 +22,7 @@ export const CHANNELS = {
   vb: "Viber",
   ln: "LINE",
   wc: "WeChat",
+  c2d: "Chat2Desk",
 };
 
 /** The name of the channel of `source` (an unknown code as it is). */

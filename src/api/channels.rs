@@ -114,5 +114,8 @@ mod tests {
                 assert!(js.contains(&line), "channel_badge.js lacks {line:?}");
             }
         }
+        // Chat2Desk's external channel has no platform module (issue 14).
+        let c2d = format!("  {}: \"Chat2Desk\",", crate::desk::chat2desk::SOURCE);
+        assert!(js.contains(&c2d), "channel_badge.js lacks {c2d:?}");
     }
 }

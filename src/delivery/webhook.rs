@@ -82,6 +82,17 @@ pub fn deliver(store: &Store, agent: &ureq::Agent, settings: &Settings, due: &Du
                     .ok()
                     .flatten()
             },
+            identities: &|id| {
+                store
+                    .read(|c| crate::store::channels::identities_of(c, id))
+                    .unwrap_or_default()
+            },
+            source: &|id| {
+                store
+                    .read(|c| crate::store::conversations::get(c, id))
+                    .ok()
+                    .map(|c| c.source)
+            },
         },
     );
     let msg_id = format!("msg_{}", due.id);

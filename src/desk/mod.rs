@@ -10,6 +10,7 @@ pub mod channel_media;
 pub mod channel_out;
 pub mod channel_settings;
 pub mod channels;
+pub mod chat2desk;
 pub mod cleanup;
 pub mod commands;
 pub mod conversations;

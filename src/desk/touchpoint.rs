@@ -38,6 +38,10 @@ struct Route {
 
 /// The hook in `messages::insert_message`: queues what leaves for `m`.
 pub(super) fn queue_reply(tx: &mut Tx, conv: &Head, sender: &User, m: &Message) -> Result<()> {
+    // Chat2Desk's external channel answers by the `outbox` webhook only.
+    if rows::route(tx.conn, conv.id)?.is_some_and(|(s, _)| s == super::chat2desk::SOURCE) {
+        return Ok(());
+    }
     let public = !m.private && sender.is_staff() && sender.id != conv.user_id;
     let wanted = if public { wanted(tx, conv.id)? } else { None };
     let target = match wanted {

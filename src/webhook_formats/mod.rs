@@ -8,6 +8,7 @@
 //! A new format (Chat2Desk, ChatShipper...) is one file here with its
 //! `FORMAT`, listed in `FORMATS`.
 
+mod chat2desk;
 mod chatshipper;
 mod standard;
 mod support_board;
@@ -57,6 +58,10 @@ pub struct Outgoing<'a> {
     pub sign: &'a dyn Fn(&str, &str) -> Option<String>,
     /// A user, for formats whose bodies show one.
     pub user: &'a dyn Fn(i64) -> Option<User>,
+    /// A contact's platform identities, (source, id) (Chat2Desk's client).
+    pub identities: &'a dyn Fn(i64) -> Vec<(String, String)>,
+    /// A conversation's source (Chat2Desk's `transport`).
+    pub source: &'a dyn Fn(i64) -> Option<String>,
 }
 
 /// Every format; the first is the default.
@@ -64,6 +69,7 @@ pub const FORMATS: &[&Format] = &[
     &standard::FORMAT,
     &support_board::FORMAT,
     &chatshipper::FORMAT,
+    &chat2desk::FORMAT,
 ];
 
 /// The format an endpoint names (Standard Webhooks for any it does not).

@@ -13,6 +13,7 @@ mod channel_wechat;
 mod channel_whatsapp;
 mod channels_in;
 mod channels_out;
+mod chat2desk;
 mod chatshipper;
 mod cli;
 mod commands_dot;
