@@ -24,6 +24,7 @@ pub mod scores;
 pub mod settings;
 pub mod sms;
 pub mod tags;
+pub mod talkjs;
 pub mod team;
 pub mod text;
 pub mod touchpoint;
@@ -157,6 +158,7 @@ impl Desk {
         };
         desk.ensure_identity_secret()?;
         desk.ensure_vapid_key()?;
+        desk.ensure_talkjs_app_id()?;
         Ok(desk)
     }
 

@@ -20,6 +20,7 @@ pub mod departments;
 pub mod email;
 pub mod events;
 pub mod forms;
+pub mod idempotency;
 pub mod messages;
 pub mod outbox;
 pub mod participants;
@@ -30,6 +31,7 @@ pub mod search;
 pub mod settings;
 pub mod staff_reads;
 pub mod tags;
+pub mod talkjs;
 // `/import` and `/action` (issue 13).
 pub mod imports;
 pub mod message_actions;

@@ -50,6 +50,7 @@ mod sms;
 mod smtp_server;
 mod support_board;
 mod support_board_more;
+mod talkjs;
 mod tokens;
 mod uploads;
 mod webhooks;
