@@ -17,6 +17,9 @@ pub enum Kind {
     MethodNotAllowed,
     RequestTimeout,
     Conflict,
+    /// The request is well formed but cannot be processed (422): an
+    /// Idempotency-Key sent again with another request.
+    Unprocessable,
     TooLarge,
     UriTooLong,
     UnsupportedMediaType,
@@ -384,6 +387,30 @@ catalogue! {
     USER_NOT_FOUND: NotFound, "user_not_found", "user not found";
     USER_OR_SENDER_NOT_FOUND: NotFound, "user_or_sender_not_found", "user not found";
     NOTE_NOT_FOUND: NotFound, "note_not_found", "note not found";
+
+    // Issue 14, part A: TalkJS's REST API (`/v1/{appId}`)
+    /// `{appId}` is not this install's `talkjs.app_id`.
+    APP_NOT_FOUND: NotFound, "app_not_found", "no app has this id";
+    /// A conversation's participant that is no TalkJS user yet.
+    UNKNOWN_PARTICIPANT: BadRequest, "unknown_participant",
+        "a participant is not a user: PUT the user first";
+    /// A new conversation without a contact among its participants.
+    MISSING_PARTICIPANTS: BadRequest, "missing_participants",
+        "a new conversation needs participants, at least one of them not staff";
+    SENDER_NOT_PARTICIPANT: BadRequest, "sender_not_participant",
+        "the sender is not a participant of the conversation";
+    MISSING_SENDER: BadRequest, "missing_sender", "a UserMessage needs a sender";
+    SYSTEM_MESSAGE_SENDER: BadRequest, "system_message_sender",
+        "a SystemMessage has no sender (type must be UserMessage when sender is given)";
+    INVALID_MESSAGE_TYPE: BadRequest, "invalid_message_type",
+        "type must be UserMessage or SystemMessage";
+    /// A TalkJS PUT of a user id that a staff member (or the bot) has.
+    STAFF_PROFILE: Conflict, "staff_profile",
+        "this id is a staff member's; their profile is managed in Frontporch";
+    IDEMPOTENCY_KEY_REUSED: Unprocessable, "idempotency_key_reused",
+        "this Idempotency-Key was sent with another request";
+    /// A setting the server generates (`talkjs.app_id`).
+    READ_ONLY_SETTING: BadRequest, "read_only_setting", "this setting cannot be changed";
 }
 
 #[derive(Debug, Clone)]

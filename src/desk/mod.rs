@@ -29,6 +29,7 @@ pub mod settings;
 pub mod sms;
 pub mod steps;
 pub mod tags;
+pub mod talkjs;
 pub mod team;
 pub mod text;
 pub mod touchpoint;
@@ -163,6 +164,7 @@ impl Desk {
         };
         desk.ensure_identity_secret()?;
         desk.ensure_vapid_key()?;
+        desk.ensure_talkjs_app_id()?;
         Ok(desk)
     }
 

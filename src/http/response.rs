@@ -102,6 +102,7 @@ pub fn status_of(kind: Kind) -> u16 {
         Kind::MethodNotAllowed => 405,
         Kind::RequestTimeout => 408,
         Kind::Conflict => 409,
+        Kind::Unprocessable => 422,
         Kind::TooLarge => 413,
         Kind::UriTooLong => 414,
         Kind::UnsupportedMediaType => 415,

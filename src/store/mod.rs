@@ -20,6 +20,7 @@ pub mod departments;
 pub mod email;
 pub mod events;
 pub mod forms;
+pub mod idempotency;
 pub mod keyword_bots;
 pub mod macros;
 pub mod menu;
@@ -34,6 +35,7 @@ pub mod search;
 pub mod settings;
 pub mod staff_reads;
 pub mod tags;
+pub mod talkjs;
 // `/import` and `/action` (issue 13).
 pub mod imports;
 pub mod message_actions;

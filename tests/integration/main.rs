@@ -53,6 +53,7 @@ mod smtp_server;
 mod support_board;
 mod support_board_more;
 mod tags_scores;
+mod talkjs;
 mod tokens;
 mod uploads;
 mod webhooks;
