@@ -14,6 +14,7 @@ pub mod cleanup;
 pub mod commands;
 pub mod conversations;
 pub mod email;
+pub mod embed;
 pub mod inbox;
 pub mod mail_in;
 pub mod messages;
