@@ -314,7 +314,7 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
         // `/chat/all` is Chat2Desk's embed URL (`?dialogID=N&minifiedView=1|2|3`).
         "/admin" | "/admin/" | "/admin/chat" | "/chat/all" => {
             // The Chat2Desk embed modes may be framed by the origins the admin allows.
-            let embed = ctx.q("minifiedView").is_some();
+            let embed = matches!(ctx.q("minifiedView"), Some("1" | "2" | "3"));
             let allowed = if embed {
                 ancestors(app, "inbox.embed_origins", "'none'")
             } else {

@@ -80,6 +80,7 @@ fn chat_all_is_framable_only_by_the_allowed_origins_in_its_embed_modes() {
     assert!(html.contains("/assets/admin/app.js"), "{html}");
     // Outside the embed modes, and everywhere else, nobody frames it.
     assert_eq!(frame_ancestors(&s, "/chat/all"), "'none'");
+    assert_eq!(frame_ancestors(&s, "/chat/all?minifiedView=9"), "'none'");
     assert_eq!(frame_ancestors(&s, "/admin"), "'none'");
     // `/admin/chat` keeps its embed modes.
     assert_eq!(
