@@ -129,6 +129,18 @@ test("mode 2 from another site: a password login works in the frame", async () =
   await ctx.close();
 });
 
+test("mode 1 is the inbox without its menu: the list, and the dialogID opened", async () => {
+  const cid = await conversation("Mode one here");
+  const { url } = await embedUrl({ dialog_id: cid, minified_view: 1 });
+  const { ctx, frame } = await framed(url);
+  await frame.waitForSelector("#messages :text('Mode one here')", { timeout: 20000 });
+  assert.equal(await frame.isVisible(".top"), false);
+  assert.equal(await frame.isVisible("#sidebar"), true);
+  assert.equal(await frame.isVisible(`#list li[data-id="${cid}"]`), true);
+  assert.equal(await frame.isVisible("#composer"), true);
+  await ctx.close();
+});
+
 test("mode 3 is read-only: the conversation and nothing to act with", async () => {
   const cid = await conversation("Just reading");
   const { url } = await embedUrl({ dialog_id: cid, minified_view: 3 });
