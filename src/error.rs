@@ -355,6 +355,15 @@ catalogue! {
         "menu: enabled, text (1-2000 characters), 1-9 items with key \"1\"..\"9\", a label and valid steps";
 
     // Issue 14, part E: the embedded inbox (desk/embed.rs, api/embed.rs)
+    EMBED_TOKEN_INVALID: Unauthorized, "embed_token_invalid",
+        "the embed token is unknown, already used, expired or revoked";
+    EMBED_NEEDS_API_TOKEN: Forbidden, "embed_needs_api_token",
+        "embed tokens are made with an admin API token, server-side";
+    INVALID_EMBED_TTL: BadRequest, "invalid_embed_ttl", "ttl_s must be 1 to 300 seconds";
+    INVALID_EMBED_USER: BadRequest, "invalid_embed_user",
+        "give exactly one of user_id and email, naming an enabled agent or admin";
+    INVALID_EMBED_VIEW: BadRequest, "invalid_embed_view",
+        "minified_view must be 1, 2 or 3 (2 and 3 need a dialog_id)";
 
     // The arguments of Support Board functions (only that surface raises these)
     SECURITY_ERROR: Forbidden, "security_error", "an admin API token is required";

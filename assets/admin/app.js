@@ -22,10 +22,10 @@ import { setupPush, forgetDevice } from "./push.js";
 import { isRich, richNode } from "../shared/rich.js";
 import { setupCommandMenu } from "./command_menu.js";
 import { formsPanel, formsEvent } from "./forms.js";
+import { minified, embedHeaders, loginBody, loggedIn, forget, startEmbed, openDialog, problem } from "./embed.js";
+import { store } from "./storage.js";
 
 const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-const minified = Number(params.get("minifiedView")) || 0;
 const STATUS = ["Live", "Waiting for user", "Waiting for agent", "Archive", "Trash"];
 
 const state = {
@@ -40,7 +40,7 @@ const state = {
   agents: [],
   departments: [],
   conversations: new Map(),
-  current: minified >= 2 ? Number(params.get("dialogID")) || null : null,
+  current: null,
   cursor: null,
   users: new Map(),
 };
@@ -50,7 +50,7 @@ class ApiError extends Error {
 }
 
 async function api(method, path, body) {
-  const headers = {};
+  const headers = embedHeaders();
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
   const res = await fetch("/api/v1" + path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
@@ -85,7 +85,8 @@ $("login-form").addEventListener("submit", async (e) => {
   const f = e.target;
   $("login-error").hidden = true;
   try {
-    const r = await api("POST", "/auth/login", { email: f.email.value, password: f.password.value });
+    const r = await api("POST", "/auth/login", loginBody({ email: f.email.value, password: f.password.value }));
+    loggedIn(r);
     state.csrf = r.csrf_token;
     f.reset();
     await boot();
@@ -98,6 +99,7 @@ $("login-form").addEventListener("submit", async (e) => {
 $("logout").addEventListener("click", async () => {
   await forgetDevice(api, state.me).catch(() => {});
   await api("POST", "/auth/logout").catch(() => {});
+  forget();
   state.csrf = null;
   location.reload();
 });
@@ -524,8 +526,8 @@ const EMOJI = ["😀", "😊", "😉", "🙂", "😅", "🙏", "👍", "👋", "
 emojiPicker($("emoji-button"), $("emoji"), $("input"), EMOJI);
 
 // The per-agent sound setting, kept in this browser.
-$("sound").checked = localStorage.getItem("frontporch.sound") !== "off";
-$("sound").addEventListener("change", (e) => localStorage.setItem("frontporch.sound", e.target.checked ? "on" : "off"));
+$("sound").checked = store.get("frontporch.sound") !== "off";
+$("sound").addEventListener("change", (e) => store.set("frontporch.sound", e.target.checked ? "on" : "off"));
 
 // Files: picked, dropped on the thread or pasted into it (shared/files.js).
 const FILE_LABELS = {
@@ -546,7 +548,7 @@ wireFiles({
     // The file goes to the conversation that was open when it was dropped.
     const conv = state.current;
     const up = upload("/api/v1/uploads?name=" + encodeURIComponent(file.name), file,
-      { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": state.csrf }, onProgress);
+      { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": state.csrf, ...embedHeaders() }, onProgress);
     const done = up.done.then((r) => ({ conv, attachment: r.attachment }), (err) => { if (err.status === 401) showLogin(); throw err; });
     return { cancel: up.cancel, done };
   },
@@ -727,7 +729,7 @@ $("notice-close").addEventListener("click", () => { $("notice").hidden = true; }
 
 /** A short two-tone chime, synthesised (no audio file to fetch). */
 function chime() {
-  if (localStorage.getItem("frontporch.sound") === "off" || !window.AudioContext) return;
+  if (store.get("frontporch.sound") === "off" || !window.AudioContext) return;
   const ctx = chime.ctx || (chime.ctx = new AudioContext());
   [880, 1320].forEach((hz, i) => {
     const o = ctx.createOscillator();
@@ -743,7 +745,7 @@ function chime() {
 
 function notify(m) {
   if (document.hasFocus() && m.conversation_id === state.current) return;
-  if (window.Notification && Notification.permission === "granted" && localStorage.getItem("frontporch.notify") !== "off") {
+  if (window.Notification && Notification.permission === "granted" && store.get("frontporch.notify") !== "off") {
     const n = new Notification((m.sender && m.sender.name) || "New message", { body: m.body, tag: "conv-" + m.conversation_id });
     n.onclick = () => { window.focus(); open(m.conversation_id); };
   }
@@ -799,13 +801,13 @@ async function boot() {
       else { loadReplies(); await loadDirectory(); }
     });
   }
-  if (state.current) await open(state.current);
+  if (minified) await openDialog(open);
   // A notification's deep link (push.js, sw.js): `#conversation=<id>`.
   const linked = () => Number((/^#conversation=(\d+)$/.exec(location.hash) || [])[1]) || null;
   const follow = () => { if (linked()) open(linked()).catch(() => {}); };
   window.addEventListener("hashchange", follow);
   if (!state.current) follow();
-  setupPush();
+  if (!minified) setupPush();
   setupMerge({ api, current: () => state.conversations.get(state.current), reopen: open });
   if (window.Notification && Notification.permission === "default") {
     document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });
@@ -813,4 +815,4 @@ async function boot() {
   poll();
 }
 
-boot().catch((e) => { if (e.status !== 401) console.error(e); });
+startEmbed().then(boot).catch((e) => { if (e.status !== 401) { console.error(e); problem("The inbox could not start: " + e.message); } });

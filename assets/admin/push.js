@@ -7,6 +7,7 @@
 // shows it on only for them.
 
 import { el } from "./dom.js";
+import { store } from "./storage.js";
 
 const SW = "/admin/sw.js";
 const SCOPE = "/admin/";
@@ -81,7 +82,7 @@ async function turnOn(api, me) {
     throw new Error("The browser refused to subscribe (" + (e.message || e.name) + ").");
   }
   await api("POST", "/push/subscriptions", sub.toJSON());
-  localStorage.setItem(OWNER, String(me.id));
+  store.set(OWNER, String(me.id));
 }
 
 /** Off: the server forgets this device (found by registering it again,
@@ -94,19 +95,19 @@ async function turnOff(api) {
     await api("DELETE", "/push/subscriptions/" + r.subscription.id);
     await sub.unsubscribe();
   }
-  localStorage.removeItem(OWNER);
+  store.remove(OWNER);
 }
 
 /** Signing out: this browser stops getting `me`'s notifications (a
  * shared browser must not show the next person a customer's words). */
 export async function forgetDevice(api, me) {
-  if (unsupported() || !me || localStorage.getItem(OWNER) !== String(me.id)) return;
+  if (unsupported() || !me || store.get(OWNER) !== String(me.id)) return;
   await turnOff(api);
 }
 
 /** Whether this browser pushes to `me` now. */
 async function isOn(me) {
-  if (Notification.permission !== "granted" || localStorage.getItem(OWNER) !== String(me.id)) return false;
+  if (Notification.permission !== "granted" || store.get(OWNER) !== String(me.id)) return false;
   const reg = await navigator.serviceWorker.getRegistration(SCOPE);
   return Boolean(reg && await reg.pushManager.getSubscription());
 }

@@ -311,9 +311,10 @@ pub fn serve(app: &App, ctx: &Ctx) -> Option<Resp> {
         "/" => Some(Resp::text(302, "text/plain", "").with_header("Location", "/admin")),
         "/favicon.ico" => cached(ctx, "favicon.ico")
             .map(|r| r.with_header("Cache-Control", "public, max-age=86400")),
-        "/admin" | "/admin/" | "/admin/chat" => {
+        // `/chat/all` is Chat2Desk's embed URL (`?dialogID=N&minifiedView=1|2|3`).
+        "/admin" | "/admin/" | "/admin/chat" | "/chat/all" => {
             // The Chat2Desk embed modes may be framed by the origins the admin allows.
-            let embed = ctx.q("minifiedView").is_some();
+            let embed = matches!(ctx.q("minifiedView"), Some("1" | "2" | "3"));
             let allowed = if embed {
                 ancestors(app, "inbox.embed_origins", "'none'")
             } else {

@@ -142,6 +142,9 @@ fn list<T>(items: &[T], f: impl Fn(&T) -> Value) -> Value {
 struct Login {
     email: String,
     password: String,
+    /// Logging in inside the embedded inbox (a third-party frame).
+    #[serde(default)]
+    embed: bool,
 }
 
 pub fn login(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
@@ -153,6 +156,9 @@ pub fn login(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
         ratelimit::LOGIN_PER_ACCOUNT,
     )?;
     let s = app.desk.login(&body.email, &body.password, None)?;
+    if body.embed {
+        return super::embed::embedded_login(&s, SESSION_DAYS * 86_400);
+    }
     let secure = if app.config.secure_cookies {
         "; Secure"
     } else {
@@ -184,19 +190,17 @@ pub fn logout(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
             "Set-Cookie",
             format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
         )
+        .with_header("Set-Cookie", super::auth::embed_cookie("", 0))
         .into())
 }
 
-pub fn me(app: &App, ctx: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
+pub fn me(app: &App, _: &Ctx, caller: &Caller, _: &[i64]) -> Result<Reply> {
     let actor = caller.actor()?;
     let user = app.desk.user(actor, actor.user_id)?;
     let csrf = match caller {
         Caller::Staff {
-            session: Some(_), ..
-        } => ctx
-            .cookie(SESSION_COOKIE)
-            .and_then(|c| app.desk.session(c).ok().flatten())
-            .map(|(_, c)| c),
+            session: Some(s), ..
+        } => app.desk.session(s).ok().flatten().map(|(_, c)| c),
         _ => None,
     };
     ok(json!({

@@ -11,6 +11,9 @@ use crate::util::{random_token, sha256_hex};
 use serde_json::json;
 
 pub const SESSION_DAYS: i64 = 30;
+/// Staff session tokens start so: the embedded inbox may send one as a
+/// bearer credential when its frame keeps no cookie (`api/auth.rs`).
+pub const SESSION_PREFIX: &str = "fps_";
 
 pub struct Session {
     pub token: String,
@@ -36,7 +39,7 @@ impl Desk {
         if !self.verify_password(password, &hash) || user.disabled {
             return Err(denied());
         }
-        let token = random_token("", 32);
+        let token = random_token(SESSION_PREFIX, 32);
         let csrf = random_token("", 24);
         let (th, cs, uid) = (sha256_hex(token.as_bytes()), csrf.clone(), user.id);
         self.store.write(move |tx| {

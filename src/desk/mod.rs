@@ -15,6 +15,7 @@ pub mod cleanup;
 pub mod commands;
 pub mod conversations;
 pub mod email;
+pub mod embed;
 pub mod inbox;
 pub mod keyword_bots;
 pub mod macros;

@@ -18,6 +18,7 @@ pub mod commands;
 pub mod conversations;
 pub mod departments;
 pub mod email;
+pub mod embed;
 pub mod events;
 pub mod forms;
 pub mod idempotency;

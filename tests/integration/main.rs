@@ -25,6 +25,7 @@ mod crash;
 mod email_in;
 mod email_out;
 mod email_round_trip;
+mod embed;
 mod fake_platform;
 mod faults;
 mod first_customer;
