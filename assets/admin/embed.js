@@ -110,7 +110,8 @@ export async function startEmbed() {
   if (!token) return;
   const q = new URLSearchParams(params);
   q.delete("embed_token");
-  history.replaceState(null, "", location.pathname + (q.size ? "?" + q : "") + location.hash);
+  const rest = String(q);
+  history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
   try {
     const res = await fetch("/api/v1/auth/embed", {
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin", body: JSON.stringify({ token }),
