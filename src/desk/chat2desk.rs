@@ -148,7 +148,7 @@ impl Desk {
             f.custom = Some(custom);
         }
         if let Some(e) = external_id {
-            f.external_id = Some(e);
+            f.external_id = Some(one_line("external_id", &e, MAX_ID)?);
         }
         let unchanged = f.first_name.as_deref().is_none_or(|n| n == before.name())
             && f.custom

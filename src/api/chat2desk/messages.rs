@@ -7,7 +7,8 @@ use crate::api::rest::sign_message;
 use crate::api::Reply;
 use crate::app::App;
 use crate::desk::chat2desk::Inbox;
-use crate::desk::Actor;
+use crate::desk::conversations::Conversation;
+use crate::desk::messages::Message;
 use crate::error::{self, Result};
 use crate::http::ratelimit::CHANNEL_PER_IP;
 use crate::http::request::Ctx;
@@ -230,19 +231,14 @@ pub(super) fn list(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply>
             .into_iter()
             .skip(offset as usize)
             .take(limit as usize)
-            .map(|(m, conv)| render(app, &actor, &m, conv))
+            .map(|(m, conv)| render(app, &m, conv))
             .collect();
         Ok(transport::page(data, total, limit, offset))
     })())
 }
 
 /// A message in Chat2Desk's shape, its file links signed as REST signs them.
-fn render(
-    app: &App,
-    _actor: &Actor,
-    m: &crate::desk::messages::Message,
-    conv: &crate::desk::conversations::Conversation,
-) -> Value {
+fn render(app: &App, m: &Message, conv: &Conversation) -> Value {
     let mut full = json!({ "attachments": m.attachments, "sender": null });
     sign_message(app, &mut full);
     records::message(m, conv, &full["attachments"])
