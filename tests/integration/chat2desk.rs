@@ -548,3 +548,55 @@ fn bad_input_is_refused_and_stores_nothing() {
         );
     }
 }
+
+/// A reply in a Chat2Desk conversation leaves only by the `outbox`
+/// webhook: not by a touchpoint (email here), and no "you have a reply"
+/// email beside it, though the contact has an address and SMTP is set.
+#[test]
+fn a_reply_to_a_chat2desk_client_is_queued_nowhere_else() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(
+            json!({ "email.smtp": { "host": "127.0.0.1", "port": 9, "security": "none",
+                "username": "", "password": "", "from_address": "support@frontporch.test",
+                "from_name": "Support" },
+            "email.notifications": { "agents": false, "contacts": true, "every_minutes": 0 } }),
+        ),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = c2d(
+        &s,
+        &token,
+        "POST",
+        "/v1/messages/inbox",
+        Some(json!({ "id": "crm-7", "nickname": "Zoe", "text": "Where is my order?" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (client, cid) = (
+        v["data"]["client_id"].as_i64().unwrap(),
+        v["data"]["dialog_id"].as_i64().unwrap(),
+    );
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{client}"),
+        Some(json!({ "email": "zoe@example.com" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({ "extra": { "_touchpoint": "email" } })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let agent = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    agent.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({ "body": "It ships tomorrow" }),
+    );
+    let queued = admin.get("/api/v1/email/deliveries")["deliveries"].clone();
+    assert_eq!(queued, json!([]), "nothing leaves by email");
+}
