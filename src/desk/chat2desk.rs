@@ -288,6 +288,12 @@ fn link(field: &str, v: &str) -> Result<String> {
     Ok(v.to_string())
 }
 
+/// Whether an inbox message would be taken (its check alone, for tests).
+#[cfg(test)]
+pub fn check_inbox(i: Inbox) -> Result<()> {
+    check(i).map(|_| ())
+}
+
 /// Checks an inbox message before the job: exactly one of id and phone,
 /// bounded ids, text or a link, links http(s).
 fn check(i: Inbox) -> Result<Checked> {

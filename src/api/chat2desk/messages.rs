@@ -243,3 +243,48 @@ fn render(app: &App, m: &Message, conv: &Conversation) -> Value {
     sign_message(app, &mut full);
     records::message(m, conv, &full["attachments"])
 }
+
+/// Bounded fuzzing of the inbox reader and the desk's check: whatever
+/// arrives, the answer is a message to import or a 4xx, never a panic.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn field() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,40}".prop_map(Value::from),
+            "(https?://)?[a-z./ ]{0,20}".prop_map(Value::from),
+            prop::collection::vec(".{0,8}", 0..3).prop_map(|v| json!(v)),
+            (any::<f64>(), any::<f64>()).prop_map(|(a, b)| json!({ "lat": a, "lon": b })),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn any_inbox_body_is_a_message_or_a_4xx(
+            keys in prop::collection::vec(prop_oneof![
+                Just("body"), Just("text"), Just("id"), Just("phone"), Just("nickname"),
+                Just("avatar"), Just("external_id"), Just("image"), Just("video"),
+                Just("attachment"), Just("location"), Just("transport"), Just("channel_id"),
+                Just("from_client"), Just("extra_data"), Just("other"),
+            ], 0..8),
+            values in prop::collection::vec(field(), 8),
+        ) {
+            let mut body = serde_json::Map::new();
+            for (k, v) in keys.iter().zip(values) {
+                body.insert(k.to_string(), v);
+            }
+            if let Ok(b) = serde_json::from_value::<InboxBody>(Value::Object(body)) {
+                if let Err(e) = read_inbox(b).and_then(crate::desk::chat2desk::check_inbox) {
+                    prop_assert_eq!(e.kind, crate::error::Kind::BadRequest);
+                }
+            }
+        }
+    }
+}
