@@ -148,7 +148,7 @@ impl Desk {
             f.custom = Some(custom);
         }
         if let Some(e) = external_id {
-            f.external_id = Some(e);
+            f.external_id = Some(one_line("external_id", &e, MAX_ID)?);
         }
         let unchanged = f.first_name.as_deref().is_none_or(|n| n == before.name())
             && f.custom
@@ -286,6 +286,12 @@ fn link(field: &str, v: &str) -> Result<String> {
         )));
     }
     Ok(v.to_string())
+}
+
+/// Whether an inbox message would be taken (its check alone, for tests).
+#[cfg(test)]
+pub fn check_inbox(i: Inbox) -> Result<()> {
+    check(i).map(|_| ())
 }
 
 /// Checks an inbox message before the job: exactly one of id and phone,

@@ -38,8 +38,7 @@ struct Route {
 
 /// The hook in `messages::insert_message`: queues what leaves for `m`.
 pub(super) fn queue_reply(tx: &mut Tx, conv: &Head, sender: &User, m: &Message) -> Result<()> {
-    // Chat2Desk's external channel answers by the `outbox` webhook only.
-    if rows::route(tx.conn, conv.id)?.is_some_and(|(s, _)| s == super::chat2desk::SOURCE) {
+    if chat2desk(tx, conv)? {
         return Ok(());
     }
     let public = !m.private && sender.is_staff() && sender.id != conv.user_id;
@@ -82,10 +81,19 @@ pub(super) fn queue_reply(tx: &mut Tx, conv: &Head, sender: &User, m: &Message) 
 /// touchpoint to somewhere other than the widget (then no "you have a
 /// reply" notification goes out beside it).
 pub(super) fn routed_away(tx: &Tx, conv: &Head) -> Result<bool> {
+    if chat2desk(tx, conv)? {
+        return Ok(true);
+    }
     let Some(w) = wanted(tx, conv.id)? else {
         return Ok(false);
     };
     Ok(target(tx, conv, &w)?.is_some_and(|(_, t)| t != "web"))
+}
+
+/// Chat2Desk's external channel (source `c2d`) answers by the `outbox`
+/// webhook only (the integrator forwards it): no lane, no notice.
+fn chat2desk(tx: &Tx, conv: &Head) -> Result<bool> {
+    Ok(rows::route(tx.conn, conv.id)?.is_some_and(|(s, _)| s == super::chat2desk::SOURCE))
 }
 
 /// The conversation's `_touchpoint`, if one is set.

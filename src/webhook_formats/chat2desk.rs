@@ -182,6 +182,7 @@ fn client_of(u: &crate::store::users::User, identities: &[(String, String)]) -> 
         _ => None,
     };
     let mut transports: Vec<&str> = identities.iter().map(|(s, _)| transport(s)).collect();
+    transports.sort_unstable();
     transports.dedup();
     json!({
         "id": u.id, "phone": phone, "client_phone": u.phone, "name": u.name(),

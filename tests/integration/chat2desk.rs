@@ -129,10 +129,11 @@ fn inbox_reply_outbox_and_every_hook_once() {
     let agent = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
     let me = agent.get("/api/v1/me")["user"]["id"].as_i64().unwrap();
     let rx = Receiver::start();
+    let events = [HOOKS, &["delete_tag_from_client"]].concat();
     let (st, w) = admin.call(
         "POST",
         "/api/v1/webhooks",
-        Some(json!({ "url": rx.url(), "events": HOOKS, "format": "chat2desk" })),
+        Some(json!({ "url": rx.url(), "events": events, "format": "chat2desk" })),
     );
     assert_eq!(st, 201, "{w}");
     let secret = w["webhook"]["secret"].as_str().unwrap().to_string();
@@ -327,6 +328,14 @@ fn inbox_reply_outbox_and_every_hook_once() {
     let (st, v) = c2d(&s, &token, "GET", &format!("/v1/clients/{client}"), None);
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["data"]["tags"][0]["label"], "VIP");
+    let (st, v) = c2d(
+        &s,
+        &token,
+        "DELETE",
+        &format!("/v1/tags/{tag}/delete_from"),
+        Some(json!({ "client_id": client })),
+    );
+    assert_eq!((st, v["data"]["removed"].clone()), (200, json!(1)), "{v}");
     let (st, v) = admin.call(
         "PATCH",
         &format!("/api/v1/conversations/{cid}"),
@@ -396,6 +405,7 @@ fn inbox_reply_outbox_and_every_hook_once() {
     std::thread::sleep(Duration::from_millis(1500));
     let mut want: BTreeMap<String, usize> = HOOKS.iter().map(|h| (h.to_string(), 1)).collect();
     want.insert("inbox".into(), 2);
+    want.insert("delete_tag_from_client".into(), 1);
     assert_eq!(counts(&rx), want);
 
     // The messages read back in Chat2Desk's shape, newest first.
@@ -500,6 +510,29 @@ fn bad_input_is_refused_and_stores_nothing() {
         (v["data"]["phone"].clone(), v["data"]["name"].clone()),
         (json!("79001234567"), json!("Ann"))
     );
+    // A blocked contact's message is dropped, as every channel drops it.
+    let conv = admin.get(&format!("/api/v1/conversations?user_id={client}"))["conversations"][0]
+        ["id"]
+        .as_i64()
+        .unwrap();
+    let (st, b) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{conv}/commands"),
+        Some(json!({ "text": "/block spam", "meta": {} })),
+    );
+    assert_eq!(st, 201, "{b}");
+    let before = message_bodies(&admin, conv);
+    let (st, v) = c2d(
+        &s,
+        &token,
+        "POST",
+        "/v1/messages/inbox",
+        Some(json!({ "phone": "79001234567", "text": "let me in" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["data"]["message_id"], Value::Null);
+    assert_eq!(message_bodies(&admin, conv), before);
+
     // Staff are not clients; ids out of scope are 404 in the envelope.
     let me = admin.get("/api/v1/me")["user"]["id"].as_i64().unwrap();
     for path in [
@@ -514,4 +547,56 @@ fn bad_input_is_refused_and_stores_nothing() {
             "{path}: {v}"
         );
     }
+}
+
+/// A reply in a Chat2Desk conversation leaves only by the `outbox`
+/// webhook: not by a touchpoint (email here), and no "you have a reply"
+/// email beside it, though the contact has an address and SMTP is set.
+#[test]
+fn a_reply_to_a_chat2desk_client_is_queued_nowhere_else() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(
+            json!({ "email.smtp": { "host": "127.0.0.1", "port": 9, "security": "none",
+                "username": "", "password": "", "from_address": "support@frontporch.test",
+                "from_name": "Support" },
+            "email.notifications": { "agents": false, "contacts": true, "every_minutes": 0 } }),
+        ),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = c2d(
+        &s,
+        &token,
+        "POST",
+        "/v1/messages/inbox",
+        Some(json!({ "id": "crm-7", "nickname": "Zoe", "text": "Where is my order?" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (client, cid) = (
+        v["data"]["client_id"].as_i64().unwrap(),
+        v["data"]["dialog_id"].as_i64().unwrap(),
+    );
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/users/{client}"),
+        Some(json!({ "email": "zoe@example.com" })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({ "extra": { "_touchpoint": "email" } })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let agent = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    agent.post(
+        &format!("/api/v1/conversations/{cid}/messages"),
+        json!({ "body": "It ships tomorrow" }),
+    );
+    let queued = admin.get("/api/v1/email/deliveries")["deliveries"].clone();
+    assert_eq!(queued, json!([]), "nothing leaves by email");
 }

@@ -7,7 +7,8 @@ use crate::api::rest::sign_message;
 use crate::api::Reply;
 use crate::app::App;
 use crate::desk::chat2desk::Inbox;
-use crate::desk::Actor;
+use crate::desk::conversations::Conversation;
+use crate::desk::messages::Message;
 use crate::error::{self, Result};
 use crate::http::ratelimit::CHANNEL_PER_IP;
 use crate::http::request::Ctx;
@@ -230,20 +231,60 @@ pub(super) fn list(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply>
             .into_iter()
             .skip(offset as usize)
             .take(limit as usize)
-            .map(|(m, conv)| render(app, &actor, &m, conv))
+            .map(|(m, conv)| render(app, &m, conv))
             .collect();
         Ok(transport::page(data, total, limit, offset))
     })())
 }
 
 /// A message in Chat2Desk's shape, its file links signed as REST signs them.
-fn render(
-    app: &App,
-    _actor: &Actor,
-    m: &crate::desk::messages::Message,
-    conv: &crate::desk::conversations::Conversation,
-) -> Value {
+fn render(app: &App, m: &Message, conv: &Conversation) -> Value {
     let mut full = json!({ "attachments": m.attachments, "sender": null });
     sign_message(app, &mut full);
     records::message(m, conv, &full["attachments"])
+}
+
+/// Bounded fuzzing of the inbox reader and the desk's check: whatever
+/// arrives, the answer is a message to import or a 4xx, never a panic.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn field() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,40}".prop_map(Value::from),
+            "(https?://)?[a-z./ ]{0,20}".prop_map(Value::from),
+            prop::collection::vec(".{0,8}", 0..3).prop_map(|v| json!(v)),
+            (any::<f64>(), any::<f64>()).prop_map(|(a, b)| json!({ "lat": a, "lon": b })),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn any_inbox_body_is_a_message_or_a_4xx(
+            keys in prop::collection::vec(prop_oneof![
+                Just("body"), Just("text"), Just("id"), Just("phone"), Just("nickname"),
+                Just("avatar"), Just("external_id"), Just("image"), Just("video"),
+                Just("attachment"), Just("location"), Just("transport"), Just("channel_id"),
+                Just("from_client"), Just("extra_data"), Just("other"),
+            ], 0..8),
+            values in prop::collection::vec(field(), 8),
+        ) {
+            let mut body = serde_json::Map::new();
+            for (k, v) in keys.iter().zip(values) {
+                body.insert(k.to_string(), v);
+            }
+            if let Ok(b) = serde_json::from_value::<InboxBody>(Value::Object(body)) {
+                if let Err(e) = read_inbox(b).and_then(crate::desk::chat2desk::check_inbox) {
+                    prop_assert_eq!(e.kind, crate::error::Kind::BadRequest);
+                }
+            }
+        }
+    }
 }
