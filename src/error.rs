@@ -313,7 +313,7 @@ catalogue! {
     /// A file fetched for an import, larger than allowed.
     FETCH_TOO_LARGE: TooLarge, "too_large", "the file is too large";
     INVALID_EVENT_KIND: BadRequest, "invalid_event_kind", "invalid event kind";
-    INVALID_FORMAT: BadRequest, "invalid_format", "format must be standard or support_board";
+    INVALID_FORMAT: BadRequest, "invalid_format", "not a webhook format (standard, support_board, chatshipper, chat2desk)";
     ENDPOINT_DISABLED: Conflict, "endpoint_disabled", "the endpoint is disabled; enable it first";
     INVALID_URL: BadRequest, "invalid_url", "not a valid URL";
     PRIVATE_ADDRESS: BadRequest, "private_address", "url resolves to a private address";

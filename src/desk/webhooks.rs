@@ -73,6 +73,13 @@ impl Desk {
         let kinds = kinds.map(check_kinds).transpose()?;
         let uid = actor.user_id;
         self.store.write(move |tx| {
+            // New subscriptions are held to the endpoint's format, as at creation.
+            if let Some(k) = &kinds {
+                let format = webhooks::get(tx.conn, id)?.format;
+                if let Some(f) = crate::webhook_formats::find(&format) {
+                    (f.check_kinds)(k)?;
+                }
+            }
             let ep = webhooks::update(tx, id, url.as_deref(), kinds.as_deref(), active)?;
             tx.emit(
                 "webhook.updated",

@@ -144,6 +144,14 @@ fn inbox_reply_outbox_and_every_hook_once() {
         Some(json!({ "url": rx.url(), "events": ["message.created"], "format": "chat2desk" })),
     );
     assert_eq!(st, 400);
+    // Nor by a later change of its subscriptions.
+    let id = w["webhook"]["id"].as_i64().unwrap();
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/webhooks/{id}"),
+        Some(json!({ "events": ["message.created"] })),
+    );
+    assert_eq!(st, 400, "{v}");
 
     // A new client's message, as real clients nest it (`from_client`, `body`).
     let msg = json!({ "channel_id": 12345, "body": "Hello, I need help",
