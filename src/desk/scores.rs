@@ -240,6 +240,12 @@ impl Desk {
         self.store.read(|c| rows::get(c, conversation_id))
     }
 
+    /// The question the client is asked (the setting's, else the default).
+    pub fn score_question(&self) -> Result<String> {
+        let s = self.store.read(Setting::read)?;
+        Ok(s.question().to_string())
+    }
+
     /// The conversation's own visitor scores it: once, after being asked,
     /// on its scale.
     pub fn give_score(&self, actor: &Actor, conversation_id: i64, n: i64) -> Result<Score> {
