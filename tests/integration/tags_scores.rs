@@ -537,3 +537,60 @@ fn platform_scores_by_text() {
         1
     );
 }
+
+#[test]
+fn email_scores_by_reply() {
+    use super::mail_common::{email_conversations, email_rows, mail, messages, pipe, setup};
+    let s = Server::start_with(&[("FRONTPORCH_POLL_SECONDS", "1")]);
+    let admin = setup(&s, None);
+    let low = new_tag(&admin, "Low score");
+    enable_scores(&admin, low);
+    let first = mail(
+        "Ann <ann@customer.test>",
+        "support@example.com",
+        "Printer",
+        "p1@customer.test",
+        "",
+        "It is on fire.",
+    );
+    assert_eq!(pipe(&s.data, &first).0, 0);
+    let cid = email_conversations(&admin)[0]["id"].as_i64().unwrap();
+    close(&admin, cid);
+    let rows = email_rows(&s.data);
+    let asked = rows.last().unwrap();
+    assert!(
+        asked["text"]
+            .as_str()
+            .unwrap()
+            .contains("Reply with a number from 1 to 5"),
+        "{rows:?}"
+    );
+    assert_eq!(asked["to"], "ann@customer.test");
+
+    let answer = mail(
+        "Ann <ann@customer.test>",
+        "support@example.com",
+        "Re: Printer",
+        "p2@customer.test",
+        "",
+        "1",
+    );
+    assert_eq!(pipe(&s.data, &answer).0, 0);
+    assert_eq!(pipe(&s.data, &answer).0, 0, "a repeat is ignored");
+    assert_eq!(
+        admin.get(&format!("/api/v1/conversations/{cid}/score"))["score"]["score"],
+        1
+    );
+    assert_eq!(
+        labels(&admin.get(&format!("/api/v1/conversations/{cid}/tags"))),
+        ["Low score"]
+    );
+    assert_eq!(status(&admin, cid), 3);
+    let all = admin.get("/api/v1/conversations?source=em&status=all");
+    assert_eq!(ids_of(&all), [cid], "the answer opens no conversation");
+    let bodies: Vec<Value> = messages(&admin, cid)
+        .iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    assert!(!bodies.contains(&json!("1")), "{bodies:?}");
+}
