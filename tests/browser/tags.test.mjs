@@ -89,3 +89,36 @@ test("tags show and filter in the inbox; the widget shows score buttons after th
   assert.deepEqual(dialogs, []);
   site.close();
 });
+
+test("Settings → Tags and Quality scores save what the admin chose", async () => {
+  const agent = await loginAgent(browser, server);
+  const dialogs = [];
+  forbidDialogs(agent, dialogs);
+  await agent.click("#settings-button");
+  await agent.click("#settings-tabs button:text-is('Tags')");
+  const add = agent.locator("#settings-body form").first();
+  await add.locator('input[name="label"]').fill("Refund");
+  await add.locator('input[name="bg_color"]').fill("#00aa00");
+  await add.locator("button[type=submit]").click();
+  const row = agent.locator("#settings-body .tag-rows li", { has: agent.locator(".tag-chip:has-text('Refund')") });
+  await row.waitFor();
+  assert.equal(await row.locator(".tag-chip").evaluate((e) => getComputedStyle(e).backgroundColor), "rgb(0, 170, 0)");
+  await row.locator('input[name="group_name"]').fill("Billing");
+  await row.locator("button[type=submit]").click();
+  await agent.waitForSelector("#settings-flash:text('Tag saved.')");
+  const tags = (await server.api("GET", "/tags", undefined, server.token)).body.tags;
+  const refund = tags.find((t) => t.label === "Refund");
+  assert.equal(refund.group_name, "Billing");
+  assert.equal(refund.bg_color, "#00aa00");
+
+  await agent.click("#settings-tabs button:text-is('Quality scores')");
+  const f = agent.locator("#settings-body form");
+  await f.locator('input[name="scale"]').fill("3");
+  await f.locator('select[name="tag-1"]').selectOption(String(refund.id));
+  await f.locator("button[type=submit]").click();
+  await agent.waitForSelector("#settings-flash:text('Quality scores saved.')");
+  const s = (await server.api("GET", "/settings", undefined, server.token)).body.settings.scores;
+  assert.equal(s.scale, 3);
+  assert.deepEqual(s.tags, { 1: refund.id });
+  assert.deepEqual(dialogs, []);
+});
