@@ -108,7 +108,8 @@ fn bare_number(text: &str) -> Option<i64> {
 /// is never asked) and scores are enabled, its client is asked, once: the
 /// widget by `conversation.score_asked` (buttons), any other source by a
 /// bot message that leaves on its channel. A platform whose reply window
-/// has closed is not asked (the question could not leave).
+/// has closed is not asked (the question could not leave), nor is a
+/// blocked contact.
 pub(crate) fn after_status(
     tx: &mut Tx,
     conversation_id: i64,
@@ -124,6 +125,10 @@ pub(crate) fn after_status(
         return Ok(());
     }
     let conv = convs::get(tx.conn, conversation_id)?;
+    if crate::store::blocks::blocking(tx.conn, Some(conv.user_id), None)?.is_some() {
+        // `/block` archives: a blocked contact is not asked anything.
+        return Ok(());
+    }
     if !conv.source.is_empty() && !super::channel_out::can_send_text(tx, &conv.source, conv.id)? {
         return Ok(());
     }

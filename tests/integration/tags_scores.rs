@@ -414,6 +414,28 @@ fn widget_scores_end_to_end() {
         1
     );
 
+    // A contact archived by `/block` is not asked.
+    let (mal, _) = s.visitor("Mal");
+    let spam = mal.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "spam"}}),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let vc = cursor(&mal);
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{spam}/commands"),
+        Some(json!({"text": "/block spam", "meta": {}})),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(status(&admin, spam), 3);
+    assert!(of_kind(&mal, vc, "conversation.score_asked").is_empty());
+    assert_eq!(
+        admin.get(&format!("/api/v1/conversations/{spam}/score"))["score"],
+        Value::Null
+    );
+
     // The reports count it.
     let per_day = report_total(&admin, "scores");
     let days: Vec<&Value> = per_day
