@@ -8,6 +8,19 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, startHostSite, launch, forbidDialogs, loginAgent } from "./harness.mjs";
 
+/** The selects narrower than their longest option (i10c's check). */
+function cutSelects(selector) {
+  return [...document.querySelectorAll(selector)].flatMap((s) => {
+    const probe = s.cloneNode(true);
+    probe.style.cssText = "position:absolute;visibility:hidden;width:auto;min-width:0;max-width:none;flex:none";
+    document.body.append(probe);
+    const natural = probe.getBoundingClientRect().width;
+    probe.remove();
+    const width = s.getBoundingClientRect().width;
+    return width + 0.5 < natural ? [`${s.id}: ${width} < ${natural}`] : [];
+  });
+}
+
 let server, browser;
 before(async () => {
   server = await startServer();
@@ -61,6 +74,8 @@ test("tags show and filter in the inbox; the widget shows score buttons after th
   // The filter lists the tagged conversation only.
   await agent.waitForSelector("#list li:has-text('Unrelated question')");
   await agent.selectOption("#f-tag", String(tagId));
+  // The tag menu is as wide as its longest option, as the other filters.
+  assert.deepEqual(await agent.evaluate(cutSelects, ".filters select"), []);
   await agent.waitForSelector("#list li:has-text('Unrelated question')", { state: "detached" });
   await agent.waitForSelector("#list li:has-text('My order is late')");
   const convs = (await server.api("GET", `/conversations?tag=${tagId}`, undefined, server.token)).body.conversations;
