@@ -94,6 +94,31 @@ fn checked(v: &Value) -> Result<(Value, Vec<i64>)> {
     Ok((v, ids))
 }
 
+/// A deleted tag leaves the setting (in the tag's job): a later tag could
+/// get its id again (SQLite reuses the highest rowid).
+pub(super) fn forget_tag(tx: &mut Tx, tag_id: i64, actor_id: i64) -> Result<()> {
+    let Some(mut v) = settings::get(tx.conn, KEY)? else {
+        return Ok(());
+    };
+    let Some(map) = v.get_mut("tags").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    let before = map.len();
+    map.retain(|_, id| id.as_i64() != Some(tag_id));
+    if map.len() == before {
+        return Ok(());
+    }
+    settings::set(tx, KEY, &v)?;
+    tx.emit(
+        "settings.updated",
+        None,
+        Some(actor_id),
+        Audience::Staff,
+        json!({ "keys": [KEY] }),
+    )?;
+    Ok(())
+}
+
 /// A bare number (digits only, spaces around), as a client types a score.
 fn bare_number(text: &str) -> Option<i64> {
     let t = text.trim();

@@ -446,6 +446,12 @@ fn widget_scores_end_to_end() {
         .collect();
     assert_eq!(days.len(), 1, "{per_day}");
     assert_eq!(days[0], &json!([1, 1.0]));
+    // A deleted tag leaves the setting (its id could come back).
+    admin.call("DELETE", &format!("/api/v1/tags/{low}"), None);
+    assert_eq!(
+        admin.get("/api/v1/settings")["settings"]["scores"]["tags"],
+        json!({})
+    );
     assert_eq!(
         report_total(&admin, "scores-distribution"),
         json!({"1": [1], "2": [0], "3": [0], "4": [0], "5": [0]})
