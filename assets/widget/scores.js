@@ -36,8 +36,11 @@ function showThanks(ctx, id, score, scale) {
   ctx.scrollDown();
 }
 
-/** The question and one button per score. */
+/** The question and one button per score (in place of the thumbs
+ * rating, so the visitor is asked one thing). */
 function showScale(ctx, id, scale, question) {
+  const thumbs = document.getElementById("rating");
+  if (thumbs) thumbs.hidden = true;
   const li = card(ctx, id);
   const q = document.createElement("p");
   q.className = "score-question";

@@ -88,6 +88,7 @@ test("tags show and filter in the inbox; the widget shows score buttons after th
   const card = frame.locator(".score-card");
   await card.locator(".score-question:text('How did we do?')").waitFor();
   assert.equal(await card.locator(".score-button").count(), 5);
+  assert.equal(await frame.isHidden("#rating"), true, "one question at a time: no thumbs rating beside the scale");
   await card.locator(".score-button:text('4')").click();
   await card.locator(".score-thanks").waitFor();
   const score = (await server.api("GET", `/conversations/${cid}/score`, undefined, server.token)).body.score;
