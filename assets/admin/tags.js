@@ -90,9 +90,11 @@ function box(id, anchor, cls) {
   return b;
 }
 
-/** Chips + add for a request (`/conversations/{id}/tags`) or a client. */
+/** Chips + add for a request (`/conversations/{id}/tags`) or a client;
+ * chips only in the read-only embedded view (`minifiedView=3`). */
 async function drawTags(b, path, tags, label) {
   const { api } = ctx;
+  if (document.body.classList.contains("min3")) return b.replaceChildren(...tags.map((t) => chip(t)));
   const redraw = (r) => drawTags(b, path, r.tags, label);
   b.replaceChildren(...tags.map((t) => chip(t, async () => redraw(await api("DELETE", `${path}/${t.id}`)))),
     adder(tags, label, async (id) => redraw(await api("POST", path, { tag_id: id }))));

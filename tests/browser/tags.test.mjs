@@ -70,6 +70,15 @@ test("tags show and filter in the inbox; the widget shows score buttons after th
   assert.equal(await chip.evaluate((e) => getComputedStyle(e).backgroundColor), "rgb(220, 38, 38)");
   // The list row shows the request's tag.
   await agent.waitForSelector("#list li:has-text('My order is late') .tag-chip");
+  // Taken off with its ×, and put on again.
+  await chip.locator("button.tag-x").click();
+  await agent.waitForSelector("#thread-tags .tag-chip", { state: "detached" });
+  await agent.waitForSelector("#list li:has-text('My order is late') .tag-chip", { state: "detached" });
+  await agent.selectOption("#thread-tags select.tag-add", String(tagId));
+  await agent.waitForSelector("#list li:has-text('My order is late') .tag-chip");
+  // The contact's own tags, in the sidebar.
+  await agent.selectOption("#contact-tags select.tag-add", String(tagId));
+  await agent.waitForSelector("#contact-tags .tag-chip");
 
   // The filter lists the tagged conversation only.
   await agent.waitForSelector("#list li:has-text('Unrelated question')");
