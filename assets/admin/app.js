@@ -389,7 +389,7 @@ function redrawMessage(m) {
 }
 
 const TICK_WORDS = { sent: "sent", delivered: "delivered", read: "read" };
-const TIMELINE_WORDS = { assignedTo: "Assigned to", unassigned: "Unassigned", transferredTo: "Transferred to", closed: "Conversation closed", reopened: "Conversation reopened", rated: "Rated" };
+const TIMELINE_WORDS = { assignedTo: "Assigned to", unassigned: "Unassigned", transferredTo: "Transferred to", closed: "Conversation closed", reopened: "Conversation reopened", rated: "Rated", scored: "Scored" };
 
 /** A timeline line in the open thread (the rating has its own, renderRating). */
 function timeline(ev) {

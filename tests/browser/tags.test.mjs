@@ -105,6 +105,11 @@ test("tags show and filter in the inbox; the widget shows score buttons after th
   assert.equal(score.scale, 5);
   // The inbox shows it, live.
   await agent.waitForSelector("#thread-score:text('Score 4/5')");
+  await agent.waitForSelector("#messages .event.timeline:has-text('Scored 4/5')");
+  // Opened again, the thread keeps the line among its messages.
+  await agent.goto(server.base + "/admin#conversation=" + cid);
+  await agent.reload();
+  await agent.waitForSelector("#messages .event.timeline:has-text('Scored 4/5')");
   // A reload of the widget thanks again instead of asking twice.
   await page.reload();
   const frame2 = await (await page.waitForSelector("iframe[title=Chat]")).contentFrame();
