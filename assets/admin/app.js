@@ -24,6 +24,7 @@ import { setupCommandMenu } from "./command_menu.js";
 import { formsPanel, formsEvent } from "./forms.js";
 import { minified, embedHeaders, loginBody, loggedIn, forget, startEmbed, openDialog, problem } from "./embed.js";
 import { store } from "./storage.js";
+import { setupTags, rememberTags, tagFilterAllows, rowChips, showTags, tagsEvent } from "./tags.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUS = ["Live", "Waiting for user", "Waiting for agent", "Archive", "Trash"];
@@ -136,8 +137,10 @@ async function loadList(more) {
   if (f.agent) q.set("agent_id", f.agent === "me" ? String(state.me.id) : f.agent);
   if (f.dept) q.set("department_id", f.dept);
   if (f.source) q.set("source", f.source);
+  if (f.tag) q.set("tag", f.tag);
   const r = await api("GET", "/conversations?" + q);
   if (seq !== listSeq) return;
+  rememberTags(r.conversations, f.tag);
   if (!more) state.conversations = new Map();
   for (const c of r.conversations) state.conversations.set(c.id, c);
   state.offset += r.conversations.length;
@@ -202,7 +205,7 @@ function renderList() {
   const f = state.filters;
   const shown = rows.filter((c) =>
     (!f.agent || (f.agent === "me" && isInvited(c.id)) || (f.agent === "none" ? c.agent_id == null : c.agent_id === (f.agent === "me" ? state.me.id : Number(f.agent)))) &&
-    (!f.dept || c.department_id === Number(f.dept)));
+    (!f.dept || c.department_id === Number(f.dept)) && tagFilterAllows(c));
   rows.length = 0;
   rows.push(...shown);
   let unread = 0;
@@ -213,6 +216,8 @@ function renderList() {
       name: c.title || displayName(contact), preview: state.search && c.match ? plainText(c.match.body) : preview(c.last_message),
     });
     if (rated(c)) li.lastChild.append(el("span", "rating", ratingText(rated(c))));
+    const chips = rowChips(c.id);
+    if (chips) li.lastChild.append(chips);
     markInvited(li, c.id);
     li.addEventListener("click", () => open(c.id));
     li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(c.id); });
@@ -260,6 +265,7 @@ async function open(id) {
   for (const q of outbox.items) if (q.conv === id) { q.li = null; drawQueued(q); }
   showParticipants(r);
   renderContact(r.user);
+  showTags(r.conversation, r.user).catch(() => {});
   formsPanel(id, api);
   channelComposer(r.conversation, r.messages, api, () => { if (state.current === id) open(id); }, () => state.current === id);
   renderList();
@@ -385,7 +391,7 @@ function redrawMessage(m) {
 }
 
 const TICK_WORDS = { sent: "sent", delivered: "delivered", read: "read" };
-const TIMELINE_WORDS = { assignedTo: "Assigned to", unassigned: "Unassigned", transferredTo: "Transferred to", closed: "Conversation closed", reopened: "Conversation reopened", rated: "Rated" };
+const TIMELINE_WORDS = { assignedTo: "Assigned to", unassigned: "Unassigned", transferredTo: "Transferred to", closed: "Conversation closed", reopened: "Conversation reopened", rated: "Rated", scored: "Scored" };
 
 /** A timeline line in the open thread (the rating has its own, renderRating). */
 function timeline(ev) {
@@ -683,6 +689,7 @@ async function onEvent(ev) {
     return;
   }
   if (ev.kind === "webhook.disabled") return webhookNotice(d.webhook);
+  if (await tagsEvent(ev).catch(() => false)) renderList();
   if (!ev.conversation_id) return;
   formsEvent(ev);
   if (ev.kind === "conversation.deleted") {
@@ -786,6 +793,7 @@ async function boot() {
   if (minified) document.body.classList.add("min" + minified);
   state.cursor = (await api("GET", "/events?after=9007199254740991")).cursor;
   await loadDirectory();
+  await setupTags({ api, onFilter: (tag) => { state.filters.tag = tag; loadList(); } });
   await loadList();
   await loadReplies();
   if (me.role === "admin" && !minified) {

@@ -86,6 +86,7 @@ const REPORTS = [
   "countries", "languages", "browsers", "os", "subscribe", "follow-up",
   "articles-searches", "articles-ratings", "articles-views-single", "articles-views",
   "message-automations", "email-automations", "sms-automations", "direct-messages", "direct-emails", "direct-sms",
+  "scores", "scores-distribution",
 ];
 
 function duration(seconds) {

@@ -11,6 +11,7 @@ import { channelSettings } from "./channels.js";
 import { dotCommands } from "./commands.js";
 import { formSettings } from "./forms.js";
 import { departments, notifyChannels, blocks } from "./routing.js";
+import { tagSettings, scoreSettings } from "./tags.js";
 
 let api;
 
@@ -236,6 +237,8 @@ const sections = {
   Channels: (box) => channelSettings(box, api, () => render("Channels")),
   Commands: (box) => dotCommands(box, api, () => render("Commands")),
   Forms: (box) => formSettings(box, api, () => render("Forms")),
+  Tags: (box) => tagSettings(box, api, () => render("Tags")),
+  "Quality scores": (box) => scoreSettings(box, api, () => render("Quality scores")),
   Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {

@@ -50,6 +50,9 @@ export function timelineText(ev, w) {
       return "";
     case "conversation.rated":
       return w.rated + " " + (d.rating > 0 ? "👍" : "👎") + (d.comment ? " — " + d.comment : "");
+    case "conversation.scored":
+      // A quality score (issue 14); pages without the word show nothing.
+      return w.scored ? `${w.scored} ${Number(d.score)}/${Number(d.scale)}` : "";
   }
   return "";
 }

@@ -21,6 +21,7 @@ import { isRich, richNode } from "../shared/rich.js";
 import { clientCommand } from "./client_commands.js";
 import { formCard, formEvent, resetForms } from "./forms.js";
 import { isBlocked, showBlocked } from "./blocked.js";
+import { scoreEvent, loadScore } from "./scores.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -502,6 +503,7 @@ async function loadConversation() {
     setClosed(isClosed(r.conversation.status));
     ackDelivered();
     if (r.conversation.status === 3) askRating();
+    loadScore(scoreCtx).catch(() => {});
   } catch (e) {
     if (e.status === 404) { state.conversation = null; store.set("conversation", null); } else throw e;
   }
@@ -621,10 +623,13 @@ function showTyping(d) {
 
 /** What a form card (forms.js) needs from the frame. */
 const formCtx = { api: (...a) => api(...a), lang: () => state.lang, conversation: () => state.conversation };
+/** What the quality score card (scores.js) needs from the frame. */
+const scoreCtx = { ...formCtx, list: () => $("messages"), scrollDown };
 
 function onEvent(e) {
   const d = e.data || {};
   if (e.kind === "conversation.form" && e.conversation_id === state.conversation) formEvent(d, formCtx);
+  scoreEvent(e, scoreCtx);
   if (e.kind === "typing") return d.staff ? showTyping(d) : undefined;
   // A dot command an agent ran for this visitor (client_commands.js).
   if (e.kind === "command.client") return clientCommand(d, { toHost, list: $("messages"), scrollDown });

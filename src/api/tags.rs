@@ -137,11 +137,13 @@ fn untag_request(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Rep
     take(app, caller, Target::Request(ids[0]), ids[1])
 }
 
-/// A request's score (`null` when its client was never asked).
+/// A request's score (`null` when its client was never asked), with the
+/// question the widget shows beside the scale.
 fn score(app: &App, _: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {
     let s = app.desk.score(caller.actor()?, ids[0])?;
     let v = s.map(|s| s.to_json());
-    Ok(Resp::json(200, &json!({ "score": v })).into())
+    let question = app.desk.score_question()?;
+    Ok(Resp::json(200, &json!({ "score": v, "question": question })).into())
 }
 
 fn give_score(app: &App, ctx: &Ctx, caller: &Caller, ids: &[i64]) -> Result<Reply> {

@@ -94,6 +94,31 @@ fn checked(v: &Value) -> Result<(Value, Vec<i64>)> {
     Ok((v, ids))
 }
 
+/// A deleted tag leaves the setting (in the tag's job): a later tag could
+/// get its id again (SQLite reuses the highest rowid).
+pub(super) fn forget_tag(tx: &mut Tx, tag_id: i64, actor_id: i64) -> Result<()> {
+    let Some(mut v) = settings::get(tx.conn, KEY)? else {
+        return Ok(());
+    };
+    let Some(map) = v.get_mut("tags").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    let before = map.len();
+    map.retain(|_, id| id.as_i64() != Some(tag_id));
+    if map.len() == before {
+        return Ok(());
+    }
+    settings::set(tx, KEY, &v)?;
+    tx.emit(
+        "settings.updated",
+        None,
+        Some(actor_id),
+        Audience::Staff,
+        json!({ "keys": [KEY] }),
+    )?;
+    Ok(())
+}
+
 /// A bare number (digits only, spaces around), as a client types a score.
 fn bare_number(text: &str) -> Option<i64> {
     let t = text.trim();
@@ -108,7 +133,8 @@ fn bare_number(text: &str) -> Option<i64> {
 /// is never asked) and scores are enabled, its client is asked, once: the
 /// widget by `conversation.score_asked` (buttons), any other source by a
 /// bot message that leaves on its channel. A platform whose reply window
-/// has closed is not asked (the question could not leave).
+/// has closed is not asked (the question could not leave), nor is a
+/// blocked contact.
 pub(crate) fn after_status(
     tx: &mut Tx,
     conversation_id: i64,
@@ -124,6 +150,10 @@ pub(crate) fn after_status(
         return Ok(());
     }
     let conv = convs::get(tx.conn, conversation_id)?;
+    if crate::store::blocks::blocking(tx.conn, Some(conv.user_id), None)?.is_some() {
+        // `/block` archives: a blocked contact is not asked anything.
+        return Ok(());
+    }
     if !conv.source.is_empty() && !super::channel_out::can_send_text(tx, &conv.source, conv.id)? {
         return Ok(());
     }
@@ -238,6 +268,12 @@ impl Desk {
     pub fn score(&self, actor: &Actor, conversation_id: i64) -> Result<Option<Score>> {
         self.conversation(actor, conversation_id)?;
         self.store.read(|c| rows::get(c, conversation_id))
+    }
+
+    /// The question the client is asked (the setting's, else the default).
+    pub fn score_question(&self) -> Result<String> {
+        let s = self.store.read(Setting::read)?;
+        Ok(s.question().to_string())
     }
 
     /// The conversation's own visitor scores it: once, after being asked,

@@ -116,14 +116,16 @@ impl Desk {
         })
     }
 
-    /// Deletes a tag (admins), taking it off every client and request:
-    /// `tag.deleted` for staff (no removal event per client or request).
+    /// Deletes a tag (admins), taking it off every client and request and
+    /// out of the `scores` setting: `tag.deleted` for staff (no removal
+    /// event per client or request).
     pub fn delete_tag(&self, actor: &Actor, id: i64) -> Result<()> {
         actor.require_admin()?;
         let actor_id = actor.user_id;
         self.store.write(move |tx| {
             let tag = tags::get(tx.conn, id)?;
             tags::delete(tx, id)?;
+            super::scores::forget_tag(tx, id, actor_id)?;
             tx.emit(
                 "tag.deleted",
                 None,

@@ -111,7 +111,7 @@ pub fn since_for_visitor(
 
 /// The kinds a conversation's thread shows as timeline lines.
 pub const TIMELINE_KINDS: &str = "'conversation.assigned', 'conversation.department', \
-     'conversation.status', 'conversation.rated'";
+     'conversation.status', 'conversation.rated', 'conversation.scored'";
 
 /// The newest `limit` timeline events of a conversation, oldest first
 /// (`visitor_id` is its owner: the events index is by owner).

@@ -414,6 +414,28 @@ fn widget_scores_end_to_end() {
         1
     );
 
+    // A contact archived by `/block` is not asked.
+    let (mal, _) = s.visitor("Mal");
+    let spam = mal.post(
+        "/api/v1/widget/conversations",
+        json!({"message": {"body": "spam"}}),
+    )["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let vc = cursor(&mal);
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{spam}/commands"),
+        Some(json!({"text": "/block spam", "meta": {}})),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(status(&admin, spam), 3);
+    assert!(of_kind(&mal, vc, "conversation.score_asked").is_empty());
+    assert_eq!(
+        admin.get(&format!("/api/v1/conversations/{spam}/score"))["score"],
+        Value::Null
+    );
+
     // The reports count it.
     let per_day = report_total(&admin, "scores");
     let days: Vec<&Value> = per_day
@@ -424,6 +446,12 @@ fn widget_scores_end_to_end() {
         .collect();
     assert_eq!(days.len(), 1, "{per_day}");
     assert_eq!(days[0], &json!([1, 1.0]));
+    // A deleted tag leaves the setting (its id could come back).
+    admin.call("DELETE", &format!("/api/v1/tags/{low}"), None);
+    assert_eq!(
+        admin.get("/api/v1/settings")["settings"]["scores"]["tags"],
+        json!({})
+    );
     assert_eq!(
         report_total(&admin, "scores-distribution"),
         json!({"1": [1], "2": [0], "3": [0], "4": [0], "5": [0]})
@@ -501,7 +529,12 @@ fn platform_scores_by_text() {
     // The client answers with a number on the scale: the score, not a message.
     let c = cursor(&admin);
     zoe_says(&s, 2, "4");
+    // (The question's delivery report, `channel.sent`, may land meanwhile.)
     let (events, _) = events_after(&admin, c);
+    let events: Vec<Value> = events
+        .into_iter()
+        .filter(|e| !e["kind"].as_str().unwrap().starts_with("channel."))
+        .collect();
     let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["conversation.scored"], "{events:?}");
     assert_eq!(events[0]["data"]["score"], 4);
@@ -536,4 +569,61 @@ fn platform_scores_by_text() {
             .sum::<i64>(),
         1
     );
+}
+
+#[test]
+fn email_scores_by_reply() {
+    use super::mail_common::{email_conversations, email_rows, mail, messages, pipe, setup};
+    let s = Server::start_with(&[("FRONTPORCH_POLL_SECONDS", "1")]);
+    let admin = setup(&s, None);
+    let low = new_tag(&admin, "Low score");
+    enable_scores(&admin, low);
+    let first = mail(
+        "Ann <ann@customer.test>",
+        "support@example.com",
+        "Printer",
+        "p1@customer.test",
+        "",
+        "It is on fire.",
+    );
+    assert_eq!(pipe(&s.data, &first).0, 0);
+    let cid = email_conversations(&admin)[0]["id"].as_i64().unwrap();
+    close(&admin, cid);
+    let rows = email_rows(&s.data);
+    let asked = rows.last().unwrap();
+    assert!(
+        asked["text"]
+            .as_str()
+            .unwrap()
+            .contains("Reply with a number from 1 to 5"),
+        "{rows:?}"
+    );
+    assert_eq!(asked["to"], "ann@customer.test");
+
+    let answer = mail(
+        "Ann <ann@customer.test>",
+        "support@example.com",
+        "Re: Printer",
+        "p2@customer.test",
+        "",
+        "1",
+    );
+    assert_eq!(pipe(&s.data, &answer).0, 0);
+    assert_eq!(pipe(&s.data, &answer).0, 0, "a repeat is ignored");
+    assert_eq!(
+        admin.get(&format!("/api/v1/conversations/{cid}/score"))["score"]["score"],
+        1
+    );
+    assert_eq!(
+        labels(&admin.get(&format!("/api/v1/conversations/{cid}/tags"))),
+        ["Low score"]
+    );
+    assert_eq!(status(&admin, cid), 3);
+    let all = admin.get("/api/v1/conversations?source=em&status=all");
+    assert_eq!(ids_of(&all), [cid], "the answer opens no conversation");
+    let bodies: Vec<Value> = messages(&admin, cid)
+        .iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    assert!(!bodies.contains(&json!("1")), "{bodies:?}");
 }
