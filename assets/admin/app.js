@@ -22,6 +22,7 @@ import { setupPush, forgetDevice } from "./push.js";
 import { isRich, richNode } from "../shared/rich.js";
 import { setupCommandMenu } from "./command_menu.js";
 import { formsPanel, formsEvent } from "./forms.js";
+import { setupMacros } from "./macros.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -807,6 +808,7 @@ async function boot() {
   if (!state.current) follow();
   setupPush();
   setupMerge({ api, current: () => state.conversations.get(state.current), reopen: open });
+  setupMacros({ api, current: () => state.conversations.get(state.current) });
   if (window.Notification && Notification.permission === "default") {
     document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });
   }

@@ -11,6 +11,7 @@ import { channelSettings } from "./channels.js";
 import { dotCommands } from "./commands.js";
 import { formSettings } from "./forms.js";
 import { departments, notifyChannels, blocks } from "./routing.js";
+import { macroSettings, keywordBotSettings, menuSettings } from "./macros.js";
 
 let api;
 
@@ -236,6 +237,9 @@ const sections = {
   Channels: (box) => channelSettings(box, api, () => render("Channels")),
   Commands: (box) => dotCommands(box, api, () => render("Commands")),
   Forms: (box) => formSettings(box, api, () => render("Forms")),
+  Macros: (box) => macroSettings(box, api, () => render("Macros")),
+  "Keyword bots": (box) => keywordBotSettings(box, api, () => render("Keyword bots")),
+  Menu: (box) => menuSettings(box, api, () => render("Menu")),
   Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {

@@ -21,6 +21,7 @@ import { isRich, richNode } from "../shared/rich.js";
 import { clientCommand } from "./client_commands.js";
 import { formCard, formEvent, resetForms } from "./forms.js";
 import { isBlocked, showBlocked } from "./blocked.js";
+import { menuButtons } from "./menu.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -382,6 +383,7 @@ function addMessage(m) {
   if (!bubble.textContent) bubble.classList.add("files");
   for (const a of m.attachments || []) bubble.append(attachment(a));
   if (m.payload && m.payload.type === "form") formCard(bubble, m, formCtx);
+  if (!m.deleted && m.payload && m.payload.menu) menuButtons(bubble, m, send);
   const meta = document.createElement("div");
   meta.className = "meta";
   meta.textContent = [mine ? "" : (m.sender && m.sender.name) || "", timeText(m.created_at)].filter(Boolean).join(" · ");
