@@ -140,6 +140,11 @@ fn macros_are_managed_by_admins_and_run_their_steps_in_a_conversation() {
         "agents never get the token: {listed}"
     );
     assert!(listed.to_string().contains("token_set"));
+    let events = ann.get("/api/v1/events?after=0").to_string();
+    assert!(
+        events.contains("macro.created") && !events.contains("crm-secret"),
+        "no token in events"
+    );
 
     let (visitor, cid) = visitor_conversation(&s, "Vic");
     let v = ann.post(
