@@ -155,3 +155,38 @@ test("the menu's buttons in the widget send a choice that is answered and routed
   assert.deepEqual(v.dialogs, []);
   await v.ctx.close();
 });
+
+test("Settings → Macros and Menu: steps are edited as rows and saved as the API has them", async () => {
+  const admin = await loginAgent(browser, server);
+  admin.on("dialog", async (d) => { await d.accept(); });
+  await admin.click("#settings-button");
+  await admin.click("#settings-tabs button:text-is('Macros')");
+  const body = admin.locator("#settings-body");
+  await body.locator("h3:text-is('Add a macro')").waitFor();
+  const add = body.locator("form.settings-form").last();
+  await add.locator("input[name=name]").fill("Close politely");
+  await add.locator(".steps textarea[name=text]").fill("Thanks, closing this now.");
+  await add.locator("button:text-is('Add a step')").click();
+  await add.locator(".steps li").nth(1).locator("select[name=type]").selectOption("close");
+  await add.locator("button[type=submit]").click();
+  await admin.waitForSelector("#settings-flash:has-text('Macro added.')");
+  const macros = (await server.api("GET", "/macros", undefined, server.token)).body.macros;
+  const made = macros.find((m) => m.name === "Close politely");
+  assert.deepEqual(made.steps, [{ type: "send_text", text: "Thanks, closing this now." }, { type: "close" }]);
+
+  await admin.click("#settings-tabs button:text-is('Menu')");
+  const menu = body.locator("form.settings-form");
+  await menu.locator("textarea[name=text]").waitFor();
+  assert.equal(await menu.locator("textarea[name=text]").inputValue(), "How can we help?");
+  assert.equal(await menu.locator(".menu-item").count(), 2);
+  await menu.locator("textarea[name=text]").fill("Pick one, please");
+  await menu.locator(".menu-item").nth(1).locator("button:text-is('Remove item')").click();
+  await menu.locator("input[name=handover]").fill("Someone will answer soon.");
+  await menu.locator("button[type=submit]").last().click();
+  await admin.waitForSelector("#settings-flash:has-text('Menu saved.')");
+  const saved = (await server.api("GET", "/settings", undefined, server.token)).body.settings.menu;
+  assert.equal(saved.text, "Pick one, please");
+  assert.equal(saved.handover_text, "Someone will answer soon.");
+  assert.deepEqual(saved.items.map((i) => [i.key, i.label, i.reply, i.steps.map((s) => s.type)]), [["1", "Billing", "Billing it is.", ["department"]]]);
+  await admin.context().close();
+});
