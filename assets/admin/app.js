@@ -22,7 +22,7 @@ import { setupPush, forgetDevice } from "./push.js";
 import { isRich, richNode } from "../shared/rich.js";
 import { setupCommandMenu } from "./command_menu.js";
 import { formsPanel, formsEvent } from "./forms.js";
-import { setupMacros } from "./macros.js";
+import { setupMacros, menuItems } from "./macros.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -358,6 +358,7 @@ function addMessage(m) {
     if (bubble.textContent || bubble.querySelector("a")) bubble.append(el("br"));
     bubble.append(link);
   }
+  if (!m.deleted) menuItems(bubble, m, c);
   const mail = emailDetails(m);
   if (mail) li.append(mail);
   const note = channelNote(m);

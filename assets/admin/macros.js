@@ -249,3 +249,12 @@ export async function menuSettings(box, api, refresh) {
   el("div", {}, el("span", { text: "Items (numbered in order)" }), items, add),
   field("Hand-over text (optional)", el("input", { name: "handover", maxlength: 2000, value: m.handover_text || "" }))));
 }
+
+/** A menu the bot sent to the widget, as the agent reads it: its items
+ * under the text (the visitor has them as buttons; other channels already
+ * have them as numbered lines in the text). */
+export function menuItems(bubble, m, c) {
+  const items = m.payload && m.payload.menu && Array.isArray(m.payload.menu.items) ? m.payload.menu.items : [];
+  if (!items.length || (c && c.source)) return;
+  bubble.append(el("ul", { class: "menu-shown" }, ...items.slice(0, 9).map((i) => el("li", { text: `${i.key}. ${i.label}` }))));
+}

@@ -154,6 +154,11 @@ test("the menu's buttons in the widget send a choice that is answered and routed
   assert.equal(routed.body.conversation.department_id, dept.body.department.id);
   assert.deepEqual(v.dialogs, []);
   await v.ctx.close();
+  // The agent reads the menu the visitor was offered, items included.
+  const agent = await loginAgent(browser, server);
+  await agent.click(`#list li[data-id="${cid}"]`);
+  await agent.waitForSelector(".msg .bubble:has-text('How can we help?') .menu-shown li:text-is('1. Billing')");
+  await agent.context().close();
 });
 
 test("Settings → Macros and Menu: steps are edited as rows and saved as the API has them", async () => {
