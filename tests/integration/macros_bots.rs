@@ -209,7 +209,7 @@ fn macros_are_managed_by_admins_and_run_their_steps_in_a_conversation() {
         .contains("leads/7"));
 
     // What the server answers wrong is a failed result, recorded; never a 500.
-    for (path, why) in [("/slow", ""), ("/down", "503"), ("/script", "")] {
+    for (path, why) in [("/slow", "no answer"), ("/down", "503"), ("/script", "")] {
         let steps = json!([{ "type": "post", "url": format!("{}{path}", fake.base()) }]);
         let id = admin.post("/api/v1/macros", json!({ "name": path, "steps": steps }))["macro"]
             ["id"]
@@ -288,6 +288,19 @@ fn keyword_bots_answer_whole_words_in_any_case_once_per_cool_down() {
     let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
     let (ann, ann_id) = agent_login(&s, &admin, "Ann", "ann@example.com");
     let pricing = tag(&admin, "Pricing");
+    // Without FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS a macro cannot POST to a
+    // private address: refused when saved.
+    let steps = json!([{ "type": "post", "url": "http://127.0.0.1:9/x" }]);
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/macros",
+        Some(json!({ "name": "In", "steps": steps })),
+    );
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_steps")),
+        "{v}"
+    );
     let (st, v) = admin.call(
         "POST",
         "/api/v1/keyword-bots",
