@@ -8,6 +8,7 @@ import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/fi
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { reactionsRow, loadReactions, reactionEvent } from "./reactions.js";
 import { setupMerge, mergeEvent } from "./merge.js";
+import { setupMacros, menuItems } from "./macros.js";
 import { placeByTime } from "../shared/order.js";
 import { emailDetails } from "./email_view.js";
 import { channelComposer } from "./channels.js";
@@ -22,7 +23,6 @@ import { setupPush, forgetDevice } from "./push.js";
 import { isRich, richNode } from "../shared/rich.js";
 import { setupCommandMenu } from "./command_menu.js";
 import { formsPanel, formsEvent } from "./forms.js";
-import { setupMacros, menuItems } from "./macros.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
