@@ -8,6 +8,7 @@ import { wireFiles, upload, fileCard, openLightbox, isImage } from "../shared/fi
 import { tickState, ticks, markTicks, timelineText, addTimeline } from "../shared/states.js";
 import { reactionsRow, loadReactions, reactionEvent } from "./reactions.js";
 import { setupMerge, mergeEvent } from "./merge.js";
+import { setupMacros, menuItems } from "./macros.js";
 import { placeByTime } from "../shared/order.js";
 import { emailDetails } from "./email_view.js";
 import { channelComposer } from "./channels.js";
@@ -365,6 +366,7 @@ function addMessage(m) {
     if (bubble.textContent || bubble.querySelector("a")) bubble.append(el("br"));
     bubble.append(link);
   }
+  if (!m.deleted) menuItems(bubble, m, c);
   const mail = emailDetails(m);
   if (mail) li.append(mail);
   const note = channelNote(m);
@@ -817,6 +819,7 @@ async function boot() {
   if (!state.current) follow();
   if (!minified) setupPush();
   setupMerge({ api, current: () => state.conversations.get(state.current), reopen: open });
+  setupMacros({ api, current: () => state.conversations.get(state.current) });
   if (window.Notification && Notification.permission === "default") {
     document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });
   }

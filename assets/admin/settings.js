@@ -12,6 +12,7 @@ import { dotCommands } from "./commands.js";
 import { formSettings } from "./forms.js";
 import { departments, notifyChannels, blocks } from "./routing.js";
 import { tagSettings, scoreSettings } from "./tags.js";
+import { macroSettings, keywordBotSettings, menuSettings } from "./macros.js";
 
 let api;
 
@@ -239,6 +240,9 @@ const sections = {
   Forms: (box) => formSettings(box, api, () => render("Forms")),
   Tags: (box) => tagSettings(box, api, () => render("Tags")),
   "Quality scores": (box) => scoreSettings(box, api, () => render("Quality scores")),
+  Macros: (box) => macroSettings(box, api, () => render("Macros")),
+  "Keyword bots": (box) => keywordBotSettings(box, api, () => render("Keyword bots")),
+  Menu: (box) => menuSettings(box, api, () => render("Menu")),
   Reports: (box) => reports(box, api),
 
   async "API tokens"(box) {

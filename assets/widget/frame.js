@@ -22,6 +22,7 @@ import { clientCommand } from "./client_commands.js";
 import { formCard, formEvent, resetForms } from "./forms.js";
 import { isBlocked, showBlocked } from "./blocked.js";
 import { scoreEvent, loadScore } from "./scores.js";
+import { menuButtons } from "./menu.js";
 
 const $ = (id) => document.getElementById(id);
 const host = new URLSearchParams(location.hash.slice(1)).get("host") || "";
@@ -383,6 +384,7 @@ function addMessage(m) {
   if (!bubble.textContent) bubble.classList.add("files");
   for (const a of m.attachments || []) bubble.append(attachment(a));
   if (m.payload && m.payload.type === "form") formCard(bubble, m, formCtx);
+  if (!m.deleted && m.payload && m.payload.menu) menuButtons(bubble, m, send);
   const meta = document.createElement("div");
   meta.className = "meta";
   meta.textContent = [mine ? "" : (m.sender && m.sender.name) || "", timeText(m.created_at)].filter(Boolean).join(" · ");

@@ -75,12 +75,15 @@ impl Desk {
             }
             steps::check_ids(tx.conn, &steps)?;
             let m = store::insert(tx, &name, &json!(steps), position)?;
+            // Staff (and webhooks) get the event: never a token in it.
+            let mut shown = m.clone();
+            hide_tokens(&mut shown);
             tx.emit(
                 "macro.created",
                 None,
                 Some(actor_id),
                 Audience::Staff,
-                json!({ "macro": m }),
+                json!({ "macro": shown }),
             )?;
             Ok(m)
         })
@@ -117,12 +120,15 @@ impl Desk {
                 .unwrap_or(before["position"].as_i64().unwrap_or(0))
                 .clamp(0, 10_000);
             let m = store::update(tx, id, &name, &steps, position)?;
+            // Staff (and webhooks) get the event: never a token in it.
+            let mut shown = m.clone();
+            hide_tokens(&mut shown);
             tx.emit(
                 "macro.updated",
                 None,
                 Some(actor_id),
                 Audience::Staff,
-                json!({ "macro": m }),
+                json!({ "macro": shown }),
             )?;
             Ok(m)
         })

@@ -140,6 +140,11 @@ fn macros_are_managed_by_admins_and_run_their_steps_in_a_conversation() {
         "agents never get the token: {listed}"
     );
     assert!(listed.to_string().contains("token_set"));
+    let events = ann.get("/api/v1/events?after=0").to_string();
+    assert!(
+        events.contains("macro.created") && !events.contains("crm-secret"),
+        "no token in events"
+    );
 
     let (visitor, cid) = visitor_conversation(&s, "Vic");
     let v = ann.post(
@@ -177,7 +182,10 @@ fn macros_are_managed_by_admins_and_run_their_steps_in_a_conversation() {
     let call = fake.wait_for(5, |c| c.path() == "/lead");
     assert_eq!(call.method, "POST");
     assert_eq!(call.header("authorization"), Some("Bearer crm-secret"));
+    assert_eq!(call.header("content-type"), Some("application/json"));
     let body = call.json();
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["client", "request", "operator", "macro"]);
     assert_eq!(body["client"]["name"], "Vic");
     assert_eq!(body["client"]["id"], c["user_id"]);
     assert_eq!(body["client"]["tags"][0]["label"], "VIP");
@@ -186,8 +194,11 @@ fn macros_are_managed_by_admins_and_run_their_steps_in_a_conversation() {
     assert_eq!(body["request"]["agent_id"], bob_id);
     assert_eq!(body["request"]["department_id"], sales);
     assert_eq!(body["request"]["score"], Value::Null);
-    assert_eq!(body["operator"]["id"], ann_id);
-    assert_eq!(body["operator"]["name"], "Ann");
+    assert_eq!(
+        body["operator"],
+        json!({ "id": ann_id, "type": "agent", "name": "Ann", "first_name": "Ann",
+            "last_name": "", "email": "ann@example.com", "department_id": null })
+    );
     assert_eq!(body["macro"], json!({ "id": export_id, "name": "Export" }));
     let runs = ann.get(&format!("/api/v1/conversations/{cid}/macro-runs"))["runs"].clone();
     assert_eq!(runs[0]["macro_id"], export_id);
@@ -198,7 +209,7 @@ fn macros_are_managed_by_admins_and_run_their_steps_in_a_conversation() {
         .contains("leads/7"));
 
     // What the server answers wrong is a failed result, recorded; never a 500.
-    for (path, why) in [("/slow", ""), ("/down", "503"), ("/script", "")] {
+    for (path, why) in [("/slow", "no answer"), ("/down", "503"), ("/script", "")] {
         let steps = json!([{ "type": "post", "url": format!("{}{path}", fake.base()) }]);
         let id = admin.post("/api/v1/macros", json!({ "name": path, "steps": steps }))["macro"]
             ["id"]
@@ -277,6 +288,19 @@ fn keyword_bots_answer_whole_words_in_any_case_once_per_cool_down() {
     let admin = s.login(ADMIN_EMAIL, ADMIN_PASSWORD);
     let (ann, ann_id) = agent_login(&s, &admin, "Ann", "ann@example.com");
     let pricing = tag(&admin, "Pricing");
+    // Without FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS a macro cannot POST to a
+    // private address: refused when saved.
+    let steps = json!([{ "type": "post", "url": "http://127.0.0.1:9/x" }]);
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/macros",
+        Some(json!({ "name": "In", "steps": steps })),
+    );
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_steps")),
+        "{v}"
+    );
     let (st, v) = admin.call(
         "POST",
         "/api/v1/keyword-bots",
@@ -326,6 +350,13 @@ fn keyword_bots_answer_whole_words_in_any_case_once_per_cool_down() {
         "waiting_for_agent",
         "a bot's answer keeps it queued"
     );
+    let events = admin.get("/api/v1/events?after=0");
+    let tagged = events["events"].as_array().unwrap().iter().any(|e| {
+        e["kind"] == "conversation.tag_added"
+            && e["conversation_id"] == cid
+            && e["data"]["tag"]["label"] == "Pricing"
+    });
+    assert!(tagged, "the bot tagged the request: {events}");
     say(&visitor, cid, "price again, please");
     assert_eq!(
         bot_messages(&admin, cid).len(),
