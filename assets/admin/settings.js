@@ -11,6 +11,7 @@ import { channelSettings } from "./channels.js";
 import { dotCommands } from "./commands.js";
 import { formSettings } from "./forms.js";
 import { departments, notifyChannels, blocks } from "./routing.js";
+import { talkjsSettings } from "./talkjs.js";
 
 let api;
 
@@ -237,6 +238,7 @@ const sections = {
   Commands: (box) => dotCommands(box, api, () => render("Commands")),
   Forms: (box) => formSettings(box, api, () => render("Forms")),
   Reports: (box) => reports(box, api),
+  TalkJS: (box) => talkjsSettings(box, api),
 
   async "API tokens"(box) {
     const r = await api("GET", "/tokens");

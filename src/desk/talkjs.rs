@@ -881,6 +881,9 @@ fn create_conversation(
         )));
     }
     let title = c.subject.clone().flatten().unwrap_or_default();
+    let mut ordered: Vec<User> = vec![owner.clone()];
+    ordered.extend(people.iter().filter(|u| u.id != owner.id).cloned());
+    let ids: Vec<i64> = ordered.iter().map(|u| u.id).collect();
     // No message yet: TalkJS's inbox does not show it, so it waits in
     // Archive; its first user message opens it (waiting for an agent).
     let cid = convs::insert(
@@ -892,7 +895,7 @@ fn create_conversation(
             department_id: None,
             agent_id: None,
             source: "tj",
-            extra: &json!({}),
+            extra: &json!({ "talkjs": { "id": id, "participants": ids } }),
         },
     )?;
     let conv = convs::get(tx.conn, cid)?;
@@ -903,8 +906,6 @@ fn create_conversation(
         Audience::Everyone,
         json!({ "conversation": conv.visitor_json() }),
     )?;
-    let mut ordered: Vec<User> = vec![owner.clone()];
-    ordered.extend(people.iter().filter(|u| u.id != owner.id).cloned());
     add_members(tx, cid, actor_id, &ordered)?;
     let t = Conv {
         ext_id: id.to_string(),
@@ -972,9 +973,24 @@ fn update_conversation(
             )));
         }
         add_members(tx, cid, actor_id, &fresh)?;
+        list_members(tx, cid, &fresh)?;
         changed = true;
     }
     Ok(changed)
+}
+
+/// Adds `fresh` to the participants the inbox's list row names
+/// (`extra.talkjs.participants`, user ids in the order they joined).
+fn list_members(tx: &Tx, cid: i64, fresh: &[User]) -> Result<()> {
+    let mut extra = convs::get(tx.conn, cid)?.extra;
+    let Some(list) = extra
+        .pointer_mut("/talkjs/participants")
+        .and_then(Value::as_array_mut)
+    else {
+        return Ok(());
+    };
+    list.extend(fresh.iter().map(|u| json!(u.id)));
+    convs::set_extra(tx, cid, &extra)
 }
 
 fn read_conversation(c: &rusqlite::Connection, t: Conv) -> Result<TalkConversation> {
