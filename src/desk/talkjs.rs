@@ -822,7 +822,7 @@ impl Desk {
                 let p = Prepared {
                     input,
                     sender,
-                    status: None,
+                    status: opening_status(tx, &head, sender, system)?,
                 };
                 let posted = insert_message(tx, &head, actor_id, true, p)?;
                 super::push::message(tx, &posted, Some(&connected))?;
@@ -852,6 +852,26 @@ impl Desk {
             })
         })
     }
+}
+
+/// A conversation still waiting in Archive for its first message (see
+/// `create_conversation`) opens on its first user message, whoever sends
+/// it (a staff member's answer alone would leave it archived).
+fn opening_status(
+    tx: &Tx,
+    head: &convs::Head,
+    sender: i64,
+    system: bool,
+) -> Result<Option<Status>> {
+    if system || head.status != Status::Archive || tj::last_message(tx.conn, head.id)?.is_some() {
+        return Ok(None);
+    }
+    let staff = users::get(tx.conn, sender)?.is_staff();
+    Ok(Some(if staff {
+        Status::WaitingForUser
+    } else {
+        Status::WaitingForAgent
+    }))
 }
 
 /// An error of the `i`-th message of a POST (counted from 1 in the message).
