@@ -1034,3 +1034,42 @@ fn read_conversation(c: &rusqlite::Connection, t: Conv) -> Result<TalkConversati
         last,
     })
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Any user PUT is checked without panicking; what passes is bounded.
+        #[test]
+        fn any_user_put_is_bounded(name in ".{0,300}", email in ".{0,60}", n in 0usize..14,
+                                   key in ".{0,20}", value in ".{0,40}") {
+            let body = json!({ "name": name, "email": vec![email; n], "custom": { key: value } });
+            if let Ok(c) = serde_json::from_value::<UserPut>(body).map_err(Error::from).and_then(check_user) {
+                let name = c.name.unwrap_or_default();
+                prop_assert!(name.chars().count() <= MAX_ID && !name.chars().any(char::is_control));
+                prop_assert!(c.emails.unwrap_or_default().len() <= MAX_ITEMS);
+                for v in c.custom.flatten().unwrap_or_default().values() {
+                    prop_assert!(v.as_str().is_some_and(|s| s.chars().count() <= MAX_CUSTOM_VALUE));
+                }
+            }
+        }
+
+        /// Any message is checked without panicking: what passes has text,
+        /// and a sender exactly when it is a user message.
+        #[test]
+        fn any_message_is_checked(text in ".{0,100}", sender in proptest::option::of(".{0,300}"),
+                                  kind in proptest::option::of("UserMessage|SystemMessage|.{0,5}")) {
+            let user = kind.as_deref() == Some("UserMessage");
+            let m = MessagePost { text, sender, kind, ..Default::default() };
+            if let Ok(c) = check_message(m) {
+                prop_assert!(!c.text.trim().is_empty());
+                prop_assert_eq!(c.sender.is_some(), user);
+                prop_assert!(c.sender.iter().all(|s| check_id("sender", s).is_ok()));
+            }
+        }
+    }
+}
