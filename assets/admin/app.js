@@ -15,7 +15,7 @@ import { channelComposer } from "./channels.js";
 import { setChannelBadge, channelNote, addSourceOptions } from "./channel_badge.js";
 import { setup as setupSettings, savedReplies } from "./settings.js";
 import { setupProfile } from "./profile.js";
-import { loadInvitations, isInvited, markInvited, renderParticipants } from "./participants.js";
+import { loadInvitations, isInvited, markInvited, renderParticipants, memberIds, rowName, isContact } from "./participants.js";
 import { avatarNode } from "../shared/avatar.js";
 import { renderRow, keepTimesCurrent } from "./list.js";
 import { setupKeys } from "./keys.js";
@@ -149,7 +149,7 @@ async function loadList(more) {
   // "Mine" also lists what was assigned to me with /assign, not accepted yet.
   const invitations = more ? [] : await loadInvitations(api).catch(() => []);
   if (f.agent === "me") for (const c of invitations) if (!state.conversations.has(c.id)) state.conversations.set(c.id, c);
-  await loadUsers([...r.conversations, ...invitations].map((c) => c.user_id));
+  await loadUsers([...r.conversations, ...invitations].flatMap((c) => [c.user_id, ...memberIds(c)]));
   renderList();
 }
 
@@ -214,7 +214,7 @@ function renderList() {
     const contact = state.users.get(c.user_id);
     const li = renderRow(c, {
       contact, agent: state.agents.find((a) => a.id === c.agent_id), current: state.current, search: state.search,
-      name: c.title || displayName(contact), preview: state.search && c.match ? plainText(c.match.body) : preview(c.last_message),
+      name: rowName(c, state.users) || c.title || displayName(contact), preview: state.search && c.match ? plainText(c.match.body) : preview(c.last_message),
     });
     if (rated(c)) li.lastChild.append(el("span", "rating", ratingText(rated(c))));
     const chips = rowChips(c.id);
@@ -275,7 +275,7 @@ async function open(id) {
 }
 
 function renderHead(c) {
-  $("thread-title").textContent = c.title || displayName(state.users.get(c.user_id));
+  $("thread-title").textContent = rowName(c, state.users) || c.title || displayName(state.users.get(c.user_id));
   $("thread-status").textContent = STATUS[c.status] || "";
   setChannelBadge($("thread-channel"), c);
   const closed = c.status >= 3;
@@ -340,7 +340,7 @@ function addMessage(m) {
   // One of ours that was queued: it takes the place of its "sending" bubble.
   const queued = m.client_id ? outbox.items.find((q) => q.client_id === m.client_id && q.conv === m.conversation_id) : null;
   const c = state.conversations.get(state.current);
-  const staff = c && m.user_id !== c.user_id;
+  const staff = c && m.user_id !== c.user_id && !isContact(m.sender);
   const li = el("li", "msg" + (staff ? " staff" : "") + (m.private ? " private" : ""));
   li.dataset.id = m.id;
   if (m.sender) li.append(avatarNode({ ...m.sender, name: displayName(m.sender) }));

@@ -13,6 +13,7 @@ import { formSettings } from "./forms.js";
 import { departments, notifyChannels, blocks } from "./routing.js";
 import { tagSettings, scoreSettings } from "./tags.js";
 import { macroSettings, keywordBotSettings, menuSettings } from "./macros.js";
+import { talkjsSettings } from "./talkjs.js";
 
 let api;
 
@@ -244,6 +245,7 @@ const sections = {
   "Keyword bots": (box) => keywordBotSettings(box, api, () => render("Keyword bots")),
   Menu: (box) => menuSettings(box, api, () => render("Menu")),
   Reports: (box) => reports(box, api),
+  TalkJS: (box) => talkjsSettings(box, api),
 
   async "API tokens"(box) {
     const r = await api("GET", "/tokens");

@@ -822,7 +822,7 @@ impl Desk {
                 let p = Prepared {
                     input,
                     sender,
-                    status: None,
+                    status: opening_status(tx, &head, sender, system)?,
                 };
                 let posted = insert_message(tx, &head, actor_id, true, p)?;
                 super::push::message(tx, &posted, Some(&connected))?;
@@ -854,6 +854,26 @@ impl Desk {
     }
 }
 
+/// A conversation still waiting in Archive for its first message (see
+/// `create_conversation`) opens on its first user message, whoever sends
+/// it (a staff member's answer alone would leave it archived).
+fn opening_status(
+    tx: &Tx,
+    head: &convs::Head,
+    sender: i64,
+    system: bool,
+) -> Result<Option<Status>> {
+    if system || head.status != Status::Archive || tj::last_message(tx.conn, head.id)?.is_some() {
+        return Ok(None);
+    }
+    let staff = users::get(tx.conn, sender)?.is_staff();
+    Ok(Some(if staff {
+        Status::WaitingForUser
+    } else {
+        Status::WaitingForAgent
+    }))
+}
+
 /// An error of the `i`-th message of a POST (counted from 1 in the message).
 fn at(i: usize, mut e: Error) -> Error {
     e.message = format!("message {}: {}", i + 1, e.message);
@@ -881,6 +901,9 @@ fn create_conversation(
         )));
     }
     let title = c.subject.clone().flatten().unwrap_or_default();
+    let mut ordered: Vec<User> = vec![owner.clone()];
+    ordered.extend(people.iter().filter(|u| u.id != owner.id).cloned());
+    let ids: Vec<i64> = ordered.iter().map(|u| u.id).collect();
     // No message yet: TalkJS's inbox does not show it, so it waits in
     // Archive; its first user message opens it (waiting for an agent).
     let cid = convs::insert(
@@ -892,7 +915,7 @@ fn create_conversation(
             department_id: None,
             agent_id: None,
             source: "tj",
-            extra: &json!({}),
+            extra: &json!({ "talkjs": { "id": id, "participants": ids } }),
         },
     )?;
     let conv = convs::get(tx.conn, cid)?;
@@ -903,8 +926,6 @@ fn create_conversation(
         Audience::Everyone,
         json!({ "conversation": conv.visitor_json() }),
     )?;
-    let mut ordered: Vec<User> = vec![owner.clone()];
-    ordered.extend(people.iter().filter(|u| u.id != owner.id).cloned());
     add_members(tx, cid, actor_id, &ordered)?;
     let t = Conv {
         ext_id: id.to_string(),
@@ -972,9 +993,24 @@ fn update_conversation(
             )));
         }
         add_members(tx, cid, actor_id, &fresh)?;
+        list_members(tx, cid, &fresh)?;
         changed = true;
     }
     Ok(changed)
+}
+
+/// Adds `fresh` to the participants the inbox's list row names
+/// (`extra.talkjs.participants`, user ids in the order they joined).
+fn list_members(tx: &Tx, cid: i64, fresh: &[User]) -> Result<()> {
+    let mut extra = convs::get(tx.conn, cid)?.extra;
+    let Some(list) = extra
+        .pointer_mut("/talkjs/participants")
+        .and_then(Value::as_array_mut)
+    else {
+        return Ok(());
+    };
+    list.extend(fresh.iter().map(|u| json!(u.id)));
+    convs::set_extra(tx, cid, &extra)
 }
 
 fn read_conversation(c: &rusqlite::Connection, t: Conv) -> Result<TalkConversation> {
@@ -997,4 +1033,43 @@ fn read_conversation(c: &rusqlite::Connection, t: Conv) -> Result<TalkConversati
         members,
         last,
     })
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Any user PUT is checked without panicking; what passes is bounded.
+        #[test]
+        fn any_user_put_is_bounded(name in ".{0,300}", email in ".{0,60}", n in 0usize..14,
+                                   key in ".{0,20}", value in ".{0,40}") {
+            let body = json!({ "name": name, "email": vec![email; n], "custom": { key: value } });
+            if let Ok(c) = serde_json::from_value::<UserPut>(body).map_err(Error::from).and_then(check_user) {
+                let name = c.name.unwrap_or_default();
+                prop_assert!(name.chars().count() <= MAX_ID && !name.chars().any(char::is_control));
+                prop_assert!(c.emails.unwrap_or_default().len() <= MAX_ITEMS);
+                for v in c.custom.flatten().unwrap_or_default().values() {
+                    prop_assert!(v.as_str().is_some_and(|s| s.chars().count() <= MAX_CUSTOM_VALUE));
+                }
+            }
+        }
+
+        /// Any message is checked without panicking: what passes has text,
+        /// and a sender exactly when it is a user message.
+        #[test]
+        fn any_message_is_checked(text in ".{0,100}", sender in proptest::option::of(".{0,300}"),
+                                  kind in proptest::option::of("UserMessage|SystemMessage|.{0,5}")) {
+            let user = kind.as_deref() == Some("UserMessage");
+            let m = MessagePost { text, sender, kind, ..Default::default() };
+            if let Ok(c) = check_message(m) {
+                prop_assert!(!c.text.trim().is_empty());
+                prop_assert_eq!(c.sender.is_some(), user);
+                prop_assert!(c.sender.iter().all(|s| check_id("sender", s).is_ok()));
+            }
+        }
+    }
 }

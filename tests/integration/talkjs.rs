@@ -503,10 +503,68 @@ fn the_app_id_and_the_token_are_checked() {
         Some(json!({ "talkjs.app_id": "mine" })),
     );
     assert_eq!(st, 400, "{v}");
+    assert_eq!(v["error"]["code"], "read_only_setting");
+    // Saving back what was read is no change, and fine.
+    let (st, v) = t.admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "talkjs.app_id": t.app })),
+    );
+    assert_eq!(st, 200, "{v}");
     assert_eq!(
         t.s.client(&t.token).get("/api/v1/settings")["settings"]["talkjs.app_id"],
         t.app.as_str()
     );
+}
+
+#[test]
+fn a_staff_members_id_is_read_only_and_joins_as_agent() {
+    let t = Tj::start();
+    let agent = t.admin.post(
+        "/api/v1/users",
+        json!({"type": "agent", "first_name": "Sam", "email": "sam@example.com",
+               "password": "agentpass1", "external_id": "staff-1"}),
+    );
+    let (st, v) = t.curl("PUT", "/users/staff-1", Some(r#"{"name": "Mallory"}"#));
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["errorCode"], "STAFF_PROFILE");
+    assert_eq!(t.ok("GET", "/users/staff-1", None)["name"], "Sam");
+    t.ok("PUT", "/users/12081", Some(ALICE));
+    // A conversation of staff only has no owner.
+    let (st, v) = t.curl(
+        "PUT",
+        "/conversations/c1",
+        Some(r#"{"participants": ["staff-1"]}"#),
+    );
+    assert_eq!(st, 400, "{v}");
+    assert_eq!(v["errorCode"], "MISSING_PARTICIPANTS");
+    // Staff first: the contact still owns it; the agent takes part as agent.
+    t.ok(
+        "PUT",
+        "/conversations/c1",
+        Some(r#"{"participants": ["staff-1", "12081"]}"#),
+    );
+    // The agent's message opens it (waiting for the contact).
+    t.ok(
+        "POST",
+        "/conversations/c1/messages",
+        Some(r#"[{"text": "We are on it", "sender": "staff-1", "type": "UserMessage"}]"#),
+    );
+    assert_eq!(t.messages("c1", "")[0]["senderId"], "staff-1");
+    let ours = &t.admin.get("/api/v1/conversations?source=tj")["conversations"][0];
+    assert_eq!(ours["status"], 1, "{ours}");
+    let full = t
+        .admin
+        .get(&format!("/api/v1/conversations/{}", ours["id"]));
+    assert_eq!(full["user"]["external_id"], "12081");
+    let sam = full["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == agent["user"]["id"])
+        .expect("the agent takes part")
+        .clone();
+    assert_eq!(sam["flags"], "agent");
 }
 
 #[test]
