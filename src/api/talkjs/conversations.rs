@@ -2,7 +2,7 @@
 //! update the fields sent; participants are only added) and `GET`.
 
 use super::transport::{self, answer, ok};
-use super::{records, Route};
+use super::Route;
 use crate::api::auth::Caller;
 use crate::api::{r, Access::*, Reply};
 use crate::app::App;
@@ -45,6 +45,6 @@ fn get_conversation(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply
         let c = app
             .desk
             .talkjs_conversation(&actor, &transport::segment(ctx, 4))?;
-        ok(records::conversation(&c))
+        ok(transport::conversation(app, &c))
     })())
 }

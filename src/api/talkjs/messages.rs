@@ -6,7 +6,6 @@
 use super::transport::{self, answer, ok};
 use super::{records, Route};
 use crate::api::auth::Caller;
-use crate::api::rest::sign_message;
 use crate::api::{r, Access::*, Reply};
 use crate::app::App;
 use crate::desk::talkjs::{check_id, IdempotencyKey, MessagePost, MAX_MESSAGES};
@@ -107,11 +106,7 @@ fn list_messages(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Reply> {
                 .talkjs_messages(&actor, &transport::segment(ctx, 4), before, limit)?;
         let data: Vec<Value> = list
             .iter()
-            .map(|m| {
-                let mut signed = json!({ "attachments": m.attachments, "sender": null });
-                sign_message(app, &mut signed);
-                records::message(m, &conv, Some(&signed["attachments"]))
-            })
+            .map(|m| records::message(m, &conv, Some(&transport::signed_attachments(app, m))))
             .collect();
         ok(json!({ "data": data }))
     })())

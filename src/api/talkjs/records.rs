@@ -48,7 +48,9 @@ pub fn user(u: &TalkUser) -> Value {
     })
 }
 
-pub fn conversation(c: &TalkConversation) -> Value {
+/// A conversation; `last_attachments`: its last message's attachments,
+/// signed for the reader.
+pub fn conversation(c: &TalkConversation, last_attachments: Option<&Value>) -> Value {
     let participants: serde_json::Map<String, Value> = c
         .members
         .iter()
@@ -62,7 +64,7 @@ pub fn conversation(c: &TalkConversation) -> Value {
         "welcomeMessages": c.tj.welcome_messages,
         "custom": c.tj.custom,
         "participants": participants,
-        "lastMessage": c.last.as_ref().map(|m| message(m, c, None)),
+        "lastMessage": c.last.as_ref().map(|m| message(m, c, last_attachments)),
         "createdAt": c.conv.created_at,
     })
 }

@@ -7,6 +7,8 @@
 use crate::api::auth::{self, Caller};
 use crate::api::Reply;
 use crate::app::App;
+use crate::desk::messages::Message;
+use crate::desk::talkjs::TalkConversation;
 use crate::desk::Actor;
 use crate::error::{self, Error, Kind, Result};
 use crate::http::request::Ctx;
@@ -52,6 +54,20 @@ pub(super) fn limit(ctx: &Ctx, default: i64, max: i64) -> Result<i64> {
             .filter(|l| (1..=max).contains(l))
             .ok_or_else(|| error::INVALID_PARAMETER.with(format!("limit must be 1 to {max}"))),
     }
+}
+
+/// A message's attachments with their links signed for the reader, as
+/// REST signs them.
+pub(super) fn signed_attachments(app: &App, m: &Message) -> Value {
+    let mut v = json!({ "attachments": m.attachments, "sender": null });
+    crate::api::rest::sign_message(app, &mut v);
+    v["attachments"].take()
+}
+
+/// A conversation as TalkJS shows it, its last message's files signed.
+pub(super) fn conversation(app: &App, c: &TalkConversation) -> Value {
+    let files = c.last.as_ref().map(|m| signed_attachments(app, m));
+    super::records::conversation(c, files.as_ref())
 }
 
 /// 200 with a JSON body (TalkJS answers `{}` when there is nothing to say).

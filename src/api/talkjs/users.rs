@@ -59,7 +59,10 @@ fn user_conversations(app: &App, ctx: &Ctx, _: &Caller, _: &[i64]) -> Result<Rep
             ctx.q("startingAfter").filter(|s| !s.is_empty()),
             limit,
         )?;
-        let data: Vec<_> = list.iter().map(records::conversation).collect();
+        let data: Vec<_> = list
+            .iter()
+            .map(|c| transport::conversation(app, c))
+            .collect();
         ok(json!({ "data": data }))
     })())
 }
