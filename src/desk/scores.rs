@@ -203,7 +203,6 @@ fn ask_by_text(tx: &mut Tx, id: i64, actor_id: i64, question: &str, scale: i64) 
 /// score and true is returned (the message is consumed, nothing else is
 /// imported or reopened). Part B's Chat2Desk inbox calls this; the
 /// platforms and mail, which record the request, `take_text_score_in`.
-#[allow(dead_code)]
 pub(crate) fn take_text_score(
     tx: &mut Tx,
     contact_id: i64,
