@@ -36,6 +36,9 @@ test("the inbox shows a TalkJS conversation with both participants named", async
   await talkjs("PUT", "/users/8029", '{ "name":"Bob", "email": ["bob@example.com"], "role": "seller" }');
   await talkjs("PUT", "/conversations/order_391_fc", '{ "participants": ["12081", "8029"], "subject": "What a lovely day!", "custom": { "category": "order_inquiry" } }');
   await talkjs("POST", "/conversations/order_391_fc/messages", '[{ "text": "Hello Alice!", "sender": "8029", "type": "UserMessage" }]');
+  // A conversation without messages is not in the inbox (the seed: "The
+  // Inbox only shows a conversation that contains one or more messages").
+  await talkjs("PUT", "/conversations/order_392_fc", '{ "participants": ["12081", "8029"], "subject": "Nothing said yet" }');
 
   const page = await loginAgent(browser, server);
   const dialogs = [];
@@ -45,6 +48,7 @@ test("the inbox shows a TalkJS conversation with both participants named", async
   const name = await row.locator(".name").textContent();
   assert.match(name, /Alice, Bob/, "the row names both participants");
   assert.match(name, /What a lovely day!/, "and the subject");
+  assert.equal(await page.locator("#list li.row", { hasText: "Nothing said yet" }).count(), 0, "no row for a conversation without messages");
 
   await row.click();
   await page.waitForSelector("#participants li .participant-name");
