@@ -102,3 +102,56 @@ fn a_bots_text_that_leaves_by_email_says_it_is_automatic() {
         got[2]["headers"]
     );
 }
+
+#[test]
+fn a_number_in_a_request_reopened_after_the_score_question_is_a_message() {
+    use super::mail_common::{messages, setup};
+    let s = Server::start();
+    let admin = setup(&s, None);
+    let (st, v) = admin.call(
+        "PUT",
+        "/api/v1/settings",
+        Some(json!({ "scores": { "enabled": true } })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let say = |id: &str, body: &str| {
+        let m = mail(
+            "Ann <ann@customer.test>",
+            "support@example.com",
+            "Re: Printer",
+            id,
+            "In-Reply-To: <q1@customer.test>\r\n",
+            body,
+        );
+        assert_eq!(pipe(&s.data, &m).0, 0);
+    };
+    say("q1@customer.test", "The printer is on fire.");
+    let cid = email_conversations(&admin)[0]["id"].as_i64().unwrap();
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({ "status": 3 })),
+    );
+    assert_eq!(st, 200, "{v}");
+    // Asked; instead of a score, Ann writes again (the request reopens),
+    // the agent asks her something and she answers with a number.
+    say("q2@customer.test", "Still burning, sorry.");
+    let (st, v) = admin.call(
+        "POST",
+        &format!("/api/v1/conversations/{cid}/messages"),
+        Some(json!({ "body": "How many printers are on fire?" })),
+    );
+    assert!(st == 200 || st == 201, "{st} {v}");
+    say("q3@customer.test", "3");
+    let bodies: Vec<serde_json::Value> = messages(&admin, cid)
+        .iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    assert!(
+        bodies.contains(&json!("3")),
+        "her answer is kept: {bodies:?}"
+    );
+    assert_eq!(email_conversations(&admin).len(), 1, "one thread");
+    let score = admin.get(&format!("/api/v1/conversations/{cid}/score"));
+    assert!(score["score"]["score"].is_null(), "{score}");
+}
