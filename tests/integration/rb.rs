@@ -155,3 +155,42 @@ fn a_number_in_a_request_reopened_after_the_score_question_is_a_message() {
     let score = admin.get(&format!("/api/v1/conversations/{cid}/score"));
     assert!(score["score"]["score"].is_null(), "{score}");
 }
+
+#[test]
+fn the_menu_by_email_is_numbered_text_and_a_reply_with_a_signature_chooses() {
+    use super::mail_common::{email_rows, setup};
+    let s = Server::start();
+    let admin = setup(&s, None);
+    let menu = json!({
+        "enabled": true, "text": "How can we help?",
+        "items": [{ "key": "1", "label": "Billing", "reply": "Billing it is." },
+                  { "key": "2", "label": "Shipping", "reply": "Shipping it is." }],
+    });
+    let (st, v) = admin.call("PUT", "/api/v1/settings", Some(json!({ "menu": menu })));
+    assert_eq!(st, 200, "{v}");
+    let first = mail(
+        "Ann <ann@customer.test>",
+        "support@example.com",
+        "Help",
+        "m1@customer.test",
+        "",
+        "Hello",
+    );
+    assert_eq!(pipe(&s.data, &first).0, 0);
+    let rows = email_rows(&s.data);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["text"], "How can we help?\n1. Billing\n2. Shipping");
+    assert_eq!(rows[0]["auto_submitted"], "auto-replied");
+    let answer = mail(
+        "Ann <ann@customer.test>",
+        "support@example.com",
+        "Re: Help",
+        "m2@customer.test",
+        "In-Reply-To: <m1@customer.test>\r\n",
+        "2\r\n\r\nSent from my iPhone",
+    );
+    assert_eq!(pipe(&s.data, &answer).0, 0);
+    let rows = email_rows(&s.data);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1]["text"], "Shipping it is.", "{rows:?}");
+}
