@@ -132,6 +132,9 @@ pub struct Payload {
     pub conversation_id: Option<i64>,
     pub message: Option<i64>,
     pub recipient_id: Option<i64>,
+    /// A reply no person wrote (a bot's text in an email thread): its
+    /// `Auto-Submitted` value, `auto-replied` or `auto-generated`.
+    pub auto_submitted: Option<String>,
 }
 
 /// What the SMTP server said.
@@ -534,9 +537,9 @@ fn build_message(
         )
     });
     b = b.message_id(Some(id));
-    if is_automatic(p.kind.as_deref()) {
+    if let Some(auto) = auto_submitted(p) {
         b = b
-            .header(AutoSubmitted("auto-generated".into()))
+            .header(AutoSubmitted(auto.into()))
             .header(AutoResponseSuppress("All".into()));
     }
     if let Some(r) = p
@@ -582,6 +585,19 @@ fn is_automatic(kind: Option<&str>) -> bool {
         kind,
         None | Some("transcript" | "notification" | "automation" | "results")
     )
+}
+
+/// The `Auto-Submitted` value of a row: `auto-generated` for its kind of
+/// automatic mail, the row's own for a bot's reply, none for a person's.
+fn auto_submitted(p: &Payload) -> Option<&'static str> {
+    if is_automatic(p.kind.as_deref()) {
+        return Some("auto-generated");
+    }
+    match p.auto_submitted.as_deref() {
+        Some("auto-replied") => Some("auto-replied"),
+        Some(_) => Some("auto-generated"),
+        None => None,
+    }
 }
 
 /// A header lettre has no type for, sent as the text given.
@@ -684,6 +700,23 @@ mod tests {
             assert!(m.contains("X-Auto-Response-Suppress: All\r\n"), "{kind:?}");
         }
         assert!(!text(Some("reply")).contains("Auto-Submitted"));
+    }
+
+    #[test]
+    fn a_bots_reply_says_it_is_automatic() {
+        let (smtp, row) = sender_and_row();
+        let p = Payload {
+            kind: Some("reply".into()),
+            to: To::One("ann@c.example".into()),
+            subject: "Re: s".into(),
+            text: "t".into(),
+            auto_submitted: Some("auto-replied".into()),
+            ..Default::default()
+        };
+        let m = build_message(&smtp, &p, &row, Vec::new()).unwrap();
+        let m = String::from_utf8(m.formatted()).unwrap();
+        assert!(m.contains("Auto-Submitted: auto-replied\r\n"), "{m}");
+        assert!(m.contains("X-Auto-Response-Suppress: All\r\n"), "{m}");
     }
 
     #[test]

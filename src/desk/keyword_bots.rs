@@ -179,12 +179,46 @@ impl Draft {
     }
 }
 
-/// A text's words: runs of letters and digits (any script), lowercased.
+/// A text's words: runs of letters and digits (any script), lowercased;
+/// in the scripts written without spaces between words (Chinese,
+/// Japanese, Thai, Lao, Khmer, Myanmar) and Korean's syllables, which
+/// take their particles without a space, each character is a word of its
+/// own, so a keyword is found inside a run ("价格" in "请问价格是多少").
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase())
-        .collect()
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() && !unspaced(c) {
+            word.extend(c.to_lowercase());
+            continue;
+        }
+        if !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        if unspaced(c) && c.is_alphanumeric() {
+            out.push(c.to_string());
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// A character of a script written without spaces between words.
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+        | 0x3040..=0x30FF // Hiragana, Katakana
+        | 0x31F0..=0x31FF // Katakana extensions
+        | 0x3400..=0x4DBF // CJK extension A
+        | 0x4E00..=0x9FFF // CJK ideographs
+        | 0xAC00..=0xD7AF // Hangul syllables
+        | 0xF900..=0xFAFF // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F // halfwidth Katakana
+        | 0x20000..=0x3FFFF) // CJK extensions B and later
 }
 
 /// Whether `keyword` (a word or a phrase) is in the message's words, whole.
@@ -195,6 +229,11 @@ fn matches(message: &[String], keyword: &str) -> bool {
         && message
             .windows(phrase.len())
             .any(|w| w == phrase.as_slice())
+}
+
+/// `matches`, after a look in the message's set of words.
+fn found(message: &[String], seen: &std::collections::HashSet<&str>, keyword: &str) -> bool {
+    words(keyword).iter().all(|w| seen.contains(w.as_str())) && matches(message, keyword)
 }
 
 /// The hook `insert_message` calls for a public message by the
@@ -210,6 +249,9 @@ pub fn on_client_message(tx: &mut Tx, conv: &Head, message: &Message) -> Result<
     if said.is_empty() {
         return Ok(());
     }
+    // Every keyword of up to 100 bots meets the message: a phrase is
+    // looked for word by word only when each of its words is in it.
+    let seen: std::collections::HashSet<&str> = said.iter().map(String::as_str).collect();
     let bot_id = steps::bot_id(tx)?;
     let mut ran = 0;
     for bot in store::list(tx.conn, true)? {
@@ -218,7 +260,7 @@ pub fn on_client_message(tx: &mut Tx, conv: &Head, message: &Message) -> Result<
         }
         let keywords: Vec<String> =
             serde_json::from_value(bot["keywords"].clone()).unwrap_or_default();
-        if !keywords.iter().any(|k| matches(&said, k)) {
+        if !keywords.iter().any(|k| found(&said, &seen, k)) {
             continue;
         }
         let id = bot["id"].as_i64().unwrap_or(0);
@@ -257,5 +299,17 @@ mod tests {
         assert!(!matches(&words("opening the hours"), "opening hours"));
         assert!(matches(&words("配送 料金"), "料金"));
         assert!(!matches(&words("anything"), "!!!"));
+    }
+
+    #[test]
+    fn keywords_are_found_in_scripts_written_without_spaces() {
+        assert!(matches(&words("请问价格是多少？"), "价格"));
+        assert!(matches(&words("配送料金はいくらですか"), "料金"));
+        assert!(matches(&words("ราคาเท่าไหร่ครับ"), "ราคา"));
+        assert!(matches(&words("배송비는 얼마예요?"), "배송"));
+        assert!(!matches(&words("请问时间是多少？"), "价格"));
+        // Latin words beside them are still whole words.
+        assert!(matches(&words("iPhone价格"), "iphone"));
+        assert!(!matches(&words("priceless价格"), "price"));
     }
 }

@@ -808,9 +808,31 @@ pub(super) fn queue_reply(
     if !attachments.is_empty() {
         payload["attachments"] = json!(attachments);
     }
+    if let Some(auto) = automatic(sender, m) {
+        payload["auto_submitted"] = json!(auto);
+    }
     super::email::queue(tx, payload)?;
     store_email::record_id(tx, &message_id, conversation_id, Some(m.id), "out")?;
     Ok(())
+}
+
+/// The `Auto-Submitted` value of a text no person wrote: a keyword bot's,
+/// the menu's, a macro's `send_text` (`payload.bot`: an answer) and the
+/// score question (`payload.score`). Said so (RFC 3834), an auto-responder
+/// at the other end stays silent instead of answering our bots, which
+/// would answer it back. (An API token's message is the bot user's too,
+/// but a person may have written it: it is left unmarked.)
+fn automatic(sender: &User, m: &Message) -> Option<&'static str> {
+    if sender.user_type != UserType::Bot {
+        return None;
+    }
+    if m.payload.get("bot").is_some() {
+        Some("auto-replied")
+    } else if m.payload.get("score").is_some() {
+        Some("auto-generated")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

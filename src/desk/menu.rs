@@ -175,9 +175,12 @@ fn bot_payload() -> Map<String, Value> {
     p
 }
 
-/// The item a client's answer names: its key, or its label in any case.
+/// The item a client's answer names: its key, or its label in any case,
+/// on the answer's first line (an email's "Sent from my phone" or a
+/// "thanks" under the number is not the choice).
 fn choice<'m>(menu: &'m Menu, answer: &str) -> Option<&'m Item> {
-    let a = answer.trim().trim_end_matches(['.', ')']).trim();
+    let first = answer.trim().lines().next().unwrap_or("");
+    let a = first.trim().trim_end_matches(['.', ')']).trim();
     let lower = a.to_lowercase();
     menu.items
         .iter()
@@ -225,6 +228,12 @@ mod tests {
         assert_eq!(choice(&m, "billing").unwrap().key, "1");
         assert!(choice(&m, "3").is_none());
         assert!(choice(&m, "12").is_none());
+        assert_eq!(
+            choice(&m, "2\n\nSent from my iPhone").unwrap().label,
+            "Agent"
+        );
+        assert_eq!(choice(&m, "\n Billing \r\nthanks").unwrap().key, "1");
+        assert!(choice(&m, "I want\n2").is_none());
     }
 
     #[test]

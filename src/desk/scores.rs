@@ -201,7 +201,8 @@ fn ask_by_text(tx: &mut Tx, id: i64, actor_id: i64, question: &str, scale: i64) 
 /// imported: when the client's newest request with `source` was asked
 /// for a score and `text` is a number on its scale, it is recorded as the
 /// score and true is returned (the message is consumed, nothing else is
-/// imported or reopened). Part B's Chat2Desk inbox calls this; the
+/// imported or reopened). A request reopened since is not answering the
+/// question any more: its numbers are messages. Part B's Chat2Desk inbox calls this; the
 /// platforms and mail, which record the request, `take_text_score_in`.
 pub(crate) fn take_text_score(
     tx: &mut Tx,
@@ -227,6 +228,14 @@ pub(crate) fn take_text_score_in(
     };
     let fresh = tx.now - row.asked_at <= TEXT_WINDOW_MS;
     if row.score.is_some() || !fresh || !(1..=row.scale).contains(&n) {
+        return Ok(None);
+    }
+    if !convs::head(tx.conn, row.conversation_id)?
+        .status
+        .is_closed()
+    {
+        // Reopened since it was asked: the number answers whatever was
+        // said since ("how many printers?" "3"), a message to import.
         return Ok(None);
     }
     record(tx, &row, n, contact_id)?;
