@@ -2,10 +2,10 @@
 
 use super::messages::MessageInput;
 use super::{check_len, check_status, Actor, Desk, Role};
-use crate::domain::Sent;
 /// A conversation's status: its numbers are the database's (Support
 /// Board's); surfaces map them to their own spelling.
 pub use crate::domain::Status;
+use crate::domain::{Sent, UserType};
 use crate::error::{self, Error, Result};
 use crate::store::conversations::{self as convs, NewConversation};
 pub use crate::store::conversations::{Conversation, Filter};
@@ -291,7 +291,7 @@ impl Desk {
         let public_url = self.links.public_url().to_string();
         let connected = self.hub.online_users();
         self.store.write(move |tx| {
-            users::find(tx.conn, user_id)?.ok_or_else(|| error::INVALID_USER.err())?;
+            let owner = users::find(tx.conn, user_id)?.ok_or_else(|| error::INVALID_USER.err())?;
             if let Some(first) = message.as_ref().map(|m| m.repeat(tx, None, user_id)) {
                 if let Some(first) = first? {
                     let conv = convs::get(tx.conn, first.conversation_id)?;
@@ -318,12 +318,21 @@ impl Desk {
                 convs::add_participant(tx, id, a, "agent")?;
             }
             let conv = convs::get(tx.conn, id)?;
+            let mut data = json!({ "conversation": conv.visitor_json() });
+            // A widget visitor (or lead) becomes a client when it first
+            // writes, not when its session starts: its first conversation
+            // says so (Chat2Desk's `new_client`).
+            if matches!(owner.user_type, UserType::Visitor | UserType::Lead)
+                && convs::is_only_of(tx.conn, user_id, id)?
+            {
+                data["new_client"] = json!(true);
+            }
             tx.emit(
                 "conversation.created",
                 Some(id),
                 Some(actor_id),
                 Audience::Everyone,
-                json!({ "conversation": conv.visitor_json() }),
+                data,
             )?;
             if !staff {
                 super::notifications::new_conversation(

@@ -1,0 +1,136 @@
+//! Review A of issue 14 (TalkJS, Chat2Desk, the embedded inbox): defects
+//! found after the merge, each with the test that showed it.
+
+use crate::harness::*;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A loopback webhook receiver answering 200: the bodies it got.
+struct Receiver {
+    got: Arc<Mutex<Vec<String>>>,
+    server: Arc<tiny_http::Server>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let (srv, g) = (server.clone(), got.clone());
+        std::thread::spawn(move || {
+            for mut rq in srv.incoming_requests() {
+                let mut body = String::new();
+                rq.as_reader().read_to_string(&mut body).unwrap();
+                g.lock().unwrap().push(body);
+                let _ = rq.respond(tiny_http::Response::from_string("ok"));
+            }
+        });
+        Receiver { got, server }
+    }
+    fn url(&self) -> String {
+        format!(
+            "http://127.0.0.1:{}/c2d",
+            self.server.server_addr().to_ip().unwrap().port()
+        )
+    }
+    /// Waits (generously) for `n` bodies with `hook_type` = `hook`.
+    fn wait_for(&self, hook: &str, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let got: Vec<Value> = self
+                .got
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|b| serde_json::from_str::<Value>(b).unwrap())
+                .filter(|b| b["hook_type"] == hook)
+                .collect();
+            if got.len() >= n || Instant::now() > deadline {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+/// The number of outbox rows an endpoint has (written in the job of
+/// their event, so counted without waiting).
+fn rows(admin: &Client, endpoint: i64) -> usize {
+    admin.get(&format!("/api/v1/webhooks/{endpoint}/deliveries?limit=200"))["deliveries"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// Chat2Desk creates a client when it first writes: an anonymous widget
+/// session is no `new_client`; its first conversation is (beside its
+/// `new_request`), once; a client made by the external channel is one at
+/// once.
+#[test]
+fn new_client_fires_when_a_widget_visitor_first_writes_not_for_a_session() {
+    let s = Server::start_with(&[("FRONTPORCH_ALLOW_PRIVATE_WEBHOOKS", "1")]);
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    let rx = Receiver::start();
+    let (st, w) = admin.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(json!({ "url": rx.url(), "format": "chat2desk", "events": ["new_client", "new_request"] })),
+    );
+    assert_eq!(st, 201, "{w}");
+    let ep = w["webhook"]["id"].as_i64().unwrap();
+
+    let (visitor, vid) = s.visitor("Anna");
+    assert_eq!(rows(&admin, ep), 0, "a widget session is not a client yet");
+
+    let (st, v) = visitor.call(
+        "POST",
+        "/api/v1/widget/conversations",
+        Some(json!({ "message": { "body": "hello" } })),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(rows(&admin, ep), 2, "new_request and new_client");
+    let nc = rx.wait_for("new_client", 1);
+    assert_eq!(nc.len(), 1);
+    assert_eq!(nc[0]["id"], vid);
+    assert_eq!(nc[0]["name"], "Anna");
+    assert_eq!(nc[0]["channels"][0]["id"], 1);
+    let nr = rx.wait_for("new_request", 1);
+    assert_eq!(nr[0]["client_id"], vid);
+
+    // Its second request is no new client.
+    let cid = v["conversation"]["id"].as_i64().unwrap();
+    let (st, v) = admin.call(
+        "PATCH",
+        &format!("/api/v1/conversations/{cid}"),
+        Some(json!({ "status": 3 })),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = visitor.call(
+        "POST",
+        "/api/v1/widget/conversations",
+        Some(json!({ "message": { "body": "again" } })),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(rows(&admin, ep), 3, "only its new_request");
+
+    // The external channel's client is one when it first writes.
+    let (st, _, v) = s.anon().raw(
+        "POST",
+        "/v1/messages/inbox",
+        Some(
+            json!({ "body": "hi", "from_client": { "id": "ext-1", "nickname": "Peter" } })
+                .to_string(),
+        ),
+        &[("authorization", &token)],
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(rows(&admin, ep), 5, "new_client and new_request");
+    assert_eq!(rx.wait_for("new_client", 2).len(), 2);
+}
