@@ -291,7 +291,7 @@ impl Desk {
         let public_url = self.links.public_url().to_string();
         let connected = self.hub.online_users();
         self.store.write(move |tx| {
-            let owner = users::find(tx.conn, user_id)?.ok_or_else(|| error::INVALID_USER.err())?;
+            users::find(tx.conn, user_id)?.ok_or_else(|| error::INVALID_USER.err())?;
             if let Some(first) = message.as_ref().map(|m| m.repeat(tx, None, user_id)) {
                 if let Some(first) = first? {
                     let conv = convs::get(tx.conn, first.conversation_id)?;
@@ -318,21 +318,12 @@ impl Desk {
                 convs::add_participant(tx, id, a, "agent")?;
             }
             let conv = convs::get(tx.conn, id)?;
-            let mut data = json!({ "conversation": conv.visitor_json() });
-            // A widget visitor (or lead) becomes a client when it first
-            // writes, not when its session starts: its first conversation
-            // says so (Chat2Desk's `new_client`).
-            if matches!(owner.user_type, UserType::Visitor | UserType::Lead)
-                && convs::is_only_of(tx.conn, user_id, id)?
-            {
-                data["new_client"] = json!(true);
-            }
             tx.emit(
                 "conversation.created",
                 Some(id),
                 Some(actor_id),
                 Audience::Everyone,
-                data,
+                created_payload(tx, &conv)?,
             )?;
             if !staff {
                 super::notifications::new_conversation(
@@ -503,6 +494,21 @@ impl Desk {
         }
         Ok(out)
     }
+}
+
+/// `conversation.created`'s payload. A widget visitor (or lead) becomes a
+/// client when it first writes, not when its session starts: its first
+/// conversation, by whatever way, says so with `new_client: true`
+/// (Chat2Desk's `new_client` hook).
+pub(crate) fn created_payload(tx: &Tx, conv: &Conversation) -> Result<Value> {
+    let mut data = json!({ "conversation": conv.visitor_json() });
+    let owner = users::find(tx.conn, conv.user_id)?;
+    if owner.is_some_and(|u| matches!(u.user_type, UserType::Visitor | UserType::Lead))
+        && convs::is_only_of(tx.conn, conv.user_id, conv.id)?
+    {
+        data["new_client"] = json!(true);
+    }
+    Ok(data)
 }
 
 /// The inbox's own flags (ChatShipper's participants), kept from visitors.

@@ -133,4 +133,28 @@ fn new_client_fires_when_a_widget_visitor_first_writes_not_for_a_session() {
     assert_eq!(st, 200, "{v}");
     assert_eq!(rows(&admin, ep), 5, "new_client and new_request");
     assert_eq!(rx.wait_for("new_client", 2).len(), 2);
+
+    // A lead the host site knows (its external_id) first writes in a
+    // TalkJS conversation: a new client then too.
+    let (st, v) = admin.call(
+        "POST",
+        "/api/v1/users",
+        Some(json!({ "first_name": "Lea", "type": "lead", "external_id": "lea-1" })),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(rows(&admin, ep), 5, "a lead is no client yet");
+    let lea = v["user"]["id"].as_i64().unwrap();
+    let app = admin.get("/api/v1/settings")["settings"]["talkjs.app_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, _, v) = s.anon().raw(
+        "PUT",
+        &format!("/v1/{app}/conversations/lea-chat"),
+        Some(json!({ "participants": ["lea-1"] }).to_string()),
+        &[("authorization", &format!("Bearer {token}"))],
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(rows(&admin, ep), 7, "new_client and new_request");
+    assert!(rx.wait_for("new_client", 3).iter().any(|b| b["id"] == lea));
 }
