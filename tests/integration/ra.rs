@@ -158,3 +158,66 @@ fn new_client_fires_when_a_widget_visitor_first_writes_not_for_a_session() {
     assert_eq!(rows(&admin, ep), 7, "new_client and new_request");
     assert!(rx.wait_for("new_client", 3).iter().any(|b| b["id"] == lea));
 }
+
+/// Two identical TalkJS POSTs with one `Idempotency-Key`, sent at once,
+/// store one message and answer the same ids (the check and the store
+/// are one write job).
+#[test]
+fn two_posts_with_one_idempotency_key_at_once_store_one_message() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    let app = admin.get("/api/v1/settings")["settings"]["talkjs.app_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bearer = format!("Bearer {token}");
+    let call = |method: &str, path: &str, body: Value, key: Option<&str>| {
+        let mut headers = vec![("authorization", bearer.as_str())];
+        if let Some(k) = key {
+            headers.push(("idempotency-key", k));
+        }
+        let (st, _, v) = s.anon().raw(
+            method,
+            &format!("/v1/{app}{path}"),
+            Some(body.to_string()),
+            &headers,
+        );
+        (st, v)
+    };
+    assert_eq!(
+        call("PUT", "/users/u1", json!({ "name": "Ann" }), None).0,
+        200
+    );
+    let (st, v) = call(
+        "PUT",
+        "/conversations/c1",
+        json!({ "participants": ["u1"] }),
+        None,
+    );
+    assert_eq!(st, 200, "{v}");
+    let body = json!([{ "text": "once", "sender": "u1", "type": "UserMessage" }]);
+    let answers: Vec<(u16, String)> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..4)
+            .map(|_| {
+                sc.spawn(|| {
+                    call(
+                        "POST",
+                        "/conversations/c1/messages",
+                        body.clone(),
+                        Some("k-1"),
+                    )
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (st, v) in &answers {
+        assert_eq!(*st, 200, "{v}");
+        assert_eq!(v, &answers[0].1);
+    }
+    let (st, list) = call("GET", "/conversations/c1/messages", Value::Null, None);
+    assert_eq!(st, 200, "{list}");
+    let list: Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+}
