@@ -221,3 +221,36 @@ fn two_posts_with_one_idempotency_key_at_once_store_one_message() {
     let list: Value = serde_json::from_str(&list).unwrap();
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
 }
+
+/// An embed token spent by four requests at once gives one session: the
+/// others are 401 `embed_token_invalid`.
+#[test]
+fn an_embed_token_spent_at_once_gives_one_session() {
+    let s = Server::start();
+    let admin = s.client(&s.admin_token());
+    let v = admin.post(
+        "/api/v1/embed-tokens",
+        json!({ "email": ADMIN_EMAIL, "ttl_s": 60 }),
+    );
+    let token = v["token"].as_str().unwrap().to_string();
+    let body = json!({ "token": token }).to_string();
+    let answers: Vec<(u16, String)> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..4)
+            .map(|_| {
+                sc.spawn(|| {
+                    let (st, _, text) =
+                        s.anon()
+                            .raw("POST", "/api/v1/auth/embed", Some(body.clone()), &[]);
+                    (st, text)
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok: Vec<_> = answers.iter().filter(|(st, _)| *st == 200).collect();
+    assert_eq!(ok.len(), 1, "{answers:?}");
+    for (st, text) in answers.iter().filter(|(st, _)| *st != 200) {
+        assert_eq!(*st, 401, "{text}");
+        assert!(text.contains("embed_token_invalid"), "{text}");
+    }
+}
