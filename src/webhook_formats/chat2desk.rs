@@ -310,7 +310,13 @@ fn message(m: &Value, conv: Option<i64>, owner: Option<i64>, hook: &str, f: &Fac
             .unwrap_or(Value::Null)
     };
     let c2d = &m["payload"]["c2d"];
-    let client_id = owner.or(m["user_id"].as_i64());
+    // A client's message is its sender's (in a TalkJS conversation of
+    // several contacts, not always the owner); a reply goes to the owner.
+    let client_id = if hook == "inbox" {
+        m["user_id"].as_i64().or(owner)
+    } else {
+        owner.or(m["user_id"].as_i64())
+    };
     let client = client_id.and_then(|id| (f.user)(id)).map(|c| {
         json!({ "id": c["id"], "phone": c["phone"], "client_phone": c["client_phone"],
             "name": c["name"], "assigned_name": c["assigned_name"], "external_id": c["external_id"] })
@@ -485,6 +491,24 @@ mod tests {
         );
         assert_eq!(b["extra_data"], json!({ "external_id": "m-1" }));
         assert_eq!(b["event_time"], "2026-12-01T10:00:00Z");
+    }
+
+    /// In a conversation of several contacts (TalkJS), a message by one
+    /// who is not the owner is that contact's `inbox`, not the owner's.
+    #[test]
+    fn an_inbox_body_names_its_sender_not_the_owner() {
+        let s = stored("message.created", Some(7), Some(9), msg("user", json!({})));
+        let b = render(&s, Some(12), &facts());
+        assert_eq!(b["hook_type"], "inbox");
+        assert_eq!(b["client_id"], 9);
+        assert_eq!(b["client"]["id"], 9);
+        // An agent's outbox goes to the owner.
+        let s = stored("message.created", Some(7), Some(3), msg("agent", json!({})));
+        let b = render(&s, Some(12), &facts());
+        assert_eq!(
+            (b["client_id"].clone(), b["client"]["id"].clone()),
+            (json!(12), json!(12))
+        );
     }
 
     #[test]
