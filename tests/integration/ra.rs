@@ -254,3 +254,86 @@ fn an_embed_token_spent_at_once_gives_one_session() {
         assert!(text.contains("embed_token_invalid"), "{text}");
     }
 }
+
+/// Chat2Desk's `GET /v1/messages` of a TalkJS conversation of two
+/// contacts: the one who is not its owner writes `from_client` with their
+/// own `client_id`, not a `to_client` to the owner.
+#[test]
+fn a_non_owner_contacts_message_reads_as_from_that_client() {
+    let s = Server::start();
+    let token = s.admin_token();
+    let admin = s.client(&token);
+    let app = admin.get("/api/v1/settings")["settings"]["talkjs.app_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bearer = format!("Bearer {token}");
+    let call = |method: &str, path: &str, body: Option<Value>, auth: &str| {
+        let (st, _, v) = s.anon().raw(
+            method,
+            path,
+            body.map(|b| b.to_string()),
+            &[("authorization", auth)],
+        );
+        assert_eq!(st, 200, "{method} {path}: {v}");
+        serde_json::from_str::<Value>(&v).unwrap()
+    };
+    for (id, name) in [("ann", "Ann"), ("bob", "Bob")] {
+        call(
+            "PUT",
+            &format!("/v1/{app}/users/{id}"),
+            Some(json!({ "name": name })),
+            &bearer,
+        );
+    }
+    call(
+        "PUT",
+        &format!("/v1/{app}/conversations/deal"),
+        Some(json!({ "participants": ["ann", "bob"] })),
+        &bearer,
+    );
+    call(
+        "POST",
+        &format!("/v1/{app}/conversations/deal/messages"),
+        Some(
+            json!([{ "text": "from Ann", "sender": "ann", "type": "UserMessage" },
+                    { "text": "from Bob", "sender": "bob", "type": "UserMessage" }]),
+        ),
+        &bearer,
+    );
+    let list = admin.get("/api/v1/conversations");
+    let conv = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"] == "tj")
+        .unwrap_or_else(|| panic!("{list}"))
+        .clone();
+    let (cid, ann) = (
+        conv["id"].as_i64().unwrap(),
+        conv["user_id"].as_i64().unwrap(),
+    );
+    let v = call(
+        "GET",
+        &format!("/v1/messages?dialog_id={cid}"),
+        None,
+        &token,
+    );
+    let by = |text: &str| {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["text"] == text)
+            .unwrap_or_else(|| panic!("{v}"))
+            .clone()
+    };
+    let (a, b) = (by("from Ann"), by("from Bob"));
+    assert_eq!(
+        (a["type"].clone(), a["client_id"].clone()),
+        (json!("from_client"), json!(ann))
+    );
+    assert_eq!(b["type"], "from_client", "{b}");
+    assert_ne!(b["client_id"], json!(ann), "{b}");
+    assert_eq!(b["operator_id"], Value::Null);
+}
