@@ -2,10 +2,10 @@
 
 use super::messages::MessageInput;
 use super::{check_len, check_status, Actor, Desk, Role};
-use crate::domain::Sent;
 /// A conversation's status: its numbers are the database's (Support
 /// Board's); surfaces map them to their own spelling.
 pub use crate::domain::Status;
+use crate::domain::{Sent, UserType};
 use crate::error::{self, Error, Result};
 use crate::store::conversations::{self as convs, NewConversation};
 pub use crate::store::conversations::{Conversation, Filter};
@@ -323,7 +323,7 @@ impl Desk {
                 Some(id),
                 Some(actor_id),
                 Audience::Everyone,
-                json!({ "conversation": conv.visitor_json() }),
+                created_payload(tx, &conv)?,
             )?;
             if !staff {
                 super::notifications::new_conversation(
@@ -494,6 +494,21 @@ impl Desk {
         }
         Ok(out)
     }
+}
+
+/// `conversation.created`'s payload. A widget visitor (or lead) becomes a
+/// client when it first writes, not when its session starts: its first
+/// conversation, by whatever way, says so with `new_client: true`
+/// (Chat2Desk's `new_client` hook).
+pub(crate) fn created_payload(tx: &Tx, conv: &Conversation) -> Result<Value> {
+    let mut data = json!({ "conversation": conv.visitor_json() });
+    let owner = users::find(tx.conn, conv.user_id)?;
+    if owner.is_some_and(|u| matches!(u.user_type, UserType::Visitor | UserType::Lead))
+        && convs::is_only_of(tx.conn, conv.user_id, conv.id)?
+    {
+        data["new_client"] = json!(true);
+    }
+    Ok(data)
 }
 
 /// The inbox's own flags (ChatShipper's participants), kept from visitors.

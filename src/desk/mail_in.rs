@@ -721,7 +721,7 @@ fn new_conversation(
         Some(id),
         Some(contact.id),
         Audience::Everyone,
-        json!({ "conversation": conv.visitor_json() }),
+        super::conversations::created_payload(tx, &conv)?,
     )?;
     Ok(id)
 }

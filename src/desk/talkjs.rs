@@ -924,7 +924,7 @@ fn create_conversation(
         Some(cid),
         Some(actor_id),
         Audience::Everyone,
-        json!({ "conversation": conv.visitor_json() }),
+        super::conversations::created_payload(tx, &conv)?,
     )?;
     add_members(tx, cid, actor_id, &ordered)?;
     let t = Conv {

@@ -316,6 +316,15 @@ pub fn move_owner(tx: &Tx, from: i64, to: i64) -> Result<()> {
     Ok(())
 }
 
+/// Whether conversation `id` is the only one of contact `user_id`.
+pub fn is_only_of(conn: &Connection, user_id: i64, id: i64) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM conversations WHERE user_id = ?1 AND id <> ?2)",
+        params![user_id, id],
+        |r| r.get(0),
+    )?)
+}
+
 /// How many conversations have one of `statuses` (all when empty).
 pub fn count(conn: &Connection, statuses: &[Status]) -> Result<i64> {
     Ok(conn.query_row(

@@ -10,7 +10,9 @@
 //! | --- | --- |
 //! | `message.created`, public, by the conversation's contact | `inbox` |
 //! | `message.created`, public, by staff or a bot | `outbox` |
-//! | `user.created` / `user.updated` of a contact | `new_client` / `client_updated` |
+//! | `user.created` of a contact (`user`: made by a channel, an integrator, staff) | `new_client` |
+//! | `conversation.created` marked `new_client` (a widget visitor's or lead's first) | `new_client` too |
+//! | `user.updated` of a contact | `client_updated` |
 //! | `conversation.created` | `new_request` |
 //! | `conversation.status` to archive or trash | `close_dialog` |
 //! | `conversation.assigned`, `conversation.department` | `dialog_transferred` |
@@ -85,6 +87,7 @@ pub fn hook(kind: &str, data: &Value) -> Option<&'static str> {
                 _ => None,
             }
         }
+        "user.created" if matches!(data["user"]["type"].as_str()?, "visitor" | "lead") => None,
         "user.created" | "user.updated" if is_contact(data["user"]["type"].as_str()?) => {
             Some(if kind == "user.created" {
                 "new_client"
@@ -137,18 +140,41 @@ fn secret(_: Option<String>) -> String {
 
 /// One row when the endpoint wants the event's hook; its body is rendered
 /// from the event at send time (empty payload: the store's rendering).
+/// A widget visitor's first conversation also makes a `new_client` row
+/// (payload `new_client`): Chat2Desk has a client once it first writes,
+/// so a widget session's `user.created` is none.
 fn rows(kind: &str, data: &Value, kinds: &[String]) -> Vec<String> {
-    match hook(kind, data) {
-        Some(h) if wants(kinds, h) => vec![String::new()],
-        _ => Vec::new(),
+    let mut out = Vec::new();
+    if kind == "conversation.created" && data["new_client"] == true && wants(kinds, "new_client") {
+        out.push(NEW_CLIENT_ROW.to_string());
     }
+    match hook(kind, data) {
+        Some(h) if wants(kinds, h) => out.push(String::new()),
+        _ => {}
+    }
+    out
 }
+
+/// The payload of the `new_client` row of a widget visitor's first
+/// conversation.
+const NEW_CLIENT_ROW: &str = "new_client";
 
 /// The hook's body, from the store's rendering of the event with the
 /// message's links signed (a row without its event is sent as stored).
 fn body(o: &Outgoing) -> String {
-    if o.event.is_none() {
+    let Some(event) = o.event else {
         return super::standard::body(o);
+    };
+    if o.payload == NEW_CLIENT_ROW {
+        // The conversation's owner, as the client object.
+        let id = event.3.unwrap_or_default();
+        let mut v = (o.user)(id)
+            .map(|u| client_of(&u, &(o.identities)(u.id)))
+            .unwrap_or_else(|| json!({ "id": id }));
+        let stored: Value = serde_json::from_str(&event.1).unwrap_or_default();
+        v["hook_type"] = json!("new_client");
+        v["event_time"] = event_time(&stored["conversation"]["created_at"]);
+        return v.to_string();
     }
     let signed = (o.sign)(o.payload, "/data/data/message");
     let stored: Value =
@@ -284,7 +310,13 @@ fn message(m: &Value, conv: Option<i64>, owner: Option<i64>, hook: &str, f: &Fac
             .unwrap_or(Value::Null)
     };
     let c2d = &m["payload"]["c2d"];
-    let client_id = owner.or(m["user_id"].as_i64());
+    // A client's message is its sender's (in a TalkJS conversation of
+    // several contacts, not always the owner); a reply goes to the owner.
+    let client_id = if hook == "inbox" {
+        m["user_id"].as_i64().or(owner)
+    } else {
+        owner.or(m["user_id"].as_i64())
+    };
     let client = client_id.and_then(|id| (f.user)(id)).map(|c| {
         json!({ "id": c["id"], "phone": c["phone"], "client_phone": c["client_phone"],
             "name": c["name"], "assigned_name": c["assigned_name"], "external_id": c["external_id"] })
@@ -459,6 +491,24 @@ mod tests {
         );
         assert_eq!(b["extra_data"], json!({ "external_id": "m-1" }));
         assert_eq!(b["event_time"], "2026-12-01T10:00:00Z");
+    }
+
+    /// In a conversation of several contacts (TalkJS), a message by one
+    /// who is not the owner is that contact's `inbox`, not the owner's.
+    #[test]
+    fn an_inbox_body_names_its_sender_not_the_owner() {
+        let s = stored("message.created", Some(7), Some(9), msg("user", json!({})));
+        let b = render(&s, Some(12), &facts());
+        assert_eq!(b["hook_type"], "inbox");
+        assert_eq!(b["client_id"], 9);
+        assert_eq!(b["client"]["id"], 9);
+        // An agent's outbox goes to the owner.
+        let s = stored("message.created", Some(7), Some(3), msg("agent", json!({})));
+        let b = render(&s, Some(12), &facts());
+        assert_eq!(
+            (b["client_id"].clone(), b["client"]["id"].clone()),
+            (json!(12), json!(12))
+        );
     }
 
     #[test]

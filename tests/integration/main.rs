@@ -48,6 +48,7 @@ mod r11_email_abuse;
 mod r12_review;
 mod r13a_review;
 mod r13b_review;
+mod ra;
 mod rb;
 mod realtime;
 mod sms;

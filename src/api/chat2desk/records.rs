@@ -66,12 +66,18 @@ pub(super) fn tag(t: &Value) -> Value {
     })
 }
 
-/// A message: `type` from_client (the conversation's contact),
+/// A message: `type` from_client (a contact's: the conversation's, or
+/// another taking part in it, a TalkJS one, then `client_id` is theirs),
 /// to_client (staff), autoreply (a bot's), comment (an internal note);
 /// links of files in `attachments` (`photo` / `pdf` the first of each).
 pub(super) fn message(m: &Message, conv: &Conversation, attachments: &Value) -> Value {
-    let from_client = m.user_id == Some(conv.user_id);
     let sender_type = m.sender.as_ref().map(|s| s.0.as_str()).unwrap_or("");
+    let from_client =
+        m.user_id == Some(conv.user_id) || matches!(sender_type, "visitor" | "lead" | "user");
+    let client_id = match m.user_id {
+        Some(id) if from_client => id,
+        _ => conv.user_id,
+    };
     let kind = if m.private {
         "comment"
     } else if from_client {
@@ -115,7 +121,7 @@ pub(super) fn message(m: &Message, conv: &Conversation, attachments: &Value) -> 
         "operator_id": if staff { m.user_id } else { None },
         "channel_id": CHANNEL_ID,
         "dialog_id": conv.id,
-        "client_id": conv.user_id,
+        "client_id": client_id,
         "request_id": conv.id,
         "attachments": list,
         "is_new": 0,
