@@ -186,13 +186,7 @@ impl Desk {
             super::users::drop_taken_email(tx.conn, &mut fields, None)?;
             let user = users::insert(tx, &fields, user_type, None)?;
             auth::insert_visitor_token(tx, &th, user.id, None)?;
-            tx.emit(
-                "user.created",
-                None,
-                Some(user.id),
-                Audience::Staff,
-                json!({ "user": user.to_json() }),
-            )?;
+            super::users::emit_created(tx, Some(user.id), &user)?;
             super::users::emit_form(tx, "prechat", &user, &fields)?;
             Ok(user)
         })?;

@@ -295,13 +295,7 @@ fn contact(tx: &mut Tx, p: &Platform, m: &InMessage) -> Result<User> {
         ..Default::default()
     };
     let u = users::insert(tx, &f, UserType::User, None)?;
-    tx.emit(
-        "user.created",
-        None,
-        None,
-        Audience::Staff,
-        json!({ "user": u.to_json() }),
-    )?;
+    super::users::emit_created(tx, None, &u)?;
     store_ch::set_identity(tx, m.source, &m.from, u.id)?;
     Ok(u)
 }

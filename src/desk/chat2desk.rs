@@ -503,13 +503,7 @@ fn new_client(tx: &mut Tx, c: &Checked, key: &str) -> Result<User> {
         ..Default::default()
     };
     let u = users::insert(tx, &f, UserType::User, None)?;
-    tx.emit(
-        "user.created",
-        None,
-        None,
-        Audience::Staff,
-        json!({ "user": u.to_json() }),
-    )?;
+    super::users::emit_created(tx, None, &u)?;
     store_ch::set_identity(tx, SOURCE, key, u.id)?;
     Ok(u)
 }

@@ -518,13 +518,7 @@ fn contact(tx: &mut Tx, address: &str, name: &str) -> Result<User> {
         ..Default::default()
     };
     let u = users::insert(tx, &f, UserType::User, None)?;
-    tx.emit(
-        "user.created",
-        None,
-        None,
-        Audience::Staff,
-        json!({ "user": u.to_json() }),
-    )?;
+    super::users::emit_created(tx, None, &u)?;
     Ok(u)
 }
 

@@ -627,13 +627,7 @@ impl Desk {
                     let extra = apply_user(&UserExtra::default(), &change)?;
                     write_user(tx, u.id, &name, &extra)?;
                     let user = users::get(tx.conn, u.id)?;
-                    tx.emit(
-                        "user.created",
-                        None,
-                        Some(actor_id),
-                        Audience::Staff,
-                        json!({ "user": user.to_json() }),
-                    )?;
+                    super::users::emit_created(tx, Some(actor_id), &user)?;
                     Ok(true)
                 }
             })

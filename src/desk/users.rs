@@ -161,6 +161,18 @@ pub fn emit_form(tx: &mut crate::store::Tx, form: &str, user: &User, f: &UserFie
     Ok(())
 }
 
+/// Appends `user.created` (staff only) for a new user.
+pub fn emit_created(tx: &mut crate::store::Tx, actor_id: Option<i64>, user: &User) -> Result<()> {
+    tx.emit(
+        "user.created",
+        None,
+        actor_id,
+        Audience::Staff,
+        json!({ "user": user.to_json() }),
+    )?;
+    Ok(())
+}
+
 /// Appends `user.updated` (staff only) for a changed user.
 pub fn emit_updated(tx: &mut crate::store::Tx, actor_id: Option<i64>, user: &User) -> Result<()> {
     tx.emit(
@@ -214,13 +226,7 @@ impl Desk {
         let actor_id = actor.map(|a| a.user_id);
         self.store.write(move |tx| {
             let user = users::insert(tx, &fields, user_type, hash.as_deref())?;
-            tx.emit(
-                "user.created",
-                None,
-                actor_id,
-                Audience::Staff,
-                json!({ "user": user.to_json() }),
-            )?;
+            emit_created(tx, actor_id, &user)?;
             Ok(user)
         })
     }
