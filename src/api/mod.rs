@@ -189,6 +189,30 @@ pub fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
     Err(Error::not_found("route"))
 }
 
+/// An answer, or its client error in a surface's own body shape (`body`),
+/// with `Retry-After` when the error has one. Server errors stay errors,
+/// for the common path that logs them and answers in the one shape.
+pub(crate) fn answer_in(r: Result<Reply>, body: fn(&Error) -> serde_json::Value) -> Result<Reply> {
+    match r {
+        Err(e)
+            if matches!(
+                e.kind,
+                error::Kind::Internal | error::Kind::InsufficientStorage | error::Kind::Unavailable
+            ) =>
+        {
+            Err(e)
+        }
+        Err(e) => {
+            let mut resp = Resp::json(crate::http::response::status_of(e.kind), &body(&e));
+            if let Some(s) = e.retry_after {
+                resp = resp.with_header("Retry-After", s.to_string());
+            }
+            Ok(resp.into())
+        }
+        ok => ok,
+    }
+}
+
 /// A blocked visitor keeps a working token: every write it makes (posts,
 /// files, typing, ratings, transcripts, identify, forms, ...) is refused
 /// here, in one place, so no visitor route can forget the check. Reads and

@@ -9,9 +9,9 @@
 use crate::api::Reply;
 use crate::app::App;
 use crate::desk::Actor;
-use crate::error::{self, Error, Kind, Result};
+use crate::error::{self, Error, Result};
 use crate::http::request::Ctx;
-use crate::http::response::{status_of, Resp};
+use crate::http::response::Resp;
 use serde_json::{json, Value};
 
 /// The staff actor of the API token (401 without one or with a bad one).
@@ -62,24 +62,7 @@ pub(super) fn page(data: Vec<Value>, total: usize, limit: i64, offset: i64) -> V
 /// or its error in Chat2Desk's shape (server errors go on to the common
 /// error path, which logs them).
 pub(super) fn answer(r: Result<Value>) -> Result<Reply> {
-    match r {
-        Ok(v) => Ok(Resp::json(200, &v).into()),
-        Err(e)
-            if matches!(
-                e.kind,
-                Kind::Internal | Kind::InsufficientStorage | Kind::Unavailable
-            ) =>
-        {
-            Err(e)
-        }
-        Err(e) => {
-            let mut r = Resp::json(status_of(e.kind), &error_body(&e));
-            if let Some(s) = e.retry_after {
-                r = r.with_header("Retry-After", s.to_string());
-            }
-            Ok(r.into())
-        }
-    }
+    super::super::answer_in(r.map(|v| Resp::json(200, &v).into()), error_body)
 }
 
 /// The field an error is about, in Chat2Desk's `errors` map (the code

@@ -8,9 +8,8 @@ use crate::api::auth::{self, Caller};
 use crate::api::Reply;
 use crate::app::App;
 use crate::desk::Actor;
-use crate::error::{self, Error, Kind, Result};
+use crate::error::{self, Error, Result};
 use crate::http::request::Ctx;
-use crate::http::response::{status_of, Resp};
 use serde_json::json;
 
 /// The staff member calling (401 without credentials, 403 for a visitor).
@@ -41,18 +40,7 @@ pub(super) fn id(ctx: &Ctx, index: usize, what: &str) -> Result<i64> {
 /// An answer, or its error in ChatShipper's shape (server errors go on to
 /// the common error path, which logs them).
 pub(super) fn answer(r: Result<Reply>) -> Result<Reply> {
-    match r {
-        Err(e)
-            if matches!(
-                e.kind,
-                Kind::Internal | Kind::InsufficientStorage | Kind::Unavailable
-            ) =>
-        {
-            Err(e)
-        }
-        Err(e) => Ok(Resp::json(status_of(e.kind), &error_body(&e)).into()),
-        ok => ok,
-    }
+    super::super::answer_in(r, error_body)
 }
 
 /// `{"error": {"message": "Conversation not found", "code": "not_found"}}`:

@@ -10,9 +10,9 @@ use crate::app::App;
 use crate::desk::messages::Message;
 use crate::desk::talkjs::TalkConversation;
 use crate::desk::Actor;
-use crate::error::{self, Error, Kind, Result};
+use crate::error::{self, Error, Result};
 use crate::http::request::Ctx;
-use crate::http::response::{status_of, Resp};
+use crate::http::response::Resp;
 use serde_json::{json, Value};
 
 /// The caller (an API token), once `{appId}` is checked: a missing or
@@ -78,24 +78,7 @@ pub(super) fn ok(v: Value) -> Result<Reply> {
 /// An answer, or its error in TalkJS's shape (server errors go on to the
 /// common error path, which logs them).
 pub(super) fn answer(r: Result<Reply>) -> Result<Reply> {
-    match r {
-        Err(e)
-            if matches!(
-                e.kind,
-                Kind::Internal | Kind::InsufficientStorage | Kind::Unavailable
-            ) =>
-        {
-            Err(e)
-        }
-        Err(e) => {
-            let mut resp = Resp::json(status_of(e.kind), &error_body(&e));
-            if let Some(s) = e.retry_after {
-                resp = resp.with_header("Retry-After", s.to_string());
-            }
-            Ok(resp.into())
-        }
-        ok => ok,
-    }
+    super::super::answer_in(r, error_body)
 }
 
 fn error_body(e: &Error) -> Value {
