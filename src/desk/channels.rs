@@ -301,7 +301,17 @@ fn contact(tx: &mut Tx, p: &Platform, m: &InMessage) -> Result<User> {
 }
 
 fn new_conversation(tx: &mut Tx, contact: &User, m: &InMessage) -> Result<i64> {
-    let extra = Value::Object(m.extra.clone());
+    open_conversation(tx, contact, m.source, &Value::Object(m.extra.clone()))
+}
+
+/// A new conversation of `contact` from a channel (`source`), waiting for
+/// an agent, with `conversation.created`.
+pub(super) fn open_conversation(
+    tx: &mut Tx,
+    contact: &User,
+    source: &str,
+    extra: &Value,
+) -> Result<i64> {
     let id = convs::insert(
         tx,
         &NewConversation {
@@ -310,18 +320,11 @@ fn new_conversation(tx: &mut Tx, contact: &User, m: &InMessage) -> Result<i64> {
             title: "",
             department_id: None,
             agent_id: None,
-            source: m.source,
-            extra: &extra,
+            source,
+            extra,
         },
     )?;
-    let conv = convs::get(tx.conn, id)?;
-    tx.emit(
-        "conversation.created",
-        Some(id),
-        Some(contact.id),
-        Audience::Everyone,
-        json!({ "conversation": conv.visitor_json() }),
-    )?;
+    super::conversations::emit_created(tx, id, Some(contact.id))?;
     Ok(id)
 }
 

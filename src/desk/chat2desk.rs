@@ -17,8 +17,7 @@ use super::{Actor, Desk};
 use crate::domain::{Status, UserType};
 use crate::error::{self, Error, Result};
 use crate::store::channels as store_ch;
-use crate::store::conversations::{self as convs, Filter, NewConversation};
-use crate::store::events::Audience;
+use crate::store::conversations::{self as convs, Filter};
 use crate::store::users::{self, User, UserFields};
 use crate::store::{tags as store_tags, Tx};
 use serde_json::{json, Map, Value};
@@ -437,7 +436,10 @@ fn import(tx: &mut Tx, c: &Checked, public_url: &str, connected: &[i64]) -> Resu
     )?;
     let (conv_id, new_request) = match open.first() {
         Some(conv) => (conv.id, false),
-        None => (new_request(tx, &contact)?, true),
+        None => (
+            super::channels::open_conversation(tx, &contact, SOURCE, &json!({}))?,
+            true,
+        ),
     };
     let mut c2d = Map::new();
     c2d.insert("new_client".into(), json!(new_client));
@@ -506,31 +508,6 @@ fn new_client(tx: &mut Tx, c: &Checked, key: &str) -> Result<User> {
     super::users::emit_created(tx, None, &u)?;
     store_ch::set_identity(tx, SOURCE, key, u.id)?;
     Ok(u)
-}
-
-/// A new request (conversation, source `c2d`): `conversation.created`.
-fn new_request(tx: &mut Tx, contact: &User) -> Result<i64> {
-    let id = convs::insert(
-        tx,
-        &NewConversation {
-            user_id: contact.id,
-            status: Status::WaitingForAgent,
-            title: "",
-            department_id: None,
-            agent_id: None,
-            source: SOURCE,
-            extra: &json!({}),
-        },
-    )?;
-    let conv = convs::get(tx.conn, id)?;
-    tx.emit(
-        "conversation.created",
-        Some(id),
-        Some(contact.id),
-        Audience::Everyone,
-        json!({ "conversation": conv.visitor_json() }),
-    )?;
-    Ok(id)
 }
 
 #[cfg(test)]

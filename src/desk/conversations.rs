@@ -317,14 +317,7 @@ impl Desk {
             if let Some(a) = agent {
                 convs::add_participant(tx, id, a, "agent")?;
             }
-            let conv = convs::get(tx.conn, id)?;
-            tx.emit(
-                "conversation.created",
-                Some(id),
-                Some(actor_id),
-                Audience::Everyone,
-                created_payload(tx, &conv)?,
-            )?;
+            let conv = emit_created(tx, id, Some(actor_id))?;
             if !staff {
                 super::notifications::new_conversation(
                     tx,
@@ -500,7 +493,22 @@ impl Desk {
 /// client when it first writes, not when its session starts: its first
 /// conversation, by whatever way, says so with `new_client: true`
 /// (Chat2Desk's `new_client` hook).
-pub(crate) fn created_payload(tx: &Tx, conv: &Conversation) -> Result<Value> {
+/// Appends `conversation.created` for the new conversation `id` (its
+/// payload as `created_payload` makes it); returns the conversation.
+pub(crate) fn emit_created(tx: &mut Tx, id: i64, actor_id: Option<i64>) -> Result<Conversation> {
+    let conv = convs::get(tx.conn, id)?;
+    let data = created_payload(tx, &conv)?;
+    tx.emit(
+        "conversation.created",
+        Some(id),
+        actor_id,
+        Audience::Everyone,
+        data,
+    )?;
+    Ok(conv)
+}
+
+fn created_payload(tx: &Tx, conv: &Conversation) -> Result<Value> {
     let mut data = json!({ "conversation": conv.visitor_json() });
     let owner = users::find(tx.conn, conv.user_id)?;
     if owner.is_some_and(|u| matches!(u.user_type, UserType::Visitor | UserType::Lead))

@@ -9,7 +9,6 @@ use crate::mail_in::imap::{self, Security};
 use crate::mail_in::parse::{self, Mail};
 use crate::store::conversations::{self as convs, NewConversation};
 use crate::store::email::{self as store_email, Inbound, Thread};
-use crate::store::events::Audience;
 use crate::store::messages::Message;
 use crate::store::users::{self, User, UserFields};
 use crate::store::{settings, uploads, Tx};
@@ -709,14 +708,7 @@ fn new_conversation(
             cc: cc.into_iter().take(MAX_CC).collect(),
         },
     )?;
-    let conv = convs::get(tx.conn, id)?;
-    tx.emit(
-        "conversation.created",
-        Some(id),
-        Some(contact.id),
-        Audience::Everyone,
-        super::conversations::created_payload(tx, &conv)?,
-    )?;
+    super::conversations::emit_created(tx, id, Some(contact.id))?;
     Ok(id)
 }
 

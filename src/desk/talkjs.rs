@@ -912,14 +912,7 @@ fn create_conversation(
             extra: &json!({ "talkjs": { "id": id, "participants": ids } }),
         },
     )?;
-    let conv = convs::get(tx.conn, cid)?;
-    tx.emit(
-        "conversation.created",
-        Some(cid),
-        Some(actor_id),
-        Audience::Everyone,
-        super::conversations::created_payload(tx, &conv)?,
-    )?;
+    super::conversations::emit_created(tx, cid, Some(actor_id))?;
     add_members(tx, cid, actor_id, &ordered)?;
     let t = Conv {
         ext_id: id.to_string(),
