@@ -117,6 +117,44 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// At most `max` holders at once (outbound calls a request waits on): a
+/// place is taken without waiting, or refused, and given back on drop.
+pub struct Gate {
+    max: usize,
+    held: std::sync::atomic::AtomicUsize,
+}
+
+/// A place in a `Gate`, given back when dropped.
+pub struct Pass(&'static Gate);
+
+impl Gate {
+    pub const fn new(max: usize) -> Gate {
+        Gate {
+            max,
+            held: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// A place, or None when `max` are held.
+    pub fn enter(&'static self) -> Option<Pass> {
+        use std::sync::atomic::Ordering;
+        self.held
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Pass(self))
+    }
+}
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        self.0
+            .held
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,6 @@ use crate::store::tags::{self, Target};
 use crate::store::{conversations as convs, users};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Macro POSTs waiting on their server at once, at most.
@@ -27,7 +26,7 @@ const MAX_ANSWER: usize = 64 << 10;
 /// The most of an answer recorded and shown.
 const KEPT_ANSWER: usize = 2000;
 
-static RUNNING: AtomicUsize = AtomicUsize::new(0);
+static RUNNING: crate::util::Gate = crate::util::Gate::new(MAX_RUNNING);
 
 /// A macro as an admin sends it; PATCH changes the fields given.
 #[derive(Debug, Default, Deserialize)]
@@ -315,26 +314,6 @@ fn describe(
     }))
 }
 
-/// One of the `MAX_RUNNING` places, given back when dropped.
-struct Slot;
-
-impl Slot {
-    fn take() -> Option<Slot> {
-        RUNNING
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_RUNNING).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot)
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        RUNNING.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 /// POSTs the body for one `post` step: its result and the URL to open.
 fn post(step: &Step, body: &Value, allow_private: bool) -> (Value, Option<String>) {
     let Step::Post { url, token } = step else {
@@ -344,7 +323,7 @@ fn post(step: &Step, body: &Value, allow_private: bool) -> (Value, Option<String
     if let Err(e) = crate::delivery::check_url(url, allow_private) {
         return (failed(e.message), None);
     }
-    let Some(_slot) = Slot::take() else {
+    let Some(_pass) = RUNNING.enter() else {
         return (
             failed("too many macro requests at once; try again".into()),
             None,

@@ -16,7 +16,7 @@ use crate::error::{self, Result};
 use crate::store::commands::Command;
 use crate::store::{conversations as convs, messages, users};
 use serde_json::{json, Map, Value};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Server commands waiting on their server at once, at most.
@@ -27,7 +27,7 @@ const MAX_ANSWER: usize = 64 << 10;
 /// How many recent messages the description carries.
 const RECENT: i64 = 20;
 
-static RUNNING: AtomicUsize = AtomicUsize::new(0);
+static RUNNING: crate::util::Gate = crate::util::Gate::new(MAX_RUNNING);
 static ALLOW_PRIVATE: AtomicBool = AtomicBool::new(false);
 
 /// Whether server commands may reach private addresses: as webhooks may
@@ -37,24 +37,10 @@ pub fn allow_private_addresses(allow: bool) {
 }
 
 /// One of the `MAX_RUNNING` places, given back when dropped.
-struct Slot;
-
-impl Slot {
-    fn take() -> Result<Slot> {
-        let taken = RUNNING.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-            (n < MAX_RUNNING).then_some(n + 1)
-        });
-        match taken {
-            Ok(_) => Ok(Slot),
-            Err(_) => Err(error::TOO_MANY_COMMANDS.err()),
-        }
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        RUNNING.fetch_sub(1, Ordering::AcqRel);
-    }
+fn place() -> Result<crate::util::Pass> {
+    RUNNING
+        .enter()
+        .ok_or_else(|| error::TOO_MANY_COMMANDS.err())
 }
 
 /// What the server's answer becomes.
@@ -73,7 +59,7 @@ enum Answer {
 pub(super) fn server(desk: &Desk, run: &Run, c: &Command) -> Result<Outcome> {
     let description = describe(desk, run)?;
     let answer = {
-        let _slot = Slot::take()?;
+        let _pass = place()?;
         call(&c.value, c.secret.as_deref().unwrap_or(""), description)
     };
     let (body, rich, private, result) = match answer {
@@ -332,11 +318,11 @@ mod tests {
 
     #[test]
     fn at_most_four_wait_at_once() {
-        let held: Vec<Slot> = (0..MAX_RUNNING).map(|_| Slot::take().unwrap()).collect();
-        let e = Slot::take().err().expect("a fifth is refused");
+        let held: Vec<_> = (0..MAX_RUNNING).map(|_| place().unwrap()).collect();
+        let e = place().err().expect("a fifth is refused");
         assert_eq!(e.code, "too_many_commands");
         drop(held);
-        assert!(Slot::take().is_ok());
+        assert!(place().is_ok());
     }
 
     #[test]
